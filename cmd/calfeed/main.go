@@ -1,0 +1,81 @@
+// Command calfeed publishes the events of an events.yaml as iCalendar feeds.
+//
+//	calfeed serve [-config events.yaml] [-addr :8080] [-base-url URL]
+//	calfeed check [FILE]
+//
+// Run `calfeed help` for every command and flag.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	// Go's time zone database, embedded: the same answers on any host, even
+	// an empty container with no /usr/share/zoneinfo.
+	_ "time/tzdata"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv)
+	stop()
+	os.Exit(exitCode(err, os.Stderr))
+}
+
+// errUsage reports bad command-line use; the usage text is already printed.
+var errUsage = errors.New("usage")
+
+// errInvalid reports an invalid events file; the problems are already printed.
+var errInvalid = errors.New("invalid")
+
+func exitCode(err error, stderr io.Writer) int {
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, errUsage):
+		return 2
+	case errors.Is(err, errInvalid):
+		return 1
+	default:
+		fmt.Fprintf(stderr, "calfeed: %v\n", err)
+		return 1
+	}
+}
+
+const usage = `calfeed publishes the events of an events.yaml as calendar feeds.
+
+Usage:
+  calfeed serve [-config events.yaml] [-addr :8080] [-base-url URL] [-gzip]
+  calfeed check [FILE]
+
+Commands:
+  serve   serve the feeds over HTTP
+  check   validate an events file: every problem as FILE:LINE:COL, exit 1 if any
+
+Run "calfeed COMMAND -h" for a command's flags.
+`
+
+// run is calfeed without the process around it: tests call it directly.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errUsage
+	}
+	switch args[0] {
+	case "serve":
+		return runServe(ctx, args[1:], stdout, stderr, getenv)
+	case "check":
+		return runCheck(args[1:], stdout, stderr, getenv)
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	default:
+		fmt.Fprintf(stderr, "calfeed: unknown command %q\n\n%s", args[0], usage)
+		return errUsage
+	}
+}

@@ -1,0 +1,98 @@
+// Package calendar holds calfeed's domain types (Calendar, Track, Event) and
+// loads them from events.yaml: strict decoding, validation that reports every
+// problem at its line and column, and resolution of each wall-clock time in its
+// IANA zone to the instant it names.
+//
+// A *Calendar is immutable once loaded; readers share it without locks.
+package calendar
+
+//go:generate go run ./mkzones
+
+import (
+	"slices"
+	"time"
+)
+
+// Calendar is one organisation's events, as loaded from events.yaml.
+type Calendar struct {
+	ID          string         // stable; the domain part of every UID
+	Name        Text           // feed name (NAME, X-WR-CALNAME)
+	Description Text           // feed description (DESCRIPTION, X-WR-CALDESC)
+	Location    *time.Location // default zone of events that name none
+	Languages   []string       // languages of the data; Languages[0] is the default
+	BaseURL     string         // public URL for links; "" when unset
+	Refresh     time.Duration  // how often subscribers should re-fetch
+	Tracks      []*Track       // in file order
+	Events      []*Event       // in file order
+	// Updated is the newest `updated` of any event, or the zero time when no
+	// event has one. Feeds use it as the data's own time where an event has none.
+	Updated time.Time
+	// Warnings are problems that do not stop the calendar from loading but
+	// that a person should see (a repeated wall time, for one).
+	Warnings []Problem
+
+	tracks map[string]*Track
+	events map[string]*Event
+}
+
+// Track is a themed subset of the events, published as its own feed.
+type Track struct {
+	ID          string
+	Name        Text
+	Description Text   // may be empty
+	Color       string // "#RRGGBB" or ""
+}
+
+// Status is an event's STATUS (RFC 5545 §3.8.1.11).
+type Status string
+
+// The statuses an event may have.
+const (
+	Confirmed Status = "confirmed"
+	Tentative Status = "tentative"
+	Cancelled Status = "cancelled"
+)
+
+// Event is one calendar entry.
+//
+// A timed event has Start and End as instants in Location. An all-day event
+// has AllDay set and Start and End as dates at midnight UTC, End exclusive
+// (the day after the last day), as RFC 5545 §3.6.1 wants DTEND.
+type Event struct {
+	ID          string
+	Title       Text
+	Description Text
+	Place       Text // LOCATION; named Place so as not to clash with the zone
+	Start, End  time.Time
+	AllDay      bool
+	Location    *time.Location // the zone of Start and End
+	// UTC is set when a wall time fell in a repeated hour (clocks going back):
+	// clients disagree about which of the two instants a zoned time names, so
+	// the feeds write this event's times in UTC.
+	UTC     bool
+	URL     string   // the event's page; "" if none
+	Online  string   // where to watch or join; "" if none
+	Tracks  []string // track ids, in file order
+	Status  Status
+	Updated time.Time // zero when the file gives none
+}
+
+// Track returns the track with the given id, or nil.
+func (c *Calendar) Track(id string) *Track { return c.tracks[id] }
+
+// Event returns the event with the given id, or nil.
+func (c *Calendar) Event(id string) *Event { return c.events[id] }
+
+// InTrack reports whether e belongs to the track with the given id.
+func (e *Event) InTrack(id string) bool {
+	return slices.Contains(e.Tracks, id)
+}
+
+// Text is a translatable text: one string per language of the calendar.
+// Loading fills every language of the calendar, falling back to the default
+// language (then to any given translation), so lookups never miss.
+type Text map[string]string
+
+// In returns the text in lang, or in the calendar's default language
+// (the one loading filled in) when lang has none.
+func (t Text) In(lang string) string { return t[lang] }

@@ -1,0 +1,112 @@
+package calendar
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Problem is an error or warning at a place in events.yaml.
+type Problem struct {
+	File      string
+	Line, Col int // 1-based; 0 when the problem has no single place
+	Msg       string
+}
+
+// String formats p as FILE:LINE:COL: message, the form editors jump to.
+func (p Problem) String() string {
+	switch {
+	case p.Line > 0 && p.Col > 0:
+		return fmt.Sprintf("%s:%d:%d: %s", p.File, p.Line, p.Col, p.Msg)
+	case p.Line > 0:
+		return fmt.Sprintf("%s:%d: %s", p.File, p.Line, p.Msg)
+	default:
+		return fmt.Sprintf("%s: %s", p.File, p.Msg)
+	}
+}
+
+// Error is returned by Load when events.yaml is invalid: every problem
+// found, in file order.
+type Error struct {
+	Problems []Problem
+}
+
+func (e *Error) Error() string {
+	lines := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		lines[i] = p.String()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// problems collects errors and warnings while loading.
+type problems struct {
+	file     string
+	errs     []Problem
+	warnings []Problem
+}
+
+func (ps *problems) errorf(line, col int, format string, args ...any) {
+	ps.errs = append(ps.errs, Problem{File: ps.file, Line: line, Col: col, Msg: fmt.Sprintf(format, args...)})
+}
+
+func (ps *problems) warnf(line, col int, format string, args ...any) {
+	ps.warnings = append(ps.warnings, Problem{File: ps.file, Line: line, Col: col, Msg: fmt.Sprintf(format, args...)})
+}
+
+func sortProblems(ps []Problem) {
+	sort.SliceStable(ps, func(i, j int) bool {
+		if ps[i].Line != ps[j].Line {
+			return ps[i].Line < ps[j].Line
+		}
+		return ps[i].Col < ps[j].Col
+	})
+}
+
+// suggest returns the candidate closest to s (case-insensitive edit
+// distance), or "" when none is close enough to be a likely typo.
+func suggest(s string, candidates []string) string {
+	best, bestDist := "", -1
+	ls := strings.ToLower(s)
+	for _, c := range candidates {
+		d := editDistance(ls, strings.ToLower(c))
+		if bestDist < 0 || d < bestDist {
+			best, bestDist = c, d
+		}
+	}
+	limit := len([]rune(s))/3 + 1
+	if bestDist < 0 || bestDist > limit || best == s {
+		return ""
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance between a and b, in runes.
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}
+
+// didYouMean formats a suggestion for an error message.
+func didYouMean(s string, candidates []string) string {
+	if m := suggest(s, candidates); m != "" {
+		return fmt.Sprintf(" (did you mean %q?)", m)
+	}
+	return ""
+}

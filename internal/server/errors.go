@@ -1,0 +1,54 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+)
+
+// notFoundError is a 404 that names what exists.
+type notFoundError struct {
+	what  string // what was asked for, e.g. `track "gendr"`
+	known string // what exists, e.g. "tracks: gender, measurement"
+}
+
+func (e *notFoundError) Error() string {
+	return fmt.Sprintf("no %s; %s", e.what, e.known)
+}
+
+// requestError is a 400: the request itself is wrong.
+type requestError string
+
+func (e requestError) Error() string { return string(e) }
+
+func badRequest(msg string) error { return requestError(msg) }
+
+var errMethod = errors.New("method not allowed: use GET or HEAD")
+
+// error writes err as a plain-text response. It is the one place that maps
+// errors to status codes.
+func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
+	code := http.StatusInternalServerError
+	var nf *notFoundError
+	var re requestError
+	switch {
+	case errors.As(err, &nf):
+		code = http.StatusNotFound
+	case errors.As(err, &re):
+		code = http.StatusBadRequest
+	case errors.Is(err, errMethod):
+		code = http.StatusMethodNotAllowed
+	}
+	msg := err.Error()
+	if code == http.StatusInternalServerError {
+		s.logger.Error("request failed", slog.String(keyPath, r.URL.Path), slog.Any(keyError, err))
+		msg = "internal error; the server log has the details"
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/plain; charset=utf-8")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	fmt.Fprintln(w, msg)
+}

@@ -1,0 +1,214 @@
+package server
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+
+	"calfeed/internal/calendar"
+	"calfeed/internal/feed"
+)
+
+// maxListed bounds ?tracks= and ?events=: more than any real agenda, few
+// enough that a hostile query costs nothing.
+const maxListed = 200
+
+// handleCalendar serves GET /calendar.ics: every event, or with ?tracks= a
+// combined feed, or with ?events= a personal agenda.
+func (s *Server) handleCalendar(w http.ResponseWriter, r *http.Request) {
+	st := s.state.Load()
+	lang := st.lang(r)
+	q := r.URL.Query()
+	tracks, events := q.Get("tracks"), q.Get("events")
+	switch {
+	case tracks != "" && events != "":
+		s.error(w, r, badRequest("give ?tracks= or ?events=, not both"))
+	case tracks != "":
+		ids, err := st.trackIDs(tracks)
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		if len(ids) == 1 {
+			s.serve(w, r, st.feeds[trackKey(ids[0])][lang])
+			return
+		}
+		s.serveFeed(w, r, st, st.tracksFeed(ids, lang), lang)
+	case events != "":
+		evs, err := st.events(events)
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		s.serveFeed(w, r, st, st.eventsFeed(evs, lang), lang)
+	default:
+		s.serve(w, r, st.feeds[keyAll][lang])
+	}
+}
+
+// handleTrack serves GET /tracks/{id}.ics.
+func (s *Server) handleTrack(w http.ResponseWriter, r *http.Request, id string) {
+	st := s.state.Load()
+	res, ok := st.feeds[trackKey(id)][st.lang(r)]
+	if !ok {
+		s.error(w, r, st.unknownTrack(id))
+		return
+	}
+	s.serve(w, r, res)
+}
+
+// handleEvent serves GET /events/{id}.ics, one event as a download.
+func (s *Server) handleEvent(w http.ResponseWriter, r *http.Request, id string) {
+	st := s.state.Load()
+	res, ok := st.feeds[eventKey(id)][st.lang(r)]
+	if !ok {
+		s.error(w, r, st.unknownEvent(id))
+		return
+	}
+	s.serve(w, r, res)
+}
+
+// handleHealth serves GET /healthz: 200 while a valid calendar is loaded.
+func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	fmt.Fprintln(w, "ok")
+}
+
+// handleNotFound answers any other path, naming the feeds that exist.
+func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) {
+	st := s.state.Load()
+	paths := []string{"/calendar.ics"}
+	for _, t := range st.cal.Tracks {
+		paths = append(paths, "/tracks/"+t.ID+".ics")
+	}
+	s.error(w, r, &notFoundError{what: "page " + r.URL.Path, known: "feeds: " + strings.Join(paths, " ")})
+}
+
+// serve sends a rendered resource; http.ServeContent answers HEAD, Range,
+// If-None-Match and If-Modified-Since.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, res *resource) {
+	h := w.Header()
+	for k, v := range res.headers {
+		h[k] = v
+	}
+	h.Set("ETag", res.etag)
+	body := res.body
+	if res.gzipped != nil {
+		h.Add("Vary", "Accept-Encoding")
+		if acceptsGzip(r) {
+			h.Set("Content-Encoding", "gzip")
+			h.Set("ETag", strings.TrimSuffix(res.etag, `"`)+`-gzip"`)
+			body = res.gzipped
+		}
+	}
+	http.ServeContent(w, r, "", res.modified, bytes.NewReader(body))
+}
+
+// serveFeed renders a feed for this request only (combined feeds and
+// agendas: there are too many combinations to keep them all).
+func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, st *state, f feed.Feed, lang string) {
+	res, err := st.render(f, lang)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	s.serve(w, r, res)
+}
+
+func acceptsGzip(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
+		name, q, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.EqualFold(strings.TrimSpace(name), "gzip") && strings.ReplaceAll(q, " ", "") != "q=0" {
+			return true
+		}
+	}
+	return false
+}
+
+// lang is the ?lang= of r when the calendar has it, else the default.
+// An unknown language falls back rather than failing: a link shared
+// between readers should always give a calendar.
+func (st *state) lang(r *http.Request) string {
+	if l := r.URL.Query().Get("lang"); l != "" && slices.Contains(st.cal.Languages, l) {
+		return l
+	}
+	return st.cal.Languages[0]
+}
+
+// trackIDs parses ?tracks=a,b into known ids, in calendar order, without
+// repeats, so that every spelling of one combination gives one feed.
+func (st *state) trackIDs(list string) ([]string, error) {
+	parts := strings.Split(list, ",")
+	if len(parts) > maxListed {
+		return nil, badRequest(fmt.Sprintf("?tracks= lists %d tracks; at most %d", len(parts), maxListed))
+	}
+	want := map[string]bool{}
+	for _, p := range parts {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			continue
+		}
+		if st.cal.Track(p) == nil {
+			return nil, st.unknownTrack(p)
+		}
+		want[p] = true
+	}
+	var ids []string
+	for _, t := range st.cal.Tracks {
+		if want[t.ID] {
+			ids = append(ids, t.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, badRequest("?tracks= names no track")
+	}
+	return ids, nil
+}
+
+// events parses ?events=a,b into known events, in calendar order.
+func (st *state) events(list string) ([]*calendar.Event, error) {
+	parts := strings.Split(list, ",")
+	if len(parts) > maxListed {
+		return nil, badRequest(fmt.Sprintf("?events= lists %d events; at most %d", len(parts), maxListed))
+	}
+	want := map[string]bool{}
+	for _, p := range parts {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			continue
+		}
+		if st.cal.Event(p) == nil {
+			return nil, st.unknownEvent(p)
+		}
+		want[p] = true
+	}
+	var events []*calendar.Event
+	for _, e := range st.cal.Events {
+		if want[e.ID] {
+			events = append(events, e)
+		}
+	}
+	if len(events) == 0 {
+		return nil, badRequest("?events= names no event")
+	}
+	return events, nil
+}
+
+func (st *state) unknownTrack(id string) error {
+	ids := make([]string, len(st.cal.Tracks))
+	for i, t := range st.cal.Tracks {
+		ids[i] = t.ID
+	}
+	return &notFoundError{what: fmt.Sprintf("track %q", id), known: "tracks: " + strings.Join(ids, ", ")}
+}
+
+func (st *state) unknownEvent(id string) error {
+	ids := make([]string, len(st.cal.Events))
+	for i, e := range st.cal.Events {
+		ids[i] = e.ID
+	}
+	return &notFoundError{what: fmt.Sprintf("event %q", id), known: "events: " + strings.Join(ids, ", ")}
+}

@@ -1,0 +1,65 @@
+package server
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+)
+
+// Log attribute keys.
+const (
+	keyMethod   = "method"
+	keyPath     = "path"
+	keyQuery    = "query"
+	keyStatus   = "status"
+	keyBytes    = "bytes"
+	keyDuration = "duration_ms"
+	keyAgent    = "user_agent"
+	keyError    = "error"
+)
+
+// statusWriter records what a handler wrote.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += n
+	return n, err
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// logRequests logs one line per request.
+func (s *Server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r)
+		if sw.status == 0 {
+			sw.status = http.StatusOK
+		}
+		s.logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
+			slog.String(keyMethod, r.Method),
+			slog.String(keyPath, r.URL.Path),
+			slog.String(keyQuery, r.URL.RawQuery),
+			slog.Int(keyStatus, sw.status),
+			slog.Int(keyBytes, sw.bytes),
+			slog.Float64(keyDuration, float64(time.Since(start).Microseconds())/1000),
+			slog.String(keyAgent, r.UserAgent()),
+		)
+	})
+}

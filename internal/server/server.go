@@ -1,0 +1,214 @@
+// Package server serves a calendar's feeds over HTTP. Every feed is rendered
+// once when a calendar is loaded and served from memory with a strong ETag;
+// a reload swaps in a fully rendered new state in one step, so no request
+// sees a half-built calendar.
+package server
+
+import (
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"calfeed/internal/calendar"
+	"calfeed/internal/feed"
+)
+
+// Options configure a Server.
+type Options struct {
+	Logger *slog.Logger // nil discards logs
+	// Gzip compresses feeds for clients that accept it. Off by default: an
+	// Outlook subscription is known to fail on a gzip-encoded feed.
+	Gzip bool
+}
+
+// Server is the calfeed HTTP handler.
+type Server struct {
+	opts    Options
+	logger  *slog.Logger
+	state   atomic.Pointer[state]
+	handler http.Handler
+}
+
+// New renders every feed of cal and returns a Server ready to serve them.
+func New(cal *calendar.Calendar, opts Options) (*Server, error) {
+	s := &Server{opts: opts, logger: opts.Logger}
+	if s.logger == nil {
+		s.logger = slog.New(slog.DiscardHandler)
+	}
+	if err := s.Load(cal); err != nil {
+		return nil, err
+	}
+	s.handler = s.logRequests(s.routes())
+	return s, nil
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.handler.ServeHTTP(w, r)
+}
+
+// Load renders every feed of cal and then swaps it in; requests already
+// being served finish with the calendar they started with.
+func (s *Server) Load(cal *calendar.Calendar) error {
+	st, err := newState(cal, s.opts.Gzip)
+	if err != nil {
+		return err
+	}
+	s.state.Store(st)
+	return nil
+}
+
+// Calendar returns the calendar being served.
+func (s *Server) Calendar() *calendar.Calendar { return s.state.Load().cal }
+
+// state is everything served for one version of the calendar. It is never
+// changed after newState returns.
+type state struct {
+	cal      *calendar.Calendar
+	renderer *feed.Renderer
+	gzip     bool
+	// feeds holds the rendered fixed feeds by key (see feedKey) and language.
+	feeds map[string]map[string]*resource
+}
+
+// resource is one response body with its validators.
+type resource struct {
+	body     []byte
+	gzipped  []byte // nil unless gzip is on
+	etag     string // strong, quoted
+	modified time.Time
+	headers  http.Header
+}
+
+const (
+	keyAll = "all"
+)
+
+func trackKey(id string) string { return "track:" + id }
+func eventKey(id string) string { return "event:" + id }
+
+func newState(cal *calendar.Calendar, gz bool) (*state, error) {
+	r, err := feed.New(cal)
+	if err != nil {
+		return nil, fmt.Errorf("server: %w", err)
+	}
+	st := &state{cal: cal, renderer: r, gzip: gz, feeds: map[string]map[string]*resource{}}
+	add := func(key, download string, f func(lang string) feed.Feed) error {
+		byLang := make(map[string]*resource, len(cal.Languages))
+		for _, lang := range cal.Languages {
+			res, err := st.render(f(lang), lang)
+			if err != nil {
+				return fmt.Errorf("server: %s: %w", key, err)
+			}
+			if download != "" {
+				res.headers.Set("Content-Disposition", `attachment; filename="`+download+`"`)
+			}
+			byLang[lang] = res
+		}
+		st.feeds[key] = byLang
+		return nil
+	}
+	if err := add(keyAll, "", st.allFeed); err != nil {
+		return nil, err
+	}
+	for _, t := range cal.Tracks {
+		err := add(trackKey(t.ID), "", func(lang string) feed.Feed { return st.tracksFeed([]string{t.ID}, lang) })
+		if err != nil {
+			return nil, err
+		}
+	}
+	for _, e := range cal.Events {
+		// The id is validated as [a-z0-9-]+, so it is safe in a header.
+		err := add(eventKey(e.ID), e.ID+".ics", func(lang string) feed.Feed { return st.eventsFeed([]*calendar.Event{e}, lang) })
+		if err != nil {
+			return nil, err
+		}
+	}
+	return st, nil
+}
+
+// allFeed is every event.
+func (st *state) allFeed(lang string) feed.Feed {
+	return feed.Feed{
+		Name:        st.cal.Name.In(lang),
+		Description: st.cal.Description.In(lang),
+		Events:      st.cal.Events,
+	}
+}
+
+// tracksFeed is the events of one or more tracks.
+func (st *state) tracksFeed(ids []string, lang string) feed.Feed {
+	names := make([]string, len(ids))
+	desc := st.cal.Description.In(lang)
+	for i, id := range ids {
+		t := st.cal.Track(id)
+		names[i] = t.Name.In(lang)
+		if len(ids) == 1 && t.Description.In(lang) != "" {
+			desc = t.Description.In(lang)
+		}
+	}
+	var events []*calendar.Event
+	for _, e := range st.cal.Events {
+		for _, id := range ids {
+			if e.InTrack(id) {
+				events = append(events, e)
+				break
+			}
+		}
+	}
+	return feed.Feed{
+		Name:        st.cal.Name.In(lang) + " · " + feed.JoinNames(names, lang),
+		Description: desc,
+		Events:      events,
+	}
+}
+
+// eventsFeed is a chosen set of events: one event's download, or a
+// personal agenda.
+func (st *state) eventsFeed(events []*calendar.Event, lang string) feed.Feed {
+	name := st.cal.Name.In(lang)
+	if len(events) == 1 {
+		name = events[0].Title.In(lang)
+	} else {
+		name += " · " + feed.AgendaName(lang)
+	}
+	return feed.Feed{Name: name, Description: st.cal.Description.In(lang), Events: events}
+}
+
+// render writes f and computes its validators.
+func (st *state) render(f feed.Feed, lang string) (*resource, error) {
+	var buf bytes.Buffer
+	if err := st.renderer.Write(&buf, f, lang); err != nil {
+		return nil, err
+	}
+	return st.resource(buf.Bytes(), st.renderer.Modified(f.Events)), nil
+}
+
+func (st *state) resource(body []byte, modified time.Time) *resource {
+	sum := sha256.Sum256(body)
+	res := &resource{
+		body:     body,
+		etag:     `"` + hex.EncodeToString(sum[:16]) + `"`,
+		modified: modified,
+		headers:  http.Header{},
+	}
+	res.headers.Set("Content-Type", "text/calendar; charset=utf-8")
+	res.headers.Set("Cache-Control", "public, max-age="+strconv.Itoa(int(st.cal.Refresh/time.Second)))
+	// Feeds are public: any page may read them.
+	res.headers.Set("Access-Control-Allow-Origin", "*")
+	if st.gzip {
+		var zb bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&zb, gzip.BestCompression)
+		zw.Write(body) // writes to a bytes.Buffer do not fail
+		zw.Close()
+		res.gzipped = zb.Bytes()
+	}
+	return res
+}
