@@ -45,7 +45,7 @@ problem as FILE:LINE:COL: message and exits 1 if there is any; warnings
 		return err
 	}
 	for _, w := range cal.Warnings {
-		fmt.Fprintf(stderr, "%s (warning)\n", w)
+		fmt.Fprintln(stderr, w)
 	}
 	fmt.Fprintf(stdout, "%s: ok: %d %s, %d %s\n", path,
 		len(cal.Events), plural(len(cal.Events), "event", "events"),

@@ -375,7 +375,7 @@ func (l *loader) calendar(cal *Calendar, f field) {
 	// Languages first: every text depends on them.
 	l.languages = nil
 	if v, ok := m["languages"]; ok {
-		items, _ := l.list(v.value, where("languages"))
+		items, isList := l.list(v.value, where("languages"))
 		for _, it := range items {
 			s, ok := l.scalar(it, where("languages"))
 			if !ok {
@@ -391,7 +391,7 @@ func (l *loader) calendar(cal *Calendar, f field) {
 			}
 			l.languages = append(l.languages, s)
 		}
-		if len(items) == 0 {
+		if isList && len(items) == 0 {
 			l.errorf(v.value.Line, v.value.Column, "calendar.languages: list at least one language; the first is the default")
 		}
 	}

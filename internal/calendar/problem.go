@@ -11,10 +11,15 @@ type Problem struct {
 	File      string
 	Line, Col int // 1-based; 0 when the problem has no single place
 	Msg       string
+	Warning   bool // a warning: the file is still valid
 }
 
-// String formats p as FILE:LINE:COL: message, the form editors jump to.
+// String formats p as FILE:LINE:COL: message, the form editors jump to;
+// a warning says so after the position.
 func (p Problem) String() string {
+	if p.Warning {
+		p.Msg = "warning: " + p.Msg
+	}
 	switch {
 	case p.Line > 0 && p.Col > 0:
 		return fmt.Sprintf("%s:%d:%d: %s", p.File, p.Line, p.Col, p.Msg)
@@ -51,7 +56,7 @@ func (ps *problems) errorf(line, col int, format string, args ...any) {
 }
 
 func (ps *problems) warnf(line, col int, format string, args ...any) {
-	ps.warnings = append(ps.warnings, Problem{File: ps.file, Line: line, Col: col, Msg: fmt.Sprintf(format, args...)})
+	ps.warnings = append(ps.warnings, Problem{File: ps.file, Line: line, Col: col, Msg: fmt.Sprintf(format, args...), Warning: true})
 }
 
 func sortProblems(ps []Problem) {

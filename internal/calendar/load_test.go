@@ -1,0 +1,355 @@
+package calendar
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	_ "time/tzdata"
+)
+
+// want is a problem a testdata file says it must produce, written on the
+// line as `# ERROR LINE:COL message` or `# WARNING LINE:COL message`.
+type want struct {
+	warning   bool
+	line, col int
+	msg       string
+}
+
+var wantRE = regexp.MustCompile(`# (ERROR|WARNING) (\d+):(\d+) ([^#\n]*)`)
+
+func wants(t *testing.T, data []byte) []want {
+	t.Helper()
+	var ws []want
+	for _, m := range wantRE.FindAllStringSubmatch(string(data), -1) {
+		line, _ := strconv.Atoi(m[2])
+		col, _ := strconv.Atoi(m[3])
+		ws = append(ws, want{warning: m[1] == "WARNING", line: line, col: col, msg: strings.TrimSpace(m[4])})
+	}
+	return ws
+}
+
+// TestTestdata loads every file under testdata/ and checks that it reports
+// exactly the problems its comments announce, at their line and column.
+func TestTestdata(t *testing.T) {
+	files, err := filepath.Glob("testdata/*.yaml")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no testdata: %v", err)
+	}
+	for _, path := range files {
+		name := filepath.Base(path)
+		if name == "invalid_syntax.yaml" {
+			continue // TestSyntaxError
+		}
+		t.Run(name, func(t *testing.T) {
+			data, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ws := wants(t, data)
+			if len(ws) == 0 {
+				t.Fatalf("%s announces no problem", path)
+			}
+			cal, err := Load(path, strings.NewReader(string(data)), Options{})
+			var errs, warns []Problem
+			var le *Error
+			switch {
+			case errors.As(err, &le):
+				errs = le.Problems
+			case err != nil:
+				t.Fatalf("Load: %v, want *Error", err)
+			default:
+				warns = cal.Warnings
+			}
+			for _, w := range ws {
+				got := errs
+				if w.warning {
+					got = warns
+				}
+				if !hasProblem(got, path, w) {
+					t.Errorf("missing %s:%d:%d: %s\ngot:\n%s", path, w.line, w.col, w.msg, format(got))
+				}
+			}
+			for _, p := range append(errs, warns...) {
+				if !announced(ws, p) {
+					t.Errorf("unexpected problem %s", p)
+				}
+			}
+		})
+	}
+}
+
+func hasProblem(ps []Problem, file string, w want) bool {
+	for _, p := range ps {
+		if p.File == file && p.Line == w.line && p.Col == w.col && strings.Contains(p.Msg, w.msg) {
+			return true
+		}
+	}
+	return false
+}
+
+func announced(ws []want, p Problem) bool {
+	for _, w := range ws {
+		if p.Line == w.line && p.Col == w.col && strings.Contains(p.Msg, w.msg) {
+			return true
+		}
+	}
+	return false
+}
+
+func format(ps []Problem) string {
+	var b strings.Builder
+	for _, p := range ps {
+		fmt.Fprintf(&b, "\t%s\n", p)
+	}
+	return b.String()
+}
+
+func TestSyntaxError(t *testing.T) {
+	_, err := ReadFile("testdata/invalid_syntax.yaml", Options{})
+	var le *Error
+	if !errors.As(err, &le) || len(le.Problems) != 1 {
+		t.Fatalf("ReadFile = %v, want one problem", err)
+	}
+	p := le.Problems[0]
+	if p.Line < 7 || p.Line > 9 || !strings.Contains(p.Msg, "YAML syntax") {
+		t.Errorf("problem = %s, want a YAML syntax error at line 7-9", p)
+	}
+	if got := p.String(); !strings.HasPrefix(got, fmt.Sprintf("testdata/invalid_syntax.yaml:%d:1: ", p.Line)) {
+		t.Errorf("String() = %q, want FILE:LINE:COL: prefix", got)
+	}
+}
+
+func TestInvalidUTF8(t *testing.T) {
+	src := "calendar:\n  id: demo\n  name: D\xe9mo\n"
+	_, err := Load("x.yaml", strings.NewReader(src), Options{})
+	var le *Error
+	if !errors.As(err, &le) {
+		t.Fatalf("Load = %v, want *Error", err)
+	}
+	if got, want := le.Problems[0].String(), "x.yaml:3:10: invalid UTF-8"; !strings.HasPrefix(got, want) {
+		t.Errorf("problem = %q, want prefix %q", got, want)
+	}
+}
+
+func TestMaxSize(t *testing.T) {
+	data, err := os.ReadFile("../../events.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Load("events.yaml", strings.NewReader(string(data)), Options{MaxSize: int64(len(data) - 1)})
+	if err == nil || !strings.Contains(err.Error(), "larger than the limit") {
+		t.Errorf("Load over the limit = %v, want a size error", err)
+	}
+	if _, err := Load("events.yaml", strings.NewReader(string(data)), Options{MaxSize: int64(len(data))}); err != nil {
+		t.Errorf("Load at the limit: %v", err)
+	}
+}
+
+func TestEmpty(t *testing.T) {
+	for _, src := range []string{"", "\n# only a comment\n"} {
+		_, err := Load("e.yaml", strings.NewReader(src), Options{})
+		if err == nil || !strings.Contains(err.Error(), "empty") {
+			t.Errorf("Load(%q) = %v, want an empty-file error", src, err)
+		}
+	}
+}
+
+// TestSeed checks the repository's events.yaml: every event at the instant
+// the press release gives, in the tracks it names.
+func TestSeed(t *testing.T) {
+	cal, err := ReadFile("../../events.yaml", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cal.ID != "wsis10" || cal.Location.String() != "America/New_York" || strings.Join(cal.Languages, ",") != "zh,en" {
+		t.Errorf("calendar = %s %s %v", cal.ID, cal.Location, cal.Languages)
+	}
+	if len(cal.Warnings) != 0 {
+		t.Errorf("warnings: %v", cal.Warnings)
+	}
+	utc := func(s string) time.Time {
+		t.Helper()
+		v, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	date := func(s string) time.Time {
+		v, _ := time.Parse("2006-01-02", s)
+		return v
+	}
+	tests := []struct {
+		id         string
+		start, end time.Time
+		allDay     bool
+		tracks     string
+		en         string
+	}{
+		// 13:15 EST is 18:15 UTC.
+		{"action-lines-implementation", utc("2015-12-14T18:15:00Z"), utc("2015-12-14T19:30:00Z"), false, "action-lines", "WSIS+10 and Implementation"},
+		{"gem-tech-awards-2015", utc("2015-12-14T23:00:00Z"), utc("2015-12-15T01:00:00Z"), false, "gender", "GEM-TECH Awards 2015"},
+		{"gender-digital-age", utc("2015-12-15T18:15:00Z"), utc("2015-12-15T19:30:00Z"), false, "gender", "WSIS+10 and Gender"},
+		{"measuring-ict4d", utc("2015-12-15T20:00:00Z"), utc("2015-12-15T23:00:00Z"), false, "measurement", "WSIS+10 and Measurement"},
+		{"trusted-connected-world", utc("2015-12-16T18:15:00Z"), utc("2015-12-16T19:30:00Z"), false, "action-lines", "Enabling a Trusted Connected World"},
+		{"wsis10-hlm", date("2015-12-15"), date("2015-12-17"), true, "", "High-Level Meeting"},
+		{"wsis-prizes-nominations", date("2015-12-14"), date("2015-12-15"), true, "action-lines", "WSIS Prizes"},
+		{"wsis-forum-2016", date("2016-05-02"), date("2016-05-07"), true, "", "WSIS Forum 2016"},
+	}
+	if len(cal.Events) != len(tests) {
+		t.Errorf("%d events, want %d", len(cal.Events), len(tests))
+	}
+	for _, tc := range tests {
+		e := cal.Event(tc.id)
+		if e == nil {
+			t.Errorf("event %q missing", tc.id)
+			continue
+		}
+		if !e.Start.Equal(tc.start) || !e.End.Equal(tc.end) || e.AllDay != tc.allDay {
+			t.Errorf("%s: %v - %v (all day %v), want %v - %v (%v)", tc.id, e.Start.UTC(), e.End.UTC(), e.AllDay, tc.start, tc.end, tc.allDay)
+		}
+		if got := strings.Join(e.Tracks, ","); got != tc.tracks {
+			t.Errorf("%s: tracks %q, want %q", tc.id, got, tc.tracks)
+		}
+		if !strings.Contains(e.Title.In("en"), tc.en) || e.Title.In("zh") == "" || e.Title.In("zh") == e.Title.In("en") {
+			t.Errorf("%s: titles %q / %q", tc.id, e.Title.In("zh"), e.Title.In("en"))
+		}
+	}
+	if got := cal.Event("wsis-forum-2016").Location.String(); got != "Europe/Zurich" {
+		t.Errorf("wsis-forum-2016 zone = %s", got)
+	}
+}
+
+func TestWallTimes(t *testing.T) {
+	src := `
+calendar: {id: demo, name: Demo, timezone: Europe/Zurich}
+events:
+  - {id: lord-howe, title: x, timezone: Australia/Lord_Howe, start: 2016-04-03 01:45, end: 2016-04-03 02:15}
+  - {id: across-spring, title: x, start: 2016-03-27 01:00, end: 2016-03-27 04:00}
+  - {id: across-autumn, title: x, start: 2016-10-30 01:00, end: 2016-10-30 04:00}
+  - {id: duration, title: x, start: 2016-03-27 01:30, duration: 1h}
+  - {id: seconds, title: x, start: "2016-05-02T09:00:30", end: "2016-05-02T10:00:00"}
+  - {id: days, title: x, start: 2016-05-02, duration: 3d}
+`
+	cal, err := Load("w.yaml", strings.NewReader(src), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	real := func(id string) time.Duration { e := cal.Event(id); return e.End.Sub(e.Start) }
+	// Lord Howe falls back 30 minutes at 02:00 on 3 April 2016: 01:45 and
+	// 02:15 are 60 real minutes apart, and 01:45 happens twice.
+	if got := real("lord-howe"); got != time.Hour {
+		t.Errorf("lord-howe lasts %v, want 1h", got)
+	}
+	if !cal.Event("lord-howe").UTC || len(cal.Warnings) != 1 {
+		t.Errorf("lord-howe UTC = %v, warnings %v; want the repeated 01:45 flagged", cal.Event("lord-howe").UTC, cal.Warnings)
+	}
+	if got := real("across-spring"); got != 2*time.Hour {
+		t.Errorf("01:00-04:00 on the spring-forward night lasts %v, want 2h", got)
+	}
+	if got := real("across-autumn"); got != 4*time.Hour {
+		t.Errorf("01:00-04:00 on the fall-back night lasts %v, want 4h", got)
+	}
+	// A duration is real time: 01:30 CET + 1h is 03:30 CEST.
+	if got := cal.Event("duration").End.In(cal.Location).Format("15:04 MST"); got != "03:30 CEST" {
+		t.Errorf("01:30 + 1h ends %s, want 03:30 CEST", got)
+	}
+	if got := cal.Event("seconds").Start.Second(); got != 30 {
+		t.Errorf("seconds lost: %d", got)
+	}
+	if e := cal.Event("days"); !e.AllDay || e.End.Format("2006-01-02") != "2016-05-05" {
+		t.Errorf("3d all-day ends %v, want 2016-05-05 (exclusive)", e.End)
+	}
+}
+
+func TestResolveWall(t *testing.T) {
+	ny, _ := time.LoadLocation("America/New_York")
+	wall := func(s string) time.Time { v, _ := time.Parse("2006-01-02 15:04", s); return v }
+	tests := []struct {
+		wall string
+		res  wallResult
+		utc  string
+	}{
+		{"2016-03-13 01:59", wallOK, "2016-03-13T06:59:00Z"},
+		{"2016-03-13 02:00", wallGap, ""},
+		{"2016-03-13 02:59", wallGap, ""},
+		{"2016-03-13 03:00", wallOK, "2016-03-13T07:00:00Z"},
+		{"2016-11-06 00:59", wallOK, "2016-11-06T04:59:00Z"},
+		{"2016-11-06 01:00", wallRepeated, "2016-11-06T05:00:00Z"}, // the first, EDT
+		{"2016-11-06 01:59", wallRepeated, "2016-11-06T05:59:00Z"},
+		{"2016-11-06 02:00", wallOK, "2016-11-06T07:00:00Z"},
+	}
+	for _, tc := range tests {
+		got, res := resolveWall(wall(tc.wall), ny)
+		if res != tc.res {
+			t.Errorf("%s: result %d, want %d", tc.wall, res, tc.res)
+		}
+		if tc.utc != "" && got.UTC().Format(time.RFC3339) != tc.utc {
+			t.Errorf("%s: %s, want %s", tc.wall, got.UTC().Format(time.RFC3339), tc.utc)
+		}
+	}
+}
+
+func TestTextFallback(t *testing.T) {
+	src := `
+calendar: {id: demo, name: {en: Demo, fr: Démo}, timezone: UTC, languages: [fr, en, es]}
+events:
+  - {id: a, title: {en: Only English}, start: 2016-05-02, description: "  same for all \n\n"}
+`
+	cal, err := Load("t.yaml", strings.NewReader(src), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := cal.Event("a")
+	for _, lang := range []string{"fr", "en", "es"} {
+		if got := e.Title.In(lang); got != "Only English" {
+			t.Errorf("title in %s = %q", lang, got)
+		}
+		if got := e.Description.In(lang); got != "same for all" {
+			t.Errorf("description in %s = %q", lang, got)
+		}
+	}
+	if got := cal.Name.In("es"); got != "Démo" {
+		t.Errorf("name in es = %q, want the default language's (fr) Démo", got)
+	}
+}
+
+func TestSuggest(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"Europe/Pari", "Europe/Paris"},
+		{"europe/zurich", "Europe/Zurich"},
+		{"Asia/Shangai", "Asia/Shanghai"},
+		{"Nowhere/Atall", ""},
+	}
+	for _, tc := range tests {
+		if got := suggest(tc.in, zoneNames[:]); got != tc.want {
+			t.Errorf("suggest(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+// TestNoPanic loads every prefix of the seed file and of each testdata file:
+// truncated and mangled input gives problems, never a panic.
+func TestNoPanic(t *testing.T) {
+	files, _ := filepath.Glob("testdata/*.yaml")
+	files = append(files, "../../events.yaml")
+	for _, path := range files {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for n := 0; n <= len(data); n += 3 {
+			cal, err := Load(path, strings.NewReader(string(data[:n])), Options{})
+			if err == nil && cal == nil {
+				t.Fatalf("%s[:%d]: nil calendar and nil error", path, n)
+			}
+		}
+	}
+}
