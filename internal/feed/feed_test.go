@@ -1,0 +1,314 @@
+package feed
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	goical "github.com/emersion/go-ical"
+	"github.com/google/go-cmp/cmp"
+
+	"calfeed/internal/calendar"
+
+	_ "time/tzdata"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/*.golden.ics")
+
+func loadFixture(t *testing.T) *calendar.Calendar {
+	t.Helper()
+	cal, err := calendar.ReadFile("testdata/fixture.yaml", calendar.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cal
+}
+
+func render(t *testing.T, r *Renderer, f Feed, lang string) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := r.Write(&buf, f, lang); err != nil {
+		t.Fatalf("Write: %v", err)
+	}
+	return buf.Bytes()
+}
+
+func allFeed(cal *calendar.Calendar, lang string) Feed {
+	return Feed{Name: cal.Name.In(lang), Description: cal.Description.In(lang), Events: cal.Events}
+}
+
+// TestGolden pins the exact bytes of the fixture's feeds. Rewrite them with
+// go test ./internal/feed -update, and read the diff before committing.
+func TestGolden(t *testing.T) {
+	cal := loadFixture(t)
+	r, err := New(cal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		feed Feed
+		lang string
+	}{
+		{"all.zh", allFeed(cal, "zh"), "zh"},
+		{"all.en", allFeed(cal, "en"), "en"},
+		{"event.zurich.en", Feed{Name: "one", Events: []*calendar.Event{cal.Event("zurich")}}, "en"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := render(t, r, tc.feed, tc.lang)
+			path := filepath.Join("testdata", tc.name+".golden.ics")
+			if *update {
+				if err := os.WriteFile(path, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run with -update to create it)", err)
+			}
+			if diff := cmp.Diff(string(want), string(got)); diff != "" {
+				t.Errorf("%s mismatch (-want +got):\n%s", path, diff)
+			}
+		})
+	}
+}
+
+// TestDeterministic renders the same calendar twice, from two loads.
+func TestDeterministic(t *testing.T) {
+	var outs [2][]byte
+	for i := range outs {
+		cal := loadFixture(t)
+		r, err := New(cal)
+		if err != nil {
+			t.Fatal(err)
+		}
+		outs[i] = render(t, r, allFeed(cal, "zh"), "zh")
+	}
+	if !bytes.Equal(outs[0], outs[1]) {
+		t.Error("two renderings of the same calendar differ")
+	}
+}
+
+// TestWellFormed checks the RFC 5545 §3.1 rules on every line.
+func TestWellFormed(t *testing.T) {
+	cal := loadFixture(t)
+	r, _ := New(cal)
+	for _, lang := range cal.Languages {
+		b := render(t, r, allFeed(cal, lang), lang)
+		checkLines(t, b)
+	}
+}
+
+func checkLines(t *testing.T, b []byte) {
+	t.Helper()
+	if !bytes.HasSuffix(b, []byte("END:VCALENDAR\r\n")) {
+		t.Errorf("feed does not end with END:VCALENDAR CRLF")
+	}
+	lines := bytes.Split(bytes.TrimSuffix(b, []byte("\r\n")), []byte("\r\n"))
+	for i, l := range lines {
+		if bytes.ContainsAny(l, "\r\n") {
+			t.Errorf("line %d has a bare CR or LF: %q", i+1, l)
+		}
+		if len(l) > 75 {
+			t.Errorf("line %d is %d octets, over 75: %q", i+1, len(l), l)
+		}
+		if !utf8.Valid(l) {
+			t.Errorf("line %d splits a UTF-8 character: %q", i+1, l)
+		}
+		for _, c := range string(l) {
+			if c < 0x20 && c != '\t' || c == 0x7f {
+				t.Errorf("line %d has control character %U", i+1, c)
+			}
+		}
+	}
+}
+
+// parse reads a feed with an independent parser (emersion/go-ical).
+func parse(t *testing.T, b []byte) *goical.Calendar {
+	t.Helper()
+	c, err := goical.NewDecoder(bytes.NewReader(b)).Decode()
+	if err != nil {
+		t.Fatalf("go-ical cannot read the feed: %v\n%s", err, b)
+	}
+	return c
+}
+
+func propText(t *testing.T, c *goical.Component, name string) string {
+	t.Helper()
+	p := c.Props.Get(name)
+	if p == nil {
+		return ""
+	}
+	s, err := p.Text()
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return s
+}
+
+// TestIndependentParser reads every feed back with go-ical and checks each
+// event's UID, instants (go-ical resolves TZID from the zone database, not
+// from our VTIMEZONE), all-day dates, text and categories.
+func TestIndependentParser(t *testing.T) {
+	cal := loadFixture(t)
+	r, _ := New(cal)
+	for _, lang := range cal.Languages {
+		c := parse(t, render(t, r, allFeed(cal, lang), lang))
+		if got := propText(t, c.Component, "X-WR-CALNAME"); got != cal.Name.In(lang) {
+			t.Errorf("%s: X-WR-CALNAME = %q, want %q", lang, got, cal.Name.In(lang))
+		}
+		if got := c.Props.Get("REFRESH-INTERVAL"); got == nil || got.Value != "PT1H30M" || got.Params.Get("VALUE") != "DURATION" {
+			t.Errorf("%s: REFRESH-INTERVAL = %+v, want PT1H30M with VALUE=DURATION", lang, got)
+		}
+		evs := c.Events()
+		if len(evs) != len(cal.Events) {
+			t.Fatalf("%s: %d events, want %d", lang, len(evs), len(cal.Events))
+		}
+		tzids := map[string]bool{}
+		for _, ch := range c.Children {
+			if ch.Name == goical.CompTimezone {
+				tzids[ch.Props.Get(goical.PropTimezoneID).Value] = true
+			}
+		}
+		seen := map[string]bool{}
+		for _, ev := range evs {
+			uid := propText(t, ev.Component, "UID")
+			id, ok := strings.CutSuffix(uid, "@fixture")
+			e := cal.Event(id)
+			if !ok || e == nil || seen[uid] {
+				t.Errorf("%s: unexpected UID %q", lang, uid)
+				continue
+			}
+			seen[uid] = true
+			start, end := ev.Props.Get("DTSTART"), ev.Props.Get("DTEND")
+			if tz := start.Params.Get("TZID"); tz != "" && !tzids[tz] {
+				t.Errorf("%s: %s uses TZID %s with no VTIMEZONE", lang, id, tz)
+			}
+			if e.AllDay {
+				if start.ValueType() != goical.ValueDate || end.ValueType() != goical.ValueDate {
+					t.Errorf("%s: %s: all-day DTSTART/DTEND not VALUE=DATE", lang, id)
+				}
+				if start.Value != e.Start.Format("20060102") || end.Value != e.End.Format("20060102") {
+					t.Errorf("%s: %s: dates %s-%s, want %s-%s (exclusive end)", lang, id, start.Value, end.Value, e.Start.Format("20060102"), e.End.Format("20060102"))
+				}
+			} else {
+				gs, err1 := ev.DateTimeStart(nil)
+				ge, err2 := ev.DateTimeEnd(nil)
+				if err1 != nil || err2 != nil || !gs.Equal(e.Start) || !ge.Equal(e.End) {
+					t.Errorf("%s: %s: %v-%v (%v %v), want %v-%v", lang, id, gs.UTC(), ge.UTC(), err1, err2, e.Start.UTC(), e.End.UTC())
+				}
+				if e.UTC != strings.HasSuffix(start.Value, "Z") {
+					t.Errorf("%s: %s: DTSTART %q: UTC form = %v, want %v", lang, id, start.Value, !e.UTC, e.UTC)
+				}
+			}
+			wantTitle := clean(e.Title.In(lang))
+			if e.Status == calendar.Cancelled {
+				wantTitle = wordsFor(lang).cancelled + wantTitle
+				if got := propText(t, ev.Component, "STATUS"); got != "CANCELLED" {
+					t.Errorf("%s: %s: STATUS %q", lang, id, got)
+				}
+			}
+			if got := propText(t, ev.Component, "SUMMARY"); got != wantTitle {
+				t.Errorf("%s: %s: SUMMARY %q, want %q", lang, id, got, wantTitle)
+			}
+			if got, want := propText(t, ev.Component, "LOCATION"), e.Place.In(lang); got != want {
+				t.Errorf("%s: %s: LOCATION %q, want %q", lang, id, got, want)
+			}
+			if d := e.Description.In(lang); d != "" && !strings.HasPrefix(propText(t, ev.Component, "DESCRIPTION"), clean(d)) {
+				t.Errorf("%s: %s: DESCRIPTION %q does not start with %q", lang, id, propText(t, ev.Component, "DESCRIPTION"), clean(d))
+			}
+			var cats []string
+			for _, p := range ev.Props.Values("CATEGORIES") {
+				cats = append(cats, p.Value)
+			}
+			var wantCats []string
+			for _, tr := range e.Tracks {
+				wantCats = append(wantCats, cal.Track(tr).Name.In(lang))
+			}
+			if diff := cmp.Diff(wantCats, cats); diff != "" {
+				t.Errorf("%s: %s: CATEGORIES (-want +got):\n%s", lang, id, diff)
+			}
+			if ev.Props.Get("X-EVIL") != nil {
+				t.Errorf("%s: %s: a title created a property", lang, id)
+			}
+		}
+	}
+}
+
+// clean is what a text should read as after a round trip: each CR, LF or
+// CRLF one newline.
+func clean(s string) string {
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	return strings.ReplaceAll(s, "\r", "\n")
+}
+
+func TestOnlineAndURL(t *testing.T) {
+	cal := loadFixture(t)
+	r, _ := New(cal)
+	c := parse(t, render(t, r, Feed{Name: "x", Events: []*calendar.Event{cal.Event("long-chinese")}}, "en"))
+	ev := c.Events()[0]
+	conf := ev.Props.Get("CONFERENCE")
+	if conf == nil || conf.Value != "https://example.org/watch;live" || conf.Params.Get("VALUE") != "URI" {
+		t.Errorf("CONFERENCE = %+v", conf)
+	}
+	if got := ev.Props.Get("URL"); got == nil || got.Value != "https://example.org/gem-tech?a=1&b=2" {
+		t.Errorf("URL = %+v", got)
+	}
+	d := propText(t, ev.Component, "DESCRIPTION")
+	if !strings.Contains(d, "Join online: https://example.org/watch;live") || !strings.Contains(d, "More information: https://example.org/gem-tech?a=1&b=2") {
+		t.Errorf("DESCRIPTION lacks the links: %q", d)
+	}
+}
+
+func TestOnlyUsedZones(t *testing.T) {
+	cal := loadFixture(t)
+	r, _ := New(cal)
+	b := string(render(t, r, Feed{Name: "x", Events: []*calendar.Event{cal.Event("zurich"), cal.Event("forum")}}, "en"))
+	if strings.Count(b, "BEGIN:VTIMEZONE") != 1 || !strings.Contains(b, "TZID:Europe/Zurich") {
+		t.Errorf("want exactly the Europe/Zurich VTIMEZONE:\n%s", b)
+	}
+	b = string(render(t, r, Feed{Name: "x", Events: []*calendar.Event{cal.Event("forum"), cal.Event("fall-back")}}, "en"))
+	if strings.Contains(b, "BEGIN:VTIMEZONE") {
+		t.Errorf("all-day and UTC events need no VTIMEZONE:\n%s", b)
+	}
+}
+
+func TestUnknownLanguage(t *testing.T) {
+	cal := loadFixture(t)
+	r, _ := New(cal)
+	if err := r.Write(&bytes.Buffer{}, allFeed(cal, "en"), "fr"); err == nil {
+		t.Error("Write in a language the calendar lacks: no error")
+	}
+}
+
+func TestText(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"a\r\nb\rc\nd", "a\nb\nc\nd"},
+		{"nul\x00bell\x07tab\t", "nulbelltab\t"},
+		{"bad\xffutf8", "bad\uFFFDutf8"},
+		{"中文；，", "中文；，"},
+	}
+	for _, tc := range tests {
+		if got := text(tc.in); got != tc.want {
+			t.Errorf("text(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestICalDuration(t *testing.T) {
+	tests := map[time.Duration]string{
+		6 * time.Hour: "PT6H", 90 * time.Minute: "PT1H30M", 24 * time.Hour: "P1D",
+		48 * time.Hour: "P2D", 30 * time.Minute: "PT30M", 0: "PT0S",
+	}
+	for d, want := range tests {
+		if got := icalDuration(d); got != want {
+			t.Errorf("icalDuration(%v) = %q, want %q", d, got, want)
+		}
+	}
+}
