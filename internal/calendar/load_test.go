@@ -353,3 +353,19 @@ func TestNoPanic(t *testing.T) {
 		}
 	}
 }
+
+// TestWallTimesFarFuture covers years past the zone's transition table,
+// where Go's ZoneBounds misreports period ends in leap years.
+func TestWallTimesFarFuture(t *testing.T) {
+	ny, _ := time.LoadLocation("America/New_York")
+	wall := func(s string) time.Time { v, _ := time.Parse("2006-01-02 15:04", s); return v }
+	if _, res := resolveWall(wall("2040-03-11 02:30"), ny); res != wallGap {
+		t.Errorf("2040-03-11 02:30 New York: result %d, want a gap", res)
+	}
+	if got, res := resolveWall(wall("2040-11-04 01:30"), ny); res != wallRepeated || got.UTC().Hour() != 5 {
+		t.Errorf("2040-11-04 01:30 New York: %v result %d, want the first of two (05:30 UTC)", got.UTC(), res)
+	}
+	if got, res := resolveWall(wall("2040-12-31 12:00"), ny); res != wallOK || got.UTC().Hour() != 17 {
+		t.Errorf("2040-12-31 12:00 New York: %v result %d", got.UTC(), res)
+	}
+}

@@ -3,6 +3,8 @@ package calendar
 import (
 	"slices"
 	"time"
+
+	"calfeed/internal/timezone"
 )
 
 // wallResult says how a wall-clock time maps to instants in a zone.
@@ -53,7 +55,7 @@ func offsetsNear(naive time.Time, loc *time.Location) []int {
 		if !slices.Contains(offs, off) {
 			offs = append(offs, off)
 		}
-		_, end := t.ZoneBounds()
+		end := timezone.PeriodEnd(t)
 		if end.IsZero() || end.After(limit) {
 			break
 		}

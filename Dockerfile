@@ -1,0 +1,17 @@
+# Build: a static binary, with the time zone database embedded.
+FROM golang:1.26-bookworm AS build
+WORKDIR /src
+COPY go.mod go.sum ./
+RUN go mod download
+COPY . .
+RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /calfeed ./cmd/calfeed
+
+# Run: no shell, no libc, non-root. Mount your own file over /data/events.yaml.
+FROM gcr.io/distroless/static-debian12:nonroot
+COPY --from=build /calfeed /calfeed
+COPY events.yaml /data/events.yaml
+ENV CALFEED_CONFIG=/data/events.yaml PORT=8080
+EXPOSE 8080
+USER nonroot:nonroot
+ENTRYPOINT ["/calfeed"]
+CMD ["serve"]
