@@ -163,6 +163,14 @@ func (l *loader) mapping(n *yaml.Node, what string, known []string) map[string]f
 		}
 		if !slices.Contains(known, k.Value) {
 			l.errorf(k.Line, k.Column, "%s: unknown key %q%s; known keys: %s", what, k.Value, didYouMean(k.Value, known), strings.Join(known, ", "))
+			// Read a misspelt key as the one it resembles, so that one typo
+			// is one error and not also "title missing". The file is invalid
+			// either way.
+			if s := suggest(k.Value, known); s != "" && !hasKey(n, s) {
+				if _, dup := fields[s]; !dup {
+					fields[s] = field{k, v}
+				}
+			}
 			continue
 		}
 		if prev, dup := fields[k.Value]; dup {
@@ -172,6 +180,16 @@ func (l *loader) mapping(n *yaml.Node, what string, known []string) map[string]f
 		fields[k.Value] = field{k, v}
 	}
 	return fields
+}
+
+// hasKey reports whether mapping n has the key.
+func hasKey(n *yaml.Node, key string) bool {
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if k := deref(n.Content[i]); k.Kind == yaml.ScalarNode && k.Value == key {
+			return true
+		}
+	}
+	return false
 }
 
 // deref follows YAML aliases (*name) to the node they stand for.
