@@ -75,6 +75,12 @@ type Event struct {
 	Tracks  []string // track ids, in file order
 	Status  Status
 	Updated time.Time // zero when the file gives none
+
+	// Sequence and Modified are the event's revision (SEQUENCE and
+	// LAST-MODIFIED, RFC 5545 §3.8.7.4 and §3.8.7.3), kept in the lock file
+	// that `calfeed stamp` writes; 0 and the zero time without one.
+	Sequence int
+	Modified time.Time
 }
 
 // Track returns the track with the given id, or nil.

@@ -29,7 +29,7 @@ func (r *Renderer) event(e *calendar.Event, lang string) *ics.VEvent {
 	ev := ics.NewEvent(UID(r.cal, e))
 	// DTSTAMP is required; it comes from the data so that output is stable.
 	ev.SetDtStampTime(r.stamp(e))
-	ev.SetSequence(0)
+	ev.SetSequence(e.Sequence)
 	ev.SetModifiedAt(r.stamp(e))
 	switch {
 	case e.AllDay:
@@ -78,10 +78,13 @@ func (r *Renderer) event(e *calendar.Event, lang string) *ics.VEvent {
 	return ev
 }
 
-// stamp is the data's own time for e: when it was last updated, else when
+// stamp is the data's own time for e, never the clock's: when the lock file
+// says it last changed, else when the file says it was updated, else when
 // anything in the calendar was, else its start.
 func (r *Renderer) stamp(e *calendar.Event) time.Time {
 	switch {
+	case !e.Modified.IsZero():
+		return e.Modified
 	case !e.Updated.IsZero():
 		return e.Updated
 	case !r.cal.Updated.IsZero():
