@@ -1,12 +1,21 @@
 package main
 
 import (
-	"errors"
+	"bytes"
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 
 	"calfeed/internal/calendar"
+	"calfeed/internal/feed"
+	"calfeed/internal/lock"
+)
+
+// Limits past which calendar clients are known to struggle.
+const (
+	maxFeedBytes  = 1 << 20 // Google Calendar drops subscriptions to feeds over about 1 MB
+	maxFeedEvents = 1000    // Google Calendar's import limit
 )
 
 // runCheck validates an events file and prints every problem.
@@ -18,34 +27,34 @@ func runCheck(args []string, stdout, stderr io.Writer, getenv func(string) strin
 		fmt.Fprint(stderr, `Usage: calfeed check [FILE]
 
 Validates FILE (default: $CALFEED_CONFIG, else events.yaml). Prints every
-problem as FILE:LINE:COL: message and exits 1 if there is any; warnings
-(valid, but clients may mishandle it) are printed too and exit 0.
+problem as FILE:LINE:COL: message and exits 1 if there is any. Warnings
+(valid, but clients may mishandle it, or events changed since the last
+calfeed stamp) are printed too and exit 0.
 
 `)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		return errUsage
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() > 1 {
 		fs.Usage()
 		return errUsage
 	}
 	path := configPath(fs.Arg(0), getenv)
-	cal, err := calendar.ReadFile(path, calendar.Options{MaxSize: *maxSize})
-	var invalid *calendar.Error
-	if errors.As(err, &invalid) {
-		for _, p := range invalid.Problems {
-			fmt.Fprintln(stderr, p)
-		}
-		fmt.Fprintf(stderr, "%s: %d %s\n", path, len(invalid.Problems), plural(len(invalid.Problems), "problem", "problems"))
-		return errInvalid
-	}
+	cal, lk, err := lock.Load(path, calendar.Options{MaxSize: *maxSize})
 	if err != nil {
-		return err
+		return printInvalid(err, path, stderr)
 	}
 	for _, w := range cal.Warnings {
 		fmt.Fprintln(stderr, w)
+	}
+	warnings, err := clientWarnings(cal, lk, path)
+	if err != nil {
+		return err
+	}
+	for _, w := range warnings {
+		fmt.Fprintf(stderr, "%s: warning: %s\n", path, w)
 	}
 	fmt.Fprintf(stdout, "%s: ok: %d %s, %d %s\n", path,
 		len(cal.Events), plural(len(cal.Events), "event", "events"),
@@ -53,21 +62,36 @@ problem as FILE:LINE:COL: message and exits 1 if there is any; warnings
 	return nil
 }
 
-// configPath is the events file: the argument, else $CALFEED_CONFIG, else events.yaml.
-func configPath(arg string, getenv func(string) string) string {
+// clientWarnings names what clients will mishandle in a valid calendar.
+func clientWarnings(cal *calendar.Calendar, lk *lock.File, path string) ([]string, error) {
+	var ws []string
+	if len(cal.Events) > maxFeedEvents {
+		ws = append(ws, fmt.Sprintf("%d events in the full feed; Google Calendar imports at most %d: point subscribers at track feeds", len(cal.Events), maxFeedEvents))
+	}
+	r, err := feed.New(cal)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	for _, lang := range cal.Languages {
+		buf.Reset()
+		if err := r.Write(&buf, feed.Feed{Name: cal.Name.In(lang), Events: cal.Events}, lang); err != nil {
+			return nil, err
+		}
+		if buf.Len() > maxFeedBytes {
+			ws = append(ws, fmt.Sprintf("the full feed in %s is %d KiB; Google Calendar stops refreshing feeds over 1 MiB: point subscribers at track feeds", lang, buf.Len()>>10))
+			break
+		}
+	}
+	pending, err := lock.Pending(cal, lk)
+	if err != nil {
+		return nil, err
+	}
 	switch {
-	case arg != "":
-		return arg
-	case getenv("CALFEED_CONFIG") != "":
-		return getenv("CALFEED_CONFIG")
-	default:
-		return "events.yaml"
+	case lk == nil:
+		ws = append(ws, fmt.Sprintf("no lock file yet; run calfeed stamp %s and commit %s, so that later edits reach subscribers", path, lock.Path(path)))
+	case len(pending) > 0:
+		ws = append(ws, fmt.Sprintf("%d %s changed since the last stamp (%s); run calfeed stamp %s, or Google Calendar will ignore the edits", len(pending), plural(len(pending), "event", "events"), strings.Join(pending, ", "), path))
 	}
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
+	return ws, nil
 }

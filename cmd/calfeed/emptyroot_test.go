@@ -1,7 +1,7 @@
 package main
 
 import (
-	"bytes"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -44,7 +44,7 @@ func TestEmptyRoot(t *testing.T) {
 	}
 
 	addr := freeAddr(t)
-	var logs bytes.Buffer
+	var logs syncBuffer
 	cmd := exec.Command("/calfeed", "serve", "-config", "/events.yaml", "-addr", addr)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Chroot: root}
 	cmd.Dir = "/"
@@ -99,7 +99,7 @@ func freeAddr(t *testing.T) string {
 	return addr
 }
 
-func waitHealthy(t *testing.T, base string, exited <-chan error, logs *bytes.Buffer) {
+func waitHealthy(t *testing.T, base string, exited <-chan error, logs fmt.Stringer) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {

@@ -9,11 +9,13 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	// Go's time zone database, embedded: the same answers on any host, even
 	// an empty container with no /usr/share/zoneinfo.
@@ -30,12 +32,27 @@ func main() {
 // errUsage reports bad command-line use; the usage text is already printed.
 var errUsage = errors.New("usage")
 
+// errHelp reports that -h was asked for and answered: exit 0.
+var errHelp = errors.New("help")
+
+// parseFlags parses a subcommand's flags: errHelp after -h, errUsage
+// (the usage already printed) after a bad flag.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	switch err := fs.Parse(args); {
+	case errors.Is(err, flag.ErrHelp):
+		return errHelp
+	case err != nil:
+		return errUsage
+	}
+	return nil
+}
+
 // errInvalid reports an invalid events file; the problems are already printed.
 var errInvalid = errors.New("invalid")
 
 func exitCode(err error, stderr io.Writer) int {
 	switch {
-	case err == nil:
+	case err == nil, errors.Is(err, errHelp):
 		return 0
 	case errors.Is(err, errUsage):
 		return 2
@@ -52,10 +69,12 @@ const usage = `calfeed publishes the events of an events.yaml as calendar feeds.
 Usage:
   calfeed serve [-config events.yaml] [-addr :8080] [-base-url URL] [-gzip]
   calfeed check [FILE]
+  calfeed stamp [FILE]
 
 Commands:
   serve   serve the feeds over HTTP
   check   validate an events file: every problem as FILE:LINE:COL, exit 1 if any
+  stamp   record changed events in FILE.lock, raising their SEQUENCE
 
 Run "calfeed COMMAND -h" for a command's flags.
 `
@@ -71,6 +90,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return runServe(ctx, args[1:], stdout, stderr, getenv)
 	case "check":
 		return runCheck(args[1:], stdout, stderr, getenv)
+	case "stamp":
+		return runStamp(args[1:], stdout, stderr, getenv, time.Now)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -78,4 +99,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		fmt.Fprintf(stderr, "calfeed: unknown command %q\n\n%s", args[0], usage)
 		return errUsage
 	}
+}
+
+// configPath is the events file: the argument, else $CALFEED_CONFIG, else events.yaml.
+func configPath(arg string, getenv func(string) string) string {
+	switch {
+	case arg != "":
+		return arg
+	case getenv("CALFEED_CONFIG") != "":
+		return getenv("CALFEED_CONFIG")
+	default:
+		return "events.yaml"
+	}
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }

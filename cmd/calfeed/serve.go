@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"calfeed/internal/calendar"
+	"calfeed/internal/lock"
 	"calfeed/internal/server"
 )
 
@@ -39,8 +40,8 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (se
 		fmt.Fprint(stderr, "Usage: calfeed serve [flags]\n\nServes the feeds of an events file over HTTP.\n\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		return c, errUsage
+	if err := parseFlags(fs, args); err != nil {
+		return c, err
 	}
 	if fs.NArg() > 0 {
 		fs.Usage()
@@ -81,24 +82,34 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		return err
 	}
 	logger := newLogger(c.logFormat, stderr)
-	cal, err := calendar.ReadFile(c.config, calendar.Options{MaxSize: c.maxSize})
-	var invalid *calendar.Error
-	if errors.As(err, &invalid) {
-		for _, p := range invalid.Problems {
-			fmt.Fprintln(stderr, p)
-		}
-		fmt.Fprintf(stderr, "calfeed serve: %s is invalid; fix the problems above (calfeed check %s)\n", c.config, c.config)
-		return errInvalid
-	}
+	opts := calendar.Options{MaxSize: c.maxSize}
+	cal, _, err := lock.Load(c.config, opts)
 	if err != nil {
+		if printInvalid(err, c.config, stderr) == errInvalid {
+			fmt.Fprintf(stderr, "calfeed serve: %s is invalid; fix the problems above (calfeed check %s)\n", c.config, c.config)
+			return errInvalid
+		}
 		return err
 	}
-	for _, w := range cal.Warnings {
-		logger.Warn(w.Msg, slog.String("file", w.File), slog.Int("line", w.Line), slog.Int("col", w.Col))
-	}
+	logWarnings(logger, cal)
 	srv, err := server.New(cal, server.Options{Logger: logger, Gzip: c.gzip})
 	if err != nil {
 		return err
+	}
+	// Reload on every change of the file: validate, render, then swap. An
+	// invalid edit is logged and the last good calendar stays on the air.
+	reload := func() {
+		cal, _, err := lock.Load(c.config, opts)
+		if err == nil {
+			err = srv.Load(cal)
+		}
+		if err != nil {
+			srv.LoadFailed(err)
+			logReloadFailure(logger, c.config, err)
+			return
+		}
+		logWarnings(logger, cal)
+		logger.Info("reloaded", slog.String("config", c.config), slog.Int("events", len(cal.Events)))
 	}
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
@@ -117,6 +128,15 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		slog.Int("events", len(cal.Events)), slog.Int("tracks", len(cal.Tracks)))
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	watching := make(chan struct{})
+	go func() {
+		defer close(watching)
+		if err := watch(watchCtx, c.config, logger, reload); err != nil {
+			logger.Error("not watching the events file", slog.Any("error", err))
+		}
+	}()
+	defer func() { stopWatch(); <-watching }()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)
@@ -132,4 +152,21 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		return fmt.Errorf("serve: %w", err)
 	}
 	return nil
+}
+
+func logWarnings(logger *slog.Logger, cal *calendar.Calendar) {
+	for _, w := range cal.Warnings {
+		logger.Warn(w.Msg, slog.String("file", w.File), slog.Int("line", w.Line), slog.Int("col", w.Col))
+	}
+}
+
+// logReloadFailure logs every problem of an invalid edit, each at its place.
+func logReloadFailure(logger *slog.Logger, path string, err error) {
+	var invalid *calendar.Error
+	if errors.As(err, &invalid) {
+		for _, p := range invalid.Problems {
+			logger.Error("invalid edit: "+p.String(), slog.String("file", p.File), slog.Int("line", p.Line), slog.Int("col", p.Col))
+		}
+	}
+	logger.Error("reload failed; still serving the last good calendar", slog.String("config", path), slog.Any("error", err))
 }

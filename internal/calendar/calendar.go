@@ -27,6 +27,9 @@ type Calendar struct {
 	// Updated is the newest `updated` of any event, or the zero time when no
 	// event has one. Feeds use it as the data's own time where an event has none.
 	Updated time.Time
+	// Changes are the published changes to events that `calfeed stamp`
+	// recorded in the lock file, oldest first; nil without a lock file.
+	Changes []Change
 	// Warnings are problems that do not stop the calendar from loading but
 	// that a person should see (a repeated wall time, for one).
 	Warnings []Problem

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 
 	"calfeed/internal/calendar"
@@ -32,9 +33,11 @@ func (s *Server) handleCalendar(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if len(ids) == 1 {
+			s.countFetch(ids[0], r)
 			s.serve(w, r, st.feeds[trackKey(ids[0])][lang])
 			return
 		}
+		s.countFetch("combined", r)
 		s.serveFeed(w, r, st, st.tracksFeed(ids, lang), lang)
 	case events != "":
 		evs, err := st.events(events)
@@ -42,8 +45,10 @@ func (s *Server) handleCalendar(w http.ResponseWriter, r *http.Request) {
 			s.error(w, r, err)
 			return
 		}
+		s.countFetch("agenda", r)
 		s.serveFeed(w, r, st, st.eventsFeed(evs, lang), lang)
 	default:
+		s.countFetch(keyAll, r)
 		s.serve(w, r, st.feeds[keyAll][lang])
 	}
 }
@@ -56,6 +61,7 @@ func (s *Server) handleTrack(w http.ResponseWriter, r *http.Request, id string) 
 		s.error(w, r, st.unknownTrack(id))
 		return
 	}
+	s.countFetch(id, r)
 	s.serve(w, r, res)
 }
 
@@ -67,14 +73,8 @@ func (s *Server) handleEvent(w http.ResponseWriter, r *http.Request, id string) 
 		s.error(w, r, st.unknownEvent(id))
 		return
 	}
+	s.countFetch("event", r)
 	s.serve(w, r, res)
-}
-
-// handleHealth serves GET /healthz: 200 while a valid calendar is loaded.
-func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	fmt.Fprintln(w, "ok")
 }
 
 // handleNotFound answers any other path, naming the feeds that exist.
@@ -104,7 +104,15 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, res *resource) {
 			body = res.gzipped
 		}
 	}
-	http.ServeContent(w, r, "", res.modified, bytes.NewReader(body))
+	// RFC 9110 §8.8.2.1: a Last-Modified in the future (an event's start
+	// stands for its data time when the file has no `updated`) must be sent
+	// as now. Kept, it would make If-Modified-Since answer 304 to any edit
+	// that leaves that future date the newest.
+	modified := res.modified
+	if now := s.now(); modified.After(now) {
+		modified = now
+	}
+	http.ServeContent(w, r, "", modified, bytes.NewReader(body))
 }
 
 // serveFeed renders a feed for this request only (combined feeds and
@@ -120,9 +128,22 @@ func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, st *state, f 
 
 func acceptsGzip(r *http.Request) bool {
 	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
-		name, q, _ := strings.Cut(strings.TrimSpace(part), ";")
-		if strings.EqualFold(strings.TrimSpace(name), "gzip") && strings.ReplaceAll(q, " ", "") != "q=0" {
+		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.EqualFold(strings.TrimSpace(name), "gzip") && !refused(params) {
 			return true
+		}
+	}
+	return false
+}
+
+// refused reports whether the parameters of an Accept-Encoding entry give
+// it weight 0, however written: q=0, Q=0, q=0.0, q=0.000 (RFC 9110 §12.4.2).
+func refused(params string) bool {
+	for _, p := range strings.Split(params, ";") {
+		k, v, _ := strings.Cut(p, "=")
+		if strings.EqualFold(strings.TrimSpace(k), "q") {
+			q, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			return err == nil && q == 0
 		}
 	}
 	return false

@@ -34,11 +34,15 @@ type Server struct {
 	logger  *slog.Logger
 	state   atomic.Pointer[state]
 	handler http.Handler
+	now     func() time.Time // the clock; tests replace it
+	metrics *metrics
+	health  atomic.Pointer[health]
 }
 
 // New renders every feed of cal and returns a Server ready to serve them.
 func New(cal *calendar.Calendar, opts Options) (*Server, error) {
-	s := &Server{opts: opts, logger: opts.Logger}
+	s := &Server{opts: opts, logger: opts.Logger, now: time.Now, metrics: newMetrics()}
+	s.health.Store(&health{})
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
 	}
@@ -62,6 +66,7 @@ func (s *Server) Load(cal *calendar.Calendar) error {
 		return err
 	}
 	s.state.Store(st)
+	s.loaded(st)
 	return nil
 }
 
@@ -188,7 +193,13 @@ func (st *state) render(f feed.Feed, lang string) (*resource, error) {
 	if err := st.renderer.Write(&buf, f, lang); err != nil {
 		return nil, err
 	}
-	return st.resource(buf.Bytes(), st.renderer.Modified(f.Events)), nil
+	modified := st.renderer.Modified(f.Events)
+	if modified.IsZero() {
+		// A feed with no events (a track none is in yet) changes with the
+		// calendar: its Last-Modified is the calendar's.
+		modified = st.renderer.Modified(st.cal.Events)
+	}
+	return st.resource(buf.Bytes(), modified), nil
 }
 
 func (st *state) resource(body []byte, modified time.Time) *resource {

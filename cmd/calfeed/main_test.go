@@ -1,0 +1,225 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// fakeEnv is a getenv that sees only vars.
+func fakeEnv(vars map[string]string) func(string) string {
+	return func(k string) string { return vars[k] }
+}
+
+// syncBuffer is a bytes.Buffer that a running server may write to while
+// the test reads it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// runResult is what one call of run did.
+type runResult struct {
+	err            error
+	code           int // exitCode(err)
+	stdout, stderr string
+}
+
+// runCmd calls run as main would, with the given environment.
+func runCmd(t *testing.T, env map[string]string, args ...string) runResult {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), args, &stdout, &stderr, fakeEnv(env))
+	code := exitCode(err, &stderr)
+	return runResult{err: err, code: code, stdout: stdout.String(), stderr: stderr.String()}
+}
+
+// fixture copies testdata/name into dir as file and returns its path.
+func fixture(t *testing.T, name, dir, file string) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, file)
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// invalidProblems are the problems planted in testdata/invalid.yaml: the
+// position each must be reported at and a fragment of its message.
+var invalidProblems = []struct {
+	pos, msg string
+}{
+	{"5:13", `unknown time zone "Europe/Zurcih"`},
+	{"14:10", "end 2025-06-02 09:00 is not after start 2025-06-02 10:00"},
+	{"15:14", `unknown track "talk"`},
+	{"18:12", "2025-03-30 02:30 does not exist in Europe/Berlin"},
+	{"21:5", `unknown key "colour"`},
+}
+
+// checkProblems checks that stderr holds every problem of invalid.yaml,
+// each on a line of its own as FILE:LINE:COL: message.
+func checkProblems(t *testing.T, cmd, path, stderr string) {
+	t.Helper()
+	lines := strings.Split(stderr, "\n")
+	for _, p := range invalidProblems {
+		prefix := path + ":" + p.pos + ": "
+		found := false
+		for _, l := range lines {
+			if strings.HasPrefix(l, prefix) && strings.Contains(l, p.msg) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			t.Errorf("%s: stderr has no line %q…%q; stderr:\n%s", cmd, prefix, p.msg, stderr)
+		}
+	}
+}
+
+func TestCheck(t *testing.T) {
+	dir := t.TempDir()
+	valid := fixture(t, "valid.yaml", dir, "valid.yaml")
+	invalid := fixture(t, "invalid.yaml", dir, "invalid.yaml")
+
+	t.Run("valid", func(t *testing.T) {
+		r := runCmd(t, nil, "check", valid)
+		if r.err != nil || r.code != 0 {
+			t.Fatalf("calfeed check %s: error %v (exit %d), want nil (exit 0); stderr:\n%s", valid, r.err, r.code, r.stderr)
+		}
+		if !strings.Contains(r.stdout, "ok") || !strings.Contains(r.stdout, valid) {
+			t.Errorf("calfeed check %s: stdout = %q, want it to name the file and say ok", valid, r.stdout)
+		}
+		if !strings.Contains(r.stdout, "2 events") || !strings.Contains(r.stdout, "1 track") {
+			t.Errorf("calfeed check %s: stdout = %q, want the counts (2 events, 1 track)", valid, r.stdout)
+		}
+	})
+
+	t.Run("invalid", func(t *testing.T) {
+		r := runCmd(t, nil, "check", invalid)
+		if r.err == nil || r.code != 1 {
+			t.Fatalf("calfeed check %s: error %v (exit %d), want an error (exit 1)", invalid, r.err, r.code)
+		}
+		checkProblems(t, "calfeed check", invalid, r.stderr)
+		if r.stdout != "" {
+			t.Errorf("calfeed check %s: stdout = %q, want nothing", invalid, r.stdout)
+		}
+	})
+
+	t.Run("missing file", func(t *testing.T) {
+		missing := filepath.Join(dir, "nope.yaml")
+		r := runCmd(t, nil, "check", missing)
+		if r.err == nil || r.code != 1 {
+			t.Fatalf("calfeed check %s: error %v (exit %d), want an error (exit 1)", missing, r.err, r.code)
+		}
+		if !strings.Contains(r.err.Error(), missing) || !strings.Contains(r.stderr, missing) {
+			t.Errorf("calfeed check %s: error %q, stderr %q; want both to name the file", missing, r.err, r.stderr)
+		}
+	})
+}
+
+// TestCheckDefaultFile checks where `check` looks without an argument: the
+// argument, else $CALFEED_CONFIG, else events.yaml in the working directory.
+func TestCheckDefaultFile(t *testing.T) {
+	dir := t.TempDir()
+	valid := fixture(t, "valid.yaml", dir, "valid.yaml")
+	invalid := fixture(t, "invalid.yaml", dir, "invalid.yaml")
+
+	// The working directory's events.yaml is invalid: choosing it instead
+	// of the file meant would fail the cases that expect ok.
+	badWD := t.TempDir()
+	fixture(t, "invalid.yaml", badWD, "events.yaml")
+	goodWD := t.TempDir()
+	fixture(t, "valid.yaml", goodWD, "events.yaml")
+
+	tests := []struct {
+		name     string
+		wd       string
+		env      map[string]string
+		args     []string
+		wantFile string // the file the output names; "" for an error
+	}{
+		{"CALFEED_CONFIG", badWD, map[string]string{"CALFEED_CONFIG": valid}, []string{"check"}, valid},
+		{"argument over CALFEED_CONFIG", badWD, map[string]string{"CALFEED_CONFIG": invalid}, []string{"check", valid}, valid},
+		{"events.yaml", goodWD, nil, []string{"check"}, "events.yaml"},
+		{"invalid events.yaml", badWD, nil, []string{"check"}, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Chdir(tc.wd)
+			r := runCmd(t, tc.env, tc.args...)
+			if tc.wantFile == "" {
+				if r.code != 1 {
+					t.Fatalf("calfeed %s: exit %d, want 1; stdout %q", strings.Join(tc.args, " "), r.code, r.stdout)
+				}
+				checkProblems(t, "calfeed check", "events.yaml", r.stderr)
+				return
+			}
+			if r.err != nil {
+				t.Fatalf("calfeed %s: %v; stderr:\n%s", strings.Join(tc.args, " "), r.err, r.stderr)
+			}
+			if want := tc.wantFile + ": ok"; !strings.HasPrefix(r.stdout, want) {
+				t.Errorf("calfeed %s: stdout = %q, want it to start with %q", strings.Join(tc.args, " "), r.stdout, want)
+			}
+		})
+	}
+}
+
+func TestUsage(t *testing.T) {
+	tests := []struct {
+		name       string
+		args       []string
+		wantCode   int
+		wantStderr []string
+		wantStdout []string
+	}{
+		{"no command", nil, 2, []string{"Usage:", "serve", "check"}, nil},
+		{"unknown command", []string{"frobnicate"}, 2, []string{`unknown command "frobnicate"`, "Usage:", "serve", "check"}, nil},
+		{"check with two files", []string{"check", "a.yaml", "b.yaml"}, 2, []string{"Usage: calfeed check"}, nil},
+		{"check with an unknown flag", []string{"check", "-frob"}, 2, []string{"-frob", "Usage: calfeed check"}, nil},
+		{"serve with an unknown flag", []string{"serve", "-frob"}, 2, []string{"-frob", "Usage: calfeed serve"}, nil},
+		{"serve with an argument", []string{"serve", "extra"}, 2, []string{"Usage: calfeed serve"}, nil},
+		{"serve with a bad log format", []string{"serve", "-log-format", "xml"}, 2, []string{"xml"}, nil},
+		{"help", []string{"help"}, 0, nil, []string{"Usage:", "serve", "check"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runCmd(t, nil, tc.args...)
+			if r.code != tc.wantCode {
+				t.Fatalf("calfeed %s: exit %d (error %v), want %d", strings.Join(tc.args, " "), r.code, r.err, tc.wantCode)
+			}
+			for _, s := range tc.wantStderr {
+				if !strings.Contains(r.stderr, s) {
+					t.Errorf("calfeed %s: stderr does not contain %q; stderr:\n%s", strings.Join(tc.args, " "), s, r.stderr)
+				}
+			}
+			for _, s := range tc.wantStdout {
+				if !strings.Contains(r.stdout, s) {
+					t.Errorf("calfeed %s: stdout does not contain %q; stdout:\n%s", strings.Join(tc.args, " "), s, r.stdout)
+				}
+			}
+			if tc.wantCode != 0 && r.stdout != "" {
+				t.Errorf("calfeed %s: stdout = %q, want nothing (usage goes to stderr)", strings.Join(tc.args, " "), r.stdout)
+			}
+		})
+	}
+}

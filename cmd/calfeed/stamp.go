@@ -1,0 +1,82 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"time"
+
+	"calfeed/internal/calendar"
+	"calfeed/internal/lock"
+)
+
+// runStamp records each event's published content in FILE.lock and raises
+// SEQUENCE and LAST-MODIFIED of the events that changed.
+func runStamp(args []string, stdout, stderr io.Writer, getenv func(string) string, now func() time.Time) error {
+	fs := flag.NewFlagSet("stamp", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	maxSize := fs.Int64("max-size", calendar.DefaultMaxSize, "largest events file accepted, in bytes")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, `Usage: calfeed stamp [FILE]
+
+Records each event's published content in FILE.lock (commit it with FILE)
+and raises SEQUENCE and LAST-MODIFIED of every event whose content changed,
+so that calendar clients take the change. FILE defaults to $CALFEED_CONFIG,
+else events.yaml. Run it after editing, before publishing.
+
+`)
+		fs.PrintDefaults()
+	}
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 1 {
+		fs.Usage()
+		return errUsage
+	}
+	path := configPath(fs.Arg(0), getenv)
+	cal, err := calendar.ReadFile(path, calendar.Options{MaxSize: *maxSize})
+	if err != nil {
+		return printInvalid(err, path, stderr)
+	}
+	lockPath := lock.Path(path)
+	old, err := lock.Read(lockPath)
+	if err != nil {
+		return err
+	}
+	f, changes, err := lock.Stamp(cal, old, now())
+	if err != nil {
+		return err
+	}
+	if old != nil && len(changes) == 0 {
+		fmt.Fprintf(stdout, "%s: no event changed since the last stamp\n", path)
+		return nil
+	}
+	if err := f.Write(lockPath); err != nil {
+		return err
+	}
+	if old == nil {
+		fmt.Fprintf(stdout, "%s: created with %d %s at SEQUENCE 0; commit it with %s\n", lockPath, len(f.Events), plural(len(f.Events), "event", "events"), path)
+		return nil
+	}
+	for _, c := range changes {
+		fmt.Fprintf(stdout, "%-9s %s (SEQUENCE %d)\n", c.Kind, c.Event, c.Sequence)
+	}
+	fmt.Fprintf(stdout, "%s: %d %s stamped; commit it with %s\n", lockPath, len(changes), plural(len(changes), "change", "changes"), path)
+	return nil
+}
+
+// printInvalid prints the problems of an invalid events file and returns
+// errInvalid; any other error is returned as it is.
+func printInvalid(err error, path string, stderr io.Writer) error {
+	var invalid *calendar.Error
+	if !errors.As(err, &invalid) {
+		return err
+	}
+	for _, p := range invalid.Problems {
+		fmt.Fprintln(stderr, p)
+	}
+	fmt.Fprintf(stderr, "%s: %d %s\n", path, len(invalid.Problems), plural(len(invalid.Problems), "problem", "problems"))
+	return errInvalid
+}

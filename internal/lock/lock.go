@@ -1,0 +1,329 @@
+// Package lock keeps the lock file that sits next to events.yaml
+// (events.yaml.lock, committed with it): each event's published content
+// hash, SEQUENCE and LAST-MODIFIED, the ids of removed events, and the
+// history of changes.
+//
+// Calendar clients take an edit only when SEQUENCE went up (RFC 5546 §2.1.4;
+// Google Calendar ignores it otherwise), and re-imported single events must
+// update rather than duplicate. Nobody should count by hand: `calfeed stamp`
+// compares each event's content with the lock and raises SEQUENCE and
+// LAST-MODIFIED of those that changed. `serve` and `build` read the lock, so
+// the same pair of files always gives the same feeds.
+package lock
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"calfeed/internal/calendar"
+	"calfeed/internal/feed"
+)
+
+// Version is the lock file format this package writes and reads.
+const Version = 1
+
+// maxChanges bounds the history kept in the lock file.
+const maxChanges = 500
+
+// File is the content of a lock file.
+type File struct {
+	Version int              `json:"calfeed_lock"`
+	Events  map[string]Entry `json:"events"`
+	// Removed remembers events that left the file, so that an id used again
+	// continues its SEQUENCE instead of restarting at 0.
+	Removed map[string]Entry `json:"removed,omitempty"`
+	Changes []Change         `json:"changes,omitempty"` // oldest first
+}
+
+// Entry is what the lock knows of one event.
+type Entry struct {
+	Hash     string    `json:"hash"`
+	Sequence int       `json:"sequence"`
+	Modified time.Time `json:"modified"`
+	Snapshot
+}
+
+// Snapshot is an event as it was published, enough to describe a change.
+type Snapshot struct {
+	Title  map[string]string `json:"title"`
+	Start  string            `json:"start"` // RFC 3339, or a date for all-day events
+	End    string            `json:"end"`
+	Zone   string            `json:"zone"`
+	AllDay bool              `json:"all_day,omitempty"`
+	Status string            `json:"status"`
+	Tracks []string          `json:"tracks,omitempty"`
+}
+
+// Change is one recorded change.
+type Change struct {
+	Event    string              `json:"event"`
+	Kind     calendar.ChangeKind `json:"kind"`
+	At       time.Time           `json:"at"`
+	Sequence int                 `json:"sequence"`
+	Snapshot
+}
+
+// Path returns the lock file of an events file.
+func Path(config string) string { return config + ".lock" }
+
+// Read reads a lock file. A missing file is no error: it returns nil.
+func Read(path string) (*File, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("lock: %w", err)
+	}
+	var f File
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&f); err != nil {
+		return nil, fmt.Errorf("lock: %s is damaged (%v); restore it from version control, or delete it and run calfeed stamp (sequences restart)", path, err)
+	}
+	if f.Version != Version {
+		return nil, fmt.Errorf("lock: %s has format %d; this calfeed reads format %d", path, f.Version, Version)
+	}
+	return &f, nil
+}
+
+// Write writes f to path atomically: a reader sees the old file or the new,
+// never part of one.
+func (f *File) Write(path string) error {
+	data, err := json.MarshalIndent(f, "", "  ")
+	if err != nil {
+		return fmt.Errorf("lock: %w", err)
+	}
+	data = append(data, '\n')
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return fmt.Errorf("lock: %w", err)
+	}
+	defer os.Remove(tmp.Name()) // after a successful rename this fails harmlessly
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("lock: writing %s: %w", tmp.Name(), err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("lock: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("lock: %w", err)
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return fmt.Errorf("lock: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("lock: %w", err)
+	}
+	return nil
+}
+
+// Load reads the events file at path and applies its lock file, if any.
+// It is how serve, build and check read a calendar.
+func Load(path string, opts calendar.Options) (*calendar.Calendar, *File, error) {
+	cal, err := calendar.ReadFile(path, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	f, err := Read(Path(path))
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := Apply(cal, f); err != nil {
+		return nil, nil, err
+	}
+	return cal, f, nil
+}
+
+// Apply gives each event of cal the SEQUENCE and LAST-MODIFIED the lock
+// records, and cal the history of changes. A nil f changes nothing.
+func Apply(cal *calendar.Calendar, f *File) error {
+	if f == nil {
+		return nil
+	}
+	for _, e := range cal.Events {
+		if en, ok := f.Events[e.ID]; ok {
+			e.Sequence, e.Modified = en.Sequence, en.Modified
+		}
+	}
+	cal.Changes = make([]calendar.Change, 0, len(f.Changes))
+	for _, c := range f.Changes {
+		ch := calendar.Change{
+			EventID:  c.Event,
+			Kind:     c.Kind,
+			At:       c.At,
+			Sequence: c.Sequence,
+			Title:    calendar.Text(c.Title),
+			AllDay:   c.AllDay,
+			Tracks:   c.Tracks,
+		}
+		if c.Kind != calendar.ChangeRemoved {
+			loc, err := time.LoadLocation(c.Zone)
+			if err != nil {
+				return fmt.Errorf("lock: change to %q: %w", c.Event, err)
+			}
+			ch.Location = loc
+			if ch.Start, err = parseTime(c.Start, c.AllDay); err != nil {
+				return fmt.Errorf("lock: change to %q: %w", c.Event, err)
+			}
+			if ch.End, err = parseTime(c.End, c.AllDay); err != nil {
+				return fmt.Errorf("lock: change to %q: %w", c.Event, err)
+			}
+		}
+		cal.Changes = append(cal.Changes, ch)
+	}
+	return nil
+}
+
+// Pending lists the ids of events whose published content differs from
+// what the lock recorded (new, edited and removed events): what the next
+// stamp would change.
+func Pending(cal *calendar.Calendar, f *File) ([]string, error) {
+	r, err := feed.New(cal)
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, e := range cal.Events {
+		h, err := r.ContentHash(e)
+		if err != nil {
+			return nil, err
+		}
+		if f == nil || f.Events[e.ID].Hash != h {
+			ids = append(ids, e.ID)
+		}
+	}
+	if f != nil {
+		for id := range f.Events {
+			if cal.Event(id) == nil {
+				ids = append(ids, id)
+			}
+		}
+	}
+	slices.Sort(ids)
+	return ids, nil
+}
+
+// Stamp compares cal with the lock old (nil when there is none yet) and
+// returns the new lock and the changes it records. An event whose content
+// changed gets SEQUENCE + 1 and LAST-MODIFIED now; an unchanged one keeps
+// its entry exactly. The first stamp of a calendar records every event at
+// SEQUENCE 0 as a baseline, with no changes: nothing has changed yet.
+func Stamp(cal *calendar.Calendar, old *File, now time.Time) (*File, []Change, error) {
+	now = now.UTC().Truncate(time.Second)
+	r, err := feed.New(cal)
+	if err != nil {
+		return nil, nil, err
+	}
+	baseline := old == nil
+	if old == nil {
+		old = &File{}
+	}
+	f := &File{
+		Version: Version,
+		Events:  make(map[string]Entry, len(cal.Events)),
+		Removed: map[string]Entry{},
+		Changes: slices.Clone(old.Changes),
+	}
+	for id, en := range old.Removed {
+		f.Removed[id] = en
+	}
+	var changes []Change
+	for _, e := range cal.Events {
+		h, err := r.ContentHash(e)
+		if err != nil {
+			return nil, nil, err
+		}
+		snap := snapshot(e)
+		prev, known := old.Events[e.ID]
+		switch {
+		case known && prev.Hash == h:
+			f.Events[e.ID] = prev
+			continue
+		case known:
+			f.Events[e.ID] = Entry{Hash: h, Sequence: prev.Sequence + 1, Modified: now, Snapshot: snap}
+			changes = append(changes, Change{Event: e.ID, Kind: kindOf(prev.Snapshot, snap), At: now, Sequence: prev.Sequence + 1, Snapshot: snap})
+		default:
+			seq := 0
+			if gone, ok := old.Removed[e.ID]; ok {
+				seq = gone.Sequence + 1 // the id comes back: continue, never restart
+				delete(f.Removed, e.ID)
+			}
+			modified := now
+			if baseline && !e.Updated.IsZero() {
+				modified = e.Updated // the data's own time stands until the first real change
+			}
+			f.Events[e.ID] = Entry{Hash: h, Sequence: seq, Modified: modified, Snapshot: snap}
+			if !baseline {
+				changes = append(changes, Change{Event: e.ID, Kind: calendar.ChangeNew, At: now, Sequence: seq, Snapshot: snap})
+			}
+		}
+	}
+	var removed []string
+	for id := range old.Events {
+		if _, still := f.Events[id]; !still {
+			removed = append(removed, id)
+		}
+	}
+	slices.Sort(removed)
+	for _, id := range removed {
+		en := old.Events[id]
+		f.Removed[id] = en
+		changes = append(changes, Change{Event: id, Kind: calendar.ChangeRemoved, At: now, Sequence: en.Sequence, Snapshot: Snapshot{Title: en.Title, Tracks: en.Tracks}})
+	}
+	f.Changes = append(f.Changes, changes...)
+	if len(f.Changes) > maxChanges {
+		f.Changes = f.Changes[len(f.Changes)-maxChanges:]
+	}
+	if len(f.Removed) == 0 {
+		f.Removed = nil
+	}
+	return f, changes, nil
+}
+
+// kindOf classifies a change from the snapshots before and after.
+func kindOf(before, after Snapshot) calendar.ChangeKind {
+	switch {
+	case after.Status == string(calendar.Cancelled) && before.Status != string(calendar.Cancelled):
+		return calendar.ChangeCancelled
+	case before.Start != after.Start || before.End != after.End || before.Zone != after.Zone:
+		return calendar.ChangeMoved
+	default:
+		return calendar.ChangeEdited
+	}
+}
+
+func snapshot(e *calendar.Event) Snapshot {
+	return Snapshot{
+		Title:  map[string]string(e.Title),
+		Start:  formatTime(e.Start, e.AllDay),
+		End:    formatTime(e.End, e.AllDay),
+		Zone:   e.Location.String(),
+		AllDay: e.AllDay,
+		Status: string(e.Status),
+		Tracks: e.Tracks,
+	}
+}
+
+func formatTime(t time.Time, allDay bool) string {
+	if allDay {
+		return t.Format(time.DateOnly)
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+func parseTime(s string, allDay bool) (time.Time, error) {
+	if allDay {
+		return time.Parse(time.DateOnly, s)
+	}
+	return time.Parse(time.RFC3339, s)
+}

@@ -1,0 +1,202 @@
+package lock
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"calfeed/internal/calendar"
+
+	_ "time/tzdata"
+)
+
+const base = `
+calendar: {id: demo, name: Demo, timezone: Europe/Zurich, languages: [en, fr]}
+tracks:
+  - {id: talks, name: Talks}
+  - {id: labs, name: Labs}
+events:
+  - {id: opening, title: Opening, start: 2016-05-02 09:00, end: 2016-05-02 10:00, location: Room A, tracks: [talks]}
+  - {id: lunch, title: Lunch, start: 2016-05-02 12:00, end: 2016-05-02 13:00}
+  - {id: lab, title: Lab, start: 2016-05-02 14:00, end: 2016-05-02 16:00, tracks: [labs]}
+`
+
+func load(t *testing.T, src string) *calendar.Calendar {
+	t.Helper()
+	cal, err := calendar.Load("events.yaml", strings.NewReader(src), calendar.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cal
+}
+
+var (
+	t0 = time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)
+	t1 = t0.Add(time.Hour)
+	t2 = t0.Add(2 * time.Hour)
+)
+
+func stamp(t *testing.T, src string, old *File, now time.Time) (*File, []Change) {
+	t.Helper()
+	f, changes, err := Stamp(load(t, src), old, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f, changes
+}
+
+func TestFirstStampIsBaseline(t *testing.T) {
+	f, changes := stamp(t, base, nil, t0)
+	if len(changes) != 0 {
+		t.Errorf("first stamp recorded %d changes, want a baseline of none", len(changes))
+	}
+	for id, en := range f.Events {
+		if en.Sequence != 0 || !en.Modified.Equal(t0) || !strings.HasPrefix(en.Hash, "sha256:") {
+			t.Errorf("%s: %+v, want SEQUENCE 0 modified %v", id, en, t0)
+		}
+	}
+	if len(f.Events) != 3 {
+		t.Errorf("%d events, want 3", len(f.Events))
+	}
+}
+
+// TestEachEditRaisesSequenceOnce edits a title, a time, a room and a track:
+// each raises that event's SEQUENCE by one per stamp, and nothing else moves.
+func TestEachEditRaisesSequenceOnce(t *testing.T) {
+	edits := []struct {
+		name, from, to string
+		kind           calendar.ChangeKind
+	}{
+		{"title", "title: Opening,", "title: Grand opening,", calendar.ChangeEdited},
+		{"time", "start: 2016-05-02 09:00", "start: 2016-05-02 08:30", calendar.ChangeMoved},
+		{"room", "location: Room A", "location: Room B", calendar.ChangeEdited},
+		{"track", "tracks: [talks]}", "tracks: [talks, labs]}", calendar.ChangeEdited},
+		{"cancel", "location: Room A,", "location: Room A, status: cancelled,", calendar.ChangeCancelled},
+	}
+	for _, ed := range edits {
+		t.Run(ed.name, func(t *testing.T) {
+			f0, _ := stamp(t, base, nil, t0)
+			edited := strings.Replace(base, ed.from, ed.to, 1)
+			if edited == base {
+				t.Fatalf("edit %q did not apply", ed.from)
+			}
+			f1, changes := stamp(t, edited, f0, t1)
+			if len(changes) != 1 || changes[0].Event != "opening" || changes[0].Kind != ed.kind || changes[0].Sequence != 1 {
+				t.Fatalf("changes = %+v, want one %s of opening at SEQUENCE 1", changes, ed.kind)
+			}
+			if got := f1.Events["opening"]; got.Sequence != 1 || !got.Modified.Equal(t1) {
+				t.Errorf("opening = seq %d modified %v, want 1 and %v", got.Sequence, got.Modified, t1)
+			}
+			for _, id := range []string{"lunch", "lab"} {
+				if !entryEqual(f1.Events[id], f0.Events[id]) {
+					t.Errorf("%s changed though it was not edited: %+v -> %+v", id, f0.Events[id], f1.Events[id])
+				}
+			}
+			// Stamping again without an edit changes nothing.
+			f2, changes := stamp(t, edited, f1, t2)
+			if len(changes) != 0 || f2.Events["opening"].Sequence != 1 {
+				t.Errorf("a second stamp without edits: changes %+v, sequence %d", changes, f2.Events["opening"].Sequence)
+			}
+		})
+	}
+}
+
+func entryEqual(a, b Entry) bool {
+	return a.Hash == b.Hash && a.Sequence == b.Sequence && a.Modified.Equal(b.Modified)
+}
+
+func TestTrackRenameIsAnEdit(t *testing.T) {
+	f0, _ := stamp(t, base, nil, t0)
+	_, changes := stamp(t, strings.Replace(base, "name: Talks", "name: Keynotes", 1), f0, t1)
+	if len(changes) != 1 || changes[0].Event != "opening" {
+		t.Errorf("renaming a track changes what its events show; changes = %+v", changes)
+	}
+}
+
+func TestReorderingChangesNothing(t *testing.T) {
+	f0, _ := stamp(t, base, nil, t0)
+	lines := strings.Split(strings.TrimSpace(base), "\n")
+	n := len(lines)
+	lines[n-3], lines[n-1] = lines[n-1], lines[n-3]
+	f1, changes := stamp(t, strings.Join(lines, "\n"), f0, t1)
+	if len(changes) != 0 {
+		t.Errorf("reordering events recorded changes: %+v", changes)
+	}
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.lock"), filepath.Join(dir, "b.lock")
+	if err := f0.Write(a); err != nil {
+		t.Fatal(err)
+	}
+	if err := f1.Write(b); err != nil {
+		t.Fatal(err)
+	}
+	da, _ := os.ReadFile(a)
+	db, _ := os.ReadFile(b)
+	if string(da) != string(db) {
+		t.Errorf("lock file differs after reordering events")
+	}
+}
+
+func TestRemovedIDContinuesSequence(t *testing.T) {
+	f0, _ := stamp(t, base, nil, t0)
+	edited := strings.Replace(base, "title: Lunch,", "title: Long lunch,", 1)
+	f1, _ := stamp(t, edited, f0, t1) // lunch at 1
+	without := strings.Replace(edited, "  - {id: lunch, title: Long lunch, start: 2016-05-02 12:00, end: 2016-05-02 13:00}\n", "", 1)
+	f2, changes := stamp(t, without, f1, t2)
+	if len(changes) != 1 || changes[0].Kind != calendar.ChangeRemoved || f2.Removed["lunch"].Sequence != 1 {
+		t.Fatalf("removal: changes %+v, removed %+v", changes, f2.Removed)
+	}
+	f3, changes := stamp(t, base, f2, t2.Add(time.Hour))
+	if len(changes) != 1 || changes[0].Kind != calendar.ChangeNew || f3.Events["lunch"].Sequence != 2 {
+		t.Errorf("re-used id: changes %+v, sequence %d, want new at 2", changes, f3.Events["lunch"].Sequence)
+	}
+	if _, still := f3.Removed["lunch"]; still {
+		t.Error("re-used id still listed as removed")
+	}
+}
+
+func TestWriteReadApply(t *testing.T) {
+	f0, _ := stamp(t, base, nil, t0)
+	edited := strings.Replace(base, "start: 2016-05-02 09:00", "start: 2016-05-02 08:30", 1)
+	f1, _ := stamp(t, edited, f0, t1)
+	path := filepath.Join(t.TempDir(), "events.yaml.lock")
+	if err := f1.Write(path); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Read(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cal := load(t, edited)
+	if err := Apply(cal, got); err != nil {
+		t.Fatal(err)
+	}
+	if e := cal.Event("opening"); e.Sequence != 1 || !e.Modified.Equal(t1) {
+		t.Errorf("applied opening: seq %d modified %v", e.Sequence, e.Modified)
+	}
+	if len(cal.Changes) != 1 || cal.Changes[0].Kind != calendar.ChangeMoved || cal.Changes[0].Start.Format("15:04") != "06:30" {
+		t.Errorf("changes = %+v, want opening moved to 06:30 UTC", cal.Changes)
+	}
+	pending, err := Pending(cal, got)
+	if err != nil || len(pending) != 0 {
+		t.Errorf("Pending after stamp = %v, %v", pending, err)
+	}
+	pending, _ = Pending(load(t, base), got)
+	if strings.Join(pending, ",") != "opening" {
+		t.Errorf("Pending after an unstamped edit = %v, want [opening]", pending)
+	}
+}
+
+func TestReadMissingAndDamaged(t *testing.T) {
+	dir := t.TempDir()
+	if f, err := Read(filepath.Join(dir, "none.lock")); f != nil || err != nil {
+		t.Errorf("Read(missing) = %v, %v; want nil, nil", f, err)
+	}
+	bad := filepath.Join(dir, "bad.lock")
+	os.WriteFile(bad, []byte(`{"calfeed_lock": 1, "events": {"a": {"hash": 3}}}`), 0o644)
+	if _, err := Read(bad); err == nil || !strings.Contains(err.Error(), "damaged") {
+		t.Errorf("Read(damaged) = %v", err)
+	}
+}

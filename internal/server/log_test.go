@@ -1,0 +1,59 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestRequestLog(t *testing.T) {
+	var buf bytes.Buffer
+	logger := slog.New(slog.NewJSONHandler(&buf, nil))
+	s, err := New(loadCalendar(t, testYAML), Options{Logger: logger})
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	etag := get(t, s, "/events/panel.ics", nil).Header().Get("ETag")
+	buf.Reset() // only the lines of the requests below
+
+	type line struct {
+		Msg    string `json:"msg"`
+		Method string `json:"method"`
+		Path   string `json:"path"`
+		Status int    `json:"status"`
+	}
+	requests := []struct {
+		method, target string
+		header         http.Header
+		want           line
+	}{
+		{"GET", "/calendar.ics?tracks=alpha,beta", nil, line{"request", "GET", "/calendar.ics", 200}},
+		{"HEAD", "/tracks/alpha.ics", nil, line{"request", "HEAD", "/tracks/alpha.ics", 200}},
+		{"GET", "/events/panel.ics", http.Header{"If-None-Match": {etag}}, line{"request", "GET", "/events/panel.ics", 304}},
+		{"GET", "/tracks/nope.ics", nil, line{"request", "GET", "/tracks/nope.ics", 404}},
+		{"GET", "/nope", nil, line{"request", "GET", "/nope", 404}},
+		{"POST", "/calendar.ics", nil, line{"request", "POST", "/calendar.ics", 405}},
+		{"GET", "/calendar.ics?tracks=alpha&events=panel", nil, line{"request", "GET", "/calendar.ics", 400}},
+		{"GET", "/healthz", nil, line{"request", "GET", "/healthz", 200}},
+	}
+	var want []line
+	for _, r := range requests {
+		do(t, s, r.method, r.target, r.header)
+		want = append(want, r.want)
+	}
+	var got []line
+	for i, raw := range bytes.Split(bytes.TrimSpace(buf.Bytes()), []byte("\n")) {
+		var l line
+		if err := json.Unmarshal(raw, &l); err != nil {
+			t.Fatalf("log line %d is not JSON: %v: %s", i+1, err, raw)
+		}
+		got = append(got, l)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("request log differs (-want +got):\n%s\nlog:\n%s", diff, buf.String())
+	}
+}

@@ -1,0 +1,127 @@
+package server
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// metrics are the Prometheus metrics of one Server, in a registry of its
+// own (no global state: two servers in one process do not collide).
+type metrics struct {
+	registry    *prometheus.Registry
+	requests    *prometheus.CounterVec
+	notModified *prometheus.CounterVec
+	bytes       *prometheus.CounterVec
+	latency     *prometheus.HistogramVec
+	reloads     *prometheus.CounterVec
+	lastReload  prometheus.Gauge
+	fileValid   prometheus.Gauge
+	events      prometheus.Gauge
+	feeds       prometheus.Gauge
+	fetches     *prometheus.CounterVec
+}
+
+func newMetrics() *metrics {
+	m := &metrics{
+		registry: prometheus.NewRegistry(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "calfeed_http_requests_total", Help: "HTTP requests by route and status code.",
+		}, []string{"route", "code"}),
+		notModified: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "calfeed_http_not_modified_total", Help: "Conditional requests answered 304 Not Modified, by route.",
+		}, []string{"route"}),
+		bytes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "calfeed_http_response_bytes_total", Help: "Response body bytes sent, by route.",
+		}, []string{"route"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "calfeed_http_request_duration_seconds", Help: "Time to answer a request, by route.",
+			Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, 1},
+		}, []string{"route"}),
+		reloads: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "calfeed_reloads_total", Help: "Loads of the events file, by result (ok, failed).",
+		}, []string{"result"}),
+		lastReload: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "calfeed_last_reload_timestamp_seconds", Help: "When the calendar being served was loaded (Unix time).",
+		}),
+		fileValid: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "calfeed_config_valid", Help: "1 when the events file on disk is the valid one being served, 0 when its last edit was invalid.",
+		}),
+		events: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "calfeed_events", Help: "Events in the calendar being served.",
+		}),
+		feeds: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "calfeed_feeds", Help: "Feeds rendered for the calendar being served (all, tracks, events; per language).",
+		}),
+		fetches: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "calfeed_feed_fetches_total", Help: "Feed fetches (200 and 304) by feed and calendar client family.",
+		}, []string{"feed", "client"}),
+	}
+	m.registry.MustRegister(m.requests, m.notModified, m.bytes, m.latency, m.reloads, m.lastReload,
+		m.fileValid, m.events, m.feeds, m.fetches,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// handler serves GET /metrics.
+func (m *metrics) handler() http.Handler {
+	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})
+}
+
+// instrument counts the requests of one route.
+func (s *Server) instrument(route string, next http.Handler) http.Handler {
+	requests := s.metrics.requests.MustCurryWith(prometheus.Labels{"route": route})
+	notModified := s.metrics.notModified.WithLabelValues(route)
+	bytes := s.metrics.bytes.WithLabelValues(route)
+	latency := s.metrics.latency.WithLabelValues(route)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw, ok := w.(*statusWriter)
+		if !ok {
+			sw = &statusWriter{ResponseWriter: w}
+			w = sw
+		}
+		next.ServeHTTP(w, r)
+		code := sw.status
+		if code == 0 {
+			code = http.StatusOK
+		}
+		requests.WithLabelValues(strconv.Itoa(code)).Inc()
+		if code == http.StatusNotModified {
+			notModified.Inc()
+		}
+		bytes.Add(float64(sw.bytes))
+		latency.Observe(time.Since(start).Seconds())
+	})
+}
+
+// countFetch records a subscriber's fetch of a feed.
+func (s *Server) countFetch(feed string, r *http.Request) {
+	s.metrics.fetches.WithLabelValues(feed, clientFamily(r.UserAgent())).Inc()
+}
+
+// clientFamily recognises the calendar client from its User-Agent:
+// google, microsoft, apple, thunderbird or other.
+func clientFamily(ua string) string {
+	u := strings.ToLower(ua)
+	switch {
+	case strings.Contains(u, "google"): // Google-Calendar-Importer
+		return "google"
+	case strings.Contains(u, "microsoft") || strings.Contains(u, "outlook") ||
+		strings.Contains(u, "exchange") || strings.Contains(u, "msoffice"):
+		return "microsoft"
+	case strings.Contains(u, "thunderbird") || strings.Contains(u, "lightning"):
+		return "thunderbird"
+	case strings.Contains(u, "calendaragent") || strings.Contains(u, "dataaccessd") ||
+		strings.Contains(u, "ical/") || strings.Contains(u, "macos/") || strings.Contains(u, "ios/") ||
+		strings.Contains(u, "mac os x") || strings.Contains(u, "iphone") || strings.Contains(u, "ipad"):
+		return "apple"
+	default:
+		return "other"
+	}
+}
