@@ -13,5 +13,7 @@ COPY events.yaml /data/events.yaml
 ENV CALFEED_CONFIG=/data/events.yaml PORT=8080
 EXPOSE 8080
 USER nonroot:nonroot
+# No shell in the image: the binary checks itself (GET /healthz on $PORT).
+HEALTHCHECK --interval=30s --timeout=5s --start-period=5s --retries=3 CMD ["/calfeed", "healthcheck"]
 ENTRYPOINT ["/calfeed"]
 CMD ["serve"]

@@ -70,11 +70,16 @@ Usage:
   calfeed serve [-config events.yaml] [-addr :8080] [-base-url URL] [-gzip]
   calfeed check [FILE]
   calfeed stamp [FILE]
+  calfeed build [-config FILE] -out DIR [-base-url URL]
+  calfeed healthcheck [-addr :8080]
 
 Commands:
   serve   serve the feeds over HTTP
   check   validate an events file: every problem as FILE:LINE:COL, exit 1 if any
   stamp   record changed events in FILE.lock, raising their SEQUENCE
+  build   write the feeds and pages as files for a static host
+  healthcheck
+          exit 0 if the server answers /healthz (for container health checks)
 
 Run "calfeed COMMAND -h" for a command's flags.
 `
@@ -92,6 +97,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return runCheck(args[1:], stdout, stderr, getenv)
 	case "stamp":
 		return runStamp(args[1:], stdout, stderr, getenv, time.Now)
+	case "build":
+		return runBuild(ctx, args[1:], stdout, stderr, getenv)
+	case "healthcheck":
+		return runHealthcheck(ctx, args[1:], stdout, stderr, getenv)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

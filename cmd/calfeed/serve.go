@@ -48,16 +48,7 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (se
 		return c, errUsage
 	}
 	c.config = configPath(c.config, getenv)
-	if c.addr == "" {
-		switch {
-		case getenv("CALFEED_ADDR") != "":
-			c.addr = getenv("CALFEED_ADDR")
-		case getenv("PORT") != "":
-			c.addr = ":" + getenv("PORT")
-		default:
-			c.addr = ":8080"
-		}
-	}
+	c.addr = listenAddr(c.addr, getenv)
 	if c.baseURL == "" {
 		c.baseURL = getenv("CALFEED_BASE_URL")
 	}

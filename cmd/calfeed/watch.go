@@ -22,6 +22,9 @@ import (
 // update is a burst of renames.
 const settle = 150 * time.Millisecond
 
+// maxDelay bounds how long a stream of changes can put a reload off.
+const maxDelay = time.Second
+
 // watch calls reload whenever the events file or its lock file changes, or
 // the process gets SIGHUP, until ctx is done.
 //
@@ -54,6 +57,7 @@ func watch(ctx context.Context, path string, logger *slog.Logger, reload func())
 	last := fingerprint(path)
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
+	var pendingSince time.Time // zero when no change is waiting
 	for {
 		select {
 		case <-ctx.Done():
@@ -62,18 +66,21 @@ func watch(ctx context.Context, path string, logger *slog.Logger, reload func())
 			logger.Info("SIGHUP: reloading", slog.String("config", path))
 			last = fingerprint(path)
 			reload()
-		case ev, ok := <-w.Events:
+		case _, ok := <-w.Events:
 			if !ok {
 				return nil
 			}
-			_ = ev
-			timer.Reset(settle)
+			if pendingSince.IsZero() {
+				pendingSince = time.Now()
+			}
+			timer.Reset(min(settle, max(0, maxDelay-time.Since(pendingSince))))
 		case err, ok := <-w.Errors:
 			if !ok {
 				return nil
 			}
 			logger.Warn("file watch", slog.Any("error", err))
 		case <-timer.C:
+			pendingSince = time.Time{}
 			if fp := fingerprint(path); !bytes.Equal(fp, last) {
 				last = fp
 				reload()

@@ -26,6 +26,9 @@ type Options struct {
 	// Gzip compresses feeds for clients that accept it. Off by default: an
 	// Outlook subscription is known to fail on a gzip-encoded feed.
 	Gzip bool
+	// BaseURL is the public URL of the server (from -base-url, else
+	// calendar.base_url) for absolute links; "" takes it from each request.
+	BaseURL string
 }
 
 // Server is the calfeed HTTP handler.

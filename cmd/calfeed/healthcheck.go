@@ -1,0 +1,67 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"time"
+)
+
+// runHealthcheck asks a running server for /healthz: the container's
+// HEALTHCHECK, which has no shell or curl to do it.
+func runHealthcheck(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	fs := flag.NewFlagSet("healthcheck", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", "", "the server's listen address (env CALFEED_ADDR; else :$PORT; default :8080)")
+	timeout := fs.Duration("timeout", 3*time.Second, "how long to wait for an answer")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, "Usage: calfeed healthcheck [-addr :8080]\n\nExits 0 when the server at addr answers /healthz with 200, 1 otherwise.\n\n")
+		fs.PrintDefaults()
+	}
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	host, port, err := net.SplitHostPort(listenAddr(*addr, getenv))
+	if err != nil {
+		return fmt.Errorf("healthcheck: %w", err)
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+	url := "http://" + net.JoinHostPort(host, port) + "/healthz"
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return fmt.Errorf("healthcheck: %w", err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("healthcheck: %w", err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("healthcheck: %s: status %d", url, resp.StatusCode)
+	}
+	stdout.Write(body)
+	return nil
+}
+
+// listenAddr is the address serve listens on: the flag, else CALFEED_ADDR,
+// else :$PORT, else :8080.
+func listenAddr(flagValue string, getenv func(string) string) string {
+	switch {
+	case flagValue != "":
+		return flagValue
+	case getenv("CALFEED_ADDR") != "":
+		return getenv("CALFEED_ADDR")
+	case getenv("PORT") != "":
+		return ":" + getenv("PORT")
+	default:
+		return ":8080"
+	}
+}
