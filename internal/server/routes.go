@@ -24,6 +24,7 @@ func (s *Server) routes() http.Handler {
 	handle("/calendar.ics", s.handleCalendar)
 	handle("/tracks/{id}.ics", func(w http.ResponseWriter, r *http.Request) { s.handleTrack(w, r, id(r)) })
 	handle("/events/{id}.ics", func(w http.ResponseWriter, r *http.Request) { s.handleEvent(w, r, id(r)) })
+	handle("/changes.atom", s.handleChanges)
 	handle("/healthz", s.handleHealth)
 	handle("/metrics", s.metrics.handler().ServeHTTP)
 

@@ -29,6 +29,9 @@ type Options struct {
 	// BaseURL is the public URL of the server (from -base-url, else
 	// calendar.base_url) for absolute links; "" takes it from each request.
 	BaseURL string
+	// TrustProxy makes request-derived URLs honour X-Forwarded-Proto and
+	// X-Forwarded-Host; set it only behind a proxy that sets them.
+	TrustProxy bool
 }
 
 // Server is the calfeed HTTP handler.

@@ -1,0 +1,163 @@
+package server
+
+import (
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"calfeed/internal/calendar"
+	"calfeed/internal/lock"
+)
+
+// stamped serves testYAML after two stamps: a baseline, then an edit that
+// moves the keynote, cancels the workshop and removes the social.
+func stamped(t *testing.T, opts Options) *Server {
+	t.Helper()
+	t0 := time.Date(2025, 2, 10, 9, 0, 0, 0, time.UTC)
+	base, _, err := lock.Stamp(loadCalendar(t, testYAML), nil, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := strings.Replace(testYAML, "start: 2025-03-10 09:00", "start: 2025-03-10 08:30", 1)
+	edited = strings.Replace(edited, "    tracks: [beta]\n", "    tracks: [beta]\n    status: cancelled\n", 1)
+	edited = edited[:strings.Index(edited, "  - id: social")]
+	cal := loadCalendar(t, edited)
+	f, changes, err := lock.Stamp(cal, base, t0.Add(time.Hour))
+	if err != nil || len(changes) != 3 {
+		t.Fatalf("stamp: %v, %d changes", err, len(changes))
+	}
+	if err := lock.Apply(cal, f); err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(cal, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestChangesAtom(t *testing.T) {
+	s := stamped(t, Options{BaseURL: "https://cal.example.org/"})
+	rec := get(t, s, "/changes.atom?lang=en", nil)
+	if rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != "application/atom+xml; charset=utf-8" || rec.Header().Get("ETag") == "" {
+		t.Fatalf("GET /changes.atom: %d %v", rec.Code, rec.Header())
+	}
+	var f atomFeed
+	if err := xml.Unmarshal(rec.Body.Bytes(), &f); err != nil {
+		t.Fatalf("not XML: %v\n%s", err, rec.Body)
+	}
+	var kinds, titles []string
+	for _, e := range f.Entries {
+		kinds = append(kinds, e.Category.Term)
+		titles = append(titles, e.Title)
+	}
+	// Newest first; within one stamp, in the order stamp recorded them.
+	if got := strings.Join(kinds, ","); got != "removed,cancelled,moved" {
+		t.Errorf("kinds = %s, want removed,cancelled,moved (newest first)", got)
+	}
+	if titles[2] != "Moved: Opening keynote" || titles[1] != "Cancelled: Cancelled: Workshop" && titles[1] != "Cancelled: Workshop" {
+		t.Errorf("titles = %q", titles)
+	}
+	moved := f.Entries[2]
+	if !strings.Contains(moved.Content.Text, "2025-03-10 08:30 – 10:00 (Europe/Paris") {
+		t.Errorf("moved entry content = %q, want the new time in the event's zone", moved.Content.Text)
+	}
+	if len(moved.Links) != 1 || moved.Links[0].Href != "https://cal.example.org/events/keynote.ics" {
+		t.Errorf("moved entry links = %+v", moved.Links)
+	}
+	if len(f.Entries[0].Links) != 0 {
+		t.Errorf("a removed event links to %+v, which would be a 404", f.Entries[0].Links)
+	}
+	if f.Updated != "2025-02-10T10:00:00Z" || !strings.HasPrefix(f.ID, "urn:uuid:") {
+		t.Errorf("feed updated %s id %s", f.Updated, f.ID)
+	}
+
+	rec = get(t, s, "/changes.atom?tracks=alpha", nil)
+	f = atomFeed{}
+	xml.Unmarshal(rec.Body.Bytes(), &f)
+	if len(f.Entries) != 1 || f.Entries[0].Category.Term != "moved" {
+		t.Errorf("?tracks=alpha: %d entries, want the keynote's move only", len(f.Entries))
+	}
+	if rec := do(t, s, http.MethodGet, "/changes.atom?tracks=nope", nil); rec.Code != http.StatusNotFound {
+		t.Errorf("?tracks=nope: status %d, want 404", rec.Code)
+	}
+}
+
+func TestHealthAndMetrics(t *testing.T) {
+	s := newServer(t, Options{})
+	var h healthReport
+	rec := get(t, s, "/healthz", nil)
+	if err := json.Unmarshal(rec.Body.Bytes(), &h); err != nil || rec.Code != http.StatusOK || h.File != "valid" || h.Events != len(allEvents) {
+		t.Fatalf("healthz = %d %+v %v", rec.Code, h, err)
+	}
+	s.LoadFailed(&calendar.Error{Problems: []calendar.Problem{{File: "events.yaml", Line: 3, Col: 5, Msg: "bad"}}})
+	s.LoadFailed(errors.New("second failure"))
+	rec = get(t, s, "/healthz", nil)
+	h = healthReport{}
+	json.Unmarshal(rec.Body.Bytes(), &h)
+	if rec.Code != http.StatusOK || h.File != "invalid" || h.InvalidSince == nil || len(h.Problems) != 1 || h.Problems[0] != "second failure" {
+		t.Errorf("after failed loads: %d %+v", rec.Code, h)
+	}
+	// The calendar being served is unchanged.
+	if rec := get(t, s, "/events/keynote.ics", nil); rec.Code != http.StatusOK {
+		t.Errorf("feed after a failed load: %d", rec.Code)
+	}
+
+	for _, ua := range []string{"Google-Calendar-Importer", "Microsoft Office/16.0 (Windows NT 10.0; Microsoft Outlook 16.0)", "iOS/17.2 (21C62) dataaccessd/1.0", "Mozilla/5.0 Thunderbird/115.0", "curl/8"} {
+		get(t, s, "/tracks/alpha.ics", http.Header{"User-Agent": {ua}})
+	}
+	do(t, s, http.MethodGet, "/tracks/alpha.ics", http.Header{"If-None-Match": {get(t, s, "/tracks/alpha.ics", nil).Header().Get("ETag")}})
+	s.Load(loadCalendar(t, testYAML))
+	body := get(t, s, "/metrics", nil).Body.String()
+	for _, want := range []string{
+		`calfeed_feed_fetches_total{client="google",feed="alpha"} 1`,
+		`calfeed_feed_fetches_total{client="microsoft",feed="alpha"} 1`,
+		`calfeed_feed_fetches_total{client="apple",feed="alpha"} 1`,
+		`calfeed_feed_fetches_total{client="thunderbird",feed="alpha"} 1`,
+		`calfeed_feed_fetches_total{client="other",feed="alpha"} 3`,
+		`calfeed_http_requests_total{code="304",route="/tracks/{id}.ics"} 1`,
+		`calfeed_http_not_modified_total{route="/tracks/{id}.ics"} 1`,
+		`calfeed_reloads_total{result="failed"} 2`,
+		`calfeed_reloads_total{result="ok"} 2`,
+		`calfeed_config_valid 1`,
+		`calfeed_events 5`,
+		`calfeed_http_request_duration_seconds_count{route="/healthz"} 2`,
+	} {
+		if !strings.Contains(body, want+"\n") {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+}
+
+func TestBaseURL(t *testing.T) {
+	tests := []struct {
+		name string
+		opts Options
+		host string
+		hdr  http.Header
+		want string
+	}{
+		{"option", Options{BaseURL: "https://cal.example.org/"}, "internal:8080", nil, "https://cal.example.org"},
+		{"request", Options{}, "localhost:8080", nil, "http://localhost:8080"},
+		{"untrusted forwarded headers", Options{}, "localhost:8080", http.Header{"X-Forwarded-Proto": {"https"}, "X-Forwarded-Host": {"evil.example"}}, "http://localhost:8080"},
+		{"trusted proxy", Options{TrustProxy: true}, "10.0.0.5:8080", http.Header{"X-Forwarded-Proto": {"https, http"}, "X-Forwarded-Host": {"cal.example.org"}}, "https://cal.example.org"},
+		{"hostile host", Options{TrustProxy: true}, "localhost", http.Header{"X-Forwarded-Host": {`evil"><script>`}}, "http://localhost"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newServer(t, tc.opts)
+			r, _ := http.NewRequest(http.MethodGet, "http://"+tc.host+"/", nil)
+			r.Host = tc.host
+			for k, v := range tc.hdr {
+				r.Header[k] = v
+			}
+			if got := s.baseURL(r); got != tc.want {
+				t.Errorf("baseURL = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
