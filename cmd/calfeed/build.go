@@ -46,6 +46,10 @@ Content-Type text/calendar; charset=utf-8 for .ics files.
 	if *baseURL == "" {
 		*baseURL = getenv("CALFEED_BASE_URL")
 	}
+	if err := checkBaseURL(*baseURL); err != nil {
+		fmt.Fprintf(stderr, "calfeed build: %v\n", err)
+		return errUsage
+	}
 	cal, _, err := lock.Load(path, calendar.Options{MaxSize: *maxSize})
 	if err != nil {
 		return printInvalid(err, path, stderr)

@@ -12,6 +12,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"os/signal"
 	"syscall"
@@ -127,4 +128,16 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
+}
+
+// checkBaseURL accepts "" or an absolute http(s) URL with no query or fragment.
+func checkBaseURL(s string) error {
+	if s == "" {
+		return nil
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("-base-url %q: give the public address in full, like https://calendar.example.org", s)
+	}
+	return nil
 }

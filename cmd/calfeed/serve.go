@@ -18,12 +18,13 @@ import (
 
 // serveConfig is what the serve command's flags and environment say.
 type serveConfig struct {
-	config    string
-	addr      string
-	baseURL   string
-	gzip      bool
-	logFormat string
-	maxSize   int64
+	config     string
+	addr       string
+	baseURL    string
+	gzip       bool
+	trustProxy bool
+	logFormat  string
+	maxSize    int64
 }
 
 func parseServe(args []string, stderr io.Writer, getenv func(string) string) (serveConfig, error) {
@@ -33,6 +34,7 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (se
 	fs.StringVar(&c.config, "config", "", "events file (env CALFEED_CONFIG; default events.yaml)")
 	fs.StringVar(&c.addr, "addr", "", "listen address (env CALFEED_ADDR; else :$PORT when PORT is set; default :8080)")
 	fs.StringVar(&c.baseURL, "base-url", "", "public URL of this server, for links (env CALFEED_BASE_URL; else calendar.base_url)")
+	fs.BoolVar(&c.trustProxy, "trust-proxy", false, "take the public scheme and host from X-Forwarded-Proto and X-Forwarded-Host (only behind a proxy that sets them)")
 	fs.BoolVar(&c.gzip, "gzip", false, "gzip feeds for clients that accept it (off: Outlook subscriptions can fail on gzip)")
 	fs.StringVar(&c.logFormat, "log-format", "text", "log format: text or json")
 	fs.Int64Var(&c.maxSize, "max-size", calendar.DefaultMaxSize, "largest events file accepted, in bytes")
@@ -51,6 +53,10 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (se
 	c.addr = listenAddr(c.addr, getenv)
 	if c.baseURL == "" {
 		c.baseURL = getenv("CALFEED_BASE_URL")
+	}
+	if err := checkBaseURL(c.baseURL); err != nil {
+		fmt.Fprintf(stderr, "calfeed serve: %v\n", err)
+		return c, errUsage
 	}
 	if c.logFormat != "text" && c.logFormat != "json" {
 		fmt.Fprintf(stderr, "calfeed serve: -log-format is text or json, not %q\n", c.logFormat)
@@ -83,7 +89,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		return err
 	}
 	logWarnings(logger, cal)
-	srv, err := server.New(cal, server.Options{Logger: logger, Gzip: c.gzip})
+	srv, err := server.New(cal, server.Options{Logger: logger, Gzip: c.gzip, BaseURL: c.baseURL, TrustProxy: c.trustProxy})
 	if err != nil {
 		return err
 	}

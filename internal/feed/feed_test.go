@@ -20,7 +20,7 @@ import (
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden.ics")
 
-func loadFixture(t *testing.T) *calendar.Calendar {
+func loadFixture(t testing.TB) *calendar.Calendar {
 	t.Helper()
 	cal, err := calendar.ReadFile("testdata/fixture.yaml", calendar.Options{})
 	if err != nil {
@@ -105,7 +105,7 @@ func TestWellFormed(t *testing.T) {
 	}
 }
 
-func checkLines(t *testing.T, b []byte) {
+func checkLines(t testing.TB, b []byte) {
 	t.Helper()
 	if !bytes.HasSuffix(b, []byte("END:VCALENDAR\r\n")) {
 		t.Errorf("feed does not end with END:VCALENDAR CRLF")
@@ -139,7 +139,7 @@ func parse(t *testing.T, b []byte) *goical.Calendar {
 	return c
 }
 
-func propText(t *testing.T, c *goical.Component, name string) string {
+func propText(t testing.TB, c *goical.Component, name string) string {
 	t.Helper()
 	p := c.Props.Get(name)
 	if p == nil {
