@@ -28,6 +28,19 @@ func (s *Server) routes() http.Handler {
 	handle("/healthz", s.handleHealth)
 	handle("/metrics", s.metrics.handler().ServeHTTP)
 
+	// What people read: the subscribe page and its links (pages.go).
+	pg := s.newPages()
+	vars := func(r *http.Request, k string) string { return mux.Vars(r)[k] }
+	handle("/", pg.handleIndex)
+	handle("/embed", pg.handleEmbed)
+	handle("/feeds.json", pg.handleFeedsJSON)
+	handle("/subscribe/{client}/{feed}", func(w http.ResponseWriter, r *http.Request) {
+		pg.handleSubscribe(w, r, vars(r, "client"), vars(r, "feed"))
+	})
+	handle("/qr/{feed}.svg", func(w http.ResponseWriter, r *http.Request) { pg.handleQR(w, r, vars(r, "feed"), "svg") })
+	handle("/qr/{feed}.png", func(w http.ResponseWriter, r *http.Request) { pg.handleQR(w, r, vars(r, "feed"), "png") })
+	handle("/static/{name}", func(w http.ResponseWriter, r *http.Request) { pg.handleStatic(w, r, vars(r, "name")) })
+
 	r.NotFoundHandler = s.instrument("other", http.HandlerFunc(s.handleNotFound))
 	r.MethodNotAllowedHandler = s.instrument("other", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Allow", "GET, HEAD")

@@ -1,0 +1,510 @@
+package web
+
+import (
+	"encoding/json"
+	"fmt"
+	htmltemplate "html/template"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"calfeed/internal/calendar"
+	"calfeed/internal/links"
+)
+
+// pageData is what templates/page.html shows.
+type pageData struct {
+	Lang, Dir string
+	T         *translator
+	// DataAttrs marks text in the data's language when it is not the
+	// page's: lang="zh" dir="ltr".
+	DataAttrs     htmltemplate.HTMLAttr
+	Name          string
+	Description   string
+	DataLangNote  string
+	Languages     []langChoice
+	Feeds         []feedView
+	Days          []dayView
+	Zone          string // the reader's zone when named (?tz=), else ""
+	ZoneChoices   []string
+	Agenda        agendaView
+	CSS, JS, Icon string // relative, versioned
+	Messages      map[string]string
+}
+
+type langChoice struct {
+	Code, Name, Dir, Href string
+	Current               bool
+}
+
+// feedView is one feed's box: its subscribe buttons, address and QR code.
+type feedView struct {
+	Feed
+	T         *translator
+	DataAttrs htmltemplate.HTMLAttr
+	CountText string
+	Open      bool // shown unfolded: the feed of every event
+	Clients   []clientView
+	QR        htmltemplate.HTML // inline SVG
+	QRSVG     string            // relative link to the SVG and PNG files
+	QRPNG     string
+}
+
+// clientView is one client's button, with what to expect and how to paste.
+type clientView struct {
+	Client   links.Client
+	Label    string
+	Href     htmltemplate.URL // built here from checked parts; may be webcal:
+	Tmpl     string           // for the agenda: Href with {url}, {webcal} or {path} for the script to fill
+	Download bool
+	Expect   string
+	Paste    string
+	Help     string // a further link (Google's "From URL" page), or ""
+	HelpText string
+}
+
+type dayView struct {
+	Date    string // YYYY-MM-DD, the event's own date
+	Heading string
+	Events  []eventView
+}
+
+type eventView struct {
+	T                    *translator
+	DataAttrs            htmltemplate.HTMLAttr
+	ID, Anchor, PickID   string
+	Series               bool // one occurrence of a repeating event
+	Order                int  // the event's place in the calendar: agendas list ids in it
+	Title                string
+	Cancelled, Tentative bool
+	StatusText           string
+	AllDay               bool
+	When                 string // "13:15–14:30", or the days of an all-day event
+	ZoneText             string // "New York time (UTC−5)"
+	Start, End           string // RFC 3339 in UTC, for the script; "" for all-day
+	Day                  string // YYYY-MM-DD in the event's zone
+	ReaderLabel, Reader  string // in the reader's named zone; "" without one
+	Place, Description   string
+	URL, Online          string
+	Tracks               []trackChip
+	ICS                  string // relative
+	Google, Outlook      string
+	Checked              bool
+}
+
+type trackChip struct {
+	Name, Color, Anchor string
+}
+
+type agendaView struct {
+	IDs       []string
+	CountText string
+	Forms     string // JSON: plural category -> text, for the script
+	FeedBase  string // absolute URL of calendar.ics
+	PathBase  string
+	LangParam string // "&lang=xx" or ""
+	Feed      feedView
+}
+
+// commonZones are offered beside the zones of the events in the page's
+// time zone field; any IANA name works.
+var commonZones = []string{
+	"UTC", "America/Los_Angeles", "America/Denver", "America/Chicago", "America/New_York",
+	"America/Mexico_City", "America/Bogota", "America/Sao_Paulo", "America/Argentina/Buenos_Aires",
+	"Europe/London", "Europe/Paris", "Europe/Berlin", "Europe/Zurich", "Europe/Moscow",
+	"Africa/Lagos", "Africa/Cairo", "Africa/Nairobi", "Africa/Johannesburg", "Asia/Dubai",
+	"Asia/Riyadh", "Asia/Karachi", "Asia/Kolkata", "Asia/Dhaka", "Asia/Bangkok", "Asia/Jakarta",
+	"Asia/Shanghai", "Asia/Hong_Kong", "Asia/Singapore", "Asia/Tokyo", "Asia/Seoul",
+	"Australia/Sydney", "Pacific/Auckland",
+}
+
+func (s *Site) pageData(r Request) *pageData {
+	cal := r.Cal
+	t := newTranslator(r.Lang)
+	dl := DataLanguage(r.Lang, cal.Languages)
+	d := &pageData{
+		Lang:        r.Lang,
+		Dir:         Direction(r.Lang),
+		T:           t,
+		Name:        cal.Name.In(dl),
+		Description: cal.Description.In(dl),
+		CSS:         s.assetPath("style.css"),
+		JS:          s.assetPath("app.js"),
+		Icon:        s.assetPath("favicon.svg"),
+		Messages: map[string]string{
+			"copied":         t.Get("copied"),
+			"copy-failed":    t.Get("copy_failed"),
+			"your-time-zone": t.Get("your_time_zone"),
+		},
+	}
+	if dl != r.Lang {
+		d.DataAttrs = htmltemplate.HTMLAttr(fmt.Sprintf(`lang="%s" dir="%s"`,
+			htmltemplate.HTMLEscapeString(dl), Direction(dl)))
+		d.DataLangNote = t.Get("data_lang_note", languageName(dl))
+	}
+	if r.Zone != nil {
+		d.Zone = r.Zone.String()
+	}
+	agenda := knownEvents(cal, r.Agenda)
+
+	// The language switcher keeps the reader's zone and agenda.
+	for _, l := range Languages(cal.Languages) {
+		q := url.Values{"lang": {l}}
+		if d.Zone != "" {
+			q.Set("tz", d.Zone)
+		}
+		if len(agenda) > 0 {
+			q.Set("events", strings.Join(agenda, ","))
+		}
+		d.Languages = append(d.Languages, langChoice{
+			Code: l, Name: languageName(l), Dir: Direction(l),
+			Href: "?" + q.Encode(), Current: l == r.Lang,
+		})
+	}
+
+	for _, f := range Feeds(cal, r.Base, r.Lang) {
+		d.Feeds = append(d.Feeds, feedBox(cal, f, r, t, d.DataAttrs))
+	}
+
+	d.Days = days(cal, r, t, d.DataAttrs, agenda)
+
+	zones := slices.Clone(commonZones)
+	for _, e := range cal.Events {
+		if !slices.Contains(zones, e.Location.String()) {
+			zones = append(zones, e.Location.String())
+		}
+	}
+	slices.Sort(zones)
+	d.ZoneChoices = zones
+
+	d.Agenda = agendaBox(cal, agenda, r, t, d.DataAttrs)
+	return d
+}
+
+func (s *Site) assetPath(name string) string {
+	a := s.assets[name]
+	if a == nil {
+		return "static/" + name
+	}
+	return fmt.Sprintf(pathStatic, name, a.Version)
+}
+
+// knownEvents keeps the ids of events the calendar has, in calendar order,
+// once each.
+func knownEvents(cal *calendar.Calendar, ids []string) []string {
+	var out []string
+	for _, e := range cal.Events {
+		if slices.Contains(ids, e.ID) {
+			out = append(out, e.ID)
+		}
+	}
+	return out
+}
+
+func feedBox(cal *calendar.Calendar, f Feed, r Request, t *translator, attrs htmltemplate.HTMLAttr) feedView {
+	v := feedView{
+		Feed:      f,
+		T:         t,
+		DataAttrs: attrs,
+		CountText: t.N("events_count", f.Events),
+		QRSVG:     fmt.Sprintf(pathQR, f.ID, "svg") + langQuery2(cal, r.Lang),
+		QRPNG:     fmt.Sprintf(pathQR, f.ID, "png") + langQuery2(cal, r.Lang),
+	}
+	if f.ID == AllFeeds {
+		v.DataAttrs = "" // "All events" is in the page's language
+		v.Open = true
+	}
+	v.Clients = clients(f, t)
+	if svg, err := qrSVG(PageURL(cal, r.Base, r.Lang, f.Anchor), t.Get("qr_alt", f.Title)); err == nil {
+		v.QR = htmltemplate.HTML(svg)
+	}
+	return v
+}
+
+// langQuery2 is "?lang=xx" for a page language other than the default.
+func langQuery2(cal *calendar.Calendar, lang string) string {
+	if len(cal.Languages) > 0 && lang == cal.Languages[0] {
+		return ""
+	}
+	return "?lang=" + url.QueryEscape(lang)
+}
+
+func clients(f Feed, t *translator) []clientView {
+	var out []clientView
+	for _, c := range links.Clients() {
+		v := clientView{
+			Client:   c,
+			Label:    t.Get("client_" + string(c)),
+			Href:     htmltemplate.URL(clientLink(c, f)),
+			Download: c == links.ICS,
+			Expect:   t.Get("expect_" + string(c)),
+			Paste:    t.Get("paste_" + string(c)),
+		}
+		if c == links.Google {
+			v.Help, v.HelpText = links.GoogleAddByURL, t.Get("google_addbyurl")
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// agendaMarker stands for the agenda's feed URL in the links the script
+// fills in; it is a valid URL so that links.Subscribe accepts it.
+const agendaMarker = "https://calfeed.invalid/agenda"
+
+func agendaBox(cal *calendar.Calendar, ids []string, r Request, t *translator, attrs htmltemplate.HTMLAttr) agendaView {
+	dl := DataLanguage(r.Lang, cal.Languages)
+	f := AgendaFeed(cal, ids, r.Base, r.Lang)
+	v := agendaView{
+		IDs:       ids,
+		CountText: t.N("agenda_chosen", len(ids)),
+		FeedBase:  r.Base + "/" + pathAll,
+		PathBase:  pathAll,
+		LangParam: langQuery(cal, dl, "&"),
+		Feed:      feedView{Feed: f, T: t, DataAttrs: attrs, Clients: clients(f, t)},
+	}
+	if len(ids) == 0 {
+		v.CountText = t.Get("agenda_none")
+	}
+	forms := map[string]string{}
+	for _, cat := range []string{"zero", "one", "two", "few", "many", "other"} {
+		if s, ok := t.msgs["agenda_chosen."+cat]; ok {
+			forms[cat] = s
+		}
+	}
+	forms["none"] = t.Get("agenda_none")
+	b, _ := json.Marshal(forms) // a map of strings always marshals
+	v.Forms = string(b)
+
+	// Templates for the script: the same links, for a marker URL that the
+	// script replaces with the agenda's own.
+	marker := f
+	marker.URL = agendaMarker
+	for i := range v.Feed.Clients {
+		c := &v.Feed.Clients[i]
+		switch c.Client {
+		case links.ICS:
+			c.Tmpl = "{path}"
+		case links.Apple:
+			c.Tmpl = "{webcal}"
+		default:
+			c.Tmpl = strings.Replace(clientLink(c.Client, marker), url.QueryEscape(agendaMarker), "{url}", 1)
+		}
+	}
+	return v
+}
+
+// maxOccurrences bounds how many occurrences of one repeating event the
+// page lists; its feed holds them all.
+const maxOccurrences = 60
+
+// listed is one entry of the programme: an event, or one occurrence of a
+// repeating one.
+type listed struct {
+	e     *calendar.Event
+	o     calendar.Occurrence
+	first bool // the series' first occurrence listed (or a one-off event)
+}
+
+// days groups the events (each occurrence of a repeating event) by their
+// own date, in order.
+func days(cal *calendar.Calendar, r Request, t *translator, attrs htmltemplate.HTMLAttr, agenda []string) []dayView {
+	var items []listed
+	order := map[*calendar.Event]int{}
+	for i, e := range cal.Events {
+		order[e] = i
+		// From the zero time: every occurrence from the first, whatever
+		// the day, so that the page is the same on every run.
+		for i, o := range e.Occurrences(time.Time{}, maxOccurrences) {
+			items = append(items, listed{e: e, o: o, first: i == 0})
+		}
+	}
+	slices.SortStableFunc(items, func(a, b listed) int {
+		if c := strings.Compare(occurrenceDay(a), occurrenceDay(b)); c != 0 {
+			return c
+		}
+		if a.e.AllDay != b.e.AllDay {
+			if a.e.AllDay {
+				return -1
+			}
+			return 1
+		}
+		if c := a.o.Start.Compare(b.o.Start); c != 0 {
+			return c
+		}
+		return strings.Compare(a.e.ID, b.e.ID)
+	})
+	var out []dayView
+	for _, it := range items {
+		day := occurrenceDay(it)
+		if len(out) == 0 || out[len(out)-1].Date != day {
+			date, _ := time.Parse(time.DateOnly, day)
+			out = append(out, dayView{Date: day, Heading: t.LongDate(date)})
+		}
+		v := eventBox(cal, it, r, t, attrs)
+		v.Checked = slices.Contains(agenda, it.e.ID)
+		v.Order = order[it.e]
+		out[len(out)-1].Events = append(out[len(out)-1].Events, v)
+	}
+	return out
+}
+
+// occurrenceDay is the date an occurrence is listed under: its first day,
+// in its event's zone.
+func occurrenceDay(it listed) string {
+	if it.e.AllDay {
+		return it.o.Start.Format(time.DateOnly)
+	}
+	return it.o.Start.In(it.e.Location).Format(time.DateOnly)
+}
+
+func eventBox(cal *calendar.Calendar, it listed, r Request, t *translator, attrs htmltemplate.HTMLAttr) eventView {
+	e, o := it.e, it.o
+	dl := DataLanguage(r.Lang, cal.Languages)
+	v := eventView{
+		T:           t,
+		DataAttrs:   attrs,
+		ID:          e.ID,
+		Anchor:      "event-" + e.ID,
+		PickID:      "pick-" + e.ID,
+		Series:      e.Repeats(),
+		Title:       o.Title.In(dl),
+		Cancelled:   o.Status == calendar.Cancelled,
+		Tentative:   o.Status == calendar.Tentative,
+		AllDay:      e.AllDay,
+		Day:         occurrenceDay(it),
+		Place:       o.Place.In(dl),
+		Description: o.Description.In(dl),
+		URL:         o.URL,
+		Online:      o.Online,
+		ICS:         fmt.Sprintf(pathEvent, e.ID) + langQuery(cal, dl, "?"),
+	}
+	if !it.first {
+		// Later occurrences of a series: their own anchors and boxes.
+		suffix := "-" + strings.ReplaceAll(v.Day, "-", "")
+		v.Anchor += suffix
+		v.PickID += suffix
+	}
+	switch o.Status {
+	case calendar.Cancelled:
+		v.StatusText = t.Get("status_cancelled")
+	case calendar.Tentative:
+		v.StatusText = t.Get("status_tentative")
+	}
+	for _, id := range e.Tracks {
+		if tr := cal.Track(id); tr != nil {
+			v.Tracks = append(v.Tracks, trackChip{Name: tr.Name.In(dl), Color: tr.Color, Anchor: "track-" + tr.ID})
+		}
+	}
+	le := links.Event{Title: v.Title, Details: eventDetails(v), Place: v.Place, Start: o.Start, End: o.End, AllDay: e.AllDay, Zone: e.Location}
+	if v.Cancelled {
+		le.Title = v.StatusText + ": " + le.Title
+	}
+	v.Google, v.Outlook = links.GoogleEvent(le), links.OutlookEvent(le)
+
+	if e.AllDay {
+		last := o.End.AddDate(0, 0, -1)
+		if last.After(o.Start) {
+			v.When = t.Get("days_range", t.ShortDate(o.Start), t.ShortDate(last))
+		} else {
+			v.When = t.Get("all_day")
+		}
+		return v
+	}
+	start, end := o.Start.In(e.Location), o.End.In(e.Location)
+	v.When = clock(start) + "–" + clock(end)
+	if end.Format(time.DateOnly) != start.Format(time.DateOnly) {
+		v.When += ", " + t.ShortDate(end)
+	}
+	v.ZoneText = t.Get("local_time", city(e.Location)) + " (" + utcOffset(start) + ")"
+	v.Start = o.Start.UTC().Format(time.RFC3339)
+	v.End = o.End.UTC().Format(time.RFC3339)
+	if r.Zone != nil {
+		v.ReaderLabel = t.Get("your_time_zone", r.Zone.String())
+		v.Reader = readerTime(o.Start, o.End, v.Day, r.Zone, t)
+	}
+	return v
+}
+
+// eventDetails is the description an "add this event" link carries: the
+// event's own, then its page and where to join online.
+func eventDetails(v eventView) string {
+	parts := []string{}
+	if v.Description != "" {
+		parts = append(parts, v.Description)
+	}
+	if v.URL != "" {
+		parts = append(parts, v.T.Get("more_info")+": "+v.URL)
+	}
+	if v.Online != "" {
+		parts = append(parts, v.T.Get("watch_online")+": "+v.Online)
+	}
+	return strings.Join(parts, "\n\n")
+}
+
+// readerTime is a time in the reader's zone, with the date when it is not
+// the event's own (day, in the event's zone).
+func readerTime(start, end time.Time, day string, zone *time.Location, t *translator) string {
+	start, end = start.In(zone), end.In(zone)
+	s := clock(start) + "–" + clock(end)
+	if start.Format(time.DateOnly) != day {
+		s += ", " + t.ShortDate(start)
+	}
+	return s
+}
+
+func clock(t time.Time) string { return t.Format("15:04") }
+
+// city is the last part of an IANA zone name, as people say it:
+// "New York" for America/New_York.
+func city(loc *time.Location) string {
+	name := loc.String()
+	if i := strings.LastIndexByte(name, '/'); i >= 0 {
+		name = name[i+1:]
+	}
+	return strings.ReplaceAll(name, "_", " ")
+}
+
+// utcOffset is t's offset from UTC: "UTC−5", "UTC+5:30", "UTC".
+func utcOffset(t time.Time) string {
+	_, off := t.Zone()
+	if off == 0 {
+		return "UTC"
+	}
+	sign := "+"
+	if off < 0 {
+		sign, off = "−", -off
+	}
+	s := fmt.Sprintf("UTC%s%d", sign, off/3600)
+	if m := off % 3600 / 60; m != 0 {
+		s += fmt.Sprintf(":%02d", m)
+	}
+	return s
+}
+
+// ParseZone returns the zone named by an IANA Area/City name (or "UTC"), or
+// nil for anything else: a page asked for an unknown zone shows the
+// event's times only, without an error.
+func ParseZone(name string) *time.Location {
+	if name == "" || len(name) > 64 {
+		return nil
+	}
+	for _, r := range name {
+		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("/_+-", r)
+		if !ok {
+			return nil
+		}
+	}
+	if name != "UTC" && !strings.Contains(name, "/") {
+		return nil
+	}
+	if strings.HasPrefix(name, "/") || strings.Contains(name, "..") {
+		return nil
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil
+	}
+	return loc
+}

@@ -1,0 +1,172 @@
+// Package web renders calfeed's pages for people: the subscribe page (GET /),
+// the email snippet (GET /embed), the feed list for other sites
+// (GET /feeds.json) and QR codes, from html/template files and static
+// assets embedded in the binary.
+//
+// Rendering depends only on its Request: the same calendar, base URL,
+// language, zone and choice of events give the same bytes, so `calfeed
+// build` can write the page a server would send. Links to feeds are
+// relative on the page (it works from any static host) and absolute in the
+// embed and feeds.json (they are read elsewhere). The page loads nothing from
+// other hosts and runs without JavaScript; static/app.js only adds the
+// reader's own time zone, copy buttons and a live personal agenda.
+package web
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	htmltemplate "html/template"
+	"io"
+	"io/fs"
+	"mime"
+	"path"
+	texttemplate "text/template"
+	"time"
+
+	"calfeed/internal/calendar"
+)
+
+//go:embed templates static
+var files embed.FS
+
+// Site renders the pages. New parses its templates once; a Site is safe for
+// concurrent use.
+type Site struct {
+	page   *htmltemplate.Template
+	embed  *htmltemplate.Template
+	text   *texttemplate.Template
+	assets map[string]*Asset
+}
+
+// Asset is one static file the page loads.
+type Asset struct {
+	Name        string // file name, such as "app.js"
+	Body        []byte
+	ContentType string
+	Version     string // a hash of Body: the page asks for name?v=Version
+}
+
+// New parses the embedded templates and reads the static files.
+func New() (*Site, error) {
+	page, err := htmltemplate.ParseFS(files, "templates/page.html")
+	if err != nil {
+		return nil, fmt.Errorf("web: %w", err)
+	}
+	emb, err := htmltemplate.ParseFS(files, "templates/embed.html")
+	if err != nil {
+		return nil, fmt.Errorf("web: %w", err)
+	}
+	text, err := texttemplate.ParseFS(files, "templates/embed.txt")
+	if err != nil {
+		return nil, fmt.Errorf("web: %w", err)
+	}
+	s := &Site{page: page, embed: emb, text: text, assets: map[string]*Asset{}}
+	entries, err := fs.ReadDir(files, "static")
+	if err != nil {
+		return nil, fmt.Errorf("web: %w", err)
+	}
+	for _, e := range entries {
+		body, err := fs.ReadFile(files, "static/"+e.Name())
+		if err != nil {
+			return nil, fmt.Errorf("web: %w", err)
+		}
+		sum := sha256.Sum256(body)
+		ct := mime.TypeByExtension(path.Ext(e.Name()))
+		switch path.Ext(e.Name()) { // not left to the host's mime tables
+		case ".js":
+			ct = "text/javascript; charset=utf-8"
+		case ".css":
+			ct = "text/css; charset=utf-8"
+		case ".svg":
+			ct = "image/svg+xml"
+		}
+		s.assets[e.Name()] = &Asset{Name: e.Name(), Body: body, ContentType: ct, Version: hex.EncodeToString(sum[:5])}
+	}
+	return s, nil
+}
+
+// Asset returns the static file with the given name, or nil.
+func (s *Site) Asset(name string) *Asset { return s.assets[name] }
+
+// AssetNames returns the names of the static files, sorted; the page loads
+// them from static/NAME.
+func AssetNames() []string {
+	entries, err := fs.ReadDir(files, "static")
+	if err != nil {
+		return nil // embedded: cannot happen
+	}
+	names := make([]string, len(entries))
+	for i, e := range entries {
+		names[i] = e.Name()
+	}
+	return names
+}
+
+// Request is everything a rendering depends on.
+type Request struct {
+	Cal *calendar.Calendar
+	// Base is the site's absolute URL without a trailing slash, such as
+	// "https://calendar.example.org" or "https://example.org/events".
+	Base string
+	// Lang is the page's language (see Negotiate). The data is shown in
+	// DataLanguage(Lang, Cal.Languages).
+	Lang string
+	// Zone is the reader's zone when they named one (?tz=); nil otherwise,
+	// and then the page's script uses the browser's.
+	Zone *time.Location
+	// Agenda are the ids of the events chosen for a personal agenda, in
+	// any order; ids the calendar lacks are left out.
+	Agenda []string
+	// Feeds are the feeds Embed shows ("all" or track ids, each known);
+	// nil for every feed.
+	Feeds []string
+}
+
+// Page writes the subscribe page.
+func (s *Site) Page(w io.Writer, r Request) error {
+	data := s.pageData(r)
+	var buf bytes.Buffer
+	if err := s.page.ExecuteTemplate(&buf, "page", data); err != nil {
+		return fmt.Errorf("web: page: %w", err)
+	}
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+// Embed writes the email snippet: tables and inline styles, no script,
+// every link absolute and through /subscribe/.
+func (s *Site) Embed(w io.Writer, r Request) error {
+	var buf bytes.Buffer
+	if err := s.embed.ExecuteTemplate(&buf, "embed", embedData(r)); err != nil {
+		return fmt.Errorf("web: embed: %w", err)
+	}
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+// EmbedText writes the email snippet as plain text.
+func (s *Site) EmbedText(w io.Writer, r Request) error {
+	var buf bytes.Buffer
+	if err := s.text.ExecuteTemplate(&buf, "text", embedData(r)); err != nil {
+		return fmt.Errorf("web: embed text: %w", err)
+	}
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+// FeedsJSON writes every feed with its links, for other sites.
+func (s *Site) FeedsJSON(w io.Writer, r Request) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(feedsDocument(r)); err != nil {
+		return fmt.Errorf("web: feeds.json: %w", err)
+	}
+	_, err := w.Write(buf.Bytes())
+	return err
+}

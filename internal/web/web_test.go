@@ -1,0 +1,708 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"html"
+	"net/url"
+	"os"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	qrcode "github.com/skip2/go-qrcode"
+
+	"calfeed/internal/calendar"
+
+	_ "time/tzdata"
+)
+
+// hostileYAML is a calendar whose every text tries to break out of HTML,
+// URLs and JSON.
+const hostileYAML = `
+calendar:
+  id: hostile
+  name: {en: "Cal <b>bold</b> & \"quoted\" #1 + 50%", zh: "日历 & <i>朋友</i>"}
+  description: {en: "Desc <script>alert(1)</script>", zh: 描述}
+  timezone: America/New_York
+  languages: [en, zh]
+tracks:
+  - id: gender
+    name: {en: "Gender & <i>equality</i> #1 + more", zh: "性别 & 平等"}
+    description: "Track </script><script>alert(2)</script>"
+    color: "#C2185B"
+  - id: measurement
+    name: Measurement
+events:
+  - id: keynote
+    title: {en: "Opening <img src=x onerror=alert(3)> & \"welcome\" + #tag", zh: "开幕式 & 欢迎"}
+    description: "Line one\nLine two <a href=javascript:alert(4)>x</a>"
+    start: 2015-12-14 13:15
+    end: 2015-12-14 14:30
+    location: "Room 11 & <b>hall</b>"
+    tracks: [gender]
+    url: https://example.org/a?b=1&c=2
+  - id: allday
+    title: All-day thing
+    start: 2015-12-15
+    end: 2015-12-16
+    tracks: [measurement]
+  - id: dropped
+    title: Dropped
+    start: 2015-12-16 09:00
+    duration: 1h
+    status: cancelled
+`
+
+func load(t testing.TB, yaml string) *calendar.Calendar {
+	t.Helper()
+	cal, err := calendar.Load("test.yaml", strings.NewReader(yaml), calendar.Options{})
+	if err != nil {
+		t.Fatalf("calendar.Load: %v", err)
+	}
+	return cal
+}
+
+// seed is the repository's events.yaml.
+func seed(t testing.TB) *calendar.Calendar {
+	t.Helper()
+	cal, err := calendar.ReadFile("../../events.yaml", calendar.Options{})
+	if err != nil {
+		t.Fatalf("reading events.yaml: %v", err)
+	}
+	return cal
+}
+
+func newSite(t testing.TB) *Site {
+	t.Helper()
+	s, err := New()
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	return s
+}
+
+func render(t testing.TB, f func(*bytes.Buffer) error) string {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := f(&buf); err != nil {
+		t.Fatal(err)
+	}
+	return buf.String()
+}
+
+const base = "https://cal.example.test"
+
+func TestCatalogComplete(t *testing.T) {
+	placeholders := regexp.MustCompile(`\{[0-9n]\}`)
+	en := catalog["en"]
+	for _, lang := range uiLanguages {
+		msgs, ok := catalog[lang]
+		if !ok {
+			t.Errorf("%s: no messages", lang)
+			continue
+		}
+		for key, want := range en {
+			if i := strings.LastIndexByte(key, '.'); i >= 0 {
+				continue // plural forms: checked below
+			}
+			got, ok := msgs[key]
+			if !ok || got == "" {
+				t.Errorf("%s: no %q", lang, key)
+				continue
+			}
+			wp, gp := placeholders.FindAllString(want, -1), placeholders.FindAllString(got, -1)
+			slices.Sort(wp)
+			slices.Sort(gp)
+			if !slices.Equal(wp, gp) {
+				t.Errorf("%s: %q has placeholders %v, English has %v", lang, key, gp, wp)
+			}
+		}
+		for key := range msgs {
+			base, _, plural := strings.Cut(key, ".")
+			if _, ok := en[key]; !ok && !plural {
+				t.Errorf("%s: %q is not an English key", lang, key)
+			}
+			if plural {
+				if _, ok := en[base+".other"]; !ok {
+					t.Errorf("%s: plural %q has no English", lang, key)
+				}
+			}
+		}
+		// Every count gets a form of its own language.
+		tr := newTranslator(lang)
+		for _, key := range []string{"events_count", "agenda_chosen"} {
+			for n := range 120 {
+				cat := plural(lang, n)
+				if _, ok := msgs[key+"."+cat]; !ok {
+					if _, ok := msgs[key+".other"]; !ok {
+						t.Errorf("%s: %s has neither .%s nor .other", lang, key, cat)
+					}
+				}
+				if got := tr.N(key, n); got == key || strings.Contains(got, "{") {
+					t.Errorf("%s: N(%q, %d) = %q", lang, key, n, got)
+				}
+			}
+		}
+	}
+}
+
+func TestPlural(t *testing.T) {
+	tests := []struct {
+		lang string
+		n    int
+		want string
+	}{
+		{"en", 1, "one"}, {"en", 0, "other"}, {"en", 2, "other"},
+		{"fr", 0, "one"}, {"fr", 1, "one"}, {"fr", 2, "other"},
+		{"ru", 1, "one"}, {"ru", 21, "one"}, {"ru", 11, "many"}, {"ru", 3, "few"}, {"ru", 13, "many"}, {"ru", 25, "many"},
+		{"ar", 0, "zero"}, {"ar", 1, "one"}, {"ar", 2, "two"}, {"ar", 5, "few"}, {"ar", 11, "many"}, {"ar", 100, "other"}, {"ar", 102, "other"},
+		{"zh", 1, "other"},
+	}
+	for _, tc := range tests {
+		if got := plural(tc.lang, tc.n); got != tc.want {
+			t.Errorf("plural(%q, %d) = %q, want %q", tc.lang, tc.n, got, tc.want)
+		}
+	}
+	if got := newTranslator("ru").N("events_count", 5); got != "5 мероприятий" {
+		t.Errorf("ru 5 events = %q", got)
+	}
+	if got := newTranslator("ar").N("events_count", 2); got != "فعاليتان" {
+		t.Errorf("ar 2 events = %q", got)
+	}
+}
+
+func TestNegotiate(t *testing.T) {
+	data := []string{"zh", "en"}
+	tests := []struct {
+		query, accept string
+		data          []string
+		want          string
+	}{
+		{"", "", data, "zh"},
+		{"ar", "", data, "ar"},
+		{"en", "fr", data, "en"},
+		{"xx", "es-MX,es;q=0.9", data, "es"},
+		{"", "fr-CH, fr;q=0.9, en;q=0.8, de;q=0.7, *;q=0.5", data, "fr"},
+		{"", "de, ja;q=0.9", data, "zh"},
+		{"", "de, en;q=0.2", data, "en"},
+		{"", "en;q=0.1, ru;q=0.5", data, "ru"},
+		{"", "zh-TW", data, "zh"},
+		{"", "zh-Hans-CN;q=0.8, ar;q=0", data, "zh"},
+		{"", "ar;q=0, fr;q=0.1", data, "fr"},
+		{"", "ZH-cn", []string{"en"}, "zh"},
+		{"pt", "", []string{"pt-BR", "en"}, "pt-BR"},
+		{"", "pt-PT", []string{"en", "pt-BR"}, "pt-BR"},
+		{"", ";;;,,q=,en;q=abc", data, "zh"},
+	}
+	for _, tc := range tests {
+		if got := Negotiate(tc.query, tc.accept, tc.data); got != tc.want {
+			t.Errorf("Negotiate(%q, %q, %v) = %q, want %q", tc.query, tc.accept, tc.data, got, tc.want)
+		}
+	}
+	if got := DataLanguage("ar", data); got != "zh" {
+		t.Errorf("DataLanguage(ar) = %q, want the default zh", got)
+	}
+	if got := DataLanguage("en", data); got != "en" {
+		t.Errorf("DataLanguage(en) = %q", got)
+	}
+	if Direction("ar") != "rtl" || Direction("ar-EG") != "rtl" || Direction("zh") != "ltr" {
+		t.Error("Direction: ar must be rtl and zh ltr")
+	}
+}
+
+func TestDates(t *testing.T) {
+	d := time.Date(2015, 12, 14, 0, 0, 0, 0, time.UTC)
+	first := time.Date(2016, 5, 1, 0, 0, 0, 0, time.UTC)
+	tests := []struct {
+		lang, long, short string
+	}{
+		{"en", "Monday 14 December 2015", "Mon 14 Dec"},
+		{"fr", "lundi 14 décembre 2015", "lun. 14 déc."},
+		{"es", "lunes, 14 de diciembre de 2015", "lun, 14 dic"},
+		{"ru", "понедельник, 14 декабря 2015 г.", "пн, 14 дек."},
+		{"zh", "2015年12月14日 星期一", "12月14日 周一"},
+		{"ar", "الاثنين، 14 ديسمبر 2015", "الاثنين 14 ديسمبر"},
+		{"de", "Monday 14 December 2015", "Mon 14 Dec"}, // no words of its own: English
+	}
+	for _, tc := range tests {
+		tr := newTranslator(tc.lang)
+		if got := tr.LongDate(d); got != tc.long {
+			t.Errorf("%s: LongDate = %q, want %q", tc.lang, got, tc.long)
+		}
+		if got := tr.ShortDate(d); got != tc.short {
+			t.Errorf("%s: ShortDate = %q, want %q", tc.lang, got, tc.short)
+		}
+	}
+	if got := newTranslator("fr").LongDate(first); got != "dimanche 1er mai 2016" {
+		t.Errorf("fr first of the month = %q", got)
+	}
+}
+
+func TestParseZone(t *testing.T) {
+	for name, ok := range map[string]bool{
+		"Asia/Shanghai": true, "America/Argentina/Buenos_Aires": true, "UTC": true, "Etc/GMT+5": true,
+		"": false, "Local": false, "EST": false, "Mars/Olympus": false, "../../etc/passwd": false,
+		"/etc/localtime": false, "Asia/Shanghai\n": false, "Asia/Shang hai": false, strings.Repeat("A/", 40): false,
+	} {
+		if got := ParseZone(name); (got != nil) != ok {
+			t.Errorf("ParseZone(%q) = %v, want ok=%v", name, got, ok)
+		}
+	}
+}
+
+var hrefRE = regexp.MustCompile(`href="([^"]*)"`)
+
+// hrefs returns the unescaped href attributes of a page.
+func hrefs(page string) []string {
+	var out []string
+	for _, m := range hrefRE.FindAllStringSubmatch(page, -1) {
+		out = append(out, html.UnescapeString(m[1]))
+	}
+	return out
+}
+
+// TestPageLinks reads every client link back with net/url: each carries
+// the absolute URL of one feed, in the data language of the page.
+func TestPageLinks(t *testing.T) {
+	s := newSite(t)
+	cal := seed(t)
+	for _, lang := range []string{"zh", "en", "ar"} {
+		page := render(t, func(b *bytes.Buffer) error { return s.Page(b, Request{Cal: cal, Base: base, Lang: lang}) })
+		suffix := ""
+		if lang == "en" {
+			suffix = "?lang=en"
+		}
+		feeds := []string{base + "/calendar.ics" + suffix}
+		for _, id := range []string{"gender", "measurement", "action-lines"} {
+			feeds = append(feeds, base+"/tracks/"+id+".ics"+suffix)
+		}
+		got := map[string][]string{} // client -> feed URLs linked
+		for _, h := range hrefs(page) {
+			u, err := url.Parse(h)
+			if err != nil {
+				t.Fatalf("%s: href %q: %v", lang, h, err)
+			}
+			q := u.Query()
+			switch {
+			case u.Host == "calendar.google.com" && q.Has("cid"):
+				got["google"] = append(got["google"], q.Get("cid"))
+			case u.Host == "outlook.live.com" && strings.HasSuffix(u.Path, "/addfromweb"):
+				got["outlook"] = append(got["outlook"], q.Get("url"))
+			case u.Host == "outlook.office.com" && strings.HasSuffix(u.Path, "/addfromweb"):
+				got["office365"] = append(got["office365"], q.Get("url"))
+			case u.Scheme == "webcal":
+				got["apple"] = append(got["apple"], "https://"+strings.TrimPrefix(h, "webcal://"))
+			case strings.HasSuffix(u.Path, ".ics") && !strings.HasPrefix(u.Path, "events/") && u.Scheme == "":
+				got["ics"] = append(got["ics"], base+"/"+h)
+			}
+		}
+		for _, client := range []string{"google", "outlook", "office365", "apple", "ics"} {
+			// The agenda box repeats each client once more, with no event yet.
+			want := append(slices.Clone(feeds), base+"/calendar.ics?events="+strings.ReplaceAll(suffix, "?", "&"))
+			if diff := cmp.Diff(want, got[client]); diff != "" {
+				t.Errorf("%s page: %s links (-want +got):\n%s", lang, client, diff)
+			}
+		}
+	}
+}
+
+func TestPageLanguages(t *testing.T) {
+	s := newSite(t)
+	cal := seed(t)
+	tests := []struct {
+		lang string
+		want []string
+	}{
+		{"zh", []string{`<html lang="zh" dir="ltr">`, "<h2 id=\"subscribe-h\">订阅</h2>", "WSIS&#43;10 高级别会议及会外活动", "2015年12月14日 星期一", "纽约"}},
+		{"en", []string{`<html lang="en" dir="ltr">`, "<h2 id=\"subscribe-h\">Subscribe</h2>", "Monday 14 December 2015", "Conference Room 11, UN Headquarters"}},
+		{"ar", []string{`<html lang="ar" dir="rtl">`, "<h2 id=\"subscribe-h\">الاشتراك</h2>", `lang="zh" dir="ltr"`, "الاثنين، 14 ديسمبر 2015", "联合国总部 11 号会议厅", "تفاصيل الفعاليات باللغة 中文"}},
+		{"fr", []string{`<html lang="fr" dir="ltr">`, "S&#39;abonner", "lundi 14 décembre 2015"}},
+		{"ru", []string{"Подписка", "понедельник, 14 декабря 2015 г."}},
+		{"es", []string{"Suscribirse", "lunes, 14 de diciembre de 2015"}},
+	}
+	for _, tc := range tests {
+		page := render(t, func(b *bytes.Buffer) error { return s.Page(b, Request{Cal: cal, Base: base, Lang: tc.lang}) })
+		for _, w := range tc.want {
+			if tc.lang == "zh" && w == "纽约" {
+				continue // place names come from the data; the zone's city stays as IANA spells it
+			}
+			if !strings.Contains(page, w) {
+				t.Errorf("%s page lacks %q", tc.lang, w)
+			}
+		}
+	}
+}
+
+func TestPageReaderZone(t *testing.T) {
+	s := newSite(t)
+	cal := seed(t)
+	sh, la := ParseZone("Asia/Shanghai"), ParseZone("America/Los_Angeles")
+	for _, tc := range []struct {
+		zone *time.Location
+		want string
+	}{
+		// 13:15 in New York on 14 December 2015 (UTC−5).
+		{sh, `<span class="reader-label">Your time (Asia/Shanghai)</span> <bdi class="reader-time" dir="ltr">02:15–03:30, Tue 15 Dec</bdi>`},
+		{la, `<span class="reader-label">Your time (America/Los_Angeles)</span> <bdi class="reader-time" dir="ltr">10:15–11:30</bdi>`},
+	} {
+		page := render(t, func(b *bytes.Buffer) error {
+			return s.Page(b, Request{Cal: cal, Base: base, Lang: "en", Zone: tc.zone})
+		})
+		if !strings.Contains(page, tc.want) {
+			t.Errorf("%s: page lacks %q", tc.zone, tc.want)
+		}
+		if !strings.Contains(page, `data-tz="`+tc.zone.String()+`"`) {
+			t.Errorf("%s: no data-tz for the script", tc.zone)
+		}
+	}
+	page := render(t, func(b *bytes.Buffer) error { return s.Page(b, Request{Cal: cal, Base: base, Lang: "en"}) })
+	if strings.Contains(page, "data-tz") {
+		t.Error("data-tz without a zone")
+	}
+	if !strings.Contains(page, `data-start="2015-12-14T18:15:00Z" data-end="2015-12-14T19:30:00Z" data-day="2015-12-14" hidden`) {
+		t.Error("the reader's time is not left hidden for the script to fill")
+	}
+}
+
+func TestPageEscapes(t *testing.T) {
+	s := newSite(t)
+	cal := load(t, hostileYAML)
+	for _, lang := range []string{"en", "zh", "ar"} {
+		page := render(t, func(b *bytes.Buffer) error {
+			return s.Page(b, Request{Cal: cal, Base: base, Lang: lang, Agenda: []string{"keynote", "<script>"}})
+		})
+		for _, bad := range []string{"<script>alert", "<b>bold", "<i>", "<img", "<a href=javascript", "</script><script>"} {
+			if strings.Contains(page, bad) {
+				t.Errorf("%s: page holds %q unescaped", lang, bad)
+			}
+		}
+		if lang == "en" {
+			for _, want := range []string{"Opening &lt;img src=x onerror=alert(3)&gt; &amp; &#34;welcome&#34; &#43; #tag", "Room 11 &amp; &lt;b&gt;hall&lt;/b&gt;"} {
+				if !strings.Contains(page, want) {
+					t.Errorf("page lacks the escaped %q", want)
+				}
+			}
+		}
+		if n := strings.Count(page, "<script"); n != 1 {
+			t.Errorf("%s: %d script elements, want the one static/app.js", lang, n)
+		}
+	}
+	// The links still carry the hostile text, exactly, once decoded.
+	page := render(t, func(b *bytes.Buffer) error { return s.Page(b, Request{Cal: cal, Base: base, Lang: "en"}) })
+	var titles []string
+	for _, h := range hrefs(page) {
+		u, _ := url.Parse(h)
+		if u != nil && u.Query().Get("action") == "TEMPLATE" {
+			titles = append(titles, u.Query().Get("text"))
+		}
+		if u != nil && strings.HasSuffix(u.Path, "/addfromweb") && strings.Contains(u.Query().Get("url"), "gender") {
+			if got, want := u.Query().Get("name"), `Cal <b>bold</b> & "quoted" #1 + 50% · Gender & <i>equality</i> #1 + more`; got != want {
+				t.Errorf("Outlook name = %q, want %q", got, want)
+			}
+		}
+	}
+	want := []string{`Opening <img src=x onerror=alert(3)> & "welcome" + #tag`, "All-day thing", "Cancelled: Dropped"}
+	if diff := cmp.Diff(want, titles); diff != "" {
+		t.Errorf("Google event titles (-want +got):\n%s", diff)
+	}
+}
+
+func TestPageAgenda(t *testing.T) {
+	s := newSite(t)
+	cal := load(t, hostileYAML)
+	page := render(t, func(b *bytes.Buffer) error {
+		return s.Page(b, Request{Cal: cal, Base: base, Lang: "en", Agenda: []string{"dropped", "keynote", "nope", "keynote"}})
+	})
+	for _, want := range []string{
+		`<p class="agenda-count" role="status"`, ">2 events chosen</p>",
+		`value="https://cal.example.test/calendar.ics?events=keynote,dropped"`,
+		`id="pick-keynote" name="events" value="keynote" data-order="0" form="agenda-form" checked`,
+		`id="pick-dropped" name="events" value="dropped" data-order="2" form="agenda-form" checked`,
+		`id="pick-allday" name="events" value="allday" data-order="1" form="agenda-form" aria-describedby`,
+		`data-tmpl="https://calendar.google.com/calendar/render?cid={url}"`,
+		`data-tmpl="{webcal}"`, `data-tmpl="{path}"`,
+		`data-feed-base="https://cal.example.test/calendar.ics"`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+	if strings.Contains(page, `class="agenda-feed" hidden`) {
+		t.Error("agenda feed hidden with events chosen")
+	}
+	empty := render(t, func(b *bytes.Buffer) error { return s.Page(b, Request{Cal: cal, Base: base, Lang: "en"}) })
+	if !strings.Contains(empty, `<div class="agenda-feed" hidden>`) || !strings.Contains(empty, "No event chosen yet.") {
+		t.Error("agenda without events is not hidden")
+	}
+}
+
+func TestPageDeterministic(t *testing.T) {
+	s := newSite(t)
+	cal := seed(t)
+	r := Request{Cal: cal, Base: base, Lang: "zh"}
+	a := render(t, func(b *bytes.Buffer) error { return s.Page(b, r) })
+	b := render(t, func(b *bytes.Buffer) error { return newSite(t).Page(b, r) })
+	if a != b {
+		t.Error("two renderings of one request differ")
+	}
+}
+
+func TestEmbed(t *testing.T) {
+	s := newSite(t)
+	cal := load(t, hostileYAML)
+	for _, lang := range []string{"en", "zh", "ar"} {
+		out := render(t, func(b *bytes.Buffer) error { return s.Embed(b, Request{Cal: cal, Base: base, Lang: lang}) })
+		for _, bad := range []string{"<script", "class=", "<style", "<link", "<img", "<b>", "<i>"} {
+			if strings.Contains(out, bad) {
+				t.Errorf("%s embed holds %q", lang, bad)
+			}
+		}
+		for _, h := range hrefs(out) {
+			if !strings.HasPrefix(h, base+"/") {
+				t.Errorf("%s embed: link %q is not absolute on the site", lang, h)
+			}
+		}
+		for _, id := range []string{"all", "gender", "measurement"} {
+			for _, c := range []string{"google", "outlook", "office365", "apple"} {
+				if !strings.Contains(out, `href="`+base+"/subscribe/"+c+"/"+id) {
+					t.Errorf("%s embed: no /subscribe/%s/%s link", lang, c, id)
+				}
+			}
+		}
+	}
+	ar := render(t, func(b *bytes.Buffer) error { return s.Embed(b, Request{Cal: cal, Base: base, Lang: "ar"}) })
+	if !strings.Contains(ar, `dir="rtl"`) || !strings.Contains(ar, "border-right:6px solid #C2185B") || !strings.Contains(ar, "text-align:right") {
+		t.Error("Arabic embed is not right to left")
+	}
+	one := render(t, func(b *bytes.Buffer) error {
+		return s.Embed(b, Request{Cal: cal, Base: base, Lang: "en", Feeds: []string{"gender"}})
+	})
+	if strings.Contains(one, "/measurement") || strings.Contains(one, "/subscribe/google/all") || !strings.Contains(one, "/subscribe/google/gender") {
+		t.Error("?feeds=gender shows other feeds")
+	}
+	text := render(t, func(b *bytes.Buffer) error {
+		return s.EmbedText(b, Request{Cal: cal, Base: base, Lang: "zh", Feeds: []string{"gender"}})
+	})
+	for _, want := range []string{
+		"日历 & <i>朋友</i>\n", // plain text: nothing to escape
+		"性别 & 平等 (1 项活动)\n",
+		"  Google 日历: https://cal.example.test/subscribe/google/gender?lang=zh\n",
+		"  Apple 日历: https://cal.example.test/subscribe/apple/gender?lang=zh\n",
+		"https://cal.example.test/tracks/gender.ics?lang=zh\n",
+		"完整日程和所有日历源： https://cal.example.test/?lang=zh\n",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("text embed lacks %q:\n%s", want, text)
+		}
+	}
+}
+
+func TestFeedsJSON(t *testing.T) {
+	s := newSite(t)
+	cal := load(t, hostileYAML)
+	out := render(t, func(b *bytes.Buffer) error { return s.FeedsJSON(b, Request{Cal: cal, Base: base, Lang: "zh"}) })
+	var doc struct {
+		Calendar struct {
+			Name      string   `json:"name"`
+			Language  string   `json:"language"`
+			Languages []string `json:"languages"`
+			Page      string   `json:"page"`
+		} `json:"calendar"`
+		Feeds []struct {
+			ID        string            `json:"id"`
+			Name      string            `json:"name"`
+			Events    int               `json:"events"`
+			URL       string            `json:"url"`
+			Webcal    string            `json:"webcal"`
+			Google    string            `json:"google"`
+			Outlook   string            `json:"outlook"`
+			Office365 string            `json:"office365"`
+			Subscribe map[string]string `json:"subscribe"`
+			QR        map[string]string `json:"qr"`
+			Page      string            `json:"page"`
+		} `json:"feeds"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("feeds.json: %v\n%s", err, out)
+	}
+	if doc.Calendar.Name != "日历 & <i>朋友</i>" || doc.Calendar.Language != "zh" || doc.Calendar.Page != base+"/?lang=zh" {
+		t.Errorf("calendar = %+v", doc.Calendar)
+	}
+	if len(doc.Feeds) != 3 {
+		t.Fatalf("%d feeds, want 3", len(doc.Feeds))
+	}
+	for _, f := range doc.Feeds {
+		wantURL := base + "/calendar.ics?lang=zh"
+		if f.ID != "all" {
+			wantURL = base + "/tracks/" + f.ID + ".ics?lang=zh"
+		}
+		if f.URL != wantURL {
+			t.Errorf("%s: url = %q, want %q", f.ID, f.URL, wantURL)
+		}
+		if f.Webcal != "webcal://cal.example.test"+strings.TrimPrefix(wantURL, base) {
+			t.Errorf("%s: webcal = %q", f.ID, f.Webcal)
+		}
+		for name, link := range map[string]string{"google": f.Google, "outlook": f.Outlook, "office365": f.Office365} {
+			u, err := url.Parse(link)
+			if err != nil {
+				t.Fatalf("%s %s: %v", f.ID, name, err)
+			}
+			got := u.Query().Get("url")
+			if name == "google" {
+				got = u.Query().Get("cid")
+			}
+			if got != wantURL {
+				t.Errorf("%s: %s link carries %q, want %q", f.ID, name, got, wantURL)
+			}
+			if name != "google" && u.Query().Get("name") != f.Name {
+				t.Errorf("%s: %s name = %q, want %q", f.ID, name, u.Query().Get("name"), f.Name)
+			}
+		}
+		for _, c := range []string{"google", "outlook", "office365", "apple", "ics"} {
+			if want := base + "/subscribe/" + c + "/" + f.ID + "?lang=zh"; f.Subscribe[c] != want {
+				t.Errorf("%s: subscribe[%s] = %q, want %q", f.ID, c, f.Subscribe[c], want)
+			}
+		}
+		if f.QR["svg"] != base+"/qr/"+f.ID+".svg?lang=zh" {
+			t.Errorf("%s: qr = %v", f.ID, f.QR)
+		}
+	}
+	if doc.Feeds[1].Name != "日历 & <i>朋友</i> · 性别 & 平等" || doc.Feeds[1].Events != 1 || doc.Feeds[0].Events != 3 {
+		t.Errorf("feeds = %+v", doc.Feeds)
+	}
+}
+
+// TestQRSVG draws the SVG's path back into modules and compares them with
+// the encoder's own bitmap.
+func TestQRSVG(t *testing.T) {
+	content := "https://cal.example.test/?lang=zh#track-gender"
+	svg, err := QRSVG(content, `QR "code" <for> & you`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := qrcode.New(content, qrcode.Medium)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := q.Bitmap()
+	n := len(want)
+	got := make([][]bool, n)
+	for i := range got {
+		got[i] = make([]bool, n)
+	}
+	runs := regexp.MustCompile(`M(\d+) (\d+)h(\d+)v1h-(\d+)z`).FindAllStringSubmatch(string(svg), -1)
+	if len(runs) == 0 {
+		t.Fatalf("no modules in %s", svg)
+	}
+	for _, m := range runs {
+		var x, y, w int
+		for i, p := range []*int{&x, &y, &w} {
+			for _, c := range m[i+1] {
+				*p = *p*10 + int(c-'0')
+			}
+		}
+		for i := x; i < x+w; i++ {
+			got[y][i] = true
+		}
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("SVG modules differ from the encoder's")
+	}
+	for _, frag := range []string{`viewBox="0 0 ` + strconv.Itoa(n) + ` ` + strconv.Itoa(n) + `"`, `aria-label="QR &#34;code&#34; &lt;for&gt; &amp; you"`, `<?xml`} {
+		if !strings.Contains(string(svg), frag) {
+			t.Errorf("SVG lacks %q", frag)
+		}
+	}
+	png, err := QRPNG(content)
+	if err != nil || !bytes.HasPrefix(png, []byte("\x89PNG\r\n\x1a\n")) {
+		t.Errorf("QRPNG: %v, not a PNG", err)
+	}
+}
+
+func TestAssets(t *testing.T) {
+	s := newSite(t)
+	names := AssetNames()
+	if !slices.Equal(names, []string{"app.js", "favicon.svg", "style.css"}) {
+		t.Fatalf("AssetNames = %v", names)
+	}
+	for _, n := range names {
+		a := s.Asset(n)
+		if a == nil || len(a.Body) == 0 || a.Version == "" {
+			t.Fatalf("asset %s: %+v", n, a)
+		}
+		disk, err := os.ReadFile("static/" + n)
+		if err != nil || !bytes.Equal(disk, a.Body) {
+			t.Errorf("asset %s differs from static/%s", n, n)
+		}
+	}
+	if s.Asset("app.js").ContentType != "text/javascript; charset=utf-8" || s.Asset("style.css").ContentType != "text/css; charset=utf-8" {
+		t.Error("asset content types")
+	}
+	// The page may load nothing from another host.
+	page := render(t, func(b *bytes.Buffer) error { return s.Page(b, Request{Cal: seed(t), Base: base, Lang: "en"}) })
+	for _, m := range regexp.MustCompile(`(?:src|href)="([^"]*)"`).FindAllStringSubmatch(page, -1) {
+		if strings.Contains(m[0], "stylesheet") || strings.HasPrefix(m[0], "src=") {
+			if strings.Contains(m[1], "//") {
+				t.Errorf("page loads %q from another host", m[1])
+			}
+		}
+	}
+	if !strings.Contains(page, `<link rel="stylesheet" href="static/style.css?v=`+s.Asset("style.css").Version+`">`) {
+		t.Error("page does not load its versioned stylesheet")
+	}
+	for _, css := range []string{string(s.Asset("style.css").Body), string(s.Asset("app.js").Body)} {
+		if strings.Contains(css, "http://") || strings.Contains(css, "https://") || strings.Contains(css, "@import") {
+			t.Error("a static file refers to another host")
+		}
+	}
+}
+
+// TestPageSeries: each occurrence of a repeating event is listed on its
+// day, with its own anchor, and ticking any of them picks the series.
+func TestPageSeries(t *testing.T) {
+	s := newSite(t)
+	cal := load(t, `
+calendar:
+  id: series
+  name: Series
+  timezone: Europe/Zurich
+  languages: [en]
+events:
+  - id: weekly
+    title: Weekly briefing
+    start: 2016-03-17 09:00
+    end: 2016-03-17 10:00
+    repeat:
+      freq: weekly
+      count: 3
+  - id: once
+    title: Once
+    start: 2016-03-24 12:00
+    duration: 1h
+`)
+	page := render(t, func(b *bytes.Buffer) error {
+		return s.Page(b, Request{Cal: cal, Base: base, Lang: "en", Zone: ParseZone("America/New_York"), Agenda: []string{"weekly"}})
+	})
+	for _, want := range []string{
+		`id="event-weekly"`, `id="event-weekly-20160324"`, `id="event-weekly-20160331"`,
+		`id="pick-weekly-20160331" name="events" value="weekly" data-order="0" form="agenda-form" checked`,
+		"Part of a series", "Add the series to my agenda",
+		// Daylight saving starts in the United States on 13 March and in
+		// Switzerland on 27 March: 09:00 in Zurich is 04:00 in New York on
+		// the 17th and 24th, 03:00 on the 31st.
+		`dir="ltr">04:00–05:00</bdi>`, `dir="ltr">03:00–04:00</bdi>`,
+		"Thursday 17 March 2016", "Thursday 24 March 2016", "Thursday 31 March 2016",
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+	if i, j := strings.Index(page, `id="event-weekly-20160324"`), strings.Index(page, `id="event-once"`); i < 0 || j < i {
+		t.Error("the series' second date is not listed before the later event of its day")
+	}
+}
