@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"calfeed/internal/calendar"
 	"calfeed/internal/lock"
@@ -23,7 +24,7 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	config := fs.String("config", "", "events file (env CALFEED_CONFIG; default events.yaml)")
 	out := fs.String("out", "", "directory to write into (required)")
 	baseURL := fs.String("base-url", "", "public URL the files will be served from (env CALFEED_BASE_URL; else calendar.base_url)")
-	maxSize := fs.Int64("max-size", calendar.DefaultMaxSize, "largest events file accepted, in bytes")
+	limits := limitFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: calfeed build [-config FILE] -out DIR [-base-url URL]
 
@@ -50,7 +51,7 @@ Content-Type text/calendar; charset=utf-8 for .ics files.
 		fmt.Fprintf(stderr, "calfeed build: %v\n", err)
 		return errUsage
 	}
-	cal, _, err := lock.Load(path, calendar.Options{MaxSize: *maxSize})
+	cal, _, err := lock.Load(path, *limits)
 	if err != nil {
 		return printInvalid(err, path, stderr)
 	}
@@ -87,7 +88,7 @@ type builtFile struct {
 
 // buildFiles asks the server for every file of a static build, so that the
 // files are exactly the bytes serve sends.
-func buildFiles(ctx context.Context, h http.Handler, cal *calendar.Calendar) ([]builtFile, error) {
+func buildFiles(ctx context.Context, srv *server.Server, cal *calendar.Calendar) ([]builtFile, error) {
 	files := []builtFile{
 		{Name: "index.html", Path: "/"},
 		{Name: "feeds.json", Path: "/feeds.json"},
@@ -100,10 +101,14 @@ func buildFiles(ctx context.Context, h http.Handler, cal *calendar.Calendar) ([]
 	for _, e := range cal.Events {
 		files = append(files, builtFile{Name: "events/" + e.ID + ".ics", Path: "/events/" + e.ID + ".ics"})
 	}
+	// The page's own files: stylesheet, script, QR codes.
+	for _, p := range srv.PageFiles() {
+		files = append(files, builtFile{Name: strings.TrimPrefix(p, "/"), Path: p})
+	}
 	for i := range files {
 		req := httptest.NewRequestWithContext(ctx, http.MethodGet, files[i].Path, nil)
 		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
+		srv.ServeHTTP(rec, req)
 		if rec.Code != http.StatusOK {
 			return nil, fmt.Errorf("build: GET %s: status %d: %s", files[i].Path, rec.Code, bytes.TrimSpace(rec.Body.Bytes()))
 		}

@@ -22,7 +22,7 @@ const (
 func runCheck(args []string, stdout, stderr io.Writer, getenv func(string) string) error {
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	maxSize := fs.Int64("max-size", calendar.DefaultMaxSize, "largest events file accepted, in bytes")
+	limits := limitFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: calfeed check [FILE]
 
@@ -42,7 +42,7 @@ calfeed stamp) are printed too and exit 0.
 		return errUsage
 	}
 	path := configPath(fs.Arg(0), getenv)
-	cal, lk, err := lock.Load(path, calendar.Options{MaxSize: *maxSize})
+	cal, lk, err := lock.Load(path, *limits)
 	if err != nil {
 		return printInvalid(err, path, stderr)
 	}

@@ -18,6 +18,8 @@ import (
 	"syscall"
 	"time"
 
+	"calfeed/internal/calendar"
+
 	// Go's time zone database, embedded: the same answers on any host, even
 	// an empty container with no /usr/share/zoneinfo.
 	_ "time/tzdata"
@@ -140,4 +142,13 @@ func checkBaseURL(s string) error {
 		return fmt.Errorf("-base-url %q: give the public address in full, like https://calendar.example.org", s)
 	}
 	return nil
+}
+
+// limitFlags registers the input limits every command that reads an
+// events file shares.
+func limitFlags(fs *flag.FlagSet) *calendar.Options {
+	var o calendar.Options
+	fs.Int64Var(&o.MaxSize, "max-size", calendar.DefaultMaxSize, "largest events file accepted, in bytes")
+	fs.IntVar(&o.MaxEvents, "max-events", calendar.DefaultMaxEvents, "most events accepted in one file")
+	return &o
 }

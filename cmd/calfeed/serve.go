@@ -24,7 +24,7 @@ type serveConfig struct {
 	gzip       bool
 	trustProxy bool
 	logFormat  string
-	maxSize    int64
+	limits     *calendar.Options
 }
 
 func parseServe(args []string, stderr io.Writer, getenv func(string) string) (serveConfig, error) {
@@ -37,7 +37,7 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (se
 	fs.BoolVar(&c.trustProxy, "trust-proxy", false, "take the public scheme and host from X-Forwarded-Proto and X-Forwarded-Host (only behind a proxy that sets them)")
 	fs.BoolVar(&c.gzip, "gzip", false, "gzip feeds for clients that accept it (off: Outlook subscriptions can fail on gzip)")
 	fs.StringVar(&c.logFormat, "log-format", "text", "log format: text or json")
-	fs.Int64Var(&c.maxSize, "max-size", calendar.DefaultMaxSize, "largest events file accepted, in bytes")
+	c.limits = limitFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "Usage: calfeed serve [flags]\n\nServes the feeds of an events file over HTTP.\n\n")
 		fs.PrintDefaults()
@@ -79,7 +79,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		return err
 	}
 	logger := newLogger(c.logFormat, stderr)
-	opts := calendar.Options{MaxSize: c.maxSize}
+	opts := *c.limits
 	cal, _, err := lock.Load(c.config, opts)
 	if err != nil {
 		if printInvalid(err, c.config, stderr) == errInvalid {

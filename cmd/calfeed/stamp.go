@@ -16,7 +16,7 @@ import (
 func runStamp(args []string, stdout, stderr io.Writer, getenv func(string) string, now func() time.Time) error {
 	fs := flag.NewFlagSet("stamp", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	maxSize := fs.Int64("max-size", calendar.DefaultMaxSize, "largest events file accepted, in bytes")
+	limits := limitFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: calfeed stamp [FILE]
 
@@ -36,7 +36,7 @@ else events.yaml. Run it after editing, before publishing.
 		return errUsage
 	}
 	path := configPath(fs.Arg(0), getenv)
-	cal, err := calendar.ReadFile(path, calendar.Options{MaxSize: *maxSize})
+	cal, err := calendar.ReadFile(path, *limits)
 	if err != nil {
 		return printInvalid(err, path, stderr)
 	}

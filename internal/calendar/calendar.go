@@ -1,7 +1,8 @@
 // Package calendar holds calfeed's domain types (Calendar, Track, Event) and
 // loads them from events.yaml: strict decoding, validation that reports every
 // problem at its line and column, and resolution of each wall-clock time in its
-// IANA zone to the instant it names.
+// IANA zone to the instant it names. A repeating event (repeat:, overrides:)
+// is a series whose occurrences Event.Occurrences lists.
 //
 // A *Calendar is immutable once loaded; readers share it without locks.
 package calendar
@@ -60,7 +61,8 @@ const (
 //
 // A timed event has Start and End as instants in Location. An all-day event
 // has AllDay set and Start and End as dates at midnight UTC, End exclusive
-// (the day after the last day), as RFC 5545 §3.6.1 wants DTEND.
+// (the day after the last day), as RFC 5545 §3.6.1 wants DTEND. A repeating
+// event (Repeat not nil) is a series of occurrences; see Occurrences.
 type Event struct {
 	ID          string
 	Title       Text
@@ -78,6 +80,14 @@ type Event struct {
 	Tracks  []string // track ids, in file order
 	Status  Status
 	Updated time.Time // zero when the file gives none
+
+	// Repeat is the event's recurrence, nil for a one-off event. Start and
+	// End are then those of the first occurrence (DTSTART and DTEND, RFC
+	// 5545 §3.8.5.3); Occurrences lists the rest.
+	Repeat *Repeat
+	// Overrides are the occurrences of a repeating event that differ from
+	// the series, by original date; nil for most events.
+	Overrides []*Override
 
 	// Sequence and Modified are the event's revision (SEQUENCE and
 	// LAST-MODIFIED, RFC 5545 §3.8.7.4 and §3.8.7.3), kept in the lock file

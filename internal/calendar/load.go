@@ -24,9 +24,17 @@ const DefaultMaxSize = 256 << 20
 // calendar.refresh is not given.
 const DefaultRefresh = 6 * time.Hour
 
+// DefaultMaxEvents is the most events Load accepts unless told otherwise.
+const DefaultMaxEvents = 200_000
+
+// maxDepth bounds YAML nesting: events.yaml needs five levels; a file
+// nested hundreds deep is an attack or an accident.
+const maxDepth = 32
+
 // Options tune Load. The zero value uses the defaults.
 type Options struct {
-	MaxSize int64 // bytes; 0 means DefaultMaxSize
+	MaxSize   int64 // bytes; 0 means DefaultMaxSize
+	MaxEvents int   // 0 means DefaultMaxEvents
 }
 
 // ReadFile loads the events file at path. Problems are reported with the path
@@ -72,6 +80,10 @@ func Load(name string, r io.Reader, opts Options) (*Calendar, error) {
 		}
 		return nil, &Error{Problems: ps.errs}
 	}
+	if n := tooDeep(&doc); n != nil {
+		ps.errorf(n.Line, n.Column, "nested more than %d levels deep; events.yaml needs five", maxDepth)
+		return nil, &Error{Problems: ps.errs}
+	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); err == nil {
 		ps.errorf(extra.Line, extra.Column, "a second YAML document (after ---); events.yaml holds one")
@@ -79,15 +91,31 @@ func Load(name string, r io.Reader, opts Options) (*Calendar, error) {
 		ps.yamlError(err)
 	}
 
-	l := &loader{problems: ps}
+	l := &loader{problems: ps, maxEvents: opts.MaxEvents}
+	if l.maxEvents <= 0 {
+		l.maxEvents = DefaultMaxEvents
+	}
 	cal := l.document(&doc)
 	sortProblems(ps.errs)
 	sortProblems(ps.warnings)
 	if len(ps.errs) > 0 {
-		return nil, &Error{Problems: ps.errs}
+		return nil, &Error{Problems: capProblems(ps.errs, name)}
 	}
 	cal.Warnings = ps.warnings
 	return cal, nil
+}
+
+// maxProblems bounds what one run reports: past it, more detail helps
+// nobody, and a hostile file could make the list as long as itself.
+const maxProblems = 1000
+
+// capProblems keeps the first maxProblems and says how many more there are.
+func capProblems(ps []Problem, name string) []Problem {
+	if len(ps) <= maxProblems {
+		return ps
+	}
+	more := len(ps) - maxProblems
+	return append(ps[:maxProblems:maxProblems], Problem{File: name, Msg: fmt.Sprintf("%d more problems not shown; fix these first", more)})
 }
 
 var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
@@ -108,6 +136,27 @@ func (ps *problems) yamlError(err error) {
 		return
 	}
 	ps.errorf(0, 0, "YAML syntax: %s", strings.TrimPrefix(msg, "yaml: "))
+}
+
+// tooDeep returns the first node nested deeper than maxDepth, or nil. It
+// walks the tree without recursion and does not follow aliases.
+func tooDeep(doc *yaml.Node) *yaml.Node {
+	type item struct {
+		n     *yaml.Node
+		depth int
+	}
+	stack := []item{{doc, 0}}
+	for len(stack) > 0 {
+		it := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if it.depth > maxDepth {
+			return it.n
+		}
+		for _, c := range it.n.Content {
+			stack = append(stack, item{c, it.depth + 1})
+		}
+	}
+	return nil
 }
 
 // invalidUTF8 returns the position of the first byte that is not UTF-8.
@@ -135,6 +184,8 @@ type loader struct {
 	*problems
 	languages []string
 	defaultTZ *time.Location
+	maxEvents int
+	repeating bool // the event being read has repeat:
 }
 
 var idRE = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
@@ -477,6 +528,11 @@ func (l *loader) tracks(cal *Calendar, f field) {
 		t := &Track{}
 		if v, ok := m["id"]; ok {
 			t.ID, _ = l.id(v.value, what+".id")
+			if t.ID == "all" {
+				// /subscribe/{client}/all and ?feeds=all mean every event.
+				l.errorf(v.value.Line, v.value.Column, "%s: track id \"all\" is reserved for the feed of every event; choose another", what)
+				t.ID = ""
+			}
 			if t.ID != "" {
 				what = fmt.Sprintf("tracks[%d] %q", i, t.ID)
 				if line, dup := lines[t.ID]; dup {
@@ -515,12 +571,17 @@ func (l *loader) tracks(cal *Calendar, f field) {
 
 var eventKeys = []string{
 	"id", "title", "description", "start", "end", "duration", "timezone",
-	"location", "url", "online", "tracks", "status", "updated",
+	"location", "url", "online", "tracks", "status", "updated", "repeat", "overrides",
 }
 
 func (l *loader) events(cal *Calendar, f field) {
 	items, ok := l.list(f.value, "events")
 	if !ok {
+		return
+	}
+	if len(items) > l.maxEvents {
+		n := deref(f.value)
+		l.errorf(n.Line, n.Column, "events: %d events, more than the limit of %d; split the calendar (or raise -max-events)", len(items), l.maxEvents)
 		return
 	}
 	lines := map[string]int{}
@@ -606,13 +667,8 @@ func (l *loader) event(i int, it *yaml.Node, trackIDs []string, cal *Calendar) *
 		}
 	}
 	if v, ok := m["status"]; ok {
-		if s, ok := l.scalar(v.value, what+": status"); ok {
-			switch st := Status(s); st {
-			case Confirmed, Tentative, Cancelled:
-				e.Status = st
-			default:
-				l.errorf(v.value.Line, v.value.Column, "%s: status %q must be confirmed, tentative or cancelled", what, s)
-			}
+		if st, ok := l.status(v.value, what); ok {
+			e.Status = st
 		}
 	}
 	if v, ok := m["updated"]; ok {
@@ -625,11 +681,37 @@ func (l *loader) event(i int, it *yaml.Node, trackIDs []string, cal *Calendar) *
 			}
 		}
 	}
+	// A repeating event's times must name one instant each (see wallOK).
+	_, l.repeating = m["repeat"]
+	before := len(l.errs)
 	l.when(e, what, node, m)
+	timesOK := len(l.errs) == before
+	if v, ok := m["repeat"]; ok {
+		l.repeat(e, what, v, m["start"], timesOK)
+	}
+	if v, ok := m["overrides"]; ok {
+		l.overrides(e, what, v, timesOK, l.repeating)
+	}
+	l.repeating = false
 	if e.ID == "" {
 		return nil
 	}
 	return e
+}
+
+// status reads an event's or an override's status.
+func (l *loader) status(n *yaml.Node, what string) (Status, bool) {
+	s, ok := l.scalar(n, what+": status")
+	if !ok {
+		return "", false
+	}
+	switch st := Status(s); st {
+	case Confirmed, Tentative, Cancelled:
+		return st, true
+	}
+	n = deref(n)
+	l.errorf(n.Line, n.Column, "%s: status %q must be confirmed, tentative or cancelled", what, s)
+	return "", false
 }
 
 // when reads start, end and duration, turning wall times into instants.
@@ -732,6 +814,10 @@ func (l *loader) wallOK(res wallResult, n *yaml.Node, what string, w time.Time, 
 		l.errorf(n.Line, n.Column, "%s: %s does not exist in %s: the clocks skip that hour (daylight saving starts); use a time outside the gap", what, w.Format("2006-01-02 15:04"), e.Location)
 		return false
 	case wallRepeated:
+		if l.repeating {
+			l.errorf(n.Line, n.Column, "%s: %s happens twice in %s (clocks go back); a repeating event cannot start or end in that hour: its feed would have to give the time in UTC, and a rule from a UTC time stays at that UTC time, an hour off the local time across daylight-saving changes; use a time outside that hour, or begin the series on another date", what, w.Format("2006-01-02 15:04"), e.Location)
+			return false
+		}
 		l.warnf(n.Line, n.Column, "%s: %s happens twice in %s (clocks go back); taking the first, and writing this event's times in UTC", what, w.Format("2006-01-02 15:04"), e.Location)
 		e.UTC = true
 	}
@@ -812,4 +898,574 @@ func parseDuration(s string) (time.Duration, error) {
 		d += time.Duration(v) * unit
 	}
 	return d, nil
+}
+
+var repeatKeys = []string{"freq", "interval", "days", "until", "count", "except", "also"}
+
+// Bounds of a rule's numbers: beyond them a rule is surely a mistake, and
+// expanding it would cost more than it is worth.
+const (
+	maxInterval     = 1000
+	maxCount        = 10000
+	maxBoundedYears = 100
+	// shiftScanYears is how far from its start a rule without end is
+	// searched for occurrences in a daylight-saving gap or repeated hour.
+	shiftScanYears = 10
+)
+
+var dayRE = regexp.MustCompile(`^([+-]?[0-9]+)?([a-z]+)$`)
+
+// dated is a date read from a list, with its node for messages.
+type dated struct {
+	date time.Time
+	node *yaml.Node
+}
+
+// repeat reads an event's repeat: and checks it against the event's start;
+// timesOK says whether start and end were read without a problem.
+func (l *loader) repeat(e *Event, what string, f field, startField field, timesOK bool) {
+	what += ": repeat"
+	m := l.mapping(f.value, what, repeatKeys)
+	if m == nil {
+		return
+	}
+	r := &Repeat{Interval: 1}
+	ok := timesOK
+	freq, hasFreq := m["freq"]
+	if hasFreq {
+		if s, good := l.scalar(freq.value, what+".freq"); good {
+			switch fr := Freq(s); fr {
+			case Daily, Weekly, Monthly, Yearly:
+				r.Freq = fr
+			default:
+				n := deref(freq.value)
+				l.errorf(n.Line, n.Column, "%s.freq: %q must be daily, weekly, monthly or yearly%s", what, s, didYouMean(s, []string{"daily", "weekly", "monthly", "yearly"}))
+			}
+		}
+	} else {
+		l.errorf(f.key.Line, f.key.Column, "%s: freq missing; give daily, weekly, monthly or yearly", what)
+	}
+	if r.Freq == "" {
+		ok = false
+	}
+	if v, has := m["interval"]; has {
+		n, good := l.number(v.value, what+".interval", 1, maxInterval)
+		r.Interval = max(n, 1)
+		ok = ok && good
+	}
+	var daysField field
+	if v, has := m["days"]; has {
+		daysField = v
+		ok = l.days(r, what, v) && ok
+	}
+	if v, has := m["until"]; has {
+		t, hasTime, good := l.wallTime(v.value, what+".until")
+		if good && hasTime {
+			n := deref(v.value)
+			l.errorf(n.Line, n.Column, "%s.until: give a date, the last day the series may fall on (inclusive), like 2016-06-30, without a time", what)
+			good = false
+		}
+		r.Until = t
+		ok = ok && good
+	}
+	if v, has := m["count"]; has {
+		if _, both := m["until"]; both {
+			l.errorf(v.key.Line, v.key.Column, "%s: give until or count, not both", what)
+			ok = false
+		}
+		n, good := l.number(v.value, what+".count", 1, maxCount)
+		r.Count = n
+		ok = ok && good
+	}
+	var except, also []dated
+	if v, has := m["except"]; has {
+		except = l.dates(v, what+".except", "an excepted occurrence is simply not there; to move one, use overrides:")
+	}
+	if v, has := m["also"]; has {
+		also = l.dates(v, what+".also", "an extra occurrence has the event's time and duration; to change one, use overrides:")
+	}
+	for _, d := range except {
+		r.Except = append(r.Except, d.date)
+	}
+	for _, d := range also {
+		r.Also = append(r.Also, d.date)
+	}
+	slices.SortFunc(r.Except, time.Time.Compare)
+	slices.SortFunc(r.Also, time.Time.Compare)
+	if !ok {
+		return
+	}
+	e.Repeat = r
+	if !l.checkRule(e, what, freq, daysField, m) {
+		e.Repeat = nil
+		return
+	}
+	l.checkDates(e, what, except, also)
+	l.checkShifts(e, what, startField)
+}
+
+// number reads a whole number in [lo, hi].
+func (l *loader) number(n *yaml.Node, what string, lo, hi int) (int, bool) {
+	s, ok := l.scalar(n, what)
+	if !ok {
+		return 0, false
+	}
+	v, err := strconv.Atoi(s)
+	if err != nil || v < lo || v > hi {
+		n = deref(n)
+		l.errorf(n.Line, n.Column, "%s: %q must be a whole number from %d to %d", what, s, lo, hi)
+		return 0, false
+	}
+	return v, true
+}
+
+// days reads a rule's days and checks them against its frequency.
+func (l *loader) days(r *Repeat, what string, f field) bool {
+	items, ok := l.list(f.value, what+".days")
+	if ok && len(items) == 0 {
+		n := deref(f.value)
+		l.errorf(n.Line, n.Column, "%s.days: list at least one day, or leave days out", what)
+		return false
+	}
+	for i, it := range items {
+		s, good := l.scalar(it, what+".days")
+		if !good {
+			ok = false
+			continue
+		}
+		n := deref(it)
+		d, msg := parseDay(s)
+		switch {
+		case msg != "":
+			l.errorf(n.Line, n.Column, "%s.days: %q %s", what, s, msg)
+			ok = false
+			continue
+		case r.Freq == Monthly && i > 0:
+			l.errorf(n.Line, n.Column, "%s.days: a monthly rule takes one day: Outlook cannot represent more (make a second event for %q)", what, s)
+			ok = false
+			continue
+		case slices.ContainsFunc(r.Days, func(x Day) bool { return x.Weekday == d.Weekday }):
+			l.errorf(n.Line, n.Column, "%s.days: %q listed twice", what, s)
+			ok = false
+			continue
+		case r.Freq == Weekly && d.Nth != 0:
+			l.errorf(n.Line, n.Column, "%s.days: %q: a position in the month (1tu, -1fr) belongs in a monthly rule; a weekly rule's days are mo, tu, we, th, fr, sa, su", what, s)
+			ok = false
+			continue
+		case r.Freq == Monthly && d.Nth == 0:
+			l.errorf(n.Line, n.Column, "%s.days: %q: a monthly rule needs the day's position in the month, like 1%s (the first), 3%s, or -1%s (the last)", what, s, s, s, s)
+			ok = false
+			continue
+		}
+		r.Days = append(r.Days, d)
+	}
+	switch r.Freq {
+	case Daily:
+		l.errorf(f.key.Line, f.key.Column, "%s: days: a daily rule falls on every day (or every interval days); for some weekdays only, write freq: weekly with those days", what)
+		return false
+	case Yearly:
+		l.errorf(f.key.Line, f.key.Column, "%s: days: a yearly rule falls on its start's date; for a weekday of a month, write freq: monthly with interval: 12 and days like [2tu]", what)
+		return false
+	}
+	slices.SortFunc(r.Days, func(a, b Day) int { return mondayOffset(a.Weekday) - mondayOffset(b.Weekday) })
+	return ok
+}
+
+// parseDay reads "th", "1tu" or "-1fr"; msg says what is wrong, if anything.
+func parseDay(s string) (d Day, msg string) {
+	m := dayRE.FindStringSubmatch(strings.ToLower(strings.TrimSpace(s)))
+	if m == nil {
+		return d, "is not a day; write mo, tu, we, th, fr, sa or su (1tu, -1fr in a monthly rule)"
+	}
+	wd := slices.Index(dayCodes[:], m[2])
+	if wd < 0 {
+		hint := ""
+		if len(m[2]) > 2 {
+			if i := slices.Index(dayCodes[:], m[2][:2]); i >= 0 {
+				hint = fmt.Sprintf(" (did you mean %q?)", m[1]+dayCodes[i])
+			}
+		}
+		return d, "is not a day" + hint + "; write mo, tu, we, th, fr, sa or su"
+	}
+	d.Weekday = time.Weekday(wd)
+	if m[1] != "" {
+		n, _ := strconv.Atoi(m[1])
+		if n != -1 && (n < 1 || n > 4) {
+			return d, "is not a position every month has and Outlook can show; use 1 to 4, or -1 for the last"
+		}
+		d.Nth = n
+	}
+	return d, ""
+}
+
+// dates reads a list of dates (except:, also:), reporting any given twice.
+func (l *loader) dates(f field, what, timeHint string) []dated {
+	items, _ := l.list(f.value, what)
+	var out []dated
+	for _, it := range items {
+		t, hasTime, ok := l.wallTime(it, what)
+		if !ok {
+			continue
+		}
+		n := deref(it)
+		if hasTime {
+			l.errorf(n.Line, n.Column, "%s: give a date without a time, like 2016-05-19; %s", what, timeHint)
+			continue
+		}
+		if i := slices.IndexFunc(out, func(d dated) bool { return d.date.Equal(t) }); i >= 0 {
+			l.errorf(n.Line, n.Column, "%s: %s listed twice (first at line %d)", what, t.Format(time.DateOnly), out[i].node.Line)
+			continue
+		}
+		out = append(out, dated{t, n})
+	}
+	return out
+}
+
+// checkRule checks the rule against the event's start and finds its last
+// occurrence. It reports whether the rule can be used.
+func (l *loader) checkRule(e *Event, what string, freq, days field, m map[string]field) bool {
+	r := e.Repeat
+	start := e.StartDate()
+	fn := deref(freq.value)
+	switch {
+	case r.Freq == Monthly && len(r.Days) == 0 && start.Day() > 28:
+		l.errorf(fn.Line, fn.Column, "%s: a monthly rule from %s falls on day %d, which some months lack: RFC 5545 skips those months, Outlook moves to their last day; start on a day from 1 to 28, or give a day like days: [-1fr]", what, start.Format(time.DateOnly), start.Day())
+		return false
+	case r.Freq == Yearly && start.Month() == time.February && start.Day() == 29:
+		l.errorf(fn.Line, fn.Column, "%s: a yearly rule from 29 February falls on a day most years lack, and calendar clients disagree about those years; start on another date", what)
+		return false
+	}
+	var first time.Time
+	for d := range r.pattern(start) {
+		first = d
+		break
+	}
+	if !first.Equal(start) {
+		n := fn
+		if days.value != nil {
+			n = deref(days.value)
+		}
+		if len(r.Days) == 1 && r.Days[0].Nth != 0 {
+			l.errorf(n.Line, n.Column, "%s: start %s is not the %s of its month; the series begins with its start, so start on one of its dates, like %s", what, start.Format(time.DateOnly), describeDay(r.Days[0]), first.Format(time.DateOnly))
+		} else {
+			l.errorf(n.Line, n.Column, "%s: start %s is a %s, not one of days (%s); the series begins with its start, so start on one of its dates, like %s", what, start.Format(time.DateOnly), start.Weekday(), joinDays(r.Days), first.Format(time.DateOnly))
+		}
+		return false
+	}
+	endField, hasEnd := m["until"]
+	if !hasEnd {
+		endField, hasEnd = m["count"]
+	}
+	if !hasEnd {
+		return true
+	}
+	en := deref(endField.value)
+	if !r.Until.IsZero() && r.Until.Before(start) {
+		l.errorf(en.Line, en.Column, "%s: until %s is before the start %s", what, r.Until.Format(time.DateOnly), start.Format(time.DateOnly))
+		return false
+	}
+	// The last date, found without walking the dates before it: a rule
+	// may run for a hundred years, daily.
+	var last time.Time
+	if r.Count > 0 {
+		last = r.nth(start, r.Count)
+	} else {
+		last = r.lastUntil(start, r.Until)
+	}
+	if last.IsZero() || last.Year()-start.Year() > maxBoundedYears {
+		l.errorf(en.Line, en.Column, "%s: the series would run for more than %d years; leave until and count out for a series without end", what, maxBoundedYears)
+		return false
+	}
+	if last.Equal(start) {
+		// Microsoft 365 is known to reject FREQ=YEARLY;COUNT=1, and a rule
+		// of one date says nothing a plain event does not.
+		l.errorf(en.Line, en.Column, "%s: the rule gives one date only (%s); a single occurrence is a plain event: remove repeat:, or allow more dates", what, last.Format(time.DateOnly))
+		return false
+	}
+	r.Last = e.StartOn(last)
+	return true
+}
+
+func describeDay(d Day) string {
+	pos := map[int]string{1: "first", 2: "second", 3: "third", 4: "fourth", -1: "last"}[d.Nth]
+	return pos + " " + d.Weekday.String()
+}
+
+func joinDays(days []Day) string {
+	names := make([]string, len(days))
+	for i, d := range days {
+		names[i] = d.String()
+	}
+	return strings.Join(names, ", ")
+}
+
+// checkDates checks except: and also: against the rule.
+//
+// The start cannot be excepted, so a series always has an occurrence.
+func (l *loader) checkDates(e *Event, what string, except, also []dated) {
+	start := e.StartDate()
+	for _, d := range except {
+		switch {
+		case slices.ContainsFunc(also, func(a dated) bool { return a.date.Equal(d.date) }):
+			l.errorf(d.node.Line, d.node.Column, "%s.except: %s is also in also:; keep it in one of them", what, d.date.Format(time.DateOnly))
+		case d.date.Equal(start):
+			l.errorf(d.node.Line, d.node.Column, "%s.except: %s is the start; begin the series on its first real occurrence instead (clients differ on a series whose start is excepted)", what, d.date.Format(time.DateOnly))
+		case !e.isRuleDate(d.date):
+			l.errorf(d.node.Line, d.node.Column, "%s.except: %s is not a date of the rule%s", what, d.date.Format(time.DateOnly), e.nearDates(d.date))
+		}
+	}
+	for _, d := range also {
+		switch {
+		case d.date.Before(start):
+			l.errorf(d.node.Line, d.node.Column, "%s.also: %s is before the start %s; the series begins with its start, so start there instead", what, d.date.Format(time.DateOnly), start.Format(time.DateOnly))
+			continue
+		case e.isRuleDate(d.date) && !slices.ContainsFunc(except, func(x dated) bool { return x.date.Equal(d.date) }):
+			l.errorf(d.node.Line, d.node.Column, "%s.also: %s is already a date of the rule", what, d.date.Format(time.DateOnly))
+			continue
+		case e.AllDay:
+			continue
+		}
+		w := e.wallOn(d.date)
+		switch _, res := resolveWall(w, e.Location); res {
+		case wallGap:
+			l.errorf(d.node.Line, d.node.Column, "%s.also: %s does not exist in %s: the clocks skip that hour (daylight saving starts); choose another date, or a separate event", what, w.Format("2006-01-02 15:04"), e.Location)
+		case wallRepeated:
+			l.errorf(d.node.Line, d.node.Column, "%s.also: %s happens twice in %s (clocks go back), and calendar clients disagree about which of the two it is; choose another date, or a separate event", what, w.Format("2006-01-02 15:04"), e.Location)
+		}
+	}
+}
+
+// checkShifts reports occurrences of the rule whose wall-clock time the
+// zone skips or shows twice. The loader's rule for a single time (an error
+// in a gap, UTC in a repeated hour) cannot apply to a rule, and calendar
+// clients disagree about such an occurrence: RFC 5545 §3.3.5 moves one in a
+// gap later by the gap's length and takes the first of a repeated hour, as
+// python's zoneinfo does; ical.js (Thunderbird) moves it earlier and takes
+// the second; libical (Evolution) moves it later, and the next occurrence
+// with it, and takes the second.
+func (l *loader) checkShifts(e *Event, what string, startField field) {
+	if e.AllDay {
+		return
+	}
+	r := e.Repeat
+	end := r.Last.Add(48 * time.Hour)
+	scope := ""
+	if r.Last.IsZero() {
+		end = e.Start.AddDate(shiftScanYears, 0, 0)
+		scope = fmt.Sprintf(" in its first %d years", shiftScanYears)
+	}
+	gaps, repeats := e.shifts(end)
+	n := deref(startField.value)
+	wall := e.Start.In(e.Location).Format("15:04")
+	if len(gaps) > 0 {
+		l.errorf(n.Line, n.Column, "%s: %s does not exist in %s on %s%s: the clocks skip it (daylight saving starts), and calendar clients disagree about when such an occurrence is (an hour later or earlier); use a time outside the change, or list those dates under except:", what, wall, e.Location, gaps[0].Format(time.DateOnly), others(len(gaps), scope))
+	}
+	if len(repeats) > 0 {
+		l.errorf(n.Line, n.Column, "%s: %s happens twice in %s on %s%s (clocks go back), and calendar clients disagree about which of the two such an occurrence is; use a time outside the change, or list those dates under except:", what, wall, e.Location, repeats[0].Format(time.DateOnly), others(len(repeats), scope))
+	}
+}
+
+func others(n int, scope string) string {
+	switch n {
+	case 1:
+		return ""
+	case 2:
+		return " and on 1 other date of the series" + scope
+	}
+	return fmt.Sprintf(" and on %d other dates of the series%s", n-1, scope)
+}
+
+var overrideKeys = []string{"start", "end", "duration", "title", "description", "location", "url", "online", "status"}
+
+// overrides reads an event's overrides:, a mapping from an occurrence's
+// original date to what changes on it.
+func (l *loader) overrides(e *Event, what string, f field, timesOK, hasRepeat bool) {
+	what += ": overrides"
+	n := deref(f.value)
+	if n.Kind != yaml.MappingNode {
+		l.errorf(n.Line, n.Column, "%s: want a mapping of date: changes, like 2016-05-26: {location: Room B}, got %s", what, describe(n))
+		return
+	}
+	if !hasRepeat {
+		l.errorf(f.key.Line, f.key.Column, "%s: only a repeating event (one with repeat:) has occurrences to override", what)
+	}
+	ready := timesOK && e.Repeat != nil
+	lines := map[time.Time]int{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := deref(n.Content[i]), n.Content[i+1]
+		d, err := time.Parse(time.DateOnly, k.Value)
+		if k.Kind != yaml.ScalarNode || err != nil {
+			l.errorf(k.Line, k.Column, "%s: %s is not a date; the key of an override is the original date of the occurrence it changes, like 2016-05-26", what, describe(k))
+			l.override(e, what, v, time.Time{}, false)
+			continue
+		}
+		if line, dup := lines[d]; dup {
+			l.errorf(k.Line, k.Column, "%s: %s repeated (first at line %d)", what, k.Value, line)
+			continue
+		}
+		lines[d] = k.Line
+		what := what + " " + k.Value
+		ok := ready
+		if ok && !e.isOccurrenceDate(d) && !slices.ContainsFunc(e.Repeat.Also, d.Equal) {
+			hint := e.nearDates(d)
+			if _, excepted := slices.BinarySearchFunc(e.Repeat.Except, d, time.Time.Compare); excepted {
+				hint = " (it is in except:)"
+			}
+			l.errorf(k.Line, k.Column, "%s: %s is not a date of the series%s", what, k.Value, hint)
+			ok = false
+		}
+		if ov := l.override(e, what, v, d, ok); ov != nil {
+			e.Overrides = append(e.Overrides, ov)
+		}
+	}
+	slices.SortFunc(e.Overrides, func(a, b *Override) int { return a.Date.Compare(b.Date) })
+}
+
+// override reads one override of the occurrence on date d; ready says
+// whether the event and d are valid, so that times can be checked.
+func (l *loader) override(e *Event, what string, v *yaml.Node, d time.Time, ready bool) *Override {
+	m := l.mapping(v, what, overrideKeys)
+	if m == nil {
+		return nil
+	}
+	if n := deref(v); len(n.Content) == 0 {
+		l.errorf(n.Line, n.Column, "%s: changes nothing; give what differs on that date (start, end, location...), or list the date under except: to drop it", what)
+		return nil
+	}
+	ov := &Override{Date: d}
+	if f, ok := m["title"]; ok {
+		ov.Title = l.text(f.value, what+": title", true)
+	}
+	if f, ok := m["description"]; ok {
+		ov.Description = l.text(f.value, what+": description", false)
+	}
+	if f, ok := m["location"]; ok {
+		ov.Place = l.text(f.value, what+": location", false)
+	}
+	if f, ok := m["url"]; ok {
+		ov.URL, _ = l.httpURL(f.value, what+": url")
+	}
+	if f, ok := m["online"]; ok {
+		ov.Online, _ = l.httpURL(f.value, what+": online")
+	}
+	if f, ok := m["status"]; ok {
+		ov.Status, _ = l.status(f.value, what)
+	}
+	ok := l.overrideTimes(e, what, ov, m, ready)
+	if !ready || !ok {
+		return nil
+	}
+	return ov
+}
+
+// overrideTimes reads an override's start, end and duration; without them
+// the occurrence keeps its own start and the series' duration.
+func (l *loader) overrideTimes(e *Event, what string, ov *Override, m map[string]field, ready bool) bool {
+	sf, hasStart := m["start"]
+	ef, hasEnd := m["end"]
+	df, hasDur := m["duration"]
+	if hasEnd && hasDur {
+		l.errorf(df.key.Line, df.key.Column, "%s: give end or duration, not both", what)
+		return false
+	}
+	type wall struct {
+		t       time.Time
+		hasTime bool
+		node    *yaml.Node
+	}
+	read := func(f field, name string) (wall, bool) {
+		t, hasTime, ok := l.wallTime(f.value, what+": "+name)
+		return wall{t, hasTime, deref(f.value)}, ok
+	}
+	var start, end wall
+	var dur time.Duration
+	ok := true
+	if hasStart {
+		var good bool
+		start, good = read(sf, "start")
+		ok = ok && good
+	}
+	if hasEnd {
+		var good bool
+		end, good = read(ef, "end")
+		ok = ok && good
+	}
+	if hasDur {
+		var good bool
+		dur, good = l.duration(df.value, what+": duration")
+		ok = ok && good
+	}
+	if !ok || !ready {
+		return false
+	}
+	base := e.occurrence(ov.Date, nil)
+	for _, w := range []wall{start, end} {
+		switch {
+		case w.node == nil || w.hasTime == !e.AllDay:
+			continue
+		case e.AllDay:
+			l.errorf(w.node.Line, w.node.Column, "%s: the series is all-day: give a date, like 2016-05-26", what)
+		default:
+			l.errorf(w.node.Line, w.node.Column, "%s: the series has a time: give a wall time, like 2016-05-26 10:00", what)
+		}
+		return false
+	}
+	if e.AllDay {
+		ov.Start, ov.End = base.Start, base.End
+		if hasStart {
+			ov.Start = start.t
+			ov.End = start.t.AddDate(0, 0, daysBetween(e.Start, e.End))
+		}
+		switch {
+		case hasEnd:
+			if end.t.Before(ov.Start) {
+				l.errorf(end.node.Line, end.node.Column, "%s: end %s is before start %s (for an all-day event, end is the last day)", what, end.t.Format(time.DateOnly), ov.Start.Format(time.DateOnly))
+				return false
+			}
+			ov.End = end.t.AddDate(0, 0, 1)
+		case hasDur:
+			if dur%(24*time.Hour) != 0 {
+				n := deref(df.value)
+				l.errorf(n.Line, n.Column, "%s: an all-day event lasts whole days (like 3d), not %s", what, n.Value)
+				return false
+			}
+			ov.End = ov.Start.AddDate(0, 0, int(dur/(24*time.Hour)))
+		}
+		return true
+	}
+	resolve := func(w wall, name string) (time.Time, bool) {
+		t, res := resolveWall(w.t, e.Location)
+		switch res {
+		case wallGap:
+			l.errorf(w.node.Line, w.node.Column, "%s: %s: %s does not exist in %s: the clocks skip that hour (daylight saving starts); use a time outside the gap", what, name, w.t.Format("2006-01-02 15:04"), e.Location)
+			return t, false
+		case wallRepeated:
+			l.warnf(w.node.Line, w.node.Column, "%s: %s: %s happens twice in %s (clocks go back); taking the first, and writing this occurrence's times in UTC", what, name, w.t.Format("2006-01-02 15:04"), e.Location)
+			ov.UTC = true
+		}
+		return t, true
+	}
+	ov.Start, ov.End = base.Start, base.End
+	if hasStart {
+		t, good := resolve(start, "start")
+		if !good {
+			return false
+		}
+		ov.Start, ov.End = t, t.Add(e.End.Sub(e.Start))
+	}
+	switch {
+	case hasEnd:
+		t, good := resolve(end, "end")
+		if !good {
+			return false
+		}
+		if !t.After(ov.Start) {
+			l.errorf(end.node.Line, end.node.Column, "%s: end %s is not after start %s", what, end.t.Format("2006-01-02 15:04"), ov.Start.In(e.Location).Format("2006-01-02 15:04"))
+			return false
+		}
+		ov.End = t
+	case hasDur:
+		ov.End = ov.Start.Add(dur)
+	}
+	return true
 }

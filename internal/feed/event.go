@@ -2,6 +2,7 @@ package feed
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -24,46 +25,72 @@ func UID(cal *calendar.Calendar, e *calendar.Event) string {
 	return e.ID + "@" + cal.ID
 }
 
-// event builds the VEVENT of e in lang.
-func (r *Renderer) event(e *calendar.Event, lang string) *ics.VEvent {
+// vevents builds the VEVENTs of e in lang: the event itself (for a
+// repeating event, the series with its RRULE, EXDATE and RDATE), then one
+// per override, with the series' UID and a RECURRENCE-ID (RFC 5545
+// §3.8.4.4), in date order. Each carries the alarm's VALARM, if any.
+func (r *Renderer) vevents(e *calendar.Event, lang string, alarm Alarm) []*ics.VEvent {
+	first := calendar.Occurrence{
+		Event: e, Start: e.Start, End: e.End,
+		Title: e.Title, Description: e.Description, Place: e.Place,
+		URL: e.URL, Online: e.Online, Status: e.Status,
+	}
+	evs := []*ics.VEvent{r.vevent(e, first, e.UTC, lang, alarm)}
+	for _, ov := range e.Overrides {
+		evs = append(evs, r.vevent(e, e.Overridden(ov), ov.UTC, lang, alarm))
+	}
+	return evs
+}
+
+// vevent builds the VEVENT of one occurrence of e (the first, for the event
+// itself; an overridden one, with its RECURRENCE-ID). utc writes its times
+// in UTC (see calendar.Event.UTC).
+func (r *Renderer) vevent(e *calendar.Event, o calendar.Occurrence, utc bool, lang string, alarm Alarm) *ics.VEvent {
 	ev := ics.NewEvent(UID(r.cal, e))
 	// DTSTAMP is required; it comes from the data so that output is stable.
 	ev.SetDtStampTime(r.stamp(e))
 	ev.SetSequence(e.Sequence)
 	ev.SetModifiedAt(r.stamp(e))
+	if o.Override != nil {
+		// RFC 5545 §3.8.4.4: the original start, in the form of DTSTART.
+		ev.SetProperty(ics.ComponentPropertyRecurrenceId, dateValue(e, o.Override.Date), dateParams(e)...)
+	}
 	switch {
 	case e.AllDay:
 		// RFC 5545 §3.6.1: DTEND of an all-day event is the day after the last.
-		ev.SetProperty(ics.ComponentPropertyDtStart, e.Start.Format(dateFormat), ics.WithValue(string(ics.ValueDataTypeDate)))
-		ev.SetProperty(ics.ComponentPropertyDtEnd, e.End.Format(dateFormat), ics.WithValue(string(ics.ValueDataTypeDate)))
-	case e.UTC:
-		ev.SetProperty(ics.ComponentPropertyDtStart, e.Start.UTC().Format(utcFormat))
-		ev.SetProperty(ics.ComponentPropertyDtEnd, e.End.UTC().Format(utcFormat))
+		ev.SetProperty(ics.ComponentPropertyDtStart, o.Start.Format(dateFormat), ics.WithValue(string(ics.ValueDataTypeDate)))
+		ev.SetProperty(ics.ComponentPropertyDtEnd, o.End.Format(dateFormat), ics.WithValue(string(ics.ValueDataTypeDate)))
+	case utc:
+		ev.SetProperty(ics.ComponentPropertyDtStart, o.Start.UTC().Format(utcFormat))
+		ev.SetProperty(ics.ComponentPropertyDtEnd, o.End.UTC().Format(utcFormat))
 	default:
 		// RFC 5545 §3.2.19: a local time with the TZID of a VTIMEZONE in the feed.
 		tzid := ics.WithTZID(e.Location.String())
-		ev.SetProperty(ics.ComponentPropertyDtStart, e.Start.In(e.Location).Format(localFormat), tzid)
-		ev.SetProperty(ics.ComponentPropertyDtEnd, e.End.In(e.Location).Format(localFormat), tzid)
+		ev.SetProperty(ics.ComponentPropertyDtStart, o.Start.In(e.Location).Format(localFormat), tzid)
+		ev.SetProperty(ics.ComponentPropertyDtEnd, o.End.In(e.Location).Format(localFormat), tzid)
 	}
-	title := e.Title.In(lang)
-	if e.Status == calendar.Cancelled {
+	if e.Repeat != nil && o.Override == nil {
+		recurrence(ev, e)
+	}
+	title := o.Title.In(lang)
+	if o.Status == calendar.Cancelled {
 		// Google deletes a cancelled event and Apple strikes it through; the
 		// word in the title tells the reader either way.
 		title = wordsFor(lang).cancelled + title
 	}
 	ev.SetSummary(text(title))
-	if d := r.description(e, lang); d != "" {
+	if d := r.description(o, lang); d != "" {
 		ev.SetDescription(text(d))
 	}
-	if p := e.Place.In(lang); p != "" {
+	if p := o.Place.In(lang); p != "" {
 		ev.SetLocation(text(p))
 	}
-	if e.URL != "" {
-		ev.SetURL(e.URL)
+	if o.URL != "" {
+		ev.SetURL(o.URL)
 	}
-	if e.Online != "" {
+	if o.Online != "" {
 		// RFC 7986 §5.11.
-		ev.AddProperty(ics.ComponentProperty("CONFERENCE"), e.Online,
+		ev.AddProperty(ics.ComponentProperty("CONFERENCE"), o.Online,
 			ics.WithValue(string(ics.ValueDataTypeUri)),
 			&ics.KeyValues{Key: "FEATURE", Value: []string{"VIDEO"}})
 	}
@@ -71,11 +98,110 @@ func (r *Renderer) event(e *calendar.Event, lang string) *ics.VEvent {
 		// One CATEGORIES per track: golang-ical would escape the commas of a list.
 		ev.AddCategory(text(r.cal.Track(id).Name.In(lang)))
 	}
-	ev.SetStatus(status(e.Status))
+	ev.SetStatus(status(o.Status))
 	if e.AllDay {
 		ev.SetTimeTransparency(ics.TransparencyTransparent) // a conference week does not block the diary
 	}
+	// A cancelled occurrence does not ring: nobody should be reminded of
+	// what is not happening.
+	if alarm != NoAlarm && o.Status != calendar.Cancelled {
+		va := ev.AddAlarm()
+		va.SetAction(ics.ActionDisplay)
+		va.SetDescription(text(title)) // RFC 5545 §3.6.6: DISPLAY needs DESCRIPTION
+		va.SetTrigger(alarm.trigger())
+	}
 	return ev
+}
+
+// recurrence adds to ev the rule of a repeating event (RFC 5545 §3.8.5):
+// RRULE, then EXDATE and RDATE, one date each, in the form of DTSTART (a
+// local time with the event's TZID, or a DATE), never in UTC.
+func recurrence(ev *ics.VEvent, e *calendar.Event) {
+	rule, extra := ruleValue(e)
+	ev.AddRrule(rule)
+	exdates := slices.Concat(e.Repeat.Except, extra)
+	slices.SortFunc(exdates, time.Time.Compare)
+	for _, d := range exdates {
+		ev.AddExdate(dateValue(e, d), dateParams(e)...)
+	}
+	for _, d := range e.Repeat.Also {
+		ev.AddRdate(dateValue(e, d), dateParams(e)...)
+	}
+}
+
+// ruleValue returns the RRULE value of a repeating event (RFC 5545 §3.3.10),
+// and dates the written rule gives that the series does not have, which
+// must go out as EXDATE.
+//
+// A rule with an end ends with COUNT as events.yaml gives it, or with UNTIL
+// at the start of its last occurrence: in UTC when DTSTART has a TZID, a
+// DATE for an all-day event, as §3.3.10 requires. Google Calendar is known
+// not to show an RDATE after the rule's end, so when an extra date (also:)
+// lies beyond it, UNTIL moves to that date and the rule's dates in between
+// become EXDATEs: the same occurrences, in a form every client shows.
+func ruleValue(e *calendar.Event) (string, []time.Time) {
+	r := e.Repeat
+	parts := []string{"FREQ=" + strings.ToUpper(string(r.Freq))}
+	var extra []time.Time
+	if !r.Last.IsZero() {
+		until := r.Last
+		n := len(r.Also)
+		beyond := n > 0 && r.Also[n-1].After(lastDate(e))
+		if beyond {
+			extra = e.RuleDates(lastDate(e).AddDate(0, 0, 1), r.Also[n-1])
+			until = e.StartOn(r.Also[n-1])
+		}
+		switch {
+		case r.Count > 0 && !beyond:
+			parts = append(parts, fmt.Sprintf("COUNT=%d", r.Count))
+		case e.AllDay:
+			parts = append(parts, "UNTIL="+until.Format(dateFormat))
+		default:
+			parts = append(parts, "UNTIL="+until.UTC().Format(utcFormat))
+		}
+	}
+	if r.Interval > 1 {
+		parts = append(parts, fmt.Sprintf("INTERVAL=%d", r.Interval))
+	}
+	if len(r.Days) > 0 {
+		days := make([]string, len(r.Days))
+		for i, d := range r.Days {
+			days[i] = strings.ToUpper(d.String())
+		}
+		parts = append(parts, "BYDAY="+strings.Join(days, ","))
+	}
+	if r.Freq == calendar.Weekly && r.Interval > 1 && len(r.Days) > 1 {
+		// Which days make up "every other week" depends on where weeks
+		// start; RFC 5545's default is Monday, Outlook's is Sunday.
+		parts = append(parts, "WKST=MO")
+	}
+	return strings.Join(parts, ";"), extra
+}
+
+// lastDate is the date of the last occurrence the rule of e gives.
+func lastDate(e *calendar.Event) time.Time {
+	if e.AllDay {
+		return e.Repeat.Last
+	}
+	y, m, d := e.Repeat.Last.In(e.Location).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// dateValue is the occurrence of e on date d in the form of its DTSTART:
+// the date, or the date with the start's wall-clock time in its zone.
+func dateValue(e *calendar.Event, d time.Time) string {
+	if e.AllDay {
+		return d.Format(dateFormat)
+	}
+	return d.Format(dateFormat) + "T" + e.Start.In(e.Location).Format("150405")
+}
+
+// dateParams are the parameters of a dateValue: VALUE=DATE or the TZID.
+func dateParams(e *calendar.Event) []ics.PropertyParameter {
+	if e.AllDay {
+		return []ics.PropertyParameter{ics.WithValue(string(ics.ValueDataTypeDate))}
+	}
+	return []ics.PropertyParameter{ics.WithTZID(e.Location.String())}
 }
 
 // stamp is the data's own time for e, never the clock's: when the lock file
@@ -94,19 +220,19 @@ func (r *Renderer) stamp(e *calendar.Event) time.Time {
 	}
 }
 
-// description is the event's description, with its links spelled out:
+// description is an occurrence's description, with its links spelled out:
 // Google Calendar shows neither URL nor CONFERENCE.
-func (r *Renderer) description(e *calendar.Event, lang string) string {
+func (r *Renderer) description(o calendar.Occurrence, lang string) string {
 	var parts []string
-	if d := e.Description.In(lang); d != "" {
+	if d := o.Description.In(lang); d != "" {
 		parts = append(parts, d)
 	}
 	w := wordsFor(lang)
-	if e.Online != "" {
-		parts = append(parts, w.online+e.Online)
+	if o.Online != "" {
+		parts = append(parts, w.online+o.Online)
 	}
-	if e.URL != "" {
-		parts = append(parts, w.more+e.URL)
+	if o.URL != "" {
+		parts = append(parts, w.more+o.URL)
 	}
 	return strings.Join(parts, "\n\n")
 }

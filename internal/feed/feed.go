@@ -8,6 +8,10 @@
 // time zone database (it writes none), and TEXT cleaned of the CR and control
 // characters it does not escape.
 //
+// A repeating event is one VEVENT with its rule (RRULE, EXDATE, RDATE; RFC
+// 5545 §3.8.5) and one VEVENT per changed occurrence (RECURRENCE-ID,
+// §3.8.4.4). A feed may carry a reminder (VALARM, §3.6.6) in every event.
+//
 // Output is deterministic: the same calendar gives the same bytes on every
 // run and every server. DTSTAMP and LAST-MODIFIED come from the data.
 package feed
@@ -18,6 +22,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	ics "github.com/arran4/golang-ical"
@@ -38,16 +43,41 @@ type Feed struct {
 	Name        string            // NAME, X-WR-CALNAME
 	Description string            // DESCRIPTION, X-WR-CALDESC; may be empty
 	Events      []*calendar.Event // in any order; the feed sorts them
+	Alarm       Alarm             // a reminder in every event; NoAlarm for none
 }
 
-// Renderer writes feeds of one calendar. New renders every event once per
-// language; a feed is then those bytes put together, so a combined feed or a
-// personal agenda costs little more than copying. A Renderer is safe for
-// concurrent use.
+// Renderer writes feeds of one calendar. Every event's VEVENTs are rendered
+// once per language and reminder (Alarm); a feed is then those bytes put
+// together, so a combined feed or a personal agenda costs little more than
+// copying. New renders them without reminder; with a reminder, they are
+// rendered on first use and kept, since few feeds ask for one and rendering
+// all four up front would make every load several times slower. A Renderer
+// is safe for concurrent use.
 type Renderer struct {
 	cal    *calendar.Calendar
-	events map[*calendar.Event]map[string][]byte // event -> language -> VEVENT
-	zones  map[*time.Location][]byte             // zone -> VTIMEZONE
+	events map[*calendar.Event]map[string][]byte // event -> language -> VEVENTs, no reminder
+	// alarmed holds VEVENTs with a reminder: eventVariant -> *lazyBytes.
+	alarmed sync.Map
+	zones   map[*time.Location][]byte // zone -> VTIMEZONE
+}
+
+// variant is one rendering of an event: its language and reminder.
+type variant struct {
+	lang  string
+	alarm Alarm
+}
+
+// eventVariant names the rendering of one event in one variant.
+type eventVariant struct {
+	event *calendar.Event
+	variant
+}
+
+// lazyBytes is a rendering done on first use.
+type lazyBytes struct {
+	once sync.Once
+	b    []byte
+	err  error
 }
 
 // New renders the events and time zones of cal.
@@ -57,18 +87,18 @@ func New(cal *calendar.Calendar) (*Renderer, error) {
 		events: make(map[*calendar.Event]map[string][]byte, len(cal.Events)),
 		zones:  map[*time.Location][]byte{},
 	}
-	var buf bytes.Buffer
 	for _, e := range cal.Events {
 		byLang := make(map[string][]byte, len(cal.Languages))
 		for _, lang := range cal.Languages {
-			buf.Reset()
-			if err := r.event(e, lang).SerializeTo(&buf, &serialization); err != nil {
-				return nil, fmt.Errorf("feed: event %q: %w", e.ID, err)
+			b, err := r.renderEvent(e, variant{lang, NoAlarm})
+			if err != nil {
+				return nil, err
 			}
-			byLang[lang] = bytes.Clone(fold(buf.Bytes()))
+			byLang[lang] = b
 		}
 		r.events[e] = byLang
 	}
+	var buf bytes.Buffer
 	for loc, span := range zoneSpans(cal.Events) {
 		buf.Reset()
 		if err := vtimezone(timezone.For(loc, span[0], span[1])).SerializeTo(&buf, &serialization); err != nil {
@@ -79,13 +109,44 @@ func New(cal *calendar.Calendar) (*Renderer, error) {
 	return r, nil
 }
 
+// renderEvent renders the VEVENTs of e in v, folded.
+func (r *Renderer) renderEvent(e *calendar.Event, v variant) ([]byte, error) {
+	var buf bytes.Buffer
+	for _, ev := range r.vevents(e, v.lang, v.alarm) {
+		if err := ev.SerializeTo(&buf, &serialization); err != nil {
+			return nil, fmt.Errorf("feed: event %q: %w", e.ID, err)
+		}
+	}
+	return fold(buf.Bytes()), nil
+}
+
+// eventBytes returns the rendered VEVENTs of e in v: without a reminder as
+// New rendered them, with one rendered on first use.
+func (r *Renderer) eventBytes(e *calendar.Event, v variant) ([]byte, error) {
+	byLang, ok := r.events[e]
+	if !ok {
+		return nil, fmt.Errorf("feed: event %q is not in this calendar", e.ID)
+	}
+	if v.alarm == NoAlarm {
+		return byLang[v.lang], nil
+	}
+	l, _ := r.alarmed.LoadOrStore(eventVariant{e, v}, &lazyBytes{})
+	lb := l.(*lazyBytes)
+	lb.once.Do(func() { lb.b, lb.err = r.renderEvent(e, v) })
+	return lb.b, lb.err
+}
+
 // Calendar returns the calendar r renders.
 func (r *Renderer) Calendar() *calendar.Calendar { return r.cal }
 
 // Write writes f in lang, which must be one of the calendar's languages.
+// f.Alarm must be NoAlarm or one of Alarms.
 func (r *Renderer) Write(w io.Writer, f Feed, lang string) error {
 	if !slices.Contains(r.cal.Languages, lang) {
 		return fmt.Errorf("feed: language %q is not one of the calendar's (%s)", lang, strings.Join(r.cal.Languages, ", "))
+	}
+	if !f.Alarm.valid() {
+		return fmt.Errorf("feed: alarm %v is not one of %s", time.Duration(f.Alarm), alarmList())
 	}
 	events := slices.Clone(f.Events)
 	slices.SortFunc(events, compareEvents)
@@ -131,9 +192,9 @@ func (r *Renderer) Write(w io.Writer, f Feed, lang string) error {
 		}
 	}
 	for _, e := range events {
-		b, ok := r.events[e][lang]
-		if !ok {
-			return fmt.Errorf("feed: event %q is not in this calendar", e.ID)
+		b, err := r.eventBytes(e, variant{lang, f.Alarm})
+		if err != nil {
+			return err
 		}
 		if _, err := w.Write(b); err != nil {
 			return err
@@ -154,23 +215,59 @@ func compareEvents(a, b *calendar.Event) int {
 // usesTZID reports whether e's times are written with a TZID.
 func usesTZID(e *calendar.Event) bool { return !e.AllDay && !e.UTC }
 
+// HorizonYears is how far a VTIMEZONE reaches for a repeating event whose
+// rule has no end: to the end of the year HorizonYears after the last year
+// the calendar's data names (any event's start or end, any override, any
+// extra date). Past its horizon a VTIMEZONE's yearly rules still apply
+// without end, so it stays right unless the zone's law changes: a change
+// already in the time zone database within the horizon is in the feed.
+const HorizonYears = 5
+
 // zoneSpans returns, for each zone used with a TZID, the first and last
-// instant it must be right for.
+// instant it must be right for: every occurrence of every event, up to the
+// end of a repeating event's rule or the horizon (HorizonYears).
 func zoneSpans(events []*calendar.Event) map[*time.Location][2]time.Time {
+	var lastYear int
+	for _, e := range events {
+		if end, ok := e.LastEnd(); ok {
+			lastYear = max(lastYear, end.Year())
+		} else {
+			lastYear = max(lastYear, e.End.Year())
+			for _, d := range e.Repeat.Also {
+				lastYear = max(lastYear, d.Year())
+			}
+			for _, ov := range e.Overrides {
+				lastYear = max(lastYear, ov.End.Year())
+			}
+		}
+	}
+	// Mid-year: the year is the same in every zone, and only years count
+	// (see timezone.For).
+	horizon := time.Date(lastYear+HorizonYears, time.July, 1, 0, 0, 0, 0, time.UTC)
 	spans := map[*time.Location][2]time.Time{}
 	for _, e := range events {
 		if !usesTZID(e) {
 			continue
 		}
-		s, ok := spans[e.Location]
+		start := e.Start
+		for _, ov := range e.Overrides {
+			if ov.Start.Before(start) {
+				start = ov.Start // an occurrence moved before the first
+			}
+		}
+		end, ok := e.LastEnd()
 		if !ok {
-			s = [2]time.Time{e.Start, e.End}
+			end = horizon
 		}
-		if e.Start.Before(s[0]) {
-			s[0] = e.Start
+		s, seen := spans[e.Location]
+		if !seen {
+			s = [2]time.Time{start, end}
 		}
-		if e.End.After(s[1]) {
-			s[1] = e.End
+		if start.Before(s[0]) {
+			s[0] = start
+		}
+		if end.After(s[1]) {
+			s[1] = end
 		}
 		spans[e.Location] = s
 	}

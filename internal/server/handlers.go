@@ -20,7 +20,11 @@ const maxListed = 200
 // combined feed, or with ?events= a personal agenda.
 func (s *Server) handleCalendar(w http.ResponseWriter, r *http.Request) {
 	st := s.state.Load()
-	lang := st.lang(r)
+	v, err := st.variant(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
 	q := r.URL.Query()
 	tracks, events := q.Get("tracks"), q.Get("events")
 	switch {
@@ -34,11 +38,11 @@ func (s *Server) handleCalendar(w http.ResponseWriter, r *http.Request) {
 		}
 		if len(ids) == 1 {
 			s.countFetch(ids[0], r)
-			s.serve(w, r, st.feeds[trackKey(ids[0])][lang])
+			s.serveFixed(w, r, st, trackKey(ids[0]), v)
 			return
 		}
 		s.countFetch("combined", r)
-		s.serveFeed(w, r, st, st.tracksFeed(ids, lang), lang)
+		s.serveFeed(w, r, st, st.tracksFeed(ids, v.lang), v)
 	case events != "":
 		evs, err := st.events(events)
 		if err != nil {
@@ -46,35 +50,43 @@ func (s *Server) handleCalendar(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.countFetch("agenda", r)
-		s.serveFeed(w, r, st, st.eventsFeed(evs, lang), lang)
+		s.serveFeed(w, r, st, st.eventsFeed(evs, v.lang), v)
 	default:
 		s.countFetch(keyAll, r)
-		s.serve(w, r, st.feeds[keyAll][lang])
+		s.serveFixed(w, r, st, keyAll, v)
 	}
 }
 
 // handleTrack serves GET /tracks/{id}.ics.
 func (s *Server) handleTrack(w http.ResponseWriter, r *http.Request, id string) {
 	st := s.state.Load()
-	res, ok := st.feeds[trackKey(id)][st.lang(r)]
-	if !ok {
+	v, err := st.variant(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if _, ok := st.sources[trackKey(id)]; !ok {
 		s.error(w, r, st.unknownTrack(id))
 		return
 	}
 	s.countFetch(id, r)
-	s.serve(w, r, res)
+	s.serveFixed(w, r, st, trackKey(id), v)
 }
 
 // handleEvent serves GET /events/{id}.ics, one event as a download.
 func (s *Server) handleEvent(w http.ResponseWriter, r *http.Request, id string) {
 	st := s.state.Load()
-	res, ok := st.feeds[eventKey(id)][st.lang(r)]
-	if !ok {
+	v, err := st.variant(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if _, ok := st.sources[eventKey(id)]; !ok {
 		s.error(w, r, st.unknownEvent(id))
 		return
 	}
 	s.countFetch("event", r)
-	s.serve(w, r, res)
+	s.serveFixed(w, r, st, eventKey(id), v)
 }
 
 // handleNotFound answers any other path, naming the feeds that exist.
@@ -115,10 +127,21 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, res *resource) {
 	http.ServeContent(w, r, "", modified, bytes.NewReader(body))
 }
 
+// serveFixed sends a fixed feed (see feedKey) that exists.
+func (s *Server) serveFixed(w http.ResponseWriter, r *http.Request, st *state, key string, v variant) {
+	res, _, err := st.feed(key, v)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	s.serve(w, r, res)
+}
+
 // serveFeed renders a feed for this request only (combined feeds and
 // agendas: there are too many combinations to keep them all).
-func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, st *state, f feed.Feed, lang string) {
-	res, err := st.render(f, lang)
+func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, st *state, f feed.Feed, v variant) {
+	f.Alarm = v.alarm
+	res, err := st.render(f, v.lang)
 	if err != nil {
 		s.error(w, r, err)
 		return
@@ -157,6 +180,24 @@ func (st *state) lang(r *http.Request) string {
 		return l
 	}
 	return st.cal.Languages[0]
+}
+
+// variant reads the language and reminder a feed request asks for. An
+// unknown ?lang= falls back (see lang); an unknown ?alarm= is a 400 that
+// lists the accepted values, since a feed that silently never rang would be
+// found out only when a reminder was missed. No ?alarm= (or an empty one)
+// is a feed without reminders.
+func (st *state) variant(r *http.Request) (variant, error) {
+	s := r.URL.Query().Get("alarm")
+	alarm, err := feed.ParseAlarm(s)
+	if err != nil {
+		var accepted []string
+		for _, a := range feed.Alarms() {
+			accepted = append(accepted, a.String())
+		}
+		return variant{}, badRequest(fmt.Sprintf("?alarm=%s is not a reminder calfeed offers; use one of %s (that long before each event), or leave ?alarm= out for none", s, strings.Join(accepted, ", ")))
+	}
+	return variant{lang: st.lang(r), alarm: alarm}, nil
 }
 
 // trackIDs parses ?tracks=a,b into known ids, in calendar order, without

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -85,8 +86,43 @@ type state struct {
 	cal      *calendar.Calendar
 	renderer *feed.Renderer
 	gzip     bool
-	// feeds holds the rendered fixed feeds by key (see feedKey) and language.
-	feeds map[string]map[string]*resource
+	// feeds holds the rendered fixed feeds by key (see feedKey) and
+	// variant, those without a reminder: newState renders them all.
+	feeds map[string]map[variant]*resource
+	// sources say how to build each fixed feed, for the variants with a
+	// reminder: each is rendered on its first request, once, and kept in
+	// alarmed (variantKey -> *lazyResource) as long as the state. Rendering
+	// every reminder up front would make each load and reload four times
+	// slower and larger for variants few subscribers ask for.
+	sources map[string]source
+	alarmed sync.Map
+}
+
+// variant is one rendering of a feed: its language (?lang=) and reminder
+// (?alarm=).
+type variant struct {
+	lang  string
+	alarm feed.Alarm
+}
+
+// source is how to build a fixed feed in a language; download, if not
+// empty, is the file name a download is saved as.
+type source struct {
+	build    func(lang string) feed.Feed
+	download string
+}
+
+// variantKey names one variant of a fixed feed.
+type variantKey struct {
+	key string
+	variant
+}
+
+// lazyResource is a variant rendered on first request.
+type lazyResource struct {
+	once sync.Once
+	res  *resource
+	err  error
 }
 
 // resource is one response body with its validators.
@@ -110,20 +146,20 @@ func newState(cal *calendar.Calendar, gz bool) (*state, error) {
 	if err != nil {
 		return nil, fmt.Errorf("server: %w", err)
 	}
-	st := &state{cal: cal, renderer: r, gzip: gz, feeds: map[string]map[string]*resource{}}
+	st := &state{cal: cal, renderer: r, gzip: gz, feeds: map[string]map[variant]*resource{}, sources: map[string]source{}}
 	add := func(key, download string, f func(lang string) feed.Feed) error {
-		byLang := make(map[string]*resource, len(cal.Languages))
+		src := source{build: f, download: download}
+		st.sources[key] = src
+		byVariant := make(map[variant]*resource, len(cal.Languages))
 		for _, lang := range cal.Languages {
-			res, err := st.render(f(lang), lang)
+			v := variant{lang, feed.NoAlarm}
+			res, err := st.renderSource(key, src, v)
 			if err != nil {
-				return fmt.Errorf("server: %s: %w", key, err)
+				return err
 			}
-			if download != "" {
-				res.headers.Set("Content-Disposition", `attachment; filename="`+download+`"`)
-			}
-			byLang[lang] = res
+			byVariant[v] = res
 		}
-		st.feeds[key] = byLang
+		st.feeds[key] = byVariant
 		return nil
 	}
 	if err := add(keyAll, "", st.allFeed); err != nil {
@@ -143,6 +179,37 @@ func newState(cal *calendar.Calendar, gz bool) (*state, error) {
 		}
 	}
 	return st, nil
+}
+
+// renderSource renders one variant of a fixed feed.
+func (st *state) renderSource(key string, src source, v variant) (*resource, error) {
+	f := src.build(v.lang)
+	f.Alarm = v.alarm
+	res, err := st.render(f, v.lang)
+	if err != nil {
+		return nil, fmt.Errorf("server: %s: %w", key, err)
+	}
+	if src.download != "" {
+		res.headers.Set("Content-Disposition", `attachment; filename="`+src.download+`"`)
+	}
+	return res, nil
+}
+
+// feed returns a fixed feed (see feedKey) in variant v, rendering a variant
+// with a reminder on its first request; ok is false for an unknown key.
+func (st *state) feed(key string, v variant) (res *resource, ok bool, err error) {
+	if v.alarm == feed.NoAlarm {
+		res, ok = st.feeds[key][v]
+		return res, ok, nil
+	}
+	src, ok := st.sources[key]
+	if !ok {
+		return nil, false, nil
+	}
+	l, _ := st.alarmed.LoadOrStore(variantKey{key, v}, &lazyResource{})
+	lr := l.(*lazyResource)
+	lr.once.Do(func() { lr.res, lr.err = st.renderSource(key, src, v) })
+	return lr.res, true, lr.err
 }
 
 // allFeed is every event.

@@ -1,0 +1,89 @@
+package calendar
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+// loadErr loads src and returns its problems, failing unless it is refused
+// within a second.
+func loadErr(t *testing.T, src string, opts Options) []Problem {
+	t.Helper()
+	start := time.Now()
+	_, err := Load("limits.yaml", strings.NewReader(src), opts)
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("refusing took %v", d)
+	}
+	var le *Error
+	if !errors.As(err, &le) {
+		t.Fatalf("Load = %v, want *Error", err)
+	}
+	return le.Problems
+}
+
+// TestBillionLaughs: aliases nested to expand into billions of nodes are
+// never expanded; the file is refused at once.
+func TestBillionLaughs(t *testing.T) {
+	src := "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n"
+	prev := "a"
+	for _, c := range "bcdefghi" {
+		refs := strings.TrimSuffix(strings.Repeat("*"+prev+",", 9), ",")
+		src += fmt.Sprintf("%c: &%c [%s]\n", c, c, refs)
+		prev = string(c)
+	}
+	// Also as events: each event's title a reference to the biggest list.
+	src += "calendar: {id: x, name: *i, timezone: UTC}\nevents: [{id: e, title: *i, start: 2016-01-01}]\n"
+	ps := loadErr(t, src, Options{})
+	if len(ps) == 0 || !strings.Contains(ps[0].String(), `limits.yaml:1:1: top level: unknown key "a"`) {
+		t.Fatalf("problems = %v", ps)
+	}
+}
+
+func TestNestingDepth(t *testing.T) {
+	src := "calendar: {id: x, name: y, timezone: UTC}\nevents: " + strings.Repeat("[", 5000) + strings.Repeat("]", 5000) + "\n"
+	ps := loadErr(t, src, Options{})
+	if !strings.Contains(ps[0].Msg, "levels deep") && !strings.Contains(ps[0].Msg, "depth") {
+		t.Errorf("problem = %s, want a nesting limit", ps[0])
+	}
+	var b strings.Builder
+	b.WriteString("calendar: {id: x, name: y, timezone: UTC}\nevents:\n")
+	for i := 1; i < 60; i++ {
+		b.WriteString(strings.Repeat("  ", i) + "-\n")
+	}
+	ps = loadErr(t, b.String(), Options{})
+	if len(ps) != 1 || !strings.Contains(ps[0].Msg, "nested more than 32 levels deep") || ps[0].Line == 0 {
+		t.Errorf("problems = %v, want one nesting problem with a line", ps)
+	}
+}
+
+func TestMaxEvents(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("calendar: {id: x, name: y, timezone: UTC}\nevents:\n")
+	for i := range 11 {
+		fmt.Fprintf(&b, "  - {id: e%d, title: t, start: 2016-01-01}\n", i)
+	}
+	ps := loadErr(t, b.String(), Options{MaxEvents: 10})
+	if len(ps) != 1 || !strings.Contains(ps[0].Msg, "11 events, more than the limit of 10") || ps[0].Line != 3 {
+		t.Errorf("problems = %v", ps)
+	}
+	if _, err := Load("limits.yaml", strings.NewReader(b.String()), Options{MaxEvents: 11}); err != nil {
+		t.Errorf("at the limit: %v", err)
+	}
+}
+
+// TestProblemCap: a file with a hundred thousand mistakes is reported in
+// bounded form, not echoed back in full.
+func TestProblemCap(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("calendar: {id: x, name: y, timezone: UTC}\nevents:\n")
+	for range 5000 {
+		b.WriteString("  - {id: BAD}\n")
+	}
+	ps := loadErr(t, b.String(), Options{})
+	if len(ps) != maxProblems+1 || !strings.Contains(ps[maxProblems].Msg, "more problems not shown") {
+		t.Errorf("%d problems, last %v; want %d and a summary", len(ps), ps[len(ps)-1], maxProblems)
+	}
+}
