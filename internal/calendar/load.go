@@ -1102,6 +1102,7 @@ func parseDay(s string) (d Day, msg string) {
 func (l *loader) dates(f field, what, timeHint string) []dated {
 	items, _ := l.list(f.value, what)
 	var out []dated
+	lines := map[time.Time]int{}
 	for _, it := range items {
 		t, hasTime, ok := l.wallTime(it, what)
 		if !ok {
@@ -1112,10 +1113,11 @@ func (l *loader) dates(f field, what, timeHint string) []dated {
 			l.errorf(n.Line, n.Column, "%s: give a date without a time, like 2016-05-19; %s", what, timeHint)
 			continue
 		}
-		if i := slices.IndexFunc(out, func(d dated) bool { return d.date.Equal(t) }); i >= 0 {
-			l.errorf(n.Line, n.Column, "%s: %s listed twice (first at line %d)", what, t.Format(time.DateOnly), out[i].node.Line)
+		if line, dup := lines[t]; dup {
+			l.errorf(n.Line, n.Column, "%s: %s listed twice (first at line %d)", what, t.Format(time.DateOnly), line)
 			continue
 		}
+		lines[t] = n.Line
 		out = append(out, dated{t, n})
 	}
 	return out
@@ -1206,7 +1208,7 @@ func (l *loader) checkDates(e *Event, what string, except, also []dated) {
 	start := e.StartDate()
 	for _, d := range except {
 		switch {
-		case slices.ContainsFunc(also, func(a dated) bool { return a.date.Equal(d.date) }):
+		case hasDate(e.Repeat.Also, d.date):
 			l.errorf(d.node.Line, d.node.Column, "%s.except: %s is also in also:; keep it in one of them", what, d.date.Format(time.DateOnly))
 		case d.date.Equal(start):
 			l.errorf(d.node.Line, d.node.Column, "%s.except: %s is the start; begin the series on its first real occurrence instead (clients differ on a series whose start is excepted)", what, d.date.Format(time.DateOnly))
@@ -1219,7 +1221,7 @@ func (l *loader) checkDates(e *Event, what string, except, also []dated) {
 		case d.date.Before(start):
 			l.errorf(d.node.Line, d.node.Column, "%s.also: %s is before the start %s; the series begins with its start, so start there instead", what, d.date.Format(time.DateOnly), start.Format(time.DateOnly))
 			continue
-		case e.isRuleDate(d.date) && !slices.ContainsFunc(except, func(x dated) bool { return x.date.Equal(d.date) }):
+		case e.isRuleDate(d.date) && !hasDate(e.Repeat.Except, d.date):
 			l.errorf(d.node.Line, d.node.Column, "%s.also: %s is already a date of the rule", what, d.date.Format(time.DateOnly))
 			continue
 		case e.AllDay:
@@ -1306,9 +1308,9 @@ func (l *loader) overrides(e *Event, what string, f field, timesOK, hasRepeat bo
 		lines[d] = k.Line
 		what := what + " " + k.Value
 		ok := ready
-		if ok && !e.isOccurrenceDate(d) && !slices.ContainsFunc(e.Repeat.Also, d.Equal) {
+		if ok && !e.isOccurrenceDate(d) && !hasDate(e.Repeat.Also, d) {
 			hint := e.nearDates(d)
-			if _, excepted := slices.BinarySearchFunc(e.Repeat.Except, d, time.Time.Compare); excepted {
+			if hasDate(e.Repeat.Except, d) {
 				hint = " (it is in except:)"
 			}
 			l.errorf(k.Line, k.Column, "%s: %s is not a date of the series%s", what, k.Value, hint)

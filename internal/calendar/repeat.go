@@ -319,7 +319,7 @@ func (e *Event) dates() iter.Seq[time.Time] {
 				}
 				also = also[1:]
 			}
-			if _, excepted := slices.BinarySearchFunc(r.Except, d, time.Time.Compare); excepted {
+			if hasDate(r.Except, d) {
 				continue
 			}
 			if !yield(d) {
@@ -616,8 +616,13 @@ func (e *Event) isOccurrenceDate(d time.Time) bool {
 	if !e.isRuleDate(d) {
 		return false
 	}
-	_, excepted := slices.BinarySearchFunc(e.Repeat.Except, d, time.Time.Compare)
-	return !excepted
+	return !hasDate(e.Repeat.Except, d)
+}
+
+// hasDate reports whether the sorted dates hold d.
+func hasDate(dates []time.Time, d time.Time) bool {
+	_, found := slices.BinarySearchFunc(dates, d, time.Time.Compare)
+	return found
 }
 
 // nearDates describes the rule's dates nearest to d, for a message:
