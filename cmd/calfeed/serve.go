@@ -78,7 +78,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if err != nil {
 		return err
 	}
-	logger := newLogger(c.logFormat, stderr)
+	logOut := newBufferedLog(stderr)
+	defer logOut.Close()
+	logger := newLogger(c.logFormat, logOut)
 	opts := *c.limits
 	cal, _, err := lock.Load(c.config, opts)
 	if err != nil {

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"fmt"
 	"net/http"
 	"slices"
@@ -42,15 +41,19 @@ func (s *Server) handleCalendar(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.countFetch("combined", r)
-		s.serveFeed(w, r, st, st.tracksFeed(ids, v.lang), v)
+		s.serveCombination(w, r, st, "tracks="+strings.Join(ids, ","), v, func() feed.Feed { return st.tracksFeed(ids, v.lang) })
 	case events != "":
 		evs, err := st.events(events)
 		if err != nil {
 			s.error(w, r, err)
 			return
 		}
+		ids := make([]string, len(evs))
+		for i, e := range evs {
+			ids[i] = e.ID
+		}
 		s.countFetch("agenda", r)
-		s.serveFeed(w, r, st, st.eventsFeed(evs, v.lang), v)
+		s.serveCombination(w, r, st, "events="+strings.Join(ids, ","), v, func() feed.Feed { return st.eventsFeed(evs, v.lang) })
 	default:
 		s.countFetch(keyAll, r)
 		s.serveFixed(w, r, st, keyAll, v)
@@ -65,12 +68,13 @@ func (s *Server) handleTrack(w http.ResponseWriter, r *http.Request, id string) 
 		s.error(w, r, err)
 		return
 	}
-	if _, ok := st.sources[trackKey(id)]; !ok {
+	key := trackKey(id)
+	if _, ok := st.sources[key]; !ok {
 		s.error(w, r, st.unknownTrack(id))
 		return
 	}
 	s.countFetch(id, r)
-	s.serveFixed(w, r, st, trackKey(id), v)
+	s.serveFixed(w, r, st, key, v)
 }
 
 // handleEvent serves GET /events/{id}.ics, one event as a download.
@@ -81,12 +85,13 @@ func (s *Server) handleEvent(w http.ResponseWriter, r *http.Request, id string) 
 		s.error(w, r, err)
 		return
 	}
-	if _, ok := st.sources[eventKey(id)]; !ok {
+	key := eventKey(id)
+	if _, ok := st.sources[key]; !ok {
 		s.error(w, r, st.unknownEvent(id))
 		return
 	}
 	s.countFetch("event", r)
-	s.serveFixed(w, r, st, eventKey(id), v)
+	s.serveFixed(w, r, st, key, v)
 }
 
 // handleNotFound answers any other path, naming the feeds that exist.
@@ -99,34 +104,6 @@ func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) {
 	s.error(w, r, &notFoundError{what: "page " + r.URL.Path, known: "feeds: " + strings.Join(paths, " ")})
 }
 
-// serve sends a rendered resource; http.ServeContent answers HEAD, Range,
-// If-None-Match and If-Modified-Since.
-func (s *Server) serve(w http.ResponseWriter, r *http.Request, res *resource) {
-	h := w.Header()
-	for k, v := range res.headers {
-		h[k] = v
-	}
-	h.Set("ETag", res.etag)
-	body := res.body
-	if res.gzipped != nil {
-		h.Add("Vary", "Accept-Encoding")
-		if acceptsGzip(r) {
-			h.Set("Content-Encoding", "gzip")
-			h.Set("ETag", strings.TrimSuffix(res.etag, `"`)+`-gzip"`)
-			body = res.gzipped
-		}
-	}
-	// RFC 9110 §8.8.2.1: a Last-Modified in the future (an event's start
-	// stands for its data time when the file has no `updated`) must be sent
-	// as now. Kept, it would make If-Modified-Since answer 304 to any edit
-	// that leaves that future date the newest.
-	modified := res.modified
-	if now := s.now(); modified.After(now) {
-		modified = now
-	}
-	http.ServeContent(w, r, "", modified, bytes.NewReader(body))
-}
-
 // serveFixed sends a fixed feed (see feedKey) that exists.
 func (s *Server) serveFixed(w http.ResponseWriter, r *http.Request, st *state, key string, v variant) {
 	res, _, err := st.feed(key, v)
@@ -137,14 +114,22 @@ func (s *Server) serveFixed(w http.ResponseWriter, r *http.Request, st *state, k
 	s.serve(w, r, res)
 }
 
-// serveFeed renders a feed for this request only (combined feeds and
-// agendas: there are too many combinations to keep them all).
-func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, st *state, f feed.Feed, v variant) {
-	f.Alarm = v.alarm
-	res, err := st.render(f, v.lang)
-	if err != nil {
-		s.error(w, r, err)
-		return
+// serveCombination sends a combined feed or an agenda. There are too many
+// combinations to render them all in advance; each is rendered on its first
+// request and kept in a bounded cache, under a key that is the same for
+// every spelling of the same combination (ids in calendar order).
+func (s *Server) serveCombination(w http.ResponseWriter, r *http.Request, st *state, key string, v variant, build func() feed.Feed) {
+	key += "|" + v.lang + "|" + v.alarm.String()
+	res, ok := st.combos.get(key)
+	if !ok {
+		f := build()
+		f.Alarm = v.alarm
+		var err error
+		if res, err = st.render(f, v.lang); err != nil {
+			s.error(w, r, err)
+			return
+		}
+		st.combos.add(key, res)
 	}
 	s.serve(w, r, res)
 }
@@ -188,6 +173,9 @@ func (st *state) lang(r *http.Request) string {
 // found out only when a reminder was missed. No ?alarm= (or an empty one)
 // is a feed without reminders.
 func (st *state) variant(r *http.Request) (variant, error) {
+	if r.URL.RawQuery == "" {
+		return variant{lang: st.cal.Languages[0]}, nil
+	}
 	s := r.URL.Query().Get("alarm")
 	alarm, err := feed.ParseAlarm(s)
 	if err != nil {

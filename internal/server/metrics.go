@@ -3,7 +3,7 @@ package server
 import (
 	"net/http"
 	"strconv"
-	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -25,6 +25,7 @@ type metrics struct {
 	events      prometheus.Gauge
 	feeds       prometheus.Gauge
 	fetches     *prometheus.CounterVec
+	fetchers    sync.Map // feed label -> *[len(clientFamilies)]prometheus.Counter
 }
 
 func newMetrics() *metrics {
@@ -79,6 +80,11 @@ func (s *Server) instrument(route string, next http.Handler) http.Handler {
 	notModified := s.metrics.notModified.WithLabelValues(route)
 	bytes := s.metrics.bytes.WithLabelValues(route)
 	latency := s.metrics.latency.WithLabelValues(route)
+	// The usual codes' counters, looked up once (read-only after this).
+	common := map[int]prometheus.Counter{}
+	for _, code := range []int{http.StatusOK, http.StatusNotModified} {
+		common[code] = requests.WithLabelValues(strconv.Itoa(code))
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw, ok := w.(*statusWriter)
@@ -91,7 +97,11 @@ func (s *Server) instrument(route string, next http.Handler) http.Handler {
 		if code == 0 {
 			code = http.StatusOK
 		}
-		requests.WithLabelValues(strconv.Itoa(code)).Inc()
+		if c, ok := common[code]; ok {
+			c.Inc()
+		} else {
+			requests.WithLabelValues(strconv.Itoa(code)).Inc()
+		}
 		if code == http.StatusNotModified {
 			notModified.Inc()
 		}
@@ -100,28 +110,61 @@ func (s *Server) instrument(route string, next http.Handler) http.Handler {
 	})
 }
 
-// countFetch records a subscriber's fetch of a feed.
+// clientFamilies are the values of the client label.
+var clientFamilies = [...]string{"google", "microsoft", "apple", "thunderbird", "other"}
+
+// countFetch records a subscriber's fetch of a feed. The counters of each
+// feed are looked up once and kept: a fetch is an array index and an atomic
+// add, not a hash of label values.
 func (s *Server) countFetch(feed string, r *http.Request) {
-	s.metrics.fetches.WithLabelValues(feed, clientFamily(r.UserAgent())).Inc()
+	c, ok := s.metrics.fetchers.Load(feed)
+	if !ok {
+		var cs [len(clientFamilies)]prometheus.Counter
+		for i, f := range clientFamilies {
+			cs[i] = s.metrics.fetches.WithLabelValues(feed, f)
+		}
+		c, _ = s.metrics.fetchers.LoadOrStore(feed, &cs)
+	}
+	c.(*[len(clientFamilies)]prometheus.Counter)[clientFamily(r.UserAgent())].Inc()
 }
 
-// clientFamily recognises the calendar client from its User-Agent:
-// google, microsoft, apple, thunderbird or other.
-func clientFamily(ua string) string {
-	u := strings.ToLower(ua)
+// clientFamily recognises the calendar client from its User-Agent and
+// returns its index in clientFamilies.
+func clientFamily(ua string) int {
+	has := func(sub string) bool { return containsFold(ua, sub) }
 	switch {
-	case strings.Contains(u, "google"): // Google-Calendar-Importer
-		return "google"
-	case strings.Contains(u, "microsoft") || strings.Contains(u, "outlook") ||
-		strings.Contains(u, "exchange") || strings.Contains(u, "msoffice"):
-		return "microsoft"
-	case strings.Contains(u, "thunderbird") || strings.Contains(u, "lightning"):
-		return "thunderbird"
-	case strings.Contains(u, "calendaragent") || strings.Contains(u, "dataaccessd") ||
-		strings.Contains(u, "ical/") || strings.Contains(u, "macos/") || strings.Contains(u, "ios/") ||
-		strings.Contains(u, "mac os x") || strings.Contains(u, "iphone") || strings.Contains(u, "ipad"):
-		return "apple"
+	case has("google"): // Google-Calendar-Importer
+		return 0
+	case has("microsoft") || has("outlook") || has("exchange") || has("msoffice"):
+		return 1
+	case has("thunderbird") || has("lightning"): // before Apple: Thunderbird on a Mac says "Mac OS X"
+		return 3
+	case has("calendaragent") || has("dataaccessd") || has("ical/") || has("macos/") ||
+		has("ios/") || has("mac os x") || has("iphone") || has("ipad"):
+		return 2
 	default:
-		return "other"
+		return 4
 	}
+}
+
+// containsFold reports whether s contains the lower-case ASCII substr,
+// ignoring ASCII case, without allocating.
+func containsFold(s, substr string) bool {
+	n := len(substr)
+	for i := 0; i+n <= len(s); i++ {
+		j := 0
+		for ; j < n; j++ {
+			c := s[i+j]
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			if c != substr[j] {
+				break
+			}
+		}
+		if j == n {
+			return true
+		}
+	}
+	return false
 }

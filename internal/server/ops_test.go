@@ -161,3 +161,63 @@ func TestBaseURL(t *testing.T) {
 		})
 	}
 }
+
+func TestClientFamily(t *testing.T) {
+	for ua, want := range map[string]string{
+		"Google-Calendar-Importer": "google",
+		"Microsoft Office/16.0 (Windows NT 10.0; Microsoft Outlook 16.0.17928; Pro)":                 "microsoft",
+		"Microsoft Outlook 16.80 (Mac OS X)":                                                         "microsoft",
+		"macOS/14.2 (23C64) CalendarAgent/988":                                                       "apple",
+		"iOS/17.2 (21C62) dataaccessd/1.0":                                                           "apple",
+		"Mozilla/5.0 (Macintosh; Intel Mac OS X 10.15; rv:115.0) Gecko/20100101 Thunderbird/115.6.0": "thunderbird",
+		"curl/8.5.0": "other",
+		"":           "other",
+	} {
+		if got := clientFamilies[clientFamily(ua)]; got != want {
+			t.Errorf("clientFamily(%q) = %s, want %s", ua, got, want)
+		}
+	}
+}
+
+// TestCombinationCacheBounded: every distinct combination is rendered once
+// and served from the cache after, but the cache never outgrows its bound.
+func TestCombinationCacheBounded(t *testing.T) {
+	s := newServer(t, Options{})
+	first := get(t, s, "/calendar.ics?tracks=alpha,beta", nil)
+	again := get(t, s, "/calendar.ics?tracks=beta,alpha,alpha", nil)
+	if first.Body.String() != again.Body.String() || first.Header().Get("ETag") != again.Header().Get("ETag") {
+		t.Error("a cached combination differs from its first rendering")
+	}
+	st := s.state.Load()
+	if n := st.combos.len(); n != 1 {
+		t.Errorf("cache holds %d entries after one combination in two spellings, want 1", n)
+	}
+	// More distinct agendas than the cache holds: every set of two or more
+	// events (26), in two languages, with five reminder choices: 260.
+	n := 0
+	for _, lang := range []string{"fr", "en"} {
+		for _, alarm := range []string{"", "15m", "30m", "1h", "1d"} {
+			for mask := range 1 << len(allEvents) {
+				var ids []string
+				for i, id := range allEvents {
+					if mask&(1<<i) != 0 {
+						ids = append(ids, id)
+					}
+				}
+				if len(ids) < 2 {
+					continue
+				}
+				get(t, s, "/calendar.ics?events="+strings.Join(ids, ",")+"&lang="+lang+"&alarm="+alarm, nil)
+				n++
+			}
+		}
+	}
+	if got := st.combos.len(); n <= maxCombinations || got != maxCombinations {
+		t.Errorf("after %d distinct combinations the cache holds %d entries; want exactly %d", n, got, maxCombinations)
+	}
+	// A reload starts afresh.
+	s.Load(loadCalendar(t, testYAML))
+	if got := s.state.Load().combos.len(); got != 0 {
+		t.Errorf("cache after reload holds %d", got)
+	}
+}

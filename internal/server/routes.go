@@ -4,12 +4,67 @@ import (
 	"net/http"
 
 	"github.com/gorilla/mux"
+
+	"calfeed/internal/calendar"
 )
 
 // routes is the one place that knows the router. Every route answers GET and
 // HEAD; another method gets 405 with an Allow header. Each route is counted
 // in /metrics under its pattern.
+//
+// Feed paths that exist (/calendar.ics, /tracks/ID.ics, /events/ID.ics) are
+// found with one map lookup before the router's patterns are tried: they
+// are nearly all the traffic, polled by every subscriber's calendar.
 func (s *Server) routes() http.Handler {
+	router := s.router()
+	feeds := map[string]http.Handler{
+		routeCalendar: s.instrument(routeCalendar, http.HandlerFunc(s.handleCalendar)),
+		routeTrack: s.instrument(routeTrack, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			s.handleTrack(w, r, s.state.Load().paths[r.URL.Path].id)
+		})),
+		routeEvent: s.instrument(routeEvent, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			s.handleEvent(w, r, s.state.Load().paths[r.URL.Path].id)
+		})),
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet || r.Method == http.MethodHead {
+			if p, ok := s.state.Load().paths[r.URL.Path]; ok {
+				feeds[p.route].ServeHTTP(w, r)
+				return
+			}
+		}
+		router.ServeHTTP(w, r)
+	})
+}
+
+// Route patterns of the feeds, as /metrics labels them.
+const (
+	routeCalendar = "/calendar.ics"
+	routeTrack    = "/tracks/{id}.ics"
+	routeEvent    = "/events/{id}.ics"
+)
+
+// feedPath is a feed path that exists, found by exact lookup.
+type feedPath struct {
+	route string // its pattern
+	id    string // the track or event id
+}
+
+// feedPaths lists the feed paths of cal.
+func feedPaths(cal *calendar.Calendar) map[string]feedPath {
+	paths := make(map[string]feedPath, 1+len(cal.Tracks)+len(cal.Events))
+	paths[routeCalendar] = feedPath{route: routeCalendar}
+	for _, t := range cal.Tracks {
+		paths["/tracks/"+t.ID+".ics"] = feedPath{routeTrack, t.ID}
+	}
+	for _, e := range cal.Events {
+		paths["/events/"+e.ID+".ics"] = feedPath{routeEvent, e.ID}
+	}
+	return paths
+}
+
+// router matches every route by pattern.
+func (s *Server) router() http.Handler {
 	r := mux.NewRouter()
 	r.StrictSlash(false)
 	// No redirect on a feed URL (calendar clients do not all follow one):
@@ -21,9 +76,9 @@ func (s *Server) routes() http.Handler {
 	}
 	id := func(r *http.Request) string { return mux.Vars(r)["id"] }
 
-	handle("/calendar.ics", s.handleCalendar)
-	handle("/tracks/{id}.ics", func(w http.ResponseWriter, r *http.Request) { s.handleTrack(w, r, id(r)) })
-	handle("/events/{id}.ics", func(w http.ResponseWriter, r *http.Request) { s.handleEvent(w, r, id(r)) })
+	handle(routeCalendar, s.handleCalendar)
+	handle(routeTrack, func(w http.ResponseWriter, r *http.Request) { s.handleTrack(w, r, id(r)) })
+	handle(routeEvent, func(w http.ResponseWriter, r *http.Request) { s.handleEvent(w, r, id(r)) })
 	handle("/changes.atom", s.handleChanges)
 	handle("/healthz", s.handleHealth)
 	handle("/metrics", s.metrics.handler().ServeHTTP)

@@ -96,6 +96,10 @@ type state struct {
 	// slower and larger for variants few subscribers ask for.
 	sources map[string]source
 	alarmed sync.Map
+	// paths are the feed paths that exist, for the router's fast lookup.
+	paths map[string]feedPath
+	// combos keeps recently asked combined feeds and agendas.
+	combos *lru
 }
 
 // variant is one rendering of a feed: its language (?lang=) and reminder
@@ -132,6 +136,15 @@ type resource struct {
 	etag     string // strong, quoted
 	modified time.Time
 	headers  http.Header
+
+	// Prepared by prepare on the first serve, once every header is set.
+	once         sync.Once
+	fixed        []header
+	etagHeader   []string
+	length       []string
+	lastModified []string
+	gzipETag     string
+	gzipLength   []string
 }
 
 const (
@@ -146,7 +159,7 @@ func newState(cal *calendar.Calendar, gz bool) (*state, error) {
 	if err != nil {
 		return nil, fmt.Errorf("server: %w", err)
 	}
-	st := &state{cal: cal, renderer: r, gzip: gz, feeds: map[string]map[variant]*resource{}, sources: map[string]source{}}
+	st := &state{cal: cal, renderer: r, gzip: gz, feeds: map[string]map[variant]*resource{}, sources: map[string]source{}, paths: feedPaths(cal), combos: newLRU(maxCombinations)}
 	add := func(key, download string, f func(lang string) feed.Feed) error {
 		src := source{build: f, download: download}
 		st.sources[key] = src

@@ -1,0 +1,61 @@
+package server
+
+import (
+	"container/list"
+	"sync"
+)
+
+// maxCombinations bounds the combined feeds and agendas kept rendered: the
+// popular ones stay in memory, and no number of distinct queries can make
+// the cache grow past this.
+const maxCombinations = 256
+
+// lru keeps the most recently used rendered combinations (key -> resource).
+type lru struct {
+	mu    sync.Mutex
+	max   int
+	order *list.List // front: most recent; values are *lruEntry
+	items map[string]*list.Element
+}
+
+type lruEntry struct {
+	key string
+	res *resource
+}
+
+func newLRU(max int) *lru {
+	return &lru{max: max, order: list.New(), items: map[string]*list.Element{}}
+}
+
+func (c *lru) get(key string) (*resource, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	el, ok := c.items[key]
+	if !ok {
+		return nil, false
+	}
+	c.order.MoveToFront(el)
+	return el.Value.(*lruEntry).res, true
+}
+
+func (c *lru) add(key string, res *resource) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if el, ok := c.items[key]; ok {
+		c.order.MoveToFront(el)
+		el.Value.(*lruEntry).res = res
+		return
+	}
+	c.items[key] = c.order.PushFront(&lruEntry{key, res})
+	for c.order.Len() > c.max {
+		last := c.order.Back()
+		c.order.Remove(last)
+		delete(c.items, last.Value.(*lruEntry).key)
+	}
+}
+
+func (c *lru) len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.order.Len()
+}
