@@ -50,23 +50,36 @@ func seedPaths(t *testing.T, dir string) map[string]string {
 	return paths
 }
 
-// TestBuildEqualsServe builds the repository's events.yaml and checks that
-// every file holds exactly the bytes serve sends for its path.
+// TestBuildEqualsServe builds the repository's events.yaml, and a file of
+// repeating events (whose occurrences the page and feeds.json list), and
+// checks that every file holds exactly the bytes serve sends for its path.
 func TestBuildEqualsServe(t *testing.T) {
+	for _, tc := range []struct {
+		config string
+		files  []string // some of the files the build must write
+	}{
+		{"../../events.yaml", []string{"index.html", "feeds.json", "changes.atom", "calendar.ics", "tracks/gender.ics", "tracks/measurement.ics", "tracks/action-lines.ics", "events/wsis-forum-2016.ics"}},
+		{"../../internal/feed/testdata/repeat.yaml", []string{"index.html", "feeds.json", "tracks/wg.ics", "events/weekly-briefing.ics"}},
+	} {
+		t.Run(filepath.Base(tc.config), func(t *testing.T) { testBuildEqualsServe(t, tc.config, tc.files) })
+	}
+}
+
+func testBuildEqualsServe(t *testing.T, config string, files []string) {
 	out := t.TempDir()
 	var stdout, stderr bytes.Buffer
-	err := run(context.Background(), []string{"build", "-config", "../../events.yaml", "-out", out, "-base-url", "https://calendar.example.org"}, &stdout, &stderr, fakeEnv(nil))
+	err := run(context.Background(), []string{"build", "-config", config, "-out", out, "-base-url", "https://calendar.example.org"}, &stdout, &stderr, fakeEnv(nil))
 	if err != nil {
 		t.Fatalf("build: %v\n%s", err, stderr.String())
 	}
 	paths := seedPaths(t, out)
-	for _, want := range []string{"index.html", "feeds.json", "changes.atom", "calendar.ics", "tracks/gender.ics", "tracks/measurement.ics", "tracks/action-lines.ics", "events/wsis-forum-2016.ics"} {
+	for _, want := range files {
 		if _, ok := paths[want]; !ok {
 			t.Errorf("build wrote no %s", want)
 		}
 	}
 	port := freePort(t)
-	s := startServe(t, nil, "-config", "../../events.yaml", "-addr", "127.0.0.1:"+port, "-base-url", "https://calendar.example.org")
+	s := startServe(t, nil, "-config", config, "-addr", "127.0.0.1:"+port, "-base-url", "https://calendar.example.org")
 	base := "http://127.0.0.1:" + port
 	s.waitHealthy(t, base)
 	for file, path := range paths {

@@ -18,6 +18,7 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"calfeed/internal/calendar"
 )
@@ -360,6 +361,134 @@ func TestBrowser(t *testing.T) {
 			t.Errorf("the downloaded event lacks %q:\n%s", want, ics)
 		}
 	}
+
+	// 7. Choosing a reminder rewrites that feed's links at once, and only
+	// that feed's: Google, Outlook.com, Microsoft 365, Apple, the download,
+	// the addresses shown and the copy button.
+	open("/?lang=en")
+	call("unfolding the Gender feed", func() error { return chromedp.Do(bctx, chromedp.Click(chromedp.CSS(`#track-gender > summary`))) })
+	if got := eval(`document.querySelector('#track-gender .alarm button[type=submit]').hidden ? 'hidden' : 'shown'`); got != "hidden" {
+		t.Errorf("with the script, the reminder's Apply button is %s", got)
+	}
+	choose := func(feed, value string) {
+		t.Helper()
+		// As a reader does: focus the list and move down to the choice
+		// with the keyboard, which fires its change event.
+		sel := "#" + feed + "-alarm"
+		call("focusing "+sel, func() error { return chromedp.Do(bctx, chromedp.Focus(chromedp.CSS(sel))) })
+		for range 8 {
+			if eval(`document.querySelector('`+sel+`').value`) == value {
+				return
+			}
+			call("pressing the down arrow", func() error { return chromedp.Do(bctx, chromedp.KeyEvent(kb.ArrowDown)) })
+		}
+		t.Fatalf("could not choose %q in %s", value, sel)
+	}
+	choose("track-gender", "1h")
+	withAlarm := ts.URL + "/tracks/gender.ics?lang=en&alarm=1h"
+	buttons := func(feed string) map[string]string {
+		t.Helper()
+		out := map[string]string{}
+		lines := eval(`Array.from(document.querySelectorAll('#` + feed + ` .clients a.btn')).map(a =>
+			a.closest('li').classList[1] + ' ' + a.href).join('\n')`)
+		for _, line := range strings.Split(lines, "\n") {
+			client, href, _ := strings.Cut(line, " ")
+			client = strings.TrimPrefix(client, "client-")
+			out[client] = feedOf(t, client, href)
+		}
+		return out
+	}
+	for client, got := range buttons("track-gender") {
+		if got != withAlarm {
+			t.Errorf("after choosing 1 hour, the Gender %s button leads to %q, want %q", client, got, withAlarm)
+		}
+	}
+	if got := eval(`Array.from(document.querySelectorAll('#track-gender .feed-url')).map(e => e.value || e.textContent).filter(u => u !== '` + withAlarm + `').join(' ')`); got != "" {
+		t.Errorf("after choosing 1 hour, Gender still shows %q", got)
+	}
+	for client, got := range buttons("all-events") {
+		if want := ts.URL + "/calendar.ics?lang=en"; got != want {
+			t.Errorf("choosing a reminder for Gender changed the all-events %s button to %q", client, got)
+		}
+	}
+	call("waiting for the announcement", func() error {
+		_, err := chromedp.Run(bctx, chromedp.Poll[chromedp.Void](`document.getElementById('status').textContent === 'Subscribe links updated: 1 hour before.'`, chromedp.WithPollingTimeout(5*time.Second)))
+		return err
+	})
+	call("clicking copy", func() error { return chromedp.Do(bctx, chromedp.Click(chromedp.CSS(`#track-gender button.copy`))) })
+	call("waiting for the copy", func() error {
+		_, err := chromedp.Run(bctx, chromedp.Poll[chromedp.Void](`document.querySelector('#track-gender button.copy').classList.contains('done')`, chromedp.WithPollingTimeout(5*time.Second)))
+		return err
+	})
+	if got := eval(`navigator.clipboard.readText()`); got != withAlarm {
+		t.Errorf("clipboard after choosing 1 hour and copying = %q, want %q", got, withAlarm)
+	}
+	// The agenda has its own reminder, which further ticks keep.
+	call("ticking an event", func() error { return chromedp.Do(bctx, chromedp.Click(chromedp.ID("pick-wsis10-hlm"))) })
+	choose("agenda", "1d")
+	call("ticking another", func() error { return chromedp.Do(bctx, chromedp.Click(chromedp.ID("pick-gem-tech-awards-2015"))) })
+	for client, got := range buttons("agenda") {
+		if want := ts.URL + "/calendar.ics?events=gem-tech-awards-2015,wsis10-hlm&lang=en&alarm=1d"; got != want {
+			t.Errorf("agenda with a reminder: %s button leads to %q, want %q", client, got, want)
+		}
+	}
+	// What a reader sees, on the public address.
+	openOn(shown.URL, "/?lang=en")
+	call("unfolding the Gender feed", func() error { return chromedp.Do(bctx, chromedp.Click(chromedp.CSS(`#track-gender > summary`))) })
+	choose("track-gender", "1h")
+	eval(`document.getElementById('track-gender').scrollIntoView({behavior: 'instant'}), ''`)
+	screenshot("subscribe-alarm-en.png")
+	call("phone viewport", func() error { return chromedp.Do(bctx, viewport(390, 1300, true)) })
+	openOn(shown.URL, "/?lang=ar&alarm=1h&open=gender#track-gender")
+	screenshot("subscribe-alarm-phone-ar.png")
+	call("desktop viewport", func() error { return chromedp.Do(bctx, viewport(1280, 1500, false)) })
+
+	// 8. Without JavaScript the reminder's form reloads the page with
+	// ?alarm=, the Gender feed unfolded, every link of every feed carrying
+	// the reminder.
+	noScript := func(off bool) {
+		t.Helper()
+		call("scripts off", func() error {
+			_, err := chromedp.Call(bctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: off})
+			return err
+		})
+	}
+	noScript(true)
+	open("/?lang=fr")
+	call("unfolding the Gender feed", func() error { return chromedp.Do(bctx, chromedp.Click(chromedp.CSS(`#track-gender > summary`))) })
+	choose("track-gender", "30m")
+	call("applying the reminder", func() error {
+		return chromedp.Do(bctx, chromedp.Click(chromedp.CSS(`#track-gender .alarm button[type=submit]`)))
+	})
+	// The page goes away under a query while it navigates: ask again.
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		done, err := chromedp.Run(bctx, chromedp.Evaluate[bool](`location.search.includes('alarm=30m') && document.readyState === 'complete'`))
+		if err == nil && done {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("without script, the reminder form did not load the page with ?alarm=30m (%v)", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if got, want := eval(`location.search + location.hash`), "?lang=fr&open=gender&alarm=30m#track-gender"; got != want {
+		t.Errorf("without script, the reminder form goes to %q, want %q", got, want)
+	}
+	if got := eval(`document.getElementById('track-gender').open + ' ' + document.getElementById('track-gender-alarm').value`); got != "true 30m" {
+		t.Errorf("without script, after choosing: Gender open and reminder = %q, want true 30m", got)
+	}
+	for feed, path := range map[string]string{"track-gender": "/tracks/gender.ics", "all-events": "/calendar.ics"} {
+		for client, got := range buttons(feed) {
+			// The page is in French; the data, and so the feeds, in the
+			// calendar's default language: no ?lang=.
+			if want := ts.URL + path + "?alarm=30m"; got != want {
+				t.Errorf("without script, %s %s button leads to %q, want %q", feed, client, got, want)
+			}
+		}
+	}
+	eval(`document.getElementById('track-gender').scrollIntoView({behavior: 'instant'}), ''`)
+	screenshot("subscribe-alarm-noscript-fr.png")
+	noScript(false)
 
 	mu.Lock()
 	defer mu.Unlock()

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"calfeed/internal/calendar"
+	"calfeed/internal/feed"
 	"calfeed/internal/links"
 	"calfeed/internal/web"
 )
@@ -35,6 +36,7 @@ type pages struct {
 	site   *web.Site
 	cache  pageCache
 	assets map[string]*rendered // the static files, by name
+	alarms []string             // the ?alarm= values feeds take, shortest first
 }
 
 // pageCache keeps rendered responses of the calendar being served, keyed
@@ -115,6 +117,9 @@ func (s *Server) newPages() *pages {
 		panic(fmt.Sprintf("server: %v", err))
 	}
 	p := &pages{s: s, site: site, assets: map[string]*rendered{}}
+	for _, a := range feed.Alarms() {
+		p.alarms = append(p.alarms, a.String())
+	}
 	for _, name := range web.AssetNames() {
 		a := site.Asset(name)
 		p.assets[name] = newRendered(a.Body, !strings.HasPrefix(a.ContentType, "image/png"))
@@ -139,23 +144,44 @@ func (s *Server) PageFiles() []string {
 
 // webRequest is what a page depends on in r: the calendar, the public base
 // URL, the language (?lang=, then Accept-Language, then the calendar's
-// default) and the reader's zone (?tz=; unknown zones are ignored).
+// default), the reader's zone (?tz=; unknown zones are ignored) and the
+// reminders feeds offer. A handler that takes ?alarm= sets Alarm.
 func (p *pages) webRequest(r *http.Request, st *state) web.Request {
 	q := r.URL.Query()
 	return web.Request{
-		Cal:  st.cal,
-		Base: p.s.baseURL(r),
-		Lang: web.Negotiate(q.Get("lang"), r.Header.Get("Accept-Language"), st.cal.Languages),
-		Zone: web.ParseZone(q.Get("tz")),
+		Cal:    st.cal,
+		Base:   p.s.baseURL(r),
+		Lang:   web.Negotiate(q.Get("lang"), r.Header.Get("Accept-Language"), st.cal.Languages),
+		Zone:   web.ParseZone(q.Get("tz")),
+		Alarms: p.alarms,
 	}
 }
 
-// handleIndex serves GET /: the subscribe page. ?events=a,b (or repeated
-// ?events=) fills in the personal agenda for readers without JavaScript.
+// alarmParam reads ?alarm= as the feeds do: "" (or no ?alarm=) for no
+// reminder, one of feed.Alarms, or a 400 that lists them. A link that
+// silently subscribed without the reminder asked for would be found out
+// only when a reminder was missed.
+func (p *pages) alarmParam(r *http.Request) (string, error) {
+	v := r.URL.Query().Get("alarm")
+	a, err := feed.ParseAlarm(v)
+	if err != nil {
+		return "", badRequest(fmt.Sprintf("?alarm=%s is not a reminder calfeed offers; use one of %s (that long before each event), or leave ?alarm= out for none", v, strings.Join(p.alarms, ", ")))
+	}
+	return a.String(), nil
+}
+
+// handleIndex serves GET /: the subscribe page. For readers without
+// JavaScript, ?events=a,b (or repeated ?events=) fills in the personal
+// agenda, ?alarm=1h puts a reminder in every feed link (a value feeds
+// refuse is ignored, as an unknown ?tz= is: the page stays useful) and
+// ?open=gender unfolds a feed.
 func (p *pages) handleIndex(w http.ResponseWriter, r *http.Request) {
 	st := p.s.state.Load()
 	req := p.webRequest(r, st)
-	for _, v := range r.URL.Query()["events"] {
+	q := r.URL.Query()
+	req.Alarm, _ = p.alarmParam(r)
+	req.Open = q.Get("open")
+	for _, v := range q["events"] {
 		for id := range strings.SplitSeq(v, ",") {
 			if len(req.Agenda) >= maxListed {
 				break
@@ -181,11 +207,17 @@ func (p *pages) handleIndex(w http.ResponseWriter, r *http.Request) {
 
 // handleEmbed serves GET /embed: the subscribe links as an email-safe HTML
 // snippet, or with ?format=text as plain text; ?feeds=all,gender picks
-// feeds.
+// feeds and ?alarm=1h puts a reminder in every link.
 func (p *pages) handleEmbed(w http.ResponseWriter, r *http.Request) {
 	st := p.s.state.Load()
 	req := p.webRequest(r, st)
 	q := r.URL.Query()
+	alarm, err := p.alarmParam(r)
+	if err != nil {
+		p.s.error(w, r, err)
+		return
+	}
+	req.Alarm = alarm
 	if list := q.Get("feeds"); list != "" {
 		ids, err := feedList(st.cal, list)
 		if err != nil {
@@ -271,7 +303,8 @@ func (p *pages) handleFeedsJSON(w http.ResponseWriter, r *http.Request) {
 // handleSubscribe serves GET /subscribe/{client}/{feed}: a redirect to the
 // client's current subscribe link for the feed, so that a link in an email
 // keeps working when a client changes its format. ?lang= picks the feed's
-// language; /subscribe/{client}/all?events=a,b subscribes to an agenda.
+// language and ?alarm= its reminder; /subscribe/{client}/all?events=a,b
+// subscribes to an agenda.
 func (p *pages) handleSubscribe(w http.ResponseWriter, r *http.Request, client, feedID string) {
 	st := p.s.state.Load()
 	c, err := links.ParseClient(client)
@@ -290,6 +323,11 @@ func (p *pages) handleSubscribe(w http.ResponseWriter, r *http.Request, client, 
 		p.s.error(w, r, &notFoundError{what: fmt.Sprintf("feed %q", feedID), known: "feeds: " + strings.Join(web.FeedIDs(st.cal), ", ")})
 		return
 	}
+	alarm, err := p.alarmParam(r)
+	if err != nil {
+		p.s.error(w, r, err)
+		return
+	}
 	if list := r.URL.Query().Get("events"); list != "" {
 		if feedID != web.AllFeeds {
 			p.s.error(w, r, badRequest("?events= goes with /subscribe/"+client+"/all"))
@@ -306,6 +344,7 @@ func (p *pages) handleSubscribe(w http.ResponseWriter, r *http.Request, client, 
 		}
 		f = web.AgendaFeed(st.cal, ids, base, lang)
 	}
+	f = f.WithAlarm(alarm)
 	target, err := links.Subscribe(c, f.URL, f.Name)
 	if err != nil {
 		p.s.error(w, r, err)

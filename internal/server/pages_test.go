@@ -4,13 +4,18 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
+	"fmt"
+	"html"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"calfeed/internal/calendar"
 )
@@ -110,6 +115,16 @@ func TestPageRoutes(t *testing.T) {
 		{name: "agenda without JavaScript", target: "/?events=keynote&events=allday,nope", wantStatus: 200,
 			wantBody: []string{"2 events chosen", `value="https://cal.example.test/calendar.ics?events=keynote,allday"`, `value="keynote" data-order="0" form="agenda-form" checked`}},
 		{name: "page POST", method: "POST", target: "/", wantStatus: 405},
+		{name: "page offers a reminder, none by default", target: "/", wantStatus: 200,
+			wantBody: []string{`<label for="track-gender-alarm">Reminder</label>`, `<option value="" selected>No reminder</option>`, `<option value="1d">1 day before</option>`},
+			wantNot:  []string{"alarm=1", "alarm%3D"}},
+		{name: "page with a reminder", target: "/?alarm=1h&open=measurement", wantStatus: 200,
+			wantBody: []string{`<option value="1h" selected>1 hour before</option>`, `href="webcal://cal.example.test/tracks/gender.ics?alarm=1h"`,
+				`href="tracks/gender.ics?alarm=1h" download`, `<details class="feed" id="track-measurement" open>`}},
+		{name: "page with a reminder in zh", target: "/?lang=zh&alarm=15m", wantStatus: 200,
+			wantBody: []string{`<option value="15m" selected>提前 15 分钟</option>`, `href="tracks/gender.ics?lang=zh&amp;alarm=15m" download`}},
+		{name: "page ignores a reminder feeds refuse", target: "/?alarm=2h", wantStatus: 200,
+			wantBody: []string{`<option value="" selected>No reminder</option>`}, wantNot: []string{"alarm=2h", "alarm%3D2h"}},
 
 		{name: "embed", target: "/embed", wantStatus: 200,
 			wantHeader: map[string]string{"Content-Type": "text/html; charset=utf-8", "Content-Security-Policy": "default-src 'none'", "Access-Control-Allow-Origin": "*", "X-Content-Type-Options": "nosniff"},
@@ -125,16 +140,25 @@ func TestPageRoutes(t *testing.T) {
 		{name: "embed unknown feed", target: "/embed?feeds=gender,nope", wantStatus: 404, wantBody: []string{`no feed "nope"`, "all, gender, measurement"}},
 		{name: "embed no feed", target: "/embed?feeds=,", wantStatus: 400},
 		{name: "embed unknown format", target: "/embed?format=pdf", wantStatus: 400, wantBody: []string{"html", "text"}},
+		{name: "embed with a reminder", target: "/embed?alarm=1d&lang=zh", wantStatus: 200,
+			wantBody: []string{`href="https://cal.example.test/subscribe/google/gender?lang=zh&amp;alarm=1d"`, `href="https://cal.example.test/tracks/gender.ics?lang=zh&amp;alarm=1d"`}},
+		{name: "embed text with a reminder", target: "/embed?format=text&alarm=30m", wantStatus: 200,
+			wantBody: []string{"  Apple Calendar: https://cal.example.test/subscribe/apple/gender?alarm=30m\n", "https://cal.example.test/tracks/gender.ics?alarm=30m\n"}},
+		{name: "embed bad reminder", target: "/embed?alarm=2h", wantStatus: 400, wantBody: []string{"?alarm=2h", "15m, 30m, 1h, 1d"}},
 
 		{name: "feeds.json", target: "/feeds.json", wantStatus: 200,
 			wantHeader: map[string]string{"Content-Type": "application/json; charset=utf-8", "Access-Control-Allow-Origin": "*"},
 			wantBody:   []string{`"url": "https://cal.example.test/tracks/gender.ics"`, `"webcal": "webcal://cal.example.test/calendar.ics"`}},
-		{name: "feeds.json zh", target: "/feeds.json?lang=zh", wantStatus: 200, wantBody: []string{`"url": "https://cal.example.test/tracks/gender.ics?lang=zh"`, `"name": "日历 & 朋友 · 性别"`}},
+		{name: "feeds.json zh", target: "/feeds.json?lang=zh", wantStatus: 200, wantBody: []string{`"url": "https://cal.example.test/tracks/gender.ics?lang=zh"`, `"name": "日历 & 朋友 · 性别"`,
+			`"url": "https://cal.example.test/tracks/gender.ics?lang=zh&alarm=1h"`, `"label": "提前 1 小时"`}},
 
 		{name: "subscribe unknown client", target: "/subscribe/yahoo/gender", wantStatus: 404, wantBody: []string{`no client "yahoo"`, "google, outlook, office365, apple, ics"}},
 		{name: "subscribe unknown feed", target: "/subscribe/google/gendr", wantStatus: 404, wantBody: []string{`no feed "gendr"`, "all, gender, measurement"}},
 		{name: "subscribe events on a track", target: "/subscribe/google/gender?events=keynote", wantStatus: 400},
 		{name: "subscribe unknown event", target: "/subscribe/google/all?events=nope", wantStatus: 404, wantBody: []string{`no event "nope"`, "keynote, allday"}},
+		{name: "subscribe bad reminder", target: "/subscribe/google/gender?alarm=2h", wantStatus: 400, wantBody: []string{"?alarm=2h is not a reminder", "15m, 30m, 1h, 1d"}},
+		{name: "subscribe reminder in another form", target: "/subscribe/apple/all?alarm=60m", wantStatus: 400},
+		{name: "subscribe empty reminder is none", target: "/subscribe/ics/gender?alarm=", wantStatus: 302, wantHeader: map[string]string{"Location": "https://cal.example.test/tracks/gender.ics"}},
 
 		{name: "QR SVG", target: "/qr/gender.svg", wantStatus: 200, wantHeader: map[string]string{"Content-Type": "image/svg+xml", "X-Content-Type-Options": "nosniff"}, wantBody: []string{"<svg", `aria-label="QR code for “Gender &amp; &lt;i&gt;equality&lt;/i&gt; #1 + more”"`}},
 		{name: "QR PNG", target: "/qr/all.png?lang=zh", wantStatus: 200, wantHeader: map[string]string{"Content-Type": "image/png"}, wantBody: []string{"\x89PNG"}},
@@ -206,13 +230,16 @@ func TestSubscribeRedirects(t *testing.T) {
 		"measurement": `Cal <b>bold</b> & "friends" · Measurement`,
 	}
 	for feed, feedURL := range feeds {
-		for _, lang := range []string{"", "zh"} {
-			want := feedURL
-			target := "/subscribe/%s/" + feed
-			if lang != "" {
-				want += "?lang=" + lang
-				target += "?lang=" + lang
-			}
+		for _, tc := range []struct{ query, want string }{
+			{"", ""},
+			{"?lang=zh", "?lang=zh"},
+			{"?alarm=1h", "?alarm=1h"},
+			{"?alarm=15m&lang=zh", "?lang=zh&alarm=15m"},
+			{"?lang=en&alarm=1d", "?alarm=1d"}, // en is the default: no ?lang=
+		} {
+			lang := map[bool]string{true: "zh"}[strings.Contains(tc.query, "zh")]
+			want := feedURL + tc.want
+			target := "/subscribe/%s/" + feed + tc.query
 			for _, client := range []string{"google", "outlook", "office365", "apple", "ics"} {
 				path := strings.Replace(target, "%s", client, 1)
 				res, _ := pageRequest(t, s, http.MethodGet, path, nil)
@@ -256,11 +283,16 @@ func TestSubscribeRedirects(t *testing.T) {
 			}
 		}
 	}
-	// An agenda.
-	res, _ := pageRequest(t, s, http.MethodGet, "/subscribe/google/all?events=allday,keynote", nil)
-	loc, _ := url.Parse(res.Header.Get("Location"))
-	if got, want := loc.Query().Get("cid"), "https://cal.example.test/calendar.ics?events=keynote,allday"; got != want {
-		t.Errorf("agenda: cid = %q, want %q", got, want)
+	// An agenda, with and without a reminder.
+	for target, want := range map[string]string{
+		"/subscribe/google/all?events=allday,keynote":                  "https://cal.example.test/calendar.ics?events=keynote,allday",
+		"/subscribe/google/all?events=allday,keynote&alarm=1h&lang=zh": "https://cal.example.test/calendar.ics?events=keynote,allday&lang=zh&alarm=1h",
+	} {
+		res, _ := pageRequest(t, s, http.MethodGet, target, nil)
+		loc, _ := url.Parse(res.Header.Get("Location"))
+		if got := loc.Query().Get("cid"); got != want {
+			t.Errorf("GET %s: cid = %q, want %q", target, got, want)
+		}
 	}
 }
 
@@ -449,5 +481,249 @@ func TestPageCacheFollowsReload(t *testing.T) {
 	_, body := pageRequest(t, s, http.MethodGet, "/?lang=en", nil)
 	if !strings.Contains(body, "Renamed") || strings.Contains(body, "Opening") {
 		t.Error("the page still shows the calendar before the reload")
+	}
+}
+
+// feedBoxRE finds each feed's box on the page (the agenda's is no
+// <details>), and clientRE each client button in it.
+var (
+	feedBoxRE = regexp.MustCompile(`(?s)<details class="feed" id="([^"]+)".*?\n</details>\n</div>\n</details>`)
+	clientRE  = regexp.MustCompile(`<li class="client client-(\w+)">\n<a class="btn" href="([^"]*)"`)
+	shownRE   = regexp.MustCompile(`<code class="feed-url" dir="ltr">([^<]*)</code>|class="feed-url" type="text" readonly value="([^"]*)"|data-copy="([^"]*)"`)
+)
+
+// TestPageAlarmLinks reads every link of every feed's box back to the feed
+// it subscribes to: with ?alarm= each carries the reminder, after ?lang=;
+// without, none does.
+func TestPageAlarmLinks(t *testing.T) {
+	const base = "https://cal.example.test"
+	s := pagesServer(t, Options{BaseURL: base})
+	feeds := map[string]string{
+		"all-events":        "/calendar.ics",
+		"track-gender":      "/tracks/gender.ics",
+		"track-measurement": "/tracks/measurement.ics",
+	}
+	for _, tc := range []struct{ query, suffix string }{
+		{"", ""},
+		{"?alarm=", ""},
+		{"?alarm=15m", "?alarm=15m"},
+		{"?alarm=1d&lang=zh", "?lang=zh&alarm=1d"},
+		{"?lang=zh", "?lang=zh"},
+		{"?alarm=1x", ""},
+	} {
+		_, page := pageRequest(t, s, http.MethodGet, "/"+tc.query, nil)
+		boxes := feedBoxRE.FindAllStringSubmatch(page, -1)
+		if len(boxes) != len(feeds) {
+			t.Fatalf("GET /%s: %d feed boxes, want %d", tc.query, len(boxes), len(feeds))
+		}
+		for _, b := range boxes {
+			id, box := b[1], b[0]
+			want := base + feeds[id] + tc.suffix
+			buttons := clientRE.FindAllStringSubmatch(box, -1)
+			if len(buttons) != 5 {
+				t.Errorf("GET /%s: %s has %d client buttons, want 5", tc.query, id, len(buttons))
+			}
+			for _, m := range buttons {
+				client, href := m[1], html.UnescapeString(m[2])
+				if client == "ics" {
+					href = base + "/" + href // the download is relative
+				}
+				got := feedOf(t, client, href)
+				if client == "apple" {
+					got = "https" + strings.TrimPrefix(got, "http") // webcal:// stands for https:// here
+				}
+				if got != want {
+					t.Errorf("GET /%s: %s %s button leads to %q, want %q", tc.query, id, client, got, want)
+				}
+			}
+			shown := shownRE.FindAllStringSubmatch(box, -1)
+			if len(shown) != 7 { // beside 5 buttons, the field, the copy button
+				t.Errorf("GET /%s: %s shows its address %d times, want 7", tc.query, id, len(shown))
+			}
+			for _, m := range shown {
+				if got := html.UnescapeString(m[1] + m[2] + m[3]); got != want {
+					t.Errorf("GET /%s: %s shows %q, want %q", tc.query, id, got, want)
+				}
+			}
+		}
+	}
+}
+
+// TestFeedsJSONShape decodes /feeds.json as another site would, and follows
+// each reminder's /subscribe/ links to the client links listed beside them.
+func TestFeedsJSONShape(t *testing.T) {
+	const base = "https://cal.example.test"
+	s := pagesServer(t, Options{BaseURL: base})
+	type links struct {
+		URL       string            `json:"url"`
+		Webcal    string            `json:"webcal"`
+		Google    string            `json:"google"`
+		Outlook   string            `json:"outlook"`
+		Office365 string            `json:"office365"`
+		Subscribe map[string]string `json:"subscribe"`
+	}
+	var doc struct {
+		Calendar struct {
+			ID     string `json:"id"`
+			Alarms []struct {
+				Alarm   string `json:"alarm"`
+				Minutes int    `json:"minutes"`
+				Label   string `json:"label"`
+			} `json:"alarms"`
+		} `json:"calendar"`
+		Feeds []struct {
+			ID     string `json:"id"`
+			Events int    `json:"events"`
+			links
+			Alarms map[string]links `json:"alarms"`
+		} `json:"feeds"`
+		Events []struct {
+			ID     string   `json:"id"`
+			Title  string   `json:"title"`
+			Start  string   `json:"start"`
+			End    string   `json:"end"`
+			AllDay bool     `json:"all_day"`
+			Zone   string   `json:"timezone"`
+			Status string   `json:"status"`
+			Tracks []string `json:"tracks"`
+			URL    string   `json:"url"`
+			Page   string   `json:"page"`
+		} `json:"events"`
+	}
+	res, body := pageRequest(t, s, http.MethodGet, "/feeds.json?lang=zh", nil)
+	if res.StatusCode != 200 {
+		t.Fatalf("GET /feeds.json: status %d", res.StatusCode)
+	}
+	if err := json.Unmarshal([]byte(body), &doc); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, a := range doc.Calendar.Alarms {
+		got = append(got, fmt.Sprintf("%s=%d:%s", a.Alarm, a.Minutes, a.Label))
+	}
+	if want := "15m=15:提前 15 分钟 30m=30:提前 30 分钟 1h=60:提前 1 小时 1d=1440:提前 1 天"; strings.Join(got, " ") != want {
+		t.Errorf("calendar.alarms = %v, want %s", got, want)
+	}
+	if len(doc.Feeds) != 3 {
+		t.Fatalf("%d feeds", len(doc.Feeds))
+	}
+	for _, f := range doc.Feeds {
+		if len(f.Alarms) != 4 {
+			t.Errorf("%s: alarms = %v", f.ID, f.Alarms)
+		}
+		for alarm, l := range f.Alarms {
+			if want := f.URL + "&alarm=" + alarm; l.URL != want {
+				t.Errorf("%s %s: url = %q, want %q", f.ID, alarm, l.URL, want)
+			}
+			// Each /subscribe/ link redirects to the client link listed.
+			for client, direct := range map[string]string{"google": l.Google, "outlook": l.Outlook, "office365": l.Office365, "apple": l.Webcal, "ics": l.URL} {
+				res, _ := pageRequest(t, s, http.MethodGet, strings.TrimPrefix(l.Subscribe[client], base), nil)
+				if loc := res.Header.Get("Location"); loc != direct {
+					t.Errorf("%s %s: %s redirects to %q, feeds.json lists %q", f.ID, alarm, l.Subscribe[client], loc, direct)
+				}
+			}
+		}
+	}
+	if len(doc.Events) != 2 {
+		t.Fatalf("%d events, want 2", len(doc.Events))
+	}
+	k := doc.Events[0]
+	if k.ID != "keynote" || k.Title != "开幕式" || k.Start != "2015-12-14T18:15:00Z" || k.End != "2015-12-14T19:30:00Z" || k.AllDay || k.Zone != "America/New_York" ||
+		k.Status != "confirmed" || strings.Join(k.Tracks, ",") != "gender" || k.URL != base+"/events/keynote.ics?lang=zh" || k.Page != base+"/?lang=zh#event-keynote" {
+		t.Errorf("keynote = %+v", k)
+	}
+	if a := doc.Events[1]; !a.AllDay || a.Start != "2015-12-15" || a.End != "2015-12-17" {
+		t.Errorf("allday = %+v", a)
+	}
+	// Deterministic: no clock in it, as `calfeed build` needs.
+	if _, again := pageRequest(t, pagesServer(t, Options{BaseURL: base}), http.MethodGet, "/feeds.json?lang=zh", nil); again != body {
+		t.Error("feeds.json differs between two servers")
+	}
+}
+
+// TestPageSeries: the repeating events of testdata/series.yaml appear on
+// the page with their rule in words and each occurrence on its day, at its
+// time in the reader's zone, and in feeds.json with their occurrences.
+func TestPageSeries(t *testing.T) {
+	cal, err := calendar.ReadFile("testdata/series.yaml", calendar.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(cal, Options{BaseURL: "https://cal.example.test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		target string
+		want   []string
+		not    []string
+	}{
+		{"/?lang=en&tz=America/New_York", []string{
+			`<p class="series">Every Thursday until 28 April 2016</p>`,
+			`<p class="series">Every month on the last Friday</p>`,
+			`<p class="series">Every year on 2 May, 3 times</p>`,
+			// Each occurrence on its day: 09:00 in Zurich is 04:00 in New
+			// York on 17 March (New York is already on summer time) and
+			// 03:00 on 21 April (both are); the moved one is at 10:00;
+			// the extra date, 2 May, is listed; 7 April is not.
+			`id="event-weekly-briefing"`, `id="event-weekly-briefing-20160421"`, `id="event-weekly-briefing-20160502"`,
+			`id="event-weekly-briefing-20160331"`, `id="event-forum-20180502"`,
+			`<bdi class="reader-time" dir="ltr">04:00–05:00</bdi>`, `<bdi class="reader-time" dir="ltr">03:00–04:00</bdi>`,
+			`<bdi class="time" dir="ltr">10:00–11:00</bdi>`,
+		}, []string{`id="event-weekly-briefing-20160407"`, `id="event-forum-20190502"`, "Part of a series"}},
+		{"/?lang=zh", []string{`<p class="series">每周四，直到2016年4月28日</p>`, `<p class="series">每月最后一个周五</p>`, `<p class="series">每年5月2日，共 3 次</p>`}, nil},
+		{"/?lang=ru", []string{`<p class="series">Еженедельно по четвергам, до 28 апреля 2016 г.</p>`, `<p class="series">Ежемесячно, в последнюю пятницу</p>`}, nil},
+		{"/?lang=ar", []string{`<p class="series">أسبوعيًا يوم الخميس حتى 28 أبريل 2016</p>`}, nil},
+		{"/feeds.json?lang=en", []string{
+			`"rule": "Every Thursday until 28 April 2016"`,
+			`"occurrences": [`, `"more_occurrences": true`,
+			`"start": "2016-03-31T08:00:00Z"`, // moved to 10:00, summer time: UTC+2
+			`"status": "cancelled"`,
+			`"start": "2016-05-02T07:00:00Z"`, // the extra date
+			`"start": "2018-05-02"`,
+		}, []string{`"start": "2016-04-07T07:00:00Z"`}},
+	}
+	for _, tc := range tests {
+		res, body := pageRequest(t, s, http.MethodGet, tc.target, nil)
+		if res.StatusCode != 200 {
+			t.Fatalf("GET %s: status %d", tc.target, res.StatusCode)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(body, w) {
+				t.Errorf("GET %s: body lacks %q", tc.target, w)
+			}
+		}
+		for _, w := range tc.not {
+			if strings.Contains(body, w) {
+				t.Errorf("GET %s: body holds %q", tc.target, w)
+			}
+		}
+	}
+	// The one-off event has no rule, in the JSON as on the page.
+	_, body := pageRequest(t, s, http.MethodGet, "/feeds.json", nil)
+	var doc struct {
+		Events []struct {
+			ID          string `json:"id"`
+			Rule        string `json:"rule"`
+			Occurrences []struct {
+				Start, End, Status string
+			} `json:"occurrences"`
+		} `json:"events"`
+	}
+	if err := json.Unmarshal([]byte(body), &doc); err != nil {
+		t.Fatal(err)
+	}
+	counts := map[string]string{}
+	for _, e := range doc.Events {
+		counts[e.ID] = fmt.Sprintf("%d %q", len(e.Occurrences), e.Rule)
+	}
+	want := map[string]string{
+		"weekly-briefing": `7 "Every Thursday until 28 April 2016"`, // 17, 24, 31 Mar, 14 (cancelled), 21, 28 Apr, 2 May
+		"monthly-call":    `10 "Every month on the last Friday"`,
+		"forum":           `3 "Every year on 2 May, 3 times"`,
+		"one-off":         `0 ""`,
+	}
+	if diff := cmp.Diff(want, counts); diff != "" {
+		t.Errorf("events (-want +got):\n%s", diff)
 	}
 }

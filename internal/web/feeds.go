@@ -32,9 +32,34 @@ type Feed struct {
 	Color       string // "#RRGGBB" or ""
 	Events      int    // how many events it holds
 	// Path is the feed relative to the site root ("tracks/gender.ics",
-	// with ?lang= when the data language is not the calendar's default);
-	// URL is Path made absolute.
+	// with ?lang= when the data language is not the calendar's default,
+	// then ?alarm= when it has a reminder); URL is Path made absolute.
 	Path, URL string
+	// Alarm is the feed's reminder, as ?alarm= takes it ("1h"), or "" for
+	// none (see WithAlarm).
+	Alarm string
+}
+
+// WithAlarm returns f asking for a reminder alarm before every event: the
+// ?alarm= value ("15m", "1h", "1d"), or "" for none, which returns f
+// unchanged. A feed without reminders keeps its one canonical URL.
+func (f Feed) WithAlarm(alarm string) Feed {
+	if alarm == "" {
+		return f
+	}
+	f.Alarm = alarm
+	f.Path = addQuery(f.Path, "alarm", alarm)
+	f.URL = addQuery(f.URL, "alarm", alarm)
+	return f
+}
+
+// addQuery appends name=value to the query of u.
+func addQuery(u, name, value string) string {
+	sep := "?"
+	if strings.Contains(u, "?") {
+		sep = "&"
+	}
+	return u + sep + name + "=" + url.QueryEscape(value)
 }
 
 // Feeds returns the feed of every event, then one per track, with names in
@@ -130,10 +155,15 @@ func langQuery(cal *calendar.Calendar, dl, sep string) string {
 }
 
 // SubscribeURL is the absolute /subscribe/{client}/{feed} link for a feed,
-// with ?lang= when its data language is not the calendar's default.
-func SubscribeURL(cal *calendar.Calendar, base string, c links.Client, feedID, lang string) string {
+// with ?lang= when its data language is not the calendar's default and
+// ?alarm= when it has a reminder (alarm, "" for none).
+func SubscribeURL(cal *calendar.Calendar, base string, c links.Client, feedID, lang, alarm string) string {
 	dl := DataLanguage(lang, cal.Languages)
-	return base + "/" + fmt.Sprintf(pathSubscribe, c, feedID) + langQuery(cal, dl, "?")
+	u := base + "/" + fmt.Sprintf(pathSubscribe, c, feedID) + langQuery(cal, dl, "?")
+	if alarm != "" {
+		u = addQuery(u, "alarm", alarm)
+	}
+	return u
 }
 
 // PageURL is the absolute address of the page in lang, at anchor (empty for

@@ -287,4 +287,7 @@ type dateWords struct {
 	weekdays, shortWeekdays [7]string  // Sunday first, as time.Weekday
 	months, shortMonths     [12]string // in the form used after a day number
 	long, short             func(w dateWords, d time.Time) string
+	// date is a date without its weekday ("30 June 2016"); dayMonth
+	// without its year either ("2 May").
+	date, dayMonth func(w dateWords, d time.Time) string
 }

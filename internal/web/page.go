@@ -28,6 +28,7 @@ type pageData struct {
 	Days          []dayView
 	Zone          string // the reader's zone when named (?tz=), else ""
 	ZoneChoices   []string
+	Alarm         string // the reminder chosen (?alarm=), else ""
 	Agenda        agendaView
 	CSS, JS, Icon string // relative, versioned
 	Messages      map[string]string
@@ -38,18 +39,32 @@ type langChoice struct {
 	Current               bool
 }
 
-// feedView is one feed's box: its subscribe buttons, address and QR code.
+// feedView is one feed's box: its reminder, subscribe buttons, address and
+// QR code.
 type feedView struct {
-	Feed
+	Feed      // with the reminder chosen
 	T         *translator
 	DataAttrs htmltemplate.HTMLAttr
 	CountText string
-	Open      bool // shown unfolded: the feed of every event
+	Open      bool // shown unfolded: the feed of every event, or the one asked for
 	Clients   []clientView
 	QR        htmltemplate.HTML // inline SVG
 	QRSVG     string            // relative link to the SVG and PNG files
 	QRPNG     string
+	// The reminder control: its options (nil: none offered), and the
+	// feed's address without a reminder, from which the script builds the
+	// links when the reader chooses another.
+	Alarms              []alarmChoice
+	PlainURL, PlainPath string
+	// Keep are what the reminder form sends besides ?alarm=, so that the
+	// page comes back as it was: its language, zone and agenda, and
+	// OpenID, the feed to unfold ("" for the agenda, which is no fold).
+	Keep   []hiddenField
+	OpenID string
 }
+
+// hiddenField is an <input type="hidden"> of a form.
+type hiddenField struct{ Name, Value string }
 
 // clientView is one client's button, with what to expect and how to paste.
 type clientView struct {
@@ -74,8 +89,9 @@ type eventView struct {
 	T                    *translator
 	DataAttrs            htmltemplate.HTMLAttr
 	ID, Anchor, PickID   string
-	Series               bool // one occurrence of a repeating event
-	Order                int  // the event's place in the calendar: agendas list ids in it
+	Series               bool   // one occurrence of a repeating event
+	Rule                 string // the series' rule in words: "Every Thursday until 30 June 2016"
+	Order                int    // the event's place in the calendar: agendas list ids in it
 	Title                string
 	Cancelled, Tentative bool
 	StatusText           string
@@ -136,6 +152,7 @@ func (s *Site) pageData(r Request) *pageData {
 			"copied":         t.Get("copied"),
 			"copy-failed":    t.Get("copy_failed"),
 			"your-time-zone": t.Get("your_time_zone"),
+			"alarm-set":      t.Get("alarm_set"),
 		},
 	}
 	if dl != r.Lang {
@@ -146,9 +163,10 @@ func (s *Site) pageData(r Request) *pageData {
 	if r.Zone != nil {
 		d.Zone = r.Zone.String()
 	}
+	d.Alarm = r.chosenAlarm()
 	agenda := knownEvents(cal, r.Agenda)
 
-	// The language switcher keeps the reader's zone and agenda.
+	// The language switcher keeps the reader's zone, agenda and reminder.
 	for _, l := range Languages(cal.Languages) {
 		q := url.Values{"lang": {l}}
 		if d.Zone != "" {
@@ -157,14 +175,25 @@ func (s *Site) pageData(r Request) *pageData {
 		if len(agenda) > 0 {
 			q.Set("events", strings.Join(agenda, ","))
 		}
+		if d.Alarm != "" {
+			q.Set("alarm", d.Alarm)
+		}
 		d.Languages = append(d.Languages, langChoice{
 			Code: l, Name: languageName(l), Dir: Direction(l),
 			Href: "?" + q.Encode(), Current: l == r.Lang,
 		})
 	}
 
+	// What a reminder form keeps of the page.
+	keep := []hiddenField{{"lang", r.Lang}}
+	if d.Zone != "" {
+		keep = append(keep, hiddenField{"tz", d.Zone})
+	}
+	for _, id := range agenda {
+		keep = append(keep, hiddenField{"events", id})
+	}
 	for _, f := range Feeds(cal, r.Base, r.Lang) {
-		d.Feeds = append(d.Feeds, feedBox(cal, f, r, t, d.DataAttrs))
+		d.Feeds = append(d.Feeds, feedBox(cal, f, r, t, d.DataAttrs, keep))
 	}
 
 	d.Days = days(cal, r, t, d.DataAttrs, agenda)
@@ -178,7 +207,7 @@ func (s *Site) pageData(r Request) *pageData {
 	slices.Sort(zones)
 	d.ZoneChoices = zones
 
-	d.Agenda = agendaBox(cal, agenda, r, t, d.DataAttrs)
+	d.Agenda = agendaBox(cal, agenda, r, t, d.DataAttrs, keep)
 	return d
 }
 
@@ -202,20 +231,27 @@ func knownEvents(cal *calendar.Calendar, ids []string) []string {
 	return out
 }
 
-func feedBox(cal *calendar.Calendar, f Feed, r Request, t *translator, attrs htmltemplate.HTMLAttr) feedView {
+// feedBox is f's box on the page, its links with the reminder r chose.
+func feedBox(cal *calendar.Calendar, f Feed, r Request, t *translator, attrs htmltemplate.HTMLAttr, keep []hiddenField) feedView {
+	alarm := r.chosenAlarm()
 	v := feedView{
-		Feed:      f,
+		Feed:      f.WithAlarm(alarm),
 		T:         t,
 		DataAttrs: attrs,
 		CountText: t.N("events_count", f.Events),
 		QRSVG:     fmt.Sprintf(pathQR, f.ID, "svg") + langQuery2(cal, r.Lang),
 		QRPNG:     fmt.Sprintf(pathQR, f.ID, "png") + langQuery2(cal, r.Lang),
+		Alarms:    alarmChoices(r, alarm, t),
+		PlainURL:  f.URL,
+		PlainPath: f.Path,
+		Keep:      keep,
+		OpenID:    f.ID,
+		Open:      f.ID == AllFeeds || f.ID == r.Open,
 	}
 	if f.ID == AllFeeds {
 		v.DataAttrs = "" // "All events" is in the page's language
-		v.Open = true
 	}
-	v.Clients = clients(f, t)
+	v.Clients = clients(v.Feed, t)
 	if svg, err := qrSVG(PageURL(cal, r.Base, r.Lang, f.Anchor), t.Get("qr_alt", f.Title)); err == nil {
 		v.QR = htmltemplate.HTML(svg)
 	}
@@ -230,7 +266,14 @@ func langQuery2(cal *calendar.Calendar, lang string) string {
 	return "?lang=" + url.QueryEscape(lang)
 }
 
+// clients are f's buttons, each with the template the script fills in
+// when the feed's address changes (another reminder, another agenda):
+// {url} for the address, {webcal} for it as webcal://, {path} for it
+// relative to the page.
 func clients(f Feed, t *translator) []clientView {
+	// The links for a stand-in address, which the template replaces.
+	marker := f
+	marker.URL = linkMarker
 	var out []clientView
 	for _, c := range links.Clients() {
 		v := clientView{
@@ -241,6 +284,14 @@ func clients(f Feed, t *translator) []clientView {
 			Expect:   t.Get("expect_" + string(c)),
 			Paste:    t.Get("paste_" + string(c)),
 		}
+		switch c {
+		case links.ICS:
+			v.Tmpl = "{path}"
+		case links.Apple:
+			v.Tmpl = "{webcal}"
+		default:
+			v.Tmpl = strings.Replace(clientLink(c, marker), url.QueryEscape(linkMarker), "{url}", 1)
+		}
 		if c == links.Google {
 			v.Help, v.HelpText = links.GoogleAddByURL, t.Get("google_addbyurl")
 		}
@@ -249,21 +300,26 @@ func clients(f Feed, t *translator) []clientView {
 	return out
 }
 
-// agendaMarker stands for the agenda's feed URL in the links the script
-// fills in; it is a valid URL so that links.Subscribe accepts it.
-const agendaMarker = "https://calfeed.invalid/agenda"
+// linkMarker stands for a feed's URL in the links the script fills in; it
+// is a valid URL so that links.Subscribe accepts it.
+const linkMarker = "https://calfeed.invalid/feed"
 
-func agendaBox(cal *calendar.Calendar, ids []string, r Request, t *translator, attrs htmltemplate.HTMLAttr) agendaView {
+func agendaBox(cal *calendar.Calendar, ids []string, r Request, t *translator, attrs htmltemplate.HTMLAttr, keep []hiddenField) agendaView {
 	dl := DataLanguage(r.Lang, cal.Languages)
 	f := AgendaFeed(cal, ids, r.Base, r.Lang)
+	alarm := r.chosenAlarm()
 	v := agendaView{
 		IDs:       ids,
 		CountText: t.N("agenda_chosen", len(ids)),
 		FeedBase:  r.Base + "/" + pathAll,
 		PathBase:  pathAll,
 		LangParam: langQuery(cal, dl, "&"),
-		Feed:      feedView{Feed: f, T: t, DataAttrs: attrs, Clients: clients(f, t)},
+		Feed: feedView{
+			Feed: f.WithAlarm(alarm), T: t, DataAttrs: attrs,
+			Alarms: alarmChoices(r, alarm, t), PlainURL: f.URL, PlainPath: f.Path, Keep: keep,
+		},
 	}
+	v.Feed.Clients = clients(v.Feed.Feed, t)
 	if len(ids) == 0 {
 		v.CountText = t.Get("agenda_none")
 	}
@@ -276,22 +332,6 @@ func agendaBox(cal *calendar.Calendar, ids []string, r Request, t *translator, a
 	forms["none"] = t.Get("agenda_none")
 	b, _ := json.Marshal(forms) // a map of strings always marshals
 	v.Forms = string(b)
-
-	// Templates for the script: the same links, for a marker URL that the
-	// script replaces with the agenda's own.
-	marker := f
-	marker.URL = agendaMarker
-	for i := range v.Feed.Clients {
-		c := &v.Feed.Clients[i]
-		switch c.Client {
-		case links.ICS:
-			c.Tmpl = "{path}"
-		case links.Apple:
-			c.Tmpl = "{webcal}"
-		default:
-			c.Tmpl = strings.Replace(clientLink(c.Client, marker), url.QueryEscape(agendaMarker), "{url}", 1)
-		}
-	}
 	return v
 }
 
@@ -312,8 +352,10 @@ type listed struct {
 func days(cal *calendar.Calendar, r Request, t *translator, attrs htmltemplate.HTMLAttr, agenda []string) []dayView {
 	var items []listed
 	order := map[*calendar.Event]int{}
+	rules := map[*calendar.Event]string{}
 	for i, e := range cal.Events {
 		order[e] = i
+		rules[e] = ruleText(e, t)
 		// From the zero time: every occurrence from the first, whatever
 		// the day, so that the page is the same on every run.
 		for i, o := range e.Occurrences(time.Time{}, maxOccurrences) {
@@ -345,6 +387,7 @@ func days(cal *calendar.Calendar, r Request, t *translator, attrs htmltemplate.H
 		v := eventBox(cal, it, r, t, attrs)
 		v.Checked = slices.Contains(agenda, it.e.ID)
 		v.Order = order[it.e]
+		v.Rule = rules[it.e]
 		out[len(out)-1].Events = append(out[len(out)-1].Events, v)
 	}
 	return out

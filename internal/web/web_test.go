@@ -135,7 +135,14 @@ func TestCatalogComplete(t *testing.T) {
 		}
 		// Every count gets a form of its own language.
 		tr := newTranslator(lang)
-		for _, key := range []string{"events_count", "agenda_chosen"} {
+		var pluralKeys []string
+		for key := range en {
+			if k, ok := strings.CutSuffix(key, ".other"); ok {
+				pluralKeys = append(pluralKeys, k)
+			}
+		}
+		slices.Sort(pluralKeys)
+		for _, key := range pluralKeys {
 			for n := range 120 {
 				cat := plural(lang, n)
 				if _, ok := msgs[key+"."+cat]; !ok {
@@ -143,7 +150,7 @@ func TestCatalogComplete(t *testing.T) {
 						t.Errorf("%s: %s has neither .%s nor .other", lang, key, cat)
 					}
 				}
-				if got := tr.N(key, n); got == key || strings.Contains(got, "{") {
+				if got := tr.N(key, n, "x"); got == key || strings.Contains(got, "{") {
 					t.Errorf("%s: N(%q, %d) = %q", lang, key, n, got)
 				}
 			}
@@ -691,7 +698,7 @@ events:
 	for _, want := range []string{
 		`id="event-weekly"`, `id="event-weekly-20160324"`, `id="event-weekly-20160331"`,
 		`id="pick-weekly-20160331" name="events" value="weekly" data-order="0" form="agenda-form" checked`,
-		"Part of a series", "Add the series to my agenda",
+		`<p class="series">Every Thursday, 3 times</p>`, "Add the series to my agenda",
 		// Daylight saving starts in the United States on 13 March and in
 		// Switzerland on 27 March: 09:00 in Zurich is 04:00 in New York on
 		// the 17th and 24th, 03:00 on the 31st.

@@ -1,7 +1,8 @@
 // calfeed subscribe page. The page works without this file; it adds what
-// only a browser can: times in the reader's own zone, copy buttons, and a
-// personal agenda that updates as events are ticked. Nothing is stored and
-// nothing is sent anywhere.
+// only a browser can: times in the reader's own zone, copy buttons, a
+// personal agenda that updates as events are ticked, and reminders chosen
+// without reloading the page. Nothing is stored and nothing is sent
+// anywhere.
 (function () {
   'use strict';
 
@@ -113,8 +114,59 @@
     });
   }
 
-  // The personal agenda: one feed of the ticked events, its links built
-  // from the templates the server wrote for a stand-in address.
+  // A feed's links: every client button is built from the template the
+  // server wrote for a stand-in address ({url}, {webcal}, {path}), so that
+  // the address can change here (another reminder, another agenda).
+  function withParam(u, name, value) {
+    if (!value) return u;
+    return u + (u.indexOf('?') < 0 ? '?' : '&') + name + '=' + encodeURIComponent(value);
+  }
+
+  // refreshLinks rebuilds the links of one feed's .subscribe box from its
+  // address without a reminder (data-url, data-path) and the reminder
+  // chosen in its select.
+  function refreshLinks(box) {
+    var select = box.querySelector('select[name="alarm"]');
+    var alarm = select ? select.value : '';
+    var url = withParam(box.getAttribute('data-url') || '', 'alarm', alarm);
+    var path = withParam(box.getAttribute('data-path') || '', 'alarm', alarm);
+    var webcal = url.replace(/^https?:/i, 'webcal:');
+    box.querySelectorAll('a[data-tmpl]').forEach(function (a) {
+      var t = a.getAttribute('data-tmpl');
+      t = put(t, '{url}', encodeURIComponent(url));
+      t = put(t, '{webcal}', webcal);
+      t = put(t, '{path}', path);
+      a.setAttribute('href', t);
+    });
+    box.querySelectorAll('.feed-url').forEach(function (el) {
+      if (el.tagName === 'INPUT') el.value = url; else el.textContent = url;
+    });
+    box.querySelectorAll('button[data-copy]').forEach(function (b) {
+      b.setAttribute('data-copy', url);
+      b.classList.remove('done');
+    });
+    box.setAttribute('data-alarm', alarm);
+  }
+
+  // Reminders: choosing one rewrites that feed's links at once; the form's
+  // button, which reloads the page with ?alarm= for readers without this
+  // script, is not needed.
+  function setUpAlarms() {
+    doc.querySelectorAll('.subscribe select[name="alarm"]').forEach(function (select) {
+      var box = select.closest('.subscribe');
+      var apply = select.form && select.form.querySelector('button[type="submit"]');
+      if (apply) apply.hidden = true;
+      select.addEventListener('change', function () {
+        refreshLinks(box);
+        announce(fill(msg('alarm-set'), select.options[select.selectedIndex].text));
+      });
+      // A browser may restore another choice than the page was made with
+      // (back, reload): follow the control.
+      if (select.value !== (box.getAttribute('data-alarm') || '')) refreshLinks(box);
+    });
+  }
+
+  // The personal agenda: one feed of the ticked events.
   var agenda = doc.getElementById('agenda');
 
   function countText(n) {
@@ -136,23 +188,10 @@
     });
     var ids = Object.keys(picked).sort(function (a, b) { return picked[a] - picked[b]; });
     var query = '?events=' + ids.join(',') + (agenda.getAttribute('data-lang-param') || '');
-    var url = agenda.getAttribute('data-feed-base') + query;
-    var path = agenda.getAttribute('data-path-base') + query;
-    var webcal = url.replace(/^https?:/i, 'webcal:');
-    agenda.querySelectorAll('a[data-tmpl]').forEach(function (a) {
-      var t = a.getAttribute('data-tmpl');
-      t = put(t, '{url}', encodeURIComponent(url));
-      t = put(t, '{webcal}', webcal);
-      t = put(t, '{path}', path);
-      a.setAttribute('href', t);
-    });
-    agenda.querySelectorAll('.feed-url').forEach(function (el) {
-      if (el.tagName === 'INPUT') el.value = url; else el.textContent = url;
-    });
-    agenda.querySelectorAll('button[data-copy]').forEach(function (b) {
-      b.setAttribute('data-copy', url);
-      b.classList.remove('done');
-    });
+    var box = agenda.querySelector('.subscribe');
+    box.setAttribute('data-url', agenda.getAttribute('data-feed-base') + query);
+    box.setAttribute('data-path', agenda.getAttribute('data-path-base') + query);
+    refreshLinks(box);
     agenda.querySelector('.agenda-count').textContent = countText(ids.length);
     agenda.querySelector('.agenda-feed').hidden = ids.length === 0;
   }
@@ -187,5 +226,6 @@
   openTarget();
   window.addEventListener('hashchange', openTarget);
   setUpCopy();
+  setUpAlarms();
   setUpAgenda();
 })();
