@@ -180,8 +180,10 @@ func (r *Renderer) Write(w io.Writer, f Feed, lang string) error {
 	}
 	// RFC 5545 §3.6.5: one VTIMEZONE for each TZID the feed uses.
 	var locs []*time.Location
+	seen := map[*time.Location]bool{}
 	for _, e := range events {
-		if usesTZID(e) && !slices.Contains(locs, e.Location) {
+		if usesTZID(e) && !seen[e.Location] {
+			seen[e.Location] = true
 			locs = append(locs, e.Location)
 		}
 	}

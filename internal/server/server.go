@@ -89,17 +89,20 @@ type state struct {
 	// feeds holds the rendered fixed feeds by key (see feedKey) and
 	// variant, those without a reminder: newState renders them all.
 	feeds map[string]map[variant]*resource
-	// sources say how to build each fixed feed, for the variants with a
-	// reminder: each is rendered on its first request, once, and kept in
-	// alarmed (variantKey -> *lazyResource) as long as the state. Rendering
-	// every reminder up front would make each load and reload four times
-	// slower and larger for variants few subscribers ask for.
+	// sources say how to build each fixed feed, for the variants not
+	// rendered at load (reminders, and every single event's download): each
+	// is rendered on its first request, once, and kept in lazy (variantKey ->
+	// *lazyResource) as long as the state. Rendering them all up front would
+	// make each load and reload several times slower and larger for
+	// variants few subscribers ask for.
 	sources map[string]source
-	alarmed sync.Map
+	lazy    sync.Map
 	// paths are the feed paths that exist, for the router's fast lookup.
 	paths map[string]feedPath
 	// combos keeps recently asked combined feeds and agendas.
 	combos *lru
+	// byTrack lists each track's events, in calendar order.
+	byTrack map[string][]*calendar.Event
 }
 
 // variant is one rendering of a feed: its language (?lang=) and reminder
@@ -159,7 +162,12 @@ func newState(cal *calendar.Calendar, gz bool) (*state, error) {
 	if err != nil {
 		return nil, fmt.Errorf("server: %w", err)
 	}
-	st := &state{cal: cal, renderer: r, gzip: gz, feeds: map[string]map[variant]*resource{}, sources: map[string]source{}, paths: feedPaths(cal), combos: newLRU(maxCombinations)}
+	st := &state{cal: cal, renderer: r, gzip: gz, feeds: map[string]map[variant]*resource{}, sources: map[string]source{}, paths: feedPaths(cal), combos: newLRU(maxCombinations), byTrack: map[string][]*calendar.Event{}}
+	for _, e := range cal.Events {
+		for _, id := range e.Tracks {
+			st.byTrack[id] = append(st.byTrack[id], e)
+		}
+	}
 	add := func(key, download string, f func(lang string) feed.Feed) error {
 		src := source{build: f, download: download}
 		st.sources[key] = src
@@ -184,11 +192,14 @@ func newState(cal *calendar.Calendar, gz bool) (*state, error) {
 			return nil, err
 		}
 	}
+	// One event's download is rendered on its first request: a calendar of
+	// 100,000 events would otherwise render 100,000 files per language at
+	// every load, most of which nobody asks for.
 	for _, e := range cal.Events {
 		// The id is validated as [a-z0-9-]+, so it is safe in a header.
-		err := add(eventKey(e.ID), e.ID+".ics", func(lang string) feed.Feed { return st.eventsFeed([]*calendar.Event{e}, lang) })
-		if err != nil {
-			return nil, err
+		st.sources[eventKey(e.ID)] = source{
+			build:    func(lang string) feed.Feed { return st.eventsFeed([]*calendar.Event{e}, lang) },
+			download: e.ID + ".ics",
 		}
 	}
 	return st, nil
@@ -208,18 +219,18 @@ func (st *state) renderSource(key string, src source, v variant) (*resource, err
 	return res, nil
 }
 
-// feed returns a fixed feed (see feedKey) in variant v, rendering a variant
-// with a reminder on its first request; ok is false for an unknown key.
+// feed returns a fixed feed (see feedKey) in variant v, rendering those not
+// rendered at load (reminders, single events) on their first request; ok is
+// false for an unknown key.
 func (st *state) feed(key string, v variant) (res *resource, ok bool, err error) {
-	if v.alarm == feed.NoAlarm {
-		res, ok = st.feeds[key][v]
-		return res, ok, nil
+	if res, ok = st.feeds[key][v]; ok {
+		return res, true, nil
 	}
 	src, ok := st.sources[key]
 	if !ok {
 		return nil, false, nil
 	}
-	l, _ := st.alarmed.LoadOrStore(variantKey{key, v}, &lazyResource{})
+	l, _ := st.lazy.LoadOrStore(variantKey{key, v}, &lazyResource{})
 	lr := l.(*lazyResource)
 	lr.once.Do(func() { lr.res, lr.err = st.renderSource(key, src, v) })
 	return lr.res, true, lr.err
@@ -246,11 +257,15 @@ func (st *state) tracksFeed(ids []string, lang string) feed.Feed {
 		}
 	}
 	var events []*calendar.Event
-	for _, e := range st.cal.Events {
-		for _, id := range ids {
-			if e.InTrack(id) {
-				events = append(events, e)
-				break
+	if len(ids) == 1 {
+		events = st.byTrack[ids[0]]
+	} else {
+		for _, e := range st.cal.Events {
+			for _, id := range ids {
+				if e.InTrack(id) {
+					events = append(events, e)
+					break
+				}
 			}
 		}
 	}
