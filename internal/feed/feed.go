@@ -58,7 +58,7 @@ type Renderer struct {
 	events map[*calendar.Event]map[string][]byte // event -> language -> VEVENTs, no reminder
 	// alarmed holds VEVENTs with a reminder: eventVariant -> *lazyBytes.
 	alarmed sync.Map
-	zones   map[*time.Location][]byte // zone -> VTIMEZONE
+	zones   map[string][]byte // TZID -> VTIMEZONE
 }
 
 // variant is one rendering of an event: its language and reminder.
@@ -85,7 +85,7 @@ func New(cal *calendar.Calendar) (*Renderer, error) {
 	r := &Renderer{
 		cal:    cal,
 		events: make(map[*calendar.Event]map[string][]byte, len(cal.Events)),
-		zones:  map[*time.Location][]byte{},
+		zones:  map[string][]byte{},
 	}
 	for _, e := range cal.Events {
 		byLang := make(map[string][]byte, len(cal.Languages))
@@ -99,12 +99,13 @@ func New(cal *calendar.Calendar) (*Renderer, error) {
 		r.events[e] = byLang
 	}
 	var buf bytes.Buffer
-	for loc, span := range zoneSpans(cal.Events) {
+	for tzid, span := range zoneSpans(cal.Events) {
+		loc := span.loc
 		buf.Reset()
-		if err := vtimezone(timezone.For(loc, span[0], span[1])).SerializeTo(&buf, &serialization); err != nil {
+		if err := vtimezone(timezone.For(loc, span.from, span.to)).SerializeTo(&buf, &serialization); err != nil {
 			return nil, fmt.Errorf("feed: time zone %s: %w", loc, err)
 		}
-		r.zones[loc] = bytes.Clone(fold(buf.Bytes()))
+		r.zones[tzid] = bytes.Clone(fold(buf.Bytes()))
 	}
 	return r, nil
 }
@@ -178,18 +179,23 @@ func (r *Renderer) Write(w io.Writer, f Feed, lang string) error {
 	if _, err := w.Write(folded[:len(folded)-len(end)]); err != nil {
 		return err
 	}
-	// RFC 5545 §3.6.5: one VTIMEZONE for each TZID the feed uses.
-	var locs []*time.Location
-	seen := map[*time.Location]bool{}
+	// RFC 5545 §3.6.5: one VTIMEZONE for each TZID the feed uses. Zones
+	// are told apart by name: two *time.Location values of one zone are
+	// one TZID.
+	var tzids []string
+	seen := map[string]bool{}
 	for _, e := range events {
-		if usesTZID(e) && !seen[e.Location] {
-			seen[e.Location] = true
-			locs = append(locs, e.Location)
+		if !usesTZID(e) {
+			continue
+		}
+		if tzid := e.Location.String(); !seen[tzid] {
+			seen[tzid] = true
+			tzids = append(tzids, tzid)
 		}
 	}
-	slices.SortFunc(locs, func(a, b *time.Location) int { return strings.Compare(a.String(), b.String()) })
-	for _, loc := range locs {
-		if _, err := w.Write(r.zones[loc]); err != nil {
+	slices.Sort(tzids)
+	for _, tzid := range tzids {
+		if _, err := w.Write(r.zones[tzid]); err != nil {
 			return err
 		}
 	}
@@ -225,10 +231,16 @@ func usesTZID(e *calendar.Event) bool { return !e.AllDay && !e.UTC }
 // already in the time zone database within the horizon is in the feed.
 const HorizonYears = 5
 
+// zoneSpan is the span of time a zone's VTIMEZONE must be right for.
+type zoneSpan struct {
+	loc      *time.Location
+	from, to time.Time
+}
+
 // zoneSpans returns, for each zone used with a TZID, the first and last
 // instant it must be right for: every occurrence of every event, up to the
 // end of a repeating event's rule or the horizon (HorizonYears).
-func zoneSpans(events []*calendar.Event) map[*time.Location][2]time.Time {
+func zoneSpans(events []*calendar.Event) map[string]zoneSpan {
 	var lastYear int
 	for _, e := range events {
 		if end, ok := e.LastEnd(); ok {
@@ -246,7 +258,7 @@ func zoneSpans(events []*calendar.Event) map[*time.Location][2]time.Time {
 	// Mid-year: the year is the same in every zone, and only years count
 	// (see timezone.For).
 	horizon := time.Date(lastYear+HorizonYears, time.July, 1, 0, 0, 0, 0, time.UTC)
-	spans := map[*time.Location][2]time.Time{}
+	spans := map[string]zoneSpan{}
 	for _, e := range events {
 		if !usesTZID(e) {
 			continue
@@ -261,17 +273,18 @@ func zoneSpans(events []*calendar.Event) map[*time.Location][2]time.Time {
 		if !ok {
 			end = horizon
 		}
-		s, seen := spans[e.Location]
+		tzid := e.Location.String()
+		s, seen := spans[tzid]
 		if !seen {
-			s = [2]time.Time{start, end}
+			s = zoneSpan{e.Location, start, end}
 		}
-		if start.Before(s[0]) {
-			s[0] = start
+		if start.Before(s.from) {
+			s.from = start
 		}
-		if end.After(s[1]) {
-			s[1] = end
+		if end.After(s.to) {
+			s.to = end
 		}
-		spans[e.Location] = s
+		spans[tzid] = s
 	}
 	return spans
 }

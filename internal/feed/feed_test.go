@@ -312,3 +312,37 @@ func TestICalDuration(t *testing.T) {
 		}
 	}
 }
+
+// TestOneVTIMEZONEPerZone: events naming the same zone, each loaded from
+// its own `timezone:` line (and even with distinct *time.Location values),
+// share one VTIMEZONE (RFC 5545 §3.6.5: one per TZID).
+func TestOneVTIMEZONEPerZone(t *testing.T) {
+	src := `
+calendar: {id: z, name: Z, timezone: UTC}
+events:
+  - {id: a, title: a, start: 2016-05-02 09:00, duration: 1h, timezone: Europe/Zurich}
+  - {id: b, title: b, start: 2016-05-03 09:00, duration: 1h, timezone: Europe/Zurich}
+  - {id: c, title: c, start: 2016-05-04 09:00, duration: 1h, timezone: Asia/Tokyo}
+`
+	cal, err := calendar.Load("z.yaml", strings.NewReader(src), calendar.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cal.Event("a").Location != cal.Event("b").Location {
+		t.Error("the loader gave two events of one zone two *time.Location values")
+	}
+	other, _ := time.LoadLocation("Europe/Zurich") // a second *Location of the same zone
+	cal.Event("b").Location = other
+	cal.Event("b").Start, cal.Event("b").End = cal.Event("b").Start.In(other), cal.Event("b").End.In(other)
+	r, err := New(cal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := string(render(t, r, allFeed(cal, "en"), "en"))
+	if n := strings.Count(b, "BEGIN:VTIMEZONE"); n != 2 {
+		t.Errorf("%d VTIMEZONEs for two zones", n)
+	}
+	if strings.Count(b, "TZID:Europe/Zurich\r\n") != 1 {
+		t.Errorf("Europe/Zurich VTIMEZONE repeated:\n%s", b)
+	}
+}

@@ -389,8 +389,8 @@ func TestZoneSpans(t *testing.T) {
 	cal, _ := loadRepeat(t)
 	spans := zoneSpans(cal.Events)
 	byName := map[string][2]time.Time{}
-	for loc, s := range spans {
-		byName[loc.String()] = s
+	for name, s := range spans {
+		byName[name] = [2]time.Time{s.from, s.to}
 	}
 	tests := []struct{ zone, from, to string }{
 		{"Europe/Zurich", "2016-03-03T08:00:00Z", "2016-11-02T12:30:00Z"},    // to the webcast's tenth day
