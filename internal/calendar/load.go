@@ -186,7 +186,7 @@ type loader struct {
 	defaultTZ *time.Location
 	maxEvents int
 	zones     map[string]*time.Location // loaded zones by name
-	repeating bool // the event being read has repeat:
+	repeating bool                      // the event being read has repeat:
 }
 
 var idRE = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
