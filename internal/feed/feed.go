@@ -18,8 +18,10 @@ package feed
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -87,16 +89,12 @@ func New(cal *calendar.Calendar) (*Renderer, error) {
 		events: make(map[*calendar.Event]map[string][]byte, len(cal.Events)),
 		zones:  map[string][]byte{},
 	}
-	for _, e := range cal.Events {
-		byLang := make(map[string][]byte, len(cal.Languages))
-		for _, lang := range cal.Languages {
-			b, err := r.renderEvent(e, variant{lang, NoAlarm})
-			if err != nil {
-				return nil, err
-			}
-			byLang[lang] = b
-		}
-		r.events[e] = byLang
+	rendered, err := renderAll(r, cal)
+	if err != nil {
+		return nil, err
+	}
+	for i, e := range cal.Events {
+		r.events[e] = rendered[i]
 	}
 	var buf bytes.Buffer
 	for tzid, span := range zoneSpans(cal.Events) {
@@ -110,6 +108,41 @@ func New(cal *calendar.Calendar) (*Renderer, error) {
 	return r, nil
 }
 
+// renderAll renders every event in every language, spread over the
+// processors. Each worker yields now and then, so that a reload rendering
+// in the background does not hold requests up (with one processor, a busy
+// goroutine would otherwise keep it for a whole scheduling slice).
+func renderAll(r *Renderer, cal *calendar.Calendar) ([]map[string][]byte, error) {
+	out := make([]map[string][]byte, len(cal.Events))
+	workers := min(runtime.GOMAXPROCS(0), max(1, len(cal.Events)/256))
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(cal.Events); i += workers {
+				e := cal.Events[i]
+				byLang := make(map[string][]byte, len(cal.Languages))
+				for _, lang := range cal.Languages {
+					b, err := r.renderEvent(e, variant{lang, NoAlarm})
+					if err != nil {
+						errs[w] = err
+						return
+					}
+					byLang[lang] = b
+				}
+				out[i] = byLang
+				if i%(16*workers) == w {
+					runtime.Gosched()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return out, errors.Join(errs...)
+}
+
 // renderEvent renders the VEVENTs of e in v, folded.
 func (r *Renderer) renderEvent(e *calendar.Event, v variant) ([]byte, error) {
 	var buf bytes.Buffer
@@ -118,7 +151,7 @@ func (r *Renderer) renderEvent(e *calendar.Event, v variant) ([]byte, error) {
 			return nil, fmt.Errorf("feed: event %q: %w", e.ID, err)
 		}
 	}
-	return fold(buf.Bytes()), nil
+	return bytes.Clone(fold(buf.Bytes())), nil // no spare capacity kept
 }
 
 // eventBytes returns the rendered VEVENTs of e in v: without a reminder as
@@ -141,13 +174,30 @@ func (r *Renderer) eventBytes(e *calendar.Event, v variant) ([]byte, error) {
 func (r *Renderer) Calendar() *calendar.Calendar { return r.cal }
 
 // Write writes f in lang, which must be one of the calendar's languages.
-// f.Alarm must be NoAlarm or one of Alarms.
 func (r *Renderer) Write(w io.Writer, f Feed, lang string) error {
+	parts, err := r.Parts(f, lang)
+	if err != nil {
+		return err
+	}
+	for _, p := range parts {
+		if _, err := w.Write(p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Parts returns f in lang as the pieces that, put end to end, are what
+// Write writes: the calendar's properties, then VTIMEZONEs and VEVENTs
+// shared with every other feed (rendered once in New), then the end. A
+// caller may keep them instead of a copy: a feed of 100,000 events is then
+// 100,000 references, not 100 MB. The pieces must not be modified.
+func (r *Renderer) Parts(f Feed, lang string) ([][]byte, error) {
 	if !slices.Contains(r.cal.Languages, lang) {
-		return fmt.Errorf("feed: language %q is not one of the calendar's (%s)", lang, strings.Join(r.cal.Languages, ", "))
+		return nil, fmt.Errorf("feed: language %q is not one of the calendar's (%s)", lang, strings.Join(r.cal.Languages, ", "))
 	}
 	if !f.Alarm.valid() {
-		return fmt.Errorf("feed: alarm %v is not one of %s", time.Duration(f.Alarm), alarmList())
+		return nil, fmt.Errorf("feed: alarm %v is not one of %s", time.Duration(f.Alarm), alarmList())
 	}
 	events := slices.Clone(f.Events)
 	slices.SortFunc(events, compareEvents)
@@ -172,13 +222,12 @@ func (r *Renderer) Write(w io.Writer, f Feed, lang string) error {
 	// and folded once in New.
 	var head bytes.Buffer
 	if err := c.SerializeTo(&head, &serialization); err != nil {
-		return fmt.Errorf("feed: %w", err)
+		return nil, fmt.Errorf("feed: %w", err)
 	}
-	const end = "END:VCALENDAR\r\n"
 	folded := fold(head.Bytes())
-	if _, err := w.Write(folded[:len(folded)-len(end)]); err != nil {
-		return err
-	}
+	parts := make([][]byte, 0, len(events)+4)
+	parts = append(parts, folded[:len(folded)-len(calendarEnd)])
+
 	// RFC 5545 §3.6.5: one VTIMEZONE for each TZID the feed uses. Zones
 	// are told apart by name: two *time.Location values of one zone are
 	// one TZID.
@@ -195,22 +244,19 @@ func (r *Renderer) Write(w io.Writer, f Feed, lang string) error {
 	}
 	slices.Sort(tzids)
 	for _, tzid := range tzids {
-		if _, err := w.Write(r.zones[tzid]); err != nil {
-			return err
-		}
+		parts = append(parts, r.zones[tzid])
 	}
 	for _, e := range events {
 		b, err := r.eventBytes(e, variant{lang, f.Alarm})
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if _, err := w.Write(b); err != nil {
-			return err
-		}
+		parts = append(parts, b)
 	}
-	_, err := io.WriteString(w, end)
-	return err
+	return append(parts, []byte(calendarEnd)), nil
 }
+
+const calendarEnd = "END:VCALENDAR\r\n"
 
 // compareEvents orders a feed: by start, then by id.
 func compareEvents(a, b *calendar.Event) int {

@@ -2,9 +2,11 @@ package server
 
 import (
 	"bytes"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -23,7 +25,7 @@ func (res *resource) prepare() {
 		res.fixed = append(res.fixed, header{http.CanonicalHeaderKey(k), v})
 	}
 	res.etagHeader = []string{res.etag}
-	res.length = []string{strconv.Itoa(len(res.body))}
+	res.length = []string{strconv.Itoa(res.size)}
 	if res.gzipped != nil {
 		res.gzipETag = strings.TrimSuffix(res.etag, `"`) + `-gzip"`
 		res.gzipLength = []string{strconv.Itoa(len(res.gzipped))}
@@ -49,12 +51,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, res *resource) {
 	for _, f := range res.fixed {
 		h[f.key] = f.value
 	}
-	body, etag, etagHeader, length := res.body, res.etag, res.etagHeader, res.length
+	body, parts, etag, etagHeader, length := res.body, res.parts, res.etag, res.etagHeader, res.length
 	if res.gzipped != nil {
 		h["Vary"] = vary
 		if acceptsGzip(r) {
 			h["Content-Encoding"] = gzipEncoding
-			body, etag, etagHeader, length = res.gzipped, res.gzipETag, []string{res.gzipETag}, res.gzipLength
+			body, parts, etag, etagHeader, length = res.gzipped, nil, res.gzipETag, []string{res.gzipETag}, res.gzipLength
 		}
 	}
 	h["Etag"] = etagHeader
@@ -74,7 +76,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, res *resource) {
 
 	rh := r.Header
 	if rh["Range"] != nil || rh["If-Match"] != nil || rh["If-Unmodified-Since"] != nil || rh["If-Range"] != nil {
-		http.ServeContent(w, r, "", modified, bytes.NewReader(body))
+		var content io.ReadSeeker = bytes.NewReader(body)
+		if parts != nil {
+			content = io.NewSectionReader(partsReader(parts), 0, int64(res.size))
+		}
+		http.ServeContent(w, r, "", modified, content)
 		return
 	}
 	if notModified(rh, etag, modified) {
@@ -88,9 +94,64 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, res *resource) {
 	}
 	h["Content-Length"] = length
 	w.WriteHeader(http.StatusOK)
-	if r.Method != http.MethodHead {
-		w.Write(body)
+	if r.Method == http.MethodHead {
+		return
 	}
+	if parts == nil {
+		w.Write(body)
+		return
+	}
+	writeParts(w, parts)
+}
+
+// chunks are buffers for gathering a large feed's parts into big writes.
+var chunks = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
+
+// writeParts writes parts in writes of about 64 KiB: net/http would turn
+// each small part into a system call of its own.
+func writeParts(w io.Writer, parts [][]byte) {
+	bp := chunks.Get().(*[]byte)
+	defer chunks.Put(bp)
+	buf := (*bp)[:0]
+	for _, p := range parts {
+		if len(buf)+len(p) > cap(buf) && len(buf) > 0 {
+			if _, err := w.Write(buf); err != nil {
+				return
+			}
+			buf = buf[:0]
+		}
+		if len(p) >= cap(buf) {
+			if _, err := w.Write(p); err != nil {
+				return
+			}
+			continue
+		}
+		buf = append(buf, p...)
+	}
+	if len(buf) > 0 {
+		w.Write(buf)
+	}
+}
+
+// partsReader reads parts as one body, for http.ServeContent's Range
+// requests on a feed kept as parts.
+type partsReader [][]byte
+
+func (pr partsReader) ReadAt(p []byte, off int64) (int, error) {
+	n := 0
+	for _, part := range pr {
+		if off >= int64(len(part)) {
+			off -= int64(len(part))
+			continue
+		}
+		c := copy(p[n:], part[off:])
+		n += c
+		off = 0
+		if n == len(p) {
+			return n, nil
+		}
+	}
+	return n, io.EOF
 }
 
 // notModified evaluates If-None-Match (weak comparison, RFC 9110 §13.1.2)

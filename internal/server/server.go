@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -134,9 +135,11 @@ type lazyResource struct {
 
 // resource is one response body with its validators.
 type resource struct {
-	body     []byte
-	gzipped  []byte // nil unless gzip is on
-	etag     string // strong, quoted
+	body     []byte   // the body, or nil when it is kept as parts
+	parts    [][]byte // a large body in pieces (see maxJoined)
+	size     int      // the body's length
+	gzipped  []byte   // nil unless gzip is on
+	etag     string   // strong, quoted
 	modified time.Time
 	headers  http.Header
 
@@ -186,10 +189,13 @@ func newState(cal *calendar.Calendar, gz bool) (*state, error) {
 	if err := add(keyAll, "", st.allFeed); err != nil {
 		return nil, err
 	}
-	for _, t := range cal.Tracks {
+	for i, t := range cal.Tracks {
 		err := add(trackKey(t.ID), "", func(lang string) feed.Feed { return st.tracksFeed([]string{t.ID}, lang) })
 		if err != nil {
 			return nil, err
+		}
+		if i%8 == 7 {
+			runtime.Gosched() // let requests in while a reload renders
 		}
 	}
 	// One event's download is rendered on its first request: a calendar of
@@ -290,8 +296,8 @@ func (st *state) eventsFeed(events []*calendar.Event, lang string) feed.Feed {
 
 // render writes f and computes its validators.
 func (st *state) render(f feed.Feed, lang string) (*resource, error) {
-	var buf bytes.Buffer
-	if err := st.renderer.Write(&buf, f, lang); err != nil {
+	parts, err := st.renderer.Parts(f, lang)
+	if err != nil {
 		return nil, err
 	}
 	modified := st.renderer.Modified(f.Events)
@@ -300,16 +306,47 @@ func (st *state) render(f feed.Feed, lang string) (*resource, error) {
 		// calendar: its Last-Modified is the calendar's.
 		modified = st.renderer.Modified(st.cal.Events)
 	}
-	return st.resource(buf.Bytes(), modified), nil
+	size := 0
+	for _, p := range parts {
+		size += len(p)
+	}
+	if size > maxJoined {
+		// Keep a very large feed as references to the rendered events it
+		// shares with other feeds, rather than as a copy of them all.
+		return st.partsResource(parts, size, modified), nil
+	}
+	body := make([]byte, 0, size)
+	for _, p := range parts {
+		body = append(body, p...)
+	}
+	return st.resource(body, modified), nil
 }
 
+// maxJoined is the largest feed kept as one piece of memory, sent with one
+// write. Larger ones (thousands of events, far past what Google Calendar
+// accepts) are kept as parts.
+const maxJoined = 4 << 20
+
 func (st *state) resource(body []byte, modified time.Time) *resource {
-	sum := sha256.Sum256(body)
+	return st.partsResource([][]byte{body}, len(body), modified)
+}
+
+func (st *state) partsResource(parts [][]byte, size int, modified time.Time) *resource {
+	h := sha256.New()
+	for _, p := range parts {
+		h.Write(p)
+	}
+	sum := h.Sum(nil)
 	res := &resource{
-		body:     body,
 		etag:     `"` + hex.EncodeToString(sum[:16]) + `"`,
 		modified: modified,
 		headers:  http.Header{},
+		size:     size,
+	}
+	if len(parts) == 1 {
+		res.body = parts[0]
+	} else {
+		res.parts = parts
 	}
 	res.headers.Set("Content-Type", "text/calendar; charset=utf-8")
 	res.headers.Set("Cache-Control", "public, max-age="+strconv.Itoa(int(st.cal.Refresh/time.Second)))
@@ -318,7 +355,9 @@ func (st *state) resource(body []byte, modified time.Time) *resource {
 	if st.gzip {
 		var zb bytes.Buffer
 		zw, _ := gzip.NewWriterLevel(&zb, gzip.BestCompression)
-		zw.Write(body) // writes to a bytes.Buffer do not fail
+		for _, p := range parts {
+			zw.Write(p) // writes to a bytes.Buffer do not fail
+		}
 		zw.Close()
 		res.gzipped = zb.Bytes()
 	}
