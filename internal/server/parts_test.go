@@ -3,8 +3,8 @@ package server
 import (
 	"bytes"
 	"compress/gzip"
-	"io"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
