@@ -224,26 +224,25 @@ func (st *state) events(list string) ([]*calendar.Event, error) {
 	if len(parts) > maxListed {
 		return nil, badRequest(fmt.Sprintf("?events= lists %d events; at most %d", len(parts), maxListed))
 	}
-	want := map[string]bool{}
+	var events []*calendar.Event
 	for _, p := range parts {
 		p = strings.TrimSpace(p)
 		if p == "" {
 			continue
 		}
-		if st.cal.Event(p) == nil {
+		e := st.cal.Event(p)
+		if e == nil {
 			return nil, st.unknownEvent(p)
 		}
-		want[p] = true
-	}
-	var events []*calendar.Event
-	for _, e := range st.cal.Events {
-		if want[e.ID] {
+		if !slices.Contains(events, e) {
 			events = append(events, e)
 		}
 	}
 	if len(events) == 0 {
 		return nil, badRequest("?events= names no event")
 	}
+	// Calendar order, so that every spelling of one agenda is one feed.
+	slices.SortFunc(events, func(a, b *calendar.Event) int { return st.order[a] - st.order[b] })
 	return events, nil
 }
 
@@ -256,9 +255,22 @@ func (st *state) unknownTrack(id string) error {
 }
 
 func (st *state) unknownEvent(id string) error {
-	ids := make([]string, len(st.cal.Events))
-	for i, e := range st.cal.Events {
-		ids[i] = e.ID
+	return &notFoundError{what: fmt.Sprintf("event %q", id), known: "events: " + listSome(st.cal.Events, func(e *calendar.Event) string { return e.ID })}
+}
+
+// maxNamed bounds how many ids a 404 lists: enough to spot a typo, not a
+// copy of a calendar of 100,000 events for every mistyped link.
+const maxNamed = 50
+
+func listSome[T any](xs []T, name func(T) string) string {
+	n := min(len(xs), maxNamed)
+	names := make([]string, n)
+	for i := range n {
+		names[i] = name(xs[i])
 	}
-	return &notFoundError{what: fmt.Sprintf("event %q", id), known: "events: " + strings.Join(ids, ", ")}
+	s := strings.Join(names, ", ")
+	if len(xs) > n {
+		s += fmt.Sprintf(" and %d more", len(xs)-n)
+	}
+	return s
 }

@@ -104,6 +104,8 @@ type state struct {
 	combos *lru
 	// byTrack lists each track's events, in calendar order.
 	byTrack map[string][]*calendar.Event
+	// order is each event's position in the calendar.
+	order map[*calendar.Event]int
 }
 
 // variant is one rendering of a feed: its language (?lang=) and reminder
@@ -165,8 +167,9 @@ func newState(cal *calendar.Calendar, gz bool) (*state, error) {
 	if err != nil {
 		return nil, fmt.Errorf("server: %w", err)
 	}
-	st := &state{cal: cal, renderer: r, gzip: gz, feeds: map[string]map[variant]*resource{}, sources: map[string]source{}, paths: feedPaths(cal), combos: newLRU(maxCombinations), byTrack: map[string][]*calendar.Event{}}
-	for _, e := range cal.Events {
+	st := &state{cal: cal, renderer: r, gzip: gz, feeds: map[string]map[variant]*resource{}, sources: map[string]source{}, paths: feedPaths(cal), combos: newLRU(maxCombinations), byTrack: map[string][]*calendar.Event{}, order: make(map[*calendar.Event]int, len(cal.Events))}
+	for i, e := range cal.Events {
+		st.order[e] = i
 		for _, id := range e.Tracks {
 			st.byTrack[id] = append(st.byTrack[id], e)
 		}
