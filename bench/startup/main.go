@@ -96,8 +96,12 @@ func run(path string, renderFull int, cpuProfile, memProfile string) error {
 
 	lang := cal.Languages[0]
 	f := feed.Feed{Name: cal.Name.In(lang), Description: cal.Description.In(lang), Events: cal.Events}
+	// ical-generator renders one language; feed.New renders every language
+	// of the calendar. Give it one, so that both do the same work.
+	one := *cal
+	one.Languages = []string{lang}
 	newWrite := func() error {
-		r, err := feed.New(cal)
+		r, err := feed.New(&one)
 		if err != nil {
 			return err
 		}

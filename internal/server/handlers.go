@@ -19,6 +19,15 @@ const maxListed = 200
 // combined feed, or with ?events= a personal agenda.
 func (s *Server) handleCalendar(w http.ResponseWriter, r *http.Request) {
 	st := s.state.Load()
+	// A subscriber's calendar asks for the same URL every time: a query
+	// seen before goes straight to its rendered feed, without parsing.
+	if r.URL.RawQuery != "" {
+		if hit, ok := st.combos.get(rawKey(r.URL.RawQuery)); ok {
+			s.countFetch(hit.fetch, r)
+			s.serve(w, r, hit.res)
+			return
+		}
+	}
 	v, err := st.variant(r)
 	if err != nil {
 		s.error(w, r, err)
@@ -41,7 +50,7 @@ func (s *Server) handleCalendar(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.countFetch("combined", r)
-		s.serveCombination(w, r, st, "tracks="+strings.Join(ids, ","), v, func() feed.Feed { return st.tracksFeed(ids, v.lang) })
+		s.serveCombination(w, r, st, "combined", "tracks="+strings.Join(ids, ","), v, func() feed.Feed { return st.tracksFeed(ids, v.lang) })
 	case events != "":
 		evs, err := st.events(events)
 		if err != nil {
@@ -53,7 +62,7 @@ func (s *Server) handleCalendar(w http.ResponseWriter, r *http.Request) {
 			ids[i] = e.ID
 		}
 		s.countFetch("agenda", r)
-		s.serveCombination(w, r, st, "events="+strings.Join(ids, ","), v, func() feed.Feed { return st.eventsFeed(evs, v.lang) })
+		s.serveCombination(w, r, st, "agenda", "events="+strings.Join(ids, ","), v, func() feed.Feed { return st.eventsFeed(evs, v.lang) })
 	default:
 		s.countFetch(keyAll, r)
 		s.serveFixed(w, r, st, keyAll, v)
@@ -118,21 +127,26 @@ func (s *Server) serveFixed(w http.ResponseWriter, r *http.Request, st *state, k
 // combinations to render them all in advance; each is rendered on its first
 // request and kept in a bounded cache, under a key that is the same for
 // every spelling of the same combination (ids in calendar order).
-func (s *Server) serveCombination(w http.ResponseWriter, r *http.Request, st *state, key string, v variant, build func() feed.Feed) {
+func (s *Server) serveCombination(w http.ResponseWriter, r *http.Request, st *state, fetch, key string, v variant, build func() feed.Feed) {
 	key += "|" + v.lang + "|" + v.alarm.String()
-	res, ok := st.combos.get(key)
+	hit, ok := st.combos.get(key)
 	if !ok {
 		f := build()
 		f.Alarm = v.alarm
-		var err error
-		if res, err = st.render(f, v.lang); err != nil {
+		res, err := st.render(f, v.lang)
+		if err != nil {
 			s.error(w, r, err)
 			return
 		}
-		st.combos.add(key, res)
+		hit = cached{res, fetch}
+		st.combos.add(key, hit)
 	}
-	s.serve(w, r, res)
+	st.combos.add(rawKey(r.URL.RawQuery), hit)
+	s.serve(w, r, hit.res)
 }
+
+// rawKey is the cache key of a query exactly as sent.
+func rawKey(rawQuery string) string { return "?" + rawQuery }
 
 func acceptsGzip(r *http.Request) bool {
 	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {

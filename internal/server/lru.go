@@ -10,7 +10,8 @@ import (
 // the cache grow past this.
 const maxCombinations = 256
 
-// lru keeps the most recently used rendered combinations (key -> resource).
+// lru keeps the most recently used rendered combinations, under their
+// canonical key and under each query string that asked for them.
 type lru struct {
 	mu    sync.Mutex
 	max   int
@@ -20,33 +21,39 @@ type lru struct {
 
 type lruEntry struct {
 	key string
-	res *resource
+	val cached
+}
+
+// cached is a rendered combination and the feed label its fetches count under.
+type cached struct {
+	res   *resource
+	fetch string
 }
 
 func newLRU(max int) *lru {
 	return &lru{max: max, order: list.New(), items: map[string]*list.Element{}}
 }
 
-func (c *lru) get(key string) (*resource, bool) {
+func (c *lru) get(key string) (cached, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	el, ok := c.items[key]
 	if !ok {
-		return nil, false
+		return cached{}, false
 	}
 	c.order.MoveToFront(el)
-	return el.Value.(*lruEntry).res, true
+	return el.Value.(*lruEntry).val, true
 }
 
-func (c *lru) add(key string, res *resource) {
+func (c *lru) add(key string, val cached) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if el, ok := c.items[key]; ok {
 		c.order.MoveToFront(el)
-		el.Value.(*lruEntry).res = res
+		el.Value.(*lruEntry).val = val
 		return
 	}
-	c.items[key] = c.order.PushFront(&lruEntry{key, res})
+	c.items[key] = c.order.PushFront(&lruEntry{key, val})
 	for c.order.Len() > c.max {
 		last := c.order.Back()
 		c.order.Remove(last)

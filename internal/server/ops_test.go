@@ -189,8 +189,14 @@ func TestCombinationCacheBounded(t *testing.T) {
 		t.Error("a cached combination differs from its first rendering")
 	}
 	st := s.state.Load()
-	if n := st.combos.len(); n != 1 {
-		t.Errorf("cache holds %d entries after one combination in two spellings, want 1", n)
+	// One rendering, found under its canonical key and each spelling.
+	if n := st.combos.len(); n != 3 {
+		t.Errorf("cache holds %d entries after one combination in two spellings, want 3", n)
+	}
+	a, _ := st.combos.get("tracks=alpha,beta|fr|")
+	b, _ := st.combos.get(rawKey("tracks=beta,alpha,alpha"))
+	if a.res == nil || a.res != b.res {
+		t.Error("two spellings of one combination hold two renderings")
 	}
 	// More distinct agendas than the cache holds: every set of two or more
 	// events (26), in two languages, with five reminder choices: 260.
