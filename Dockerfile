@@ -6,10 +6,11 @@ RUN go mod download
 COPY . .
 RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /calfeed ./cmd/calfeed
 
-# Run: no shell, no libc, non-root. Mount your own file over /data/events.yaml.
+# Run: no shell, no libc, non-root. Mount your own directory (events.yaml and
+# events.yaml.lock) over /data: a directory, so that edits are seen and reloaded.
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /calfeed /calfeed
-COPY events.yaml /data/events.yaml
+COPY events.yaml events.yaml.lock /data/
 ENV CALFEED_CONFIG=/data/events.yaml PORT=8080
 EXPOSE 8080
 USER nonroot:nonroot

@@ -77,6 +77,9 @@ func printInvalid(err error, path string, stderr io.Writer) error {
 	for _, p := range invalid.Problems {
 		fmt.Fprintln(stderr, p)
 	}
+	for _, w := range invalid.Warnings {
+		fmt.Fprintln(stderr, w)
+	}
 	fmt.Fprintf(stderr, "%s: %d %s\n", path, len(invalid.Problems), plural(len(invalid.Problems), "problem", "problems"))
 	return errInvalid
 }

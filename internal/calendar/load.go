@@ -99,7 +99,7 @@ func Load(name string, r io.Reader, opts Options) (*Calendar, error) {
 	sortProblems(ps.errs)
 	sortProblems(ps.warnings)
 	if len(ps.errs) > 0 {
-		return nil, &Error{Problems: capProblems(ps.errs, name)}
+		return nil, &Error{Problems: capProblems(ps.errs, name), Warnings: capProblems(ps.warnings, name)}
 	}
 	cal.Warnings = ps.warnings
 	return cal, nil

@@ -34,6 +34,8 @@ func (p Problem) String() string {
 // found, in file order.
 type Error struct {
 	Problems []Problem
+	// Warnings are what a valid file would also have been warned about.
+	Warnings []Problem
 }
 
 func (e *Error) Error() string {

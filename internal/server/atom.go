@@ -120,7 +120,11 @@ func (st *state) atom(base, lang string, tracks []string) ([]byte, time.Time) {
 			Content:  atomContent{Type: "text", Text: changeText(c, w)},
 		}
 		if cal.Event(c.EventID) != nil {
-			e.Links = []atomLink{{Rel: "alternate", Type: "text/calendar", Href: base + "/events/" + c.EventID + ".ics"}}
+			href := base + "/events/" + c.EventID + ".ics"
+			if lang != cal.Languages[0] {
+				href += "?lang=" + lang // a language of the calendar: [a-z-] only
+			}
+			e.Links = []atomLink{{Rel: "alternate", Type: "text/calendar", Href: href}}
 		}
 		f.Entries = append(f.Entries, e)
 	}

@@ -57,7 +57,7 @@ func newMetrics() *metrics {
 			Name: "calfeed_events", Help: "Events in the calendar being served.",
 		}),
 		feeds: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "calfeed_feeds", Help: "Feeds rendered for the calendar being served (all, tracks, events; per language).",
+			Name: "calfeed_feeds", Help: "Feeds rendered at load for the calendar being served: the whole calendar and each track, per language (others render on first request).",
 		}),
 		fetches: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "calfeed_feed_fetches_total", Help: "Feed fetches (200 and 304) by feed and calendar client family.",

@@ -66,7 +66,7 @@ func TestChangesAtom(t *testing.T) {
 	if !strings.Contains(moved.Content.Text, "2025-03-10 08:30 – 10:00 (Europe/Paris") {
 		t.Errorf("moved entry content = %q, want the new time in the event's zone", moved.Content.Text)
 	}
-	if len(moved.Links) != 1 || moved.Links[0].Href != "https://cal.example.org/events/keynote.ics" {
+	if len(moved.Links) != 1 || moved.Links[0].Href != "https://cal.example.org/events/keynote.ics?lang=en" {
 		t.Errorf("moved entry links = %+v", moved.Links)
 	}
 	if len(f.Entries[0].Links) != 0 {
