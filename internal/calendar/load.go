@@ -27,6 +27,14 @@ const DefaultRefresh = 6 * time.Hour
 // DefaultMaxEvents is the most events Load accepts unless told otherwise.
 const DefaultMaxEvents = 200_000
 
+// The years a date may have: the Gregorian calendar's (RFC 5545 §3.3.4
+// dates are Gregorian), up to one that leaves room for an event's end and a
+// rule's span within four-digit years.
+const (
+	minYear = 1583
+	maxYear = 9000
+)
+
 // maxDepth bounds YAML nesting: events.yaml needs five levels; a file
 // nested hundreds deep is an attack or an accident.
 const maxDepth = 32
@@ -845,6 +853,11 @@ func (l *loader) wallTime(n *yaml.Node, what string) (t time.Time, hasTime, ok b
 	s = strings.TrimSpace(s)
 	for _, layout := range []string{"2006-01-02", "2006-01-02 15:04", "2006-01-02T15:04", "2006-01-02 15:04:05", "2006-01-02T15:04:05"} {
 		if t, err := time.Parse(layout, s); err == nil {
+			if y := t.Year(); y < minYear || y > maxYear {
+				n = deref(n)
+				l.errorf(n.Line, n.Column, "%s: year %d is outside %d-%d, the years calendars can write", what, y, minYear, maxYear)
+				return time.Time{}, false, false
+			}
 			return t, layout != "2006-01-02", true
 		}
 	}

@@ -117,7 +117,7 @@ func (r *Renderer) vevent(e *calendar.Event, o calendar.Occurrence, utc bool, la
 // RRULE, then EXDATE and RDATE, one date each, in the form of DTSTART (a
 // local time with the event's TZID, or a DATE), never in UTC.
 func recurrence(ev *ics.VEvent, e *calendar.Event) {
-	rule, extra := ruleValue(e)
+	rule, extra, yielded := ruleValue(e)
 	ev.AddRrule(rule)
 	exdates := slices.Concat(e.Repeat.Except, extra)
 	slices.SortFunc(exdates, time.Time.Compare)
@@ -125,6 +125,9 @@ func recurrence(ev *ics.VEvent, e *calendar.Event) {
 		ev.AddExdate(dateValue(e, d), dateParams(e)...)
 	}
 	for _, d := range e.Repeat.Also {
+		if slices.ContainsFunc(yielded, d.Equal) {
+			continue // the written rule gives it already
+		}
 		ev.AddRdate(dateValue(e, d), dateParams(e)...)
 	}
 }
@@ -139,16 +142,26 @@ func recurrence(ev *ics.VEvent, e *calendar.Event) {
 // not to show an RDATE after the rule's end, so when an extra date (also:)
 // lies beyond it, UNTIL moves to that date and the rule's dates in between
 // become EXDATEs: the same occurrences, in a form every client shows.
-func ruleValue(e *calendar.Event) (string, []time.Time) {
+//
+// An extra date that the extended rule gives by itself is an occurrence of
+// the written rule: it must not be among the EXDATEs (RFC 5545 §3.8.5.1: an
+// EXDATE removes a date even when an RDATE adds it, and libical does), and
+// needs no RDATE; yielded lists those dates.
+func ruleValue(e *calendar.Event) (rule string, extra, yielded []time.Time) {
 	r := e.Repeat
 	parts := []string{"FREQ=" + strings.ToUpper(string(r.Freq))}
-	var extra []time.Time
 	if !r.Last.IsZero() {
 		until := r.Last
 		n := len(r.Also)
 		beyond := n > 0 && r.Also[n-1].After(lastDate(e))
 		if beyond {
-			extra = e.RuleDates(lastDate(e).AddDate(0, 0, 1), r.Also[n-1])
+			for _, d := range e.RuleDates(lastDate(e).AddDate(0, 0, 1), r.Also[n-1]) {
+				if slices.ContainsFunc(r.Also, d.Equal) {
+					yielded = append(yielded, d)
+				} else {
+					extra = append(extra, d)
+				}
+			}
 			until = e.StartOn(r.Also[n-1])
 		}
 		switch {
@@ -175,7 +188,7 @@ func ruleValue(e *calendar.Event) (string, []time.Time) {
 		// start; RFC 5545's default is Monday, Outlook's is Sunday.
 		parts = append(parts, "WKST=MO")
 	}
-	return strings.Join(parts, ";"), extra
+	return strings.Join(parts, ";"), extra, yielded
 }
 
 // lastDate is the date of the last occurrence the rule of e gives.

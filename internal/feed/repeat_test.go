@@ -279,18 +279,40 @@ func TestRecurrenceForms(t *testing.T) {
 	// The extra date after the rule's end stretches UNTIL; the rule's
 	// dates in between go out as EXDATEs, so the set is unchanged.
 	e := cal.Event("weekly-briefing")
-	rule, extra := ruleValue(e)
+	rule, extra, _ := ruleValue(e)
 	if rule != rules["weekly-briefing"] || len(extra) != 0 {
 		t.Errorf("ruleValue = %q %v", rule, extra)
 	}
 	stretched := loadEvents(t, "{id: e, title: x, start: 2016-05-05 09:00, duration: 1h, repeat: {freq: weekly, count: 2, also: [2016-06-01]}}")
-	rule, extra = ruleValue(stretched)
+	rule, extra, _ = ruleValue(stretched)
 	if want := "FREQ=WEEKLY;UNTIL=20160601T070000Z"; rule != want || len(extra) != 2 || extra[0].Format(time.DateOnly) != "2016-05-19" || extra[1].Format(time.DateOnly) != "2016-05-26" {
 		t.Errorf("ruleValue = %q %v, want %q with 19 and 26 May excepted", rule, extra, want)
 	}
 	allDay := loadEvents(t, "{id: e, title: x, start: 2016-05-05, repeat: {freq: monthly, until: 2016-09-30}}")
-	if rule, _ := ruleValue(allDay); rule != "FREQ=MONTHLY;UNTIL=20160905" {
+	if rule, _, _ := ruleValue(allDay); rule != "FREQ=MONTHLY;UNTIL=20160905" {
 		t.Errorf("all-day rrule = %q, want UNTIL as a DATE", rule)
+	}
+	// An extra date after the end that the stretched rule gives by itself
+	// (10 June is a day of a daily rule) is neither excepted nor repeated:
+	// EXDATE would remove it even with an RDATE (RFC 5545 §3.8.5.1).
+	src := "calendar: {id: x, name: X, timezone: Europe/Zurich}\nevents:\n  - {id: e, title: x, start: 2016-06-01 12:00, duration: 1h, repeat: {freq: daily, count: 3, also: [2016-06-10]}, overrides: {2016-06-10: {start: 2016-06-10 15:00, end: 2016-06-10 16:00}}}\n"
+	onCal, err := calendar.Load("x.yaml", strings.NewReader(src), calendar.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	onPattern := onCal.Events[0]
+	rule, extra, yielded := ruleValue(onPattern)
+	if rule != "FREQ=DAILY;UNTIL=20160610T100000Z" || len(extra) != 6 || len(yielded) != 1 || slices.ContainsFunc(extra, yielded[0].Equal) {
+		t.Errorf("ruleValue = %q, extra %v, yielded %v; want 4-9 June excepted and 10 June given by the rule", rule, extra, yielded)
+	}
+	r, err = New(onCal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	r.Write(&buf, Feed{Name: "x", Events: []*calendar.Event{onPattern}}, "en")
+	if b := buf.String(); strings.Contains(b, "EXDATE;TZID=Europe/Zurich:20160610T120000") || strings.Contains(b, "RDATE") {
+		t.Errorf("10 June excepted or repeated as RDATE:\n%s", b)
 	}
 }
 

@@ -3,6 +3,7 @@ package server
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -190,7 +191,13 @@ func (st *state) variant(r *http.Request) (variant, error) {
 	if r.URL.RawQuery == "" {
 		return variant{lang: st.cal.Languages[0]}, nil
 	}
-	s := r.URL.Query().Get("alarm")
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		// Half a query read as none would turn ?tracks=a,b%zz into the
+		// whole calendar.
+		return variant{}, badRequest("the query string is malformed (" + err.Error() + "); percent-encode it")
+	}
+	s := q.Get("alarm")
 	alarm, err := feed.ParseAlarm(s)
 	if err != nil {
 		var accepted []string

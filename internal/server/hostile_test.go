@@ -169,6 +169,8 @@ func TestQueryBounds(t *testing.T) {
 		{"/calendar.ics?tracks=" + strings.Repeat("alpha,", 5000), http.StatusBadRequest},
 		{"/calendar.ics?events=" + strings.Repeat("nope,", 3), http.StatusNotFound},
 		{"/embed?feeds=" + strings.Repeat("x,", 5000), http.StatusBadRequest},
+		{"/calendar.ics?tracks=alpha,beta%zz", http.StatusBadRequest},
+		{"/calendar.ics?events=keynote%zz", http.StatusBadRequest},
 	} {
 		rec := do(t, s, http.MethodGet, tc.target, nil)
 		if rec.Code != tc.code {

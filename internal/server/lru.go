@@ -10,6 +10,10 @@ import (
 // the cache grow past this.
 const maxCombinations = 256
 
+// maxVariants bounds the single-event downloads and reminder variants kept
+// rendered (each a few KiB; a track feed with a reminder, tens).
+const maxVariants = 4096
+
 // lru keeps the most recently used rendered combinations, under their
 // canonical key and under each query string that asked for them.
 type lru struct {

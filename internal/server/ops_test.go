@@ -227,3 +227,44 @@ func TestCombinationCacheBounded(t *testing.T) {
 		t.Errorf("cache after reload holds %d", got)
 	}
 }
+
+// TestVariantsBounded: single-event downloads and reminder variants are
+// rendered on demand and kept in a bounded cache, so a crawl through every
+// event, language and reminder cannot grow memory without end.
+func TestVariantsBounded(t *testing.T) {
+	s := newServer(t, Options{})
+	st := s.state.Load()
+	st.variants = newLRU(8) // small, to see it evict
+	first := get(t, s, "/events/keynote.ics?alarm=1h", nil).Body.String()
+	n := 0
+	for _, id := range allEvents {
+		for _, lang := range []string{"fr", "en"} {
+			for _, alarm := range []string{"", "15m", "30m", "1h", "1d"} {
+				get(t, s, "/events/"+id+".ics?lang="+lang+"&alarm="+alarm, nil)
+				get(t, s, "/tracks/alpha.ics?lang="+lang+"&alarm="+alarm, nil)
+				n++
+			}
+		}
+	}
+	if got := st.variants.len(); got != 8 {
+		t.Errorf("after %d distinct variants the cache holds %d, want 8", n, got)
+	}
+	if again := get(t, s, "/events/keynote.ics?alarm=1h", nil).Body.String(); again != first {
+		t.Error("an evicted variant renders differently the second time")
+	}
+}
+
+// TestLastModifiedAfterRemoval: removing an event (stamped) moves the
+// feed's Last-Modified on, so If-Modified-Since gets the new feed.
+func TestLastModifiedAfterRemoval(t *testing.T) {
+	s := stamped(t, Options{})
+	s.now = func() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) }
+	rec := get(t, s, "/calendar.ics", nil)
+	if got := rec.Header().Get("Last-Modified"); got != "Mon, 10 Feb 2025 10:00:00 GMT" {
+		t.Errorf("Last-Modified %q, want the stamp of the removal", got)
+	}
+	old := http.Header{"If-Modified-Since": {"Mon, 03 Feb 2025 10:00:00 GMT"}} // the newest event's own time
+	if rec := do(t, s, http.MethodGet, "/calendar.ics", old); rec.Code != http.StatusOK {
+		t.Errorf("If-Modified-Since before the removal: %d, want 200", rec.Code)
+	}
+}

@@ -92,12 +92,13 @@ type state struct {
 	feeds map[string]map[variant]*resource
 	// sources say how to build each fixed feed, for the variants not
 	// rendered at load (reminders, and every single event's download): each
-	// is rendered on its first request, once, and kept in lazy (variantKey ->
-	// *lazyResource) as long as the state. Rendering them all up front would
-	// make each load and reload several times slower and larger for
-	// variants few subscribers ask for.
-	sources map[string]source
-	lazy    sync.Map
+	// is rendered on its first request and kept in variants, a bounded LRU,
+	// so that the popular ones stay rendered and no crawl through every
+	// event, language and reminder can grow memory without end. Rendering
+	// them all up front would make each load several times slower and
+	// larger for variants few subscribers ask for.
+	sources  map[string]source
+	variants *lru
 	// paths are the feed paths that exist, for the router's fast lookup.
 	paths map[string]feedPath
 	// combos keeps recently asked combined feeds and agendas.
@@ -120,19 +121,6 @@ type variant struct {
 type source struct {
 	build    func(lang string) feed.Feed
 	download string
-}
-
-// variantKey names one variant of a fixed feed.
-type variantKey struct {
-	key string
-	variant
-}
-
-// lazyResource is a variant rendered on first request.
-type lazyResource struct {
-	once sync.Once
-	res  *resource
-	err  error
 }
 
 // resource is one response body with its validators.
@@ -167,7 +155,7 @@ func newState(cal *calendar.Calendar, gz bool) (*state, error) {
 	if err != nil {
 		return nil, fmt.Errorf("server: %w", err)
 	}
-	st := &state{cal: cal, renderer: r, gzip: gz, feeds: map[string]map[variant]*resource{}, sources: map[string]source{}, paths: feedPaths(cal), combos: newLRU(maxCombinations), byTrack: map[string][]*calendar.Event{}, order: make(map[*calendar.Event]int, len(cal.Events))}
+	st := &state{cal: cal, renderer: r, gzip: gz, feeds: map[string]map[variant]*resource{}, sources: map[string]source{}, paths: feedPaths(cal), combos: newLRU(maxCombinations), variants: newLRU(maxVariants), byTrack: map[string][]*calendar.Event{}, order: make(map[*calendar.Event]int, len(cal.Events))}
 	for i, e := range cal.Events {
 		st.order[e] = i
 		for _, id := range e.Tracks {
@@ -239,10 +227,16 @@ func (st *state) feed(key string, v variant) (res *resource, ok bool, err error)
 	if !ok {
 		return nil, false, nil
 	}
-	l, _ := st.lazy.LoadOrStore(variantKey{key, v}, &lazyResource{})
-	lr := l.(*lazyResource)
-	lr.once.Do(func() { lr.res, lr.err = st.renderSource(key, src, v) })
-	return lr.res, true, lr.err
+	vk := key + "|" + v.lang + "|" + v.alarm.String()
+	if hit, ok := st.variants.get(vk); ok {
+		return hit.res, true, nil
+	}
+	res, err = st.renderSource(key, src, v)
+	if err != nil {
+		return nil, true, err
+	}
+	st.variants.add(vk, cached{res: res})
+	return res, true, nil
 }
 
 // allFeed is every event.
@@ -308,6 +302,14 @@ func (st *state) render(f feed.Feed, lang string) (*resource, error) {
 		// A feed with no events (a track none is in yet) changes with the
 		// calendar: its Last-Modified is the calendar's.
 		modified = st.renderer.Modified(st.cal.Events)
+	}
+	// An event removed, or moved out of a track, changes a feed without
+	// touching the events it still holds: the newest stamped change counts
+	// too, so that If-Modified-Since never gets a 304 for an older feed.
+	for _, c := range st.cal.Changes {
+		if c.At.After(modified) {
+			modified = c.At
+		}
 	}
 	size := 0
 	for _, p := range parts {
