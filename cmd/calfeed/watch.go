@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"syscall"
 	"time"
 
@@ -99,7 +100,12 @@ func fingerprint(path string) []byte {
 			continue
 		}
 		fmt.Fprintf(h, "%d\n", len(data))
-		h.Write(data)
+		for len(data) > 0 { // in pieces, letting requests in between
+			n := min(len(data), 1<<20)
+			h.Write(data[:n])
+			data = data[n:]
+			runtime.Gosched()
+		}
 	}
 	return h.Sum(nil)
 }

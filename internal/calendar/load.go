@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -79,7 +80,7 @@ func Load(name string, r io.Reader, opts Options) (*Calendar, error) {
 		return nil, &Error{Problems: ps.errs}
 	}
 	var doc yaml.Node
-	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec := yaml.NewDecoder(&yielding{r: bytes.NewReader(data)})
 	if err := dec.Decode(&doc); err != nil {
 		if errors.Is(err, io.EOF) {
 			ps.errorf(0, 0, "file is empty; it needs at least calendar: and events:")
@@ -146,6 +147,25 @@ func (ps *problems) yamlError(err error) {
 	ps.errorf(0, 0, "YAML syntax: %s", strings.TrimPrefix(msg, "yaml: "))
 }
 
+// yielding is a reader that lets other goroutines run every 16 KiB. The
+// YAML decoder parses a whole file in one call; when a server with one
+// processor reloads a large file, requests would otherwise wait for the
+// scheduler to preempt it (every 10 ms), not a fraction of that.
+type yielding struct {
+	r    io.Reader
+	read int
+}
+
+func (y *yielding) Read(p []byte) (int, error) {
+	if y.read >= 16<<10 {
+		y.read = 0
+		runtime.Gosched()
+	}
+	n, err := y.r.Read(p)
+	y.read += n
+	return n, err
+}
+
 // tooDeep returns the first node nested deeper than maxDepth, or nil. It
 // walks the tree without recursion and does not follow aliases.
 func tooDeep(doc *yaml.Node) *yaml.Node {
@@ -154,7 +174,10 @@ func tooDeep(doc *yaml.Node) *yaml.Node {
 		depth int
 	}
 	stack := []item{{doc, 0}}
-	for len(stack) > 0 {
+	for visited := 0; len(stack) > 0; visited++ {
+		if visited%(64<<10) == 0 {
+			runtime.Gosched() // see yielding
+		}
 		it := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
 		if it.depth > maxDepth {
@@ -169,6 +192,9 @@ func tooDeep(doc *yaml.Node) *yaml.Node {
 
 // invalidUTF8 returns the position of the first byte that is not UTF-8.
 func invalidUTF8(data []byte) (line, col int, bad bool) {
+	if utf8.Valid(data) {
+		return 0, 0, false // the common case, at memory speed
+	}
 	line, col = 1, 1
 	for len(data) > 0 {
 		r, size := utf8.DecodeRune(data)
@@ -609,6 +635,9 @@ func (l *loader) events(cal *Calendar, f field) {
 		trackIDs[i] = t.ID
 	}
 	for i, it := range items {
+		if i%16 == 15 {
+			runtime.Gosched() // see yielding
+		}
 		e := l.event(i, it, trackIDs, cal)
 		if e == nil {
 			continue

@@ -338,8 +338,13 @@ func (st *state) resource(body []byte, modified time.Time) *resource {
 
 func (st *state) partsResource(parts [][]byte, size int, modified time.Time) *resource {
 	h := sha256.New()
+	hashed := 0
 	for _, p := range parts {
 		h.Write(p)
+		if hashed += len(p); hashed >= 1<<20 {
+			hashed = 0
+			runtime.Gosched() // a reload hashing a large feed lets requests in
+		}
 	}
 	sum := h.Sum(nil)
 	res := &resource{
