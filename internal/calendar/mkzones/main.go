@@ -1,7 +1,7 @@
 // Command mkzones writes zones.go: the IANA zone names in Go's time zone
 // database, used to suggest a name when events.yaml has a misspelt one.
 // Go offers no API that lists zones, so the list is generated from
-// $GOROOT/lib/time/zoneinfo.zip, the same data time/tzdata embeds.
+// $(go env GOROOT)/lib/time/zoneinfo.zip, the same data time/tzdata embeds.
 //
 // Run it with `go generate ./internal/calendar` after a Go upgrade.
 package main
@@ -13,6 +13,7 @@ import (
 	"go/format"
 	"log"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -20,7 +21,11 @@ import (
 )
 
 func main() {
-	zr, err := zip.OpenReader(filepath.Join(runtime.GOROOT(), "lib", "time", "zoneinfo.zip"))
+	goroot, err := exec.Command("go", "env", "GOROOT").Output()
+	if err != nil {
+		log.Fatalf("mkzones: go env GOROOT: %v", err)
+	}
+	zr, err := zip.OpenReader(filepath.Join(strings.TrimSpace(string(goroot)), "lib", "time", "zoneinfo.zip"))
 	if err != nil {
 		log.Fatalf("mkzones: %v", err)
 	}
