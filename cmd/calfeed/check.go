@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"flag"
 	"fmt"
 	"io"
@@ -72,18 +71,21 @@ func clientWarnings(cal *calendar.Calendar, lk *lock.File, path string) ([]strin
 	if err != nil {
 		return nil, err
 	}
-	var buf bytes.Buffer
 	for _, lang := range cal.Languages {
-		buf.Reset()
-		if err := r.Write(&buf, feed.Feed{Name: cal.Name.In(lang), Events: cal.Events}, lang); err != nil {
+		parts, err := r.Parts(feed.Feed{Name: cal.Name.In(lang), Description: cal.Description.In(lang), Events: cal.Events}, lang)
+		if err != nil {
 			return nil, err
 		}
-		if buf.Len() > maxFeedBytes {
-			ws = append(ws, fmt.Sprintf("the full feed in %s is %d KiB; Google Calendar stops refreshing feeds over 1 MiB: point subscribers at track feeds", lang, buf.Len()>>10))
+		size := 0
+		for _, p := range parts {
+			size += len(p)
+		}
+		if size > maxFeedBytes {
+			ws = append(ws, fmt.Sprintf("the full feed in %s is %d KiB; Google Calendar stops refreshing feeds over 1 MiB: point subscribers at track feeds", lang, size>>10))
 			break
 		}
 	}
-	pending, err := lock.Pending(cal, lk)
+	pending, err := lock.Pending(r, lk)
 	if err != nil {
 		return nil, err
 	}

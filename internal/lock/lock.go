@@ -186,12 +186,10 @@ func Apply(cal *calendar.Calendar, f *File) error {
 
 // Pending lists the ids of events whose published content differs from
 // what the lock recorded (new, edited and removed events): what the next
-// stamp would change.
-func Pending(cal *calendar.Calendar, f *File) ([]string, error) {
-	r, err := feed.New(cal)
-	if err != nil {
-		return nil, err
-	}
+// stamp would change. r renders the calendar in question (feed.New), so
+// that a caller who renders it anyway does not render it twice.
+func Pending(r *feed.Renderer, f *File) ([]string, error) {
+	cal := r.Calendar()
 	var ids []string
 	for _, e := range cal.Events {
 		h, err := r.ContentHash(e)

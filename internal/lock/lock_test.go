@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"calfeed/internal/calendar"
+	"calfeed/internal/feed"
 
 	_ "time/tzdata"
 )
@@ -179,11 +180,11 @@ func TestWriteReadApply(t *testing.T) {
 	if len(cal.Changes) != 1 || cal.Changes[0].Kind != calendar.ChangeMoved || cal.Changes[0].Start.Format("15:04") != "06:30" {
 		t.Errorf("changes = %+v, want opening moved to 06:30 UTC", cal.Changes)
 	}
-	pending, err := Pending(cal, got)
+	pending, err := Pending(renderer(t, cal), got)
 	if err != nil || len(pending) != 0 {
 		t.Errorf("Pending after stamp = %v, %v", pending, err)
 	}
-	pending, _ = Pending(load(t, base), got)
+	pending, _ = Pending(renderer(t, load(t, base)), got)
 	if strings.Join(pending, ",") != "opening" {
 		t.Errorf("Pending after an unstamped edit = %v, want [opening]", pending)
 	}
@@ -199,4 +200,13 @@ func TestReadMissingAndDamaged(t *testing.T) {
 	if _, err := Read(bad); err == nil || !strings.Contains(err.Error(), "damaged") {
 		t.Errorf("Read(damaged) = %v", err)
 	}
+}
+
+func renderer(t *testing.T, cal *calendar.Calendar) *feed.Renderer {
+	t.Helper()
+	r, err := feed.New(cal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
 }

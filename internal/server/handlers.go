@@ -29,12 +29,11 @@ func (s *Server) handleCalendar(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	v, err := st.variant(r)
+	q, v, err := st.feedRequest(r)
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
-	q := r.URL.Query()
 	tracks, events := q.Get("tracks"), q.Get("events")
 	switch {
 	case tracks != "" && events != "":
@@ -73,7 +72,7 @@ func (s *Server) handleCalendar(w http.ResponseWriter, r *http.Request) {
 // handleTrack serves GET /tracks/{id}.ics.
 func (s *Server) handleTrack(w http.ResponseWriter, r *http.Request, id string) {
 	st := s.state.Load()
-	v, err := st.variant(r)
+	_, v, err := st.feedRequest(r)
 	if err != nil {
 		s.error(w, r, err)
 		return
@@ -90,7 +89,7 @@ func (s *Server) handleTrack(w http.ResponseWriter, r *http.Request, id string) 
 // handleEvent serves GET /events/{id}.ics, one event as a download.
 func (s *Server) handleEvent(w http.ResponseWriter, r *http.Request, id string) {
 	st := s.state.Load()
-	v, err := st.variant(r)
+	_, v, err := st.feedRequest(r)
 	if err != nil {
 		s.error(w, r, err)
 		return
@@ -107,11 +106,8 @@ func (s *Server) handleEvent(w http.ResponseWriter, r *http.Request, id string) 
 // handleNotFound answers any other path, naming the feeds that exist.
 func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) {
 	st := s.state.Load()
-	paths := []string{"/calendar.ics"}
-	for _, t := range st.cal.Tracks {
-		paths = append(paths, "/tracks/"+t.ID+".ics")
-	}
-	s.error(w, r, &notFoundError{what: "page " + r.URL.Path, known: "feeds: " + strings.Join(paths, " ")})
+	tracks := listSome(st.cal.Tracks, func(t *calendar.Track) string { return "/tracks/" + t.ID + ".ics" })
+	s.error(w, r, &notFoundError{what: "page " + r.URL.Path, known: "feeds: /calendar.ics, " + tracks})
 }
 
 // serveFixed sends a fixed feed (see feedKey) that exists.
@@ -173,40 +169,69 @@ func refused(params string) bool {
 }
 
 // lang is the ?lang= of r when the calendar has it, else the default.
-// An unknown language falls back rather than failing: a link shared
-// between readers should always give a calendar.
 func (st *state) lang(r *http.Request) string {
-	if l := r.URL.Query().Get("lang"); l != "" && slices.Contains(st.cal.Languages, l) {
+	return st.langOf(r.URL.Query().Get("lang"))
+}
+
+// langOf is l when the calendar has it, else the default. An unknown
+// language falls back rather than failing: a link shared between readers
+// should always give a calendar.
+func (st *state) langOf(l string) string {
+	if l != "" && slices.Contains(st.cal.Languages, l) {
 		return l
 	}
 	return st.cal.Languages[0]
 }
 
-// variant reads the language and reminder a feed request asks for. An
-// unknown ?lang= falls back (see lang); an unknown ?alarm= is a 400 that
-// lists the accepted values, since a feed that silently never rang would be
-// found out only when a reminder was missed. No ?alarm= (or an empty one)
-// is a feed without reminders.
-func (st *state) variant(r *http.Request) (variant, error) {
+// query parses r's query string. A malformed one is a 400: half a query
+// read as none would turn ?tracks=a,b%zz into the whole calendar.
+func query(r *http.Request) (url.Values, error) {
 	if r.URL.RawQuery == "" {
-		return variant{lang: st.cal.Languages[0]}, nil
+		return nil, nil
 	}
 	q, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
-		// Half a query read as none would turn ?tracks=a,b%zz into the
-		// whole calendar.
-		return variant{}, badRequest("the query string is malformed (" + err.Error() + "); percent-encode it")
+		return nil, badRequest("the query string is malformed (" + err.Error() + "); percent-encode it")
 	}
-	s := q.Get("alarm")
+	return q, nil
+}
+
+// feedRequest parses a feed request's query once: the values, and the
+// variant (language and reminder) they ask for.
+func (st *state) feedRequest(r *http.Request) (url.Values, variant, error) {
+	q, err := query(r)
+	if err != nil {
+		return nil, variant{}, err
+	}
+	v, err := st.variant(q)
+	return q, v, err
+}
+
+// variant reads the language and reminder a feed request asks for. An
+// unknown ?lang= falls back (see langOf); an unknown ?alarm= is a 400 (see
+// parseAlarm). No ?alarm= (or an empty one) is a feed without reminders.
+func (st *state) variant(q url.Values) (variant, error) {
+	alarm, err := parseAlarm(q.Get("alarm"))
+	if err != nil {
+		return variant{}, err
+	}
+	return variant{lang: st.langOf(q.Get("lang")), alarm: alarm}, nil
+}
+
+// parseAlarm reads an ?alarm= value. Anything but the reminders calfeed
+// offers is a 400 that lists them: a link that silently gave a feed
+// without the reminder asked for would be found out only when a reminder
+// was missed.
+func parseAlarm(s string) (feed.Alarm, error) {
 	alarm, err := feed.ParseAlarm(s)
 	if err != nil {
 		var accepted []string
 		for _, a := range feed.Alarms() {
 			accepted = append(accepted, a.String())
 		}
-		return variant{}, badRequest(fmt.Sprintf("?alarm=%s is not a reminder calfeed offers; use one of %s (that long before each event), or leave ?alarm= out for none", s, strings.Join(accepted, ", ")))
+		return 0, badRequest(fmt.Sprintf("?alarm=%s is not a reminder calfeed offers; use one of %s (that long before each event), or leave ?alarm= out for none", s, strings.Join(accepted, ", ")))
 	}
-	return variant{lang: st.lang(r), alarm: alarm}, nil
+	return alarm, nil
 }
 
 // trackIDs parses ?tracks=a,b into known ids, in calendar order, without
@@ -268,11 +293,7 @@ func (st *state) events(list string) ([]*calendar.Event, error) {
 }
 
 func (st *state) unknownTrack(id string) error {
-	ids := make([]string, len(st.cal.Tracks))
-	for i, t := range st.cal.Tracks {
-		ids[i] = t.ID
-	}
-	return &notFoundError{what: fmt.Sprintf("track %q", id), known: "tracks: " + strings.Join(ids, ", ")}
+	return &notFoundError{what: fmt.Sprintf("track %q", id), known: "tracks: " + listSome(st.cal.Tracks, func(t *calendar.Track) string { return t.ID })}
 }
 
 func (st *state) unknownEvent(id string) error {

@@ -162,10 +162,9 @@ func (p *pages) webRequest(r *http.Request, st *state) web.Request {
 // silently subscribed without the reminder asked for would be found out
 // only when a reminder was missed.
 func (p *pages) alarmParam(r *http.Request) (string, error) {
-	v := r.URL.Query().Get("alarm")
-	a, err := feed.ParseAlarm(v)
+	a, err := parseAlarm(r.URL.Query().Get("alarm"))
 	if err != nil {
-		return "", badRequest(fmt.Sprintf("?alarm=%s is not a reminder calfeed offers; use one of %s (that long before each event), or leave ?alarm= out for none", v, strings.Join(p.alarms, ", ")))
+		return "", err
 	}
 	return a.String(), nil
 }

@@ -107,6 +107,8 @@ type state struct {
 	byTrack map[string][]*calendar.Event
 	// order is each event's position in the calendar.
 	order map[*calendar.Event]int
+	// changed is when the newest change the lock records was stamped.
+	changed time.Time
 }
 
 // variant is one rendering of a feed: its language (?lang=) and reminder
@@ -156,6 +158,11 @@ func newState(cal *calendar.Calendar, gz bool) (*state, error) {
 		return nil, fmt.Errorf("server: %w", err)
 	}
 	st := &state{cal: cal, renderer: r, gzip: gz, feeds: map[string]map[variant]*resource{}, sources: map[string]source{}, paths: feedPaths(cal), combos: newLRU(maxCombinations), variants: newLRU(maxVariants), byTrack: map[string][]*calendar.Event{}, order: make(map[*calendar.Event]int, len(cal.Events))}
+	for _, c := range cal.Changes {
+		if c.At.After(st.changed) {
+			st.changed = c.At
+		}
+	}
 	for i, e := range cal.Events {
 		st.order[e] = i
 		for _, id := range e.Tracks {
@@ -306,10 +313,8 @@ func (st *state) render(f feed.Feed, lang string) (*resource, error) {
 	// An event removed, or moved out of a track, changes a feed without
 	// touching the events it still holds: the newest stamped change counts
 	// too, so that If-Modified-Since never gets a 304 for an older feed.
-	for _, c := range st.cal.Changes {
-		if c.At.After(modified) {
-			modified = c.At
-		}
+	if st.changed.After(modified) {
+		modified = st.changed
 	}
 	size := 0
 	for _, p := range parts {
