@@ -9,7 +9,7 @@ import (
 	"fmt"
 	"os"
 
-	"calfeed/bench/synth"
+	"calfeed/internal/synth"
 )
 
 func main() {

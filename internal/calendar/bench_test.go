@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"calfeed/bench/synth"
+	"calfeed/internal/synth"
 	"calfeed/internal/calendar"
 )
 

@@ -6,7 +6,7 @@ import (
 	"io"
 	"testing"
 
-	"calfeed/bench/synth"
+	"calfeed/internal/synth"
 	"calfeed/internal/calendar"
 	"calfeed/internal/feed"
 )

@@ -62,9 +62,14 @@ type atomContent struct {
 // Calendar refreshes their subscription.
 func (s *Server) handleChanges(w http.ResponseWriter, r *http.Request) {
 	st := s.state.Load()
-	lang := st.lang(r)
+	q, err := query(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	lang := st.langOf(q.Get("lang"))
 	var tracks []string
-	if list := r.URL.Query().Get("tracks"); list != "" {
+	if list := q.Get("tracks"); list != "" {
 		ids, err := st.trackIDs(list)
 		if err != nil {
 			s.error(w, r, err)
@@ -72,10 +77,30 @@ func (s *Server) handleChanges(w http.ResponseWriter, r *http.Request) {
 		}
 		tracks = ids
 	}
-	body, updated := st.atom(s.baseURL(r), lang, tracks)
-	res := st.resource(body, updated)
-	res.headers.Set("Content-Type", "application/atom+xml; charset=utf-8")
+	base := s.baseURL(r)
+	// Rendered once per language, choice of tracks and base URL, and
+	// compressed once, for the first client that accepts gzip.
+	k := cacheKey{kind: kindAtom, name: strings.Join(tracks, ","), lang: lang, page: pageKey{base: base}}
+	res, err := st.cache.getOrRender(k, "", func() (*resource, error) {
+		body, updated := st.atom(base, lang, tracks)
+		return bodyResource(body, updated, st.atomHeaders(), true), nil
+	})
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	s.varyOnBase(w.Header())
 	s.serve(w, r, res)
+}
+
+// atomHeaders are the headers of the changes feed.
+func (st *state) atomHeaders() http.Header {
+	return http.Header{
+		"Content-Type":                {"application/atom+xml; charset=utf-8"},
+		"Cache-Control":               st.feedHeaders["Cache-Control"],
+		"Access-Control-Allow-Origin": {"*"},
+		"X-Content-Type-Options":      {"nosniff"},
+	}
 }
 
 // atom renders the changes feed and returns it with its newest time.

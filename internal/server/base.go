@@ -1,7 +1,10 @@
 package server
 
 import (
+	"net"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 )
 
@@ -11,10 +14,7 @@ import (
 // count only with Options.TrustProxy: otherwise any client could make the
 // server print links to another host).
 func (s *Server) baseURL(r *http.Request) string {
-	if s.opts.BaseURL != "" {
-		return strings.TrimRight(s.opts.BaseURL, "/")
-	}
-	if b := s.state.Load().cal.BaseURL; b != "" {
+	if b := s.fixedBaseURL(); b != "" {
 		return b
 	}
 	scheme, host := "http", r.Host
@@ -22,40 +22,105 @@ func (s *Server) baseURL(r *http.Request) string {
 		scheme = "https"
 	}
 	if s.opts.TrustProxy {
-		if p := firstValue(r.Header.Get("X-Forwarded-Proto")); p == "http" || p == "https" {
+		if p := lastValue(r.Header.Values("X-Forwarded-Proto")); p == "http" || p == "https" {
 			scheme = p
 		}
-		if h := firstValue(r.Header.Get("X-Forwarded-Host")); h != "" && validHost(h) {
+		if h := lastValue(r.Header.Values("X-Forwarded-Host")); validHost(h) {
 			host = h
 		}
 	}
 	if !validHost(host) {
-		host = "localhost"
+		host = "localhost" // a request without Host (HTTP/1.0); checkHost refuses a bad one
 	}
 	return scheme + "://" + host
 }
 
-// firstValue is the first of a comma-separated header's values (the one the
-// proxy nearest the client set).
-func firstValue(h string) string {
-	v, _, _ := strings.Cut(h, ",")
-	return strings.TrimSpace(v)
+// fixedBaseURL is the base URL that does not depend on the request, or "".
+func (s *Server) fixedBaseURL() string {
+	if s.opts.BaseURL != "" {
+		return strings.TrimRight(s.opts.BaseURL, "/")
+	}
+	return s.state.Load().cal.BaseURL
 }
 
-// validHost accepts a host[:port] made of the characters host names,
-// IPv4 and bracketed IPv6 addresses use, so that no header can smuggle a
-// path, a quote or a space into a link.
+// varyOnBase adds to a response whose links are built from the request's
+// forwarding headers the Vary that tells caches so.
+func (s *Server) varyOnBase(h http.Header) {
+	if s.opts.TrustProxy && s.fixedBaseURL() == "" {
+		h.Add("Vary", "X-Forwarded-Host, X-Forwarded-Proto")
+	}
+}
+
+// lastValue is the last of a comma-separated header's values: the one the
+// nearest proxy set. A proxy appends to what the client sent, so the first
+// value is the client's own and proves nothing.
+func lastValue(lines []string) string {
+	if len(lines) == 0 {
+		return ""
+	}
+	line := lines[len(lines)-1]
+	if i := strings.LastIndexByte(line, ','); i >= 0 {
+		line = line[i+1:]
+	}
+	return strings.TrimSpace(line)
+}
+
+// validHost accepts a host[:port] that makes a valid URL: a host name
+// (letters, digits, '.', '-', '_'), an IPv4 address, or an IPv6 address in
+// brackets, then an optional numeric port. Nothing a header holds can then
+// smuggle a path, a quote or a space into a link, or break url.Parse.
 func validHost(h string) bool {
 	if h == "" || len(h) > 255 {
 		return false
 	}
-	for _, c := range h {
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		case c == '.' || c == '-' || c == ':' || c == '[' || c == ']':
-		default:
+	host, port := h, ""
+	if strings.HasPrefix(h, "[") {
+		end := strings.IndexByte(h, ']')
+		if end < 0 {
+			return false
+		}
+		host, port = h[1:end], h[end+1:]
+		if ip := net.ParseIP(host); ip == nil || !strings.Contains(host, ":") {
+			return false
+		}
+		if port != "" && !strings.HasPrefix(port, ":") {
+			return false
+		}
+		port = strings.TrimPrefix(port, ":")
+	} else {
+		if strings.Count(h, ":") > 1 {
+			return false
+		}
+		host, port, _ = strings.Cut(h, ":")
+		if host == "" {
+			return false
+		}
+		for _, c := range host {
+			switch {
+			case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '.', c == '-', c == '_':
+			default:
+				return false
+			}
+		}
+	}
+	if strings.Contains(h, ":") && !strings.HasPrefix(h, "[") || port != "" {
+		n, err := strconv.Atoi(port)
+		if err != nil || n < 1 || n > 65535 || len(port) > 5 {
 			return false
 		}
 	}
-	return true
+	_, err := url.Parse("http://" + h + "/")
+	return err == nil
+}
+
+// checkHost refuses, with a 400, a request whose Host header is not a
+// host[:port] (RFC 9112 §3.2: a server must answer 400 to an invalid Host).
+func (s *Server) checkHost(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Host != "" && !validHost(r.Host) {
+			s.error(w, r, badRequest("the Host header is not a host name with an optional port"))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }

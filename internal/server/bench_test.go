@@ -9,9 +9,9 @@ import (
 	"strings"
 	"testing"
 
-	"calfeed/bench/synth"
 	"calfeed/internal/calendar"
 	"calfeed/internal/server"
+	"calfeed/internal/synth"
 )
 
 // BenchmarkServe sends requests through the whole handler, as serve runs it

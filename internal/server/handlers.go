@@ -23,9 +23,9 @@ func (s *Server) handleCalendar(w http.ResponseWriter, r *http.Request) {
 	// A subscriber's calendar asks for the same URL every time: a query
 	// seen before goes straight to its rendered feed, without parsing.
 	if r.URL.RawQuery != "" {
-		if hit, ok := st.combos.get(rawKey(r.URL.RawQuery)); ok {
-			s.countFetch(hit.fetch, r)
-			s.serve(w, r, hit.res)
+		if res, fetch, ok := st.cache.get(queryKey(r.URL.RawQuery)); ok {
+			s.countFetch(fetch, r)
+			s.serve(w, r, res)
 			return
 		}
 	}
@@ -122,28 +122,26 @@ func (s *Server) serveFixed(w http.ResponseWriter, r *http.Request, st *state, k
 
 // serveCombination sends a combined feed or an agenda. There are too many
 // combinations to render them all in advance; each is rendered on its first
-// request and kept in a bounded cache, under a key that is the same for
-// every spelling of the same combination (ids in calendar order).
-func (s *Server) serveCombination(w http.ResponseWriter, r *http.Request, st *state, fetch, key string, v variant, build func() feed.Feed) {
-	key += "|" + v.lang + "|" + v.alarm.String()
-	hit, ok := st.combos.get(key)
-	if !ok {
+// request and kept in the cache, under a key that is the same for every
+// spelling of the same combination (ids in calendar order), and the query
+// string as sent becomes an alias of it.
+func (s *Server) serveCombination(w http.ResponseWriter, r *http.Request, st *state, fetch, ids string, v variant, build func() feed.Feed) {
+	k := cacheKey{kind: kindCombination, name: ids, lang: v.lang, alarm: v.alarm}
+	res, err := st.cache.getOrRender(k, fetch, func() (*resource, error) {
 		f := build()
 		f.Alarm = v.alarm
-		res, err := st.render(f, v.lang)
-		if err != nil {
-			s.error(w, r, err)
-			return
-		}
-		hit = cached{res, fetch}
-		st.combos.add(key, hit)
+		return st.render(f, v.lang, st.feedHeaders)
+	})
+	if err != nil {
+		s.error(w, r, err)
+		return
 	}
-	st.combos.add(rawKey(r.URL.RawQuery), hit)
-	s.serve(w, r, hit.res)
+	st.cache.alias(queryKey(r.URL.RawQuery), k)
+	s.serve(w, r, res)
 }
 
-// rawKey is the cache key of a query exactly as sent.
-func rawKey(rawQuery string) string { return "?" + rawQuery }
+// queryKey is the cache key of a feed query exactly as sent.
+func queryKey(rawQuery string) cacheKey { return cacheKey{kind: kindQuery, name: rawQuery} }
 
 func acceptsGzip(r *http.Request) bool {
 	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {

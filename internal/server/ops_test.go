@@ -144,7 +144,14 @@ func TestBaseURL(t *testing.T) {
 		{"option", Options{BaseURL: "https://cal.example.org/"}, "internal:8080", nil, "https://cal.example.org"},
 		{"request", Options{}, "localhost:8080", nil, "http://localhost:8080"},
 		{"untrusted forwarded headers", Options{}, "localhost:8080", http.Header{"X-Forwarded-Proto": {"https"}, "X-Forwarded-Host": {"evil.example"}}, "http://localhost:8080"},
-		{"trusted proxy", Options{TrustProxy: true}, "10.0.0.5:8080", http.Header{"X-Forwarded-Proto": {"https, http"}, "X-Forwarded-Host": {"cal.example.org"}}, "https://cal.example.org"},
+		{"trusted proxy", Options{TrustProxy: true}, "10.0.0.5:8080", http.Header{"X-Forwarded-Proto": {"https"}, "X-Forwarded-Host": {"cal.example.org"}}, "https://cal.example.org"},
+		// A proxy appends to what the client sent: the last value is the
+		// one the nearest proxy set, the first is the client's own.
+		{"proxy appends", Options{TrustProxy: true}, "10.0.0.5:8080", http.Header{"X-Forwarded-Proto": {"http, https"}, "X-Forwarded-Host": {"evil.example, cal.example.org"}}, "https://cal.example.org"},
+		{"proxy adds a line", Options{TrustProxy: true}, "10.0.0.5:8080", http.Header{"X-Forwarded-Proto": {"http", "https"}, "X-Forwarded-Host": {"evil.example", "cal.example.org:8443"}}, "https://cal.example.org:8443"},
+		{"bad port forwarded", Options{TrustProxy: true}, "localhost", http.Header{"X-Forwarded-Host": {"a:b"}}, "http://localhost"},
+		{"bracket forwarded", Options{TrustProxy: true}, "localhost", http.Header{"X-Forwarded-Host": {"["}}, "http://localhost"},
+		{"ipv6 host", Options{}, "[::1]:8080", nil, "http://[::1]:8080"},
 		{"hostile host", Options{TrustProxy: true}, "localhost", http.Header{"X-Forwarded-Host": {`evil"><script>`}}, "http://localhost"},
 	}
 	for _, tc := range tests {
@@ -180,9 +187,11 @@ func TestClientFamily(t *testing.T) {
 }
 
 // TestCombinationCacheBounded: every distinct combination is rendered once
-// and served from the cache after, but the cache never outgrows its bound.
+// and served from the cache after, but the bytes the cache holds never
+// outgrow its budget, however many combinations are asked for.
 func TestCombinationCacheBounded(t *testing.T) {
-	s := newServer(t, Options{})
+	const budget = 64 << 10
+	s := newServer(t, Options{CacheSize: budget})
 	first := get(t, s, "/calendar.ics?tracks=alpha,beta", nil)
 	again := get(t, s, "/calendar.ics?tracks=beta,alpha,alpha", nil)
 	if first.Body.String() != again.Body.String() || first.Header().Get("ETag") != again.Header().Get("ETag") {
@@ -190,17 +199,17 @@ func TestCombinationCacheBounded(t *testing.T) {
 	}
 	st := s.state.Load()
 	// One rendering, found under its canonical key and each spelling.
-	if n := st.combos.len(); n != 3 {
+	if n, _ := st.cache.stats(); n != 3 {
 		t.Errorf("cache holds %d entries after one combination in two spellings, want 3", n)
 	}
-	a, _ := st.combos.get("tracks=alpha,beta|fr|")
-	b, _ := st.combos.get(rawKey("tracks=beta,alpha,alpha"))
-	if a.res == nil || a.res != b.res {
+	a, _, _ := st.cache.get(cacheKey{kind: kindCombination, name: "tracks=alpha,beta", lang: "fr"})
+	b, _, _ := st.cache.get(queryKey("tracks=beta,alpha,alpha"))
+	if a == nil || a != b {
 		t.Error("two spellings of one combination hold two renderings")
 	}
-	// More distinct agendas than the cache holds: every set of two or more
+	// More distinct agendas than the budget holds: every set of two or more
 	// events (26), in two languages, with five reminder choices: 260.
-	n := 0
+	n, most := 0, int64(0)
 	for _, lang := range []string{"fr", "en"} {
 		for _, alarm := range []string{"", "15m", "30m", "1h", "1d"} {
 			for mask := range 1 << len(allEvents) {
@@ -213,28 +222,37 @@ func TestCombinationCacheBounded(t *testing.T) {
 				if len(ids) < 2 {
 					continue
 				}
-				get(t, s, "/calendar.ics?events="+strings.Join(ids, ",")+"&lang="+lang+"&alarm="+alarm, nil)
+				rec := get(t, s, "/calendar.ics?events="+strings.Join(ids, ",")+"&lang="+lang+"&alarm="+alarm, nil)
+				if rec.Code != http.StatusOK {
+					t.Fatalf("agenda %v: status %d", ids, rec.Code)
+				}
 				n++
+				_, used := st.cache.stats()
+				most = max(most, used)
 			}
 		}
 	}
-	if got := st.combos.len(); n <= maxCombinations || got != maxCombinations {
-		t.Errorf("after %d distinct combinations the cache holds %d entries; want exactly %d", n, got, maxCombinations)
+	entries, used := st.cache.stats()
+	if most > budget || used > budget {
+		t.Errorf("after %d distinct combinations the cache held up to %d bytes; budget %d", n, most, budget)
+	}
+	if entries >= 2*n || used < budget/2 {
+		t.Errorf("after %d combinations: %d entries, %d bytes; want the budget used and old entries evicted", n, entries, used)
 	}
 	// A reload starts afresh.
 	s.Load(loadCalendar(t, testYAML))
-	if got := s.state.Load().combos.len(); got != 0 {
+	if got, _ := s.state.Load().cache.stats(); got != 0 {
 		t.Errorf("cache after reload holds %d", got)
 	}
 }
 
 // TestVariantsBounded: single-event downloads and reminder variants are
-// rendered on demand and kept in a bounded cache, so a crawl through every
-// event, language and reminder cannot grow memory without end.
+// rendered on demand and kept within the cache's budget, so a crawl through
+// every event, language and reminder cannot grow memory without end.
 func TestVariantsBounded(t *testing.T) {
-	s := newServer(t, Options{})
+	const budget = 16 << 10
+	s := newServer(t, Options{CacheSize: budget})
 	st := s.state.Load()
-	st.variants = newLRU(8) // small, to see it evict
 	first := get(t, s, "/events/keynote.ics?alarm=1h", nil).Body.String()
 	n := 0
 	for _, id := range allEvents {
@@ -243,11 +261,14 @@ func TestVariantsBounded(t *testing.T) {
 				get(t, s, "/events/"+id+".ics?lang="+lang+"&alarm="+alarm, nil)
 				get(t, s, "/tracks/alpha.ics?lang="+lang+"&alarm="+alarm, nil)
 				n++
+				if _, used := st.cache.stats(); used > budget {
+					t.Fatalf("after %d variants the cache holds %d bytes; budget %d", n, used, budget)
+				}
 			}
 		}
 	}
-	if got := st.variants.len(); got != 8 {
-		t.Errorf("after %d distinct variants the cache holds %d, want 8", n, got)
+	if entries, _ := st.cache.stats(); entries >= n {
+		t.Errorf("after %d distinct variants the cache holds %d: nothing was evicted", n, entries)
 	}
 	if again := get(t, s, "/events/keynote.ics?alarm=1h", nil).Body.String(); again != first {
 		t.Error("an evicted variant renders differently the second time")

@@ -2,14 +2,13 @@ package server
 
 import (
 	"bytes"
-	"compress/gzip"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
-	"sync"
 	"time"
+	"unicode/utf8"
 
 	"calfeed/internal/calendar"
 	"calfeed/internal/feed"
@@ -30,82 +29,29 @@ const (
 
 // pages serves what people read rather than what calendars fetch: the
 // subscribe page, the email snippet, feeds.json, /subscribe/ redirects, QR
-// codes and the page's static files.
+// codes and the page's static files. What it renders is kept in the
+// state's cache, under a key of what the response depends on.
 type pages struct {
 	s      *Server
 	site   *web.Site
-	cache  pageCache
-	assets map[string]*rendered // the static files, by name
+	assets map[string]*resource // the static files, by name
 	alarms []string             // the ?alarm= values feeds take, shortest first
 }
 
-// pageCache keeps rendered responses of the calendar being served, keyed
-// by everything they depend on, so that a page costs a map lookup rather
-// than a rendering (about 3 ms) on every request. It holds at most
-// maxCached responses, and forgets them all when the calendar changes.
-type pageCache struct {
-	mu sync.Mutex
-	st *state
-	m  map[string]*rendered
+// pageHeaders are the headers every page-like response carries.
+func pageHeaders(h http.Header) {
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", noReferer)
 }
 
-const maxCached = 128
-
-// rendered is one response body, with its ETag and, made on first demand,
-// its gzipped form.
-type rendered struct {
-	body []byte
-	etag string // strong, without quotes
-	gzip bool   // worth compressing
-	once sync.Once
-	gz   []byte
-}
-
-func newRendered(body []byte, compressible bool) *rendered {
-	sum := sha256.Sum256(body)
-	return &rendered{body: body, etag: hex.EncodeToString(sum[:16]), gzip: compressible && len(body) > 1024}
-}
-
-func (r *rendered) gzipped() []byte {
-	r.once.Do(func() {
-		var zb bytes.Buffer
-		zw, _ := gzip.NewWriterLevel(&zb, gzip.BestCompression) // the level is valid
-		zw.Write(r.body)                                        // writes to a bytes.Buffer do not fail
-		zw.Close()
-		r.gz = zb.Bytes()
-	})
-	return r.gz
-}
-
-// get returns the response cached under key for st, or renders it with f
-// and keeps it.
-func (c *pageCache) get(st *state, key string, compressible bool, f func(*bytes.Buffer) error) (*rendered, error) {
-	c.mu.Lock()
-	if c.st != st || len(c.m) >= maxCached {
-		c.st, c.m = st, map[string]*rendered{}
-	}
-	res, ok := c.m[key]
-	c.mu.Unlock()
-	if ok {
-		return res, nil
-	}
+// renderPage runs a renderer into a new resource, gzipped for clients
+// that accept it.
+func renderPage(f func(*bytes.Buffer) error) (*resource, error) {
 	var buf bytes.Buffer
 	if err := f(&buf); err != nil {
 		return nil, err
 	}
-	res = newRendered(buf.Bytes(), compressible)
-	c.mu.Lock()
-	if c.st == st {
-		c.m[key] = res
-	}
-	c.mu.Unlock()
-	return res, nil
-}
-
-// cacheKey is everything a page response depends on: the public base URL,
-// the language chosen (Accept-Language included), the path and the query.
-func cacheKey(req web.Request, r *http.Request) string {
-	return req.Base + "\x00" + req.Lang + "\x00" + r.URL.Path + "?" + r.URL.RawQuery
+	return bodyResource(buf.Bytes(), time.Time{}, nil, true), nil
 }
 
 // newPages parses the page templates, once. They are embedded in the
@@ -116,13 +62,13 @@ func (s *Server) newPages() *pages {
 	if err != nil {
 		panic(fmt.Sprintf("server: %v", err))
 	}
-	p := &pages{s: s, site: site, assets: map[string]*rendered{}}
+	p := &pages{s: s, site: site, assets: map[string]*resource{}}
 	for _, a := range feed.Alarms() {
 		p.alarms = append(p.alarms, a.String())
 	}
 	for _, name := range web.AssetNames() {
 		a := site.Asset(name)
-		p.assets[name] = newRendered(a.Body, !strings.HasPrefix(a.ContentType, "image/png"))
+		p.assets[name] = bodyResource(a.Body, time.Time{}, nil, !strings.HasPrefix(a.ContentType, "image/png"))
 	}
 	return p
 }
@@ -142,19 +88,57 @@ func (s *Server) PageFiles() []string {
 	return paths
 }
 
-// webRequest is what a page depends on in r: the calendar, the public base
-// URL, the language (?lang=, then Accept-Language, then the calendar's
-// default), the reader's zone (?tz=; unknown zones are ignored) and the
-// reminders feeds offer. A handler that takes ?alarm= sets Alarm.
+// webRequest is what a page depends on in r: the calendar and its
+// programme, the public base URL, the language (?lang=, then
+// Accept-Language, then the calendar's default), the reader's zone (?tz=,
+// or the name asked for when it is none) and the reminders feeds offer. A
+// handler that takes ?alarm= sets Alarm.
 func (p *pages) webRequest(r *http.Request, st *state) web.Request {
 	q := r.URL.Query()
-	return web.Request{
-		Cal:    st.cal,
-		Base:   p.s.baseURL(r),
-		Lang:   web.Negotiate(q.Get("lang"), r.Header.Get("Accept-Language"), st.cal.Languages),
-		Zone:   web.ParseZone(q.Get("tz")),
-		Alarms: p.alarms,
+	req := web.Request{
+		Cal:       st.cal,
+		Programme: st.programme(),
+		Base:      p.s.baseURL(r),
+		Lang:      web.Negotiate(q.Get("lang"), r.Header.Get("Accept-Language"), st.cal.Languages),
+		Alarms:    p.alarms,
 	}
+	if tz := q.Get("tz"); tz != "" {
+		req.Zone = web.ParseZone(tz)
+		if req.Zone == nil {
+			req.BadZone = shorten(tz, maxZoneShown)
+		}
+	}
+	return req
+}
+
+// maxZoneShown bounds how much of an unknown ?tz= the page repeats.
+const maxZoneShown = 64
+
+// shorten cuts s to at most n bytes, at a character boundary, marking the
+// cut with an ellipsis.
+func shorten(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
+
+// requestKey is the cache key of what a page-like response depends on in
+// req: nothing else of the request (an unknown parameter, another spelling)
+// makes another entry.
+func requestKey(k kind, req web.Request) cacheKey {
+	key := cacheKey{kind: k, lang: req.Lang, page: pageKey{base: req.Base, open: req.Open, number: req.Page}}
+	if req.Zone != nil {
+		key.page.zone = req.Zone.String()
+	}
+	key.page.agenda = strings.Join(req.Agenda, ",")
+	key.page.feeds = strings.Join(req.Feeds, ",")
+	key.alarm, _ = feed.ParseAlarm(req.Alarm)
+	return key
 }
 
 // alarmParam reads ?alarm= as the feeds do: "" (or no ?alarm=) for no
@@ -172,25 +156,47 @@ func (p *pages) alarmParam(r *http.Request) (string, error) {
 // handleIndex serves GET /: the subscribe page. For readers without
 // JavaScript, ?events=a,b (or repeated ?events=) fills in the personal
 // agenda, ?alarm=1h puts a reminder in every feed link (a value feeds
-// refuse is ignored, as an unknown ?tz= is: the page stays useful) and
-// ?open=gender unfolds a feed.
+// refuse is ignored: the page stays useful), ?open=gender unfolds a feed
+// and ?page=2 shows the second page of a long programme. An unknown ?tz=
+// is said on the page, with the zone field.
 func (p *pages) handleIndex(w http.ResponseWriter, r *http.Request) {
 	st := p.s.state.Load()
 	req := p.webRequest(r, st)
 	q := r.URL.Query()
 	req.Alarm, _ = p.alarmParam(r)
-	req.Open = q.Get("open")
+	if open := q.Get("open"); open != "" {
+		if _, ok := web.FindFeed(st.cal, open, "", ""); ok {
+			req.Open = open
+		}
+	}
+	var ids []string
 	for _, v := range q["events"] {
 		for id := range strings.SplitSeq(v, ",") {
-			if len(req.Agenda) >= maxListed {
+			if len(ids) >= maxListed {
 				break
 			}
 			if id = strings.TrimSpace(id); id != "" {
-				req.Agenda = append(req.Agenda, id)
+				ids = append(ids, id)
 			}
 		}
 	}
-	res, err := p.cache.get(st, cacheKey(req, r), true, func(b *bytes.Buffer) error { return p.site.Page(b, req) })
+	req.Agenda = st.knownEvents(ids)
+	if n, err := strconv.Atoi(q.Get("page")); err == nil {
+		req.Page = req.Programme.Page(n)
+	} else {
+		req.Page = 1
+	}
+	render := func() (*resource, error) {
+		return renderPage(func(b *bytes.Buffer) error { return p.site.Page(b, req) })
+	}
+	var res *resource
+	var err error
+	if req.BadZone != "" {
+		// Not kept: every misspelling would be an entry of its own.
+		res, err = st.cache.render(render)
+	} else {
+		res, err = st.cache.getOrRender(requestKey(kindPage, req), "", render)
+	}
 	if err != nil {
 		p.s.error(w, r, err)
 		return
@@ -201,7 +207,26 @@ func (p *pages) handleIndex(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Security-Policy", pageCSP)
 	h.Set("Cache-Control", "no-cache") // revalidate: the ETag makes that cheap
 	h.Add("Vary", "Accept-Language")
-	p.serve(w, r, res)
+	p.s.varyOnBase(h)
+	pageHeaders(h)
+	p.s.serve(w, r, res)
+}
+
+// knownEvents keeps the ids of events the calendar has, in calendar order,
+// once each.
+func (st *state) knownEvents(ids []string) []string {
+	var evs []*calendar.Event
+	for _, id := range ids {
+		if e := st.cal.Event(id); e != nil && !slices.Contains(evs, e) {
+			evs = append(evs, e)
+		}
+	}
+	slices.SortFunc(evs, func(a, b *calendar.Event) int { return st.order[a] - st.order[b] })
+	out := make([]string, len(evs))
+	for i, e := range evs {
+		out[i] = e.ID
+	}
+	return out
 }
 
 // handleEmbed serves GET /embed: the subscribe links as an email-safe HTML
@@ -225,31 +250,36 @@ func (p *pages) handleEmbed(w http.ResponseWriter, r *http.Request) {
 		}
 		req.Feeds = ids
 	}
-	h := w.Header()
-	render := p.site.Embed
+	render, contentType := p.site.Embed, "text/html; charset=utf-8"
 	switch f := q.Get("format"); f {
 	case "", "html":
-		h.Set("Content-Type", "text/html; charset=utf-8")
-		h.Set("Content-Security-Policy", embedCSP)
 	case "text":
-		render = p.site.EmbedText
-		h.Set("Content-Type", "text/plain; charset=utf-8")
+		render, contentType = p.site.EmbedText, "text/plain; charset=utf-8"
 	default:
-		p.s.error(w, r, badRequest(fmt.Sprintf("?format=%q: use html (the default) or text", f)))
+		p.s.error(w, r, badRequest(fmt.Sprintf("?format=%q: use html (the default) or text", shorten(f, 32))))
 		return
 	}
-	res, err := p.cache.get(st, cacheKey(req, r), true, func(b *bytes.Buffer) error { return render(b, req) })
+	key := requestKey(kindEmbed, req)
+	key.page.format = contentType
+	res, err := st.cache.getOrRender(key, "", func() (*resource, error) {
+		return renderPage(func(b *bytes.Buffer) error { return render(b, req) })
+	})
 	if err != nil {
-		h.Del("Content-Type")
-		h.Del("Content-Security-Policy")
 		p.s.error(w, r, err)
 		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", contentType)
+	if contentType == "text/html; charset=utf-8" {
+		h.Set("Content-Security-Policy", embedCSP)
 	}
 	h.Set("Content-Language", req.Lang)
 	h.Set("Cache-Control", "no-cache")
 	h.Set("Access-Control-Allow-Origin", "*")
 	h.Add("Vary", "Accept-Language")
-	p.serve(w, r, res)
+	p.s.varyOnBase(h)
+	pageHeaders(h)
+	p.s.serve(w, r, res)
 }
 
 // feedList parses ?feeds=all,gender into known feed ids, in page order.
@@ -286,7 +316,9 @@ func feedList(cal *calendar.Calendar, list string) ([]string, error) {
 func (p *pages) handleFeedsJSON(w http.ResponseWriter, r *http.Request) {
 	st := p.s.state.Load()
 	req := p.webRequest(r, st)
-	res, err := p.cache.get(st, cacheKey(req, r), true, func(b *bytes.Buffer) error { return p.site.FeedsJSON(b, req) })
+	res, err := st.cache.getOrRender(requestKey(kindFeedsJSON, req), "", func() (*resource, error) {
+		return renderPage(func(b *bytes.Buffer) error { return p.site.FeedsJSON(b, req) })
+	})
 	if err != nil {
 		p.s.error(w, r, err)
 		return
@@ -296,7 +328,9 @@ func (p *pages) handleFeedsJSON(w http.ResponseWriter, r *http.Request) {
 	h.Set("Cache-Control", "no-cache")
 	h.Set("Access-Control-Allow-Origin", "*") // for other sites, as the feeds are
 	h.Add("Vary", "Accept-Language")
-	p.serve(w, r, res)
+	p.s.varyOnBase(h)
+	pageHeaders(h)
+	p.s.serve(w, r, res)
 }
 
 // handleSubscribe serves GET /subscribe/{client}/{feed}: a redirect to the
@@ -352,9 +386,9 @@ func (p *pages) handleSubscribe(w http.ResponseWriter, r *http.Request, client, 
 	h := w.Header()
 	// Not cached for long: the point of this link is that it can change.
 	h.Set("Cache-Control", "public, max-age=300")
-	h.Set("Referrer-Policy", noReferer)
-	h.Set("X-Content-Type-Options", "nosniff")
-	w.Header().Set("Location", target)
+	pageHeaders(h)
+	p.s.varyOnBase(h)
+	h.Set("Location", target)
 	w.WriteHeader(http.StatusFound)
 }
 
@@ -380,8 +414,8 @@ func (p *pages) handleQR(w http.ResponseWriter, r *http.Request, feedID, format 
 		p.s.error(w, r, badRequest(fmt.Sprintf("?of=%q: use page (the default) or feed", of)))
 		return
 	}
-	key := base + "\x00" + lang + "\x00" + r.URL.Path + "\x00" + target
-	res, err := p.cache.get(st, key, format == "svg", func(b *bytes.Buffer) error {
+	key := cacheKey{kind: kindQR, name: feedID, lang: lang, page: pageKey{base: base, format: format + " " + target}}
+	res, err := st.cache.getOrRender(key, "", func() (*resource, error) {
 		var img []byte
 		var err error
 		if format == "svg" {
@@ -389,8 +423,10 @@ func (p *pages) handleQR(w http.ResponseWriter, r *http.Request, feedID, format 
 		} else {
 			img, err = web.QRPNG(target)
 		}
-		b.Write(img)
-		return err
+		if err != nil {
+			return nil, err
+		}
+		return bodyResource(img, time.Time{}, nil, format == "svg"), nil
 	})
 	if err != nil {
 		p.s.error(w, r, err)
@@ -404,7 +440,9 @@ func (p *pages) handleQR(w http.ResponseWriter, r *http.Request, feedID, format 
 		h.Set("Content-Type", "image/png")
 	}
 	h.Set("Cache-Control", "public, max-age=3600")
-	p.serve(w, r, res)
+	p.s.varyOnBase(h)
+	pageHeaders(h)
+	p.s.serve(w, r, res)
 }
 
 // handleStatic serves GET /static/{name}: the page's script and style.
@@ -422,24 +460,6 @@ func (p *pages) handleStatic(w http.ResponseWriter, r *http.Request, name string
 	} else {
 		h.Set("Cache-Control", "public, max-age=300")
 	}
-	p.serve(w, r, p.assets[name])
-}
-
-// serve sends a rendered response with its strong ETag, gzip-compressed
-// for clients that accept it (pages and JSON only; feeds go their own way),
-// and lets http.ServeContent answer HEAD and conditional requests.
-func (p *pages) serve(w http.ResponseWriter, r *http.Request, res *rendered) {
-	h := w.Header()
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", noReferer)
-	body, etag := res.body, res.etag
-	if res.gzip {
-		h.Add("Vary", "Accept-Encoding")
-		if acceptsGzip(r) {
-			body, etag = res.gzipped(), etag+"-gzip"
-			h.Set("Content-Encoding", "gzip")
-		}
-	}
-	h.Set("ETag", `"`+etag+`"`)
-	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(body))
+	pageHeaders(h)
+	p.s.serve(w, r, p.assets[name])
 }

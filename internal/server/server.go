@@ -5,10 +5,6 @@
 package server
 
 import (
-	"bytes"
-	"compress/gzip"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -20,6 +16,7 @@ import (
 
 	"calfeed/internal/calendar"
 	"calfeed/internal/feed"
+	"calfeed/internal/web"
 )
 
 // Options configure a Server.
@@ -34,6 +31,9 @@ type Options struct {
 	// TrustProxy makes request-derived URLs honour X-Forwarded-Proto and
 	// X-Forwarded-Host; set it only behind a proxy that sets them.
 	TrustProxy bool
+	// CacheSize bounds, in bytes, the responses kept rendered on demand for
+	// the calendar being served (see DefaultCacheSize); 0 means the default.
+	CacheSize int64
 }
 
 // Server is the calfeed HTTP handler.
@@ -45,11 +45,14 @@ type Server struct {
 	now     func() time.Time // the clock; tests replace it
 	metrics *metrics
 	health  atomic.Pointer[health]
+	// renders holds a token per rendering on demand in progress: at most
+	// as many as there are processors, whatever the number of requests.
+	renders chan struct{}
 }
 
 // New renders every feed of cal and returns a Server ready to serve them.
 func New(cal *calendar.Calendar, opts Options) (*Server, error) {
-	s := &Server{opts: opts, logger: opts.Logger, now: time.Now, metrics: newMetrics()}
+	s := &Server{opts: opts, logger: opts.Logger, now: time.Now, metrics: newMetrics(), renders: make(chan struct{}, runtime.GOMAXPROCS(0))}
 	s.health.Store(&health{})
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
@@ -57,7 +60,7 @@ func New(cal *calendar.Calendar, opts Options) (*Server, error) {
 	if err := s.Load(cal); err != nil {
 		return nil, err
 	}
-	s.handler = s.logRequests(s.routes())
+	s.handler = s.logRequests(s.checkHost(s.routes()))
 	return s, nil
 }
 
@@ -69,7 +72,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // Load renders every feed of cal and then swaps it in; requests already
 // being served finish with the calendar they started with.
 func (s *Server) Load(cal *calendar.Calendar) error {
-	st, err := newState(cal, s.opts.Gzip)
+	st, err := newState(cal, s.opts.Gzip, newCache(s.opts.CacheSize, s.renders))
 	if err != nil {
 		return err
 	}
@@ -82,7 +85,9 @@ func (s *Server) Load(cal *calendar.Calendar) error {
 func (s *Server) Calendar() *calendar.Calendar { return s.state.Load().cal }
 
 // state is everything served for one version of the calendar. It is never
-// changed after newState returns.
+// changed after newState returns, but for its cache; a reload makes a new
+// one, and the old one, cache and all, is garbage once the requests that
+// started with it are done.
 type state struct {
 	cal      *calendar.Calendar
 	renderer *feed.Renderer
@@ -92,23 +97,27 @@ type state struct {
 	feeds map[string]map[variant]*resource
 	// sources say how to build each fixed feed, for the variants not
 	// rendered at load (reminders, and every single event's download): each
-	// is rendered on its first request and kept in variants, a bounded LRU,
-	// so that the popular ones stay rendered and no crawl through every
-	// event, language and reminder can grow memory without end. Rendering
-	// them all up front would make each load several times slower and
-	// larger for variants few subscribers ask for.
-	sources  map[string]source
-	variants *lru
+	// is rendered on its first request and kept in the cache, so that the
+	// popular ones stay rendered and no crawl through every event, language
+	// and reminder can grow memory past its budget. Rendering them all up
+	// front would make each load several times slower and larger for
+	// variants few subscribers ask for.
+	sources map[string]source
+	// cache keeps what is rendered on demand: those variants, combined
+	// feeds and agendas, pages, QR codes and the changes feed.
+	cache *cache
 	// paths are the feed paths that exist, for the router's fast lookup.
 	paths map[string]feedPath
-	// combos keeps recently asked combined feeds and agendas.
-	combos *lru
+	// feedHeaders are the headers of every feed but downloads.
+	feedHeaders http.Header
 	// byTrack lists each track's events, in calendar order.
 	byTrack map[string][]*calendar.Event
 	// order is each event's position in the calendar.
 	order map[*calendar.Event]int
 	// changed is when the newest change the lock records was stamped.
 	changed time.Time
+	// programme is the page's list of events, made on first use.
+	programme func() *web.Programme
 }
 
 // variant is one rendering of a feed: its language (?lang=) and reminder
@@ -125,26 +134,6 @@ type source struct {
 	download string
 }
 
-// resource is one response body with its validators.
-type resource struct {
-	body     []byte   // the body, or nil when it is kept as parts
-	parts    [][]byte // a large body in pieces (see maxJoined)
-	size     int      // the body's length
-	gzipped  []byte   // nil unless gzip is on
-	etag     string   // strong, quoted
-	modified time.Time
-	headers  http.Header
-
-	// Prepared by prepare on the first serve, once every header is set.
-	once         sync.Once
-	fixed        []header
-	etagHeader   []string
-	length       []string
-	lastModified []string
-	gzipETag     string
-	gzipLength   []string
-}
-
 const (
 	keyAll = "all"
 )
@@ -152,12 +141,19 @@ const (
 func trackKey(id string) string { return "track:" + id }
 func eventKey(id string) string { return "event:" + id }
 
-func newState(cal *calendar.Calendar, gz bool) (*state, error) {
+func newState(cal *calendar.Calendar, gz bool, c *cache) (*state, error) {
 	r, err := feed.New(cal)
 	if err != nil {
 		return nil, fmt.Errorf("server: %w", err)
 	}
-	st := &state{cal: cal, renderer: r, gzip: gz, feeds: map[string]map[variant]*resource{}, sources: map[string]source{}, paths: feedPaths(cal), combos: newLRU(maxCombinations), variants: newLRU(maxVariants), byTrack: map[string][]*calendar.Event{}, order: make(map[*calendar.Event]int, len(cal.Events))}
+	st := &state{cal: cal, renderer: r, gzip: gz, feeds: map[string]map[variant]*resource{}, sources: map[string]source{}, paths: feedPaths(cal), cache: c, byTrack: map[string][]*calendar.Event{}, order: make(map[*calendar.Event]int, len(cal.Events))}
+	st.feedHeaders = http.Header{
+		"Content-Type":  {"text/calendar; charset=utf-8"},
+		"Cache-Control": {"public, max-age=" + strconv.Itoa(int(cal.Refresh/time.Second))},
+		// Feeds are public: any page may read them.
+		"Access-Control-Allow-Origin": {"*"},
+	}
+	st.programme = sync.OnceValue(func() *web.Programme { return web.NewProgramme(cal) })
 	for _, c := range cal.Changes {
 		if c.At.After(st.changed) {
 			st.changed = c.At
@@ -213,12 +209,14 @@ func newState(cal *calendar.Calendar, gz bool) (*state, error) {
 func (st *state) renderSource(key string, src source, v variant) (*resource, error) {
 	f := src.build(v.lang)
 	f.Alarm = v.alarm
-	res, err := st.render(f, v.lang)
+	headers := st.feedHeaders
+	if src.download != "" {
+		headers = headers.Clone()
+		headers.Set("Content-Disposition", `attachment; filename="`+src.download+`"`)
+	}
+	res, err := st.render(f, v.lang, headers)
 	if err != nil {
 		return nil, fmt.Errorf("server: %s: %w", key, err)
-	}
-	if src.download != "" {
-		res.headers.Set("Content-Disposition", `attachment; filename="`+src.download+`"`)
 	}
 	return res, nil
 }
@@ -234,16 +232,9 @@ func (st *state) feed(key string, v variant) (res *resource, ok bool, err error)
 	if !ok {
 		return nil, false, nil
 	}
-	vk := key + "|" + v.lang + "|" + v.alarm.String()
-	if hit, ok := st.variants.get(vk); ok {
-		return hit.res, true, nil
-	}
-	res, err = st.renderSource(key, src, v)
-	if err != nil {
-		return nil, true, err
-	}
-	st.variants.add(vk, cached{res: res})
-	return res, true, nil
+	k := cacheKey{kind: kindVariant, name: key, lang: v.lang, alarm: v.alarm}
+	res, err = st.cache.getOrRender(k, "", func() (*resource, error) { return st.renderSource(key, src, v) })
+	return res, true, err
 }
 
 // allFeed is every event.
@@ -299,7 +290,7 @@ func (st *state) eventsFeed(events []*calendar.Event, lang string) feed.Feed {
 }
 
 // render writes f and computes its validators.
-func (st *state) render(f feed.Feed, lang string) (*resource, error) {
+func (st *state) render(f feed.Feed, lang string, headers http.Header) (*resource, error) {
 	parts, err := st.renderer.Parts(f, lang)
 	if err != nil {
 		return nil, err
@@ -320,61 +311,19 @@ func (st *state) render(f feed.Feed, lang string) (*resource, error) {
 	for _, p := range parts {
 		size += len(p)
 	}
-	if size > maxJoined {
-		// Keep a very large feed as references to the rendered events it
-		// shares with other feeds, rather than as a copy of them all.
-		return st.partsResource(parts, size, modified), nil
+	if size <= maxJoined {
+		body := make([]byte, 0, size)
+		for _, p := range parts {
+			body = append(body, p...)
+		}
+		parts = [][]byte{body}
 	}
-	body := make([]byte, 0, size)
-	for _, p := range parts {
-		body = append(body, p...)
-	}
-	return st.resource(body, modified), nil
+	// Larger feeds are kept as references to the rendered events they
+	// share with other feeds, rather than as a copy of them all.
+	return newResource(parts, modified, headers, st.gzip), nil
 }
 
 // maxJoined is the largest feed kept as one piece of memory, sent with one
 // write. Larger ones (thousands of events, far past what Google Calendar
 // accepts) are kept as parts.
 const maxJoined = 4 << 20
-
-func (st *state) resource(body []byte, modified time.Time) *resource {
-	return st.partsResource([][]byte{body}, len(body), modified)
-}
-
-func (st *state) partsResource(parts [][]byte, size int, modified time.Time) *resource {
-	h := sha256.New()
-	hashed := 0
-	for _, p := range parts {
-		h.Write(p)
-		if hashed += len(p); hashed >= 1<<20 {
-			hashed = 0
-			runtime.Gosched() // a reload hashing a large feed lets requests in
-		}
-	}
-	sum := h.Sum(nil)
-	res := &resource{
-		etag:     `"` + hex.EncodeToString(sum[:16]) + `"`,
-		modified: modified,
-		headers:  http.Header{},
-		size:     size,
-	}
-	if len(parts) == 1 {
-		res.body = parts[0]
-	} else {
-		res.parts = parts
-	}
-	res.headers.Set("Content-Type", "text/calendar; charset=utf-8")
-	res.headers.Set("Cache-Control", "public, max-age="+strconv.Itoa(int(st.cal.Refresh/time.Second)))
-	// Feeds are public: any page may read them.
-	res.headers.Set("Access-Control-Allow-Origin", "*")
-	if st.gzip {
-		var zb bytes.Buffer
-		zw, _ := gzip.NewWriterLevel(&zb, gzip.BestCompression)
-		for _, p := range parts {
-			zw.Write(p) // writes to a bytes.Buffer do not fail
-		}
-		zw.Close()
-		res.gzipped = zb.Bytes()
-	}
-	return res
-}

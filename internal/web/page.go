@@ -6,6 +6,7 @@ import (
 	htmltemplate "html/template"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -27,11 +28,30 @@ type pageData struct {
 	Feeds         []feedView
 	Days          []dayView
 	Zone          string // the reader's zone when named (?tz=), else ""
+	BadZone       string // a ?tz= that names no zone, to say so; else ""
 	ZoneChoices   []string
-	Alarm         string // the reminder chosen (?alarm=), else ""
+	Pager         *pagerView   // nil when the programme fits on one page
+	PageNumber    int          // the programme's page shown when not the first, else 0
+	Elsewhere     []pickedView // agenda events not on this page
+	Alarm         string       // the reminder chosen (?alarm=), else ""
 	Agenda        agendaView
 	CSS, JS, Icon string // relative, versioned
 	Messages      map[string]string
+}
+
+// pagerView is the navigation between the programme's pages.
+type pagerView struct {
+	Status             string // "Page 2 of 7: …"
+	Prev, Next         string // links, "" at either end
+	PrevText, NextText string
+	Label              string
+}
+
+// pickedView is an event of the agenda listed on another page: the agenda
+// form keeps it.
+type pickedView struct {
+	ID    string
+	Order int
 }
 
 type langChoice struct {
@@ -163,24 +183,17 @@ func (s *Site) pageData(r Request) *pageData {
 	if r.Zone != nil {
 		d.Zone = r.Zone.String()
 	}
+	d.BadZone = r.BadZone
 	d.Alarm = r.chosenAlarm()
 	agenda := knownEvents(cal, r.Agenda)
+	prog := r.programme()
+	page := prog.Page(r.Page)
 
-	// The language switcher keeps the reader's zone, agenda and reminder.
+	// The language switcher keeps the reader's zone, agenda, reminder and page.
 	for _, l := range Languages(cal.Languages) {
-		q := url.Values{"lang": {l}}
-		if d.Zone != "" {
-			q.Set("tz", d.Zone)
-		}
-		if len(agenda) > 0 {
-			q.Set("events", strings.Join(agenda, ","))
-		}
-		if d.Alarm != "" {
-			q.Set("alarm", d.Alarm)
-		}
 		d.Languages = append(d.Languages, langChoice{
 			Code: l, Name: languageName(l), Dir: Direction(l),
-			Href: "?" + q.Encode(), Current: l == r.Lang,
+			Href: d.link(l, agenda, page), Current: l == r.Lang,
 		})
 	}
 
@@ -192,20 +205,27 @@ func (s *Site) pageData(r Request) *pageData {
 	for _, id := range agenda {
 		keep = append(keep, hiddenField{"events", id})
 	}
+	if page > 1 {
+		keep = append(keep, hiddenField{"page", strconv.Itoa(page)})
+	}
 	for _, f := range Feeds(cal, r.Base, r.Lang) {
 		d.Feeds = append(d.Feeds, feedBox(cal, f, r, t, d.DataAttrs, keep))
 	}
 
-	d.Days = days(cal, r, t, d.DataAttrs, agenda)
-
-	zones := slices.Clone(commonZones)
-	for _, e := range cal.Events {
-		if !slices.Contains(zones, e.Location.String()) {
-			zones = append(zones, e.Location.String())
+	d.Days = days(cal, prog, page, r, t, d.DataAttrs, agenda)
+	if n := prog.Pages(); n > 1 {
+		d.Pager = d.pager(prog, page, agenda, t)
+	}
+	if page > 1 {
+		d.PageNumber = page
+	}
+	shown := prog.onPage(page)
+	for _, id := range agenda {
+		if !shown[id] {
+			d.Elsewhere = append(d.Elsewhere, pickedView{ID: id, Order: prog.order[cal.Event(id)]})
 		}
 	}
-	slices.Sort(zones)
-	d.ZoneChoices = zones
+	d.ZoneChoices = prog.zones
 
 	d.Agenda = agendaBox(cal, agenda, r, t, d.DataAttrs, keep)
 	return d
@@ -222,13 +242,63 @@ func (s *Site) assetPath(name string) string {
 // knownEvents keeps the ids of events the calendar has, in calendar order,
 // once each.
 func knownEvents(cal *calendar.Calendar, ids []string) []string {
+	if len(ids) == 0 {
+		return nil
+	}
+	want := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		want[id] = true
+	}
 	var out []string
 	for _, e := range cal.Events {
-		if slices.Contains(ids, e.ID) {
+		if want[e.ID] {
 			out = append(out, e.ID)
 		}
 	}
 	return out
+}
+
+// link is the address of this page in lang, showing the given agenda and
+// programme page, keeping the reader's zone and reminder.
+func (d *pageData) link(lang string, agenda []string, page int) string {
+	q := url.Values{"lang": {lang}}
+	if d.Zone != "" {
+		q.Set("tz", d.Zone)
+	}
+	if len(agenda) > 0 {
+		q.Set("events", strings.Join(agenda, ","))
+	}
+	if d.Alarm != "" {
+		q.Set("alarm", d.Alarm)
+	}
+	if page > 1 {
+		q.Set("page", strconv.Itoa(page))
+	}
+	return "?" + q.Encode()
+}
+
+// pager is the navigation of a programme of several pages, on page n.
+func (d *pageData) pager(prog *Programme, n int, agenda []string, t *translator) *pagerView {
+	items := prog.page(n)
+	first, _ := time.Parse(time.DateOnly, items[0].day)
+	last, _ := time.Parse(time.DateOnly, items[len(items)-1].day)
+	days := t.LongDate(first)
+	if !last.Equal(first) {
+		days = t.Get("days_range", days, t.LongDate(last))
+	}
+	v := &pagerView{
+		Label:    t.Get("pager_label"),
+		Status:   t.Get("pager_status", strconv.Itoa(n), strconv.Itoa(prog.Pages()), days),
+		PrevText: t.Get("pager_prev"),
+		NextText: t.Get("pager_next"),
+	}
+	if n > 1 {
+		v.Prev = d.link(d.Lang, agenda, n-1) + "#programme"
+	}
+	if n < prog.Pages() {
+		v.Next = d.link(d.Lang, agenda, n+1) + "#programme"
+	}
+	return v
 }
 
 // feedBox is f's box on the page, its links with the reminder r chose.
@@ -335,71 +405,27 @@ func agendaBox(cal *calendar.Calendar, ids []string, r Request, t *translator, a
 	return v
 }
 
-// maxOccurrences bounds how many occurrences of one repeating event the
-// page lists; its feed holds them all.
-const maxOccurrences = 60
-
-// listed is one entry of the programme: an event, or one occurrence of a
-// repeating one.
-type listed struct {
-	e     *calendar.Event
-	o     calendar.Occurrence
-	first bool // the series' first occurrence listed (or a one-off event)
-}
-
-// days groups the events (each occurrence of a repeating event) by their
-// own date, in order.
-func days(cal *calendar.Calendar, r Request, t *translator, attrs htmltemplate.HTMLAttr, agenda []string) []dayView {
-	var items []listed
-	order := map[*calendar.Event]int{}
+// days groups the entries of page n of the programme by their own date.
+func days(cal *calendar.Calendar, prog *Programme, n int, r Request, t *translator, attrs htmltemplate.HTMLAttr, agenda []string) []dayView {
 	rules := map[*calendar.Event]string{}
-	for i, e := range cal.Events {
-		order[e] = i
-		rules[e] = ruleText(e, t)
-		// From the zero time: every occurrence from the first, whatever
-		// the day, so that the page is the same on every run.
-		for i, o := range e.Occurrences(time.Time{}, maxOccurrences) {
-			items = append(items, listed{e: e, o: o, first: i == 0})
-		}
-	}
-	slices.SortStableFunc(items, func(a, b listed) int {
-		if c := strings.Compare(occurrenceDay(a), occurrenceDay(b)); c != 0 {
-			return c
-		}
-		if a.e.AllDay != b.e.AllDay {
-			if a.e.AllDay {
-				return -1
-			}
-			return 1
-		}
-		if c := a.o.Start.Compare(b.o.Start); c != 0 {
-			return c
-		}
-		return strings.Compare(a.e.ID, b.e.ID)
-	})
 	var out []dayView
-	for _, it := range items {
-		day := occurrenceDay(it)
-		if len(out) == 0 || out[len(out)-1].Date != day {
-			date, _ := time.Parse(time.DateOnly, day)
-			out = append(out, dayView{Date: day, Heading: t.LongDate(date)})
+	for _, it := range prog.page(n) {
+		if len(out) == 0 || out[len(out)-1].Date != it.day {
+			date, _ := time.Parse(time.DateOnly, it.day)
+			out = append(out, dayView{Date: it.day, Heading: t.LongDate(date)})
+		}
+		rule, ok := rules[it.e]
+		if !ok {
+			rule = ruleText(it.e, t)
+			rules[it.e] = rule
 		}
 		v := eventBox(cal, it, r, t, attrs)
 		v.Checked = slices.Contains(agenda, it.e.ID)
-		v.Order = order[it.e]
-		v.Rule = rules[it.e]
+		v.Order = prog.order[it.e]
+		v.Rule = rule
 		out[len(out)-1].Events = append(out[len(out)-1].Events, v)
 	}
 	return out
-}
-
-// occurrenceDay is the date an occurrence is listed under: its first day,
-// in its event's zone.
-func occurrenceDay(it listed) string {
-	if it.e.AllDay {
-		return it.o.Start.Format(time.DateOnly)
-	}
-	return it.o.Start.In(it.e.Location).Format(time.DateOnly)
 }
 
 func eventBox(cal *calendar.Calendar, it listed, r Request, t *translator, attrs htmltemplate.HTMLAttr) eventView {
@@ -416,7 +442,7 @@ func eventBox(cal *calendar.Calendar, it listed, r Request, t *translator, attrs
 		Cancelled:   o.Status == calendar.Cancelled,
 		Tentative:   o.Status == calendar.Tentative,
 		AllDay:      e.AllDay,
-		Day:         occurrenceDay(it),
+		Day:         it.day,
 		Place:       o.Place.In(dl),
 		Description: o.Description.In(dl),
 		URL:         o.URL,

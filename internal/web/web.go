@@ -118,6 +118,9 @@ type Request struct {
 	// Zone is the reader's zone when they named one (?tz=); nil otherwise,
 	// and then the page's script uses the browser's.
 	Zone *time.Location
+	// BadZone is what the reader asked for as their zone when it names
+	// none (?tz=Mars/Base): the page says so and offers the field again.
+	BadZone string
 	// Agenda are the ids of the events chosen for a personal agenda, in
 	// any order; ids the calendar lacks are left out.
 	Agenda []string
@@ -136,6 +139,20 @@ type Request struct {
 	// as after a reader without JavaScript chose its reminder; "" for the
 	// default.
 	Open string
+	// Page is the page of the programme shown (?page=), from 1; 0 is 1 and
+	// a number past the last is the last.
+	Page int
+	// Programme is Cal's programme (NewProgramme), which a server makes
+	// once per calendar; nil makes it for this rendering.
+	Programme *Programme
+}
+
+// programme returns r.Programme, made if it is nil.
+func (r Request) programme() *Programme {
+	if r.Programme != nil {
+		return r.Programme
+	}
+	return NewProgramme(r.Cal)
 }
 
 // Page writes the subscribe page.

@@ -186,7 +186,12 @@
     doc.querySelectorAll('input[name="events"][form="agenda-form"]:checked').forEach(function (c) {
       picked[c.value] = Number(c.getAttribute('data-order'));
     });
+    // Events ticked on other pages of the programme, which this page keeps.
+    doc.querySelectorAll('input[type="hidden"][name="events"][form="agenda-form"]').forEach(function (c) {
+      picked[c.value] = Number(c.getAttribute('data-order'));
+    });
     var ids = Object.keys(picked).sort(function (a, b) { return picked[a] - picked[b]; });
+    keepAgenda(ids);
     var query = '?events=' + ids.join(',') + (agenda.getAttribute('data-lang-param') || '');
     var box = agenda.querySelector('.subscribe');
     box.setAttribute('data-url', agenda.getAttribute('data-feed-base') + query);
@@ -194,6 +199,22 @@
     refreshLinks(box);
     agenda.querySelector('.agenda-count').textContent = countText(ids.length);
     agenda.querySelector('.agenda-feed').hidden = ids.length === 0;
+  }
+
+  // The links to other pages of the programme and to other languages
+  // carry the agenda, so that what was ticked is not lost on the way.
+  function keepAgenda(ids) {
+    doc.querySelectorAll('a[data-keep-agenda]').forEach(function (a) {
+      var href = a.getAttribute('href');
+      var hash = '';
+      var i = href.indexOf('#');
+      if (i >= 0) { hash = href.slice(i); href = href.slice(0, i); }
+      i = href.indexOf('?');
+      var params = new URLSearchParams(i >= 0 ? href.slice(i + 1) : '');
+      if (ids.length) params.set('events', ids.join(',')); else params.delete('events');
+      var q = params.toString().split('%2C').join(',');
+      a.setAttribute('href', (i >= 0 ? href.slice(0, i) : href) + (q ? '?' + q : '') + hash);
+    });
   }
 
   function setUpAgenda() {

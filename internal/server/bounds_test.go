@@ -1,0 +1,353 @@
+package server
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+	"weak"
+
+	"calfeed/internal/calendar"
+	"calfeed/internal/synth"
+	"calfeed/internal/web"
+)
+
+// synthServer serves a synthetic calendar of n events.
+func synthServer(t testing.TB, n int, opts Options) *Server {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := synth.Write(&buf, synth.Options{Events: n, Seed: 1}); err != nil {
+		t.Fatal(err)
+	}
+	cal, err := calendar.Load("synth.yaml", &buf, calendar.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(cal, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// TestPageCacheIgnoresUnknownParameters (D1): a parameter the page does not
+// read, or a second spelling of one it does, finds the response already
+// rendered instead of making an entry of its own.
+func TestPageCacheIgnoresUnknownParameters(t *testing.T) {
+	s := pagesServer(t, Options{BaseURL: "https://cal.example.test"})
+	st := s.state.Load()
+	want := map[string]string{}
+	for _, path := range []string{"/", "/feeds.json", "/embed", "/embed?format=text", "/?lang=zh&tz=Asia/Shanghai", "/changes.atom", "/qr/gender.svg"} {
+		_, body := pageRequest(t, s, http.MethodGet, path, nil)
+		want[path] = body
+	}
+	before, _ := st.cache.stats()
+	for i := range 200 {
+		for path, body := range want {
+			sep := "?"
+			if strings.Contains(path, "?") {
+				sep = "&"
+			}
+			target := fmt.Sprintf("%s%sp=%d&utm_source=x%d", path, sep, i, i)
+			if _, got := pageRequest(t, s, http.MethodGet, target, nil); got != body {
+				t.Fatalf("GET %s: differs from %s", target, path)
+			}
+		}
+		// Other spellings of the same page.
+		pageRequest(t, s, http.MethodGet, fmt.Sprintf("/?events=allday,keynote,keynote,nope%d", i), nil)
+		pageRequest(t, s, http.MethodGet, fmt.Sprintf("/?open=nope%d&alarm=bad%d", i, i), nil)
+	}
+	after, _ := st.cache.stats()
+	// The agenda (one spelling in calendar order) is the only new page.
+	if after > before+1 {
+		t.Errorf("cache grew from %d to %d entries on parameters that change nothing", before, after)
+	}
+}
+
+// TestLargeCalendarPaged (D1): the page of a large calendar lists one page
+// of its programme, so that a request costs what a conference's page
+// costs, and every event is on exactly one page.
+func TestLargeCalendarPaged(t *testing.T) {
+	s := synthServer(t, 2000, Options{BaseURL: "https://cal.example.test"})
+	st := s.state.Load()
+	pages := st.programme().Pages()
+	if pages < 2000/web.PageSize {
+		t.Fatalf("%d pages for 2000 events; want at least %d", pages, 2000/web.PageSize)
+	}
+	articleRE := regexp.MustCompile(`<article class="event[^"]*" id="event-(ev-\d+)"`)
+	seen := map[string]int{}
+	for n := 1; n <= pages; n++ {
+		_, body := pageRequest(t, s, http.MethodGet, fmt.Sprintf("/?lang=en&page=%d", n), nil)
+		ids := articleRE.FindAllStringSubmatch(body, -1)
+		if len(ids) == 0 || len(ids) > web.PageSize {
+			t.Fatalf("page %d lists %d events; want 1 to %d", n, len(ids), web.PageSize)
+		}
+		for _, m := range ids {
+			seen[m[1]]++
+		}
+		if want := fmt.Sprintf("Page %d of %d: ", n, pages); !strings.Contains(body, want) {
+			t.Errorf("page %d does not say %q", n, want)
+		}
+		if hasNext := strings.Contains(body, `rel="next"`); hasNext != (n < pages) {
+			t.Errorf("page %d: next link %v", n, hasNext)
+		}
+		if hasPrev := strings.Contains(body, `rel="prev"`); hasPrev != (n > 1) {
+			t.Errorf("page %d: previous link %v", n, hasPrev)
+		}
+	}
+	for _, e := range st.cal.Events {
+		if e.Repeats() {
+			continue // a series has a box per date
+		}
+		if seen[e.ID] != 1 {
+			t.Errorf("event %s is on %d pages, want 1", e.ID, seen[e.ID])
+		}
+	}
+	// Past the end is the last page; the agenda is kept across pages.
+	_, last := pageRequest(t, s, http.MethodGet, fmt.Sprintf("/?page=%d", pages), nil)
+	if _, past := pageRequest(t, s, http.MethodGet, "/?page=99999", nil); past != last {
+		t.Error("a page past the end is not the last page")
+	}
+	first := synth.EventID(0)
+	_, body := pageRequest(t, s, http.MethodGet, fmt.Sprintf("/?page=%d&events=%s", pages, first), nil)
+	if !strings.Contains(body, `<input type="hidden" name="events" value="`+first+`" data-order="0" form="agenda-form">`) {
+		t.Error("an agenda event on another page is not kept in the agenda form")
+	}
+	if !strings.Contains(body, `rel="prev" data-keep-agenda`) || !strings.Contains(body, "events="+first) {
+		t.Error("the link to the previous page loses the agenda")
+	}
+}
+
+// TestCacheBytesUnderHostileQueries (D1, D4): distinct pages, zones and
+// combinations of a calendar of a thousand events, more than the budget
+// holds, never make the cache hold more than its budget.
+func TestCacheBytesUnderHostileQueries(t *testing.T) {
+	const budget = 2 << 20
+	s := synthServer(t, 1000, Options{CacheSize: budget, BaseURL: "https://cal.example.test"})
+	st := s.state.Load()
+	zones := []string{"UTC", "Asia/Tokyo", "Europe/Paris", "America/Lima", "Africa/Cairo", "Australia/Perth"}
+	check := func(what string) {
+		t.Helper()
+		if _, used := st.cache.stats(); used > budget {
+			t.Fatalf("after %s the cache holds %d bytes; budget %d", what, used, budget)
+		}
+	}
+	for n := 1; n <= st.programme().Pages(); n++ {
+		for _, z := range zones {
+			pageRequest(t, s, http.MethodGet, fmt.Sprintf("/?page=%d&tz=%s", n, z), nil)
+			check("pages")
+		}
+	}
+	for i := range 100 {
+		ids := []string{synth.TrackID(i % 20), synth.TrackID((i + 1 + i/20) % 20), synth.TrackID((i + 7) % 20)}
+		rec := get(t, s, "/calendar.ics?tracks="+strings.Join(ids, ",")+"&alarm=1h", nil)
+		if rec.Code != http.StatusOK {
+			t.Fatalf("combination %v: %d", ids, rec.Code)
+		}
+		check("combinations")
+	}
+	if entries, used := st.cache.stats(); used < budget/2 || entries == 0 {
+		t.Errorf("the cache holds %d entries, %d bytes: the budget is not being used", entries, used)
+	}
+}
+
+// TestCacheCountsGzip: a response compressed after it was kept counts its
+// gzipped bytes too, and the budget still holds.
+func TestCacheCountsGzip(t *testing.T) {
+	s := pagesServer(t, Options{BaseURL: "https://cal.example.test"})
+	st := s.state.Load()
+	pageRequest(t, s, http.MethodGet, "/", nil)
+	_, plain := st.cache.stats()
+	pageRequest(t, s, http.MethodGet, "/", http.Header{"Accept-Encoding": {"gzip"}})
+	_, both := st.cache.stats()
+	res, _, _ := st.cache.get(requestKey(kindPage, web.Request{Base: "https://cal.example.test", Lang: "en", Page: 1}))
+	if res == nil {
+		t.Fatal("the page is not cached under its key")
+	}
+	if gz := res.gzippedSize(); gz == 0 || both != plain+int64(gz) {
+		t.Errorf("cache bytes %d before gzip, %d after; gzipped body %d", plain, both, gz)
+	}
+}
+
+// TestCacheAliasHoldsNoBody: an alias (a query string seen before) finds
+// its response only while the response is kept; it never keeps an evicted
+// response alive.
+func TestCacheAliasHoldsNoBody(t *testing.T) {
+	c := newCache(4*entryOverhead+4096, nil)
+	k := cacheKey{kind: kindCombination, name: "a"}
+	body := bytes.Repeat([]byte("x"), 1024)
+	c.getOrRender(k, "combined", func() (*resource, error) { return bodyResource(body, time.Time{}, nil, false), nil })
+	c.alias(queryKey("tracks=a&x=1"), k)
+	if res, fetch, ok := c.get(queryKey("tracks=a&x=1")); !ok || res == nil || fetch != "combined" {
+		t.Fatal("the alias does not find its response")
+	}
+	for i := range 8 { // push the response out
+		c.getOrRender(cacheKey{kind: kindCombination, name: fmt.Sprint(i)}, "", func() (*resource, error) {
+			return bodyResource(body, time.Time{}, nil, false), nil
+		})
+	}
+	if _, _, ok := c.get(k); ok {
+		t.Fatal("the response was not evicted")
+	}
+	if _, _, ok := c.get(queryKey("tracks=a&x=1")); ok {
+		t.Error("the alias still finds an evicted response")
+	}
+}
+
+// TestCacheOneRenderingAtATime: many requests for one response wait for
+// one rendering; renderings of distinct responses never run more at once
+// than the server allows.
+func TestCacheOneRenderingAtATime(t *testing.T) {
+	c := newCache(1<<20, make(chan struct{}, 2))
+	var renders, running, most atomic.Int32
+	render := func() (*resource, error) {
+		renders.Add(1)
+		n := running.Add(1)
+		for {
+			m := most.Load()
+			if n <= m || most.CompareAndSwap(m, n) {
+				break
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+		running.Add(-1)
+		return bodyResource([]byte("body"), time.Time{}, nil, false), nil
+	}
+	var wg sync.WaitGroup
+	for i := range 40 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			k := cacheKey{kind: kindPage, name: "same"}
+			if i%2 == 1 {
+				k.name = fmt.Sprint(i)
+			}
+			if res, err := c.getOrRender(k, "", render); err != nil || res == nil {
+				t.Errorf("getOrRender: %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+	if got := renders.Load(); got != 21 {
+		t.Errorf("%d renderings for 1 shared and 20 distinct responses, want 21", got)
+	}
+	if got := most.Load(); got > 2 {
+		t.Errorf("%d renderings ran at once; the bound is 2", got)
+	}
+}
+
+// TestReloadReleasesOldCalendar (D5): once a reload swaps in a new
+// calendar, nothing the server keeps refers to the old one, pages served
+// or not.
+func TestReloadReleasesOldCalendar(t *testing.T) {
+	s := pagesServer(t, Options{BaseURL: "https://cal.example.test"})
+	for _, path := range []string{"/", "/feeds.json", "/embed", "/calendar.ics?events=keynote,allday", "/changes.atom", "/qr/all.svg"} {
+		pageRequest(t, s, http.MethodGet, path, nil)
+	}
+	old := weak.Make(s.Calendar())
+	oldState := weak.Make(s.state.Load())
+	cal, err := calendar.Load("pages.yaml", strings.NewReader(pagesYAML), calendar.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Load(cal); err != nil {
+		t.Fatal(err)
+	}
+	for range 5 {
+		runtime.GC()
+		if old.Value() == nil && oldState.Value() == nil {
+			return
+		}
+	}
+	t.Error("the calendar before the reload is still in memory after it")
+}
+
+// TestBadHost (D6): a Host header that is no host[:port] is a 400, never a
+// 500 from a link that cannot be built.
+func TestBadHost(t *testing.T) {
+	s := pagesServer(t, Options{})
+	for _, host := range []string{"a:b", "[", "[::1", "a:99999", "a:1:2", "[zz]:80", "x/y", "%41"} {
+		for _, path := range []string{"/", "/feeds.json", "/embed", "/changes.atom", "/calendar.ics", "/subscribe/google/all", "/qr/all.svg"} {
+			r := httptest.NewRequest(http.MethodGet, path, nil)
+			r.Host = host
+			w := httptest.NewRecorder()
+			s.ServeHTTP(w, r)
+			if w.Code != http.StatusBadRequest {
+				t.Errorf("Host %q, GET %s: status %d, want 400", host, path, w.Code)
+			}
+		}
+	}
+	for _, host := range []string{"localhost", "localhost:8080", "cal.example.org", "[::1]:8080", "10.0.0.1", "my_host.internal:80"} {
+		r := httptest.NewRequest(http.MethodGet, "/feeds.json", nil)
+		r.Host = host
+		w := httptest.NewRecorder()
+		s.ServeHTTP(w, r)
+		if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), "http://"+host+"/") {
+			t.Errorf("Host %q: status %d, or links not to it", host, w.Code)
+		}
+	}
+}
+
+// TestVaryOnForwardedHeaders (D8): behind a trusted proxy, a response whose
+// links come from X-Forwarded-Host says so in Vary, so that no cache gives
+// one host's links to another.
+func TestVaryOnForwardedHeaders(t *testing.T) {
+	paths := []string{"/", "/feeds.json", "/embed", "/changes.atom", "/subscribe/google/all", "/qr/all.svg"}
+	for _, tc := range []struct {
+		name string
+		opts Options
+		want bool
+	}{
+		{"trusted proxy", Options{TrustProxy: true}, true},
+		{"no proxy", Options{}, false},
+		{"fixed base URL", Options{TrustProxy: true, BaseURL: "https://cal.example.org"}, false},
+	} {
+		s := pagesServer(t, tc.opts)
+		for _, path := range paths {
+			h := http.Header{"X-Forwarded-Host": {"client.example, cal.example.org"}, "X-Forwarded-Proto": {"https"}}
+			rec := do(t, s, http.MethodGet, path, h)
+			vary := strings.Join(rec.Header().Values("Vary"), ", ")
+			if got := strings.Contains(vary, "X-Forwarded-Host"); got != tc.want {
+				t.Errorf("%s: GET %s: Vary %q", tc.name, path, vary)
+			}
+			if tc.want && (strings.Contains(rec.Body.String(), "client.example") || strings.Contains(rec.Header().Get("Location"), "client.example")) {
+				t.Errorf("%s: GET %s: the client's own X-Forwarded-Host was used", tc.name, path)
+			}
+		}
+	}
+}
+
+// TestChangesCompressedOnce (D10): the changes feed is rendered once and
+// compressed once, and only when a client asks for gzip.
+func TestChangesCompressedOnce(t *testing.T) {
+	s := stamped(t, Options{Gzip: true, BaseURL: "https://cal.example.org"})
+	st := s.state.Load()
+	plain := get(t, s, "/changes.atom", nil)
+	if plain.Header().Get("Content-Encoding") != "" {
+		t.Fatal("gzipped for a client that did not ask")
+	}
+	res, _, ok := st.cache.get(cacheKey{kind: kindAtom, lang: st.cal.Languages[0], page: pageKey{base: "https://cal.example.org"}})
+	if !ok {
+		t.Fatal("the changes feed is not kept")
+	}
+	if res.gzippedSize() != 0 {
+		t.Error("compressed before any client asked for gzip")
+	}
+	gz := get(t, s, "/changes.atom", http.Header{"Accept-Encoding": {"gzip"}})
+	if gz.Header().Get("Content-Encoding") != "gzip" || !bytes.Equal(gunzip(t, gz.Body.Bytes()), plain.Body.Bytes()) {
+		t.Fatal("the gzipped changes feed is not the plain one compressed")
+	}
+	first := res.gz
+	get(t, s, "/changes.atom", http.Header{"Accept-Encoding": {"gzip"}})
+	again, _, _ := st.cache.get(cacheKey{kind: kindAtom, lang: st.cal.Languages[0], page: pageKey{base: "https://cal.example.org"}})
+	if again != res || &again.gz[0] != &first[0] {
+		t.Error("the changes feed was rendered or compressed a second time")
+	}
+}

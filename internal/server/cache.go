@@ -1,0 +1,252 @@
+package server
+
+import (
+	"container/list"
+	"sync"
+
+	"calfeed/internal/feed"
+)
+
+// DefaultCacheSize is the memory, in bytes, that the responses rendered on
+// demand for one calendar may hold (Options.CacheSize): combined feeds and
+// agendas, reminder variants, single-event downloads, pages, feeds.json,
+// the email snippet, QR codes and the changes feed. The feeds rendered at
+// load (the whole calendar and each track, per language) are not counted:
+// they are the calendar itself.
+const DefaultCacheSize = 64 << 20
+
+// entryOverhead is what an entry costs beyond its bytes: the map and list
+// nodes, the key, the resource and its headers.
+const entryOverhead = 512
+
+// kind says what a cache entry is.
+type kind uint8
+
+const (
+	kindVariant     kind = iota // a fixed feed (see feedKey) in a variant not rendered at load
+	kindCombination             // a combined feed or an agenda
+	kindQuery                   // a feed query string as sent: an alias of its canonical entry
+	kindPage                    // the subscribe page
+	kindEmbed                   // the email snippet, HTML or text
+	kindFeedsJSON               // feeds.json
+	kindQR                      // a QR code
+	kindAtom                    // the changes feed
+)
+
+// cacheKey is everything a cached response depends on. Only the parts of a
+// request that change the response go in it, normalised (ids in calendar
+// order, unknown values dropped), so that no number of spellings of one
+// response, and no parameter the server ignores, makes a second entry.
+type cacheKey struct {
+	kind  kind
+	name  string // a feed key, a combination's ids, a raw query, a QR's feed
+	lang  string
+	alarm feed.Alarm
+	page  pageKey // what a page also depends on; zero for feeds
+}
+
+// pageKey is what a page, snippet, feeds.json, QR code or changes feed
+// depends on besides its kind, name and language.
+type pageKey struct {
+	base   string // the public base URL
+	zone   string // the reader's zone (?tz=), or "" (or the unknown name asked for, see web.Request.BadZone)
+	open   string // the feed shown unfolded
+	agenda string // the chosen events' ids, in calendar order
+	feeds  string // the feeds the snippet shows
+	format string // the snippet's format; the QR code's target
+	number int    // the programme's page
+}
+
+// cost is what a key adds to an entry's size.
+func (k cacheKey) cost() int64 {
+	p := k.page
+	return int64(len(k.name) + len(k.lang) + len(p.base) + len(p.zone) + len(p.open) + len(p.agenda) + len(p.feeds) + len(p.format))
+}
+
+// cache keeps the responses of one calendar version rendered on demand,
+// most recently used first, within a budget of bytes: everything an entry
+// holds (its body, its gzipped form once made, its key) counts. A response
+// larger than half the budget is served but not kept. The cache also makes
+// sure that one response is rendered once at a time, however many ask for
+// it together, and that at most cap(renders) renderings run at once, so
+// that a flood of distinct requests costs queueing, not memory.
+type cache struct {
+	max     int64
+	renders chan struct{} // a token per rendering in progress; shared by the Server's states
+
+	mu      sync.Mutex
+	used    int64
+	order   *list.List // of *cacheEntry, front: most recently used
+	items   map[cacheKey]*list.Element
+	flights map[cacheKey]*flight
+}
+
+type cacheEntry struct {
+	key   cacheKey
+	res   *resource // nil for an alias
+	alias cacheKey  // kindQuery: the entry this one stands for
+	fetch string    // the feed label fetches count under (/metrics)
+	cost  int64
+}
+
+// flight is one rendering in progress, which others asking for the same
+// response wait for.
+type flight struct {
+	done  chan struct{}
+	res   *resource
+	fetch string
+	err   error
+}
+
+func newCache(max int64, renders chan struct{}) *cache {
+	if max <= 0 {
+		max = DefaultCacheSize
+	}
+	return &cache{max: max, renders: renders, order: list.New(), items: map[cacheKey]*list.Element{}, flights: map[cacheKey]*flight{}}
+}
+
+// get returns the response kept under k (following an alias), and the feed
+// label it counts under.
+func (c *cache) get(k cacheKey) (*resource, string, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.lookup(k)
+}
+
+func (c *cache) lookup(k cacheKey) (*resource, string, bool) {
+	el, ok := c.items[k]
+	if !ok {
+		return nil, "", false
+	}
+	c.order.MoveToFront(el)
+	e := el.Value.(*cacheEntry)
+	if e.res != nil {
+		return e.res, e.fetch, true
+	}
+	target, ok := c.items[e.alias]
+	if !ok {
+		c.remove(el) // what it stood for was evicted
+		return nil, "", false
+	}
+	c.order.MoveToFront(target)
+	t := target.Value.(*cacheEntry)
+	return t.res, t.fetch, true
+}
+
+// getOrRender returns the response kept under k, or renders it with render
+// (one rendering at a time per key, and at most cap(c.renders) in all),
+// keeps it and returns it. fetch is the feed label it counts under.
+func (c *cache) getOrRender(k cacheKey, fetch string, render func() (*resource, error)) (*resource, error) {
+	c.mu.Lock()
+	if res, _, ok := c.lookup(k); ok {
+		c.mu.Unlock()
+		return res, nil
+	}
+	if f, ok := c.flights[k]; ok {
+		c.mu.Unlock()
+		<-f.done
+		return f.res, f.err
+	}
+	f := &flight{done: make(chan struct{}), fetch: fetch}
+	c.flights[k] = f
+	c.mu.Unlock()
+
+	if c.renders != nil {
+		c.renders <- struct{}{}
+	}
+	f.res, f.err = render()
+	if c.renders != nil {
+		<-c.renders
+	}
+
+	c.mu.Lock()
+	delete(c.flights, k)
+	if f.err == nil {
+		c.add(k, &cacheEntry{key: k, res: f.res, fetch: fetch})
+	}
+	c.mu.Unlock()
+	close(f.done)
+	return f.res, f.err
+}
+
+// render renders a response that is not to be kept, within the same
+// bound on renderings at once.
+func (c *cache) render(render func() (*resource, error)) (*resource, error) {
+	if c.renders != nil {
+		c.renders <- struct{}{}
+		defer func() { <-c.renders }()
+	}
+	return render()
+}
+
+// alias makes k stand for the entry kept under target, so that a query
+// string seen before finds its response without being parsed. An alias
+// holds a key, not the response: evicting the response evicts what the
+// alias finds, and the budget counts each byte once.
+func (c *cache) alias(k, target cacheKey) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.items[target]; !ok || k == target {
+		return
+	}
+	c.add(k, &cacheEntry{key: k, alias: target})
+}
+
+// add keeps e, evicting the least recently used entries past the budget.
+// The caller holds c.mu.
+func (c *cache) add(k cacheKey, e *cacheEntry) {
+	e.cost = entryOverhead + k.cost() + e.alias.cost()
+	if e.res != nil {
+		e.cost += int64(e.res.size) + int64(e.res.gzippedSize())
+	}
+	if e.cost > c.max/2 {
+		return // served, not kept: it would push out everything else
+	}
+	if el, ok := c.items[k]; ok {
+		c.remove(el)
+	}
+	el := c.order.PushFront(e)
+	c.items[k] = el
+	c.used += e.cost
+	if e.res != nil {
+		e.res.keep(c, el)
+	}
+	c.evict()
+}
+
+// grow counts n more bytes for the entry holding res (its gzipped form,
+// made after it was kept); nothing if res was evicted meanwhile.
+func (c *cache) grow(res *resource, n int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	el := res.keptIn(c)
+	if el == nil {
+		return
+	}
+	el.Value.(*cacheEntry).cost += int64(n)
+	c.used += int64(n)
+	c.evict()
+}
+
+func (c *cache) evict() {
+	for c.used > c.max && c.order.Len() > 0 {
+		c.remove(c.order.Back())
+	}
+}
+
+func (c *cache) remove(el *list.Element) {
+	e := el.Value.(*cacheEntry)
+	c.order.Remove(el)
+	delete(c.items, e.key)
+	c.used -= e.cost
+	if e.res != nil {
+		e.res.keep(nil, nil)
+	}
+}
+
+// stats returns the number of entries and the bytes they hold.
+func (c *cache) stats() (entries int, bytes int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.order.Len(), c.used
+}

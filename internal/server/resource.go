@@ -1,0 +1,298 @@
+package server
+
+import (
+	"bytes"
+	"compress/gzip"
+	"container/list"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"net/http"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// resource is one rendered response body with its validators: a feed, a
+// page, a QR code, a static file. Every response goes out through serve.
+// A resource is never changed after newResource, except for its gzipped
+// form, made once on the first request that accepts it.
+type resource struct {
+	body     []byte   // the body, or nil when it is kept as parts
+	parts    [][]byte // a large body in pieces (see maxJoined)
+	size     int      // the body's length
+	etag     string   // strong, quoted
+	modified time.Time
+	headers  http.Header // sent with every response of it; nil for none
+	compress bool        // offered gzipped to clients that accept it
+
+	// Prepared by prepare on the first serve.
+	once         sync.Once
+	fixed        []header
+	etagHeader   []string
+	length       []string
+	lastModified []string
+
+	// The gzipped form, made by gzipped on first demand.
+	gzOnce       sync.Once
+	gz           []byte
+	gzSize       atomic.Int64
+	gzETagHeader []string
+	gzLength     []string
+
+	// The cache entry holding it, if any: keptEl is guarded by keptBy's mutex.
+	keptBy atomic.Pointer[cache]
+	keptEl *list.Element
+}
+
+// minCompressed is the smallest body worth gzipping.
+const minCompressed = 1024
+
+// newResource makes a resource of a body given in parts (often one),
+// hashing it for its ETag. headers may be nil.
+func newResource(parts [][]byte, modified time.Time, headers http.Header, compress bool) *resource {
+	h := sha256.New()
+	size, hashed := 0, 0
+	for _, p := range parts {
+		h.Write(p)
+		size += len(p)
+		if hashed += len(p); hashed >= 1<<20 {
+			hashed = 0
+			runtime.Gosched() // a reload hashing a large feed lets requests in
+		}
+	}
+	sum := h.Sum(nil)
+	res := &resource{
+		etag:     `"` + hex.EncodeToString(sum[:16]) + `"`,
+		modified: modified,
+		headers:  headers,
+		size:     size,
+		compress: compress && size >= minCompressed,
+	}
+	if len(parts) == 1 {
+		res.body = parts[0]
+	} else {
+		res.parts = parts
+	}
+	return res
+}
+
+// bodyResource is newResource of one piece.
+func bodyResource(body []byte, modified time.Time, headers http.Header, compress bool) *resource {
+	return newResource([][]byte{body}, modified, headers, compress)
+}
+
+// header is a response header prepared once per resource, so that serving
+// assigns slices instead of building them (net/http reads, never changes,
+// the slices it is given).
+type header struct {
+	key   string // canonical form
+	value []string
+}
+
+// prepare precomputes what serve sends with res.
+func (res *resource) prepare() {
+	for k, v := range res.headers {
+		res.fixed = append(res.fixed, header{http.CanonicalHeaderKey(k), v})
+	}
+	res.etagHeader = []string{res.etag}
+	res.length = []string{strconv.Itoa(res.size)}
+	if !res.modified.IsZero() {
+		res.lastModified = []string{res.modified.UTC().Format(http.TimeFormat)}
+	}
+}
+
+// gzipped returns the gzipped body, made on the first call: compressed
+// once per resource, and only when a client asks for it.
+func (res *resource) gzipped() []byte {
+	res.gzOnce.Do(func() {
+		var zb bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&zb, gzip.BestCompression) // the level is valid
+		if res.parts != nil {
+			for _, p := range res.parts {
+				zw.Write(p) // writes to a bytes.Buffer do not fail
+			}
+		} else {
+			zw.Write(res.body)
+		}
+		zw.Close()
+		res.gz = zb.Bytes()
+		res.gzETagHeader = []string{strings.TrimSuffix(res.etag, `"`) + `-gzip"`}
+		res.gzLength = []string{strconv.Itoa(len(res.gz))}
+		res.gzSize.Store(int64(len(res.gz)))
+		if c := res.keptBy.Load(); c != nil {
+			c.grow(res, len(res.gz))
+		}
+	})
+	return res.gz
+}
+
+// gzippedSize is the size of the gzipped body, 0 until it is made.
+func (res *resource) gzippedSize() int { return int(res.gzSize.Load()) }
+
+// keep records the cache entry holding res (nil when it leaves); the caller
+// holds c's mutex (or the old cache's, when el is nil).
+func (res *resource) keep(c *cache, el *list.Element) {
+	res.keptEl = el
+	res.keptBy.Store(c)
+}
+
+// keptIn is res's entry in c, or nil; the caller holds c's mutex.
+func (res *resource) keptIn(c *cache) *list.Element {
+	if res.keptBy.Load() != c {
+		return nil
+	}
+	return res.keptEl
+}
+
+var (
+	varyEncoding = []string{"Accept-Encoding"}
+	gzipEncoding = []string{"gzip"}
+)
+
+// serve sends a rendered resource, after the headers the handler set. The
+// common requests (GET or HEAD, maybe with If-None-Match or
+// If-Modified-Since) take a fast path with every header prepared in
+// advance; anything rarer (Range, If-Match, If-Unmodified-Since, If-Range)
+// goes to http.ServeContent, which knows all of RFC 9110's rules.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, res *resource) {
+	res.once.Do(res.prepare)
+	h := w.Header()
+	for _, f := range res.fixed {
+		h[f.key] = f.value
+	}
+	body, parts, etag, etagHeader, length := res.body, res.parts, res.etag, res.etagHeader, res.length
+	if res.compress {
+		if h["Vary"] == nil {
+			h["Vary"] = varyEncoding
+		} else {
+			h["Vary"] = append(h["Vary"], "Accept-Encoding")
+		}
+		if acceptsGzip(r) {
+			gz := res.gzipped()
+			h["Content-Encoding"] = gzipEncoding
+			body, parts, etagHeader, length = gz, nil, res.gzETagHeader, res.gzLength
+			etag = etagHeader[0]
+		}
+	}
+	h["Etag"] = etagHeader
+	lastModified := res.lastModified
+	// RFC 9110 §8.8.2.1: a Last-Modified in the future (an event's start
+	// stands for its data time when the file has no `updated`) must be sent
+	// as now. Kept, it would make If-Modified-Since answer 304 to any edit
+	// that leaves that future date the newest.
+	modified := res.modified
+	if !modified.IsZero() {
+		if now := s.now(); modified.After(now) {
+			modified = now
+			lastModified = []string{now.UTC().Format(http.TimeFormat)}
+		}
+	}
+	if lastModified != nil {
+		h["Last-Modified"] = lastModified
+	}
+
+	rh := r.Header
+	if rh["Range"] != nil || rh["If-Match"] != nil || rh["If-Unmodified-Since"] != nil || rh["If-Range"] != nil {
+		var content io.ReadSeeker = bytes.NewReader(body)
+		if parts != nil {
+			content = io.NewSectionReader(partsReader(parts), 0, int64(res.size))
+		}
+		http.ServeContent(w, r, "", modified, content)
+		return
+	}
+	if notModified(rh, etag, modified) {
+		// RFC 9110 §15.4.5: a 304 carries the validators, not the body's
+		// description.
+		delete(h, "Content-Type")
+		delete(h, "Content-Disposition")
+		delete(h, "Content-Encoding")
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	h["Content-Length"] = length
+	w.WriteHeader(http.StatusOK)
+	if r.Method == http.MethodHead {
+		return
+	}
+	if parts == nil {
+		w.Write(body)
+		return
+	}
+	writeParts(w, parts)
+}
+
+// chunks are buffers for gathering a large feed's parts into big writes.
+var chunks = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
+
+// writeParts writes parts in writes of about 64 KiB: net/http would turn
+// each small part into a system call of its own.
+func writeParts(w io.Writer, parts [][]byte) {
+	bp := chunks.Get().(*[]byte)
+	defer chunks.Put(bp)
+	buf := (*bp)[:0]
+	for _, p := range parts {
+		if len(buf)+len(p) > cap(buf) && len(buf) > 0 {
+			if _, err := w.Write(buf); err != nil {
+				return
+			}
+			buf = buf[:0]
+		}
+		if len(p) >= cap(buf) {
+			if _, err := w.Write(p); err != nil {
+				return
+			}
+			continue
+		}
+		buf = append(buf, p...)
+	}
+	if len(buf) > 0 {
+		w.Write(buf)
+	}
+}
+
+// partsReader reads parts as one body, for http.ServeContent's Range
+// requests on a feed kept as parts.
+type partsReader [][]byte
+
+func (pr partsReader) ReadAt(p []byte, off int64) (int, error) {
+	n := 0
+	for _, part := range pr {
+		if off >= int64(len(part)) {
+			off -= int64(len(part))
+			continue
+		}
+		c := copy(p[n:], part[off:])
+		n += c
+		off = 0
+		if n == len(p) {
+			return n, nil
+		}
+	}
+	return n, io.EOF
+}
+
+// notModified evaluates If-None-Match (weak comparison, RFC 9110 §13.1.2)
+// or, without it, If-Modified-Since (§13.1.3).
+func notModified(rh http.Header, etag string, modified time.Time) bool {
+	if inm := rh["If-None-Match"]; inm != nil {
+		for _, line := range inm {
+			for _, tag := range strings.Split(line, ",") {
+				tag = strings.TrimSpace(tag)
+				if tag == "*" || strings.TrimPrefix(tag, "W/") == etag {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	ims := rh.Get("If-Modified-Since")
+	if ims == "" || modified.IsZero() {
+		return false
+	}
+	t, err := http.ParseTime(ims)
+	return err == nil && !modified.Truncate(time.Second).After(t)
+}
