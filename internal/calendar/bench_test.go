@@ -6,8 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 
-	"calfeed/internal/synth"
 	"calfeed/internal/calendar"
+	"calfeed/internal/synth"
 )
 
 // benchSizes are the synthetic calendars the benchmarks load: the issue's

@@ -6,9 +6,9 @@ import (
 	"io"
 	"testing"
 
-	"calfeed/internal/synth"
 	"calfeed/internal/calendar"
 	"calfeed/internal/feed"
+	"calfeed/internal/synth"
 )
 
 // benchSizes are the synthetic calendars rendered: the 1k, 10k and
