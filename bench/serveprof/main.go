@@ -12,6 +12,7 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -43,7 +44,7 @@ func main() {
 }
 
 func run(path, addr, profile, logFile string, d time.Duration) error {
-	cal, _, err := lock.Load(path, calendar.Options{})
+	cal, _, err := lock.Load(context.Background(), path, calendar.Options{})
 	if err != nil {
 		return err
 	}

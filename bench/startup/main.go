@@ -18,6 +18,7 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"io"
@@ -62,7 +63,7 @@ func run(path string, renderFull int, cpuProfile, memProfile string) error {
 		defer pprof.StopCPUProfile()
 	}
 	t0 := time.Now()
-	cal, _, err := lock.Load(path, calendar.Options{})
+	cal, _, err := lock.Load(context.Background(), path, calendar.Options{})
 	if err != nil {
 		return err
 	}

@@ -51,7 +51,7 @@ Content-Type text/calendar; charset=utf-8 for .ics files.
 		fmt.Fprintf(stderr, "calfeed build: %v\n", err)
 		return errUsage
 	}
-	cal, _, err := lock.Load(path, *limits)
+	cal, _, err := lock.Load(ctx, path, *limits)
 	if err != nil {
 		return printInvalid(err, path, stderr)
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"io"
@@ -18,7 +19,7 @@ const (
 )
 
 // runCheck validates an events file and prints every problem.
-func runCheck(args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	limits := limitFlags(fs)
@@ -41,7 +42,7 @@ calfeed stamp) are printed too and exit 0.
 		return errUsage
 	}
 	path := configPath(fs.Arg(0), getenv)
-	cal, lk, err := lock.Load(path, *limits)
+	cal, lk, err := lock.Load(ctx, path, *limits)
 	if err != nil {
 		return printInvalid(err, path, stderr)
 	}

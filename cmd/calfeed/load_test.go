@@ -98,7 +98,7 @@ func TestLoad(t *testing.T) {
 	path := filepath.Join(dir, "events.yaml")
 	os.WriteFile(path, seed, 0o644)
 	port := freePort(t)
-	s := startServe(t, nil, "-config", path, "-addr", "127.0.0.1:"+port, "-log-format", "json")
+	s := startServe(t, nil, "-config", path, "-addr", "127.0.0.1:"+port, "-log-format", "json", "-reload-delay", "100ms")
 	base := "http://127.0.0.1:" + port
 	s.waitHealthy(t, base)
 

@@ -15,8 +15,11 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
+	"unicode"
 
 	"calfeed/internal/calendar"
 
@@ -97,9 +100,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	case "serve":
 		return runServe(ctx, args[1:], stdout, stderr, getenv)
 	case "check":
-		return runCheck(args[1:], stdout, stderr, getenv)
+		return runCheck(ctx, args[1:], stdout, stderr, getenv)
 	case "stamp":
-		return runStamp(args[1:], stdout, stderr, getenv, time.Now)
+		return runStamp(ctx, args[1:], stdout, stderr, getenv, time.Now)
 	case "build":
 		return runBuild(ctx, args[1:], stdout, stderr, getenv)
 	case "healthcheck":
@@ -151,4 +154,31 @@ func limitFlags(fs *flag.FlagSet) *calendar.Options {
 	fs.Int64Var(&o.MaxSize, "max-size", calendar.DefaultMaxSize, "largest events file accepted, in bytes")
 	fs.IntVar(&o.MaxEvents, "max-events", calendar.DefaultMaxEvents, "most events accepted in one file")
 	return &o
+}
+
+// byteSize is a flag of a number of bytes with an optional unit: 65536,
+// 64KiB, 64MiB, 1GiB (or KB, MB, GB: the same powers of two).
+type byteSize struct{ n *int64 }
+
+func (b byteSize) String() string {
+	if b.n == nil || *b.n == 0 {
+		return ""
+	}
+	return strconv.FormatInt(*b.n, 10)
+}
+
+func (b byteSize) Set(s string) error {
+	num := strings.TrimRightFunc(s, unicode.IsLetter)
+	unit := strings.ToLower(strings.TrimSpace(s[len(num):]))
+	shift := map[string]uint{"": 0, "b": 0, "k": 10, "kb": 10, "kib": 10, "m": 20, "mb": 20, "mib": 20, "g": 30, "gb": 30, "gib": 30}
+	sh, ok := shift[unit]
+	n, err := strconv.ParseInt(strings.TrimSpace(num), 10, 64)
+	if !ok || err != nil || n < 0 || n > (1<<62)>>sh {
+		return fmt.Errorf("%q is not a size; give bytes, or a number with KiB, MiB or GiB, such as 64MiB", s)
+	}
+	if n<<sh < 1<<20 {
+		return fmt.Errorf("%q is less than 1MiB; give at least 1MiB", s)
+	}
+	*b.n = n << sh
+	return nil
 }

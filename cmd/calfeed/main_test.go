@@ -223,3 +223,23 @@ func TestUsage(t *testing.T) {
 		})
 	}
 }
+
+func TestByteSize(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want int64 // 0: refused
+	}{
+		{"64MiB", 64 << 20}, {"64mb", 64 << 20}, {"1GiB", 1 << 30}, {"2048KiB", 2 << 20}, {"1048576", 1 << 20},
+		{"512KiB", 0}, {"1000", 0}, {"-1MiB", 0}, {"MiB", 0}, {"64TiB", 0}, {"64 MiB", 64 << 20}, {"99999999999GiB", 0},
+	} {
+		var n int64
+		err := byteSize{&n}.Set(tc.in)
+		if tc.want == 0 && err == nil || tc.want != 0 && (err != nil || n != tc.want) {
+			t.Errorf("Set(%q) = %d, %v; want %d", tc.in, n, err, tc.want)
+		}
+	}
+	r := runCmd(t, map[string]string{"CALFEED_CACHE_SIZE": "lots"}, "serve")
+	if r.code != 2 || !strings.Contains(r.stderr, `CALFEED_CACHE_SIZE: "lots" is not a size`) {
+		t.Errorf("serve with a bad CALFEED_CACHE_SIZE: exit %d, %s", r.code, r.stderr)
+	}
+}

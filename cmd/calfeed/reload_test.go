@@ -57,7 +57,7 @@ func TestReloadUnderLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	port := freePort(t)
-	s := startServe(t, nil, "-config", path, "-addr", "127.0.0.1:"+port)
+	s := startServe(t, nil, "-config", path, "-addr", "127.0.0.1:"+port, "-reload-delay", "100ms")
 	base := "http://127.0.0.1:" + port
 	s.waitHealthy(t, base)
 
@@ -113,7 +113,7 @@ func TestReloadUnderLoad(t *testing.T) {
 		default:
 			os.WriteFile(path, []byte(version(n)), 0o644) // in place
 		}
-		time.Sleep(settle + 100*time.Millisecond) // let each edit be seen
+		time.Sleep(300 * time.Millisecond) // let each edit be seen
 	}
 	final := version(edits + 1)
 	replace(t, path, final)
@@ -207,7 +207,7 @@ func TestReloadConfigMapSwap(t *testing.T) {
 		t.Fatal(err)
 	}
 	port := freePort(t)
-	s := startServe(t, nil, "-config", path, "-addr", "127.0.0.1:"+port)
+	s := startServe(t, nil, "-config", path, "-addr", "127.0.0.1:"+port, "-reload-delay", "100ms")
 	base := "http://127.0.0.1:" + port
 	s.waitHealthy(t, base)
 	waitTitle(t, s, base, "version 1")
@@ -229,13 +229,13 @@ func TestReloadSIGHUP(t *testing.T) {
 	path := filepath.Join(dir, "events.yaml")
 	os.WriteFile(path, []byte(version(1)), 0o644)
 	port := freePort(t)
-	s := startServe(t, nil, "-config", path, "-addr", "127.0.0.1:"+port)
+	s := startServe(t, nil, "-config", path, "-addr", "127.0.0.1:"+port, "-reload-delay", "100ms")
 	base := "http://127.0.0.1:" + port
 	s.waitHealthy(t, base)
 	waitTitle(t, s, base, "version 1")
 	// The file watch reloads too; the log proves the signal was handled.
 	os.WriteFile(path, []byte(version(2)), 0o644)
-	time.Sleep(settle)
+	time.Sleep(100 * time.Millisecond)
 	if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"calfeed/internal/calendar"
@@ -18,13 +19,15 @@ import (
 
 // serveConfig is what the serve command's flags and environment say.
 type serveConfig struct {
-	config     string
-	addr       string
-	baseURL    string
-	gzip       bool
-	trustProxy bool
-	logFormat  string
-	limits     *calendar.Options
+	config      string
+	addr        string
+	baseURL     string
+	gzip        bool
+	trustProxy  bool
+	logFormat   string
+	cacheSize   int64
+	reloadDelay time.Duration
+	limits      *calendar.Options
 }
 
 func parseServe(args []string, stderr io.Writer, getenv func(string) string) (serveConfig, error) {
@@ -37,6 +40,8 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (se
 	fs.BoolVar(&c.trustProxy, "trust-proxy", false, "take the public scheme and host from X-Forwarded-Proto and X-Forwarded-Host (only behind a proxy that sets them)")
 	fs.BoolVar(&c.gzip, "gzip", false, "gzip feeds for clients that accept it (off: Outlook subscriptions can fail on gzip)")
 	fs.StringVar(&c.logFormat, "log-format", "text", "log format: text or json")
+	fs.DurationVar(&c.reloadDelay, "reload-delay", defaultReloadDelay, "reload once the events file has been unchanged this long")
+	fs.Var(byteSize{&c.cacheSize}, "cache-size", "memory for responses rendered on demand (pages, combined feeds, reminders, downloads), such as 64MiB (env CALFEED_CACHE_SIZE; default 64MiB)")
 	c.limits = limitFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "Usage: calfeed serve [flags]\n\nServes the feeds of an events file over HTTP.\n\n")
@@ -54,8 +59,20 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (se
 	if c.baseURL == "" {
 		c.baseURL = getenv("CALFEED_BASE_URL")
 	}
+	if c.cacheSize == 0 {
+		if v := getenv("CALFEED_CACHE_SIZE"); v != "" {
+			if err := (byteSize{&c.cacheSize}).Set(v); err != nil {
+				fmt.Fprintf(stderr, "calfeed serve: CALFEED_CACHE_SIZE: %v\n", err)
+				return c, errUsage
+			}
+		}
+	}
 	if err := checkBaseURL(c.baseURL); err != nil {
 		fmt.Fprintf(stderr, "calfeed serve: %v\n", err)
+		return c, errUsage
+	}
+	if c.reloadDelay < 0 {
+		fmt.Fprintf(stderr, "calfeed serve: -reload-delay %v: give a duration of 0 or more, such as 1s\n", c.reloadDelay)
 		return c, errUsage
 	}
 	if c.logFormat != "text" && c.logFormat != "json" {
@@ -82,7 +99,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	defer logOut.Close()
 	logger := newLogger(c.logFormat, logOut)
 	opts := *c.limits
-	cal, _, err := lock.Load(c.config, opts)
+	cal, lk, err := lock.Load(ctx, c.config, opts)
 	if err != nil {
 		if printInvalid(err, c.config, stderr) == errInvalid {
 			fmt.Fprintf(stderr, "calfeed serve: %s is invalid; fix the problems above (calfeed check %s)\n", c.config, c.config)
@@ -91,14 +108,18 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		return err
 	}
 	logWarnings(logger, cal)
-	srv, err := server.New(cal, server.Options{Logger: logger, Gzip: c.gzip, BaseURL: c.baseURL, TrustProxy: c.trustProxy})
+	logLockDisagreement(logger, c.config, cal, lk)
+	srv, err := server.New(cal, server.Options{Logger: logger, Gzip: c.gzip, BaseURL: c.baseURL, TrustProxy: c.trustProxy, CacheSize: c.cacheSize})
 	if err != nil {
 		return err
 	}
 	// Reload on every change of the file: validate, render, then swap. An
 	// invalid edit is logged and the last good calendar stays on the air.
-	reload := func() {
-		cal, _, err := lock.Load(c.config, opts)
+	reload := func(ctx context.Context) {
+		cal, lk, err := lock.Load(ctx, c.config, opts)
+		if ctx.Err() != nil {
+			return // shutting down
+		}
 		if err == nil {
 			err = srv.Load(cal)
 		}
@@ -108,6 +129,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 			return
 		}
 		logWarnings(logger, cal)
+		logLockDisagreement(logger, c.config, cal, lk)
 		logger.Info("reloaded", slog.String("config", c.config), slog.Int("events", len(cal.Events)))
 	}
 	ln, err := net.Listen("tcp", c.addr)
@@ -131,7 +153,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	watching := make(chan struct{})
 	go func() {
 		defer close(watching)
-		if err := watch(watchCtx, c.config, logger, reload); err != nil {
+		if err := watch(watchCtx, c.config, lock.MaxSize(opts), c.reloadDelay, logger, reload); err != nil {
 			logger.Error("not watching the events file", slog.Any("error", err))
 		}
 	}()
@@ -151,6 +173,20 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		return fmt.Errorf("serve: %w", err)
 	}
 	return nil
+}
+
+// logLockDisagreement warns when the lock publishes events the file lacks:
+// a file cut short (a copy that failed half way) loads as a valid calendar
+// of fewer events, and a person should hear of it before subscribers do.
+// Events removed on purpose stop being reported once stamped.
+func logLockDisagreement(logger *slog.Logger, path string, cal *calendar.Calendar, lk *lock.File) {
+	missing := lk.Missing(cal)
+	if len(missing) == 0 {
+		return
+	}
+	shown := missing[:min(len(missing), 10)]
+	logger.Warn(fmt.Sprintf("%s lacks %d %s that %s publishes; if they were removed on purpose, run calfeed stamp %s", path, len(missing), plural(len(missing), "event", "events"), lock.Path(path), path),
+		slog.Int("missing", len(missing)), slog.String("events", strings.Join(shown, ",")))
 }
 
 func logWarnings(logger *slog.Logger, cal *calendar.Calendar) {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -13,7 +14,7 @@ import (
 
 // runStamp records each event's published content in FILE.lock and raises
 // SEQUENCE and LAST-MODIFIED of the events that changed.
-func runStamp(args []string, stdout, stderr io.Writer, getenv func(string) string, now func() time.Time) error {
+func runStamp(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string, now func() time.Time) error {
 	fs := flag.NewFlagSet("stamp", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	limits := limitFlags(fs)
@@ -36,12 +37,12 @@ else events.yaml. Run it after editing, before publishing.
 		return errUsage
 	}
 	path := configPath(fs.Arg(0), getenv)
-	cal, err := calendar.ReadFile(path, *limits)
+	cal, err := calendar.ReadFile(ctx, path, *limits)
 	if err != nil {
 		return printInvalid(err, path, stderr)
 	}
 	lockPath := lock.Path(path)
-	old, err := lock.Read(lockPath)
+	old, err := lock.Read(ctx, lockPath, lock.MaxSize(*limits))
 	if err != nil {
 		return err
 	}

@@ -10,32 +10,36 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/fsnotify/fsnotify"
 
 	"calfeed/internal/lock"
+	"calfeed/internal/safefile"
 )
 
-// settle is how long the watcher waits after the last change before it
-// reloads: editors write a file in several steps, and a Kubernetes ConfigMap
-// update is a burst of renames.
-const settle = 150 * time.Millisecond
+// defaultReloadDelay is how long the events file and its lock must stay
+// unchanged before the watcher reloads them (serve -reload-delay): a file
+// written in several steps, or slowly (an editor, a script, a copy over
+// the network), is published once it is whole, never in between. A
+// Kubernetes ConfigMap update is one rename, still at once.
+const defaultReloadDelay = time.Second
 
-// maxDelay bounds how long a stream of changes can put a reload off.
-const maxDelay = time.Second
-
-// watch calls reload whenever the events file or its lock file changes, or
-// the process gets SIGHUP, until ctx is done.
+// watch calls reload whenever the events file or its lock file changes and
+// then stays unchanged for the time still, or at once when the process
+// gets SIGHUP, until ctx is done. reload gets ctx: a reload in progress
+// stops when the server does.
 //
 // It watches the directory, not the file: an editor that saves by writing a
 // new file and renaming it over the old one, and a ConfigMap whose files are
 // symlinks swapped in one rename, both replace the inode a file watch would
 // hold. Any change in the directory is a reason to look; a reload happens
 // only when the bytes of the events file or its lock differ from the last
-// ones looked at, so unrelated files cost one read.
-func watch(ctx context.Context, path string, logger *slog.Logger, reload func()) error {
+// ones looked at. A file that is not a regular file (a named pipe), or is
+// larger than limit, is never read: the reload reports it.
+func watch(ctx context.Context, path string, limit int64, still time.Duration, logger *slog.Logger, reload func(context.Context)) error {
 	w, err := fsnotify.NewWatcher()
 	if err != nil {
 		return fmt.Errorf("watch: %w", err)
@@ -55,48 +59,72 @@ func watch(ctx context.Context, path string, logger *slog.Logger, reload func())
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 
-	last := fingerprint(path)
+	last := fingerprint(ctx, path, limit)
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
-	var pendingSince time.Time // zero when no change is waiting
+	armed := false
+	var seen string // the files' signature when the timer was last set
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-hup:
 			logger.Info("SIGHUP: reloading", slog.String("config", path))
-			last = fingerprint(path)
-			reload()
+			last = fingerprint(ctx, path, limit)
+			reload(ctx)
 		case _, ok := <-w.Events:
 			if !ok {
 				return nil
 			}
-			if pendingSince.IsZero() {
-				pendingSince = time.Now()
+			if !armed {
+				armed, seen = true, signature(path)
+				timer.Reset(still)
 			}
-			timer.Reset(min(settle, max(0, maxDelay-time.Since(pendingSince))))
 		case err, ok := <-w.Errors:
 			if !ok {
 				return nil
 			}
 			logger.Warn("file watch", slog.Any("error", err))
 		case <-timer.C:
-			pendingSince = time.Time{}
-			if fp := fingerprint(path); !bytes.Equal(fp, last) {
+			if sig := signature(path); sig != seen {
+				seen = sig // still being written: wait until it is still
+				timer.Reset(still)
+				continue
+			}
+			armed = false
+			if fp := fingerprint(ctx, path, limit); !bytes.Equal(fp, last) {
 				last = fp
-				reload()
+				reload(ctx)
 			}
 		}
 	}
 }
 
+// signature sums up the events file and its lock file as the file system
+// describes them (size, time, type), reading nothing: it changes while
+// either is being written.
+func signature(path string) string {
+	var b strings.Builder
+	for _, p := range []string{path, lock.Path(path)} {
+		fi, err := os.Stat(p)
+		if err != nil {
+			fmt.Fprintf(&b, "%v\n", err)
+			continue
+		}
+		fmt.Fprintf(&b, "%d %d %v\n", fi.Size(), fi.ModTime().UnixNano(), fi.Mode())
+	}
+	return b.String()
+}
+
 // fingerprint digests the events file and its lock file as they are now.
-func fingerprint(path string) []byte {
+// A file that cannot be read (missing, not a regular file, larger than
+// limit) is digested as its error, read no further.
+func fingerprint(ctx context.Context, path string, limit int64) []byte {
 	h := sha256.New()
 	for _, p := range []string{path, lock.Path(path)} {
-		data, err := os.ReadFile(p)
+		data, err := safefile.Read(ctx, p, limit)
 		if err != nil {
-			fmt.Fprintf(h, "missing %s\n", err)
+			fmt.Fprintf(h, "error %s\n", err)
 			continue
 		}
 		fmt.Fprintf(h, "%d\n", len(data))

@@ -47,7 +47,7 @@ func BenchmarkLoad(b *testing.B) {
 			b.SetBytes(st.Size())
 			b.ReportAllocs()
 			for b.Loop() {
-				cal, err := calendar.ReadFile(path, calendar.Options{})
+				cal, err := calendar.ReadFile(b.Context(), path, calendar.Options{})
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -87,3 +87,24 @@ func TestProblemCap(t *testing.T) {
 		t.Errorf("%d problems, last %v; want %d and a summary", len(ps), ps[len(ps)-1], maxProblems)
 	}
 }
+
+// TestLongValuesShortened (D7): a problem names a long value by its start,
+// never in full, and looks for no "did you mean" among names it cannot be
+// a typo of (a distance over megabytes would take hours).
+func TestLongValuesShortened(t *testing.T) {
+	long := strings.Repeat("Europe/Pa", 1<<20) // 9 MiB
+	src := "calendar: {id: x, name: X, timezone: UTC}\n" + long[:1000] + ": 1\nevents:\n  - {id: e, title: E, start: 2016-01-01 09:00, duration: 1h, timezone: \"" + long + "\"}\n"
+	ps := loadErr(t, src, Options{})
+	if len(ps) != 2 {
+		t.Fatalf("%d problems, want 2: %v", len(ps), ps)
+	}
+	for _, p := range ps {
+		msg := p.String()
+		if len(msg) > maxMessage+64 || !strings.Contains(msg, "…") || strings.Contains(msg, "did you mean") {
+			t.Errorf("problem of %d bytes: %.200s", len(msg), msg)
+		}
+		if !strings.Contains(msg, `"`+long[:keptQuoted]+`…"`) {
+			t.Errorf("problem does not quote the value's start: %.200s", msg)
+		}
+	}
+}

@@ -2,11 +2,11 @@ package calendar
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net/url"
-	"os"
 	"regexp"
 	"runtime"
 	"slices"
@@ -16,6 +16,8 @@ import (
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
+
+	"calfeed/internal/safefile"
 )
 
 // DefaultMaxSize is the largest events.yaml Load accepts unless told otherwise.
@@ -47,14 +49,30 @@ type Options struct {
 }
 
 // ReadFile loads the events file at path. Problems are reported with the path
-// as their file name. See Load.
-func ReadFile(path string, opts Options) (*Calendar, error) {
-	f, err := os.Open(path)
-	if err != nil {
+// as their file name. See Load. The file must be a regular file (a named
+// pipe in its place is refused, not waited on) of at most opts.MaxSize
+// bytes, checked before it is read; a cancelled ctx stops the reading and
+// the loading with ctx's error.
+func ReadFile(ctx context.Context, path string, opts Options) (*Calendar, error) {
+	data, err := safefile.Read(ctx, path, opts.maxSize())
+	var tooLarge *safefile.TooLargeError
+	var notRegular *safefile.NotRegularError
+	switch {
+	case errors.As(err, &tooLarge):
+		return nil, &Error{Problems: []Problem{{File: path, Msg: fmt.Sprintf("file is %d bytes, larger than the limit of %d bytes; split it or raise the limit (-max-size)", tooLarge.Size, tooLarge.Limit)}}}
+	case errors.As(err, &notRegular):
+		return nil, &Error{Problems: []Problem{{File: path, Msg: notRegular.Error()}}}
+	case err != nil:
 		return nil, fmt.Errorf("calendar: %w", err)
 	}
-	defer f.Close()
-	return Load(path, f, opts)
+	return load(ctx, path, data, opts)
+}
+
+func (o Options) maxSize() int64 {
+	if o.MaxSize <= 0 {
+		return DefaultMaxSize
+	}
+	return o.MaxSize
 }
 
 // Load reads events.yaml from r; name is the file name used in problems.
@@ -62,14 +80,17 @@ func ReadFile(path string, opts Options) (*Calendar, error) {
 // found. Warnings (a valid file that clients may mishandle) are in the
 // returned Calendar's Warnings.
 func Load(name string, r io.Reader, opts Options) (*Calendar, error) {
-	maxSize := opts.MaxSize
-	if maxSize <= 0 {
-		maxSize = DefaultMaxSize
-	}
+	maxSize := opts.maxSize()
 	data, err := io.ReadAll(io.LimitReader(r, maxSize+1))
 	if err != nil {
 		return nil, fmt.Errorf("calendar: reading %s: %w", name, err)
 	}
+	return load(context.Background(), name, data, opts)
+}
+
+// load loads the bytes of an events file; a cancelled ctx stops it.
+func load(ctx context.Context, name string, data []byte, opts Options) (*Calendar, error) {
+	maxSize := opts.maxSize()
 	ps := &problems{file: name}
 	if int64(len(data)) > maxSize {
 		ps.errorf(0, 0, "file is larger than the limit of %d bytes; split it or raise the limit (-max-size)", maxSize)
@@ -80,8 +101,11 @@ func Load(name string, r io.Reader, opts Options) (*Calendar, error) {
 		return nil, &Error{Problems: ps.errs}
 	}
 	var doc yaml.Node
-	dec := yaml.NewDecoder(&yielding{r: bytes.NewReader(data)})
+	dec := yaml.NewDecoder(&yielding{ctx: ctx, r: bytes.NewReader(data)})
 	if err := dec.Decode(&doc); err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("calendar: %s: %w", name, ctx.Err())
+		}
 		if errors.Is(err, io.EOF) {
 			ps.errorf(0, 0, "file is empty; it needs at least calendar: and events:")
 		} else {
@@ -100,11 +124,14 @@ func Load(name string, r io.Reader, opts Options) (*Calendar, error) {
 		ps.yamlError(err)
 	}
 
-	l := &loader{problems: ps, maxEvents: opts.MaxEvents}
+	l := &loader{ctx: ctx, problems: ps, maxEvents: opts.MaxEvents}
 	if l.maxEvents <= 0 {
 		l.maxEvents = DefaultMaxEvents
 	}
 	cal := l.document(&doc)
+	if ctx.Err() != nil {
+		return nil, fmt.Errorf("calendar: %s: %w", name, ctx.Err())
+	}
 	sortProblems(ps.errs)
 	sortProblems(ps.warnings)
 	if len(ps.errs) > 0 {
@@ -152,6 +179,7 @@ func (ps *problems) yamlError(err error) {
 // processor reloads a large file, requests would otherwise wait for the
 // scheduler to preempt it (every 10 ms), not a fraction of that.
 type yielding struct {
+	ctx  context.Context // stops the reading when done
 	r    io.Reader
 	read int
 }
@@ -159,6 +187,9 @@ type yielding struct {
 func (y *yielding) Read(p []byte) (int, error) {
 	if y.read >= 16<<10 {
 		y.read = 0
+		if err := y.ctx.Err(); err != nil {
+			return 0, err
+		}
 		runtime.Gosched()
 	}
 	n, err := y.r.Read(p)
@@ -215,6 +246,7 @@ func invalidUTF8(data []byte) (line, col int, bad bool) {
 // problems. Each method checks one part of the schema and keeps going after
 // a problem so that one run reports them all.
 type loader struct {
+	ctx context.Context // stops the loading when done
 	*problems
 	languages []string
 	defaultTZ *time.Location
@@ -296,7 +328,7 @@ func describe(n *yaml.Node) string {
 		if n.Tag == "!!null" {
 			return "nothing"
 		}
-		return fmt.Sprintf("%q", n.Value)
+		return fmt.Sprintf("%q", shortValue(n.Value))
 	default:
 		return "something else"
 	}
@@ -636,6 +668,9 @@ func (l *loader) events(cal *Calendar, f field) {
 	}
 	for i, it := range items {
 		if i%16 == 15 {
+			if l.ctx.Err() != nil {
+				return // Load reports it
+			}
 			runtime.Gosched() // see yielding
 		}
 		e := l.event(i, it, trackIDs, cal)

@@ -112,7 +112,7 @@ func format(ps []Problem) string {
 }
 
 func TestSyntaxError(t *testing.T) {
-	_, err := ReadFile("testdata/invalid_syntax.yaml", Options{})
+	_, err := ReadFile(t.Context(), "testdata/invalid_syntax.yaml", Options{})
 	var le *Error
 	if !errors.As(err, &le) || len(le.Problems) != 1 {
 		t.Fatalf("ReadFile = %v, want one problem", err)
@@ -164,7 +164,7 @@ func TestEmpty(t *testing.T) {
 // TestSeed checks the repository's events.yaml: every event at the instant
 // the press release gives, in the tracks it names.
 func TestSeed(t *testing.T) {
-	cal, err := ReadFile("../../events.yaml", Options{})
+	cal, err := ReadFile(t.Context(), "../../events.yaml", Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"unicode/utf8"
 )
 
 // Problem is an error or warning at a place in events.yaml.
@@ -54,11 +55,75 @@ type problems struct {
 }
 
 func (ps *problems) errorf(line, col int, format string, args ...any) {
-	ps.errs = append(ps.errs, Problem{File: ps.file, Line: line, Col: col, Msg: fmt.Sprintf(format, args...)})
+	ps.errs = append(ps.errs, Problem{File: ps.file, Line: line, Col: col, Msg: message(format, args)})
 }
 
 func (ps *problems) warnf(line, col int, format string, args ...any) {
-	ps.warnings = append(ps.warnings, Problem{File: ps.file, Line: line, Col: col, Msg: fmt.Sprintf(format, args...), Warning: true})
+	ps.warnings = append(ps.warnings, Problem{File: ps.file, Line: line, Col: col, Msg: message(format, args), Warning: true})
+}
+
+// Bounds on what a message repeats of the file: a problem names the value
+// at fault, it does not copy ten megabytes of it (or a line of whatever
+// file a symbolic link points to) into a log, a terminal or /healthz.
+const (
+	maxQuoted  = 64  // bytes of one value a message repeats in full
+	keptQuoted = 40  // bytes kept of a longer one
+	maxMessage = 512 // bytes of a whole message
+)
+
+// message formats a problem, shortening the long values it quotes: the
+// string arguments of %q verbs, which is how messages quote what the file
+// says (the other arguments are calfeed's own words).
+func message(format string, args []any) string {
+	arg := 0
+	for i := 0; i < len(format); i++ {
+		if format[i] != '%' {
+			continue
+		}
+		i++
+		for i < len(format) && strings.IndexByte("+-# 0123456789.", format[i]) >= 0 {
+			i++
+		}
+		if i >= len(format) || format[i] == '%' {
+			continue
+		}
+		if s, ok := argAt(args, arg).(string); ok && format[i] == 'q' {
+			args[arg] = shortValue(s)
+		}
+		arg++
+	}
+	msg := fmt.Sprintf(format, args...)
+	if len(msg) > maxMessage {
+		msg = cut(msg, maxMessage) + "…"
+	}
+	return msg
+}
+
+func argAt(args []any, i int) any {
+	if i < len(args) {
+		return args[i]
+	}
+	return nil
+}
+
+// shortValue is a value from the file as a message repeats it: in full up
+// to maxQuoted bytes, else its start and an ellipsis.
+func shortValue(s string) string {
+	if len(s) <= maxQuoted {
+		return s
+	}
+	return cut(s, keptQuoted) + "…"
+}
+
+// cut shortens s to at most n bytes, at a character boundary.
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 func sortProblems(ps []Problem) {
@@ -73,6 +138,9 @@ func sortProblems(ps []Problem) {
 // suggest returns the candidate closest to s (case-insensitive edit
 // distance), or "" when none is close enough to be a likely typo.
 func suggest(s string, candidates []string) string {
+	if len(s) > maxQuoted {
+		return "" // no typo of a short name; and the distance costs len(s) squared
+	}
 	best, bestDist := "", -1
 	ls := strings.ToLower(s)
 	for _, c := range candidates {

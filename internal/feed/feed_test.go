@@ -22,7 +22,7 @@ var update = flag.Bool("update", false, "rewrite testdata/*.golden.ics")
 
 func loadFixture(t testing.TB) *calendar.Calendar {
 	t.Helper()
-	cal, err := calendar.ReadFile("testdata/fixture.yaml", calendar.Options{})
+	cal, err := calendar.ReadFile(t.Context(), "testdata/fixture.yaml", calendar.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,7 +21,7 @@ import (
 
 func loadRepeat(t *testing.T) (*calendar.Calendar, *Renderer) {
 	t.Helper()
-	cal, err := calendar.ReadFile("testdata/repeat.yaml", calendar.Options{})
+	cal, err := calendar.ReadFile(t.Context(), "testdata/repeat.yaml", calendar.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

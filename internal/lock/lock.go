@@ -13,6 +13,7 @@ package lock
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -24,6 +25,7 @@ import (
 
 	"calfeed/internal/calendar"
 	"calfeed/internal/feed"
+	"calfeed/internal/safefile"
 )
 
 // Version is the lock file format this package writes and reads.
@@ -73,9 +75,10 @@ type Change struct {
 // Path returns the lock file of an events file.
 func Path(config string) string { return config + ".lock" }
 
-// Read reads a lock file. A missing file is no error: it returns nil.
-func Read(path string) (*File, error) {
-	data, err := os.ReadFile(path)
+// Read reads a lock file of at most limit bytes (a regular file: see
+// package safefile). A missing file is no error: it returns nil.
+func Read(ctx context.Context, path string, limit int64) (*File, error) {
+	data, err := safefile.Read(ctx, path, limit)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
@@ -127,14 +130,23 @@ func (f *File) Write(path string) error {
 	return nil
 }
 
+// MaxSize is the largest lock file read for an events file read with
+// opts: the same limit as the events file's.
+func MaxSize(opts calendar.Options) int64 {
+	if opts.MaxSize > 0 {
+		return opts.MaxSize
+	}
+	return calendar.DefaultMaxSize
+}
+
 // Load reads the events file at path and applies its lock file, if any.
 // It is how serve, build and check read a calendar.
-func Load(path string, opts calendar.Options) (*calendar.Calendar, *File, error) {
-	cal, err := calendar.ReadFile(path, opts)
+func Load(ctx context.Context, path string, opts calendar.Options) (*calendar.Calendar, *File, error) {
+	cal, err := calendar.ReadFile(ctx, path, opts)
 	if err != nil {
 		return nil, nil, err
 	}
-	f, err := Read(Path(path))
+	f, err := Read(ctx, Path(path), MaxSize(opts))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -324,4 +336,20 @@ func parseTime(s string, allDay bool) (time.Time, error) {
 		return time.Parse(time.DateOnly, s)
 	}
 	return time.Parse(time.RFC3339, s)
+}
+
+// Missing returns the ids of the events f publishes (stamped and not
+// removed) that cal lacks, sorted; nil for a nil f.
+func (f *File) Missing(cal *calendar.Calendar) []string {
+	if f == nil {
+		return nil
+	}
+	var ids []string
+	for id := range f.Events {
+		if cal.Event(id) == nil {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	return ids
 }

@@ -166,7 +166,7 @@ func TestWriteReadApply(t *testing.T) {
 	if err := f1.Write(path); err != nil {
 		t.Fatal(err)
 	}
-	got, err := Read(path)
+	got, err := Read(t.Context(), path, 1<<20)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,12 +192,12 @@ func TestWriteReadApply(t *testing.T) {
 
 func TestReadMissingAndDamaged(t *testing.T) {
 	dir := t.TempDir()
-	if f, err := Read(filepath.Join(dir, "none.lock")); f != nil || err != nil {
+	if f, err := Read(t.Context(), filepath.Join(dir, "none.lock"), 1<<20); f != nil || err != nil {
 		t.Errorf("Read(missing) = %v, %v; want nil, nil", f, err)
 	}
 	bad := filepath.Join(dir, "bad.lock")
 	os.WriteFile(bad, []byte(`{"calfeed_lock": 1, "events": {"a": {"hash": 3}}}`), 0o644)
-	if _, err := Read(bad); err == nil || !strings.Contains(err.Error(), "damaged") {
+	if _, err := Read(t.Context(), bad, 1<<20); err == nil || !strings.Contains(err.Error(), "damaged") {
 		t.Errorf("Read(damaged) = %v", err)
 	}
 }

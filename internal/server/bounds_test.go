@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -349,5 +350,51 @@ func TestChangesCompressedOnce(t *testing.T) {
 	again, _, _ := st.cache.get(cacheKey{kind: kindAtom, lang: st.cal.Languages[0], page: pageKey{base: "https://cal.example.org"}})
 	if again != res || &again.gz[0] != &first[0] {
 		t.Error("the changes feed was rendered or compressed a second time")
+	}
+}
+
+// TestHealthBounded (D7): /healthz shows a few problems of an invalid file,
+// shortened and without the values they quote, with their total: never a
+// copy of a large file, nor a line of whatever file a link points to.
+func TestHealthBounded(t *testing.T) {
+	s := newServer(t, Options{})
+	long := strings.Repeat("X", 10<<20)
+	var b strings.Builder
+	b.WriteString("calendar: {id: c, name: C, timezone: Europe/Paris}\nevents:\n")
+	for i := range 1500 {
+		fmt.Fprintf(&b, "  - {id: e%d, title: T, start: 2025-01-01 09:00, duration: 1h, timezone: %q}\n", i, long[:1000+i])
+	}
+	b.WriteString("  - {id: big, title: " + long + "}\n")
+	_, err := calendar.Load("events.yaml", strings.NewReader(b.String()), calendar.Options{})
+	if err == nil {
+		t.Fatal("the file loaded")
+	}
+	s.LoadFailed(err)
+	rec := get(t, s, "/healthz", nil)
+	var h struct {
+		File          string   `json:"file"`
+		Problems      []string `json:"problems"`
+		ProblemsTotal int      `json:"problems_total"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &h); err != nil {
+		t.Fatal(err)
+	}
+	if h.File != "invalid" || len(h.Problems) != maxHealthProblems || h.ProblemsTotal <= 1000 {
+		t.Errorf("file %q, %d problems shown of %d; want invalid, %d of over 1000", h.File, len(h.Problems), h.ProblemsTotal, maxHealthProblems)
+	}
+	if n := rec.Body.Len(); n > 16<<10 || strings.Contains(rec.Body.String(), "XXXX") {
+		t.Errorf("/healthz is %d bytes, or repeats the file's values", n)
+	}
+	for _, p := range h.Problems {
+		if !strings.HasPrefix(p, "events.yaml:") {
+			t.Errorf("problem %q lacks its place", p)
+		}
+	}
+
+	// A link to a file that is no events file (its lines read as keys).
+	_, err = calendar.Load("events.yaml", strings.NewReader("root:$y$j9T$secretsalt$secrethash:19000:0:99999:7:::\n"), calendar.Options{})
+	s.LoadFailed(err)
+	if body := get(t, s, "/healthz", nil).Body.String(); strings.Contains(body, "secret") || !strings.Contains(body, `unknown key \"…\"`) {
+		t.Errorf("/healthz shows the content of a foreign file:\n%s", body)
 	}
 }

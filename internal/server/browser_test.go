@@ -53,7 +53,7 @@ func TestBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	cal, err := calendar.ReadFile("../../events.yaml", calendar.Options{})
+	cal, err := calendar.ReadFile(t.Context(), "../../events.yaml", calendar.Options{})
 	if err != nil {
 		t.Fatalf("events.yaml: %v", err)
 	}

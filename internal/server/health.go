@@ -4,45 +4,81 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"calfeed/internal/calendar"
 )
 
-// health is what /healthz reports beyond "a calendar is loaded".
+// health is what /healthz reports, with its body made once per load or
+// failed load: a poller costs a copy, whatever the file held.
 type health struct {
 	loadedAt     time.Time
 	invalidSince time.Time // zero while the file on disk is the one served
-	problems     []string
+	problems     []string  // at most maxHealthProblems, each shortened
+	total        int       // problems found, shown or not
+	body         []byte
 }
+
+// Bounds on what /healthz shows of an invalid file: enough to see what is
+// wrong (the log and calfeed check have every problem), never a copy of a
+// large or foreign file (a symbolic link to another file is read as YAML,
+// and its problems quote it).
+const (
+	maxHealthProblems     = 20
+	maxHealthProblemBytes = 300
+)
 
 // LoadFailed records that the events file on disk could not be loaded (an
 // invalid edit): the last good calendar stays on the air, and /healthz and
 // /metrics say so until a valid file is loaded.
 func (s *Server) LoadFailed(err error) {
-	var problems []string
+	var all []string
 	var invalid *calendar.Error
 	if errors.As(err, &invalid) {
 		for _, p := range invalid.Problems {
-			problems = append(problems, p.String())
+			all = append(all, p.String())
 		}
 	} else {
-		problems = []string{err.Error()}
+		all = []string{err.Error()}
 	}
 	prev := s.health.Load()
-	h := &health{loadedAt: prev.loadedAt, invalidSince: prev.invalidSince, problems: problems}
+	h := &health{loadedAt: prev.loadedAt, invalidSince: prev.invalidSince, total: len(all)}
+	for _, p := range all[:min(len(all), maxHealthProblems)] {
+		h.problems = append(h.problems, shortenProblem(p))
+	}
 	if h.invalidSince.IsZero() {
 		h.invalidSince = s.now()
 	}
+	h.body = s.healthBody(s.state.Load(), h)
 	s.health.Store(h)
 	s.metrics.reloads.WithLabelValues("failed").Inc()
 	s.metrics.fileValid.Set(0)
 }
 
+// shortenProblem is a problem as /healthz shows it: without the values it
+// quotes from the file (each "…" becomes "…"; the log and calfeed check
+// show them), cut to maxHealthProblemBytes at a character boundary.
+// /healthz is public; what the file holds is the operator's business.
+func shortenProblem(p string) string {
+	p = hideQuoted(p)
+	if len(p) <= maxHealthProblemBytes {
+		return p
+	}
+	n := maxHealthProblemBytes
+	for n > 0 && !utf8.RuneStart(p[n]) {
+		n--
+	}
+	return p[:n] + "…"
+}
+
 // loaded records a successful load of st.
 func (s *Server) loaded(st *state) {
 	now := s.now()
-	s.health.Store(&health{loadedAt: now})
+	h := &health{loadedAt: now}
+	h.body = s.healthBody(st, h)
+	s.health.Store(h)
 	s.metrics.reloads.WithLabelValues("ok").Inc()
 	s.metrics.lastReload.Set(float64(now.UnixNano()) / 1e9)
 	s.metrics.fileValid.Set(1)
@@ -64,14 +100,13 @@ type healthReport struct {
 	// "invalid" when a later edit failed to load.
 	File         string     `json:"file"`
 	InvalidSince *time.Time `json:"invalid_since,omitempty"`
-	Problems     []string   `json:"problems,omitempty"`
+	// Problems are the first problems of the invalid file, shortened;
+	// ProblemsTotal counts them all.
+	Problems      []string `json:"problems,omitempty"`
+	ProblemsTotal int      `json:"problems_total,omitempty"`
 }
 
-// handleHealth serves GET /healthz: 200 while a valid calendar is loaded,
-// which is always once the server has started; the body tells whether the
-// file on disk has since become invalid.
-func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
-	st, h := s.state.Load(), s.health.Load()
+func (s *Server) healthBody(st *state, h *health) []byte {
 	rep := healthReport{
 		Status:   "ok",
 		Calendar: st.cal.ID,
@@ -81,10 +116,45 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	}
 	if !h.invalidSince.IsZero() {
 		since := h.invalidSince.UTC()
-		rep.File, rep.InvalidSince, rep.Problems = "invalid", &since, h.problems
+		rep.File, rep.InvalidSince, rep.Problems, rep.ProblemsTotal = "invalid", &since, h.problems, h.total
 	}
 	body, _ := json.MarshalIndent(rep, "", "  ") // marshalling this struct cannot fail
+	return append(body, '\n')
+}
+
+// handleHealth serves GET /healthz: 200 while a valid calendar is loaded,
+// which is always once the server has started; the body tells whether the
+// file on disk has since become invalid.
+func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
+	body := s.health.Load().body
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
-	w.Write(append(body, '\n'))
+	w.Write(body)
+}
+
+// hideQuoted replaces the text of every double-quoted string in s (Go
+// syntax, as problems quote values) with an ellipsis.
+func hideQuoted(s string) string {
+	var b strings.Builder
+	for {
+		i := strings.IndexByte(s, '"')
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		b.WriteString(s[:i+1])
+		j := i + 1
+		for j < len(s) && s[j] != '"' {
+			if s[j] == '\\' {
+				j++
+			}
+			j++
+		}
+		if j >= len(s) {
+			b.WriteString("…")
+			return b.String()
+		}
+		b.WriteString("…\"")
+		s = s[j+1:]
+	}
 }

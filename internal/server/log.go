@@ -23,6 +23,7 @@ type statusWriter struct {
 	http.ResponseWriter
 	status int
 	bytes  int
+	err    error // the first write that failed: the response is cut short
 }
 
 func (w *statusWriter) WriteHeader(code int) {
@@ -38,6 +39,9 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 	}
 	n, err := w.ResponseWriter.Write(b)
 	w.bytes += n
+	if err != nil && w.err == nil {
+		w.err = err
+	}
 	return n, err
 }
 
@@ -52,7 +56,13 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		if sw.status == 0 {
 			sw.status = http.StatusOK
 		}
-		s.logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
+		// A response the client never got whole (the write timeout passed,
+		// the client went away) is not logged as a plain success.
+		level, msg, errAttr := slog.LevelInfo, "request", slog.Attr{}
+		if sw.err != nil {
+			level, msg, errAttr = slog.LevelWarn, "request incomplete", slog.Any(keyError, sw.err)
+		}
+		s.logger.LogAttrs(r.Context(), level, msg,
 			slog.String(keyMethod, r.Method),
 			slog.String(keyPath, r.URL.Path),
 			slog.String(keyQuery, r.URL.RawQuery),
@@ -60,6 +70,7 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 			slog.Int(keyBytes, sw.bytes),
 			slog.Float64(keyDuration, float64(time.Since(start).Microseconds())/1000),
 			slog.String(keyAgent, r.UserAgent()),
+			errAttr,
 		)
 	})
 }

@@ -3,8 +3,10 @@ package server
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -55,5 +57,34 @@ func TestRequestLog(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("request log differs (-want +got):\n%s\nlog:\n%s", diff, buf.String())
+	}
+}
+
+// failingWriter is a connection that stops taking bytes, as when the write
+// timeout passes or the client goes away.
+type failingWriter struct{ header http.Header }
+
+func (w *failingWriter) Header() http.Header         { return w.header }
+func (w *failingWriter) WriteHeader(int)             {}
+func (w *failingWriter) Write(p []byte) (int, error) { return 0, errors.New("i/o timeout") }
+
+// TestRequestLogIncomplete: a response cut off is logged as such, with the
+// error, not as a plain 200.
+func TestRequestLogIncomplete(t *testing.T) {
+	var buf bytes.Buffer
+	s, err := New(loadCalendar(t, testYAML), Options{Logger: slog.New(slog.NewJSONHandler(&buf, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.ServeHTTP(&failingWriter{header: http.Header{}}, httptest.NewRequest(http.MethodGet, "/calendar.ics", nil))
+	var l struct {
+		Level, Msg, Error string
+		Status, Bytes     int
+	}
+	if err := json.Unmarshal(bytes.TrimSpace(buf.Bytes()), &l); err != nil {
+		t.Fatalf("log: %v: %s", err, buf.String())
+	}
+	if l.Level != "WARN" || l.Msg != "request incomplete" || l.Error != "i/o timeout" || l.Bytes != 0 {
+		t.Errorf("log line %+v, want a warning of an incomplete request", l)
 	}
 }

@@ -649,7 +649,7 @@ func TestFeedsJSONShape(t *testing.T) {
 // the page with their rule in words and each occurrence on its day, at its
 // time in the reader's zone, and in feeds.json with their occurrences.
 func TestPageSeries(t *testing.T) {
-	cal, err := calendar.ReadFile("testdata/series.yaml", calendar.Options{})
+	cal, err := calendar.ReadFile(t.Context(), "testdata/series.yaml", calendar.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -70,7 +70,7 @@ func load(t testing.TB, yaml string) *calendar.Calendar {
 // seed is the repository's events.yaml.
 func seed(t testing.TB) *calendar.Calendar {
 	t.Helper()
-	cal, err := calendar.ReadFile("../../events.yaml", calendar.Options{})
+	cal, err := calendar.ReadFile(t.Context(), "../../events.yaml", calendar.Options{})
 	if err != nil {
 		t.Fatalf("reading events.yaml: %v", err)
 	}

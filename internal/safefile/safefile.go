@@ -1,0 +1,128 @@
+// Package safefile reads the files calfeed is configured with (an events
+// file, its lock file) as a long-running server must: regular files only,
+// opened without blocking, so that a named pipe or a device put in a
+// file's place cannot wedge the reader; their size checked before a byte
+// is read, so that a huge file renamed over the events file costs nothing;
+// and read in pieces that a cancelled context stops.
+package safefile
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"runtime"
+)
+
+// NotRegularError reports a path that is not a regular file (after
+// following symbolic links): a directory, a named pipe, a device, a socket.
+type NotRegularError struct {
+	Path string
+	Mode fs.FileMode
+}
+
+func (e *NotRegularError) Error() string {
+	return fmt.Sprintf("%s is %s, not a regular file; point calfeed at the file itself (a symbolic link to one is fine)", e.Path, kind(e.Mode))
+}
+
+// kind names a file type as people say it.
+func kind(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe (FIFO)"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	default:
+		return "not a regular file (" + m.Type().String() + ")"
+	}
+}
+
+// TooLargeError reports a file larger than the limit it is read with.
+type TooLargeError struct {
+	Path        string
+	Size, Limit int64
+}
+
+func (e *TooLargeError) Error() string {
+	return fmt.Sprintf("%s is %d bytes, larger than the limit of %d bytes; split it, or raise the limit (-max-size)", e.Path, e.Size, e.Limit)
+}
+
+// Stat returns the file information of path (following symbolic links),
+// or an error if it is not a regular file of at most limit bytes. It reads
+// nothing and never blocks on a named pipe.
+func Stat(path string, limit int64) (fs.FileInfo, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	return fi, check(path, fi, limit)
+}
+
+func check(path string, fi fs.FileInfo, limit int64) error {
+	if !fi.Mode().IsRegular() {
+		return &NotRegularError{Path: path, Mode: fi.Mode()}
+	}
+	if fi.Size() > limit {
+		return &TooLargeError{Path: path, Size: fi.Size(), Limit: limit}
+	}
+	return nil
+}
+
+// chunk is how much Read reads between checks of its context.
+const chunk = 1 << 20
+
+// Read reads the regular file at path, of at most limit bytes. It opens
+// the file without blocking, refuses anything but a regular file and a
+// file larger than limit before reading it, and stops with ctx's error
+// when ctx is done.
+func Read(ctx context.Context, path string, limit int64) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	f, err := open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if err := check(path, fi, limit); err != nil {
+		return nil, err
+	}
+	// The size is a hint: the file may grow while it is read.
+	data := make([]byte, 0, fi.Size()+1)
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if int64(len(data)) > limit {
+			return nil, &TooLargeError{Path: path, Size: int64(len(data)), Limit: limit}
+		}
+		if len(data) == cap(data) {
+			data = append(data, 0)[:len(data)]
+		}
+		end := min(cap(data), len(data)+chunk)
+		n, err := f.Read(data[len(data):end])
+		data = data[:len(data)+n]
+		if errors.Is(err, io.EOF) {
+			if int64(len(data)) > limit {
+				return nil, &TooLargeError{Path: path, Size: int64(len(data)), Limit: limit}
+			}
+			return data, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		runtime.Gosched() // a large file read by a reload lets requests in
+	}
+}
