@@ -17,11 +17,11 @@ import (
 
 // healthz is what the tests read of /healthz.
 type healthz struct {
-	Status         string   `json:"status"`
-	Events         int      `json:"events"`
-	File           string   `json:"file"`
-	Problems       []string `json:"problems"`
-	ProblemsTotal  int      `json:"problems_total"`
+	Status        string   `json:"status"`
+	Events        int      `json:"events"`
+	File          string   `json:"file"`
+	Problems      []string `json:"problems"`
+	ProblemsTotal int      `json:"problems_total"`
 }
 
 func readHealth(base string) (healthz, int, error) {

@@ -35,8 +35,9 @@ type Calendar struct {
 	// that a person should see (a repeated wall time, for one).
 	Warnings []Problem
 
-	tracks map[string]*Track
-	events map[string]*Event
+	tracks  map[string]*Track
+	events  map[string]*Event
+	byTrack map[string][]*Event
 }
 
 // Track is a themed subset of the events, published as its own feed.
@@ -101,6 +102,20 @@ func (c *Calendar) Track(id string) *Track { return c.tracks[id] }
 
 // Event returns the event with the given id, or nil.
 func (c *Calendar) Event(id string) *Event { return c.events[id] }
+
+// EventsIn returns the events of the track with the given id, in file
+// order; the caller must not change the slice.
+func (c *Calendar) EventsIn(track string) []*Event { return c.byTrack[track] }
+
+// index lists each track's events, once the events are loaded.
+func (c *Calendar) index() {
+	c.byTrack = make(map[string][]*Event, len(c.Tracks))
+	for _, e := range c.Events {
+		for _, id := range e.Tracks {
+			c.byTrack[id] = append(c.byTrack[id], e)
+		}
+	}
+}
 
 // InTrack reports whether e belongs to the track with the given id.
 func (e *Event) InTrack(id string) bool {

@@ -512,6 +512,7 @@ func (l *loader) document(doc *yaml.Node) *Calendar {
 		return cal
 	}
 	l.events(cal, e)
+	cal.index()
 	return cal
 }
 

@@ -137,6 +137,16 @@ func (c *cache) lookup(k cacheKey) (*resource, string, bool) {
 // (one rendering at a time per key, and at most cap(c.renders) in all),
 // keeps it and returns it. fetch is the feed label it counts under.
 func (c *cache) getOrRender(k cacheKey, fetch string, render func() (*resource, error)) (*resource, error) {
+	return c.getOrMake(k, fetch, render, true)
+}
+
+// memo is getOrRender for a part of a rendering (a QR code drawn in a
+// page): it takes no rendering token, the rendering it is part of holds one.
+func (c *cache) memo(k cacheKey, make func() (*resource, error)) (*resource, error) {
+	return c.getOrMake(k, "", make, false)
+}
+
+func (c *cache) getOrMake(k cacheKey, fetch string, render func() (*resource, error), token bool) (*resource, error) {
 	c.mu.Lock()
 	if res, _, ok := c.lookup(k); ok {
 		c.mu.Unlock()
@@ -151,11 +161,11 @@ func (c *cache) getOrRender(k cacheKey, fetch string, render func() (*resource, 
 	c.flights[k] = f
 	c.mu.Unlock()
 
-	if c.renders != nil {
+	if token && c.renders != nil {
 		c.renders <- struct{}{}
 	}
 	f.res, f.err = render()
-	if c.renders != nil {
+	if token && c.renders != nil {
 		<-c.renders
 	}
 

@@ -102,6 +102,20 @@ func (p *pages) webRequest(r *http.Request, st *state) web.Request {
 		Lang:      web.Negotiate(q.Get("lang"), r.Header.Get("Accept-Language"), st.cal.Languages),
 		Alarms:    p.alarms,
 	}
+	req.QRCode = func(content, label string) (string, error) {
+		k := cacheKey{kind: kindQR, name: content, page: pageKey{format: "inline " + label}}
+		res, err := st.cache.memo(k, func() (*resource, error) {
+			svg, err := web.QRCode(content, label)
+			if err != nil {
+				return nil, err
+			}
+			return bodyResource([]byte(svg), time.Time{}, nil, false), nil
+		})
+		if err != nil {
+			return "", err
+		}
+		return string(res.body), nil
+	}
 	if tz := q.Get("tz"); tz != "" {
 		req.Zone = web.ParseZone(tz)
 		if req.Zone == nil {

@@ -110,8 +110,6 @@ type state struct {
 	paths map[string]feedPath
 	// feedHeaders are the headers of every feed but downloads.
 	feedHeaders http.Header
-	// byTrack lists each track's events, in calendar order.
-	byTrack map[string][]*calendar.Event
 	// order is each event's position in the calendar.
 	order map[*calendar.Event]int
 	// changed is when the newest change the lock records was stamped.
@@ -146,7 +144,7 @@ func newState(cal *calendar.Calendar, gz bool, c *cache) (*state, error) {
 	if err != nil {
 		return nil, fmt.Errorf("server: %w", err)
 	}
-	st := &state{cal: cal, renderer: r, gzip: gz, feeds: map[string]map[variant]*resource{}, sources: map[string]source{}, paths: feedPaths(cal), cache: c, byTrack: map[string][]*calendar.Event{}, order: make(map[*calendar.Event]int, len(cal.Events))}
+	st := &state{cal: cal, renderer: r, gzip: gz, feeds: map[string]map[variant]*resource{}, sources: map[string]source{}, paths: feedPaths(cal), cache: c, order: make(map[*calendar.Event]int, len(cal.Events))}
 	st.feedHeaders = http.Header{
 		"Content-Type":  {"text/calendar; charset=utf-8"},
 		"Cache-Control": {"public, max-age=" + strconv.Itoa(int(cal.Refresh/time.Second))},
@@ -161,9 +159,6 @@ func newState(cal *calendar.Calendar, gz bool, c *cache) (*state, error) {
 	}
 	for i, e := range cal.Events {
 		st.order[e] = i
-		for _, id := range e.Tracks {
-			st.byTrack[id] = append(st.byTrack[id], e)
-		}
 	}
 	add := func(key, download string, f func(lang string) feed.Feed) error {
 		src := source{build: f, download: download}
@@ -259,7 +254,7 @@ func (st *state) tracksFeed(ids []string, lang string) feed.Feed {
 	}
 	var events []*calendar.Event
 	if len(ids) == 1 {
-		events = st.byTrack[ids[0]]
+		events = st.cal.EventsIn(ids[0])
 	} else {
 		for _, e := range st.cal.Events {
 			for _, id := range ids {

@@ -109,12 +109,7 @@ func allFeed(cal *calendar.Calendar, base, lang string) Feed {
 
 func trackFeed(cal *calendar.Calendar, t *calendar.Track, base, lang string) Feed {
 	dl := DataLanguage(lang, cal.Languages)
-	n := 0
-	for _, e := range cal.Events {
-		if e.InTrack(t.ID) {
-			n++
-		}
-	}
+	n := len(cal.EventsIn(t.ID))
 	p := fmt.Sprintf(pathTrack, t.ID) + langQuery(cal, dl, "?")
 	return Feed{
 		ID:          t.ID,

@@ -322,7 +322,7 @@ func feedBox(cal *calendar.Calendar, f Feed, r Request, t *translator, attrs htm
 		v.DataAttrs = "" // "All events" is in the page's language
 	}
 	v.Clients = clients(v.Feed, t)
-	if svg, err := qrSVG(PageURL(cal, r.Base, r.Lang, f.Anchor), t.Get("qr_alt", f.Title)); err == nil {
+	if svg, err := r.qrCode(PageURL(cal, r.Base, r.Lang, f.Anchor), t.Get("qr_alt", f.Title)); err == nil {
 		v.QR = htmltemplate.HTML(svg)
 	}
 	return v

@@ -145,6 +145,21 @@ type Request struct {
 	// Programme is Cal's programme (NewProgramme), which a server makes
 	// once per calendar; nil makes it for this rendering.
 	Programme *Programme
+	// QRCode, if not nil, returns what QRCode(content, label) does, kept
+	// from an earlier rendering: drawing a QR code is most of the cost of
+	// a page with many feeds.
+	QRCode func(content, label string) (string, error)
+}
+
+// QRCode returns a QR code of content as an SVG element to put in a page,
+// whose title (a screen reader's name for it) is label.
+func QRCode(content, label string) (string, error) { return qrSVG(content, label) }
+
+func (r Request) qrCode(content, label string) (string, error) {
+	if r.QRCode != nil {
+		return r.QRCode(content, label)
+	}
+	return qrSVG(content, label)
 }
 
 // programme returns r.Programme, made if it is nil.
