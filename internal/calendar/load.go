@@ -109,7 +109,7 @@ func load(ctx context.Context, name string, data []byte, opts Options) (*Calenda
 		if errors.Is(err, io.EOF) {
 			ps.errorf(0, 0, "file is empty; it needs at least calendar: and events:")
 		} else {
-			ps.yamlError(err)
+			ps.yamlError(data, err)
 		}
 		return nil, &Error{Problems: ps.errs}
 	}
@@ -121,7 +121,7 @@ func load(ctx context.Context, name string, data []byte, opts Options) (*Calenda
 	if err := dec.Decode(&extra); err == nil {
 		ps.errorf(extra.Line, extra.Column, "a second YAML document (after ---); events.yaml holds one")
 	} else if !errors.Is(err, io.EOF) {
-		ps.yamlError(err)
+		ps.yamlError(data, err)
 	}
 
 	l := &loader{ctx: ctx, problems: ps, maxEvents: opts.MaxEvents}
@@ -154,10 +154,9 @@ func capProblems(ps []Problem, name string) []Problem {
 	return append(ps[:maxProblems:maxProblems], Problem{File: name, Msg: fmt.Sprintf("%d more problems not shown; fix these first", more)})
 }
 
-var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-
-// yamlError turns a YAML syntax error into a problem at its line.
-func (ps *problems) yamlError(err error) {
+// yamlError turns an error of the YAML decoder into problems, each at the
+// character at fault (see syntaxProblem).
+func (ps *problems) yamlError(data []byte, err error) {
 	var te *yaml.TypeError
 	if errors.As(err, &te) {
 		for _, e := range te.Errors {
@@ -165,13 +164,8 @@ func (ps *problems) yamlError(err error) {
 		}
 		return
 	}
-	msg := err.Error()
-	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
-		line, _ := strconv.Atoi(m[1])
-		ps.errorf(line, 1, "YAML syntax: %s", m[2])
-		return
-	}
-	ps.errorf(0, 0, "YAML syntax: %s", strings.TrimPrefix(msg, "yaml: "))
+	line, col, msg := syntaxProblem(data, err)
+	ps.errorf(line, col, "%s", msg)
 }
 
 // yielding is a reader that lets other goroutines run every 16 KiB. The

@@ -1,0 +1,296 @@
+package calendar
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// YAML syntax errors, at the character at fault.
+//
+// The YAML decoder says where a syntax error is only as a line, and for
+// many errors the line where the enclosing construct began (counted from
+// 0), not the line at fault: a tab on line 3 comes out as "line 2", an
+// unclosed '[' as the line it opened on or none. syntaxScan reads the file
+// again, knowing just enough YAML (quotes, flow collections, comments,
+// block scalars, indentation) to find the character each error means.
+
+// pos is a place in the file: 1-based line, and column in characters.
+type pos struct{ line, col int }
+
+// syntaxScan is what a light reading of the file finds.
+type syntaxScan struct {
+	lines     []string
+	tab       pos   // the first tab in a line's indentation
+	badChar   pos   // the first @ or ` where a value starts
+	quote     pos   // a quoted scalar never closed
+	flow      []pos // '[' and '{' never closed, outermost first
+	flowChars []byte
+	closer    pos             // a ']' or '}' that closes nothing
+	escape    pos             // the first unknown escape in a double-quoted scalar
+	aliases   map[string]pos  // *name, first use
+	anchors   map[string]bool // &name
+	// block marks the lines that begin in block context: not inside a
+	// quoted scalar, a flow collection or a block scalar.
+	block []bool
+}
+
+var yamlEscapes = "0abt\tnvfre \"/\\N_LPxuU"
+
+func scanSyntax(data []byte) *syntaxScan {
+	s := &syntaxScan{lines: strings.Split(string(data), "\n"), aliases: map[string]pos{}, anchors: map[string]bool{}}
+	s.block = make([]bool, len(s.lines))
+	var quoteChar rune
+	blockIndent := -1 // the indentation of the line that began a block scalar; -1 outside one
+	for i, line := range s.lines {
+		line = strings.TrimSuffix(line, "\r")
+		indent := len(line) - len(strings.TrimLeft(line, " "))
+		if blockIndent >= 0 {
+			if strings.TrimSpace(line) == "" || indent > blockIndent {
+				continue // the block scalar's content: anything goes
+			}
+			blockIndent = -1
+		}
+		s.block[i] = quoteChar == 0 && len(s.flow) == 0
+		col := 0
+		tokenStart := true // at a place where a value or key may begin
+		runes := []rune(line)
+		for j := 0; j < len(runes); j++ {
+			c := runes[j]
+			col++
+			here := pos{i + 1, col}
+			if quoteChar != 0 {
+				switch {
+				case quoteChar == '"' && c == '\\':
+					if j+1 < len(runes) && !strings.ContainsRune(yamlEscapes, runes[j+1]) && s.escape == (pos{}) {
+						s.escape = here
+					}
+					j++
+					col++
+				case quoteChar == '\'' && c == '\'' && j+1 < len(runes) && runes[j+1] == '\'':
+					j++
+					col++
+				case c == quoteChar:
+					quoteChar, s.quote = 0, pos{}
+					tokenStart = false
+				}
+				continue
+			}
+			switch {
+			case c == '\t' && strings.TrimLeft(string(runes[:j]), " ") == "":
+				if s.tab == (pos{}) {
+					s.tab = here
+				}
+			case c == ' ' || c == '\t':
+				tokenStart = true
+				continue
+			case c == '#' && (j == 0 || runes[j-1] == ' ' || runes[j-1] == '\t'):
+				j = len(runes) // a comment, to the end of the line
+				continue
+			case tokenStart && (c == '"' || c == '\''):
+				quoteChar, s.quote = c, here
+			case (tokenStart || len(s.flow) > 0) && (c == '[' || c == '{'):
+				s.flow = append(s.flow, here)
+				s.flowChars = append(s.flowChars, byte(c))
+				tokenStart = true
+				continue
+			case c == ']' || c == '}':
+				if len(s.flow) > 0 {
+					s.flow, s.flowChars = s.flow[:len(s.flow)-1], s.flowChars[:len(s.flowChars)-1]
+				} else if s.closer == (pos{}) {
+					s.closer = here
+				}
+			case c == ',' && len(s.flow) > 0:
+				tokenStart = true
+				continue
+			case tokenStart && (c == '|' || c == '>') && strings.TrimRight(strings.TrimLeft(string(runes[j+1:]), "+-0123456789"), " \t") == "":
+				blockIndent = indent
+				j = len(runes)
+				continue
+			case tokenStart && (c == '*' || c == '&'):
+				name := anchorName(runes[j+1:])
+				if c == '&' {
+					s.anchors[name] = true
+				} else if _, seen := s.aliases[name]; !seen {
+					s.aliases[name] = here
+				}
+			case tokenStart && (c == '@' || c == '`'):
+				if s.badChar == (pos{}) {
+					s.badChar = here
+				}
+			}
+			tokenStart = c == '-' || c == ':' || c == '?'
+		}
+	}
+	return s
+}
+
+// anchorName is the name after an & or *: up to a space or a flow character.
+func anchorName(rs []rune) string {
+	end := 0
+	for end < len(rs) && !strings.ContainsRune(" \t,[]{}", rs[end]) {
+		end++
+	}
+	return string(rs[:end])
+}
+
+var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// syntaxProblem places a YAML syntax error of the decoder at the character
+// at fault, with a message saying what to do where the error is a common
+// one.
+func syntaxProblem(data []byte, err error) (line, col int, msg string) {
+	raw := strings.TrimPrefix(err.Error(), "yaml: ")
+	if m := yamlLineRE.FindStringSubmatch(err.Error()); m != nil {
+		line, _ = strconv.Atoi(m[1])
+		raw = m[2]
+	}
+	s := scanSyntax(data)
+	at := func(p pos, m string) (int, int, string) {
+		if p == (pos{}) {
+			return line, s.firstChar(line), "YAML syntax: " + raw
+		}
+		return p.line, p.col, "YAML syntax: " + m
+	}
+	switch {
+	case strings.Contains(raw, "tab character"):
+		return at(s.tab, "a tab in the indentation; YAML indents with spaces only")
+	case strings.Contains(raw, "cannot start any token"):
+		if s.tab != (pos{}) && (s.badChar == (pos{}) || s.tab.line <= s.badChar.line) {
+			return at(s.tab, "a tab in the indentation; YAML indents with spaces only")
+		}
+		return at(s.badChar, "a value cannot start with @ or `; put it in quotes")
+	case strings.Contains(raw, "did not find expected ',' or ']'"), strings.Contains(raw, "did not find expected ',' or '}'"):
+		if n := len(s.flow); n > 0 {
+			open, want := s.flowChars[n-1], "]"
+			if open == '{' {
+				want = "}"
+			}
+			return at(s.flow[n-1], "this "+string(open)+" is never closed; end the list with "+want+" (or a mapping with })")
+		}
+	case strings.Contains(raw, "unexpected end of stream") && s.quote != (pos{}):
+		return at(s.quote, "this quote is never closed; end the text with the same quote mark")
+	case strings.Contains(raw, "unknown escape character"):
+		return at(s.escape, `an unknown escape in double quotes; write \\ for a backslash, or use single quotes`)
+	case strings.HasPrefix(raw, "unknown anchor"):
+		name := strings.TrimSuffix(strings.TrimPrefix(raw, "unknown anchor '"), "' referenced")
+		return at(s.aliases[name], "*"+name+" refers to no &"+name+" before it")
+	case strings.Contains(raw, "did not find expected key") && line == 0:
+		return at(s.closer, "this "+s.closerChar()+" closes nothing; remove it")
+	case strings.Contains(raw, "mapping values are not allowed"):
+		if c := s.lastColon(line); c > 0 {
+			return line, c, "YAML syntax: a colon followed by a space starts a value here; put the text in quotes, or fix the indentation"
+		}
+	case strings.Contains(raw, "could not find expected ':'"):
+		return line, s.firstChar(line), "YAML syntax: a key without a colon; write key: value"
+	case strings.Contains(raw, "did not find expected key"), strings.Contains(raw, "did not find expected '-' indicator"):
+		// The decoder names the line (from 0) where the enclosing
+		// mapping or list began: the fault is the first later line
+		// indented as it is but not part of it.
+		if p := s.misindented(line); p != (pos{}) {
+			return p.line, p.col, "YAML syntax: " + raw + "; check the indentation of this line"
+		}
+	}
+	return line, s.firstChar(line), "YAML syntax: " + raw
+}
+
+// firstChar is the column of the first character on a line that is not a
+// space, or 0 for no line.
+func (s *syntaxScan) firstChar(line int) int {
+	if line < 1 || line > len(s.lines) {
+		return 0
+	}
+	l := s.lines[line-1]
+	return utf8.RuneCountInString(l[:len(l)-len(strings.TrimLeft(l, " \t"))]) + 1
+}
+
+func (s *syntaxScan) closerChar() string {
+	if s.closer == (pos{}) {
+		return "bracket"
+	}
+	return string([]rune(s.lines[s.closer.line-1])[s.closer.col-1])
+}
+
+// lastColon is the column of the last ": " (or ":" ending the line) on a
+// line, outside quotes, or 0.
+func (s *syntaxScan) lastColon(line int) int {
+	if line < 1 || line > len(s.lines) {
+		return 0
+	}
+	rs := []rune(strings.TrimRight(s.lines[line-1], "\r"))
+	last := 0
+	var q rune
+	for j, c := range rs {
+		switch {
+		case q != 0:
+			if c == q {
+				q = 0
+			}
+		case c == '"' || c == '\'':
+			q = c
+		case c == '#' && j > 0 && rs[j-1] == ' ':
+			return last
+		case c == ':' && (j+1 == len(rs) || rs[j+1] == ' '):
+			last = j + 1
+		}
+	}
+	return last
+}
+
+// misindented finds the first line, from line from (1-based) on, whose
+// indentation fits none of the block mappings and lists open above it: a
+// dedent to between two levels, a list item among a mapping's keys or a
+// key among a list's items.
+func (s *syntaxScan) misindented(from int) pos {
+	type level struct {
+		indent int
+		list   bool
+	}
+	var open []level
+	opens := false // the line before ends in "key:": what follows may nest
+	for i, raw := range s.lines {
+		l := strings.TrimRight(raw, "\r")
+		t := strings.TrimSpace(l)
+		if !s.block[i] || t == "" || strings.HasPrefix(t, "#") {
+			continue
+		}
+		in := len(l) - len(strings.TrimLeft(l, " "))
+		item := strings.HasPrefix(t, "- ") || t == "-"
+		fault := pos{i + 1, in + 1}
+		popped := false
+		for len(open) > 0 && in < open[len(open)-1].indent {
+			open, popped = open[:len(open)-1], true
+		}
+		switch {
+		case len(open) == 0:
+			if popped && in > 0 && i+1 >= from {
+				return fault
+			}
+			open = append(open, level{in, item})
+		case in > open[len(open)-1].indent:
+			if popped && i+1 >= from {
+				return fault // between two levels
+			}
+			if opens {
+				open = append(open, level{in, item})
+			}
+		case item != open[len(open)-1].list:
+			if item && opens {
+				open = append(open, level{in, true}) // key:\n- item, at the key's indentation
+			} else if i+1 >= from {
+				return fault
+			}
+		}
+		// An item holding "key: value" opens a mapping at its content.
+		if rest, ok := strings.CutPrefix(t, "- "); ok && strings.Contains(rest, ":") && !strings.HasPrefix(rest, "{") && !strings.HasPrefix(rest, "[") {
+			open = append(open, level{in + 2 + len(rest) - len(strings.TrimLeft(rest, " ")), false})
+		}
+		body := t
+		if j := strings.Index(body, " #"); j >= 0 {
+			body = strings.TrimSpace(body[:j])
+		}
+		opens = strings.HasSuffix(body, ":")
+	}
+	return pos{}
+}
