@@ -47,7 +47,8 @@ Content-Type text/calendar; charset=utf-8 for .ics files.
 	if *baseURL == "" {
 		*baseURL = getenv("CALFEED_BASE_URL")
 	}
-	if err := checkBaseURL(*baseURL); err != nil {
+	var err error
+	if *baseURL, err = checkBaseURL(*baseURL); err != nil {
 		fmt.Fprintf(stderr, "calfeed build: %v\n", err)
 		return errUsage
 	}

@@ -12,7 +12,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"os/signal"
 	"strconv"
@@ -135,16 +134,21 @@ func plural(n int, one, many string) string {
 	return many
 }
 
-// checkBaseURL accepts "" or an absolute http(s) URL with no query or fragment.
-func checkBaseURL(s string) error {
+// checkBaseURL reads "" or an absolute http(s) URL with no query or
+// fragment, as calendar.HTTPURL reads addresses, and returns it without a
+// trailing slash.
+func checkBaseURL(s string) (string, error) {
 	if s == "" {
-		return nil
+		return "", nil
 	}
-	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
-		return fmt.Errorf("-base-url %q: give the public address in full, like https://calendar.example.org", s)
+	u, err := calendar.HTTPURL(s)
+	if err == nil && strings.ContainsAny(u, "?#") {
+		err = errors.New("has a query or fragment")
 	}
-	return nil
+	if err != nil {
+		return "", fmt.Errorf("-base-url %q %v; give the public address in full, like https://calendar.example.org", s, err)
+	}
+	return strings.TrimRight(u, "/"), nil
 }
 
 // limitFlags registers the input limits every command that reads an

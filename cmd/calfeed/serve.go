@@ -67,7 +67,8 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (se
 			}
 		}
 	}
-	if err := checkBaseURL(c.baseURL); err != nil {
+	var err error
+	if c.baseURL, err = checkBaseURL(c.baseURL); err != nil {
 		fmt.Fprintf(stderr, "calfeed serve: %v\n", err)
 		return c, errUsage
 	}

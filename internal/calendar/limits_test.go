@@ -94,7 +94,12 @@ func TestProblemCap(t *testing.T) {
 func TestLongValuesShortened(t *testing.T) {
 	long := strings.Repeat("Europe/Pa", 1<<20) // 9 MiB
 	src := "calendar: {id: x, name: X, timezone: UTC}\n" + long[:1000] + ": 1\nevents:\n  - {id: e, title: E, start: 2016-01-01 09:00, duration: 1h, timezone: \"" + long + "\"}\n"
-	ps := loadErr(t, src, Options{})
+	_, err := Load("limits.yaml", strings.NewReader(src), Options{})
+	var le *Error
+	if !errors.As(err, &le) {
+		t.Fatalf("Load = %v, want *Error", err)
+	}
+	ps := le.Problems
 	if len(ps) != 2 {
 		t.Fatalf("%d problems, want 2: %v", len(ps), ps)
 	}

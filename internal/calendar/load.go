@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"regexp"
 	"runtime"
 	"slices"
@@ -393,12 +392,12 @@ func (l *loader) httpURL(n *yaml.Node, what string) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || strings.ContainsAny(s, " \t\r\n\"<>\\^`{|}") {
-		l.errorf(n.Line, n.Column, "%s: %q is not an http or https URL; write it in full, like https://example.org/page", what, s)
+	u, err := HTTPURL(s)
+	if err != nil {
+		l.errorf(n.Line, n.Column, "%s: %q %v", what, s, err)
 		return "", false
 	}
-	return s, true
+	return u, true
 }
 
 // text reads a translatable text: a string, or a mapping language -> string.
@@ -565,7 +564,11 @@ func (l *loader) calendar(cal *Calendar, f field) {
 	cal.Location = l.defaultTZ
 	if v, ok := m["base_url"]; ok {
 		if s, ok := l.httpURL(v.value, where("base_url")); ok {
-			cal.BaseURL = strings.TrimRight(s, "/")
+			if strings.ContainsAny(s, "?#") {
+				l.errorf(v.value.Line, v.value.Column, "calendar.base_url: %q has a query or fragment; give the site's address alone, like https://calendar.example.org", s)
+			} else {
+				cal.BaseURL = strings.TrimRight(s, "/")
+			}
 		}
 	}
 	cal.Refresh = DefaultRefresh

@@ -138,19 +138,34 @@ func jsonStrings(v any) string {
 	return b.String()
 }
 
-// TestHostileURLsRejected: check refuses any event URL that is not http(s),
-// or that carries characters that could break out of an attribute.
+// TestHostileURLsRejected: check refuses any event URL that is not http(s);
+// characters that could break out of an attribute or a header are
+// percent-encoded, as a browser's address bar does.
 func TestHostileURLsRejected(t *testing.T) {
-	for _, u := range []string{
-		"javascript:alert(1)", "JAVASCRIPT:alert(1)", "data:text/html,<script>alert(1)</script>",
-		`https://example.org/"onmouseover="alert(1)`, "https://example.org/<script>", "vbscript:x", "//example.org/x",
-		"https://exa mple.org/", "https://example.org/\r\nX: y",
-	} {
+	load := func(u string) (*calendar.Calendar, error) {
 		q, _ := json.Marshal(u)
 		src := "calendar: {id: x, name: y, timezone: UTC}\nevents: [{id: e, title: t, start: 2016-01-01, url: " + string(q) + "}]\n"
-		_, err := calendar.Load("u.yaml", strings.NewReader(src), calendar.Options{})
-		if err == nil || !strings.Contains(err.Error(), "is not an http or https URL") {
+		return calendar.Load("u.yaml", strings.NewReader(src), calendar.Options{})
+	}
+	for _, u := range []string{
+		"javascript:alert(1)", "JAVASCRIPT:alert(1)", "data:text/html,<script>alert(1)</script>", "vbscript:x", "//example.org/x",
+		"https://exa mple.org/", `https://exa"mple.org/`, "https://exa<mple.org/",
+	} {
+		if _, err := load(u); err == nil || !strings.Contains(err.Error(), `url: "`) {
 			t.Errorf("url %q: Load = %v, want it rejected", u, err)
+		}
+	}
+	for _, u := range []string{
+		`https://example.org/"onmouseover="alert(1)`, "https://example.org/<script>", "https://example.org/\r\nX: y",
+		"https://example.org/a b?c=\"d\"#<e>",
+	} {
+		cal, err := load(u)
+		if err != nil {
+			t.Errorf("url %q: %v", u, err)
+			continue
+		}
+		if got := cal.Events[0].URL; strings.ContainsAny(got, "\"<> \r\n'`") {
+			t.Errorf("url %q became %q: not encoded", u, got)
 		}
 	}
 }
