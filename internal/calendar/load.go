@@ -557,6 +557,18 @@ func (l *loader) calendar(cal *Calendar, f field) {
 	if v, ok := m["timezone"]; ok {
 		if loc, ok := l.zone(v.value, where("timezone")); ok {
 			l.defaultTZ = loc
+		} else if v.value.Kind == yaml.ScalarNode && len(l.errs) > 0 {
+			// Go on checking the events that rely on it, every problem at
+			// once: in the zone it most likely means, if any.
+			last := &l.errs[len(l.errs)-1]
+			if name := suggest(v.value.Value, zoneNames[:]); name != "" {
+				if loc, err := time.LoadLocation(name); err == nil {
+					l.defaultTZ = loc
+					last.Msg += fmt.Sprintf("; meanwhile the events without a timezone of their own are checked in %s", name)
+				}
+			} else {
+				last.Msg += "; the times of events without a timezone of their own are checked once it is fixed"
+			}
 		}
 	} else if m != nil {
 		l.errorf(f.key.Line, f.key.Column, "calendar.timezone: missing; give the IANA zone of most events, such as \"America/New_York\"")

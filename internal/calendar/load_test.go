@@ -12,6 +12,8 @@ import (
 	"time"
 
 	_ "time/tzdata"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // want is a problem a testdata file says it must produce, written on the
@@ -366,5 +368,31 @@ func TestWallTimesFarFuture(t *testing.T) {
 	}
 	if got, res := resolveWall(wall("2040-12-31 12:00"), ny); res != wallOK || got.UTC().Hour() != 17 {
 		t.Errorf("2040-12-31 12:00 New York: %v result %d", got.UTC(), res)
+	}
+}
+
+// TestBadCalendarZoneStillChecksEvents: an unknown calendar.timezone does
+// not hide the problems of the events that rely on it: they are checked in
+// the zone it most likely means, every problem in one run.
+func TestBadCalendarZoneStillChecksEvents(t *testing.T) {
+	src := "calendar: {id: x, name: X, timezone: America/New_Yrok}\nevents:\n" +
+		"  - {id: b, title: B, start: 2016-03-13 02:30, duration: 1h}\n" +
+		"  - {id: c, title: C, start: 2016-05-01 10:00, end: 2016-05-01 09:00}\n"
+	_, err := Load("events.yaml", strings.NewReader(src), Options{})
+	var le *Error
+	if !errors.As(err, &le) {
+		t.Fatalf("Load = %v", err)
+	}
+	var got []string
+	for _, p := range le.Problems {
+		got = append(got, p.String())
+	}
+	want := []string{
+		`events.yaml:1:38: calendar.timezone: unknown time zone "America/New_Yrok" (did you mean "America/New_York"?); use an IANA name such as "Europe/Zurich"; meanwhile the events without a timezone of their own are checked in America/New_York`,
+		`events.yaml:3:29: events[0] "b": start: 2016-03-13 02:30 does not exist in America/New_York: the clocks skip that hour (daylight saving starts); use a time outside the gap`,
+		`events.yaml:4:53: events[1] "c": end 2016-05-01 09:00 is not after start 2016-05-01 10:00`,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("problems (-want +got):\n%s", diff)
 	}
 }
