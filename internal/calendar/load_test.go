@@ -389,7 +389,7 @@ func TestBadCalendarZoneStillChecksEvents(t *testing.T) {
 	}
 	want := []string{
 		`events.yaml:1:38: calendar.timezone: unknown time zone "America/New_Yrok" (did you mean "America/New_York"?); use an IANA name such as "Europe/Zurich"; meanwhile the events without a timezone of their own are checked in America/New_York`,
-		`events.yaml:3:29: events[0] "b": start: 2016-03-13 02:30 does not exist in America/New_York: the clocks skip that hour (daylight saving starts); use a time outside the gap`,
+		`events.yaml:3:30: events[0] "b": start: 2016-03-13 02:30 does not exist in America/New_York: the clocks skip that hour (daylight saving starts); use a time outside the gap`,
 		`events.yaml:4:53: events[1] "c": end 2016-05-01 09:00 is not after start 2016-05-01 10:00`,
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
