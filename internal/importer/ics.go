@@ -243,7 +243,7 @@ func (im *icsImport) calendarProps(read []*vevent) {
 		}
 	}
 	if d.id == "" {
-		d.id = firstOf(slug(d.name), slug(path.Base(im.source)), "calendar")
+		d.id = firstOf(slug(d.name), slug(strings.TrimSuffix(path.Base(im.source), path.Ext(im.source))), "calendar")
 	}
 	d.header = []string{
 		fmt.Sprintf("Imported by `calfeed import` from %s.", im.source),

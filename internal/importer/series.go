@@ -227,6 +227,7 @@ func (im *icsImport) series(g *recurring, id string) []*event {
 	limit := s.limit(compareYears)
 	src, more, orphans := s.occurrences(limit, maxCompare)
 	var out []*event
+	s.overrides = slices.DeleteFunc(s.overrides, func(v *vevent) bool { return slices.Contains(orphans, v) })
 	for _, ov := range orphans {
 		im.ns.add(ov.c.line, 0, "RECURRENCE-ID %s names no occurrence of the repeating event %q: imported as an event of its own", ov.rid.wall.Format(wallLayout), g.uid)
 		out = append(out, im.alone(ov, im.ids.claim(id+"-"+ov.rid.t.In(s.z.locOr(im.calLoc)).Format("20060102"))))

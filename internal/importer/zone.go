@@ -232,7 +232,7 @@ func (zs *zones) find(tzid string, line int) *zone {
 		zs.ns.add(v.line, 0, "TZID %q is no zone name calfeed knows; its VTIMEZONE has the offsets of %s in %s, the years its events use, so they are in %s", tzid, name, span, name)
 		return &zone{loc: loc}
 	}
-	zs.ns.add(v.line, 0, "TZID %q is no zone name calfeed knows, and no IANA zone has its VTIMEZONE's offsets in %s: its times are converted to the calendar's zone (the instants stay right; a repeating event is written out occurrence by occurrence)", tzid, span)
+	zs.ns.add(v.line, 0, "TZID %q is no zone name calfeed knows, and no IANA zone has its VTIMEZONE's offsets in %s: its times are read with that VTIMEZONE and written in the calendar's zone: the instants stay right, the zone's name is lost", tzid, span)
 	return &zone{onsets: onsets}
 }
 
