@@ -65,7 +65,11 @@ const (
 // (the day after the last day), as RFC 5545 §3.6.1 wants DTEND. A repeating
 // event (Repeat not nil) is a series of occurrences; see Occurrences.
 type Event struct {
-	ID          string
+	ID string
+	// UID identifies the event to calendars (RFC 5545 §3.8.4.7): the file's
+	// uid:, kept from where the event was published before, else
+	// <id>@<calendar id>. Loading sets it.
+	UID         string
 	Title       Text
 	Description Text
 	Place       Text // LOCATION; named Place so as not to clash with the zone

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
@@ -657,7 +658,7 @@ func (l *loader) tracks(cal *Calendar, f field) {
 }
 
 var eventKeys = []string{
-	"id", "title", "description", "start", "end", "duration", "timezone",
+	"id", "uid", "title", "description", "start", "end", "duration", "timezone",
 	"location", "url", "online", "tracks", "status", "updated", "repeat", "overrides",
 }
 
@@ -676,6 +677,7 @@ func (l *loader) events(cal *Calendar, f field) {
 	for i, t := range cal.Tracks {
 		trackIDs[i] = t.ID
 	}
+	var uids []uidAt
 	for i, it := range items {
 		if i%16 == 15 {
 			if l.ctx.Err() != nil {
@@ -683,7 +685,7 @@ func (l *loader) events(cal *Calendar, f field) {
 			}
 			runtime.Gosched() // see yielding
 		}
-		e := l.event(i, it, trackIDs, cal)
+		e, uid := l.event(i, it, trackIDs, cal)
 		if e == nil {
 			continue
 		}
@@ -693,20 +695,83 @@ func (l *loader) events(cal *Calendar, f field) {
 			continue
 		}
 		lines[e.ID] = deref(it).Line
+		if uid != nil {
+			uids = append(uids, *uid)
+		}
 		cal.Events = append(cal.Events, e)
 		cal.events[e.ID] = e
 		if e.Updated.After(cal.Updated) {
 			cal.Updated = e.Updated
 		}
 	}
+	l.uids(cal, uids)
 }
 
-// event reads one event; it returns nil if the event has no usable id.
-func (l *loader) event(i int, it *yaml.Node, trackIDs []string, cal *Calendar) *Event {
+// maxUIDLen bounds uid: RFC 5545 sets no limit, but clients and CalDAV
+// servers are known to truncate or refuse UIDs longer than 255 octets.
+const maxUIDLen = 255
+
+// uidAt is an event's uid: as given, with its node for messages.
+type uidAt struct {
+	event *Event
+	node  *yaml.Node
+	what  string
+}
+
+// uid reads an event's uid: (RFC 5545 §3.8.4.7), kept from where the event
+// was published before so that subscribers see updates, not duplicates.
+func (l *loader) uid(n *yaml.Node, what string) (string, bool) {
+	s, ok := l.scalar(n, what+": uid")
+	if !ok {
+		return "", false
+	}
+	n = deref(n)
+	switch {
+	case strings.TrimSpace(s) == "":
+		l.errorf(n.Line, n.Column, "%s: uid must not be empty; leave uid out for the default <id>@<calendar id>", what)
+	case len(s) > maxUIDLen:
+		l.errorf(n.Line, n.Column, "%s: uid is %d octets long, more than %d, which clients may cut short; leave uid out for the default <id>@<calendar id>", what, len(s), maxUIDLen)
+	case strings.ContainsFunc(s, func(r rune) bool { return !unicode.IsPrint(r) }):
+		l.errorf(n.Line, n.Column, "%s: uid %q has a control or other unprintable character; write it on one line, as the old feed had it", what, s)
+	default:
+		return s, true
+	}
+	return "", false
+}
+
+// uids gives every event its UID: its uid:, else <id>@<calendar id>. Two
+// events must not share one, and a uid: must not be another event's default
+// UID: calendars would take the two for one event.
+func (l *loader) uids(cal *Calendar, given []uidAt) {
+	owner := make(map[string]*Event, len(cal.Events))
+	for _, e := range cal.Events {
+		if e.UID == "" {
+			e.UID = e.ID + "@" + cal.ID
+			owner[e.UID] = e
+		}
+	}
+	lines := map[string]int{}
+	for _, u := range given {
+		uid, n := u.event.UID, u.node
+		if other, ok := owner[uid]; ok && other != u.event {
+			l.errorf(n.Line, n.Column, "%s: uid %q is the UID of event %q (<id>@<calendar id>); give each event its own", u.what, uid, other.ID)
+			continue
+		}
+		if line, dup := lines[uid]; dup {
+			l.errorf(n.Line, n.Column, "%s: uid %q repeated (first at line %d); give each event its own", u.what, uid, line)
+			continue
+		}
+		lines[uid] = n.Line
+	}
+}
+
+// event reads one event; it returns nil if the event has no usable id,
+// and its uid: if it gives a valid one.
+func (l *loader) event(i int, it *yaml.Node, trackIDs []string, cal *Calendar) (*Event, *uidAt) {
 	what := fmt.Sprintf("events[%d]", i)
 	m := l.mapping(it, what, eventKeys)
 	if m == nil {
-		return nil
+		return nil, nil
 	}
 	node := deref(it)
 	e := &Event{Status: Confirmed, Location: l.defaultTZ}
@@ -717,6 +782,13 @@ func (l *loader) event(i int, it *yaml.Node, trackIDs []string, cal *Calendar) *
 	}
 	if e.ID != "" {
 		what = fmt.Sprintf("events[%d] %q", i, e.ID)
+	}
+	var uid *uidAt
+	if v, ok := m["uid"]; ok {
+		if s, ok := l.uid(v.value, what); ok {
+			e.UID = s
+			uid = &uidAt{e, deref(v.value), what}
+		}
 	}
 	if v, ok := m["title"]; ok {
 		e.Title = l.text(v.value, what+": title", true)
@@ -787,9 +859,9 @@ func (l *loader) event(i int, it *yaml.Node, trackIDs []string, cal *Calendar) *
 	}
 	l.repeating = false
 	if e.ID == "" {
-		return nil
+		return nil, nil
 	}
-	return e
+	return e, uid
 }
 
 // status reads an event's or an override's status.

@@ -396,3 +396,22 @@ func TestBadCalendarZoneStillChecksEvents(t *testing.T) {
 		t.Errorf("problems (-want +got):\n%s", diff)
 	}
 }
+
+// TestUID: an event keeps the uid: its file gives it; the others have
+// <id>@<calendar id>.
+func TestUID(t *testing.T) {
+	const doc = `calendar: {id: demo, name: Demo, timezone: Europe/Zurich}
+events:
+  - {id: kept, uid: "7kukuqrfedlm2f9t0vr42q2r5s@google.com", title: Kept, start: 2016-05-02 09:00, duration: 1h}
+  - {id: plain, title: Plain, start: 2016-05-02 11:00, duration: 1h}
+`
+	cal, err := Load("uid.yaml", strings.NewReader(doc), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range map[string]string{"kept": "7kukuqrfedlm2f9t0vr42q2r5s@google.com", "plain": "plain@demo"} {
+		if got := cal.Event(id).UID; got != want {
+			t.Errorf("%s: UID %q, want %q", id, got, want)
+		}
+	}
+}

@@ -20,8 +20,13 @@ const (
 )
 
 // UID returns the UID of an event (RFC 5545 §3.8.4.7): the same in every
-// feed, on every server, for as long as the event id is not reused.
+// feed, on every server, for as long as the event id is not reused. It is
+// the event's uid: when the file gives one (see calendar.Event.UID), else
+// <id>@<calendar id>.
 func UID(cal *calendar.Calendar, e *calendar.Event) string {
+	if e.UID != "" {
+		return e.UID
+	}
 	return e.ID + "@" + cal.ID
 }
 

@@ -266,6 +266,39 @@ func TestOnlineAndURL(t *testing.T) {
 	}
 }
 
+// TestUID: every VEVENT of an event with uid: (the series and its
+// overrides) carries that UID; the others <id>@<calendar id>.
+func TestUID(t *testing.T) {
+	const doc = `calendar: {id: demo, name: Demo, timezone: Europe/Zurich}
+events:
+  - id: kept
+    uid: "040000008200E00074C5B7101A82E008@example.org"
+    title: Kept
+    start: 2016-05-02 09:00
+    duration: 1h
+    repeat: {freq: weekly, count: 3}
+    overrides:
+      2016-05-09: {location: Room B}
+  - {id: plain, title: Plain, start: 2016-05-02 11:00, duration: 1h}
+`
+	cal, err := calendar.Load("uid.yaml", strings.NewReader(doc), calendar.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := New(cal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, ev := range parse(t, render(t, r, allFeed(cal, "en"), "en")).Events() {
+		got = append(got, ev.Props.Get(goical.PropUID).Value)
+	}
+	want := []string{"040000008200E00074C5B7101A82E008@example.org", "040000008200E00074C5B7101A82E008@example.org", "plain@demo"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("UIDs (-want +got):\n%s", diff)
+	}
+}
+
 func TestOnlyUsedZones(t *testing.T) {
 	cal := loadFixture(t)
 	r, _ := New(cal)

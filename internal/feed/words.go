@@ -1,6 +1,10 @@
 package feed
 
-import "strings"
+import (
+	"maps"
+	"slices"
+	"strings"
+)
 
 // words are the few words a feed itself adds to the data.
 type words struct {
@@ -45,4 +49,17 @@ func JoinNames(names []string, lang string) string {
 		sep = "、"
 	}
 	return strings.Join(names, sep)
+}
+
+// Added returns what feeds add to the data, in every language they are
+// written in: the prefixes of a cancelled event's title, and the words
+// before the links a description ends with. `calfeed import` takes them
+// off a feed calfeed wrote, so that they are not added twice.
+func Added() (cancelled, links []string) {
+	for _, lang := range slices.Sorted(maps.Keys(vocabulary)) {
+		w := vocabulary[lang]
+		cancelled = append(cancelled, w.cancelled)
+		links = append(links, w.online, w.more)
+	}
+	return cancelled, links
 }

@@ -1,0 +1,223 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"calfeed/internal/importer"
+)
+
+// maxImportSize bounds what import reads: a calendar of many thousand
+// events is a few MB.
+const maxImportSize = 64 << 20
+
+// runImport writes events.yaml from a calendar kept elsewhere: an .ics
+// file, a CSV file, stdin or an http(s) address.
+func runImport(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("import", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	out := fs.String("o", "", "write events.yaml to `FILE` (never overwritten) instead of stdout")
+	var opts importer.Options
+	fs.StringVar(&opts.CalendarID, "calendar-id", "", "calendar.id (`ID`); default: from the source")
+	fs.StringVar(&opts.Name, "name", "", "calendar.name (`NAME`); default: the source's")
+	fs.StringVar(&opts.Timezone, "timezone", "", "the calendar's IANA `ZONE`, for times given in UTC or without zone; default: the source's")
+	fs.StringVar(&opts.Lang, "lang", "en", "the `LANG`uage of the source's text")
+	format := fs.String("format", "", "`ics` or csv; default: from the file name, the server's Content-Type, or the content")
+	timeout := fs.Duration("timeout", 30*time.Second, "how long to wait for an http(s) SOURCE")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, `Usage: calfeed import [-o FILE] [-calendar-id ID] [-name NAME] [-timezone ZONE] [-lang LANG] [-format ics|csv] SOURCE
+
+Writes events.yaml, on stdout or to -o FILE, from SOURCE: an iCalendar
+file (.ics, as Google Calendar, Outlook and Apple Calendar export it), a
+spreadsheet saved as CSV, - for stdin, or the http(s) or webcal address of
+a published calendar. Each event keeps its UID (uid:), so that people
+subscribed to the old feed see updates, not duplicates.
+
+What events.yaml cannot say is approximated or dropped, never silently:
+each such change is reported on stderr as SOURCE:LINE: message. Exits 1
+when nothing could be imported. See docs/import.md.
+
+`)
+		fs.PrintDefaults()
+	}
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 || (*format != "" && *format != "ics" && *format != "csv") {
+		fs.Usage()
+		return errUsage
+	}
+	src := fs.Arg(0)
+	data, name, kind, err := readSource(ctx, src, stdin, *timeout)
+	if err != nil {
+		return err
+	}
+	if *format != "" {
+		kind = *format
+	}
+	if kind == "" {
+		kind = sniff(data)
+	}
+	opts.Now = time.Now
+	var res *importer.Result
+	if kind == "csv" {
+		res, err = importer.CSV(name, data, opts)
+	} else {
+		res, err = importer.ICS(name, data, opts)
+	}
+	if res != nil {
+		for _, n := range res.Notes {
+			fmt.Fprintln(stderr, n)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("import: %w", err)
+	}
+	if *out == "" {
+		_, err := stdout.Write(res.YAML)
+		fmt.Fprintf(stderr, "calfeed import: %d %s from %s, %d %s\n", res.Events, plural(res.Events, "event", "events"), name, len(res.Notes), plural(len(res.Notes), "note", "notes"))
+		return err
+	}
+	if err := writeNew(*out, res.YAML); err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "calfeed import: wrote %s: %d %s from %s, %d %s; next: calfeed check %s\n", *out, res.Events, plural(res.Events, "event", "events"), name, len(res.Notes), plural(len(res.Notes), "note", "notes"), *out)
+	return nil
+}
+
+// writeNew writes a file that must not exist yet.
+func writeNew(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if errors.Is(err, os.ErrExist) {
+		return fmt.Errorf("import: %s exists, and import does not overwrite it: give another -o, or remove it first", path)
+	}
+	if err != nil {
+		return fmt.Errorf("import: %w", err)
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return fmt.Errorf("import: %w", err)
+	}
+	return f.Close()
+}
+
+// readSource reads SOURCE: stdin, a URL or a file. name is what notes
+// call it, and kind the format its name or Content-Type says ("" if
+// neither does).
+func readSource(ctx context.Context, src string, stdin io.Reader, timeout time.Duration) (data []byte, name, kind string, err error) {
+	switch {
+	case src == "-":
+		data, err = readLimited(stdin, "stdin")
+		return data, "stdin", "", err
+	case isURL(src):
+		return fetchSource(ctx, src, timeout)
+	}
+	f, err := os.Open(src)
+	if err != nil {
+		return nil, "", "", fmt.Errorf("import: %w", err)
+	}
+	defer f.Close()
+	data, err = readLimited(f, src)
+	return data, src, kindOf(src), err
+}
+
+func isURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && u.Host != "" && (u.Scheme == "http" || u.Scheme == "https" || u.Scheme == "webcal" || u.Scheme == "webcals")
+}
+
+// readLimited reads all of r, up to maxImportSize.
+func readLimited(r io.Reader, name string) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, maxImportSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("import: reading %s: %w", name, err)
+	}
+	if len(data) > maxImportSize {
+		return nil, fmt.Errorf("import: %s is larger than %d MiB; split it, or import it in parts", name, maxImportSize>>20)
+	}
+	return data, nil
+}
+
+// fetchSource gets a published calendar. A webcal address is fetched over
+// https, as calendar clients do. The name it returns leaves out the
+// address's path but its last part: a calendar's private address (Google's
+// "secret address in iCal format") should not end up in a report or a
+// file header.
+func fetchSource(ctx context.Context, src string, timeout time.Duration) (data []byte, name, kind string, err error) {
+	u, _ := url.Parse(src)
+	switch u.Scheme {
+	case "webcal":
+		u.Scheme = "https"
+	case "webcals":
+		u.Scheme = "https"
+	}
+	name = u.Host + "/" + path.Base(u.Path)
+	if strings.Count(strings.Trim(u.Path, "/"), "/") > 0 {
+		name = u.Host + "/…/" + path.Base(u.Path)
+	}
+	client := &http.Client{Timeout: timeout}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, "", "", fmt.Errorf("import: %s: %w", name, err)
+	}
+	req.Header.Set("Accept", "text/calendar, text/csv;q=0.9, */*;q=0.1")
+	req.Header.Set("User-Agent", "calfeed-import")
+	resp, err := client.Do(req)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) && ue.Timeout() {
+			return nil, "", "", fmt.Errorf("import: fetching %s: no answer within %s; check the address, or try again with a longer -timeout", name, timeout)
+		}
+		return nil, "", "", fmt.Errorf("import: fetching %s: %v; check the address and the connection", name, errors.Unwrap(err))
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, "", "", fmt.Errorf("import: fetching %s: the server answered %s; check the address (a published calendar's address usually ends in .ics) and that the calendar is public", name, resp.Status)
+	}
+	data, err = readLimited(resp.Body, name)
+	if err != nil {
+		return nil, "", "", err
+	}
+	kind = kindOf(u.Path)
+	if mt, _, err := mime.ParseMediaType(resp.Header.Get("Content-Type")); err == nil {
+		switch mt {
+		case "text/calendar":
+			kind = "ics"
+		case "text/csv":
+			kind = "csv"
+		}
+	}
+	return data, name, kind, nil
+}
+
+// kindOf says the format a file name names, or "".
+func kindOf(name string) string {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".ics", ".ical", ".icalendar", ".ifb", ".vcs":
+		return "ics"
+	case ".csv":
+		return "csv"
+	}
+	return ""
+}
+
+// sniff tells an iCalendar stream from a CSV file by its first line.
+func sniff(data []byte) string {
+	data = bytes.TrimLeft(bytes.TrimPrefix(data, []byte("\xEF\xBB\xBF")), " \t\r\n")
+	if len(data) >= 15 && strings.EqualFold(string(data[:15]), "BEGIN:VCALENDAR") {
+		return "ics"
+	}
+	return "csv"
+}

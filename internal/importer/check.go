@@ -1,0 +1,84 @@
+package importer
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+
+	"calfeed/internal/calendar"
+)
+
+// problem is a problem calendar.Load found, placed in the source.
+type problem struct {
+	at      pos
+	msg     string
+	warning bool
+}
+
+// eventPrefixRE matches the "events[3] "id": " calendar.Load puts before a
+// problem of an event: the index is the output's, not the source's.
+var eventPrefixRE = regexp.MustCompile(`^events\[\d+\](?: "[^"]*")?: `)
+
+// place turns calendar.Load's problems into problems in the source.
+func place(w *writer, ps []calendar.Problem) []problem {
+	out := make([]problem, len(ps))
+	for i, p := range ps {
+		out[i] = problem{at: w.origin(p.Line), msg: eventPrefixRE.ReplaceAllString(p.Msg, ""), warning: p.Warning}
+	}
+	return out
+}
+
+// trial writes e alone, under d's calendar: and the tracks e names, and
+// loads it: the event as calfeed reads it, or nil and the problems.
+func (d *doc) trial(e *event) (*calendar.Event, []problem) {
+	mini := &doc{id: d.id, name: "trial", zone: d.zone, languages: d.languages, events: []*event{e}}
+	for _, t := range d.tracks {
+		if slices.Contains(e.tracks, t.id) {
+			mini.tracks = append(mini.tracks, t)
+		}
+	}
+	for _, id := range e.tracks {
+		if !slices.ContainsFunc(mini.tracks, func(t *track) bool { return t.id == id }) {
+			mini.tracks = append(mini.tracks, &track{id: id, name: text{d.languages[0]: id}})
+		}
+	}
+	w := mini.write()
+	cal, err := calendar.Load("trial", bytes.NewReader(w.buf.Bytes()), calendar.Options{})
+	var le *calendar.Error
+	switch {
+	case errors.As(err, &le):
+		return nil, place(w, le.Problems)
+	case err != nil:
+		return nil, []problem{{at: e.at, msg: err.Error()}}
+	case len(cal.Events) != 1:
+		return nil, []problem{{at: e.at, msg: "not read back as one event"}}
+	}
+	return cal.Events[0], nil
+}
+
+// finish writes the calendar and loads it as `calfeed check` would: the
+// importer's own guarantee that what it returns is valid.
+func finish(d *doc, ns *notes, source string) (*Result, error) {
+	if len(d.events) == 0 {
+		return &Result{Notes: ns.sorted()}, fmt.Errorf("%s: %w", source, ErrNoEvents)
+	}
+	w := d.write()
+	out := w.buf.Bytes()
+	cal, err := calendar.Load("events.yaml", bytes.NewReader(out), calendar.Options{})
+	var le *calendar.Error
+	if errors.As(err, &le) {
+		for _, p := range place(w, le.Problems) {
+			ns.add(p.at.line, p.at.col, "%s", p.msg)
+		}
+		return &Result{Notes: ns.sorted()}, fmt.Errorf("%s: the events.yaml made from it does not pass calfeed check (%d %s, noted above); this is a bug in calfeed import, please report it", source, len(le.Problems), plural(len(le.Problems), "problem", "problems"))
+	}
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range place(w, cal.Warnings) {
+		ns.add(p.at.line, p.at.col, "%s", p.msg)
+	}
+	return &Result{YAML: out, Events: len(cal.Events), Notes: ns.sorted()}, nil
+}

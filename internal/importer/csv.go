@@ -1,0 +1,370 @@
+package importer
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"slices"
+	"strings"
+	"unicode/utf8"
+)
+
+// csvKeys are the columns a spreadsheet may have: events.yaml's keys.
+var csvKeys = []string{"id", "uid", "title", "start", "end", "duration", "timezone", "location", "url", "online", "tracks", "status", "description", "updated"}
+
+// textKeys may be given per language: title.en, title.fr.
+var textKeys = []string{"title", "location", "description"}
+
+// column is one column of the header.
+type column struct {
+	key, lang string // lang is "" for a column without language
+	index     int
+}
+
+// CSV imports a spreadsheet saved as CSV (UTF-8, with or without a byte
+// order mark; comma- or semicolon-separated): a header row naming columns
+// as events.yaml names keys, text columns per language as title.en, and
+// one event per row. A row with a problem is left out, each problem noted
+// as SOURCE:ROW:COLUMN, like `calfeed check`.
+func CSV(source string, data []byte, opts Options) (*Result, error) {
+	if err := opts.check(); err != nil {
+		return nil, err
+	}
+	ns := newNotes(source)
+	data = bytes.TrimPrefix(data, []byte("\xEF\xBB\xBF"))
+	if !utf8.Valid(data) {
+		return nil, fmt.Errorf("%s is not UTF-8: save the spreadsheet as \"CSV UTF-8\"", source)
+	}
+	comma, skip := separator(data)
+	r := csv.NewReader(bytes.NewReader(data[skip:]))
+	r.Comma = comma
+	r.FieldsPerRecord = -1
+	lineOffset := bytes.Count(data[:skip], []byte("\n"))
+	header, err := r.Read()
+	if err != nil {
+		return nil, fmt.Errorf("%s: no header row: %v", source, err)
+	}
+	cols, langs, err := columns(header, opts.Lang, ns, 1+lineOffset)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", source, err)
+	}
+	ci := &csvImport{ns: ns, opts: opts, cols: cols, ids: ids{}, tracks: map[string]*track{}, names: map[string]string{}}
+	var rows []csvRow
+	for {
+		rec, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			ns.add(pe.Line+lineOffset, pe.Column, "%v; the rest of the file is not read (a quote inside a cell must be doubled: \"\")", pe.Err)
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", source, err)
+		}
+		line, _ := r.FieldPos(0)
+		if slices.IndexFunc(rec, func(s string) bool { return strings.TrimSpace(s) != "" }) < 0 {
+			continue // an empty row
+		}
+		rows = append(rows, csvRow{rec, line + lineOffset})
+		if len(rec) > len(header) && strings.TrimSpace(strings.Join(rec[len(header):], "")) != "" {
+			ns.add(line+lineOffset, len(header)+1, "the row has %d cells, the header %d: the cells past the header are ignored", len(rec), len(header))
+		}
+	}
+	zone, err := ci.zone(rows)
+	if err != nil {
+		return &Result{Notes: ns.sorted()}, fmt.Errorf("%s: %w", source, err)
+	}
+	name := firstOf(opts.Name, strings.TrimSuffix(path.Base(source), path.Ext(source)), "Imported calendar")
+	ci.doc = &doc{
+		id: firstOf(opts.CalendarID, slug(name), "calendar"), name: name, zone: zone, languages: langs,
+		header: []string{
+			fmt.Sprintf("Imported by `calfeed import` from %s.", source),
+			"Check it with `calfeed check`; see docs/import.md.",
+		},
+	}
+	for _, row := range rows {
+		ci.row(row)
+	}
+	for _, t := range ci.order {
+		ci.doc.tracks = append(ci.doc.tracks, t)
+	}
+	return finish(ci.doc, ns, source)
+}
+
+// separator finds the cell separator: a "sep=;" line (Excel writes it),
+// else the one of comma and semicolon the header has more of outside
+// quotes. skip is the length of a sep= line.
+func separator(data []byte) (comma rune, skip int) {
+	first, _, _ := bytes.Cut(data, []byte("\n"))
+	first = bytes.TrimSuffix(first, []byte("\r"))
+	if s := string(first); strings.HasPrefix(strings.ToLower(s), "sep=") && len(s) == 5 {
+		return rune(s[4]), len(first) + 1 + min(1, bytes.Count(data[:len(first)+1], []byte("\r")))
+	}
+	commas, semis, quoted := 0, 0, false
+	for _, c := range first {
+		switch {
+		case c == '"':
+			quoted = !quoted
+		case c == ',' && !quoted:
+			commas++
+		case c == ';' && !quoted:
+			semis++
+		}
+	}
+	if semis > commas {
+		return ';', 0
+	}
+	return ',', 0
+}
+
+// columns reads the header: each column's key and language, and the
+// calendar's languages (lang first when a column has no language).
+func columns(header []string, lang string, ns *notes, line int) (cols []column, langs []string, err error) {
+	seen := map[string]int{}
+	plainText := false
+	for i, h := range header {
+		name := strings.ToLower(strings.TrimSpace(h))
+		if name == "" {
+			continue
+		}
+		key, l, hasLang := strings.Cut(name, ".")
+		switch {
+		case !slices.Contains(csvKeys, key):
+			ns.add(line, i+1, "column %q is not an events.yaml key; ignored (the columns calfeed reads: %s, and title.LANG for a language)", h, strings.Join(csvKeys, ", "))
+			continue
+		case hasLang && !slices.Contains(textKeys, key):
+			return nil, nil, fmt.Errorf("%d:%d: column %q: only %s may be given per language", line, i+1, h, strings.Join(textKeys, ", "))
+		case hasLang && !langRE.MatchString(l):
+			return nil, nil, fmt.Errorf("%d:%d: column %q: %q is not a language code like \"en\" or \"pt-BR\"", line, i+1, h, l)
+		}
+		if prev, dup := seen[name]; dup {
+			return nil, nil, fmt.Errorf("%d:%d: column %q repeats column %d", line, i+1, h, prev)
+		}
+		seen[name] = i + 1
+		if hasLang {
+			if !slices.Contains(langs, l) {
+				langs = append(langs, l)
+			}
+		} else if slices.Contains(textKeys, key) {
+			plainText = true
+		}
+		cols = append(cols, column{key: key, lang: l, index: i})
+	}
+	hasTitle := slices.ContainsFunc(cols, func(c column) bool { return c.key == "title" })
+	hasStart := slices.ContainsFunc(cols, func(c column) bool { return c.key == "start" })
+	if !hasTitle || !hasStart {
+		return nil, nil, fmt.Errorf("%d: the header row needs a title column (or title.en...) and a start column; it has %q", line, strings.Join(header, ", "))
+	}
+	if plainText || len(langs) == 0 {
+		langs = append([]string{lang}, slices.DeleteFunc(langs, func(s string) bool { return s == lang })...)
+	}
+	return cols, langs, nil
+}
+
+// csvImport is one import of a CSV file.
+type csvImport struct {
+	ns     *notes
+	opts   Options
+	cols   []column
+	doc    *doc
+	ids    ids
+	tracks map[string]*track // by id
+	names  map[string]string // lower-case name -> track id
+	order  []*track
+}
+
+type csvRow struct {
+	cells []string
+	line  int
+}
+
+// cell returns a row's cell of a column, trimmed.
+func (r csvRow) cell(c column) string {
+	if c.index >= len(r.cells) {
+		return ""
+	}
+	return strings.TrimSpace(r.cells[c.index])
+}
+
+// zone is the calendar's zone: -timezone, else the zone most rows name.
+// Without either, times in the file cannot be placed: an error, unless
+// every event is all-day.
+func (ci *csvImport) zone(rows []csvRow) (string, error) {
+	if ci.opts.Timezone != "" {
+		return ci.opts.Timezone, nil
+	}
+	counts := map[string]int{}
+	timed := false
+	for _, row := range rows {
+		for _, c := range ci.cols {
+			switch v := row.cell(c); {
+			case c.key == "timezone" && v != "":
+				if _, err := loadZone(v); err == nil {
+					counts[v]++
+				}
+			case c.key == "start" && strings.Contains(v, ":"):
+				timed = true
+			}
+		}
+	}
+	best := ""
+	for z, n := range counts {
+		if n > counts[best] || n == counts[best] && z < best {
+			best = z
+		}
+	}
+	switch {
+	case best != "":
+		return best, nil
+	case timed:
+		return "", errors.New("no time zone for its times: give one with -timezone (like -timezone Europe/Zurich), or a timezone column")
+	}
+	return "UTC", nil
+}
+
+// row imports one row, or notes its problems and leaves it out.
+func (ci *csvImport) row(row csvRow) {
+	e := &event{at: pos{row.line, 0}, fields: map[string]pos{}}
+	lang0 := ci.doc.languages[0]
+	for _, c := range ci.cols {
+		v := row.cell(c)
+		if v == "" {
+			continue
+		}
+		at := pos{row.line, c.index + 1}
+		if _, ok := e.fields[c.key]; !ok {
+			e.fields[c.key] = at
+		}
+		l := c.lang
+		if l == "" {
+			l = lang0
+		}
+		switch c.key {
+		case "id":
+			e.id = v
+		case "uid":
+			e.uid = v
+		case "title":
+			e.title = addText(e.title, l, v)
+		case "location":
+			e.location = addText(e.location, l, v)
+		case "description":
+			e.description = addText(e.description, l, v)
+		case "start":
+			e.start = v
+		case "end":
+			e.end = v
+		case "duration":
+			e.duration = v
+		case "timezone":
+			e.timezone = v
+		case "url":
+			e.url = v
+		case "online":
+			e.online = v
+		case "updated":
+			e.updated = v
+		case "status":
+			e.status = strings.ToLower(v)
+			if e.status == "canceled" {
+				e.status = "cancelled"
+			}
+		case "tracks":
+			for _, name := range strings.Split(v, ";") {
+				if name = strings.TrimSpace(name); name != "" {
+					if id := ci.track(name); !slices.Contains(e.tracks, id) {
+						e.tracks = append(e.tracks, id)
+					}
+				}
+			}
+		}
+	}
+	if e.title.empty() {
+		ci.ns.add(row.line, 0, "row has no title; not imported")
+		return
+	}
+	if e.start == "" {
+		ci.ns.add(row.line, e.where("start").col, "row has no start; not imported")
+		return
+	}
+	if e.id == "" {
+		e.id = ci.ids.claim(firstOf(slug(e.title[lang0]), slug(firstText(e.title, ci.doc.languages)), "event"))
+	} else if ci.ids[e.id] {
+		ci.ns.add(row.line, e.where("id").col, "id %q is taken by an earlier row; ids must be unique: row not imported", e.id)
+		return
+	} else {
+		ci.ids[e.id] = true
+	}
+	if _, problems := ci.doc.trial(e); problems != nil {
+		for _, p := range problems {
+			at := p.at
+			if at.line == 0 {
+				at = e.at
+			}
+			msg := p.msg
+			if strings.Contains(msg, "is not a date") {
+				msg += " (format the column as text, or as yyyy-mm-dd hh:mm)"
+			}
+			ci.ns.add(at.line, at.col, "%s; row not imported", msg)
+		}
+		delete(ci.ids, e.id)
+		return
+	}
+	if e.uid == e.id+"@"+ci.doc.id {
+		e.uid = ""
+	}
+	if e.uid != "" {
+		for _, other := range ci.doc.events {
+			if other.uid == e.uid || other.id+"@"+ci.doc.id == e.uid {
+				ci.ns.add(row.line, e.where("uid").col, "uid %q is the UID of row %d's event: row not imported", e.uid, other.at.line)
+				return
+			}
+		}
+	}
+	for _, id := range e.tracks {
+		if t := ci.tracks[id]; !slices.Contains(ci.order, t) {
+			ci.order = append(ci.order, t)
+		}
+	}
+	ci.doc.events = append(ci.doc.events, e)
+}
+
+func addText(t text, lang, s string) text {
+	if t == nil {
+		t = text{}
+	}
+	t[lang] = clean(s)
+	return t
+}
+
+// firstText returns the text in the first language that has one.
+func firstText(t text, langs []string) string {
+	for _, l := range langs {
+		if t[l] != "" {
+			return t[l]
+		}
+	}
+	return ""
+}
+
+// track returns the id of the track named name, making it when the file
+// names it first. Names that differ only in case are one track.
+func (ci *csvImport) track(name string) string {
+	key := strings.ToLower(name)
+	if id, ok := ci.names[key]; ok {
+		return id
+	}
+	taken := ids{"all": true} // "all" is the feed of every event
+	for id := range ci.tracks {
+		taken[id] = true
+	}
+	id := taken.claim(firstOf(slug(name), "track"))
+	ci.tracks[id] = &track{id: id, name: text{ci.doc.languages[0]: name}}
+	ci.names[key] = id
+	return id
+}

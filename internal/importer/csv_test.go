@@ -1,0 +1,136 @@
+package importer
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestCSV imports spreadsheets as Excel, LibreOffice and Google Sheets
+// save them and checks the events, tracks, languages and row problems.
+func TestCSV(t *testing.T) {
+	tests := []struct {
+		name, csv string
+		opts      Options
+		want      map[string][]string // occurrences by title
+		languages []string
+		tracks    []string
+		notes     []string
+	}{
+		{
+			name: "comma, BOM, languages, tracks",
+			csv: "\uFEFFid,title.zh,title.en,start,end,timezone,location.en,tracks,status,url\r\n" +
+				"gem-tech,技术促进性别平等,GEM-TECH Awards,2015-12-14 18:00,2015-12-14 20:00,America/New_York,\"Civic Hall, New York\",Gender; Measurement,,https://example.org/gem\r\n" +
+				",,WSIS Forum 2016,2016-05-02,2016-05-06,Europe/Zurich,,,,\r\n" +
+				",被取消的活动,A cancelled session,2015-12-15 09:00,2015-12-15 09:30,America/New_York,,gender,Canceled,\r\n" +
+				",,,,,,,,,\r\n" +
+				",,No end,2015-12-16 09:00,,America/New_York,,,,\r\n",
+			want: map[string][]string{
+				"技术促进性别平等":        {"2015-12-14T23:00Z/2015-12-15T01:00Z"},
+				"WSIS Forum 2016": {"2016-05-02/2016-05-07"},
+				"被取消的活动":          {"2015-12-15T14:00Z/2015-12-15T14:30Z cancelled"},
+			},
+			languages: []string{"zh", "en"},
+			tracks:    []string{"gender", "measurement"},
+			notes:     []string{"events.csv:6: end missing; give end: (a wall time like 2015-12-14 20:00) or duration: (like 2h); row not imported"},
+		},
+		{
+			name: "semicolons and a sep= line, as European Excel saves",
+			csv: "sep=;\r\ntitle;start;duration;description\r\n" +
+				"Réunion; 2016-05-02 09:00;1h30m;\"Ordre du jour : budget; questions\"\r\n" +
+				"Sans date;2016-13-01 09:00;1h;\r\n",
+			opts: Options{Timezone: "Europe/Paris", Lang: "fr"},
+			want: map[string][]string{
+				"Réunion": {"2016-05-02T07:00Z/2016-05-02T08:30Z"},
+			},
+			languages: []string{"fr"},
+			notes:     []string{`events.csv:4:2: start: "2016-13-01 09:00" is not a date (2015-12-14) or a wall time (2015-12-14 18:00): there is no month 13 (format the column as text`},
+		},
+		{
+			name: "unknown column, a time in a gap, a repeated id",
+			csv: "id,title,start,end,notes,timezone\n" +
+				"a,First,2016-03-27 02:30,2016-03-27 03:30,x,Europe/Zurich\n" +
+				"b,Second,2016-03-27 09:00,2016-03-27 10:00,,Europe/Zurich\n" +
+				"b,Third,2016-03-28 09:00,2016-03-28 10:00,,Europe/Zurich\n",
+			want:      map[string][]string{"Second": {"2016-03-27T07:00Z/2016-03-27T08:00Z"}},
+			languages: []string{"en"},
+			notes: []string{
+				`events.csv:1:5: column "notes" is not an events.yaml key; ignored`,
+				"events.csv:2:3: start: 2016-03-27 02:30 does not exist in Europe/Zurich",
+				`events.csv:4:1: id "b" is taken by an earlier row`,
+			},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.opts.Now = now
+			res, err := CSV("events.csv", []byte(tc.csv), tc.opts)
+			if err != nil {
+				t.Fatalf("CSV: %v\n%s", err, notesText(res.Notes))
+			}
+			cal := load(t, res)
+			if diff := cmp.Diff(tc.want, byTitle(cal, horizon)); diff != "" {
+				t.Errorf("occurrences by title (-want +got):\n%s\n%s", diff, res.YAML)
+			}
+			if diff := cmp.Diff(tc.languages, cal.Languages); diff != "" {
+				t.Errorf("languages (-want +got):\n%s", diff)
+			}
+			var tracks []string
+			for _, tr := range cal.Tracks {
+				tracks = append(tracks, tr.ID)
+			}
+			if diff := cmp.Diff(tc.tracks, tracks); diff != "" {
+				t.Errorf("tracks (-want +got):\n%s", diff)
+			}
+			report := notesText(res.Notes)
+			for _, n := range tc.notes {
+				if !strings.Contains(report, n) {
+					t.Errorf("no note %q in:\n%s", n, report)
+				}
+			}
+		})
+	}
+}
+
+// TestCSVMultilingual: the languages of the columns, the default first,
+// and every text in each.
+func TestCSVMultilingual(t *testing.T) {
+	const in = "title,title.fr,location,location.fr,start,tracks\n" +
+		"Opening,Ouverture,Room A,Salle A,2016-05-02,Plenary\n"
+	res, err := CSV("events.csv", []byte(in), Options{Now: now, Timezone: "Europe/Zurich"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cal := load(t, res)
+	e := cal.Events[0]
+	got := []string{strings.Join(cal.Languages, ","), e.Title.In("en"), e.Title.In("fr"), e.Place.In("en"), e.Place.In("fr"), cal.Track("plenary").Name.In("fr")}
+	want := []string{"en,fr", "Opening", "Ouverture", "Room A", "Salle A", "Plenary"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s\n%s", diff, res.YAML)
+	}
+}
+
+// TestCSVErrors: what makes a spreadsheet unusable as a whole.
+func TestCSVErrors(t *testing.T) {
+	tests := []struct{ name, csv, want string }{
+		{"no start column", "title,end\nA,2016-05-02\n", "needs a title column"},
+		{"times without zone", "title,start,duration\nA,2016-05-02 09:00,1h\n", "give one with -timezone"},
+		{"not UTF-8", "title,start\nR\xe9union,2016-05-02\n", "is not UTF-8"},
+		{"no rows", "title,start\n", "no events could be imported"},
+		{"bad language", "title.english,start\nA,2016-05-02\n", `"english" is not a language code`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := CSV("events.csv", []byte(tc.csv), Options{Now: func() time.Time { return time.Time{} }})
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("err = %v, want %q", err, tc.want)
+			}
+		})
+	}
+	if _, err := CSV("events.csv", []byte("title,start\n"), Options{}); !errors.Is(err, ErrNoEvents) {
+		t.Errorf("an empty sheet: %v, want ErrNoEvents", err)
+	}
+}

@@ -1,0 +1,119 @@
+package importer
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// maxIDLen is the longest id calfeed accepts.
+const maxIDLen = 100
+
+// slugLen is how long a derived id may grow before it is cut at a hyphen:
+// ids are typed in URLs and read in YAML.
+const slugLen = 48
+
+// slug makes an id from s: lower-case ASCII letters and digits, the
+// common accented letters without their accents, anything else a hyphen,
+// at most slugLen characters, cut at a hyphen where it can be. It returns
+// "" when nothing of s is left (a title in Chinese, for one).
+func slug(s string) string {
+	var b strings.Builder
+	hyphen := false
+	for _, r := range strings.ToLower(s) {
+		if f, ok := folded[r]; ok {
+			b.WriteString(f)
+			hyphen = false
+			continue
+		}
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+			b.WriteRune(r)
+			hyphen = false
+			continue
+		}
+		if r == '\'' || r == '’' {
+			continue // "women's" -> "womens"
+		}
+		if !hyphen && b.Len() > 0 {
+			b.WriteByte('-')
+			hyphen = true
+		}
+	}
+	out := strings.Trim(b.String(), "-")
+	if len(out) > slugLen {
+		cut := out[:slugLen]
+		if i := strings.LastIndexByte(cut, '-'); i >= slugLen/2 {
+			cut = cut[:i]
+		}
+		out = strings.Trim(cut, "-")
+	}
+	return out
+}
+
+// folded spells accented Latin letters without their accents.
+var folded = func() map[rune]string {
+	m := map[rune]string{'ß': "ss", 'æ': "ae", 'œ': "oe", 'ø': "o", 'ł': "l", 'đ': "d", 'ð': "d", 'þ': "th"}
+	for base, letters := range map[string]string{
+		"a": "àáâãäåāăą", "c": "çćĉċč", "d": "ď", "e": "èéêëēĕėęě", "g": "ĝğġģ", "h": "ĥħ",
+		"i": "ìíîïĩīĭįı", "j": "ĵ", "k": "ķ", "l": "ĺļľŀ", "n": "ñńņňŉ", "o": "òóôõöōŏő",
+		"r": "ŕŗř", "s": "śŝşšș", "t": "ţťŧț", "u": "ùúûüũūŭůűų", "w": "ŵ", "y": "ýÿŷ", "z": "źżž",
+	} {
+		for _, r := range letters {
+			m[r] = base
+		}
+	}
+	return m
+}()
+
+// ids hands out unique ids, deterministically: the first to ask for an id
+// gets it, the next ones a numbered variant (-2, -3...).
+type ids map[string]bool
+
+// claim returns base, or base-N for the smallest N from 2 that is free.
+func (s ids) claim(base string) string {
+	if base == "" {
+		base = "event"
+	}
+	id := base
+	for n := 2; s[id]; n++ {
+		suffix := "-" + itoa(n)
+		b := base
+		if len(b)+len(suffix) > maxIDLen {
+			b = strings.TrimRight(b[:maxIDLen-len(suffix)], "-")
+		}
+		id = b + suffix
+	}
+	s[id] = true
+	return id
+}
+
+func itoa(n int) string {
+	var buf [20]byte
+	i := len(buf)
+	for {
+		i--
+		buf[i] = byte('0' + n%10)
+		if n /= 10; n == 0 {
+			break
+		}
+	}
+	return string(buf[i:])
+}
+
+// uidLocal returns the part of a UID before its last "@", and the domain
+// after it ("" when there is none).
+func uidLocal(uid string) (local, domain string) {
+	if i := strings.LastIndexByte(uid, '@'); i > 0 {
+		return uid[:i], uid[i+1:]
+	}
+	return uid, ""
+}
+
+// validUID reports whether calfeed accepts uid as it is (see
+// calendar's uid:): printable, on one line, at most 255 octets.
+func validUID(uid string) bool {
+	if strings.TrimSpace(uid) == "" || len(uid) > 255 || !utf8.ValidString(uid) {
+		return false
+	}
+	return !strings.ContainsFunc(uid, func(r rune) bool { return !unicode.IsPrint(r) })
+}

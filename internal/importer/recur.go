@@ -1,0 +1,219 @@
+package importer
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/teambition/rrule-go"
+)
+
+// untilBound is a rule's UNTIL (RFC 5545 §3.3.10): an instant (a UTC
+// date-time), or a local date-time or a date, compared with wall times.
+type untilBound struct {
+	set, utc, date bool
+	t              time.Time
+}
+
+// allows reports whether an occurrence at wall time w (instant at) is on
+// or before the bound.
+func (u untilBound) allows(w, at time.Time) bool {
+	switch {
+	case !u.set:
+		return true
+	case u.utc:
+		return !at.After(u.t)
+	case u.date:
+		return !truncDay(w).After(u.t)
+	}
+	return !w.After(u.t)
+}
+
+// ruleKeys are the RRULE parts rrule-go reads.
+var ruleKeys = []string{"FREQ", "INTERVAL", "WKST", "COUNT", "UNTIL", "BYSETPOS", "BYMONTH", "BYMONTHDAY", "BYYEARDAY", "BYWEEKNO", "BYDAY", "BYHOUR", "BYMINUTE", "BYSECOND"}
+
+// ruleOption reads an RRULE value for a series whose first wall time is
+// start (naive). UNTIL is returned apart: the series is expanded in wall
+// times and UNTIL bounds instants. Unknown parts are an error.
+func ruleOption(raw string, start time.Time) (*rrule.ROption, untilBound, error) {
+	var u untilBound
+	var kept []string
+	for _, part := range strings.Split(strings.ToUpper(strings.TrimSpace(raw)), ";") {
+		if part == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(part, "=")
+		switch {
+		case k == "UNTIL":
+			u.set = true
+			switch {
+			case strings.HasSuffix(v, "Z"):
+				t, err := time.Parse("20060102T150405Z", v)
+				if err != nil {
+					return nil, u, fmt.Errorf("UNTIL=%s is not a date-time", v)
+				}
+				u.utc, u.t = true, t
+			case len(v) == 8:
+				t, err := time.Parse("20060102", v)
+				if err != nil {
+					return nil, u, fmt.Errorf("UNTIL=%s is not a date", v)
+				}
+				u.date, u.t = true, t
+			default:
+				t, err := time.Parse("20060102T150405", v)
+				if err != nil {
+					return nil, u, fmt.Errorf("UNTIL=%s is not a date-time", v)
+				}
+				u.t = t
+			}
+		case slices.Contains(ruleKeys, k):
+			kept = append(kept, part)
+		default:
+			return nil, u, fmt.Errorf("%s: calfeed does not know %s", raw, k)
+		}
+	}
+	opt, err := rrule.StrToROption(strings.Join(kept, ";"))
+	if err != nil {
+		return nil, u, fmt.Errorf("%s: %v", raw, err)
+	}
+	if opt.Count > 0 && u.set {
+		return nil, u, fmt.Errorf("%s: gives both COUNT and UNTIL", raw)
+	}
+	opt.Dtstart = start
+	return opt, u, nil
+}
+
+// maxRuleSteps bounds the dates one rule is walked through: a rule of
+// every second for a year would otherwise take all the memory there is.
+const maxRuleSteps = 200_000
+
+// ruleTimes returns the wall times (naive) a rule gives from its start up
+// to limit (a wall time), at most max of them, with the instant each
+// names; more says whether the rule gives more before limit.
+func ruleTimes(opt *rrule.ROption, u untilBound, z *zone, allDay bool, limit time.Time, max int) (walls, instants []time.Time, more bool, err error) {
+	r, err := rrule.NewRRule(*opt)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	next := r.Iterator()
+	for steps := 0; steps < maxRuleSteps; steps++ {
+		w, ok := next()
+		if !ok || w.After(limit) {
+			return walls, instants, false, nil
+		}
+		at := w
+		if !allDay {
+			at = z.instant(w)
+		}
+		if !u.allows(w, at) {
+			return walls, instants, false, nil
+		}
+		if len(walls) == max {
+			return walls, instants, true, nil
+		}
+		walls = append(walls, w)
+		instants = append(instants, at)
+	}
+	return walls, instants, true, nil
+}
+
+// truncDay returns the date of t (its own wall clock) at midnight UTC.
+func truncDay(t time.Time) time.Time {
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+// calfeedRule maps a source rule to events.yaml's repeat: (freq,
+// interval, days; count and until are the caller's), for a series that
+// starts on date start. reason says what repeat: cannot express, if
+// anything; the mapping is then unusable.
+func calfeedRule(opt *rrule.ROption, start time.Time) (r *repeat, reason string) {
+	r = &repeat{interval: max(opt.Interval, 1)}
+	switch opt.Freq {
+	case rrule.YEARLY:
+		r.freq = "yearly"
+	case rrule.MONTHLY:
+		r.freq = "monthly"
+	case rrule.WEEKLY:
+		r.freq = "weekly"
+	case rrule.DAILY:
+		r.freq = "daily"
+	default:
+		return nil, fmt.Sprintf("FREQ=%s (calfeed repeats daily at most)", opt.Freq)
+	}
+	for name, v := range map[string][]int{"BYYEARDAY": opt.Byyearday, "BYWEEKNO": opt.Byweekno, "BYHOUR": opt.Byhour, "BYMINUTE": opt.Byminute, "BYSECOND": opt.Bysecond} {
+		if len(v) > 0 {
+			return nil, name
+		}
+	}
+	if len(opt.Bymonthday) > 0 {
+		if len(opt.Bymonthday) > 1 || opt.Bymonthday[0] != start.Day() || (r.freq != "monthly" && r.freq != "yearly") || len(opt.Byweekday) > 0 {
+			return nil, "BYMONTHDAY=" + joinInts(opt.Bymonthday)
+		}
+	}
+	if len(opt.Bymonth) > 0 {
+		if len(opt.Bymonth) > 1 || opt.Bymonth[0] != int(start.Month()) || r.freq != "yearly" {
+			return nil, "BYMONTH=" + joinInts(opt.Bymonth)
+		}
+	}
+	days := opt.Byweekday
+	if len(opt.Bysetpos) > 0 {
+		// Outlook writes "the last Friday" as BYDAY=FR;BYSETPOS=-1.
+		if r.freq != "monthly" || len(opt.Bysetpos) > 1 || len(days) != 1 || days[0].N() != 0 {
+			return nil, "BYSETPOS=" + joinInts(opt.Bysetpos)
+		}
+		days = []rrule.Weekday{days[0].Nth(opt.Bysetpos[0])}
+	}
+	if len(days) == 0 {
+		return r, ""
+	}
+	switch r.freq {
+	case "daily":
+		if r.interval > 1 {
+			return nil, "BYDAY in a rule of every few days"
+		}
+		r.freq = "weekly" // every day of some weekdays, week after week
+		fallthrough
+	case "weekly":
+		for _, d := range days {
+			if d.N() != 0 {
+				return nil, "BYDAY=" + d.String() + " in a weekly rule"
+			}
+			r.days = append(r.days, dayCode(d))
+		}
+	case "monthly", "yearly":
+		if len(days) > 1 {
+			return nil, "BYDAY with several days in a " + r.freq + " rule"
+		}
+		d := days[0]
+		if n := d.N(); n != -1 && (n < 1 || n > 4) {
+			return nil, "BYDAY=" + d.String() + " (calfeed takes the first to fourth or the last weekday of a month)"
+		}
+		if r.freq == "yearly" {
+			// The fourth Thursday of November, yearly: monthly, every 12th month.
+			if len(opt.Bymonth) != 1 || r.interval*12 > 1000 {
+				return nil, "BYDAY in a yearly rule without its month"
+			}
+			r.freq, r.interval = "monthly", r.interval*12
+		}
+		r.days = []string{dayCode(d)}
+	}
+	return r, ""
+}
+
+// dayCode writes a weekday as events.yaml does: th, 1tu, -1fr.
+func dayCode(d rrule.Weekday) string {
+	code := [...]string{"mo", "tu", "we", "th", "fr", "sa", "su"}[d.Day()]
+	if n := d.N(); n != 0 {
+		return fmt.Sprint(n) + code
+	}
+	return code
+}
+
+func joinInts(v []int) string {
+	s := make([]string, len(v))
+	for i, n := range v {
+		s[i] = fmt.Sprint(n)
+	}
+	return strings.Join(s, ",")
+}

@@ -1,0 +1,266 @@
+package importer
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/teambition/rrule-go"
+)
+
+// zone is how the times of one TZID are read: an IANA zone, or, for a
+// VTIMEZONE that matches none, that VTIMEZONE's own offsets.
+type zone struct {
+	loc    *time.Location // nil for a VTIMEZONE matched to no IANA zone
+	onsets []onset        // that VTIMEZONE's changes of offset
+}
+
+// offset returns the UTC offset in seconds at instant t.
+func (z *zone) offset(t time.Time) int {
+	if z.loc != nil {
+		_, off := t.In(z.loc).Zone()
+		return off
+	}
+	return offsetAt(z.onsets, t)
+}
+
+// instant returns the instant at which clocks in z show the wall time w
+// (whose own location is ignored), as RFC 5545 §3.3.5 reads a local time
+// with a TZID: in a repeated hour the first of the two; in a gap, with the
+// offset before the gap (so 02:30 on a night that skips 02:00-03:00 is
+// 03:30). Go's time.Date promises neither.
+func (z *zone) instant(w time.Time) time.Time {
+	naive := time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), 0, time.UTC)
+	before, after := z.offset(naive.Add(-48*time.Hour)), z.offset(naive.Add(48*time.Hour))
+	var best time.Time
+	for _, off := range []int{before, after} {
+		t := naive.Add(-time.Duration(off) * time.Second)
+		if z.offset(t) == off && (best.IsZero() || t.Before(best)) {
+			best = t
+		}
+	}
+	if best.IsZero() {
+		return naive.Add(-time.Duration(before) * time.Second)
+	}
+	return best
+}
+
+// onset is a change of UTC offset, in seconds.
+type onset struct {
+	at       time.Time
+	from, to int
+}
+
+// offsetAt returns the offset after the last onset at or before t; before
+// the first, the offset that onset changes from.
+func offsetAt(onsets []onset, t time.Time) int {
+	i, _ := slices.BinarySearchFunc(onsets, t, func(o onset, t time.Time) int {
+		if o.at.After(t) {
+			return 1
+		}
+		return -1
+	})
+	switch {
+	case len(onsets) == 0:
+		return 0
+	case i == 0:
+		return onsets[0].from
+	}
+	return onsets[i-1].to
+}
+
+// vtimezone is a VTIMEZONE of the source (RFC 5545 §3.6.5).
+type vtimezone struct {
+	tzid, location string // TZID; X-LIC-LOCATION (libical writes the IANA name there)
+	line           int
+	observances    []*component // STANDARD and DAYLIGHT
+}
+
+// onsets returns the changes of offset of v between the two years,
+// inclusive, and one year either side. Observances it cannot read are
+// left out, with a note.
+func (v *vtimezone) onsets(from, to int, ns *notes) []onset {
+	lo := time.Date(from-1, 1, 1, 0, 0, 0, 0, time.UTC)
+	hi := time.Date(to+2, 1, 1, 0, 0, 0, 0, time.UTC)
+	var out []onset
+	for _, o := range v.observances {
+		start, fromOff, toOff, err := observance(o)
+		if err != nil {
+			ns.add(o.line, 0, "VTIMEZONE %q: %s %v; left out", v.tzid, o.name, err)
+			continue
+		}
+		add := func(w time.Time) {
+			at := w.Add(-time.Duration(fromOff) * time.Second)
+			if !at.Before(lo) && at.Before(hi) {
+				out = append(out, onset{at, fromOff, toOff})
+			}
+		}
+		add(start)
+		for _, p := range o.all("RDATE") {
+			for _, s := range strings.Split(p.raw, ",") {
+				if w, err := time.Parse("20060102T150405", strings.TrimSuffix(s, "Z")); err == nil {
+					add(w)
+				}
+			}
+		}
+		rp := o.get("RRULE")
+		if rp == nil {
+			continue
+		}
+		opt, until, err := ruleOption(rp.raw, start)
+		if err != nil {
+			ns.add(rp.line, 0, "VTIMEZONE %q: RRULE %v; left out", v.tzid, err)
+			continue
+		}
+		r, err := rrule.NewRRule(*opt)
+		if err != nil {
+			ns.add(rp.line, 0, "VTIMEZONE %q: RRULE %v; left out", v.tzid, err)
+			continue
+		}
+		for _, w := range r.Between(lo.Add(-24*time.Hour), hi.Add(24*time.Hour), true) {
+			if !until.allows(w, w.Add(-time.Duration(fromOff)*time.Second)) {
+				break
+			}
+			add(w)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b onset) int { return a.at.Compare(b.at) })
+	return out
+}
+
+// observance reads a STANDARD or DAYLIGHT: its DTSTART (a local time,
+// naive) and its offsets.
+func observance(o *component) (start time.Time, from, to int, err error) {
+	ds, fp, tp := o.get("DTSTART"), o.get("TZOFFSETFROM"), o.get("TZOFFSETTO")
+	if ds == nil || fp == nil || tp == nil {
+		return start, 0, 0, fmt.Errorf("lacks DTSTART, TZOFFSETFROM or TZOFFSETTO")
+	}
+	if start, err = time.Parse("20060102T150405", strings.TrimSuffix(strings.TrimSpace(ds.raw), "Z")); err != nil {
+		return start, 0, 0, fmt.Errorf("DTSTART %q is not a local date-time", ds.raw)
+	}
+	if from, err = utcOffset(fp.raw); err != nil {
+		return start, 0, 0, err
+	}
+	if to, err = utcOffset(tp.raw); err != nil {
+		return start, 0, 0, err
+	}
+	return start, from, to, nil
+}
+
+// utcOffset reads a UTC-OFFSET (RFC 5545 §3.3.14): +0100, -0330, +013045.
+func utcOffset(s string) (int, error) {
+	s = strings.TrimSpace(s)
+	if (len(s) != 5 && len(s) != 7) || (s[0] != '+' && s[0] != '-') {
+		return 0, fmt.Errorf("UTC offset %q is not like +0100", s)
+	}
+	n, err := strconv.Atoi(s[1:])
+	if err != nil {
+		return 0, fmt.Errorf("UTC offset %q is not like +0100", s)
+	}
+	if len(s) == 5 {
+		n *= 100
+	}
+	secs := n/10000*3600 + n/100%100*60 + n%100
+	if s[0] == '-' {
+		secs = -secs
+	}
+	return secs, nil
+}
+
+// zones reads the TZIDs of a source.
+type zones struct {
+	vtz    map[string]*vtimezone
+	years  map[string][2]int // TZID -> first and last year it is used in
+	prefer *time.Location    // tried first when matching a VTIMEZONE; may be nil
+	known  map[string]*zone
+	ns     *notes
+}
+
+// resolve returns how the times of tzid are read, or nil when it names no
+// zone and has no VTIMEZONE. The first call for a TZID notes anything
+// approximated.
+func (zs *zones) resolve(tzid string, line int) *zone {
+	if z, ok := zs.known[tzid]; ok {
+		return z
+	}
+	z := zs.find(tzid, line)
+	zs.known[tzid] = z
+	return z
+}
+
+func (zs *zones) find(tzid string, line int) *zone {
+	if loc := ianaZone(tzid); loc != nil {
+		return &zone{loc: loc}
+	}
+	if iana, ok := windowsZones[tzid]; ok {
+		if loc, err := loadZone(iana); err == nil {
+			return &zone{loc: loc}
+		}
+	}
+	if win, ok := windowsDisplayNames[tzid]; ok {
+		if loc, err := loadZone(windowsZones[win]); err == nil {
+			return &zone{loc: loc}
+		}
+	}
+	v := zs.vtz[tzid]
+	if v == nil {
+		return nil
+	}
+	if loc := ianaZone(v.location); loc != nil {
+		return &zone{loc: loc}
+	}
+	years, ok := zs.years[tzid]
+	if !ok {
+		return nil // never used
+	}
+	onsets := v.onsets(years[0], years[1], zs.ns)
+	span := fmt.Sprint(years[0])
+	if years[1] != years[0] {
+		span = fmt.Sprintf("%d-%d", years[0], years[1])
+	}
+	candidates := candidateZones[:]
+	if zs.prefer != nil {
+		candidates = append([]string{zs.prefer.String()}, candidates...)
+	}
+	for _, name := range candidates {
+		loc, err := loadZone(name)
+		if err != nil || !sameOffsets(loc, onsets, years) {
+			continue
+		}
+		zs.ns.add(v.line, 0, "TZID %q is no zone name calfeed knows; its VTIMEZONE has the offsets of %s in %s, the years its events use, so they are in %s", tzid, name, span, name)
+		return &zone{loc: loc}
+	}
+	zs.ns.add(v.line, 0, "TZID %q is no zone name calfeed knows, and no IANA zone has its VTIMEZONE's offsets in %s: its times are read with that VTIMEZONE and written in the calendar's zone: the instants stay right, the zone's name is lost", tzid, span)
+	return &zone{onsets: onsets}
+}
+
+// ianaZone loads an IANA zone name, also from the end of a path, as in
+// the TZIDs Mozilla and others prefix ("/mozilla.org/20050126_1/Europe/Berlin").
+func ianaZone(name string) *time.Location {
+	name = strings.TrimSpace(name)
+	if loc, err := loadZone(name); err == nil && strings.Contains(name, "/") || err == nil && name == "UTC" {
+		return loc
+	}
+	parts := strings.Split(strings.Trim(name, "/"), "/")
+	for i := 1; i < len(parts)-1; i++ {
+		if loc, err := loadZone(strings.Join(parts[i:], "/")); err == nil {
+			return loc
+		}
+	}
+	return nil
+}
+
+// sameOffsets reports whether loc has the offsets of onsets at every
+// instant, sampled each hour, of the given years.
+func sameOffsets(loc *time.Location, onsets []onset, years [2]int) bool {
+	t := time.Date(years[0], 1, 1, 0, 0, 0, 0, time.UTC)
+	end := time.Date(years[1]+1, 1, 1, 0, 0, 0, 0, time.UTC)
+	for ; t.Before(end); t = t.Add(time.Hour) {
+		if _, off := t.In(loc).Zone(); off != offsetAt(onsets, t) {
+			return false
+		}
+	}
+	return true
+}
