@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -75,6 +76,7 @@ Usage:
   calfeed stamp [FILE]
   calfeed build [-config FILE] -out DIR [-base-url URL]
   calfeed healthcheck [-addr :8080]
+  calfeed version
 
 Commands:
   serve   serve the feeds over HTTP
@@ -83,6 +85,7 @@ Commands:
   build   write the feeds and pages as files for a static host
   healthcheck
           exit 0 if the server answers /healthz (for container health checks)
+  version print the version, commit, Go version and licence
 
 Run "calfeed COMMAND -h" for a command's flags.
 `
@@ -104,6 +107,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return runBuild(ctx, args[1:], stdout, stderr, getenv)
 	case "healthcheck":
 		return runHealthcheck(ctx, args[1:], stdout, stderr, getenv)
+	case "version", "-version", "--version":
+		return runVersion(args[1:], stdout, stderr, debug.ReadBuildInfo)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
