@@ -14,6 +14,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"syscall"
@@ -78,6 +79,7 @@ Usage:
   calfeed build [-config FILE] -out DIR [-base-url URL]
   calfeed import [-o FILE] [-calendar-id ID] [-name NAME] [-timezone ZONE] [-lang LANG] [-format ics|csv] SOURCE
   calfeed healthcheck [-addr :8080]
+  calfeed version
 
 Commands:
   serve   serve the feeds over HTTP
@@ -87,6 +89,7 @@ Commands:
   import  write events.yaml from an .ics, a CSV spreadsheet or a published calendar's address
   healthcheck
           exit 0 if the server answers /healthz (for container health checks)
+  version print the version, commit, Go version and licence
 
 Run "calfeed COMMAND -h" for a command's flags.
 `
@@ -110,6 +113,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return runImport(ctx, args[1:], os.Stdin, stdout, stderr)
 	case "healthcheck":
 		return runHealthcheck(ctx, args[1:], stdout, stderr, getenv)
+	case "version", "-version", "--version":
+		return runVersion(args[1:], stdout, stderr, debug.ReadBuildInfo)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
