@@ -1,18 +1,13 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"strings"
 
-	"calfeed/internal/calendar"
 	"calfeed/internal/lock"
 	"calfeed/internal/server"
 )
@@ -23,15 +18,28 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	fs.SetOutput(stderr)
 	config := fs.String("config", "", "events file (env CALFEED_CONFIG; default events.yaml)")
 	out := fs.String("out", "", "directory to write into (required)")
-	baseURL := fs.String("base-url", "", "public URL the files will be served from (env CALFEED_BASE_URL; else calendar.base_url)")
+	baseURL := fs.String("base-url", "", "public URL the files will be served from (env CALFEED_BASE_URL; else calendar.base_url; required)")
 	limits := limitFlags(fs)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, `Usage: calfeed build [-config FILE] -out DIR [-base-url URL]
+		fmt.Fprint(stderr, `Usage: calfeed build [-config FILE] -out DIR -base-url URL
 
-Writes the feeds and pages that serve would send, byte for byte, as files:
-DIR/calendar.ics, DIR/tracks/ID.ics, DIR/events/ID.ics, DIR/index.html,
-DIR/feeds.json and DIR/changes.atom. Serve DIR from any static host with
-Content-Type text/calendar; charset=utf-8 for .ics files.
+Writes the feeds and pages that serve would send as files for any static
+host or CDN, in every language of the calendar and of the page:
+
+  DIR/calendar.ics, DIR/tracks/ID.ics, DIR/events/ID.ics, DIR/changes.atom
+      the feeds in the calendar's default language, byte for byte as serve
+      sends them; DIR/LANG/... the same in each other language (en/tracks/ID.ics)
+  DIR/index.html, DIR/page-N.html, DIR/feeds.json, DIR/qr/ID.svg and .png
+      the subscribe page (every page of a long programme), feed list and QR
+      codes in the default language; DIR/LANG/... in each other language
+  DIR/static/, DIR/robots.txt
+      the page's style, script and icon; robots.txt allowing all
+
+Subscribe links must be absolute, so the public address the files will be
+served from is required: -base-url, else CALFEED_BASE_URL, else
+calendar.base_url. Serve .ics files as text/calendar; charset=utf-8,
+uncompressed (docs/static-hosting.md). Reminders (?alarm=) and personal
+agendas need a running server: the static pages leave them out.
 
 `)
 		fs.PrintDefaults()
@@ -56,6 +64,10 @@ Content-Type text/calendar; charset=utf-8 for .ics files.
 	if err != nil {
 		return printInvalid(err, path, stderr)
 	}
+	if *baseURL == "" && cal.BaseURL == "" {
+		fmt.Fprintf(stderr, "calfeed build: no public address for the subscribe links; give the address the files will be served from with -base-url https://calendar.example.org, CALFEED_BASE_URL, or calendar.base_url in %s\n", path)
+		return errUsage
+	}
 	for _, w := range cal.Warnings {
 		fmt.Fprintln(stderr, w)
 	}
@@ -63,9 +75,9 @@ Content-Type text/calendar; charset=utf-8 for .ics files.
 	if err != nil {
 		return err
 	}
-	files, err := buildFiles(ctx, srv, cal)
+	files, err := srv.StaticFiles(ctx)
 	if err != nil {
-		return err
+		return fmt.Errorf("build: %w", err)
 	}
 	for _, f := range files {
 		dst := filepath.Join(*out, filepath.FromSlash(f.Name))
@@ -78,45 +90,4 @@ Content-Type text/calendar; charset=utf-8 for .ics files.
 	}
 	fmt.Fprintf(stdout, "%s: wrote %d files\n", *out, len(files))
 	return nil
-}
-
-// builtFile is one file of a static build.
-type builtFile struct {
-	Name string // slash-separated, relative to the output directory
-	Path string // the URL path serve answers with the same bytes
-	Body []byte
-}
-
-// buildFiles asks the server for every file of a static build, so that the
-// files are exactly the bytes serve sends.
-func buildFiles(ctx context.Context, srv *server.Server, cal *calendar.Calendar) ([]builtFile, error) {
-	files := []builtFile{
-		{Name: "index.html", Path: "/"},
-		{Name: "feeds.json", Path: "/feeds.json"},
-		{Name: "changes.atom", Path: "/changes.atom"},
-		{Name: "calendar.ics", Path: "/calendar.ics"},
-	}
-	for _, t := range cal.Tracks {
-		files = append(files, builtFile{Name: "tracks/" + t.ID + ".ics", Path: "/tracks/" + t.ID + ".ics"})
-	}
-	for _, e := range cal.Events {
-		files = append(files, builtFile{Name: "events/" + e.ID + ".ics", Path: "/events/" + e.ID + ".ics"})
-	}
-	// The page's own files: stylesheet, script, QR codes.
-	for _, p := range srv.PageFiles() {
-		files = append(files, builtFile{Name: strings.TrimPrefix(p, "/"), Path: p})
-	}
-	for i := range files {
-		req := httptest.NewRequestWithContext(ctx, http.MethodGet, files[i].Path, nil)
-		rec := httptest.NewRecorder()
-		srv.ServeHTTP(rec, req)
-		if rec.Code != http.StatusOK {
-			return nil, fmt.Errorf("build: GET %s: status %d: %s", files[i].Path, rec.Code, bytes.TrimSpace(rec.Body.Bytes()))
-		}
-		if enc := rec.Header().Get("Content-Encoding"); enc != "" {
-			return nil, fmt.Errorf("build: GET %s: unexpected Content-Encoding %s", files[i].Path, enc)
-		}
-		files[i].Body = rec.Body.Bytes()
-	}
-	return files, nil
 }

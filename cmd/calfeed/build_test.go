@@ -2,11 +2,11 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -26,63 +26,94 @@ func get(t *testing.T, base, path string) ([]byte, string) {
 	return body, resp.Header.Get("ETag")
 }
 
-// seedPaths are the files a build of the repository's events.yaml writes,
-// with the paths serve answers them on.
-func seedPaths(t *testing.T, dir string) map[string]string {
+// servedPath is the request serve answers with the bytes of a built file
+// that is the same on a server (a feed, a download, a static file), or ""
+// for a file made for a static host (pages, feeds.json, QR codes, the
+// changes feed, whose links are paths rather than queries).
+func servedPath(name string, langs []string) string {
+	query := ""
+	for _, l := range langs[1:] {
+		if rest, ok := strings.CutPrefix(name, l+"/"); ok {
+			name, query = rest, "?lang="+l
+		}
+	}
+	switch {
+	case strings.HasSuffix(name, ".ics") && !strings.Contains(name, "/qr/"):
+		return "/" + name + query
+	case strings.HasPrefix(name, "static/"), name == "robots.txt":
+		return "/" + name
+	}
+	return ""
+}
+
+// builtFiles lists the files under dir, slash-separated and relative to it.
+func builtFiles(t *testing.T, dir string) []string {
 	t.Helper()
-	paths := map[string]string{}
+	var files []string
 	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
 		rel, _ := filepath.Rel(dir, p)
-		rel = filepath.ToSlash(rel)
-		url := "/" + rel
-		if rel == "index.html" {
-			url = "/"
-		}
-		paths[rel] = url
+		files = append(files, filepath.ToSlash(rel))
 		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return paths
+	return files
+}
+
+// build runs calfeed build of config into a new folder and returns it.
+func build(t *testing.T, config string, args ...string) string {
+	t.Helper()
+	out := t.TempDir()
+	r := runCmd(t, nil, append([]string{"build", "-config", config, "-out", out}, args...)...)
+	if r.code != 0 {
+		t.Fatalf("build: exit %d\n%s", r.code, r.stderr)
+	}
+	if !strings.Contains(r.stdout, "wrote") {
+		t.Errorf("build said %q", r.stdout)
+	}
+	return out
 }
 
 // TestBuildEqualsServe builds the repository's events.yaml, and a file of
 // repeating events (whose occurrences the page and feeds.json list), and
-// checks that every file holds exactly the bytes serve sends for its path.
+// checks that every feed, download and static file holds exactly the
+// bytes serve sends for it, in every language.
 func TestBuildEqualsServe(t *testing.T) {
 	for _, tc := range []struct {
 		config string
+		langs  []string
 		files  []string // some of the files the build must write
 	}{
-		{"../../events.yaml", []string{"index.html", "feeds.json", "changes.atom", "calendar.ics", "tracks/gender.ics", "tracks/measurement.ics", "tracks/action-lines.ics", "events/wsis-forum-2016.ics"}},
-		{"../../internal/feed/testdata/repeat.yaml", []string{"index.html", "feeds.json", "tracks/wg.ics", "events/weekly-briefing.ics"}},
+		{"../../events.yaml", []string{"zh", "en"}, []string{"index.html", "feeds.json", "changes.atom", "calendar.ics", "tracks/gender.ics", "tracks/measurement.ics", "tracks/action-lines.ics", "events/wsis-forum-2016.ics",
+			"en/index.html", "en/feeds.json", "en/changes.atom", "en/calendar.ics", "en/tracks/gender.ics", "en/events/wsis-forum-2016.ics", "fr/index.html", "ar/index.html", "ar/qr/gender.svg", "robots.txt"}},
+		{"../../internal/feed/testdata/repeat.yaml", []string{"en", "zh"}, []string{"index.html", "feeds.json", "tracks/wg.ics", "events/weekly-briefing.ics", "zh/tracks/wg.ics"}},
 	} {
-		t.Run(filepath.Base(tc.config), func(t *testing.T) { testBuildEqualsServe(t, tc.config, tc.files) })
+		t.Run(filepath.Base(tc.config), func(t *testing.T) { testBuildEqualsServe(t, tc.config, tc.langs, tc.files) })
 	}
 }
 
-func testBuildEqualsServe(t *testing.T, config string, files []string) {
-	out := t.TempDir()
-	var stdout, stderr bytes.Buffer
-	err := run(context.Background(), []string{"build", "-config", config, "-out", out, "-base-url", "https://calendar.example.org"}, &stdout, &stderr, fakeEnv(nil))
-	if err != nil {
-		t.Fatalf("build: %v\n%s", err, stderr.String())
-	}
-	paths := seedPaths(t, out)
-	for _, want := range files {
-		if _, ok := paths[want]; !ok {
-			t.Errorf("build wrote no %s", want)
+func testBuildEqualsServe(t *testing.T, config string, langs, want []string) {
+	out := build(t, config, "-base-url", "https://calendar.example.org")
+	files := builtFiles(t, out)
+	for _, w := range want {
+		if !slices.Contains(files, w) {
+			t.Errorf("build wrote no %s", w)
 		}
 	}
 	port := freePort(t)
 	s := startServe(t, nil, "-config", config, "-addr", "127.0.0.1:"+port, "-base-url", "https://calendar.example.org")
 	base := "http://127.0.0.1:" + port
 	s.waitHealthy(t, base)
-	for file, path := range paths {
+	compared := 0
+	for _, file := range files {
+		path := servedPath(file, langs)
+		if path == "" {
+			continue
+		}
 		built, err := os.ReadFile(filepath.Join(out, filepath.FromSlash(file)))
 		if err != nil {
 			t.Fatal(err)
@@ -91,9 +122,42 @@ func testBuildEqualsServe(t *testing.T, config string, files []string) {
 		if !bytes.Equal(built, served) {
 			t.Errorf("%s differs from GET %s (%d vs %d bytes)", file, path, len(built), len(served))
 		}
+		compared++
 	}
-	if !strings.Contains(stdout.String(), "wrote") {
-		t.Errorf("build said %q", stdout.String())
+	if compared < 5 {
+		t.Errorf("compared %d files with serve", compared)
+	}
+}
+
+// TestBuildNeedsBaseURL: without a public address a build would write dead
+// subscribe links; it refuses, naming the three ways to give one.
+func TestBuildNeedsBaseURL(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "site")
+	r := runCmd(t, nil, "build", "-config", "../../events.yaml", "-out", out)
+	if r.code != 2 {
+		t.Errorf("exit %d, want 2", r.code)
+	}
+	for _, w := range []string{"-base-url", "CALFEED_BASE_URL", "calendar.base_url"} {
+		if !strings.Contains(r.stderr, w) {
+			t.Errorf("the message does not name %s:\n%s", w, r.stderr)
+		}
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Error("the build wrote files")
+	}
+	// The environment, or the file, will do.
+	dir := t.TempDir()
+	if r := runCmd(t, map[string]string{"CALFEED_BASE_URL": "https://cal.example.org"}, "build", "-config", "../../events.yaml", "-out", dir); r.code != 0 {
+		t.Errorf("with CALFEED_BASE_URL: exit %d: %s", r.code, r.stderr)
+	}
+	data, err := os.ReadFile("../../events.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(t.TempDir(), "events.yaml")
+	os.WriteFile(cfg, bytes.Replace(data, []byte("  refresh:"), []byte("  base_url: https://cal.example.org\n  refresh:"), 1), 0o644)
+	if r := runCmd(t, nil, "build", "-config", cfg, "-out", t.TempDir()); r.code != 0 {
+		t.Errorf("with calendar.base_url: exit %d: %s", r.code, r.stderr)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"calfeed/internal/calendar"
+	"calfeed/internal/web"
 )
 
 // maxAtomEntries bounds /changes.atom: readers want the recent changes.
@@ -82,7 +83,7 @@ func (s *Server) handleChanges(w http.ResponseWriter, r *http.Request) {
 	// compressed once, for the first client that accepts gzip.
 	k := cacheKey{kind: kindAtom, name: strings.Join(tracks, ","), lang: lang, page: pageKey{base: base}}
 	res, err := st.cache.getOrRender(k, "", func() (*resource, error) {
-		body, updated := st.atom(base, lang, tracks)
+		body, updated := st.atom(base, lang, tracks, false)
 		return bodyResource(body, updated, st.atomHeaders(), true), nil
 	})
 	if err != nil {
@@ -103,25 +104,45 @@ func (st *state) atomHeaders() http.Header {
 	}
 }
 
-// atom renders the changes feed and returns it with its newest time.
-func (st *state) atom(base, lang string, tracks []string) ([]byte, time.Time) {
+// atom renders the changes feed and returns it with its newest time. Its
+// links are a server's, or with static those of a static site's files
+// (calfeed build).
+func (st *state) atom(base, lang string, tracks []string, static bool) ([]byte, time.Time) {
 	cal := st.cal
 	w := changeWordsFor(lang)
-	self := base + "/changes.atom"
+	def := lang == cal.Languages[0]
+	self, page := base+"/changes.atom", web.PageURL(cal, base, lang, "")
+	event := func(id string) string {
+		if def {
+			return base + "/events/" + id + ".ics"
+		}
+		return base + "/events/" + id + ".ics?lang=" + lang // a language of the calendar: [a-z-] only
+	}
+	if static {
+		self, page = base+"/"+web.StaticFeed(cal, "changes.atom", lang), web.StaticPageURL(cal, base, lang, "")
+		event = func(id string) string { return base + "/" + web.StaticFeed(cal, "events/"+id+".ics", lang) }
+	}
+	var query []string
+	if !def && !static {
+		query = append(query, "lang="+lang)
+	}
 	name := cal.Name.In(lang)
 	if len(tracks) > 0 {
-		self += "?tracks=" + strings.Join(tracks, ",")
+		query = append(query, "tracks="+strings.Join(tracks, ","))
 		names := make([]string, len(tracks))
 		for i, id := range tracks {
 			names[i] = cal.Track(id).Name.In(lang)
 		}
 		name += " · " + strings.Join(names, ", ")
 	}
+	if len(query) > 0 {
+		self += "?" + strings.Join(query, "&")
+	}
 	f := atomFeed{
 		Lang:   lang,
 		ID:     urn(cal.ID, "changes", strings.Join(tracks, ",")),
 		Title:  name + " · " + w.title,
-		Links:  []atomLink{{Rel: "self", Type: "application/atom+xml", Href: self}, {Rel: "alternate", Type: "text/html", Href: base + "/"}},
+		Links:  []atomLink{{Rel: "self", Type: "application/atom+xml", Href: self}, {Rel: "alternate", Type: "text/html", Href: page}},
 		Author: atomAuthor{Name: cal.Name.In(lang)},
 	}
 	updated := cal.Updated
@@ -145,11 +166,7 @@ func (st *state) atom(base, lang string, tracks []string) ([]byte, time.Time) {
 			Content:  atomContent{Type: "text", Text: changeText(c, w)},
 		}
 		if cal.Event(c.EventID) != nil {
-			href := base + "/events/" + c.EventID + ".ics"
-			if lang != cal.Languages[0] {
-				href += "?lang=" + lang // a language of the calendar: [a-z-] only
-			}
-			e.Links = []atomLink{{Rel: "alternate", Type: "text/calendar", Href: href}}
+			e.Links = []atomLink{{Rel: "alternate", Type: "text/calendar", Href: event(c.EventID)}}
 		}
 		f.Entries = append(f.Entries, e)
 	}

@@ -73,19 +73,16 @@ func (s *Server) newPages() *pages {
 	return p
 }
 
-// PageFiles returns the paths a static build writes beside "/" (as
-// index.html) and "/feeds.json" for the subscribe page to work from any
-// host: its static files and each feed's QR codes. Every path answers GET
-// with the bytes to write.
-func (s *Server) PageFiles() []string {
-	var paths []string
-	for _, name := range web.AssetNames() {
-		paths = append(paths, "/static/"+name)
-	}
-	for _, id := range web.FeedIDs(s.state.Load().cal) {
-		paths = append(paths, "/qr/"+id+".svg", "/qr/"+id+".png")
-	}
-	return paths
+// robots is /robots.txt: everything here is for everyone to find.
+var robots = bodyResource([]byte("User-agent: *\nAllow: /\n"), time.Time{}, http.Header{
+	"Content-Type":  {"text/plain; charset=utf-8"},
+	"Cache-Control": {"public, max-age=86400"},
+}, false)
+
+// handleRobots serves GET /robots.txt.
+func (s *Server) handleRobots(w http.ResponseWriter, r *http.Request) {
+	pageHeaders(w.Header())
+	s.serve(w, r, robots)
 }
 
 // webRequest is what a page depends on in r: the calendar and its

@@ -423,24 +423,6 @@ func TestStaticVersioned(t *testing.T) {
 	}
 }
 
-// TestPageFiles: every file a static build needs beside the page answers
-// 200, and the page links nothing else of the server's but feeds.
-func TestPageFiles(t *testing.T) {
-	s := pagesServer(t, Options{})
-	files := s.PageFiles()
-	want := []string{"/static/app.js", "/static/favicon.svg", "/static/style.css", "/qr/all.svg", "/qr/all.png", "/qr/gender.svg", "/qr/gender.png", "/qr/measurement.svg", "/qr/measurement.png"}
-	if strings.Join(files, " ") != strings.Join(want, " ") {
-		t.Errorf("PageFiles = %v, want %v", files, want)
-	}
-	for _, p := range files {
-		if res, _ := pageRequest(t, s, http.MethodGet, p, nil); res.StatusCode != 200 {
-			t.Errorf("GET %s: status %d", p, res.StatusCode)
-		}
-	}
-}
-
-// TestPageDeterministic: the same request gives the same bytes, as a
-// static build needs.
 func TestPageDeterministicBytes(t *testing.T) {
 	a := pagesServer(t, Options{BaseURL: "https://cal.example.test"})
 	b := pagesServer(t, Options{BaseURL: "https://cal.example.test"})

@@ -81,10 +81,11 @@ func (s *Server) router() http.Handler {
 	handle(routeEvent, func(w http.ResponseWriter, r *http.Request) { s.handleEvent(w, r, id(r)) })
 	handle("/changes.atom", s.handleChanges)
 	handle("/healthz", s.handleHealth)
+	handle("/robots.txt", s.handleRobots)
 	handle("/metrics", s.metrics.handler().ServeHTTP)
 
 	// What people read: the subscribe page and its links (pages.go).
-	pg := s.newPages()
+	pg := s.pages
 	vars := func(r *http.Request, k string) string { return mux.Vars(r)[k] }
 	handle("/", pg.handleIndex)
 	handle("/embed", pg.handleEmbed)

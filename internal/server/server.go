@@ -45,6 +45,7 @@ type Server struct {
 	now     func() time.Time // the clock; tests replace it
 	metrics *metrics
 	health  atomic.Pointer[health]
+	pages   *pages
 	// renders holds a token per rendering on demand in progress: at most
 	// as many as there are processors, whatever the number of requests.
 	renders chan struct{}
@@ -60,6 +61,7 @@ func New(cal *calendar.Calendar, opts Options) (*Server, error) {
 	if err := s.Load(cal); err != nil {
 		return nil, err
 	}
+	s.pages = s.newPages()
 	s.handler = s.logRequests(s.checkHost(s.routes()))
 	return s, nil
 }

@@ -65,20 +65,26 @@ func addQuery(u, name, value string) string {
 // Feeds returns the feed of every event, then one per track, with names in
 // the data language of a page in lang.
 func Feeds(cal *calendar.Calendar, base, lang string) []Feed {
-	out := []Feed{allFeed(cal, base, lang)}
-	for _, t := range cal.Tracks {
-		out = append(out, trackFeed(cal, t, base, lang))
+	return Request{Cal: cal, Base: base, Lang: lang}.feeds()
+}
+
+// feeds is Feeds at the addresses of r (a server's, or a static site's).
+func (r Request) feeds() []Feed {
+	out := []Feed{r.allFeed()}
+	for _, t := range r.Cal.Tracks {
+		out = append(out, r.trackFeed(t))
 	}
 	return out
 }
 
 // FindFeed returns the feed with the given id (AllFeeds or a track id).
 func FindFeed(cal *calendar.Calendar, id, base, lang string) (Feed, bool) {
+	r := Request{Cal: cal, Base: base, Lang: lang}
 	if id == AllFeeds {
-		return allFeed(cal, base, lang), true
+		return r.allFeed(), true
 	}
 	if t := cal.Track(id); t != nil {
-		return trackFeed(cal, t, base, lang), true
+		return r.trackFeed(t), true
 	}
 	return Feed{}, false
 }
@@ -92,9 +98,10 @@ func FeedIDs(cal *calendar.Calendar) []string {
 	return ids
 }
 
-func allFeed(cal *calendar.Calendar, base, lang string) Feed {
+func (r Request) allFeed() Feed {
+	cal, base, lang := r.Cal, r.Base, r.Lang
 	dl := DataLanguage(lang, cal.Languages)
-	p := pathAll + langQuery(cal, dl, "?")
+	p := r.feedPath(pathAll, dl)
 	return Feed{
 		ID:          AllFeeds,
 		Anchor:      "all-events",
@@ -107,10 +114,11 @@ func allFeed(cal *calendar.Calendar, base, lang string) Feed {
 	}
 }
 
-func trackFeed(cal *calendar.Calendar, t *calendar.Track, base, lang string) Feed {
+func (r Request) trackFeed(t *calendar.Track) Feed {
+	cal, base, lang := r.Cal, r.Base, r.Lang
 	dl := DataLanguage(lang, cal.Languages)
 	n := len(cal.EventsIn(t.ID))
-	p := fmt.Sprintf(pathTrack, t.ID) + langQuery(cal, dl, "?")
+	p := r.feedPath(fmt.Sprintf(pathTrack, t.ID), dl)
 	return Feed{
 		ID:          t.ID,
 		Anchor:      "track-" + t.ID,

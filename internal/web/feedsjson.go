@@ -156,25 +156,25 @@ func feedsDocument(r Request) feedsDoc {
 	d.Calendar.Description = cal.Description.In(dl)
 	d.Calendar.Language = dl
 	d.Calendar.Languages = slices.Clone(cal.Languages)
-	d.Calendar.Page = PageURL(cal, r.Base, r.Lang, "")
+	d.Calendar.Page = r.pageURL(r.Lang, "")
 	d.Calendar.Alarms = []alarmJSON{}
 	for _, a := range r.Alarms {
 		d.Calendar.Alarms = append(d.Calendar.Alarms, alarmJSON{Alarm: a, Minutes: alarmMinutes(a), Label: t.alarmLabel(a)})
 	}
 	d.Feeds = []feedJSON{}
-	for _, f := range Feeds(cal, r.Base, r.Lang) {
+	for _, f := range r.feeds() {
 		j := feedJSON{
 			ID: f.ID, Name: f.Name, Title: f.Title, Description: f.Description, Color: f.Color,
 			Events:    f.Events,
 			feedLinks: linksOf(r, f),
 			Alarms:    alarmLinks{},
-			Page:      PageURL(cal, r.Base, r.Lang, f.Anchor),
+			Page:      r.pageURL(r.Lang, f.Anchor),
 		}
 		for _, a := range r.Alarms {
 			j.Alarms = append(j.Alarms, alarmLink{alarm: a, links: linksOf(r, f.WithAlarm(a))})
 		}
-		j.QR.SVG = r.Base + "/" + qrPath(f.ID, "svg") + langQuery2(cal, r.Lang)
-		j.QR.PNG = r.Base + "/" + qrPath(f.ID, "png") + langQuery2(cal, r.Lang)
+		j.QR.SVG = r.Base + "/" + r.qrPath(f.ID, "svg", r.Lang)
+		j.QR.PNG = r.Base + "/" + r.qrPath(f.ID, "png", r.Lang)
 		d.Feeds = append(d.Feeds, j)
 	}
 	d.Events = []eventJSON{}
@@ -195,6 +195,15 @@ func linksOf(r Request, f Feed) feedLinks {
 		Subscribe: map[string]string{},
 	}
 	for _, c := range links.Clients() {
+		if r.Static {
+			// No server to redirect: the client's own link.
+			if c == links.ICS {
+				l.Subscribe[string(c)] = f.URL
+			} else {
+				l.Subscribe[string(c)] = clientLink(c, f)
+			}
+			continue
+		}
 		l.Subscribe[string(c)] = SubscribeURL(r.Cal, r.Base, c, f.ID, r.Lang, f.Alarm)
 	}
 	return l
@@ -216,8 +225,8 @@ func eventDoc(r Request, e *calendar.Event, t *translator) eventJSON {
 		TimeZone:    e.Location.String(),
 		Status:      string(e.Status),
 		Tracks:      append([]string{}, e.Tracks...),
-		URL:         r.Base + "/" + fmt.Sprintf(pathEvent, e.ID) + langQuery(cal, dl, "?"),
-		Page:        PageURL(cal, r.Base, r.Lang, "event-"+e.ID),
+		URL:         r.Base + "/" + r.feedPath(fmt.Sprintf(pathEvent, e.ID), dl),
+		Page:        r.pageURL(r.Lang, "event-"+e.ID),
 		Link:        e.URL,
 		Online:      e.Online,
 		Rule:        ruleText(e, t),

@@ -31,6 +31,7 @@ type pageData struct {
 	BadZone       string // a ?tz= that names no zone, to say so; else ""
 	ZoneChoices   []string
 	Pager         *pagerView   // nil when the programme fits on one page
+	Static        bool         // rendered for a static host: no agenda, no reminders
 	PageNumber    int          // the programme's page shown when not the first, else 0
 	Elsewhere     []pickedView // agenda events not on this page
 	Alarm         string       // the reminder chosen (?alarm=), else ""
@@ -127,6 +128,7 @@ type eventView struct {
 	ICS                  string // relative
 	Google, Outlook      string
 	Checked              bool
+	Pick                 bool // offered for the personal agenda (not on a static site)
 }
 
 type trackChip struct {
@@ -165,9 +167,10 @@ func (s *Site) pageData(r Request) *pageData {
 		T:           t,
 		Name:        cal.Name.In(dl),
 		Description: cal.Description.In(dl),
-		CSS:         s.assetPath("style.css"),
-		JS:          s.assetPath("app.js"),
-		Icon:        s.assetPath("favicon.svg"),
+		CSS:         r.root() + s.assetPath("style.css"),
+		JS:          r.root() + s.assetPath("app.js"),
+		Icon:        r.root() + s.assetPath("favicon.svg"),
+		Static:      r.Static,
 		Messages: map[string]string{
 			"copied":         t.Get("copied"),
 			"copy-failed":    t.Get("copy_failed"),
@@ -193,7 +196,7 @@ func (s *Site) pageData(r Request) *pageData {
 	for _, l := range Languages(cal.Languages) {
 		d.Languages = append(d.Languages, langChoice{
 			Code: l, Name: languageName(l), Dir: Direction(l),
-			Href: d.link(l, agenda, page), Current: l == r.Lang,
+			Href: d.localPage(r, l, agenda, page), Current: l == r.Lang,
 		})
 	}
 
@@ -208,13 +211,13 @@ func (s *Site) pageData(r Request) *pageData {
 	if page > 1 {
 		keep = append(keep, hiddenField{"page", strconv.Itoa(page)})
 	}
-	for _, f := range Feeds(cal, r.Base, r.Lang) {
+	for _, f := range r.feeds() {
 		d.Feeds = append(d.Feeds, feedBox(cal, f, r, t, d.DataAttrs, keep))
 	}
 
 	d.Days = days(cal, prog, page, r, t, d.DataAttrs, agenda)
 	if n := prog.Pages(); n > 1 {
-		d.Pager = d.pager(prog, page, agenda, t)
+		d.Pager = d.pager(r, prog, page, agenda, t)
 	}
 	if page > 1 {
 		d.PageNumber = page
@@ -258,27 +261,8 @@ func knownEvents(cal *calendar.Calendar, ids []string) []string {
 	return out
 }
 
-// link is the address of this page in lang, showing the given agenda and
-// programme page, keeping the reader's zone and reminder.
-func (d *pageData) link(lang string, agenda []string, page int) string {
-	q := url.Values{"lang": {lang}}
-	if d.Zone != "" {
-		q.Set("tz", d.Zone)
-	}
-	if len(agenda) > 0 {
-		q.Set("events", strings.Join(agenda, ","))
-	}
-	if d.Alarm != "" {
-		q.Set("alarm", d.Alarm)
-	}
-	if page > 1 {
-		q.Set("page", strconv.Itoa(page))
-	}
-	return "?" + q.Encode()
-}
-
 // pager is the navigation of a programme of several pages, on page n.
-func (d *pageData) pager(prog *Programme, n int, agenda []string, t *translator) *pagerView {
+func (d *pageData) pager(r Request, prog *Programme, n int, agenda []string, t *translator) *pagerView {
 	items := prog.page(n)
 	first, _ := time.Parse(time.DateOnly, items[0].day)
 	last, _ := time.Parse(time.DateOnly, items[len(items)-1].day)
@@ -293,10 +277,10 @@ func (d *pageData) pager(prog *Programme, n int, agenda []string, t *translator)
 		NextText: t.Get("pager_next"),
 	}
 	if n > 1 {
-		v.Prev = d.link(d.Lang, agenda, n-1) + "#programme"
+		v.Prev = d.localPage(r, d.Lang, agenda, n-1) + "#programme"
 	}
 	if n < prog.Pages() {
-		v.Next = d.link(d.Lang, agenda, n+1) + "#programme"
+		v.Next = d.localPage(r, d.Lang, agenda, n+1) + "#programme"
 	}
 	return v
 }
@@ -304,13 +288,14 @@ func (d *pageData) pager(prog *Programme, n int, agenda []string, t *translator)
 // feedBox is f's box on the page, its links with the reminder r chose.
 func feedBox(cal *calendar.Calendar, f Feed, r Request, t *translator, attrs htmltemplate.HTMLAttr, keep []hiddenField) feedView {
 	alarm := r.chosenAlarm()
+	f.Path = r.root() + f.Path // linked from this page
 	v := feedView{
 		Feed:      f.WithAlarm(alarm),
 		T:         t,
 		DataAttrs: attrs,
 		CountText: t.N("events_count", f.Events),
-		QRSVG:     fmt.Sprintf(pathQR, f.ID, "svg") + langQuery2(cal, r.Lang),
-		QRPNG:     fmt.Sprintf(pathQR, f.ID, "png") + langQuery2(cal, r.Lang),
+		QRSVG:     r.root() + r.qrPath(f.ID, "svg", r.Lang),
+		QRPNG:     r.root() + r.qrPath(f.ID, "png", r.Lang),
 		Alarms:    alarmChoices(r, alarm, t),
 		PlainURL:  f.URL,
 		PlainPath: f.Path,
@@ -322,7 +307,7 @@ func feedBox(cal *calendar.Calendar, f Feed, r Request, t *translator, attrs htm
 		v.DataAttrs = "" // "All events" is in the page's language
 	}
 	v.Clients = clients(v.Feed, t)
-	if svg, err := r.qrCode(PageURL(cal, r.Base, r.Lang, f.Anchor), t.Get("qr_alt", f.Title)); err == nil {
+	if svg, err := r.qrCode(r.pageURL(r.Lang, f.Anchor), t.Get("qr_alt", f.Title)); err == nil {
 		v.QR = htmltemplate.HTML(svg)
 	}
 	return v
@@ -421,6 +406,7 @@ func days(cal *calendar.Calendar, prog *Programme, n int, r Request, t *translat
 		}
 		v := eventBox(cal, it, r, t, attrs)
 		v.Checked = slices.Contains(agenda, it.e.ID)
+		v.Pick = !r.Static
 		v.Order = prog.order[it.e]
 		v.Rule = rule
 		out[len(out)-1].Events = append(out[len(out)-1].Events, v)
@@ -447,7 +433,7 @@ func eventBox(cal *calendar.Calendar, it listed, r Request, t *translator, attrs
 		Description: o.Description.In(dl),
 		URL:         o.URL,
 		Online:      o.Online,
-		ICS:         fmt.Sprintf(pathEvent, e.ID) + langQuery(cal, dl, "?"),
+		ICS:         r.root() + r.feedPath(fmt.Sprintf(pathEvent, e.ID), dl),
 	}
 	if !it.first {
 		// Later occurrences of a series: their own anchors and boxes.

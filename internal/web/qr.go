@@ -14,8 +14,6 @@ import (
 // modules to draw as SVG, and whose PNG writer serves print. Level M
 // (15% recovery) keeps codes of page URLs small enough to scan from a slide.
 
-func qrPath(id, ext string) string { return fmt.Sprintf(pathQR, id, ext) }
-
 // QRLabel is a screen reader's name for the QR code of the feed titled
 // title, in lang.
 func QRLabel(lang, title string) string { return newTranslator(lang).Get("qr_alt", title) }

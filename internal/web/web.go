@@ -145,6 +145,11 @@ type Request struct {
 	// Programme is Cal's programme (NewProgramme), which a server makes
 	// once per calendar; nil makes it for this rendering.
 	Programme *Programme
+	// Static renders for a static host (calfeed build): each language's
+	// pages and feeds are files in a folder of their own, linked by path
+	// (see paths.go), and what needs a server (reminders, the personal
+	// agenda, /subscribe/ redirects) is left out.
+	Static bool
 	// QRCode, if not nil, returns what QRCode(content, label) does, kept
 	// from an earlier rendering: drawing a QR code is most of the cost of
 	// a page with many feeds.

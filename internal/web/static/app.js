@@ -35,6 +35,18 @@
   // <html data-tz>), else the browser's.
   function readerZone() {
     if (root.getAttribute('data-tz')) return root.getAttribute('data-tz');
+    // A static copy of the page gets ?tz= from its own form: no server
+    // read it, so read it here (a zone this browser does not know is none).
+    var asked = '';
+    try { asked = new URLSearchParams(window.location.search).get('tz') || ''; } catch (e) { /* none */ }
+    if (asked) {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: asked });
+        var field = doc.getElementById('tz');
+        if (field && !field.value) field.value = asked;
+        return asked;
+      } catch (e) { /* fall back to the browser's */ }
+    }
     try {
       return Intl.DateTimeFormat().resolvedOptions().timeZone || '';
     } catch (e) {
