@@ -31,6 +31,10 @@ type Calendar struct {
 	// Changes are the published changes to events that `calfeed stamp`
 	// recorded in the lock file, oldest first; nil without a lock file.
 	Changes []Change
+	// Removed are the events `calfeed stamp` recorded as removed from the
+	// file, by id, with when (the zero time when the history no longer
+	// says); nil without a lock file.
+	Removed map[string]time.Time
 	// Warnings are problems that do not stop the calendar from loading but
 	// that a person should see (a repeated wall time, for one).
 	Warnings []Problem

@@ -167,6 +167,10 @@ func Apply(cal *calendar.Calendar, f *File) error {
 			e.Sequence, e.Modified = en.Sequence, en.Modified
 		}
 	}
+	cal.Removed = make(map[string]time.Time, len(f.Removed))
+	for id := range f.Removed {
+		cal.Removed[id] = time.Time{}
+	}
 	cal.Changes = make([]calendar.Change, 0, len(f.Changes))
 	for _, c := range f.Changes {
 		ch := calendar.Change{
@@ -192,6 +196,9 @@ func Apply(cal *calendar.Calendar, f *File) error {
 			}
 		}
 		cal.Changes = append(cal.Changes, ch)
+		if _, gone := cal.Removed[c.Event]; gone && c.Kind == calendar.ChangeRemoved && cal.Event(c.Event) == nil {
+			cal.Removed[c.Event] = c.At
+		}
 	}
 	return nil
 }

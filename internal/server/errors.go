@@ -17,6 +17,11 @@ func (e *notFoundError) Error() string {
 	return fmt.Sprintf("no %s; %s", e.what, e.known)
 }
 
+// goneError is a 410: what was asked for existed and was removed for good.
+type goneError string
+
+func (e goneError) Error() string { return string(e) }
+
 // requestError is a 400: the request itself is wrong.
 type requestError string
 
@@ -32,9 +37,12 @@ func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
 	code := http.StatusInternalServerError
 	var nf *notFoundError
 	var re requestError
+	var gone goneError
 	switch {
 	case errors.As(err, &nf):
 		code = http.StatusNotFound
+	case errors.As(err, &gone):
+		code = http.StatusGone
 	case errors.As(err, &re):
 		code = http.StatusBadRequest
 	case errors.Is(err, errMethod):

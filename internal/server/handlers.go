@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"calfeed/internal/calendar"
 	"calfeed/internal/feed"
@@ -96,6 +97,10 @@ func (s *Server) handleEvent(w http.ResponseWriter, r *http.Request, id string) 
 	}
 	key := eventKey(id)
 	if _, ok := st.sources[key]; !ok {
+		if at, removed := st.cal.Removed[id]; removed {
+			s.error(w, r, gone(id, at))
+			return
+		}
 		s.error(w, r, st.unknownEvent(id))
 		return
 	}
@@ -288,6 +293,16 @@ func (st *state) events(list string) ([]*calendar.Event, error) {
 	// Calendar order, so that every spelling of one agenda is one feed.
 	slices.SortFunc(events, func(a, b *calendar.Event) int { return st.order[a] - st.order[b] })
 	return events, nil
+}
+
+// gone is the 410 of the download of an event removed from the calendar:
+// a subscriber's link to it is not broken, the event is no more.
+func gone(id string, at time.Time) error {
+	when := ""
+	if !at.IsZero() {
+		when = " on " + at.UTC().Format("2 January 2006 at 15:04 UTC")
+	}
+	return goneError(fmt.Sprintf("the event %q was removed from the programme%s; the calendar's feeds no longer hold it", id, when))
 }
 
 func (st *state) unknownTrack(id string) error {

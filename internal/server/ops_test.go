@@ -289,3 +289,22 @@ func TestLastModifiedAfterRemoval(t *testing.T) {
 		t.Errorf("If-Modified-Since before the removal: %d, want 200", rec.Code)
 	}
 }
+
+// TestRemovedEventGone: the download of an event the lock records as
+// removed is 410 Gone, saying when; an id that never was is a 404.
+func TestRemovedEventGone(t *testing.T) {
+	s := stamped(t, Options{})
+	rec := do(t, s, http.MethodGet, "/events/social.ics", nil)
+	if rec.Code != http.StatusGone || !strings.Contains(rec.Body.String(), `the event "social" was removed from the programme on 10 February 2025 at 10:00 UTC`) {
+		t.Errorf("GET /events/social.ics: %d %q; want 410 saying when it was removed", rec.Code, rec.Body.String())
+	}
+	if rec.Header().Get("Cache-Control") != "no-store" {
+		t.Errorf("410: Cache-Control %q", rec.Header().Get("Cache-Control"))
+	}
+	if rec := do(t, s, http.MethodGet, "/events/never.ics", nil); rec.Code != http.StatusNotFound {
+		t.Errorf("GET /events/never.ics: %d, want 404", rec.Code)
+	}
+	if rec := get(t, s, "/events/keynote.ics", nil); rec.Code != http.StatusOK {
+		t.Errorf("GET /events/keynote.ics: %d", rec.Code)
+	}
+}

@@ -464,6 +464,13 @@ func TestEmbed(t *testing.T) {
 	cal := load(t, hostileYAML)
 	for _, lang := range []string{"en", "zh", "ar"} {
 		out := render(t, func(b *bytes.Buffer) error { return s.Embed(b, Request{Cal: cal, Base: base, Lang: lang}) })
+		if !strings.HasPrefix(out, "<table ") {
+			t.Errorf("%s embed starts with %.20q, want the table itself (pasted, a leading blank line shows)", lang, out)
+		}
+		text := render(t, func(b *bytes.Buffer) error { return s.EmbedText(b, Request{Cal: cal, Base: base, Lang: lang}) })
+		if text == "" || strings.TrimSpace(text[:1]) == "" {
+			t.Errorf("%s text embed starts with a blank", lang)
+		}
 		for _, bad := range []string{"<script", "class=", "<style", "<link", "<img", "<b>", "<i>"} {
 			if strings.Contains(out, bad) {
 				t.Errorf("%s embed holds %q", lang, bad)
