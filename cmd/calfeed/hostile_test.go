@@ -3,7 +3,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -14,48 +13,6 @@ import (
 	"testing"
 	"time"
 )
-
-// healthz is what the tests read of /healthz.
-type healthz struct {
-	Status        string   `json:"status"`
-	Events        int      `json:"events"`
-	File          string   `json:"file"`
-	Problems      []string `json:"problems"`
-	ProblemsTotal int      `json:"problems_total"`
-}
-
-func readHealth(base string) (healthz, int, error) {
-	var h healthz
-	resp, err := http.Get(base + "/healthz")
-	if err != nil {
-		return h, 0, err
-	}
-	defer resp.Body.Close()
-	err = json.NewDecoder(resp.Body).Decode(&h)
-	return h, resp.StatusCode, err
-}
-
-// waitHealth polls /healthz until ok says it is what the test waits for.
-func waitHealth(t *testing.T, s *running, base string, what string, ok func(healthz) bool) healthz {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		h, _, err := readHealth(base)
-		if err == nil && ok(h) {
-			return h
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("/healthz never showed %s (last %+v, %v); log:\n%s", what, h, err, s.stderr)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-func invalidWith(msg string) func(healthz) bool {
-	return func(h healthz) bool {
-		return h.Status == "ok" && h.File == "invalid" && strings.Contains(strings.Join(h.Problems, "\n"), msg)
-	}
-}
 
 // TestWatcherRefusesHugeFile (D2): a file past -max-size renamed over the
 // events file is refused from its size, never read; the last good

@@ -25,6 +25,8 @@ type serveConfig struct {
 	gzip        bool
 	trustProxy  bool
 	logFormat   string
+	stamp       bool
+	writeLock   func(f *lock.File, path string) error // (*lock.File).Write; tests replace it
 	cacheSize   int64
 	reloadDelay time.Duration
 	limits      *calendar.Options
@@ -40,6 +42,7 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (se
 	fs.BoolVar(&c.trustProxy, "trust-proxy", false, "take the public scheme and host from X-Forwarded-Proto and X-Forwarded-Host (only behind a proxy that sets them)")
 	fs.BoolVar(&c.gzip, "gzip", false, "gzip feeds for clients that accept it (off: Outlook subscriptions can fail on gzip)")
 	fs.StringVar(&c.logFormat, "log-format", "text", "log format: text or json")
+	fs.BoolVar(&c.stamp, "stamp", false, "stamp the lock file on every load that finds changed events (as calfeed stamp does), for a single server where nobody runs stamp by hand")
 	fs.DurationVar(&c.reloadDelay, "reload-delay", defaultReloadDelay, "reload once the events file has been unchanged this long")
 	fs.Var(byteSize{&c.cacheSize}, "cache-size", "memory for responses rendered on demand (pages, combined feeds, reminders, downloads), such as 64MiB (env CALFEED_CACHE_SIZE; default 64MiB)")
 	c.limits = limitFlags(fs)
@@ -114,6 +117,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if err != nil {
 		return err
 	}
+	c.published(ctx, logger, srv, lk)
 	// Reload on every change of the file: validate, render, then swap. An
 	// invalid edit is logged and the last good calendar stays on the air.
 	reload := func(ctx context.Context) {
@@ -132,6 +136,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		logWarnings(logger, cal)
 		logLockDisagreement(logger, c.config, cal, lk)
 		logger.Info("reloaded", slog.String("config", c.config), slog.Int("events", len(cal.Events)))
+		c.published(ctx, logger, srv, lk)
 	}
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
@@ -174,6 +179,56 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		return fmt.Errorf("serve: %w", err)
 	}
 	return nil
+}
+
+// published follows a load of the events file: with -stamp, a calendar
+// with changed events is stamped (the lock written next to the file, then
+// loaded at once, so that the changes go out with SEQUENCE raised);
+// otherwise the changes not stamped are logged, since Google Calendar
+// ignores an edit whose SEQUENCE did not go up. A lock that cannot be
+// written (a read-only folder) is a warning, never a stop.
+func (c serveConfig) published(ctx context.Context, logger *slog.Logger, srv *server.Server, lk *lock.File) {
+	pending := srv.Unstamped()
+	if len(pending) == 0 {
+		return
+	}
+	lockPath := lock.Path(c.config)
+	shown := strings.Join(pending[:min(len(pending), 20)], ",")
+	if !c.stamp {
+		if lk == nil {
+			logger.Warn(fmt.Sprintf("no lock file yet: run calfeed stamp %s and keep %s with it (or serve -stamp), so that later edits reach subscribers", c.config, lockPath))
+			return
+		}
+		logger.Warn(fmt.Sprintf("%d %s changed since the last stamp and go out with their old SEQUENCE, which Google Calendar ignores: run calfeed stamp %s (or serve -stamp)", len(pending), plural(len(pending), "event", "events"), c.config),
+			slog.Int("unstamped", len(pending)), slog.String("events", shown))
+		return
+	}
+	cal := srv.Calendar()
+	f, changes, err := lock.Stamp(cal, lk, time.Now())
+	if err == nil {
+		write := c.writeLock
+		if write == nil {
+			write = (*lock.File).Write
+		}
+		err = write(f, lockPath)
+	}
+	if err != nil {
+		logger.Warn(fmt.Sprintf("-stamp: could not stamp %s (%v); %d changed %s go out with their old SEQUENCE until it is writable or someone runs calfeed stamp", lockPath, err, len(pending), plural(len(pending), "event", "events")),
+			slog.String("events", shown))
+		return
+	}
+	if lk == nil {
+		logger.Info(fmt.Sprintf("-stamp: created %s with %d %s at SEQUENCE 0", lockPath, len(f.Events), plural(len(f.Events), "event", "events")))
+	} else {
+		logger.Info(fmt.Sprintf("-stamp: stamped %d %s in %s", len(changes), plural(len(changes), "change", "changes"), lockPath), slog.String("events", shown))
+	}
+	stampedCal, _, err := lock.Load(ctx, c.config, *c.limits)
+	if err == nil {
+		err = srv.Load(stampedCal)
+	}
+	if err != nil && ctx.Err() == nil {
+		logger.Warn("-stamp: reloading after the stamp failed; the watcher will try again", slog.Any("error", err))
+	}
 }
 
 // logLockDisagreement warns when the lock publishes events the file lacks:

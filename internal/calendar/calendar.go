@@ -31,6 +31,11 @@ type Calendar struct {
 	// Changes are the published changes to events that `calfeed stamp`
 	// recorded in the lock file, oldest first; nil without a lock file.
 	Changes []Change
+	// Stamped is the content hash `calfeed stamp` recorded for each event
+	// it published (feed.Renderer.ContentHash), by id: an event whose hash
+	// differs, or that is missing here, changed since the last stamp. Nil
+	// without a lock file.
+	Stamped map[string]string
 	// Removed are the events `calfeed stamp` recorded as removed from the
 	// file, by id, with when (the zero time when the history no longer
 	// says); nil without a lock file.

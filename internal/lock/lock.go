@@ -167,6 +167,10 @@ func Apply(cal *calendar.Calendar, f *File) error {
 			e.Sequence, e.Modified = en.Sequence, en.Modified
 		}
 	}
+	cal.Stamped = make(map[string]string, len(f.Events))
+	for id, en := range f.Events {
+		cal.Stamped[id] = en.Hash
+	}
 	cal.Removed = make(map[string]time.Time, len(f.Removed))
 	for id := range f.Removed {
 		cal.Removed[id] = time.Time{}

@@ -83,6 +83,7 @@ func (s *Server) loaded(st *state) {
 	s.metrics.lastReload.Set(float64(now.UnixNano()) / 1e9)
 	s.metrics.fileValid.Set(1)
 	s.metrics.events.Set(float64(len(st.cal.Events)))
+	s.metrics.unstamped.Set(float64(len(st.unstamped)))
 	n := 0
 	for _, byVariant := range st.feeds {
 		n += len(byVariant)
@@ -104,7 +105,15 @@ type healthReport struct {
 	// ProblemsTotal counts them all.
 	Problems      []string `json:"problems,omitempty"`
 	ProblemsTotal int      `json:"problems_total,omitempty"`
+	// Unstamped are the first events changed since the last `calfeed
+	// stamp` (Google Calendar ignores such a change until it is stamped);
+	// UnstampedTotal counts them all.
+	Unstamped      []string `json:"unstamped"`
+	UnstampedTotal int      `json:"unstamped_total"`
 }
+
+// maxHealthUnstamped bounds the ids /healthz lists.
+const maxHealthUnstamped = 100
 
 func (s *Server) healthBody(st *state, h *health) []byte {
 	rep := healthReport{
@@ -114,6 +123,11 @@ func (s *Server) healthBody(st *state, h *health) []byte {
 		LoadedAt: h.loadedAt.UTC(),
 		File:     "valid",
 	}
+	rep.Unstamped = st.unstamped[:min(len(st.unstamped), maxHealthUnstamped):min(len(st.unstamped), maxHealthUnstamped)]
+	if rep.Unstamped == nil {
+		rep.Unstamped = []string{}
+	}
+	rep.UnstampedTotal = len(st.unstamped)
 	if !h.invalidSince.IsZero() {
 		since := h.invalidSince.UTC()
 		rep.File, rep.InvalidSince, rep.Problems, rep.ProblemsTotal = "invalid", &since, h.problems, h.total

@@ -23,6 +23,7 @@ type metrics struct {
 	lastReload  prometheus.Gauge
 	fileValid   prometheus.Gauge
 	events      prometheus.Gauge
+	unstamped   prometheus.Gauge
 	feeds       prometheus.Gauge
 	fetches     *prometheus.CounterVec
 	fetchers    sync.Map // feed label -> *[len(clientFamilies)]prometheus.Counter
@@ -56,6 +57,9 @@ func newMetrics() *metrics {
 		events: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "calfeed_events", Help: "Events in the calendar being served.",
 		}),
+		unstamped: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "calfeed_unstamped_events", Help: "Events of the calendar being served changed since the last calfeed stamp (their SEQUENCE did not go up: Google Calendar ignores the change); every event when there is no lock file.",
+		}),
 		feeds: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "calfeed_feeds", Help: "Feeds rendered at load for the calendar being served: the whole calendar and each track, per language (others render on first request).",
 		}),
@@ -64,7 +68,7 @@ func newMetrics() *metrics {
 		}, []string{"feed", "client"}),
 	}
 	m.registry.MustRegister(m.requests, m.notModified, m.bytes, m.latency, m.reloads, m.lastReload,
-		m.fileValid, m.events, m.feeds, m.fetches,
+		m.fileValid, m.events, m.unstamped, m.feeds, m.fetches,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

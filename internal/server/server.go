@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -118,6 +119,11 @@ type state struct {
 	changed time.Time
 	// programme is the page's list of events, made on first use.
 	programme func() *web.Programme
+	// unstamped are the ids of the events changed since the last `calfeed
+	// stamp` (new, edited or removed; every event without a lock file),
+	// sorted: their SEQUENCE did not go up, so Google Calendar ignores
+	// the change.
+	unstamped []string
 }
 
 // variant is one rendering of a feed: its language (?lang=) and reminder
@@ -189,6 +195,9 @@ func newState(cal *calendar.Calendar, gz bool, c *cache) (*state, error) {
 			runtime.Gosched() // let requests in while a reload renders
 		}
 	}
+	if st.unstamped, err = unstamped(r, cal); err != nil {
+		return nil, fmt.Errorf("server: %w", err)
+	}
 	// One event's download is rendered on its first request: a calendar of
 	// 100,000 events would otherwise render 100,000 files per language at
 	// every load, most of which nobody asks for.
@@ -201,6 +210,40 @@ func newState(cal *calendar.Calendar, gz bool, c *cache) (*state, error) {
 	}
 	return st, nil
 }
+
+// unstamped lists the events of cal whose content differs from what the
+// lock recorded (see calendar.Calendar.Stamped), sorted.
+func unstamped(r *feed.Renderer, cal *calendar.Calendar) ([]string, error) {
+	var ids []string
+	for i, e := range cal.Events {
+		if cal.Stamped == nil {
+			ids = append(ids, e.ID)
+			continue
+		}
+		h, err := r.ContentHash(e)
+		if err != nil {
+			return nil, err
+		}
+		if cal.Stamped[e.ID] != h {
+			ids = append(ids, e.ID)
+		}
+		if i%64 == 63 {
+			runtime.Gosched() // see newState
+		}
+	}
+	for id := range cal.Stamped {
+		if cal.Event(id) == nil {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	return ids, nil
+}
+
+// Unstamped returns the ids of the events changed since the last `calfeed
+// stamp` (new, edited or removed), sorted; every event when there is no
+// lock file yet.
+func (s *Server) Unstamped() []string { return slices.Clone(s.state.Load().unstamped) }
 
 // renderSource renders one variant of a fixed feed.
 func (st *state) renderSource(key string, src source, v variant) (*resource, error) {

@@ -1,0 +1,117 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"calfeed/internal/calendar"
+	"calfeed/internal/lock"
+	"calfeed/internal/server"
+)
+
+// TestUnstampedWarned: a reload that finds changes not stamped says which,
+// and /healthz and /metrics count them.
+func TestUnstampedWarned(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "events.yaml")
+	os.WriteFile(path, []byte(version(1)), 0o644)
+	if r := runCmd(t, nil, "stamp", path); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	port := freePort(t)
+	s := startServe(t, nil, "-config", path, "-addr", "127.0.0.1:"+port, "-reload-delay", "100ms")
+	base := "http://127.0.0.1:" + port
+	s.waitHealthy(t, base)
+	if h, _, _ := readHealth(base); h.UnstampedTotal != 0 || len(h.Unstamped) != 0 {
+		t.Fatalf("a stamped file: /healthz unstamped %v", h.Unstamped)
+	}
+	replace(t, path, version(2))
+	h := waitHealth(t, s, base, "the edit unstamped", func(h healthz) bool { return h.UnstampedTotal == 1 })
+	if len(h.Unstamped) != 1 || h.Unstamped[0] != "talk" {
+		t.Errorf("/healthz unstamped %v, want [talk]", h.Unstamped)
+	}
+	waitLog(t, s, "1 event changed since the last stamp")
+	if log := s.stderr.String(); !strings.Contains(log, "events=talk") {
+		t.Errorf("the warning does not name the event; log:\n%s", log)
+	}
+	body, _ := get(t, base, "/metrics")
+	if !bytes.Contains(body, []byte("\ncalfeed_unstamped_events 1\n")) {
+		t.Error("/metrics does not count the unstamped event")
+	}
+}
+
+// TestServeStamp: with -stamp, an edit is stamped by the server itself
+// and goes out with SEQUENCE raised.
+func TestServeStamp(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "events.yaml")
+	os.WriteFile(path, []byte(version(1)), 0o644)
+	port := freePort(t)
+	s := startServe(t, nil, "-config", path, "-addr", "127.0.0.1:"+port, "-reload-delay", "100ms", "-stamp")
+	base := "http://127.0.0.1:" + port
+	s.waitHealthy(t, base)
+	// No lock yet: the first load creates it.
+	waitHealth(t, s, base, "the lock created", func(h healthz) bool { return h.UnstampedTotal == 0 })
+	if _, err := os.Stat(lock.Path(path)); err != nil {
+		t.Fatalf("no lock file: %v; log:\n%s", err, s.stderr)
+	}
+	replace(t, path, version(2))
+	waitTitle(t, s, base, "version 2")
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		body, _ := get(t, base, "/events/talk.ics")
+		if bytes.Contains(body, []byte("SEQUENCE:1\r\n")) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the edit went out without SEQUENCE 1:\n%s\nlog:\n%s", body, s.stderr)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	f, err := lock.Read(context.Background(), lock.Path(path), 1<<20)
+	if err != nil || f.Events["talk"].Sequence != 1 || f.Events["other"].Sequence != 0 {
+		t.Errorf("lock after the stamp: %+v, %v", f, err)
+	}
+	if h, _, _ := readHealth(base); h.UnstampedTotal != 0 {
+		t.Errorf("/healthz unstamped %v after -stamp", h.Unstamped)
+	}
+}
+
+// TestServeStampUnwritable: a lock that cannot be written (a read-only
+// folder) is a warning, and the calendar stays served.
+func TestServeStampUnwritable(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "events.yaml")
+	os.WriteFile(path, []byte(version(1)), 0o644)
+	cal, lk, err := lock.Load(context.Background(), path, calendar.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&logs, nil))
+	srv, err := server.New(cal, server.Options{Logger: logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := serveConfig{config: path, stamp: true, limits: &calendar.Options{}, writeLock: func(*lock.File, string) error {
+		return &os.PathError{Op: "open", Path: dir, Err: errors.New("read-only file system")}
+	}}
+	c.published(context.Background(), logger, srv, lk)
+	if !strings.Contains(logs.String(), "-stamp: could not stamp "+lock.Path(path)) || !strings.Contains(logs.String(), "read-only file system") {
+		t.Errorf("no warning of the failed stamp:\n%s", logs.String())
+	}
+	rec := httptest.NewRecorder()
+	srv.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/events/talk.ics", nil))
+	if rec.Code != http.StatusOK {
+		t.Errorf("after a failed stamp GET /events/talk.ics: %d", rec.Code)
+	}
+}
