@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 
 	"calfeed/internal/lock"
 	"calfeed/internal/server"
+	"calfeed/internal/web"
 )
 
 // runBuild writes the feeds and pages as files, for any static host.
@@ -70,6 +72,9 @@ agendas need a running server: the static pages leave them out.
 	}
 	for _, w := range cal.Warnings {
 		fmt.Fprintln(stderr, w)
+	}
+	if base := cmp.Or(*baseURL, cal.BaseURL); !web.PublicHTTPS(base) {
+		fmt.Fprintf(stderr, "calfeed build: warning: %s is not a public https address: Google Calendar and Outlook cannot fetch feeds from it, so their subscribe buttons will fail\n", base)
 	}
 	srv, err := server.New(cal, server.Options{BaseURL: *baseURL})
 	if err != nil {

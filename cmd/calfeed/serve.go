@@ -15,6 +15,7 @@ import (
 	"calfeed/internal/calendar"
 	"calfeed/internal/lock"
 	"calfeed/internal/server"
+	"calfeed/internal/web"
 )
 
 // serveConfig is what the serve command's flags and environment say.
@@ -118,6 +119,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		return err
 	}
 	c.published(ctx, logger, srv, lk)
+	warnBase(logger, c.baseURL, cal.BaseURL)
 	// Reload on every change of the file: validate, render, then swap. An
 	// invalid edit is logged and the last good calendar stays on the air.
 	reload := func(ctx context.Context) {
@@ -228,6 +230,22 @@ func (c serveConfig) published(ctx context.Context, logger *slog.Logger, srv *se
 	}
 	if err != nil && ctx.Err() == nil {
 		logger.Warn("-stamp: reloading after the stamp failed; the watcher will try again", slog.Any("error", err))
+	}
+}
+
+// warnBase warns, at start, when subscribe links will not be public https
+// addresses: Google Calendar and Outlook fetch feeds from the internet, and
+// their buttons on the page would hand out addresses they cannot reach.
+func warnBase(logger *slog.Logger, flagBase, calBase string) {
+	base := flagBase
+	if base == "" {
+		base = calBase
+	}
+	switch {
+	case base == "":
+		logger.Warn("no public address given: links take the address each request came to, and Google Calendar and Outlook cannot fetch a localhost or plain http one; set -base-url https://your.domain (or CALFEED_BASE_URL, or calendar.base_url) when the server is public")
+	case !web.PublicHTTPS(base):
+		logger.Warn(fmt.Sprintf("the public address %s is not a public https address: Google Calendar and Outlook cannot fetch feeds from it, so their subscribe buttons will fail", base), slog.String("base_url", base))
 	}
 }
 

@@ -245,3 +245,29 @@ func TestServeInvalid(t *testing.T) {
 		t.Errorf("serve -config %s: exit %d, stderr %q; want exit 1 and the file named", missing, r.code, r.stderr)
 	}
 }
+
+// TestServeWarnsPrivateBase: served without a public https address, the
+// log says at start that Google and Outlook cannot subscribe.
+func TestServeWarnsPrivateBase(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "no public address given"},
+		{[]string{"-base-url", "http://calendar.example.org"}, "http://calendar.example.org is not a public https address"},
+		{[]string{"-base-url", "https://calendar.example.org"}, ""},
+	} {
+		port := freePort(t)
+		s := startServe(t, nil, append([]string{"-config", "../../events.yaml", "-addr", "127.0.0.1:" + port}, tc.args...)...)
+		s.waitHealthy(t, "http://127.0.0.1:"+port)
+		if tc.want != "" {
+			waitLog(t, s, tc.want)
+		} else {
+			waitLog(t, s, "msg=serving")
+			if strings.Contains(s.stderr.String(), "public https") || strings.Contains(s.stderr.String(), "no public address") {
+				t.Errorf("%v: a warning for a public https address:\n%s", tc.args, s.stderr)
+			}
+		}
+		s.stop(t)
+	}
+}

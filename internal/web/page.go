@@ -32,6 +32,7 @@ type pageData struct {
 	ZoneChoices   []string
 	Pager         *pagerView   // nil when the programme fits on one page
 	Static        bool         // rendered for a static host: no agenda, no reminders
+	BaseNotice    string       // said when the links are to no public https address
 	PageNumber    int          // the programme's page shown when not the first, else 0
 	Elsewhere     []pickedView // agenda events not on this page
 	Alarm         string       // the reminder chosen (?alarm=), else ""
@@ -187,6 +188,9 @@ func (s *Site) pageData(r Request) *pageData {
 		d.Zone = r.Zone.String()
 	}
 	d.BadZone = r.BadZone
+	if r.Base != "" && !PublicHTTPS(r.Base) {
+		d.BaseNotice = t.Get("base_notice", r.Base)
+	}
 	d.Alarm = r.chosenAlarm()
 	agenda := knownEvents(cal, r.Agenda)
 	prog := r.programme()

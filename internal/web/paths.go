@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"net"
 	"net/url"
 	"strconv"
 	"strings"
@@ -115,4 +116,28 @@ func (d *pageData) localPage(r Request, lang string, agenda []string, n int) str
 // page in lang, at anchor (empty for the top).
 func StaticPageURL(cal *calendar.Calendar, base, lang, anchor string) string {
 	return Request{Cal: cal, Base: base, Static: true}.pageURL(lang, anchor)
+}
+
+// PublicHTTPS reports whether base (an absolute URL) is an https address
+// that Google Calendar and Outlook can fetch from the internet: not plain
+// http, not localhost, a private or link-local address, or a name only a
+// local network knows (one label, .local, .internal, .lan, .home.arpa).
+func PublicHTTPS(base string) bool {
+	u, err := url.Parse(base)
+	if err != nil || u.Scheme != "https" || u.Host == "" {
+		return false
+	}
+	host := strings.ToLower(u.Hostname())
+	if ip := net.ParseIP(host); ip != nil {
+		return !(ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsUnspecified() || ip.IsLinkLocalMulticast())
+	}
+	if !strings.Contains(strings.Trim(host, "."), ".") {
+		return false
+	}
+	for _, local := range []string{".localhost", ".local", ".internal", ".lan", ".home.arpa", ".test", ".example", ".invalid"} {
+		if strings.HasSuffix(host, local) || host == strings.TrimPrefix(local, ".") {
+			return false
+		}
+	}
+	return true
 }

@@ -720,3 +720,43 @@ events:
 		t.Error("the series' second date is not listed before the later event of its day")
 	}
 }
+
+func TestPublicHTTPS(t *testing.T) {
+	for base, want := range map[string]bool{
+		"https://calendar.example.org":      true,
+		"https://calendar.example.org:8443": true,
+		"https://例子.xn--fiqs8s":             true,
+		"https://203.0.113.9":               true,
+		"http://calendar.example.org":       false,
+		"https://localhost:8080":            false,
+		"https://127.0.0.1":                 false,
+		"https://[::1]:8080":                false,
+		"https://10.1.2.3":                  false,
+		"https://192.168.1.10":              false,
+		"https://[fe80::1]":                 false,
+		"https://calendar":                  false,
+		"https://cal.local":                 false,
+		"https://cal.internal":              false,
+		"https://app.localhost":             false,
+		"https://cal.example.test":          false,
+		"":                                  false,
+	} {
+		if got := PublicHTTPS(base); got != want {
+			t.Errorf("PublicHTTPS(%q) = %v, want %v", base, got, want)
+		}
+	}
+}
+
+// TestBaseNotice: a page whose links no calendar service can fetch says
+// so, once, above the buttons; a public https page does not.
+func TestBaseNotice(t *testing.T) {
+	s := newSite(t)
+	cal := load(t, hostileYAML)
+	for base, want := range map[string]bool{"http://localhost:8080": true, "https://calendar.example.org": false} {
+		out := render(t, func(b *bytes.Buffer) error { return s.Page(b, Request{Cal: cal, Base: base, Lang: "en"}) })
+		notice := `<p class="notice" role="note">These links point to ` + base + `, which Google Calendar and Outlook cannot reach`
+		if got := strings.Count(out, notice); got != map[bool]int{true: 1, false: 0}[want] {
+			t.Errorf("base %s: the notice appears %d times", base, got)
+		}
+	}
+}
