@@ -73,15 +73,17 @@ func exitCode(err error, stderr io.Writer) int {
 const usage = `calfeed publishes the events of an events.yaml as calendar feeds.
 
 Usage:
-  calfeed serve [-config events.yaml] [-addr :8080] [-base-url URL] [-gzip]
+  calfeed init [-o events.yaml] [-timezone ZONE] [-lang en]
+  calfeed serve [-config events.yaml] [-addr :8080] [-base-url URL] [-stamp] [-gzip]
   calfeed check [FILE]
   calfeed stamp [FILE]
-  calfeed build [-config FILE] -out DIR [-base-url URL]
+  calfeed build [-config FILE] -out DIR -base-url URL
   calfeed import [-o FILE] [-calendar-id ID] [-name NAME] [-timezone ZONE] [-lang LANG] [-format ics|csv] SOURCE
-  calfeed healthcheck [-addr :8080]
+  calfeed healthcheck [-addr :8080] [-timeout 3s]
   calfeed version
 
 Commands:
+  init    write a small, commented events.yaml to start from
   serve   serve the feeds over HTTP
   check   validate an events file: every problem as FILE:LINE:COL, exit 1 if any
   stamp   record changed events in FILE.lock, raising their SEQUENCE
@@ -105,6 +107,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return runServe(ctx, args[1:], stdout, stderr, getenv)
 	case "check":
 		return runCheck(ctx, args[1:], stdout, stderr, getenv)
+	case "init":
+		return runInit(ctx, args[1:], stdout, stderr, time.Now)
 	case "stamp":
 		return runStamp(ctx, args[1:], stdout, stderr, getenv, time.Now)
 	case "build":

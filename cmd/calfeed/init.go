@@ -1,0 +1,166 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	iofs "io/fs"
+	"os"
+	"strings"
+	"text/template"
+	"time"
+
+	"calfeed/internal/calendar"
+)
+
+// initTemplate is the events file init writes: one language, two tracks,
+// three events (timed, all-day, weekly), each key explained where it is.
+var initTemplate = template.Must(template.New("init").Parse(`# events.yaml: the calendar calfeed publishes. Edit it, then:
+#   calfeed check          every problem at once, as FILE:LINE:COL
+#   calfeed stamp          records what changed, so that calendars take the change
+#   calfeed serve          the subscribe page at http://localhost:8080/
+# Every key is described in docs/events-yaml.md.
+
+calendar:
+  # Part of every event's UID: choose it once, never change it.
+  id: {{.ID}}
+  # The calendar's name in subscribers' apps.
+  name: {{.Name}}
+  description: Talks and workshops, with one feed for each.
+  # The IANA zone of times that name none.
+  timezone: {{.Zone}}
+  # More languages, such as [{{.Lang}}, fr]? Then write each text as {{"{"}}{{.Lang}}: …, fr: …{{"}"}}.
+  languages: [{{.Lang}}]
+  # How often subscribers' apps look for changes.
+  refresh: 6h
+
+# Themes: each has a feed of its own, tracks/ID.ics.
+tracks:
+  - id: talks
+    name: Talks
+    color: "#1565C0"        # quoted: # starts a YAML comment
+  - id: workshops
+    name: Workshops
+    color: "#2E7D32"
+
+events:
+  # The id is unique and never reused: the event's UID is opening-talk@{{.ID}}.
+  - id: opening-talk
+    title: Opening talk
+    description: |
+      What this calendar is for, and how to subscribe.
+      Line breaks are kept.
+    start: {{.Talk}} 10:00    # a wall-clock time in the calendar's zone
+    end: {{.Talk}} 11:00      # or: duration: 1h
+    location: Main hall
+    url: https://example.org/opening
+    tracks: [talks]
+
+  # A date alone is an all-day event; its end is the last day, inclusive.
+  - id: open-day
+    title: Open day
+    start: {{.Day}}
+    end: {{.Day}}
+    tracks: [talks, workshops]
+
+  # Every Wednesday for eight weeks. An event may name its own timezone.
+  - id: weekly-workshop
+    title: Weekly workshop
+    start: {{.Workshop}} 18:00
+    duration: 2h
+    timezone: {{.Zone}}
+    tracks: [workshops]
+    repeat:
+      freq: weekly          # daily, weekly, monthly or yearly
+      count: 8              # or: until: {{.Until}}
+`))
+
+// runInit writes a small, commented events.yaml to start from.
+func runInit(ctx context.Context, args []string, stdout, stderr io.Writer, now func() time.Time) error {
+	fs := flag.NewFlagSet("init", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	out := fs.String("o", "events.yaml", "file to write; an existing file is never overwritten")
+	zone := fs.String("timezone", "", "IANA time zone of the events (default: this machine's, else UTC)")
+	lang := fs.String("lang", "en", "language of the texts")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, `Usage: calfeed init [-o events.yaml] [-timezone ZONE] [-lang en]
+
+Writes a small events.yaml to start from: one language, two tracks and three
+events (timed, all-day, weekly) in the coming weeks, each key explained in a
+comment. It never overwrites a file. Then: calfeed check, calfeed serve.
+
+`)
+		fs.PrintDefaults()
+	}
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return errUsage
+	}
+	loc := time.UTC
+	switch {
+	case *zone != "":
+		l, err := time.LoadLocation(*zone)
+		if err != nil || *zone == "Local" {
+			fmt.Fprintf(stderr, "calfeed init: -timezone %q is not an IANA time zone such as Europe/Paris\n", *zone)
+			return errUsage
+		}
+		loc = l
+	case strings.Contains(time.Local.String(), "/"):
+		loc = time.Local
+	}
+	data := initData(now().In(loc), loc, *lang)
+	var buf bytes.Buffer
+	if err := initTemplate.Execute(&buf, data); err != nil {
+		return fmt.Errorf("init: %w", err)
+	}
+	// What it writes must be a valid calendar: check it as check would.
+	if _, err := calendar.Load(*out, bytes.NewReader(buf.Bytes()), calendar.Options{}); err != nil {
+		return fmt.Errorf("init: the sample calendar is invalid (a bug): %w", err)
+	}
+	f, err := os.OpenFile(*out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if errors.Is(err, iofs.ErrExist) {
+		fmt.Fprintf(stderr, "calfeed init: %s exists; it was left as it is (give another file with -o)\n", *out)
+		return errInvalid
+	}
+	if err != nil {
+		return fmt.Errorf("init: %w", err)
+	}
+	if _, err := f.Write(buf.Bytes()); err != nil {
+		f.Close()
+		return fmt.Errorf("init: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("init: %w", err)
+	}
+	fmt.Fprintf(stdout, "%s: a calendar of 3 events in 2 tracks, in %s\nNext: calfeed check %s, then calfeed serve -config %s\n", *out, loc, *out, *out)
+	return ctx.Err()
+}
+
+// initValues are what the template fills in.
+type initValues struct {
+	ID, Name, Lang, Zone       string
+	Talk, Day, Workshop, Until string
+}
+
+// initData dates the sample events in the coming weeks: the talk next
+// Monday, the open day the Saturday after, the workshop each Wednesday.
+func initData(now time.Time, loc *time.Location, lang string) initValues {
+	day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc)
+	monday := day.AddDate(0, 0, (8-int(day.Weekday()))%7)
+	if !monday.After(day) {
+		monday = monday.AddDate(0, 0, 7)
+	}
+	return initValues{
+		ID: "my-calendar", Name: "My calendar", Lang: lang, Zone: loc.String(),
+		Talk:     monday.Format(time.DateOnly),
+		Day:      monday.AddDate(0, 0, 5).Format(time.DateOnly),
+		Workshop: monday.AddDate(0, 0, 2).Format(time.DateOnly),
+		Until:    monday.AddDate(0, 0, 2+7*7).Format(time.DateOnly),
+	}
+}

@@ -1,0 +1,80 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"calfeed/internal/calendar"
+)
+
+// TestInit: init writes a commented calendar that check accepts, dated in
+// the coming weeks: one language, two tracks, a timed, an all-day and a
+// weekly event; it never overwrites a file.
+func TestInit(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "events.yaml")
+	var stdout, stderr strings.Builder
+	if err := run(context.Background(), []string{"init", "-o", path, "-timezone", "Asia/Shanghai"}, &stdout, &stderr, fakeEnv(nil)); err != nil {
+		t.Fatalf("init: %v\n%s", err, stderr.String())
+	}
+	if r := runCmd(t, nil, "check", path); r.code != 0 || !strings.Contains(r.stdout, "ok: 3 events, 2 tracks") {
+		t.Errorf("check of the new file: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	cal, err := calendar.ReadFile(t.Context(), path, calendar.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cal.Languages) != 1 || len(cal.Tracks) != 2 || cal.Location.String() != "Asia/Shanghai" {
+		t.Errorf("languages %v, %d tracks, zone %s", cal.Languages, len(cal.Tracks), cal.Location)
+	}
+	kinds := map[string]bool{}
+	for _, e := range cal.Events {
+		switch {
+		case e.Repeats():
+			kinds["weekly"] = true
+		case e.AllDay:
+			kinds["all-day"] = true
+		default:
+			kinds["timed"] = true
+		}
+		if !e.End.After(time.Now()) {
+			t.Errorf("%s is over (%v): the sample should be in the coming weeks", e.ID, e.End)
+		}
+	}
+	if len(kinds) != 3 {
+		t.Errorf("event kinds %v, want timed, all-day and weekly", kinds)
+	}
+	data, _ := os.ReadFile(path)
+	if strings.Count(string(data), "#") < 15 {
+		t.Error("the file is hardly commented")
+	}
+
+	// Never over an existing file.
+	r := runCmd(t, nil, "init", "-o", path)
+	if r.code != 1 || !strings.Contains(r.stderr, "exists; it was left as it is") {
+		t.Errorf("init over a file: exit %d, %s", r.code, r.stderr)
+	}
+	if again, _ := os.ReadFile(path); string(again) != string(data) {
+		t.Error("init changed an existing file")
+	}
+	if r := runCmd(t, nil, "init", "-o", filepath.Join(t.TempDir(), "x.yaml"), "-timezone", "Mars/Base"); r.code != 2 {
+		t.Errorf("init -timezone Mars/Base: exit %d", r.code)
+	}
+}
+
+func TestInitDates(t *testing.T) {
+	for _, now := range []time.Time{
+		time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC), // a Monday: the next one
+		time.Date(2026, 12, 5, 23, 0, 0, 0, time.UTC), // a Saturday
+		time.Date(2026, 12, 6, 1, 0, 0, 0, time.UTC),  // a Sunday
+	} {
+		v := initData(now, time.UTC, "en")
+		talk, _ := time.Parse(time.DateOnly, v.Talk)
+		if talk.Weekday() != time.Monday || !talk.After(now) || talk.Sub(now) > 8*24*time.Hour {
+			t.Errorf("now %v: the talk is on %s", now, v.Talk)
+		}
+	}
+}
