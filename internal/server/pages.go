@@ -21,7 +21,7 @@ import (
 // no Referer to the calendar services it links to: a reader's agenda is
 // nobody's business.
 const (
-	pageCSP   = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'self'"
+	pageCSP   = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'self'"
 	embedCSP  = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 	imageCSP  = "default-src 'none'; style-src 'unsafe-inline'"
 	noReferer = "no-referrer"

@@ -54,20 +54,32 @@
     }
   }
 
+  // Formatters are made once per zone: making one costs far more than
+  // using it, and the page formats every event's times.
+  var formatters = {};
+  function formatter(kind, zone) {
+    var key = kind + ' ' + zone;
+    if (!formatters[key]) {
+      formatters[key] = kind === 'clock'
+        ? new Intl.DateTimeFormat('en-US', {
+          timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit',
+          hour: '2-digit', minute: '2-digit', hourCycle: 'h23'
+        })
+        : new Intl.DateTimeFormat(lang, {
+          timeZone: zone, weekday: 'short', day: 'numeric', month: 'short', numberingSystem: 'latn'
+        });
+    }
+    return formatters[key];
+  }
+
   function dayAndClock(date, zone) {
-    var f = new Intl.DateTimeFormat('en-US', {
-      timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit',
-      hour: '2-digit', minute: '2-digit', hourCycle: 'h23'
-    });
     var p = {};
-    f.formatToParts(date).forEach(function (part) { p[part.type] = part.value; });
+    formatter('clock', zone).formatToParts(date).forEach(function (part) { p[part.type] = part.value; });
     return { day: p.year + '-' + p.month + '-' + p.day, clock: p.hour + ':' + p.minute };
   }
 
   function shortDate(date, zone) {
-    return new Intl.DateTimeFormat(lang, {
-      timeZone: zone, weekday: 'short', day: 'numeric', month: 'short', numberingSystem: 'latn'
-    }).format(date);
+    return formatter('date', zone).format(date);
   }
 
   function showReaderTimes() {
