@@ -10,6 +10,7 @@ import (
 	ics "github.com/arran4/golang-ical"
 
 	"calfeed/internal/calendar"
+	"calfeed/internal/locale"
 	"calfeed/internal/timezone"
 )
 
@@ -81,7 +82,7 @@ func (r *Renderer) vevent(e *calendar.Event, o calendar.Occurrence, utc bool, la
 	if o.Status == calendar.Cancelled {
 		// Google deletes a cancelled event and Apple strikes it through; the
 		// word in the title tells the reader either way.
-		title = wordsFor(lang).cancelled + title
+		title = locale.For(lang).Get("feed_cancelled") + title
 	}
 	ev.SetSummary(text(title))
 	if d := r.description(o, lang); d != "" {
@@ -245,12 +246,12 @@ func (r *Renderer) description(o calendar.Occurrence, lang string) string {
 	if d := o.Description.In(lang); d != "" {
 		parts = append(parts, d)
 	}
-	w := wordsFor(lang)
+	w := locale.For(lang)
 	if o.Online != "" {
-		parts = append(parts, w.online+o.Online)
+		parts = append(parts, w.Get("feed_online")+o.Online)
 	}
 	if o.URL != "" {
-		parts = append(parts, w.more+o.URL)
+		parts = append(parts, w.Get("feed_more")+o.URL)
 	}
 	return strings.Join(parts, "\n\n")
 }

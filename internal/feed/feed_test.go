@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"calfeed/internal/calendar"
+	"calfeed/internal/locale"
 
 	_ "time/tzdata"
 )
@@ -209,7 +210,7 @@ func TestIndependentParser(t *testing.T) {
 			}
 			wantTitle := clean(e.Title.In(lang))
 			if e.Status == calendar.Cancelled {
-				wantTitle = wordsFor(lang).cancelled + wantTitle
+				wantTitle = locale.For(lang).Get("feed_cancelled") + wantTitle
 				if got := propText(t, ev.Component, "STATUS"); got != "CANCELLED" {
 					t.Errorf("%s: %s: STATUS %q", lang, id, got)
 				}

@@ -17,6 +17,7 @@ import (
 	"github.com/teambition/rrule-go"
 
 	"calfeed/internal/calendar"
+	"calfeed/internal/locale"
 )
 
 func loadRepeat(t *testing.T) (*calendar.Calendar, *Renderer) {
@@ -182,7 +183,7 @@ func TestRecurrenceReadBack(t *testing.T) {
 				}
 				title := o.Title.In(lang)
 				if o.Status == calendar.Cancelled {
-					title = wordsFor(lang).cancelled + title
+					title = locale.For(lang).Get("feed_cancelled") + title
 				}
 				in := instance{
 					Start: format(o.Start), End: format(o.End), Summary: title, Place: o.Place.In(lang),

@@ -40,13 +40,31 @@ func stamped(t *testing.T, opts Options) *Server {
 	return s
 }
 
+// atomDoc is what the tests read of an Atom document.
+type atomDoc struct {
+	ID      string `xml:"id"`
+	Updated string `xml:"updated"`
+	Entries []struct {
+		Title    string `xml:"title"`
+		Category struct {
+			Term string `xml:"term,attr"`
+		} `xml:"category"`
+		Content struct {
+			Text string `xml:",chardata"`
+		} `xml:"content"`
+		Links []struct {
+			Href string `xml:"href,attr"`
+		} `xml:"link"`
+	} `xml:"entry"`
+}
+
 func TestChangesAtom(t *testing.T) {
 	s := stamped(t, Options{BaseURL: "https://cal.example.org/"})
 	rec := get(t, s, "/changes.atom?lang=en", nil)
 	if rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != "application/atom+xml; charset=utf-8" || rec.Header().Get("ETag") == "" {
 		t.Fatalf("GET /changes.atom: %d %v", rec.Code, rec.Header())
 	}
-	var f atomFeed
+	var f atomDoc
 	if err := xml.Unmarshal(rec.Body.Bytes(), &f); err != nil {
 		t.Fatalf("not XML: %v\n%s", err, rec.Body)
 	}
@@ -77,7 +95,7 @@ func TestChangesAtom(t *testing.T) {
 	}
 
 	rec = get(t, s, "/changes.atom?tracks=alpha", nil)
-	f = atomFeed{}
+	f = atomDoc{}
 	xml.Unmarshal(rec.Body.Bytes(), &f)
 	if len(f.Entries) != 1 || f.Entries[0].Category.Term != "moved" {
 		t.Errorf("?tracks=alpha: %d entries, want the keynote's move only", len(f.Entries))

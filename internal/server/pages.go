@@ -13,6 +13,7 @@ import (
 	"calfeed/internal/calendar"
 	"calfeed/internal/feed"
 	"calfeed/internal/links"
+	"calfeed/internal/feedsjson"
 	"calfeed/internal/web"
 )
 
@@ -328,7 +329,7 @@ func (p *pages) handleFeedsJSON(w http.ResponseWriter, r *http.Request) {
 	st := p.s.state.Load()
 	req := p.webRequest(r, st)
 	res, err := st.cache.getOrRender(requestKey(kindFeedsJSON, req), "", func() (*resource, error) {
-		return renderPage(func(b *bytes.Buffer) error { return p.site.FeedsJSON(b, req) })
+		return renderPage(func(b *bytes.Buffer) error { return feedsjson.Write(b, req) })
 	})
 	if err != nil {
 		p.s.error(w, r, err)

@@ -17,6 +17,7 @@ import (
 
 	"calfeed/internal/calendar"
 	"calfeed/internal/feed"
+	"calfeed/internal/locale"
 	"calfeed/internal/web"
 )
 
@@ -311,7 +312,7 @@ func (st *state) tracksFeed(ids []string, lang string) feed.Feed {
 		}
 	}
 	return feed.Feed{
-		Name:        st.cal.Name.In(lang) + " · " + feed.JoinNames(names, lang),
+		Name:        st.cal.Name.In(lang) + " · " + locale.JoinNames(names, lang),
 		Description: desc,
 		Events:      events,
 	}
@@ -324,7 +325,7 @@ func (st *state) eventsFeed(events []*calendar.Event, lang string) feed.Feed {
 	if len(events) == 1 {
 		name = events[0].Title.In(lang)
 	} else {
-		name += " · " + feed.AgendaName(lang)
+		name += " · " + locale.For(lang).Get("feed_agenda")
 	}
 	return feed.Feed{Name: name, Description: st.cal.Description.In(lang), Events: events}
 }

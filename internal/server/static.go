@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"path"
 
+	"calfeed/internal/feedsjson"
 	"calfeed/internal/web"
 )
 
@@ -93,7 +94,7 @@ func (s *Server) StaticFiles(ctx context.Context) ([]File, error) {
 		}
 		req.Page = 0
 		var b bytes.Buffer
-		if err := p.site.FeedsJSON(&b, req); err != nil {
+		if err := feedsjson.Write(&b, req); err != nil {
 			return nil, err
 		}
 		files = append(files, File{Name: path.Join(path.Dir(web.StaticPage(cal, lang, 1)), "feeds.json"), Body: b.Bytes()})

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"calfeed/internal/locale"
 	"slices"
 	"strconv"
 )
@@ -36,7 +37,7 @@ func alarmChoices(r Request, chosen string, t *translator) []alarmChoice {
 	}
 	out := []alarmChoice{{Value: "", Label: t.Get("alarm_none"), Selected: chosen == ""}}
 	for _, a := range r.Alarms {
-		out = append(out, alarmChoice{Value: a, Label: t.alarmLabel(a), Selected: a == chosen})
+		out = append(out, alarmChoice{Value: a, Label: AlarmLabel(t, a), Selected: a == chosen})
 	}
 	return out
 }
@@ -55,9 +56,9 @@ func alarmParts(v string) (n int, unit byte, ok bool) {
 	return n, unit, true
 }
 
-// alarmMinutes is how many minutes before each event the reminder v goes
+// AlarmMinutes is how many minutes before each event the reminder v goes
 // off, or 0 for a value alarmParts does not read.
-func alarmMinutes(v string) int {
+func AlarmMinutes(v string) int {
 	n, unit, ok := alarmParts(v)
 	switch {
 	case !ok:
@@ -70,9 +71,9 @@ func alarmMinutes(v string) int {
 	return n
 }
 
-// alarmLabel names the reminder v: "15 minutes before", "1 day before";
+// AlarmLabel names the reminder v: "15 minutes before", "1 day before";
 // a value it cannot read stays as it is.
-func (t *translator) alarmLabel(v string) string {
+func AlarmLabel(t *locale.Words, v string) string {
 	n, unit, ok := alarmParts(v)
 	if !ok {
 		return v

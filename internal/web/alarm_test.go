@@ -2,7 +2,6 @@ package web
 
 import (
 	"bytes"
-	"encoding/json"
 	"html"
 	"regexp"
 	"strings"
@@ -27,7 +26,7 @@ func TestAlarmLabels(t *testing.T) {
 		tr := newTranslator(lang)
 		var got []string
 		for _, a := range alarms {
-			got = append(got, tr.alarmLabel(a))
+			got = append(got, AlarmLabel(tr, a))
 		}
 		if diff := cmp.Diff(labels, got); diff != "" {
 			t.Errorf("%s labels (-want +got):\n%s", lang, diff)
@@ -35,13 +34,13 @@ func TestAlarmLabels(t *testing.T) {
 	}
 	tr := newTranslator("ru")
 	for v, want := range map[string]string{"2h": "за 2 часа", "5m": "за 5 минут", "21d": "за 21 день", "": "", "h": "h", "0m": "0m", "-1h": "-1h", "+1h": "+1h", "1w": "1w", "1.5h": "1.5h"} {
-		if got := tr.alarmLabel(v); got != want {
+		if got := AlarmLabel(tr, v); got != want {
 			t.Errorf("ru alarmLabel(%q) = %q, want %q", v, got, want)
 		}
 	}
 	for v, want := range map[string]int{"15m": 15, "1h": 60, "1d": 1440, "2x": 0} {
-		if got := alarmMinutes(v); got != want {
-			t.Errorf("alarmMinutes(%q) = %d, want %d", v, got, want)
+		if got := AlarmMinutes(v); got != want {
+			t.Errorf("AlarmMinutes(%q) = %d, want %d", v, got, want)
 		}
 	}
 }
@@ -141,106 +140,5 @@ func TestPageAlarm(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-func TestFeedsJSONAlarmsAndEvents(t *testing.T) {
-	s := newSite(t)
-	cal := load(t, rulesYAML+`
-  - {id: changed, title: Changed, start: 2016-03-03 09:00, duration: 1h, location: Room A, status: tentative,
-     repeat: {freq: weekly, count: 3, except: [2016-03-10], also: [2016-03-20]},
-     overrides: {2016-03-17: {start: 2016-03-17 10:00, location: Room B, status: cancelled}}}
-`)
-	out := render(t, func(b *bytes.Buffer) error {
-		return s.FeedsJSON(b, Request{Cal: cal, Base: base, Lang: "en", Alarms: alarms})
-	})
-	// The alarms object keeps the order of the reminders.
-	if i, j := strings.Index(out, `"1h": {`), strings.Index(out, `"1d": {`); i < 0 || j < i {
-		t.Errorf("alarms not in the order 15m, 30m, 1h, 1d:\n%s", out)
-	}
-	type links struct {
-		URL, Webcal, Google, Outlook, Office365 string
-		Subscribe                               map[string]string
-	}
-	var doc struct {
-		Calendar struct {
-			Alarms []struct {
-				Alarm   string
-				Minutes int
-				Label   string
-			}
-		}
-		Feeds []struct {
-			ID string
-			links
-			Alarms map[string]links
-		}
-		Events []struct {
-			ID, Title, Start, End, TimeZone, Status, URL, Page, Rule, Location string
-			AllDay                                                             bool `json:"all_day"`
-			Tracks                                                             []string
-			Occurrences                                                        []struct{ Start, End, Status, Title, Location string }
-			More                                                               bool `json:"more_occurrences"`
-		}
-	}
-	if err := json.Unmarshal([]byte(out), &doc); err != nil {
-		t.Fatal(err)
-	}
-	if got := doc.Calendar.Alarms; len(got) != 4 || got[2].Alarm != "1h" || got[2].Minutes != 60 || got[2].Label != "1 hour before" {
-		t.Errorf("calendar.alarms = %+v", got)
-	}
-	for _, f := range doc.Feeds {
-		if len(f.Alarms) != 4 {
-			t.Errorf("%s: %d alarms, want 4", f.ID, len(f.Alarms))
-		}
-		for _, a := range alarms {
-			l := f.Alarms[a]
-			if want := f.URL + "?alarm=" + a; l.URL != want {
-				t.Errorf("%s %s: url = %q, want %q", f.ID, a, l.URL, want)
-			}
-			for name, got := range map[string]string{"webcal": l.Webcal, "google": l.Google, "outlook": l.Outlook, "office365": l.Office365} {
-				if !strings.Contains(got, "alarm%3D"+a) && !strings.HasSuffix(got, "?alarm="+a) {
-					t.Errorf("%s %s: %s = %q carries no reminder", f.ID, a, name, got)
-				}
-			}
-			for c, u := range l.Subscribe {
-				if want := f.Subscribe[c] + "?alarm=" + a; u != want {
-					t.Errorf("%s %s: subscribe[%s] = %q, want %q", f.ID, a, c, u, want)
-				}
-			}
-		}
-	}
-	events := map[string]int{}
-	for i, e := range doc.Events {
-		events[e.ID] = i
-	}
-	if len(doc.Events) != len(cal.Events) {
-		t.Fatalf("%d events, want %d", len(doc.Events), len(cal.Events))
-	}
-	one := doc.Events[events["one-off"]]
-	if one.Start != "2016-05-02T08:00:00Z" || one.End != "2016-05-02T09:00:00Z" || one.TimeZone != "Europe/Zurich" || one.Rule != "" || one.Occurrences != nil ||
-		one.URL != base+"/events/one-off.ics" || one.Page != base+"/#event-one-off" || one.Status != "confirmed" || one.Tracks == nil {
-		t.Errorf("one-off = %+v", one)
-	}
-	y := doc.Events[events["yearly"]]
-	if !y.AllDay || y.Start != "2016-05-02" || y.End != "2016-05-07" || y.Rule != "Every year on 2 May, 4 times" || len(y.Occurrences) != 4 || y.More ||
-		y.Occurrences[3].Start != "2019-05-02" || y.Occurrences[3].End != "2019-05-07" {
-		t.Errorf("yearly = %+v", y)
-	}
-	// A rule without end: the first ten, and more.
-	lf := doc.Events[events["last-friday"]]
-	if len(lf.Occurrences) != maxJSONOccurrences || !lf.More || lf.Occurrences[9].Start != "2016-10-28T10:00:00Z" {
-		t.Errorf("last-friday = %+v", lf)
-	}
-	// Excepted dates left out, extra dates in, overrides applied.
-	c := doc.Events[events["changed"]]
-	type occ = struct{ Start, End, Status, Title, Location string }
-	want := []occ{
-		{Start: "2016-03-03T08:00:00Z", End: "2016-03-03T09:00:00Z", Status: "tentative"},
-		{Start: "2016-03-17T09:00:00Z", End: "2016-03-17T10:00:00Z", Status: "cancelled", Location: "Room B"},
-		{Start: "2016-03-20T08:00:00Z", End: "2016-03-20T09:00:00Z", Status: "tentative"},
-	}
-	if diff := cmp.Diff(want, c.Occurrences); diff != "" || c.Rule != "Every Thursday, 3 times" {
-		t.Errorf("changed: rule %q, occurrences (-want +got):\n%s", c.Rule, diff)
 	}
 }

@@ -22,6 +22,10 @@ const (
 	pathStatic    = "static/%s?v=%s"
 )
 
+// EventFile is the path of an event's download ("events/ID.ics"), as a
+// server answers it.
+func EventFile(id string) string { return fmt.Sprintf(pathEvent, id) }
+
 // Feed is one feed a page offers: every event, or one track.
 type Feed struct {
 	ID          string // AllFeeds or a track id
@@ -65,11 +69,11 @@ func addQuery(u, name, value string) string {
 // Feeds returns the feed of every event, then one per track, with names in
 // the data language of a page in lang.
 func Feeds(cal *calendar.Calendar, base, lang string) []Feed {
-	return Request{Cal: cal, Base: base, Lang: lang}.feeds()
+	return Request{Cal: cal, Base: base, Lang: lang}.FeedList()
 }
 
-// feeds is Feeds at the addresses of r (a server's, or a static site's).
-func (r Request) feeds() []Feed {
+// FeedList is Feeds at the addresses of r (a server's, or a static site's).
+func (r Request) FeedList() []Feed {
 	out := []Feed{r.allFeed()}
 	for _, t := range r.Cal.Tracks {
 		out = append(out, r.trackFeed(t))
@@ -101,7 +105,7 @@ func FeedIDs(cal *calendar.Calendar) []string {
 func (r Request) allFeed() Feed {
 	cal, base, lang := r.Cal, r.Base, r.Lang
 	dl := DataLanguage(lang, cal.Languages)
-	p := r.feedPath(pathAll, dl)
+	p := r.FeedPath(pathAll, dl)
 	return Feed{
 		ID:          AllFeeds,
 		Anchor:      "all-events",
@@ -118,7 +122,7 @@ func (r Request) trackFeed(t *calendar.Track) Feed {
 	cal, base, lang := r.Cal, r.Base, r.Lang
 	dl := DataLanguage(lang, cal.Languages)
 	n := len(cal.EventsIn(t.ID))
-	p := r.feedPath(fmt.Sprintf(pathTrack, t.ID), dl)
+	p := r.FeedPath(fmt.Sprintf(pathTrack, t.ID), dl)
 	return Feed{
 		ID:          t.ID,
 		Anchor:      "track-" + t.ID,
@@ -182,8 +186,8 @@ func PageURL(cal *calendar.Calendar, base, lang, anchor string) string {
 	return u
 }
 
-// clientLink is the link that subscribes client c to f.
-func clientLink(c links.Client, f Feed) string {
+// ClientLink is the link that subscribes client c to f.
+func ClientLink(c links.Client, f Feed) string {
 	if c == links.ICS {
 		return f.Path // the page's own download: relative
 	}

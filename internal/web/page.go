@@ -215,7 +215,7 @@ func (s *Site) pageData(r Request) *pageData {
 	if page > 1 {
 		keep = append(keep, hiddenField{"page", strconv.Itoa(page)})
 	}
-	for _, f := range r.feeds() {
+	for _, f := range r.FeedList() {
 		d.Feeds = append(d.Feeds, feedBox(cal, f, r, t, d.DataAttrs, keep))
 	}
 
@@ -298,8 +298,8 @@ func feedBox(cal *calendar.Calendar, f Feed, r Request, t *translator, attrs htm
 		T:         t,
 		DataAttrs: attrs,
 		CountText: t.N("events_count", f.Events),
-		QRSVG:     r.root() + r.qrPath(f.ID, "svg", r.Lang),
-		QRPNG:     r.root() + r.qrPath(f.ID, "png", r.Lang),
+		QRSVG:     r.root() + r.QRPath(f.ID, "svg", r.Lang),
+		QRPNG:     r.root() + r.QRPath(f.ID, "png", r.Lang),
 		Alarms:    alarmChoices(r, alarm, t),
 		PlainURL:  f.URL,
 		PlainPath: f.Path,
@@ -311,7 +311,7 @@ func feedBox(cal *calendar.Calendar, f Feed, r Request, t *translator, attrs htm
 		v.DataAttrs = "" // "All events" is in the page's language
 	}
 	v.Clients = clients(v.Feed, t)
-	if svg, err := r.qrCode(r.pageURL(r.Lang, f.Anchor), t.Get("qr_alt", f.Title)); err == nil {
+	if svg, err := r.qrCode(r.PageURL(r.Lang, f.Anchor), t.Get("qr_alt", f.Title)); err == nil {
 		v.QR = htmltemplate.HTML(svg)
 	}
 	return v
@@ -338,7 +338,7 @@ func clients(f Feed, t *translator) []clientView {
 		v := clientView{
 			Client:   c,
 			Label:    t.Get("client_" + string(c)),
-			Href:     htmltemplate.URL(clientLink(c, f)),
+			Href:     htmltemplate.URL(ClientLink(c, f)),
 			Download: c == links.ICS,
 			Expect:   t.Get("expect_" + string(c)),
 			Paste:    t.Get("paste_" + string(c)),
@@ -349,7 +349,7 @@ func clients(f Feed, t *translator) []clientView {
 		case links.Apple:
 			v.Tmpl = "{webcal}"
 		default:
-			v.Tmpl = strings.Replace(clientLink(c, marker), url.QueryEscape(linkMarker), "{url}", 1)
+			v.Tmpl = strings.Replace(ClientLink(c, marker), url.QueryEscape(linkMarker), "{url}", 1)
 		}
 		if c == links.Google {
 			v.Help, v.HelpText = links.GoogleAddByURL, t.Get("google_addbyurl")
@@ -382,12 +382,7 @@ func agendaBox(cal *calendar.Calendar, ids []string, r Request, t *translator, a
 	if len(ids) == 0 {
 		v.CountText = t.Get("agenda_none")
 	}
-	forms := map[string]string{}
-	for _, cat := range []string{"zero", "one", "two", "few", "many", "other"} {
-		if s, ok := t.msgs["agenda_chosen."+cat]; ok {
-			forms[cat] = s
-		}
-	}
+	forms := t.Forms("agenda_chosen")
 	forms["none"] = t.Get("agenda_none")
 	b, _ := json.Marshal(forms) // a map of strings always marshals
 	v.Forms = string(b)
@@ -405,7 +400,7 @@ func days(cal *calendar.Calendar, prog *Programme, n int, r Request, t *translat
 		}
 		rule, ok := rules[it.e]
 		if !ok {
-			rule = ruleText(it.e, t)
+			rule = RuleText(it.e, t)
 			rules[it.e] = rule
 		}
 		v := eventBox(cal, it, r, t, attrs)
@@ -437,7 +432,7 @@ func eventBox(cal *calendar.Calendar, it listed, r Request, t *translator, attrs
 		Description: o.Description.In(dl),
 		URL:         o.URL,
 		Online:      o.Online,
-		ICS:         r.root() + r.feedPath(fmt.Sprintf(pathEvent, e.ID), dl),
+		ICS:         r.root() + r.FeedPath(EventFile(e.ID), dl),
 	}
 	if !it.first {
 		// Later occurrences of a series: their own anchors and boxes.

@@ -35,17 +35,17 @@ func (r Request) root() string {
 	return ""
 }
 
-// feedPath is the path of a feed file (pathAll, a track's, an event's)
+// FeedPath is the path of a feed file (pathAll, a track's, an event's)
 // in data language dl.
-func (r Request) feedPath(file, dl string) string {
+func (r Request) FeedPath(file, dl string) string {
 	if r.Static {
 		return r.folder(dl) + file
 	}
 	return file + langQuery(r.Cal, dl, "?")
 }
 
-// qrPath is the path of a feed's QR code as the page in lang has it.
-func (r Request) qrPath(id, ext, lang string) string {
+// QRPath is the path of a feed's QR code as the page in lang has it.
+func (r Request) QRPath(id, ext, lang string) string {
 	if r.Static {
 		return r.folder(lang) + fmt.Sprintf(pathQR, id, ext)
 	}
@@ -68,18 +68,18 @@ func staticPageFile(n int) string {
 // StaticQR is the file of a feed's QR code for the page in lang on a
 // static site (ext "svg" or "png").
 func StaticQR(cal *calendar.Calendar, id, ext, lang string) string {
-	return Request{Cal: cal, Static: true}.qrPath(id, ext, lang)
+	return Request{Cal: cal, Static: true}.QRPath(id, ext, lang)
 }
 
 // StaticFeed is the file of a feed (a path the server answers, such as
 // "tracks/gender.ics") in data language dl on a static site.
 func StaticFeed(cal *calendar.Calendar, file, dl string) string {
-	return Request{Cal: cal, Static: true}.feedPath(file, dl)
+	return Request{Cal: cal, Static: true}.FeedPath(file, dl)
 }
 
-// pageURL is the absolute address of the page in lang, at anchor (empty
+// PageURL is the absolute address of the page in lang, at anchor (empty
 // for the top).
-func (r Request) pageURL(lang, anchor string) string {
+func (r Request) PageURL(lang, anchor string) string {
 	if !r.Static {
 		return PageURL(r.Cal, r.Base, lang, anchor)
 	}
@@ -115,7 +115,7 @@ func (d *pageData) localPage(r Request, lang string, agenda []string, n int) str
 // StaticPageURL is PageURL for a static site: the absolute address of the
 // page in lang, at anchor (empty for the top).
 func StaticPageURL(cal *calendar.Calendar, base, lang, anchor string) string {
-	return Request{Cal: cal, Base: base, Static: true}.pageURL(lang, anchor)
+	return Request{Cal: cal, Base: base, Static: true}.PageURL(lang, anchor)
 }
 
 // PublicHTTPS reports whether base (an absolute URL) is an https address

@@ -98,30 +98,22 @@ func TestRuleText(t *testing.T) {
 			if e == nil {
 				t.Fatalf("no event %q", id)
 			}
-			if got := ruleText(e, tr); got != w {
+			if got := RuleText(e, tr); got != w {
 				t.Errorf("%s: rule of %s = %q, want %q", lang, id, got, w)
 			}
 		}
 	}
 	// Every language describes every rule, in its own words.
-	for _, lang := range uiLanguages {
+	for _, lang := range UILanguages() {
 		tr := newTranslator(lang)
 		for _, e := range cal.Events {
-			got := ruleText(e, tr)
+			got := RuleText(e, tr)
 			if e.Repeats() && (got == "" || strings.Contains(got, "{") || strings.Contains(got, "rule_")) {
 				t.Errorf("%s: rule of %s = %q", lang, e.ID, got)
 			}
-			if lang != "en" && e.Repeats() && got == ruleText(e, newTranslator("en")) {
+			if lang != "en" && e.Repeats() && got == RuleText(e, newTranslator("en")) {
 				t.Errorf("%s: rule of %s is the English %q", lang, e.ID, got)
 			}
-		}
-	}
-}
-
-func TestEnglishOrdinal(t *testing.T) {
-	for d, want := range map[int]string{1: "1st", 2: "2nd", 3: "3rd", 4: "4th", 11: "11th", 12: "12th", 13: "13th", 21: "21st", 22: "22nd", 23: "23rd", 28: "28th", 31: "31st"} {
-		if got := englishOrdinal(d); got != want {
-			t.Errorf("englishOrdinal(%d) = %q, want %q", d, got, want)
 		}
 	}
 }

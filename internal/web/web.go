@@ -17,7 +17,6 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	htmltemplate "html/template"
 	"io"
@@ -202,19 +201,6 @@ func (s *Site) EmbedText(w io.Writer, r Request) error {
 	var buf bytes.Buffer
 	if err := s.text.ExecuteTemplate(&buf, "text", embedData(r)); err != nil {
 		return fmt.Errorf("web: embed text: %w", err)
-	}
-	_, err := w.Write(buf.Bytes())
-	return err
-}
-
-// FeedsJSON writes every feed with its links, for other sites.
-func (s *Site) FeedsJSON(w io.Writer, r Request) error {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(feedsDocument(r)); err != nil {
-		return fmt.Errorf("web: feeds.json: %w", err)
 	}
 	_, err := w.Write(buf.Bytes())
 	return err

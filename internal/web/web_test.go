@@ -2,7 +2,6 @@ package web
 
 import (
 	"bytes"
-	"encoding/json"
 	"html"
 	"net/url"
 	"os"
@@ -96,92 +95,6 @@ func render(t testing.TB, f func(*bytes.Buffer) error) string {
 }
 
 const base = "https://cal.example.test"
-
-func TestCatalogComplete(t *testing.T) {
-	placeholders := regexp.MustCompile(`\{[0-9n]\}`)
-	en := catalog["en"]
-	for _, lang := range uiLanguages {
-		msgs, ok := catalog[lang]
-		if !ok {
-			t.Errorf("%s: no messages", lang)
-			continue
-		}
-		for key, want := range en {
-			if i := strings.LastIndexByte(key, '.'); i >= 0 {
-				continue // plural forms: checked below
-			}
-			got, ok := msgs[key]
-			if !ok || got == "" {
-				t.Errorf("%s: no %q", lang, key)
-				continue
-			}
-			wp, gp := placeholders.FindAllString(want, -1), placeholders.FindAllString(got, -1)
-			slices.Sort(wp)
-			slices.Sort(gp)
-			if !slices.Equal(wp, gp) {
-				t.Errorf("%s: %q has placeholders %v, English has %v", lang, key, gp, wp)
-			}
-		}
-		for key := range msgs {
-			base, _, plural := strings.Cut(key, ".")
-			if _, ok := en[key]; !ok && !plural {
-				t.Errorf("%s: %q is not an English key", lang, key)
-			}
-			if plural {
-				if _, ok := en[base+".other"]; !ok {
-					t.Errorf("%s: plural %q has no English", lang, key)
-				}
-			}
-		}
-		// Every count gets a form of its own language.
-		tr := newTranslator(lang)
-		var pluralKeys []string
-		for key := range en {
-			if k, ok := strings.CutSuffix(key, ".other"); ok {
-				pluralKeys = append(pluralKeys, k)
-			}
-		}
-		slices.Sort(pluralKeys)
-		for _, key := range pluralKeys {
-			for n := range 120 {
-				cat := plural(lang, n)
-				if _, ok := msgs[key+"."+cat]; !ok {
-					if _, ok := msgs[key+".other"]; !ok {
-						t.Errorf("%s: %s has neither .%s nor .other", lang, key, cat)
-					}
-				}
-				if got := tr.N(key, n, "x"); got == key || strings.Contains(got, "{") {
-					t.Errorf("%s: N(%q, %d) = %q", lang, key, n, got)
-				}
-			}
-		}
-	}
-}
-
-func TestPlural(t *testing.T) {
-	tests := []struct {
-		lang string
-		n    int
-		want string
-	}{
-		{"en", 1, "one"}, {"en", 0, "other"}, {"en", 2, "other"},
-		{"fr", 0, "one"}, {"fr", 1, "one"}, {"fr", 2, "other"},
-		{"ru", 1, "one"}, {"ru", 21, "one"}, {"ru", 11, "many"}, {"ru", 3, "few"}, {"ru", 13, "many"}, {"ru", 25, "many"},
-		{"ar", 0, "zero"}, {"ar", 1, "one"}, {"ar", 2, "two"}, {"ar", 5, "few"}, {"ar", 11, "many"}, {"ar", 100, "other"}, {"ar", 102, "other"},
-		{"zh", 1, "other"},
-	}
-	for _, tc := range tests {
-		if got := plural(tc.lang, tc.n); got != tc.want {
-			t.Errorf("plural(%q, %d) = %q, want %q", tc.lang, tc.n, got, tc.want)
-		}
-	}
-	if got := newTranslator("ru").N("events_count", 5); got != "5 мероприятий" {
-		t.Errorf("ru 5 events = %q", got)
-	}
-	if got := newTranslator("ar").N("events_count", 2); got != "فعاليتان" {
-		t.Errorf("ar 2 events = %q", got)
-	}
-}
 
 func TestNegotiate(t *testing.T) {
 	data := []string{"zh", "en"}
@@ -516,83 +429,6 @@ func TestEmbed(t *testing.T) {
 	}
 }
 
-func TestFeedsJSON(t *testing.T) {
-	s := newSite(t)
-	cal := load(t, hostileYAML)
-	out := render(t, func(b *bytes.Buffer) error { return s.FeedsJSON(b, Request{Cal: cal, Base: base, Lang: "zh"}) })
-	var doc struct {
-		Calendar struct {
-			Name      string   `json:"name"`
-			Language  string   `json:"language"`
-			Languages []string `json:"languages"`
-			Page      string   `json:"page"`
-		} `json:"calendar"`
-		Feeds []struct {
-			ID        string            `json:"id"`
-			Name      string            `json:"name"`
-			Events    int               `json:"events"`
-			URL       string            `json:"url"`
-			Webcal    string            `json:"webcal"`
-			Google    string            `json:"google"`
-			Outlook   string            `json:"outlook"`
-			Office365 string            `json:"office365"`
-			Subscribe map[string]string `json:"subscribe"`
-			QR        map[string]string `json:"qr"`
-			Page      string            `json:"page"`
-		} `json:"feeds"`
-	}
-	if err := json.Unmarshal([]byte(out), &doc); err != nil {
-		t.Fatalf("feeds.json: %v\n%s", err, out)
-	}
-	if doc.Calendar.Name != "日历 & <i>朋友</i>" || doc.Calendar.Language != "zh" || doc.Calendar.Page != base+"/?lang=zh" {
-		t.Errorf("calendar = %+v", doc.Calendar)
-	}
-	if len(doc.Feeds) != 3 {
-		t.Fatalf("%d feeds, want 3", len(doc.Feeds))
-	}
-	for _, f := range doc.Feeds {
-		wantURL := base + "/calendar.ics?lang=zh"
-		if f.ID != "all" {
-			wantURL = base + "/tracks/" + f.ID + ".ics?lang=zh"
-		}
-		if f.URL != wantURL {
-			t.Errorf("%s: url = %q, want %q", f.ID, f.URL, wantURL)
-		}
-		if f.Webcal != "webcal://cal.example.test"+strings.TrimPrefix(wantURL, base) {
-			t.Errorf("%s: webcal = %q", f.ID, f.Webcal)
-		}
-		for name, link := range map[string]string{"google": f.Google, "outlook": f.Outlook, "office365": f.Office365} {
-			u, err := url.Parse(link)
-			if err != nil {
-				t.Fatalf("%s %s: %v", f.ID, name, err)
-			}
-			got := u.Query().Get("url")
-			if name == "google" {
-				got = u.Query().Get("cid")
-			}
-			if got != wantURL {
-				t.Errorf("%s: %s link carries %q, want %q", f.ID, name, got, wantURL)
-			}
-			if name != "google" && u.Query().Get("name") != f.Name {
-				t.Errorf("%s: %s name = %q, want %q", f.ID, name, u.Query().Get("name"), f.Name)
-			}
-		}
-		for _, c := range []string{"google", "outlook", "office365", "apple", "ics"} {
-			if want := base + "/subscribe/" + c + "/" + f.ID + "?lang=zh"; f.Subscribe[c] != want {
-				t.Errorf("%s: subscribe[%s] = %q, want %q", f.ID, c, f.Subscribe[c], want)
-			}
-		}
-		if f.QR["svg"] != base+"/qr/"+f.ID+".svg?lang=zh" {
-			t.Errorf("%s: qr = %v", f.ID, f.QR)
-		}
-	}
-	if doc.Feeds[1].Name != "日历 & <i>朋友</i> · 性别 & 平等" || doc.Feeds[1].Events != 1 || doc.Feeds[0].Events != 3 {
-		t.Errorf("feeds = %+v", doc.Feeds)
-	}
-}
-
-// TestQRSVG draws the SVG's path back into modules and compares them with
-// the encoder's own bitmap.
 func TestQRSVG(t *testing.T) {
 	content := "https://cal.example.test/?lang=zh#track-gender"
 	svg, err := QRSVG(content, `QR "code" <for> & you`)

@@ -1,15 +1,37 @@
-package web
+// Package feedsjson writes /feeds.json: every feed of a calendar with its
+// subscribe links for each calendar client and reminder, and every event,
+// for other sites to build on. The shape is documented in docs/feeds.md;
+// fields are only ever added.
+package feedsjson
 
 import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"slices"
 	"time"
 
 	"calfeed/internal/calendar"
 	"calfeed/internal/links"
+	"calfeed/internal/locale"
+	"calfeed/internal/web"
 )
+
+// Write writes the document of r: its calendar, language, base URL and
+// reminders; on a static site (r.Static), with the files' addresses and
+// the clients' own links in place of /subscribe/ redirects.
+func Write(w io.Writer, r web.Request) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(document(r)); err != nil {
+		return fmt.Errorf("feedsjson: %w", err)
+	}
+	_, err := w.Write(buf.Bytes())
+	return err
+}
 
 // feedsDoc is the document GET /feeds.json serves. Its shape is documented
 // in the README ("For other sites"); fields are only ever added.
@@ -146,35 +168,35 @@ type occurrenceJSON struct {
 // alone, so that `calfeed build` writes what serve sends.
 const maxJSONOccurrences = 10
 
-func feedsDocument(r Request) feedsDoc {
+func document(r web.Request) feedsDoc {
 	cal := r.Cal
-	t := newTranslator(r.Lang)
+	t := locale.For(r.Lang)
 	var d feedsDoc
-	dl := DataLanguage(r.Lang, cal.Languages)
+	dl := web.DataLanguage(r.Lang, cal.Languages)
 	d.Calendar.ID = cal.ID
 	d.Calendar.Name = cal.Name.In(dl)
 	d.Calendar.Description = cal.Description.In(dl)
 	d.Calendar.Language = dl
 	d.Calendar.Languages = slices.Clone(cal.Languages)
-	d.Calendar.Page = r.pageURL(r.Lang, "")
+	d.Calendar.Page = r.PageURL(r.Lang, "")
 	d.Calendar.Alarms = []alarmJSON{}
 	for _, a := range r.Alarms {
-		d.Calendar.Alarms = append(d.Calendar.Alarms, alarmJSON{Alarm: a, Minutes: alarmMinutes(a), Label: t.alarmLabel(a)})
+		d.Calendar.Alarms = append(d.Calendar.Alarms, alarmJSON{Alarm: a, Minutes: web.AlarmMinutes(a), Label: web.AlarmLabel(t, a)})
 	}
 	d.Feeds = []feedJSON{}
-	for _, f := range r.feeds() {
+	for _, f := range r.FeedList() {
 		j := feedJSON{
 			ID: f.ID, Name: f.Name, Title: f.Title, Description: f.Description, Color: f.Color,
 			Events:    f.Events,
 			feedLinks: linksOf(r, f),
 			Alarms:    alarmLinks{},
-			Page:      r.pageURL(r.Lang, f.Anchor),
+			Page:      r.PageURL(r.Lang, f.Anchor),
 		}
 		for _, a := range r.Alarms {
 			j.Alarms = append(j.Alarms, alarmLink{alarm: a, links: linksOf(r, f.WithAlarm(a))})
 		}
-		j.QR.SVG = r.Base + "/" + r.qrPath(f.ID, "svg", r.Lang)
-		j.QR.PNG = r.Base + "/" + r.qrPath(f.ID, "png", r.Lang)
+		j.QR.SVG = r.Base + "/" + r.QRPath(f.ID, "svg", r.Lang)
+		j.QR.PNG = r.Base + "/" + r.QRPath(f.ID, "png", r.Lang)
 		d.Feeds = append(d.Feeds, j)
 	}
 	d.Events = []eventJSON{}
@@ -185,7 +207,7 @@ func feedsDocument(r Request) feedsDoc {
 }
 
 // linksOf gives f's addresses and client links.
-func linksOf(r Request, f Feed) feedLinks {
+func linksOf(r web.Request, f web.Feed) feedLinks {
 	l := feedLinks{
 		URL:       f.URL,
 		Webcal:    links.Webcal(f.URL),
@@ -200,18 +222,18 @@ func linksOf(r Request, f Feed) feedLinks {
 			if c == links.ICS {
 				l.Subscribe[string(c)] = f.URL
 			} else {
-				l.Subscribe[string(c)] = clientLink(c, f)
+				l.Subscribe[string(c)] = web.ClientLink(c, f)
 			}
 			continue
 		}
-		l.Subscribe[string(c)] = SubscribeURL(r.Cal, r.Base, c, f.ID, r.Lang, f.Alarm)
+		l.Subscribe[string(c)] = web.SubscribeURL(r.Cal, r.Base, c, f.ID, r.Lang, f.Alarm)
 	}
 	return l
 }
 
-func eventDoc(r Request, e *calendar.Event, t *translator) eventJSON {
+func eventDoc(r web.Request, e *calendar.Event, t *locale.Words) eventJSON {
 	cal := r.Cal
-	dl := DataLanguage(r.Lang, cal.Languages)
+	dl := web.DataLanguage(r.Lang, cal.Languages)
 	title, place := e.Title.In(dl), e.Place.In(dl)
 	start, end := jsonTimes(e, e.Start, e.End)
 	j := eventJSON{
@@ -225,11 +247,11 @@ func eventDoc(r Request, e *calendar.Event, t *translator) eventJSON {
 		TimeZone:    e.Location.String(),
 		Status:      string(e.Status),
 		Tracks:      append([]string{}, e.Tracks...),
-		URL:         r.Base + "/" + r.feedPath(fmt.Sprintf(pathEvent, e.ID), dl),
-		Page:        r.pageURL(r.Lang, "event-"+e.ID),
+		URL:         r.Base + "/" + r.FeedPath(web.EventFile(e.ID), dl),
+		Page:        r.PageURL(r.Lang, "event-"+e.ID),
 		Link:        e.URL,
 		Online:      e.Online,
-		Rule:        ruleText(e, t),
+		Rule:        web.RuleText(e, t),
 	}
 	if !e.Repeats() {
 		return j
