@@ -93,7 +93,6 @@ func TestPlural(t *testing.T) {
 	}
 }
 
-
 // TestFallback: one rule everywhere: the tag's words, its language's, then
 // English; a message a language lacks comes from English.
 func TestFallback(t *testing.T) {

@@ -12,8 +12,8 @@ import (
 
 	"calfeed/internal/calendar"
 	"calfeed/internal/feed"
-	"calfeed/internal/links"
 	"calfeed/internal/feedsjson"
+	"calfeed/internal/links"
 	"calfeed/internal/web"
 )
 
