@@ -11,6 +11,7 @@ import (
 
 	"calfeed/internal/calendar"
 	"calfeed/internal/locale"
+	"calfeed/internal/reminder"
 	"calfeed/internal/timezone"
 )
 
@@ -35,7 +36,7 @@ func UID(cal *calendar.Calendar, e *calendar.Event) string {
 // repeating event, the series with its RRULE, EXDATE and RDATE), then one
 // per override, with the series' UID and a RECURRENCE-ID (RFC 5545
 // §3.8.4.4), in date order. Each carries the alarm's VALARM, if any.
-func (r *Renderer) vevents(e *calendar.Event, lang string, alarm Alarm) []*ics.VEvent {
+func (r *Renderer) vevents(e *calendar.Event, lang string, alarm reminder.Reminder) []*ics.VEvent {
 	first := calendar.Occurrence{
 		Event: e, Start: e.Start, End: e.End,
 		Title: e.Title, Description: e.Description, Place: e.Place,
@@ -51,7 +52,7 @@ func (r *Renderer) vevents(e *calendar.Event, lang string, alarm Alarm) []*ics.V
 // vevent builds the VEVENT of one occurrence of e (the first, for the event
 // itself; an overridden one, with its RECURRENCE-ID). utc writes its times
 // in UTC (see calendar.Event.UTC).
-func (r *Renderer) vevent(e *calendar.Event, o calendar.Occurrence, utc bool, lang string, alarm Alarm) *ics.VEvent {
+func (r *Renderer) vevent(e *calendar.Event, o calendar.Occurrence, utc bool, lang string, alarm reminder.Reminder) *ics.VEvent {
 	ev := ics.NewEvent(UID(r.cal, e))
 	// DTSTAMP is required; it comes from the data so that output is stable.
 	ev.SetDtStampTime(r.stamp(e))
@@ -110,11 +111,11 @@ func (r *Renderer) vevent(e *calendar.Event, o calendar.Occurrence, utc bool, la
 	}
 	// A cancelled occurrence does not ring: nobody should be reminded of
 	// what is not happening.
-	if alarm != NoAlarm && o.Status != calendar.Cancelled {
+	if alarm != reminder.None && o.Status != calendar.Cancelled {
 		va := ev.AddAlarm()
 		va.SetAction(ics.ActionDisplay)
 		va.SetDescription(text(title)) // RFC 5545 §3.6.6: DISPLAY needs DESCRIPTION
-		va.SetTrigger(alarm.trigger())
+		va.SetTrigger(trigger(alarm))
 	}
 	return ev
 }

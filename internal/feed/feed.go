@@ -30,6 +30,7 @@ import (
 	ics "github.com/arran4/golang-ical"
 
 	"calfeed/internal/calendar"
+	"calfeed/internal/reminder"
 	"calfeed/internal/timezone"
 )
 
@@ -45,7 +46,7 @@ type Feed struct {
 	Name        string            // NAME, X-WR-CALNAME
 	Description string            // DESCRIPTION, X-WR-CALDESC; may be empty
 	Events      []*calendar.Event // in any order; the feed sorts them
-	Alarm       Alarm             // a reminder in every event; NoAlarm for none
+	Alarm       reminder.Reminder // a reminder in every event; reminder.None for none
 }
 
 // Renderer writes feeds of one calendar. Every event's VEVENTs are rendered
@@ -66,7 +67,7 @@ type Renderer struct {
 // variant is one rendering of an event: its language and reminder.
 type variant struct {
 	lang  string
-	alarm Alarm
+	alarm reminder.Reminder
 }
 
 // eventVariant names the rendering of one event in one variant.
@@ -125,7 +126,7 @@ func renderAll(r *Renderer, cal *calendar.Calendar) ([]map[string][]byte, error)
 				e := cal.Events[i]
 				byLang := make(map[string][]byte, len(cal.Languages))
 				for _, lang := range cal.Languages {
-					b, err := r.renderEvent(e, variant{lang, NoAlarm})
+					b, err := r.renderEvent(e, variant{lang, reminder.None})
 					if err != nil {
 						errs[w] = err
 						return
@@ -161,7 +162,7 @@ func (r *Renderer) eventBytes(e *calendar.Event, v variant) ([]byte, error) {
 	if !ok {
 		return nil, fmt.Errorf("feed: event %q is not in this calendar", e.ID)
 	}
-	if v.alarm == NoAlarm {
+	if v.alarm == reminder.None {
 		return byLang[v.lang], nil
 	}
 	l, _ := r.alarmed.LoadOrStore(eventVariant{e, v}, &lazyBytes{})
@@ -196,8 +197,8 @@ func (r *Renderer) Parts(f Feed, lang string) ([][]byte, error) {
 	if !slices.Contains(r.cal.Languages, lang) {
 		return nil, fmt.Errorf("feed: language %q is not one of the calendar's (%s)", lang, strings.Join(r.cal.Languages, ", "))
 	}
-	if !f.Alarm.valid() {
-		return nil, fmt.Errorf("feed: alarm %v is not one of %s", time.Duration(f.Alarm), alarmList())
+	if !f.Alarm.Valid() {
+		return nil, fmt.Errorf("feed: alarm %v is not one of %s", time.Duration(f.Alarm), reminder.List())
 	}
 	events := slices.Clone(f.Events)
 	slices.SortFunc(events, compareEvents)

@@ -18,6 +18,7 @@ import (
 
 	"calfeed/internal/calendar"
 	"calfeed/internal/locale"
+	"calfeed/internal/reminder"
 )
 
 func loadRepeat(t *testing.T) (*calendar.Calendar, *Renderer) {
@@ -39,7 +40,7 @@ func TestRepeatGolden(t *testing.T) {
 	cal, r := loadRepeat(t)
 	all := allFeed(cal, "en")
 	withAlarm := all
-	withAlarm.Alarm = Alarm(15 * time.Minute)
+	withAlarm.Alarm = reminder.Reminder(15 * time.Minute)
 	for name, f := range map[string]Feed{"repeat.en": all, "repeat.en.alarm-15m": withAlarm} {
 		t.Run(name, func(t *testing.T) {
 			got := render(t, r, f, "en")
@@ -337,7 +338,7 @@ func TestAlarm(t *testing.T) {
 		t.Fatal("a feed without ?alarm= has a VALARM")
 	}
 	triggers := map[string]string{"15m": "-PT15M", "30m": "-PT30M", "1h": "-PT1H", "1d": "-P1D"}
-	for _, a := range Alarms() {
+	for _, a := range reminder.All() {
 		f := allFeed(cal, "zh")
 		f.Alarm = a
 		b := render(t, r, f, "zh")
@@ -380,29 +381,9 @@ func TestAlarm(t *testing.T) {
 		}
 	}
 	f := allFeed(cal, "zh")
-	f.Alarm = Alarm(10 * time.Minute)
+	f.Alarm = reminder.Reminder(10 * time.Minute)
 	if err := r.Write(&bytes.Buffer{}, f, "zh"); err == nil {
-		t.Error("Write with an alarm outside Alarms(): no error")
-	}
-}
-
-func TestParseAlarm(t *testing.T) {
-	for _, a := range Alarms() {
-		got, err := ParseAlarm(a.String())
-		if err != nil || got != a {
-			t.Errorf("ParseAlarm(%q) = %v, %v; want %v", a.String(), got, err, a)
-		}
-	}
-	if a, err := ParseAlarm(""); err != nil || a != NoAlarm {
-		t.Errorf(`ParseAlarm("") = %v, %v; want NoAlarm`, a, err)
-	}
-	for _, s := range []string{"10m", "15", "15M", "60m", "1w", "none", "-15m", " 15m"} {
-		if _, err := ParseAlarm(s); err == nil || !strings.Contains(err.Error(), "15m, 30m, 1h or 1d") {
-			t.Errorf("ParseAlarm(%q) = %v, want an error listing the accepted values", s, err)
-		}
-	}
-	if got := strings.Join([]string{Alarms()[0].String(), Alarms()[3].String()}, " "); got != "15m 1d" {
-		t.Errorf("String = %q", got)
+		t.Error("Write with a reminder outside reminder.All(): no error")
 	}
 }
 
@@ -450,7 +431,7 @@ func TestAlarmConcurrent(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			f := allFeed(cal, "zh")
-			f.Alarm = Alarms()[i%2]
+			f.Alarm = reminder.All()[i%2]
 			var buf bytes.Buffer
 			if err := r.Write(&buf, f, "zh"); err != nil {
 				t.Error(err)

@@ -181,7 +181,7 @@ func document(r web.Request) feedsDoc {
 	d.Calendar.Page = r.PageURL(r.Lang, "")
 	d.Calendar.Alarms = []alarmJSON{}
 	for _, a := range r.Alarms {
-		d.Calendar.Alarms = append(d.Calendar.Alarms, alarmJSON{Alarm: a, Minutes: web.AlarmMinutes(a), Label: web.AlarmLabel(t, a)})
+		d.Calendar.Alarms = append(d.Calendar.Alarms, alarmJSON{Alarm: a.String(), Minutes: a.Minutes(), Label: a.Label(t)})
 	}
 	d.Feeds = []feedJSON{}
 	for _, f := range r.FeedList() {
@@ -193,7 +193,7 @@ func document(r web.Request) feedsDoc {
 			Page:      r.PageURL(r.Lang, f.Anchor),
 		}
 		for _, a := range r.Alarms {
-			j.Alarms = append(j.Alarms, alarmLink{alarm: a, links: linksOf(r, f.WithAlarm(a))})
+			j.Alarms = append(j.Alarms, alarmLink{alarm: a.String(), links: linksOf(r, f.WithAlarm(a))})
 		}
 		j.QR.SVG = r.Base + "/" + r.QRPath(f.ID, "svg", r.Lang)
 		j.QR.PNG = r.Base + "/" + r.QRPath(f.ID, "png", r.Lang)

@@ -4,7 +4,7 @@ import (
 	"container/list"
 	"sync"
 
-	"calfeed/internal/feed"
+	"calfeed/internal/reminder"
 )
 
 // DefaultCacheSize is the memory, in bytes, that the responses rendered on
@@ -41,7 +41,7 @@ type cacheKey struct {
 	kind  kind
 	name  string // a feed key, a combination's ids, a raw query, a QR's feed
 	lang  string
-	alarm feed.Alarm
+	alarm reminder.Reminder
 	page  pageKey // what a page also depends on; zero for feeds
 }
 

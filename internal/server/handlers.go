@@ -11,6 +11,7 @@ import (
 
 	"calfeed/internal/calendar"
 	"calfeed/internal/feed"
+	"calfeed/internal/reminder"
 )
 
 // maxListed bounds ?tracks= and ?events=: more than any real agenda, few
@@ -225,11 +226,11 @@ func (st *state) variant(q url.Values) (variant, error) {
 // offers is a 400 that lists them: a link that silently gave a feed
 // without the reminder asked for would be found out only when a reminder
 // was missed.
-func parseAlarm(s string) (feed.Alarm, error) {
-	alarm, err := feed.ParseAlarm(s)
+func parseAlarm(s string) (reminder.Reminder, error) {
+	alarm, err := reminder.Parse(s)
 	if err != nil {
 		var accepted []string
-		for _, a := range feed.Alarms() {
+		for _, a := range reminder.All() {
 			accepted = append(accepted, a.String())
 		}
 		return 0, badRequest(fmt.Sprintf("?alarm=%s is not a reminder calfeed offers; use one of %s (that long before each event), or leave ?alarm= out for none", s, strings.Join(accepted, ", ")))

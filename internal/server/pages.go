@@ -11,9 +11,9 @@ import (
 	"unicode/utf8"
 
 	"calfeed/internal/calendar"
-	"calfeed/internal/feed"
 	"calfeed/internal/feedsjson"
 	"calfeed/internal/links"
+	"calfeed/internal/reminder"
 	"calfeed/internal/web"
 )
 
@@ -36,7 +36,7 @@ type pages struct {
 	s      *Server
 	site   *web.Site
 	assets map[string]*resource // the static files, by name
-	alarms []string             // the ?alarm= values feeds take, shortest first
+	alarms []reminder.Reminder  // the reminders feeds take, shortest first
 }
 
 // pageHeaders are the headers every page-like response carries.
@@ -64,9 +64,7 @@ func (s *Server) newPages() *pages {
 		panic(fmt.Sprintf("server: %v", err))
 	}
 	p := &pages{s: s, site: site, assets: map[string]*resource{}}
-	for _, a := range feed.Alarms() {
-		p.alarms = append(p.alarms, a.String())
-	}
+	p.alarms = reminder.All()
 	for _, name := range web.AssetNames() {
 		a := site.Asset(name)
 		p.assets[name] = bodyResource(a.Body, time.Time{}, nil, !strings.HasPrefix(a.ContentType, "image/png"))
@@ -149,20 +147,16 @@ func requestKey(k kind, req web.Request) cacheKey {
 	}
 	key.page.agenda = strings.Join(req.Agenda, ",")
 	key.page.feeds = strings.Join(req.Feeds, ",")
-	key.alarm, _ = feed.ParseAlarm(req.Alarm)
+	key.alarm = req.Alarm
 	return key
 }
 
 // alarmParam reads ?alarm= as the feeds do: "" (or no ?alarm=) for no
-// reminder, one of feed.Alarms, or a 400 that lists them. A link that
+// reminder, one of reminder.All, or a 400 that lists them. A link that
 // silently subscribed without the reminder asked for would be found out
 // only when a reminder was missed.
-func (p *pages) alarmParam(r *http.Request) (string, error) {
-	a, err := parseAlarm(r.URL.Query().Get("alarm"))
-	if err != nil {
-		return "", err
-	}
-	return a.String(), nil
+func (p *pages) alarmParam(r *http.Request) (reminder.Reminder, error) {
+	return parseAlarm(r.URL.Query().Get("alarm"))
 }
 
 // handleIndex serves GET /: the subscribe page. For readers without

@@ -18,6 +18,7 @@ import (
 	"calfeed/internal/calendar"
 	"calfeed/internal/feed"
 	"calfeed/internal/locale"
+	"calfeed/internal/reminder"
 	"calfeed/internal/web"
 )
 
@@ -131,7 +132,7 @@ type state struct {
 // (?alarm=).
 type variant struct {
 	lang  string
-	alarm feed.Alarm
+	alarm reminder.Reminder
 }
 
 // source is how to build a fixed feed in a language; download, if not
@@ -174,7 +175,7 @@ func newState(cal *calendar.Calendar, gz bool, c *cache) (*state, error) {
 		st.sources[key] = src
 		byVariant := make(map[variant]*resource, len(cal.Languages))
 		for _, lang := range cal.Languages {
-			v := variant{lang, feed.NoAlarm}
+			v := variant{lang, reminder.None}
 			res, err := st.renderSource(key, src, v)
 			if err != nil {
 				return err

@@ -6,43 +6,21 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
-	"github.com/google/go-cmp/cmp"
+	"calfeed/internal/reminder"
 )
 
-// alarms are the reminders package feed offers, as the server passes them.
-var alarms = []string{"15m", "30m", "1h", "1d"}
+// alarms are the reminders feeds offer, as the server passes them.
+var alarms = reminder.All()
 
-func TestAlarmLabels(t *testing.T) {
-	want := map[string][]string{
-		"en": {"15 minutes before", "30 minutes before", "1 hour before", "1 day before"},
-		"fr": {"15 minutes avant", "30 minutes avant", "1 heure avant", "1 jour avant"},
-		"es": {"15 minutos antes", "30 minutos antes", "1 hora antes", "1 día antes"},
-		"ru": {"за 15 минут", "за 30 минут", "за 1 час", "за 1 день"},
-		"ar": {"قبل 15 دقيقة", "قبل 30 دقيقة", "قبل ساعة واحدة", "قبل يوم واحد"},
-		"zh": {"提前 15 分钟", "提前 30 分钟", "提前 1 小时", "提前 1 天"},
+// mustReminder parses a reminder of the tests.
+func mustReminder(s string) reminder.Reminder {
+	r, err := reminder.Parse(s)
+	if err != nil {
+		panic(err)
 	}
-	for lang, labels := range want {
-		tr := newTranslator(lang)
-		var got []string
-		for _, a := range alarms {
-			got = append(got, AlarmLabel(tr, a))
-		}
-		if diff := cmp.Diff(labels, got); diff != "" {
-			t.Errorf("%s labels (-want +got):\n%s", lang, diff)
-		}
-	}
-	tr := newTranslator("ru")
-	for v, want := range map[string]string{"2h": "за 2 часа", "5m": "за 5 минут", "21d": "за 21 день", "": "", "h": "h", "0m": "0m", "-1h": "-1h", "+1h": "+1h", "1w": "1w", "1.5h": "1.5h"} {
-		if got := AlarmLabel(tr, v); got != want {
-			t.Errorf("ru alarmLabel(%q) = %q, want %q", v, got, want)
-		}
-	}
-	for v, want := range map[string]int{"15m": 15, "1h": 60, "1d": 1440, "2x": 0} {
-		if got := AlarmMinutes(v); got != want {
-			t.Errorf("AlarmMinutes(%q) = %d, want %d", v, got, want)
-		}
-	}
+	return r
 }
 
 // boxRE finds each feed's box on the page: its id and its HTML.
@@ -86,12 +64,12 @@ func TestPageAlarm(t *testing.T) {
 	}{
 		{name: "no reminder by default", r: Request{Alarms: alarms},
 			want: []string{`<option value="" selected>No reminder</option>`, `<option value="1h">1 hour before</option>`, `<label for="track-gender-alarm">Reminder</label>`}},
-		{name: "one hour", r: Request{Alarms: alarms, Alarm: "1h"}, wantAlarm: "1h",
+		{name: "one hour", r: Request{Alarms: alarms, Alarm: mustReminder("1h")}, wantAlarm: "1h",
 			want: []string{`<option value="1h" selected>1 hour before</option>`, `<option value="">No reminder</option>`, `data-alarm="1h"`,
 				// The language switcher, the zone form and the agenda form keep it.
 				`href="?alarm=1h&amp;lang=zh"`, `<input type="hidden" name="alarm" value="1h">`}},
-		{name: "a reminder not offered is none", r: Request{Alarms: alarms, Alarm: "2h"}, wantNot: []string{"alarm=2h", "alarm%3D2h", `value="2h"`}},
-		{name: "nothing to offer: no control", r: Request{Alarm: "1h"}, wantNot: []string{`class="alarm"`, "alarm=1h", "alarm%3D1h"}},
+		{name: "a reminder not offered is none", r: Request{Alarms: alarms, Alarm: reminder.Reminder(2 * time.Hour)}, wantNot: []string{"alarm=2h", "alarm%3D2h", `value="2h"`}},
+		{name: "nothing to offer: no control", r: Request{Alarm: mustReminder("1h")}, wantNot: []string{`class="alarm"`, "alarm=1h", "alarm%3D1h"}},
 		{name: "the form keeps the page", r: Request{Alarms: alarms, Zone: ParseZone("Asia/Tokyo"), Agenda: []string{"keynote"}, Open: "gender"},
 			want: []string{`<form class="alarm" method="get" action="#track-gender">
 <input type="hidden" name="lang" value="en">

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"calfeed/internal/reminder"
 	"fmt"
 	"net/url"
 	"strings"
@@ -39,21 +40,21 @@ type Feed struct {
 	// with ?lang= when the data language is not the calendar's default,
 	// then ?alarm= when it has a reminder); URL is Path made absolute.
 	Path, URL string
-	// Alarm is the feed's reminder, as ?alarm= takes it ("1h"), or "" for
-	// none (see WithAlarm).
-	Alarm string
+	// Alarm is the feed's reminder, reminder.None for none (see
+	// WithAlarm).
+	Alarm reminder.Reminder
 }
 
-// WithAlarm returns f asking for a reminder alarm before every event: the
-// ?alarm= value ("15m", "1h", "1d"), or "" for none, which returns f
+// WithAlarm returns f asking for a reminder before every event, or for
+// reminder.None, which returns f
 // unchanged. A feed without reminders keeps its one canonical URL.
-func (f Feed) WithAlarm(alarm string) Feed {
-	if alarm == "" {
+func (f Feed) WithAlarm(alarm reminder.Reminder) Feed {
+	if alarm == reminder.None {
 		return f
 	}
 	f.Alarm = alarm
-	f.Path = addQuery(f.Path, "alarm", alarm)
-	f.URL = addQuery(f.URL, "alarm", alarm)
+	f.Path = addQuery(f.Path, "alarm", alarm.String())
+	f.URL = addQuery(f.URL, "alarm", alarm.String())
 	return f
 }
 
@@ -163,12 +164,12 @@ func langQuery(cal *calendar.Calendar, dl, sep string) string {
 
 // SubscribeURL is the absolute /subscribe/{client}/{feed} link for a feed,
 // with ?lang= when its data language is not the calendar's default and
-// ?alarm= when it has a reminder (alarm, "" for none).
-func SubscribeURL(cal *calendar.Calendar, base string, c links.Client, feedID, lang, alarm string) string {
+// ?alarm= when it has a reminder.
+func SubscribeURL(cal *calendar.Calendar, base string, c links.Client, feedID, lang string, alarm reminder.Reminder) string {
 	dl := DataLanguage(lang, cal.Languages)
 	u := base + "/" + fmt.Sprintf(pathSubscribe, c, feedID) + langQuery(cal, dl, "?")
-	if alarm != "" {
-		u = addQuery(u, "alarm", alarm)
+	if alarm != reminder.None {
+		u = addQuery(u, "alarm", alarm.String())
 	}
 	return u
 }

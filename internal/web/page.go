@@ -35,7 +35,7 @@ type pageData struct {
 	BaseNotice    string       // said when the links are to no public https address
 	PageNumber    int          // the programme's page shown when not the first, else 0
 	Elsewhere     []pickedView // agenda events not on this page
-	Alarm         string       // the reminder chosen (?alarm=), else ""
+	Alarm         string       // the reminder chosen, as ?alarm= takes it, else ""
 	Agenda        agendaView
 	CSS, JS, Icon string // relative, versioned
 	Messages      map[string]string
@@ -191,7 +191,7 @@ func (s *Site) pageData(r Request) *pageData {
 	if r.Base != "" && !PublicHTTPS(r.Base) {
 		d.BaseNotice = t.Get("base_notice", r.Base)
 	}
-	d.Alarm = r.chosenAlarm()
+	d.Alarm = r.chosenAlarm().String()
 	agenda := knownEvents(cal, r.Agenda)
 	prog := r.programme()
 	page := prog.Page(r.Page)

@@ -14,6 +14,7 @@ package web
 
 import (
 	"bytes"
+	"calfeed/internal/reminder"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
@@ -126,14 +127,14 @@ type Request struct {
 	// Feeds are the feeds Embed shows ("all" or track ids, each known);
 	// nil for every feed.
 	Feeds []string
-	// Alarms are the reminders a feed can carry, as ?alarm= takes them
+	// Alarms are the reminders a feed can carry
 	// ("15m", "1h", "1d"), shortest first: the page offers them beside
 	// each feed's buttons and feeds.json lists each feed's links with each.
 	// The server passes package feed's; nil offers none.
-	Alarms []string
+	Alarms []reminder.Reminder
 	// Alarm is the reminder chosen (the page's and the embed's ?alarm=),
 	// one of Alarms, or "" for none: every link to a feed carries it.
-	Alarm string
+	Alarm reminder.Reminder
 	// Open is the id of a feed whose box the page shows unfolded (?open=),
 	// as after a reader without JavaScript chose its reminder; "" for the
 	// default.
