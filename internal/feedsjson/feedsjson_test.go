@@ -10,12 +10,13 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"calfeed/internal/calendar"
+	"calfeed/internal/reminder"
 	"calfeed/internal/web"
 )
 
 const base = "https://cal.example.test"
 
-var alarms = []string{"15m", "30m", "1h", "1d"}
+var alarms = reminder.All()
 
 // hostileYAML is a calendar whose every text tries to break out of HTML,
 // URLs and JSON.
@@ -218,7 +219,8 @@ func TestFeedsJSONAlarmsAndEvents(t *testing.T) {
 		if len(f.Alarms) != 4 {
 			t.Errorf("%s: %d alarms, want 4", f.ID, len(f.Alarms))
 		}
-		for _, a := range alarms {
+		for _, r := range alarms {
+			a := r.String()
 			l := f.Alarms[a]
 			if want := f.URL + "?alarm=" + a; l.URL != want {
 				t.Errorf("%s %s: url = %q, want %q", f.ID, a, l.URL, want)
