@@ -2,29 +2,12 @@ package main
 
 import (
 	"bytes"
-	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 )
-
-// get fetches base+path and returns the body and ETag.
-func get(t *testing.T, base, path string) ([]byte, string) {
-	t.Helper()
-	resp, err := http.Get(base + path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil || resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s: status %d, %v", path, resp.StatusCode, err)
-	}
-	return body, resp.Header.Get("ETag")
-}
 
 // servedPath is the request serve answers with the bytes of a built file
 // that is the same on a server (a feed, a download, a static file), or ""
@@ -104,10 +87,8 @@ func testBuildEqualsServe(t *testing.T, config string, langs, want []string) {
 			t.Errorf("build wrote no %s", w)
 		}
 	}
-	port := freePort(t)
-	s := startServe(t, nil, "-config", config, "-addr", "127.0.0.1:"+port, "-base-url", "https://calendar.example.org")
-	base := "http://127.0.0.1:" + port
-	s.waitHealthy(t, base)
+	s := startServe(t, nil, "-config", config, "-base-url", "https://calendar.example.org")
+	base := s.base
 	compared := 0
 	for _, file := range files {
 		path := servedPath(file, langs)
@@ -166,10 +147,8 @@ func TestBuildNeedsBaseURL(t *testing.T) {
 func TestReplicasAgree(t *testing.T) {
 	var bases []string
 	for range 2 {
-		port := freePort(t)
-		s := startServe(t, nil, "-config", "../../events.yaml", "-addr", "127.0.0.1:"+port)
-		base := "http://127.0.0.1:" + port
-		s.waitHealthy(t, base)
+		s := startServe(t, nil, "-config", "../../events.yaml")
+		base := s.base
 		bases = append(bases, base)
 	}
 	for _, path := range []string{"/calendar.ics", "/calendar.ics?lang=en", "/tracks/gender.ics", "/calendar.ics?tracks=gender,measurement", "/calendar.ics?events=wsis10-hlm,gem-tech-awards-2015", "/events/wsis-forum-2016.ics"} {

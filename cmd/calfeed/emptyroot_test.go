@@ -1,9 +1,7 @@
 package main
 
 import (
-	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -43,9 +41,8 @@ func TestEmptyRoot(t *testing.T) {
 		t.Fatalf("root holds %d entries, want exactly calfeed and events.yaml", len(entries))
 	}
 
-	addr := freeAddr(t)
 	var logs syncBuffer
-	cmd := exec.Command("/calfeed", "serve", "-config", "/events.yaml", "-addr", addr)
+	cmd := exec.Command("/calfeed", "serve", "-config", "/events.yaml", "-addr", "127.0.0.1:0")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Chroot: root}
 	cmd.Dir = "/"
 	cmd.Env = []string{} // nothing from the host, not even TZ or PATH
@@ -64,7 +61,7 @@ func TestEmptyRoot(t *testing.T) {
 		}
 	})
 
-	base := "http://" + addr
+	base := "http://" + servingAddr(t, &logs, done)
 	waitHealthy(t, base, done, &logs)
 	resp, err := http.Get(base + "/tracks/gender.ics")
 	if err != nil {
@@ -86,36 +83,4 @@ func TestEmptyRoot(t *testing.T) {
 			t.Errorf("feed served from the empty root lacks %q", want)
 		}
 	}
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
-}
-
-func waitHealthy(t *testing.T, base string, exited <-chan error, logs fmt.Stringer) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		select {
-		case err := <-exited:
-			t.Fatalf("server exited: %v\n%s", err, logs)
-		default:
-		}
-		resp, err := http.Get(base + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("%s/healthz not healthy within 10s\n%s", base, logs)
 }

@@ -23,10 +23,8 @@ func TestWatcherRefusesHugeFile(t *testing.T) {
 	if err := os.WriteFile(path, []byte(version(1)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	port := freePort(t)
-	s := startServe(t, nil, "-config", path, "-addr", "127.0.0.1:"+port, "-max-size", "1048576")
-	base := "http://127.0.0.1:" + port
-	s.waitHealthy(t, base)
+	s := startServe(t, nil, "-config", path, "-max-size", "1048576")
+	base := s.base
 	waitTitle(t, s, base, "version 1")
 
 	huge := filepath.Join(dir, "huge.yaml")
@@ -58,10 +56,8 @@ func TestWatcherFIFO(t *testing.T) {
 	if err := os.WriteFile(path, []byte(version(1)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	port := freePort(t)
-	s := startServe(t, nil, "-config", path, "-addr", "127.0.0.1:"+port)
-	base := "http://127.0.0.1:" + port
-	s.waitHealthy(t, base)
+	s := startServe(t, nil, "-config", path)
+	base := s.base
 
 	fifo := func() {
 		t.Helper()
@@ -126,10 +122,8 @@ func TestSlowWriteNotPublishedHalfWay(t *testing.T) {
 	if err := os.WriteFile(path, []byte(manyEvents(8, "old")), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	port := freePort(t)
-	s := startServe(t, nil, "-config", path, "-addr", "127.0.0.1:"+port)
-	base := "http://127.0.0.1:" + port
-	s.waitHealthy(t, base)
+	s := startServe(t, nil, "-config", path)
+	base := s.base
 
 	var fewest atomic.Int64
 	fewest.Store(8)
@@ -180,10 +174,8 @@ func TestLockDisagreementLogged(t *testing.T) {
 	if r := runCmd(t, nil, "stamp", path); r.code != 0 {
 		t.Fatalf("stamp: %d %s", r.code, r.stderr)
 	}
-	port := freePort(t)
-	s := startServe(t, nil, "-config", path, "-addr", "127.0.0.1:"+port)
-	base := "http://127.0.0.1:" + port
-	s.waitHealthy(t, base)
+	s := startServe(t, nil, "-config", path)
+	base := s.base
 	replace(t, path, manyEvents(2, "v"))
 	waitHealth(t, s, base, "the shorter file", func(h healthz) bool { return h.Events == 2 })
 	deadline := time.Now().Add(5 * time.Second)

@@ -97,10 +97,8 @@ func TestLoad(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "events.yaml")
 	os.WriteFile(path, seed, 0o644)
-	port := freePort(t)
-	s := startServe(t, nil, "-config", path, "-addr", "127.0.0.1:"+port, "-log-format", "json", "-reload-delay", "100ms")
-	base := "http://127.0.0.1:" + port
-	s.waitHealthy(t, base)
+	s := startServe(t, nil, "-config", path, "-log-format", "json", "-reload-delay", "100ms")
+	base := s.base
 
 	// Warm up every route once, then take the baseline.
 	noRedirect := &http.Client{Timeout: 5 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}

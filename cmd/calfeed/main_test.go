@@ -1,54 +1,11 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 )
-
-// fakeEnv is a getenv that sees only vars.
-func fakeEnv(vars map[string]string) func(string) string {
-	return func(k string) string { return vars[k] }
-}
-
-// syncBuffer is a bytes.Buffer that a running server may write to while
-// the test reads it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// runResult is what one call of run did.
-type runResult struct {
-	err            error
-	code           int // exitCode(err)
-	stdout, stderr string
-}
-
-// runCmd calls run as main would, with the given environment.
-func runCmd(t *testing.T, env map[string]string, args ...string) runResult {
-	t.Helper()
-	var stdout, stderr bytes.Buffer
-	err := run(context.Background(), args, &stdout, &stderr, fakeEnv(env))
-	code := exitCode(err, &stderr)
-	return runResult{err: err, code: code, stdout: stdout.String(), stderr: stderr.String()}
-}
 
 // fixture copies testdata/name into dir as file and returns its path.
 func fixture(t *testing.T, name, dir, file string) string {

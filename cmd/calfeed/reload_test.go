@@ -56,10 +56,8 @@ func TestReloadUnderLoad(t *testing.T) {
 	if err := os.WriteFile(path, []byte(version(0)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	port := freePort(t)
-	s := startServe(t, nil, "-config", path, "-addr", "127.0.0.1:"+port, "-reload-delay", "100ms")
-	base := "http://127.0.0.1:" + port
-	s.waitHealthy(t, base)
+	s := startServe(t, nil, "-config", path, "-reload-delay", "100ms")
+	base := s.base
 
 	const edits = 12
 	var stop atomic.Bool
@@ -206,10 +204,8 @@ func TestReloadConfigMapSwap(t *testing.T) {
 	if err := os.Symlink("..data/events.yaml", path); err != nil {
 		t.Fatal(err)
 	}
-	port := freePort(t)
-	s := startServe(t, nil, "-config", path, "-addr", "127.0.0.1:"+port, "-reload-delay", "100ms")
-	base := "http://127.0.0.1:" + port
-	s.waitHealthy(t, base)
+	s := startServe(t, nil, "-config", path, "-reload-delay", "100ms")
+	base := s.base
 	waitTitle(t, s, base, "version 1")
 
 	write("..v2", 2)
@@ -228,10 +224,8 @@ func TestReloadSIGHUP(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "events.yaml")
 	os.WriteFile(path, []byte(version(1)), 0o644)
-	port := freePort(t)
-	s := startServe(t, nil, "-config", path, "-addr", "127.0.0.1:"+port, "-reload-delay", "100ms")
-	base := "http://127.0.0.1:" + port
-	s.waitHealthy(t, base)
+	s := startServe(t, nil, "-config", path, "-reload-delay", "100ms")
+	base := s.base
 	waitTitle(t, s, base, "version 1")
 	// The file watch reloads too; the log proves the signal was handled.
 	os.WriteFile(path, []byte(version(2)), 0o644)

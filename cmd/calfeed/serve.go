@@ -18,6 +18,11 @@ import (
 	"calfeed/internal/web"
 )
 
+// listeningKey is the context key of a func(net.Addr) that serve calls
+// with the address it listens on, once it does: a caller (a test) can ask
+// for port 0 and learn which port it got. The log says it too.
+type listeningKey struct{}
+
 // serveConfig is what the serve command's flags and environment say.
 type serveConfig struct {
 	config      string
@@ -104,6 +109,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	defer logOut.Close()
 	logger := newLogger(c.logFormat, logOut)
 	opts := *c.limits
+	loaded := fingerprint(ctx, c.config, lock.MaxSize(opts)) // before loading: see watch
 	cal, lk, err := lock.Load(ctx, c.config, opts)
 	if err != nil {
 		if printInvalid(err, c.config, stderr) == errInvalid {
@@ -144,6 +150,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
+	if f, ok := ctx.Value(listeningKey{}).(func(net.Addr)); ok {
+		f(ln.Addr())
+	}
 	hs := &http.Server{
 		Handler:           srv,
 		ReadHeaderTimeout: 5 * time.Second,
@@ -161,7 +170,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	watching := make(chan struct{})
 	go func() {
 		defer close(watching)
-		if err := watch(watchCtx, c.config, lock.MaxSize(opts), c.reloadDelay, logger, reload); err != nil {
+		if err := watch(watchCtx, c.config, lock.MaxSize(opts), c.reloadDelay, loaded, logger, reload); err != nil {
 			logger.Error("not watching the events file", slog.Any("error", err))
 		}
 	}()

@@ -2,123 +2,18 @@ package main
 
 import (
 	"compress/gzip"
-	"context"
 	"io"
-	"net"
 	"net/http"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 )
 
-// freePort returns a port that was free a moment ago. run takes its address
-// from flags and environment only, so the test must choose one.
-func freePort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
-}
-
-// running is a `calfeed serve` running in the test.
-type running struct {
-	cancel context.CancelFunc
-	done   chan error // receives what run returned
-	stderr *syncBuffer
-}
-
-// startServe calls run(serve) in a goroutine. The test's cleanup stops it.
-func startServe(t *testing.T, env map[string]string, args ...string) *running {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	s := &running{cancel: cancel, done: make(chan error, 1), stderr: &syncBuffer{}}
-	go func() {
-		s.done <- run(ctx, append([]string{"serve"}, args...), io.Discard, s.stderr, fakeEnv(env))
-	}()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case <-s.done:
-		case <-time.After(15 * time.Second):
-		}
-	})
-	return s
-}
-
-// waitHealthy polls base/healthz until it answers 200, failing if run
-// returns first or nothing answers within 5 s.
-func (s *running) waitHealthy(t *testing.T, base string) {
-	t.Helper()
-	client := &http.Client{Timeout: time.Second}
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		resp, err := client.Get(base + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
-		}
-		select {
-		case err := <-s.done:
-			s.done <- err
-			t.Fatalf("serve returned before it was healthy: %v; stderr:\n%s", err, s.stderr)
-		case <-time.After(20 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("GET %s/healthz: no 200 within 5s (last error %v); stderr:\n%s", base, err, s.stderr)
-		}
-	}
-}
-
-// stop cancels run's context and returns what run returned, failing if it
-// does not return promptly.
-func (s *running) stop(t *testing.T) error {
-	t.Helper()
-	s.cancel()
-	select {
-	case err := <-s.done:
-		s.done <- err // for the cleanup
-		return err
-	case <-time.After(3 * time.Second):
-		t.Fatalf("serve: run did not return within 3s of its context being cancelled; stderr:\n%s", s.stderr)
-		return nil
-	}
-}
-
-// fetch GETs url and returns the response with its body read.
-func fetch(t *testing.T, client *http.Client, url string, header http.Header) (*http.Response, string) {
-	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range header {
-		req.Header[k] = v
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		t.Fatalf("GET %s: %v", url, err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatalf("GET %s: reading the body: %v", url, err)
-	}
-	return resp, string(body)
-}
-
 func TestServe(t *testing.T) {
 	dir := t.TempDir()
 	config := fixture(t, "valid.yaml", dir, "events.yaml")
-	port := freePort(t)
-	base := "http://127.0.0.1:" + port
-	s := startServe(t, nil, "-config", config, "-addr", "127.0.0.1:"+port)
-	s.waitHealthy(t, base)
+	s := startServe(t, nil, "-config", config)
+	base := s.base
 
 	client := &http.Client{Timeout: 5 * time.Second}
 	defer client.CloseIdleConnections()
@@ -153,10 +48,8 @@ func TestServe(t *testing.T) {
 func TestServeGzip(t *testing.T) {
 	dir := t.TempDir()
 	config := fixture(t, "valid.yaml", dir, "events.yaml")
-	port := freePort(t)
-	base := "http://127.0.0.1:" + port
-	s := startServe(t, nil, "-config", config, "-addr", "127.0.0.1:"+port, "-gzip")
-	s.waitHealthy(t, base)
+	s := startServe(t, nil, "-config", config, "-gzip")
+	base := s.base
 
 	// A transport that leaves Content-Encoding for the test to see.
 	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableCompression: true}}
@@ -181,41 +74,24 @@ func TestServeGzip(t *testing.T) {
 // TestServeAddress checks where serve listens: -addr, else $CALFEED_ADDR,
 // else :$PORT. The settings that must lose are unusable, so choosing one
 // makes run fail at once.
+// TestServeAddress: -addr, else CALFEED_ADDR, else :$PORT; each given as
+// port 0, and the port the system chose is served.
 func TestServeAddress(t *testing.T) {
 	dir := t.TempDir()
 	config := fixture(t, "valid.yaml", dir, "events.yaml")
 	tests := []struct {
 		name string
-		args func(port string) []string
-		env  func(port string) map[string]string
+		args []string
+		env  map[string]string
 	}{
-		{
-			name: "-addr over CALFEED_ADDR and PORT",
-			args: func(port string) []string { return []string{"-config", config, "-addr", "127.0.0.1:" + port} },
-			env: func(port string) map[string]string {
-				return map[string]string{"CALFEED_ADDR": "not an address", "PORT": "not-a-port"}
-			},
-		},
-		{
-			name: "CALFEED_ADDR over PORT",
-			args: func(port string) []string { return nil },
-			env: func(port string) map[string]string {
-				return map[string]string{"CALFEED_CONFIG": config, "CALFEED_ADDR": "127.0.0.1:" + port, "PORT": "not-a-port"}
-			},
-		},
-		{
-			name: "PORT",
-			args: func(port string) []string { return nil },
-			env: func(port string) map[string]string {
-				return map[string]string{"CALFEED_CONFIG": config, "PORT": port}
-			},
-		},
+		{"-addr over CALFEED_ADDR and PORT", []string{"-config", config, "-addr", "127.0.0.1:0"},
+			map[string]string{"CALFEED_ADDR": "not an address", "PORT": "not-a-port"}},
+		{"CALFEED_ADDR over PORT", nil, map[string]string{"CALFEED_CONFIG": config, "CALFEED_ADDR": "127.0.0.1:0", "PORT": "not-a-port"}},
+		{"PORT", nil, map[string]string{"CALFEED_CONFIG": config, "PORT": "0"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			port := freePort(t)
-			s := startServe(t, tc.env(port), tc.args(port)...)
-			s.waitHealthy(t, "http://127.0.0.1:"+port)
+			s := startServe(t, tc.env, tc.args...)
 			if err := s.stop(t); err != nil {
 				t.Errorf("serve: run = %v, want nil", err)
 			}
@@ -226,7 +102,7 @@ func TestServeAddress(t *testing.T) {
 func TestServeInvalid(t *testing.T) {
 	dir := t.TempDir()
 	invalid := fixture(t, "invalid.yaml", dir, "events.yaml")
-	s := startServe(t, nil, "-config", invalid, "-addr", "127.0.0.1:0")
+	s := launchServe(t, nil, "-config", invalid)
 	var err error
 	select {
 	case err = <-s.done:
@@ -257,9 +133,7 @@ func TestServeWarnsPrivateBase(t *testing.T) {
 		{[]string{"-base-url", "http://calendar.example.org"}, "http://calendar.example.org is not a public https address"},
 		{[]string{"-base-url", "https://calendar.example.org"}, ""},
 	} {
-		port := freePort(t)
-		s := startServe(t, nil, append([]string{"-config", "../../events.yaml", "-addr", "127.0.0.1:" + port}, tc.args...)...)
-		s.waitHealthy(t, "http://127.0.0.1:"+port)
+		s := startServe(t, nil, append([]string{"-config", "../../events.yaml"}, tc.args...)...)
 		if tc.want != "" {
 			waitLog(t, s, tc.want)
 		} else {

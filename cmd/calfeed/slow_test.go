@@ -4,6 +4,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -18,10 +19,8 @@ func TestSlowClients(t *testing.T) {
 	if testing.Short() {
 		t.Skip("takes about ReadHeaderTimeout")
 	}
-	port := freePort(t)
-	s := startServe(t, nil, "-config", "../../events.yaml", "-addr", "127.0.0.1:"+port)
-	addr := "127.0.0.1:" + port
-	s.waitHealthy(t, "http://"+addr)
+	s := startServe(t, nil, "-config", "../../events.yaml")
+	addr := strings.TrimPrefix(s.base, "http://")
 
 	const slow = 200
 	const header = "GET /calendar.ics HTTP/1.1\r\nHost: localhost\r\nUser-Agent: slow\r\nX-Padding: " +

@@ -27,10 +27,8 @@ func TestUnstampedWarned(t *testing.T) {
 	if r := runCmd(t, nil, "stamp", path); r.code != 0 {
 		t.Fatal(r.stderr)
 	}
-	port := freePort(t)
-	s := startServe(t, nil, "-config", path, "-addr", "127.0.0.1:"+port, "-reload-delay", "100ms")
-	base := "http://127.0.0.1:" + port
-	s.waitHealthy(t, base)
+	s := startServe(t, nil, "-config", path, "-reload-delay", "100ms")
+	base := s.base
 	if h, _, _ := readHealth(base); h.UnstampedTotal != 0 || len(h.Unstamped) != 0 {
 		t.Fatalf("a stamped file: /healthz unstamped %v", h.Unstamped)
 	}
@@ -55,10 +53,8 @@ func TestServeStamp(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "events.yaml")
 	os.WriteFile(path, []byte(version(1)), 0o644)
-	port := freePort(t)
-	s := startServe(t, nil, "-config", path, "-addr", "127.0.0.1:"+port, "-reload-delay", "100ms", "-stamp")
-	base := "http://127.0.0.1:" + port
-	s.waitHealthy(t, base)
+	s := startServe(t, nil, "-config", path, "-reload-delay", "100ms", "-stamp")
+	base := s.base
 	// No lock yet: the first load creates it.
 	waitHealth(t, s, base, "the lock created", func(h healthz) bool { return h.UnstampedTotal == 0 })
 	if _, err := os.Stat(lock.Path(path)); err != nil {

@@ -312,10 +312,8 @@ func staticPaths(t *testing.T, out string) map[string]string {
 // each file's path.
 func serveHeaders(t *testing.T, config string, files map[string]string) map[string]http.Header {
 	t.Helper()
-	port := freePort(t)
-	s := startServe(t, nil, "-config", config, "-addr", "127.0.0.1:"+port, "-base-url", "https://calendar.example.org")
-	base := "http://127.0.0.1:" + port
-	s.waitHealthy(t, base)
+	s := startServe(t, nil, "-config", config, "-base-url", "https://calendar.example.org")
+	base := s.base
 	client := &http.Client{Timeout: 5 * time.Second}
 	headers := map[string]http.Header{}
 	for rel, urlPath := range files {

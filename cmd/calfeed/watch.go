@@ -39,7 +39,11 @@ const defaultReloadDelay = time.Second
 // only when the bytes of the events file or its lock differ from the last
 // ones looked at. A file that is not a regular file (a named pipe), or is
 // larger than limit, is never read: the reload reports it.
-func watch(ctx context.Context, path string, limit int64, still time.Duration, logger *slog.Logger, reload func(context.Context)) error {
+//
+// loaded is the fingerprint of the files the calendar being served was
+// loaded from (taken before loading them): a change made between that load
+// and the watch beginning is reloaded at once, not missed.
+func watch(ctx context.Context, path string, limit int64, still time.Duration, loaded []byte, logger *slog.Logger, reload func(context.Context)) error {
 	w, err := fsnotify.NewWatcher()
 	if err != nil {
 		return fmt.Errorf("watch: %w", err)
@@ -59,7 +63,11 @@ func watch(ctx context.Context, path string, limit int64, still time.Duration, l
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 
-	last := fingerprint(ctx, path, limit)
+	last := loaded
+	if fp := fingerprint(ctx, path, limit); !bytes.Equal(fp, last) {
+		last = fp
+		reload(ctx)
+	}
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	armed := false
