@@ -64,14 +64,15 @@ func watch(ctx context.Context, path string, limit int64, still time.Duration, l
 	defer signal.Stop(hup)
 
 	last := loaded
-	if fp := fingerprint(ctx, path, limit); !bytes.Equal(fp, last) {
-		last = fp
-		reload(ctx)
-	}
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	armed := false
 	var seen string // the files' signature when the timer was last set
+	if fp := fingerprint(ctx, path, limit); !bytes.Equal(fp, last) {
+		// Changed since the load: reload once it is still, as after an event.
+		armed, seen = true, signature(path)
+		timer.Reset(still)
+	}
 	for {
 		select {
 		case <-ctx.Done():
