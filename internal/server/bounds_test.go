@@ -20,29 +20,11 @@ import (
 	"calfeed/internal/web"
 )
 
-// synthServer serves a synthetic calendar of n events.
-func synthServer(t testing.TB, n int, opts Options) *Server {
-	t.Helper()
-	var buf bytes.Buffer
-	if err := synth.Write(&buf, synth.Options{Events: n, Seed: 1}); err != nil {
-		t.Fatal(err)
-	}
-	cal, err := calendar.Load("synth.yaml", &buf, calendar.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := New(cal, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
 // TestPageCacheIgnoresUnknownParameters (D1): a parameter the page does not
 // read, or a second spelling of one it does, finds the response already
 // rendered instead of making an entry of its own.
 func TestPageCacheIgnoresUnknownParameters(t *testing.T) {
-	s := pagesServer(t, Options{BaseURL: "https://cal.example.test"})
+	s := serverOf(t, pagesYAML, Options{BaseURL: "https://cal.example.test"})
 	st := s.state.Load()
 	want := map[string]string{}
 	for _, path := range []string{"/", "/feeds.json", "/embed", "/embed?format=text", "/?lang=zh&tz=Asia/Shanghai", "/changes.atom", "/qr/gender.svg"} {
@@ -76,7 +58,7 @@ func TestPageCacheIgnoresUnknownParameters(t *testing.T) {
 // of its programme, so that a request costs what a conference's page
 // costs, and every event is on exactly one page.
 func TestLargeCalendarPaged(t *testing.T) {
-	s := synthServer(t, 2000, Options{BaseURL: "https://cal.example.test"})
+	s := serverOf(t, synthYAML(t, 2000), Options{BaseURL: "https://cal.example.test"})
 	st := s.state.Load()
 	pages := st.programme().Pages()
 	if pages < 2000/web.PageSize {
@@ -131,7 +113,7 @@ func TestLargeCalendarPaged(t *testing.T) {
 // holds, never make the cache hold more than its budget.
 func TestCacheBytesUnderHostileQueries(t *testing.T) {
 	const budget = 2 << 20
-	s := synthServer(t, 1000, Options{CacheSize: budget, BaseURL: "https://cal.example.test"})
+	s := serverOf(t, synthYAML(t, 1000), Options{CacheSize: budget, BaseURL: "https://cal.example.test"})
 	st := s.state.Load()
 	zones := []string{"UTC", "Asia/Tokyo", "Europe/Paris", "America/Lima", "Africa/Cairo", "Australia/Perth"}
 	check := func(what string) {
@@ -162,7 +144,7 @@ func TestCacheBytesUnderHostileQueries(t *testing.T) {
 // TestCacheCountsGzip: a response compressed after it was kept counts its
 // gzipped bytes too, and the budget still holds.
 func TestCacheCountsGzip(t *testing.T) {
-	s := pagesServer(t, Options{BaseURL: "https://cal.example.test"})
+	s := serverOf(t, pagesYAML, Options{BaseURL: "https://cal.example.test"})
 	st := s.state.Load()
 	pageRequest(t, s, http.MethodGet, "/", nil)
 	_, plain := st.cache.stats()
@@ -248,7 +230,7 @@ func TestCacheOneRenderingAtATime(t *testing.T) {
 // calendar, nothing the server keeps refers to the old one, pages served
 // or not.
 func TestReloadReleasesOldCalendar(t *testing.T) {
-	s := pagesServer(t, Options{BaseURL: "https://cal.example.test"})
+	s := serverOf(t, pagesYAML, Options{BaseURL: "https://cal.example.test"})
 	for _, path := range []string{"/", "/feeds.json", "/embed", "/calendar.ics?events=keynote,allday", "/changes.atom", "/qr/all.svg"} {
 		pageRequest(t, s, http.MethodGet, path, nil)
 	}
@@ -273,7 +255,7 @@ func TestReloadReleasesOldCalendar(t *testing.T) {
 // TestBadHost (D6): a Host header that is no host[:port] is a 400, never a
 // 500 from a link that cannot be built.
 func TestBadHost(t *testing.T) {
-	s := pagesServer(t, Options{})
+	s := serverOf(t, pagesYAML, Options{})
 	for _, host := range []string{"a:b", "[", "[::1", "a:99999", "a:1:2", "[zz]:80", "x/y", "%41"} {
 		for _, path := range []string{"/", "/feeds.json", "/embed", "/changes.atom", "/calendar.ics", "/subscribe/google/all", "/qr/all.svg"} {
 			r := httptest.NewRequest(http.MethodGet, path, nil)
@@ -310,7 +292,7 @@ func TestVaryOnForwardedHeaders(t *testing.T) {
 		{"no proxy", Options{}, false},
 		{"fixed base URL", Options{TrustProxy: true, BaseURL: "https://cal.example.org"}, false},
 	} {
-		s := pagesServer(t, tc.opts)
+		s := serverOf(t, pagesYAML, tc.opts)
 		for _, path := range paths {
 			h := http.Header{"X-Forwarded-Host": {"client.example, cal.example.org"}, "X-Forwarded-Proto": {"https"}}
 			rec := do(t, s, http.MethodGet, path, h)
@@ -357,7 +339,7 @@ func TestChangesCompressedOnce(t *testing.T) {
 // shortened and without the values they quote, with their total: never a
 // copy of a large file, nor a line of whatever file a link points to.
 func TestHealthBounded(t *testing.T) {
-	s := newServer(t, Options{})
+	s := serverOf(t, testYAML, Options{})
 	long := strings.Repeat("X", 10<<20)
 	var b strings.Builder
 	b.WriteString("calendar: {id: c, name: C, timezone: Europe/Paris}\nevents:\n")

@@ -11,7 +11,7 @@ import (
 )
 
 func TestFeedEvents(t *testing.T) {
-	s := newServer(t, Options{})
+	s := serverOf(t, testYAML, Options{})
 	tests := []struct {
 		target string
 		want   []string // event ids, in any order, each exactly once
@@ -50,7 +50,7 @@ func TestFeedEvents(t *testing.T) {
 // one component in a VCALENDAR, which an empty feed does not have yet (a
 // matter for package feed).
 func TestEmptyTrack(t *testing.T) {
-	s := newServer(t, Options{})
+	s := serverOf(t, testYAML, Options{})
 	body := get(t, s, "/tracks/delta.ics", nil).Body.Bytes()
 	cal, err := ical.NewDecoder(bytes.NewReader(body)).Decode()
 	if err != nil {
@@ -68,7 +68,7 @@ func TestEmptyTrack(t *testing.T) {
 // tracks is one feed: the same bytes and the same ETag, so that caches and
 // subscribers see one resource.
 func TestCombinedFeedCanonical(t *testing.T) {
-	s := newServer(t, Options{})
+	s := serverOf(t, testYAML, Options{})
 	want := get(t, s, "/calendar.ics?tracks=alpha,beta", nil)
 	for _, target := range []string{
 		"/calendar.ics?tracks=beta,alpha",
@@ -106,7 +106,7 @@ func summaries(t *testing.T, name string, body []byte) map[string]string {
 }
 
 func TestLanguage(t *testing.T) {
-	s := newServer(t, Options{})
+	s := serverOf(t, testYAML, Options{})
 	fr := map[string]string{
 		"keynote@testcal":  "Discours d'ouverture",
 		"workshop@testcal": "Atelier",
@@ -156,7 +156,7 @@ func TestLanguage(t *testing.T) {
 // TestFeedDeterministic checks that two servers of the same calendar send
 // the same bytes: ETags agree behind a load balancer.
 func TestFeedDeterministic(t *testing.T) {
-	a, b := newServer(t, Options{}), newServer(t, Options{})
+	a, b := serverOf(t, testYAML, Options{}), serverOf(t, testYAML, Options{})
 	for _, target := range feedTargets {
 		wa, wb := get(t, a, target, nil), get(t, b, target, nil)
 		if !bytes.Equal(wa.Body.Bytes(), wb.Body.Bytes()) || wa.Header().Get("ETag") != wb.Header().Get("ETag") {

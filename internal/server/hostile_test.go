@@ -172,7 +172,7 @@ func TestHostileURLsRejected(t *testing.T) {
 
 // TestQueryBounds: odd and hostile query values fall back or fail fast.
 func TestQueryBounds(t *testing.T) {
-	s := newServer(t, Options{})
+	s := serverOf(t, testYAML, Options{})
 	for _, tc := range []struct {
 		target string
 		code   int

@@ -26,7 +26,7 @@ var editedYAML = strings.Replace(testYAML, "Discours d'ouverture", "Discours ina
 `
 
 func TestLoadSwapsCalendar(t *testing.T) {
-	s := newServer(t, Options{})
+	s := serverOf(t, testYAML, Options{})
 	before := get(t, s, "/calendar.ics", nil)
 	beforeTrack := get(t, s, "/tracks/alpha.ics", nil)
 
@@ -83,7 +83,7 @@ func TestLoadConcurrent(t *testing.T) {
 	}
 	var answers []answer
 	for _, cal := range []string{editedYAML, testYAML} {
-		ref := newServerYAML(t, cal)
+		ref := serverOf(t, cal, Options{})
 		w := get(t, ref, "/calendar.ics", nil)
 		answers = append(answers, answer{w.Header().Get("ETag"), uids(t, "reference", parseFeed(t, "reference", w.Body.Bytes()))})
 	}
@@ -156,13 +156,4 @@ func checkAnswer(w *httptest.ResponseRecorder, etagA string, uidsA []string, eta
 	default:
 		return fmt.Errorf("got UIDs %q with ETag %s; want %q with %s, or %q with %s", got, etag, uidsA, etagA, uidsB, etagB)
 	}
-}
-
-func newServerYAML(t *testing.T, yaml string) *Server {
-	t.Helper()
-	s, err := New(loadCalendar(t, yaml), Options{})
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
-	return s
 }

@@ -106,7 +106,7 @@ func TestChangesAtom(t *testing.T) {
 }
 
 func TestHealthAndMetrics(t *testing.T) {
-	s := newServer(t, Options{})
+	s := serverOf(t, testYAML, Options{})
 	var h healthReport
 	rec := get(t, s, "/healthz", nil)
 	if err := json.Unmarshal(rec.Body.Bytes(), &h); err != nil || rec.Code != http.StatusOK || h.File != "valid" || h.Events != len(allEvents) {
@@ -174,7 +174,7 @@ func TestBaseURL(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			s := newServer(t, tc.opts)
+			s := serverOf(t, testYAML, tc.opts)
 			r, _ := http.NewRequest(http.MethodGet, "http://"+tc.host+"/", nil)
 			r.Host = tc.host
 			for k, v := range tc.hdr {
@@ -209,7 +209,7 @@ func TestClientFamily(t *testing.T) {
 // outgrow its budget, however many combinations are asked for.
 func TestCombinationCacheBounded(t *testing.T) {
 	const budget = 64 << 10
-	s := newServer(t, Options{CacheSize: budget})
+	s := serverOf(t, testYAML, Options{CacheSize: budget})
 	first := get(t, s, "/calendar.ics?tracks=alpha,beta", nil)
 	again := get(t, s, "/calendar.ics?tracks=beta,alpha,alpha", nil)
 	if first.Body.String() != again.Body.String() || first.Header().Get("ETag") != again.Header().Get("ETag") {
@@ -269,7 +269,7 @@ func TestCombinationCacheBounded(t *testing.T) {
 // every event, language and reminder cannot grow memory without end.
 func TestVariantsBounded(t *testing.T) {
 	const budget = 16 << 10
-	s := newServer(t, Options{CacheSize: budget})
+	s := serverOf(t, testYAML, Options{CacheSize: budget})
 	st := s.state.Load()
 	first := get(t, s, "/events/keynote.ics?alarm=1h", nil).Body.String()
 	n := 0

@@ -8,7 +8,6 @@ import (
 	"html"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -50,35 +49,8 @@ events:
     tracks: [measurement]
 `
 
-func pagesServer(t testing.TB, opts Options) *Server {
-	t.Helper()
-	cal, err := calendar.Load("pages.yaml", strings.NewReader(pagesYAML), calendar.Options{})
-	if err != nil {
-		t.Fatalf("calendar.Load: %v", err)
-	}
-	s, err := New(cal, opts)
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
-	return s
-}
-
-// pageRequest sends one request and returns the response and its body.
-func pageRequest(t testing.TB, h http.Handler, method, target string, header http.Header) (*http.Response, string) {
-	t.Helper()
-	req := httptest.NewRequest(method, target, nil)
-	for k, v := range header {
-		req.Header[k] = v
-	}
-	w := httptest.NewRecorder()
-	h.ServeHTTP(w, req)
-	res := w.Result()
-	body, _ := io.ReadAll(res.Body)
-	return res, string(body)
-}
-
 func TestPageRoutes(t *testing.T) {
-	s := pagesServer(t, Options{BaseURL: "https://cal.example.test"})
+	s := serverOf(t, pagesYAML, Options{BaseURL: "https://cal.example.test"})
 	acceptLang := func(v string) http.Header { return http.Header{"Accept-Language": {v}} }
 	pageHeaders := map[string]string{
 		"Content-Type":            "text/html; charset=utf-8",
@@ -222,7 +194,7 @@ func merge(a, b map[string]string) map[string]string {
 // TestSubscribeRedirects follows every /subscribe/ link to its client and
 // reads the feed URL back out of the target with net/url.
 func TestSubscribeRedirects(t *testing.T) {
-	s := pagesServer(t, Options{BaseURL: "https://cal.example.test"})
+	s := serverOf(t, pagesYAML, Options{BaseURL: "https://cal.example.test"})
 	feeds := map[string]string{
 		"all":         "https://cal.example.test/calendar.ics",
 		"gender":      "https://cal.example.test/tracks/gender.ics",
@@ -319,7 +291,7 @@ func TestPagesBaseURL(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			s := pagesServer(t, tc.opts)
+			s := serverOf(t, pagesYAML, tc.opts)
 			_, body := pageRequest(t, s, http.MethodGet, "/feeds.json", tc.header)
 			var doc struct {
 				Feeds []struct {
@@ -348,7 +320,7 @@ func TestPagesBaseURL(t *testing.T) {
 // TestPageEscaping: nothing of the calendar's text reaches the page as
 // markup.
 func TestPageEscaping(t *testing.T) {
-	s := pagesServer(t, Options{})
+	s := serverOf(t, pagesYAML, Options{})
 	for _, target := range []string{"/", "/?lang=zh", "/?lang=ar", "/embed", "/embed?lang=ar"} {
 		_, body := pageRequest(t, s, http.MethodGet, target+map[bool]string{true: "&", false: "?"}[strings.Contains(target, "?")]+"events=keynote", nil)
 		for _, bad := range []string{"<script>alert", "<b>bold", "<i>equality", "<img src=x", "</script><script>"} {
@@ -368,7 +340,7 @@ func TestPageEscaping(t *testing.T) {
 // TestPageConditionalAndGzip: pages get a strong ETag, revalidate with 304,
 // and go out gzip-compressed to clients that accept it.
 func TestPageConditionalAndGzip(t *testing.T) {
-	s := pagesServer(t, Options{})
+	s := serverOf(t, pagesYAML, Options{})
 	for _, target := range []string{"/", "/feeds.json", "/embed", "/static/app.js", "/qr/gender.svg"} {
 		plain, body := pageRequest(t, s, http.MethodGet, target, nil)
 		etag := plain.Header.Get("ETag")
@@ -409,7 +381,7 @@ func TestPageConditionalAndGzip(t *testing.T) {
 // TestStaticVersioned: asked for with the version the page links, static
 // files may be cached for good.
 func TestStaticVersioned(t *testing.T) {
-	s := pagesServer(t, Options{})
+	s := serverOf(t, pagesYAML, Options{})
 	_, page := pageRequest(t, s, http.MethodGet, "/", nil)
 	i := strings.Index(page, `src="static/app.js?v=`)
 	if i < 0 {
@@ -424,8 +396,8 @@ func TestStaticVersioned(t *testing.T) {
 }
 
 func TestPageDeterministicBytes(t *testing.T) {
-	a := pagesServer(t, Options{BaseURL: "https://cal.example.test"})
-	b := pagesServer(t, Options{BaseURL: "https://cal.example.test"})
+	a := serverOf(t, pagesYAML, Options{BaseURL: "https://cal.example.test"})
+	b := serverOf(t, pagesYAML, Options{BaseURL: "https://cal.example.test"})
 	for _, target := range []string{"/", "/?lang=ar", "/feeds.json", "/embed"} {
 		_, x := pageRequest(t, a, http.MethodGet, target, nil)
 		_, y := pageRequest(t, b, http.MethodGet, target, nil)
@@ -438,7 +410,7 @@ func TestPageDeterministicBytes(t *testing.T) {
 // TestPageCacheFollowsReload: a reloaded calendar shows at once on the page,
 // whatever was cached, and concurrent readers see one version or the other.
 func TestPageCacheFollowsReload(t *testing.T) {
-	s := pagesServer(t, Options{})
+	s := serverOf(t, pagesYAML, Options{})
 	if _, body := pageRequest(t, s, http.MethodGet, "/?lang=en", nil); !strings.Contains(body, "Opening") {
 		t.Fatal("page lacks the keynote")
 	}
@@ -483,7 +455,7 @@ var (
 // without, none does.
 func TestPageAlarmLinks(t *testing.T) {
 	const base = "https://cal.example.test"
-	s := pagesServer(t, Options{BaseURL: base})
+	s := serverOf(t, pagesYAML, Options{BaseURL: base})
 	feeds := map[string]string{
 		"all-events":        "/calendar.ics",
 		"track-gender":      "/tracks/gender.ics",
@@ -539,7 +511,7 @@ func TestPageAlarmLinks(t *testing.T) {
 // each reminder's /subscribe/ links to the client links listed beside them.
 func TestFeedsJSONShape(t *testing.T) {
 	const base = "https://cal.example.test"
-	s := pagesServer(t, Options{BaseURL: base})
+	s := serverOf(t, pagesYAML, Options{BaseURL: base})
 	type links struct {
 		URL       string            `json:"url"`
 		Webcal    string            `json:"webcal"`
@@ -622,7 +594,7 @@ func TestFeedsJSONShape(t *testing.T) {
 		t.Errorf("allday = %+v", a)
 	}
 	// Deterministic: no clock in it, as `calfeed build` needs.
-	if _, again := pageRequest(t, pagesServer(t, Options{BaseURL: base}), http.MethodGet, "/feeds.json?lang=zh", nil); again != body {
+	if _, again := pageRequest(t, serverOf(t, pagesYAML, Options{BaseURL: base}), http.MethodGet, "/feeds.json?lang=zh", nil); again != body {
 		t.Error("feeds.json differs between two servers")
 	}
 }

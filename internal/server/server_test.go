@@ -5,17 +5,13 @@ import (
 	"compress/gzip"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/emersion/go-ical"
 	"github.com/google/go-cmp/cmp"
-
-	"calfeed/internal/calendar"
 )
 
 // testYAML is the calendar most tests serve. French is the default language
@@ -77,88 +73,8 @@ events:
 // allEvents are the event ids of testYAML.
 var allEvents = []string{"keynote", "workshop", "panel", "retreat", "social"}
 
-// loadCalendar loads a calendar from YAML text.
-func loadCalendar(t testing.TB, yaml string) *calendar.Calendar {
-	t.Helper()
-	cal, err := calendar.Load("test.yaml", strings.NewReader(yaml), calendar.Options{})
-	if err != nil {
-		t.Fatalf("calendar.Load: %v", err)
-	}
-	return cal
-}
-
-// newServer serves testYAML.
-func newServer(t testing.TB, opts Options) *Server {
-	t.Helper()
-	s, err := New(loadCalendar(t, testYAML), opts)
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
-	return s
-}
-
-// do sends one request through h and returns the recorded response.
-func do(t testing.TB, h http.Handler, method, target string, header http.Header) *httptest.ResponseRecorder {
-	t.Helper()
-	req := httptest.NewRequest(method, target, nil)
-	for k, v := range header {
-		req.Header[k] = v
-	}
-	w := httptest.NewRecorder()
-	h.ServeHTTP(w, req)
-	return w
-}
-
-// get sends a GET and fails the test unless it answers 200.
-func get(t testing.TB, h http.Handler, target string, header http.Header) *httptest.ResponseRecorder {
-	t.Helper()
-	w := do(t, h, http.MethodGet, target, header)
-	if w.Code != http.StatusOK {
-		t.Fatalf("GET %s: status = %d, want 200; body:\n%s", target, w.Code, w.Body)
-	}
-	return w
-}
-
-// parseFeed parses a feed with an iCalendar parser independent of the one
-// that wrote it, re-encodes it (which checks the required properties of
-// every component) and returns it.
-func parseFeed(t testing.TB, name string, body []byte) *ical.Calendar {
-	t.Helper()
-	cal, err := ical.NewDecoder(bytes.NewReader(body)).Decode()
-	if err != nil {
-		t.Fatalf("%s: parsing the feed: %v\n%s", name, err, body)
-	}
-	if err := ical.NewEncoder(io.Discard).Encode(cal); err != nil {
-		t.Fatalf("%s: feed is not valid iCalendar: %v\n%s", name, err, body)
-	}
-	return cal
-}
-
-// uids returns the UIDs of the feed's events, in feed order.
-func uids(t testing.TB, name string, cal *ical.Calendar) []string {
-	t.Helper()
-	var ids []string
-	for _, ev := range cal.Events() {
-		p := ev.Props.Get(ical.PropUID)
-		if p == nil {
-			t.Fatalf("%s: an event has no UID", name)
-		}
-		ids = append(ids, p.Value)
-	}
-	return ids
-}
-
-// uidsOf returns the UIDs that the events with the given ids must have.
-func uidsOf(ids ...string) []string {
-	out := make([]string, len(ids))
-	for i, id := range ids {
-		out[i] = id + "@testcal"
-	}
-	return out
-}
-
 func TestRoutes(t *testing.T) {
-	s := newServer(t, Options{})
+	s := serverOf(t, testYAML, Options{})
 	tests := []struct {
 		name       string
 		method     string
@@ -233,7 +149,7 @@ var feedTargets = []string{
 var strongETag = regexp.MustCompile(`^"[^"]+"$`)
 
 func TestFeedHeaders(t *testing.T) {
-	s := newServer(t, Options{})
+	s := serverOf(t, testYAML, Options{})
 	for _, target := range feedTargets {
 		t.Run(target, func(t *testing.T) {
 			w := get(t, s, target, http.Header{"Accept-Encoding": {"gzip"}})
@@ -283,7 +199,7 @@ func TestFeedHeaders(t *testing.T) {
 // TestLastModified checks that Last-Modified is the data's own time: the
 // newest `updated` among the feed's events.
 func TestLastModified(t *testing.T) {
-	s := newServer(t, Options{})
+	s := serverOf(t, testYAML, Options{})
 	tests := []struct {
 		target string
 		want   time.Time
@@ -305,7 +221,7 @@ func TestLastModified(t *testing.T) {
 }
 
 func TestConditionalGet(t *testing.T) {
-	s := newServer(t, Options{})
+	s := serverOf(t, testYAML, Options{})
 	for _, target := range []string{"/calendar.ics", "/tracks/beta.ics", "/events/keynote.ics", "/calendar.ics?tracks=beta,alpha"} {
 		t.Run(target, func(t *testing.T) {
 			first := get(t, s, target, nil)
@@ -352,8 +268,8 @@ func TestConditionalGet(t *testing.T) {
 }
 
 func TestGzip(t *testing.T) {
-	plain := newServer(t, Options{})
-	zipped := newServer(t, Options{Gzip: true})
+	plain := serverOf(t, testYAML, Options{})
+	zipped := serverOf(t, testYAML, Options{Gzip: true})
 	for _, target := range feedTargets {
 		t.Run(target, func(t *testing.T) {
 			want := get(t, plain, target, nil)
@@ -414,7 +330,7 @@ func TestGzip(t *testing.T) {
 }
 
 func TestFeedLines(t *testing.T) {
-	s := newServer(t, Options{})
+	s := serverOf(t, testYAML, Options{})
 	for _, target := range append(feedTargets, "/tracks/gamma.ics", "/events/workshop.ics") {
 		body := get(t, s, target, nil).Body.Bytes()
 		if !bytes.HasSuffix(body, []byte("END:VCALENDAR\r\n")) {
@@ -477,7 +393,7 @@ events:
 // TestGzipAcceptEncoding checks how Accept-Encoding is read: weight 0 means
 // "not this", however the weight is written (RFC 9110 §12.4.2).
 func TestGzipAcceptEncoding(t *testing.T) {
-	s := newServer(t, Options{Gzip: true})
+	s := serverOf(t, testYAML, Options{Gzip: true})
 	tests := []struct {
 		accept string
 		want   string // Content-Encoding
