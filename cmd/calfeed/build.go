@@ -84,8 +84,17 @@ agendas need a running server: the static pages leave them out.
 	if err != nil {
 		return fmt.Errorf("build: %w", err)
 	}
+	if err := writeFiles(*out, files); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s: wrote %d files\n", *out, len(files))
+	return nil
+}
+
+// writeFiles writes a static site's files under out.
+func writeFiles(out string, files []server.File) error {
 	for _, f := range files {
-		dst := filepath.Join(*out, filepath.FromSlash(f.Name))
+		dst := filepath.Join(out, filepath.FromSlash(f.Name))
 		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 			return fmt.Errorf("build: %w", err)
 		}
@@ -93,6 +102,5 @@ agendas need a running server: the static pages leave them out.
 			return fmt.Errorf("build: %w", err)
 		}
 	}
-	fmt.Fprintf(stdout, "%s: wrote %d files\n", *out, len(files))
 	return nil
 }

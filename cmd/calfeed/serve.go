@@ -108,9 +108,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	logOut := newBufferedLog(stderr)
 	defer logOut.Close()
 	logger := newLogger(c.logFormat, logOut)
-	opts := *c.limits
-	loaded := fingerprint(ctx, c.config, lock.MaxSize(opts)) // before loading: see watch
-	cal, lk, err := lock.Load(ctx, c.config, opts)
+	loaded := fingerprint(ctx, c.config, lock.MaxSize(*c.limits)) // before loading: see watch
+	cal, lk, err := lock.Load(ctx, c.config, *c.limits)
 	if err != nil {
 		if printInvalid(err, c.config, stderr) == errInvalid {
 			fmt.Fprintf(stderr, "calfeed serve: %s is invalid; fix the problems above (calfeed check %s)\n", c.config, c.config)
@@ -126,10 +125,32 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	}
 	c.published(ctx, logger, srv, lk)
 	warnBase(logger, c.baseURL, cal.BaseURL)
-	// Reload on every change of the file: validate, render, then swap. An
-	// invalid edit is logged and the last good calendar stays on the air.
-	reload := func(ctx context.Context) {
-		cal, lk, err := lock.Load(ctx, c.config, opts)
+	ln, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	if f, ok := ctx.Value(listeningKey{}).(func(net.Addr)); ok {
+		f(ln.Addr())
+	}
+	logger.Info("serving", slog.String("addr", ln.Addr().String()), slog.String("config", c.config),
+		slog.Int("events", len(cal.Events)), slog.Int("tracks", len(cal.Tracks)))
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	watching := make(chan struct{})
+	go func() {
+		defer close(watching)
+		if err := watch(watchCtx, c.config, lock.MaxSize(*c.limits), c.reloadDelay, loaded, logger, c.reloader(logger, srv)); err != nil {
+			logger.Error("not watching the events file", slog.Any("error", err))
+		}
+	}()
+	defer func() { stopWatch(); <-watching }()
+	return serveUntilDone(ctx, ln, srv, logger)
+}
+
+// reloader is the reload of the events file: validate, render, then swap.
+// An invalid edit is logged and the last good calendar stays on the air.
+func (c serveConfig) reloader(logger *slog.Logger, srv *server.Server) func(context.Context) {
+	return func(ctx context.Context) {
+		cal, lk, err := lock.Load(ctx, c.config, *c.limits)
 		if ctx.Err() != nil {
 			return // shutting down
 		}
@@ -146,15 +167,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		logger.Info("reloaded", slog.String("config", c.config), slog.Int("events", len(cal.Events)))
 		c.published(ctx, logger, srv, lk)
 	}
-	ln, err := net.Listen("tcp", c.addr)
-	if err != nil {
-		return fmt.Errorf("serve: %w", err)
-	}
-	if f, ok := ctx.Value(listeningKey{}).(func(net.Addr)); ok {
-		f(ln.Addr())
-	}
+}
+
+// serveUntilDone serves h on ln until ctx is done, then stops gracefully:
+// requests in flight get 10 seconds to finish.
+func serveUntilDone(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Logger) error {
 	hs := &http.Server{
-		Handler:           srv,
+		Handler:           h,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -162,19 +181,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		MaxHeaderBytes:    16 << 10,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
-	logger.Info("serving", slog.String("addr", ln.Addr().String()), slog.String("config", c.config),
-		slog.Int("events", len(cal.Events)), slog.Int("tracks", len(cal.Tracks)))
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
-	watchCtx, stopWatch := context.WithCancel(ctx)
-	watching := make(chan struct{})
-	go func() {
-		defer close(watching)
-		if err := watch(watchCtx, c.config, lock.MaxSize(opts), c.reloadDelay, loaded, logger, reload); err != nil {
-			logger.Error("not watching the events file", slog.Any("error", err))
-		}
-	}()
-	defer func() { stopWatch(); <-watching }()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)
