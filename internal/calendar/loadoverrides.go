@@ -167,12 +167,13 @@ func (l *loader) overrideTimes(e *Event, what string, ov *Override, m map[string
 	}
 	resolve := func(w wall, name string) (time.Time, bool) {
 		t, res := resolveWall(w.t, e.Location)
+		c := clockChange{res: res, wall: w.t.Format(wallLayout), loc: e.Location}
 		switch res {
 		case wallGap:
-			l.errorf(w.node.Line, w.node.Column, "%s: %s: %s does not exist in %s: the clocks skip that hour (daylight saving starts); use a time outside the gap", what, name, w.t.Format("2006-01-02 15:04"), e.Location)
+			l.errorf(w.node.Line, w.node.Column, "%s", c.problem(what+": "+name, "; use a time outside the gap"))
 			return t, false
 		case wallRepeated:
-			l.warnf(w.node.Line, w.node.Column, "%s: %s: %s happens twice in %s (clocks go back); taking the first, and writing this occurrence's times in UTC", what, name, w.t.Format("2006-01-02 15:04"), e.Location)
+			l.warnf(w.node.Line, w.node.Column, "%s", c.problem(what+": "+name, "; taking the first, and writing this occurrence's times in UTC"))
 			ov.UTC = true
 		}
 		return t, true

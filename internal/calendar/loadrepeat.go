@@ -324,11 +324,13 @@ func (l *loader) checkDates(e *Event, what string, except, also []dated) {
 			continue
 		}
 		w := e.wallOn(d.date)
-		switch _, res := resolveWall(w, e.Location); res {
-		case wallGap:
-			l.errorf(d.node.Line, d.node.Column, "%s.also: %s does not exist in %s: the clocks skip that hour (daylight saving starts); choose another date, or a separate event", what, w.Format("2006-01-02 15:04"), e.Location)
-		case wallRepeated:
-			l.errorf(d.node.Line, d.node.Column, "%s.also: %s happens twice in %s (clocks go back), and calendar clients disagree about which of the two it is; choose another date, or a separate event", what, w.Format("2006-01-02 15:04"), e.Location)
+		if _, res := resolveWall(w, e.Location); res != wallOK {
+			rest := "; choose another date, or a separate event"
+			if res == wallRepeated {
+				rest = ", and calendar clients disagree about which of the two it is" + rest
+			}
+			c := clockChange{res: res, wall: w.Format(wallLayout), loc: e.Location}
+			l.errorf(d.node.Line, d.node.Column, "%s", c.problem(what+".also", rest))
 		}
 	}
 }
@@ -355,11 +357,17 @@ func (l *loader) checkShifts(e *Event, what string, startField field) {
 	gaps, repeats := e.shifts(end)
 	n := deref(startField.value)
 	wall := e.Start.In(e.Location).Format("15:04")
+	const fix = "; use a time outside the change, or list those dates under except:"
 	if len(gaps) > 0 {
-		l.errorf(n.Line, n.Column, "%s: %s does not exist in %s on %s%s: the clocks skip it (daylight saving starts), and calendar clients disagree about when such an occurrence is (an hour later or earlier); use a time outside the change, or list those dates under except:", what, wall, e.Location, gaps[0].Format(time.DateOnly), others(len(gaps), scope))
+		c := clockChange{res: wallGap, wall: wall, loc: e.Location,
+			on: " on " + gaps[0].Format(time.DateOnly) + others(len(gaps), scope)}
+		l.errorf(n.Line, n.Column, "%s", c.problem(what, ", and calendar clients disagree about when such an occurrence is "+
+			"(an hour later or earlier)"+fix))
 	}
 	if len(repeats) > 0 {
-		l.errorf(n.Line, n.Column, "%s: %s happens twice in %s on %s%s (clocks go back), and calendar clients disagree about which of the two such an occurrence is; use a time outside the change, or list those dates under except:", what, wall, e.Location, repeats[0].Format(time.DateOnly), others(len(repeats), scope))
+		c := clockChange{res: wallRepeated, wall: wall, loc: e.Location,
+			on: " on " + repeats[0].Format(time.DateOnly) + others(len(repeats), scope)}
+		l.errorf(n.Line, n.Column, "%s", c.problem(what, ", and calendar clients disagree about which of the two such an occurrence is"+fix))
 	}
 }
 

@@ -132,19 +132,51 @@ func (l *loader) allDay(e *Event, what string, start time.Time, ef field, hasEnd
 // wallOK reports a wall time that is skipped or repeated in its zone.
 func (l *loader) wallOK(res wallResult, n *yaml.Node, what string, w time.Time, e *Event) bool {
 	n = deref(n)
+	c := clockChange{res: res, wall: w.Format(wallLayout), loc: e.Location}
 	switch res {
 	case wallGap:
-		l.errorf(n.Line, n.Column, "%s: %s does not exist in %s: the clocks skip that hour (daylight saving starts); use a time outside the gap", what, w.Format("2006-01-02 15:04"), e.Location)
+		l.errorf(n.Line, n.Column, "%s", c.problem(what, "; use a time outside the gap"))
 		return false
 	case wallRepeated:
 		if l.repeating {
-			l.errorf(n.Line, n.Column, "%s: %s happens twice in %s (clocks go back); a repeating event cannot start or end in that hour: its feed would have to give the time in UTC, and a rule from a UTC time stays at that UTC time, an hour off the local time across daylight-saving changes; use a time outside that hour, or begin the series on another date", what, w.Format("2006-01-02 15:04"), e.Location)
+			l.errorf(n.Line, n.Column, "%s", c.problem(what, "; a repeating event cannot start or end in that hour: "+
+				"its feed would have to give the time in UTC, and a rule from a UTC time stays at that UTC time, "+
+				"an hour off the local time across daylight-saving changes; "+
+				"use a time outside that hour, or begin the series on another date"))
 			return false
 		}
-		l.warnf(n.Line, n.Column, "%s: %s happens twice in %s (clocks go back); taking the first, and writing this event's times in UTC", what, w.Format("2006-01-02 15:04"), e.Location)
+		l.warnf(n.Line, n.Column, "%s", c.problem(what, "; taking the first, and writing this event's times in UTC"))
 		e.UTC = true
 	}
 	return true
+}
+
+// wallLayout is how messages write a wall-clock time.
+const wallLayout = "2006-01-02 15:04"
+
+// clockChange is a wall-clock time that its zone skips (the clocks spring
+// forward) or shows twice (they go back), as problem messages describe it.
+type clockChange struct {
+	res  wallResult // wallGap or wallRepeated
+	wall string     // the time as the message writes it
+	loc  *time.Location
+	// on names the dates of a series the time falls on (" on 2016-03-27
+	// and on 2 other dates of the series"); "" for a single time.
+	on string
+}
+
+// problem is the message about c that every such problem uses: what the
+// time is of, that it does not exist or happens twice, and then rest,
+// what follows and what to do.
+func (c clockChange) problem(what, rest string) string {
+	if c.res == wallGap {
+		skipped := "that hour"
+		if c.on != "" {
+			skipped = "it" // the time, on the dates named
+		}
+		return fmt.Sprintf("%s: %s does not exist in %s%s: the clocks skip %s (daylight saving starts)%s", what, c.wall, c.loc, c.on, skipped, rest)
+	}
+	return fmt.Sprintf("%s: %s happens twice in %s%s (clocks go back)%s", what, c.wall, c.loc, c.on, rest)
 }
 
 // wallTime parses "2006-01-02", "2006-01-02 15:04" or "2006-01-02 15:04:05"
