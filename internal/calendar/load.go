@@ -241,7 +241,6 @@ type loader struct {
 	defaultTZ *time.Location
 	maxEvents int
 	zones     map[string]*time.Location // loaded zones by name
-	repeating bool                      // the event being read has repeat:
 }
 
 func (l *loader) document(doc *yaml.Node) *Calendar {

@@ -200,18 +200,22 @@ func (l *loader) event(i int, it *yaml.Node, trackIDs []string, cal *Calendar) (
 			}
 		}
 	}
-	// A repeating event's times must name one instant each (see wallOK).
-	_, l.repeating = m["repeat"]
+	// A repeating event's times must name one instant each: a rule
+	// from a time in UTC would drift across daylight-saving changes.
+	twice := eventInUTC
+	_, hasRepeat := m["repeat"]
+	if hasRepeat {
+		twice = seriesRefused
+	}
 	before := len(l.errs)
-	l.when(e, what, node, m)
+	l.when(e, what, node, m, twice)
 	timesOK := len(l.errs) == before
 	if v, ok := m["repeat"]; ok {
 		l.repeat(e, what, v, m["start"], timesOK)
 	}
 	if v, ok := m["overrides"]; ok {
-		l.overrides(e, what, v, timesOK, l.repeating)
+		l.overrides(e, what, v, timesOK, hasRepeat)
 	}
-	l.repeating = false
 	if e.ID == "" {
 		return nil, nil
 	}

@@ -90,50 +90,24 @@ func (l *loader) override(e *Event, what string, v *yaml.Node, d time.Time, read
 	return ov
 }
 
-// overrideTimes reads an override's start, end and duration; without them
-// the occurrence keeps its own start and the series' duration.
+// overrideTimes reads an override's start, end and duration as when reads
+// an event's; without them the occurrence keeps its own start and the
+// series' length.
 func (l *loader) overrideTimes(e *Event, what string, ov *Override, m map[string]field, ready bool) bool {
-	sf, hasStart := m["start"]
-	ef, hasEnd := m["end"]
-	df, hasDur := m["duration"]
-	if hasEnd && hasDur {
+	sf, ef, df := lookup(m, "start"), lookup(m, "end"), lookup(m, "duration")
+	if ef != nil && df != nil {
 		l.errorf(df.key.Line, df.key.Column, "%s: give end or duration, not both", what)
 		return false
 	}
-	type wall struct {
-		t       time.Time
-		hasTime bool
-		node    *yaml.Node
-	}
-	read := func(f field, name string) (wall, bool) {
-		t, hasTime, ok := l.wallTime(f.value, what+": "+name)
-		return wall{t, hasTime, deref(f.value)}, ok
-	}
-	var start, end wall
-	var dur time.Duration
-	ok := true
-	if hasStart {
-		var good bool
-		start, good = read(sf, "start")
-		ok = ok && good
-	}
-	if hasEnd {
-		var good bool
-		end, good = read(ef, "end")
-		ok = ok && good
-	}
-	if hasDur {
-		var good bool
-		dur, good = l.duration(df.value, what+": duration")
-		ok = ok && good
-	}
-	if !ok || !ready {
+	start, startOK := l.wallField(sf, what+": start")
+	end, endOK := l.wallField(ef, what+": end")
+	dur, durOK := l.durationField(df, what+": duration")
+	if !startOK || !endOK || !durOK || !ready {
 		return false
 	}
-	base := e.occurrence(ov.Date, nil)
-	for _, w := range []wall{start, end} {
+	for _, w := range []*wallValue{start, end} {
 		switch {
-		case w.node == nil || w.hasTime == !e.AllDay:
+		case w == nil || w.hasTime == !e.AllDay:
 			continue
 		case e.AllDay:
 			l.errorf(w.node.Line, w.node.Column, "%s: the series is all-day: give a date, like 2016-05-26", what)
@@ -142,63 +116,22 @@ func (l *loader) overrideTimes(e *Event, what string, ov *Override, m map[string
 		}
 		return false
 	}
-	if e.AllDay {
-		ov.Start, ov.End = base.Start, base.End
-		if hasStart {
-			ov.Start = start.t
-			ov.End = start.t.AddDate(0, 0, daysBetween(e.Start, e.End))
+	tm := timing{allDay: e.AllDay, loc: e.Location, twice: occurrenceInUTC}
+	s := e.StartOn(ov.Date)
+	if start != nil {
+		var ok bool
+		if s, ov.UTC, ok = l.startOf(*start, what+": start", tm); !ok {
+			return false
 		}
-		switch {
-		case hasEnd:
-			if end.t.Before(ov.Start) {
-				l.errorf(end.node.Line, end.node.Column, "%s: end %s is before start %s (for an all-day event, end is the last day)", what, end.t.Format(time.DateOnly), ov.Start.Format(time.DateOnly))
-				return false
-			}
-			ov.End = end.t.AddDate(0, 0, 1)
-		case hasDur:
-			if dur%(24*time.Hour) != 0 {
-				n := deref(df.value)
-				l.errorf(n.Line, n.Column, "%s: an all-day event lasts whole days (like 3d), not %s", what, n.Value)
-				return false
-			}
-			ov.End = ov.Start.AddDate(0, 0, int(dur/(24*time.Hour)))
-		}
+	}
+	ov.Start, ov.End = s, e.endAfter(s)
+	if end == nil && dur == nil {
 		return true
 	}
-	resolve := func(w wall, name string) (time.Time, bool) {
-		t, res := resolveWall(w.t, e.Location)
-		c := clockChange{res: res, wall: w.t.Format(wallLayout), loc: e.Location}
-		switch res {
-		case wallGap:
-			l.errorf(w.node.Line, w.node.Column, "%s", c.problem(what+": "+name, "; use a time outside the gap"))
-			return t, false
-		case wallRepeated:
-			l.warnf(w.node.Line, w.node.Column, "%s", c.problem(what+": "+name, "; taking the first, and writing this occurrence's times in UTC"))
-			ov.UTC = true
-		}
-		return t, true
+	t, utc, ok := l.endOf(what, s, end, dur, tm)
+	if !ok {
+		return false
 	}
-	ov.Start, ov.End = base.Start, base.End
-	if hasStart {
-		t, good := resolve(start, "start")
-		if !good {
-			return false
-		}
-		ov.Start, ov.End = t, t.Add(e.End.Sub(e.Start))
-	}
-	switch {
-	case hasEnd:
-		t, good := resolve(end, "end")
-		if !good {
-			return false
-		}
-		if !t.After(ov.Start) {
-			l.errorf(end.node.Line, end.node.Column, "%s: end %s is not after start %s", what, end.t.Format("2006-01-02 15:04"), ov.Start.In(e.Location).Format("2006-01-02 15:04"))
-			return false
-		}
-		ov.End = t
-	case hasDur:
-		ov.End = ov.Start.Add(dur)
-	}
+	ov.End, ov.UTC = t, ov.UTC || utc
 	return true
 }

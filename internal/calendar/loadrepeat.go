@@ -70,13 +70,12 @@ func (l *loader) repeat(e *Event, what string, f field, startField field, timesO
 		ok = l.days(r, what, v) && ok
 	}
 	if v, has := m["until"]; has {
-		t, hasTime, good := l.wallTime(v.value, what+".until")
-		if good && hasTime {
-			n := deref(v.value)
-			l.errorf(n.Line, n.Column, "%s.until: give a date, the last day the series may fall on (inclusive), like 2016-06-30, without a time", what)
+		w, good := l.wallTime(v.value, what+".until")
+		if good && w.hasTime {
+			l.errorf(w.node.Line, w.node.Column, "%s.until: give a date, the last day the series may fall on (inclusive), like 2016-06-30, without a time", what)
 			good = false
 		}
-		r.Until = t
+		r.Until = w.t
 		ok = ok && good
 	}
 	if v, has := m["count"]; has {
@@ -200,12 +199,12 @@ func (l *loader) dates(f field, what, timeHint string) []dated {
 	var out []dated
 	lines := map[time.Time]int{}
 	for _, it := range items {
-		t, hasTime, ok := l.wallTime(it, what)
+		w, ok := l.wallTime(it, what)
 		if !ok {
 			continue
 		}
-		n := deref(it)
-		if hasTime {
+		t, n := w.t, w.node
+		if w.hasTime {
 			l.errorf(n.Line, n.Column, "%s: give a date without a time, like 2016-05-19; %s", what, timeHint)
 			continue
 		}

@@ -37,118 +37,167 @@ func (l *loader) zone(n *yaml.Node, what string) (*time.Location, bool) {
 	return nil, false
 }
 
-// when reads start, end and duration, turning wall times into instants.
-func (l *loader) when(e *Event, what string, node *yaml.Node, m map[string]field) {
+// wallValue is a date or a wall-clock time as the file gives it.
+type wallValue struct {
+	t       time.Time // its location is UTC and meaningless
+	hasTime bool      // false for a date alone
+	node    *yaml.Node
+}
+
+// durationValue is a duration as the file gives it.
+type durationValue struct {
+	d    time.Duration
+	node *yaml.Node
+}
+
+// repeatedHour says what a wall time the clocks show twice (they go back)
+// does to the event or occurrence it is the time of. Calendar clients
+// disagree about which of the two instants such a time names.
+type repeatedHour int
+
+const (
+	// eventInUTC: a one-off event takes the first of the two, with a
+	// warning, and the feeds write its times in UTC (Event.UTC).
+	eventInUTC repeatedHour = iota
+	// occurrenceInUTC: the same for one occurrence an override changes
+	// (Override.UTC).
+	occurrenceInUTC
+	// seriesRefused: the start or end of a repeating event cannot be in
+	// such an hour, an error: its rule would have to be in UTC.
+	seriesRefused
+)
+
+// timing is how the times of an event or of one occurrence are read.
+type timing struct {
+	allDay bool           // dates, not wall-clock times
+	loc    *time.Location // the zone of the wall-clock times
+	twice  repeatedHour
+}
+
+// when reads an event's start, end and duration, turning wall times into
+// instants; twice says what a time in a repeated hour does. overrideTimes
+// reads an override's the same way.
+func (l *loader) when(e *Event, what string, node *yaml.Node, m map[string]field, twice repeatedHour) {
 	sf, ok := m["start"]
 	if !ok {
 		l.errorf(node.Line, node.Column, "%s: start missing; write it as 2015-12-14 18:00, or 2015-12-14 for an all-day event", what)
 		return
 	}
-	start, hasTime, ok := l.wallTime(sf.value, what+": start")
+	start, ok := l.wallTime(sf.value, what+": start")
 	if !ok {
 		return
 	}
-	ef, hasEnd := m["end"]
-	df, hasDur := m["duration"]
-	if hasEnd && hasDur {
+	ef, df := lookup(m, "end"), lookup(m, "duration")
+	if ef != nil && df != nil {
 		l.errorf(df.key.Line, df.key.Column, "%s: give end or duration, not both", what)
 		return
 	}
-	if !hasTime {
-		l.allDay(e, what, start, ef, hasEnd, df, hasDur)
+	tm := timing{allDay: !start.hasTime, loc: e.Location, twice: twice}
+	s, utc, ok := l.startOf(start, what+": start", tm)
+	if !ok {
 		return
 	}
-	s, res := resolveWall(start, e.Location)
-	if !l.wallOK(res, sf.value, what+": start", start, e) {
+	e.AllDay, e.Start, e.UTC = tm.allDay, s, utc
+	if tm.allDay {
+		e.End = s.AddDate(0, 0, 1) // one day, unless end or duration says otherwise
+	}
+	if ef == nil && df == nil {
+		if !tm.allDay {
+			l.errorf(node.Line, node.Column, "%s: end missing; give end: (a wall time like 2015-12-14 20:00) or duration: (like 2h)", what)
+		}
 		return
 	}
-	e.Start = s
+	end, ok := l.wallField(ef, what+": end")
+	if !ok {
+		return
+	}
+	dur, ok := l.durationField(df, what+": duration")
+	if !ok {
+		return
+	}
 	switch {
-	case hasEnd:
-		end, endHasTime, ok := l.wallTime(ef.value, what+": end")
-		if !ok {
-			return
-		}
-		if !endHasTime {
-			n := deref(ef.value)
-			l.errorf(n.Line, n.Column, "%s: end is a date but start has a time; give both a time, or neither for an all-day event", what)
-			return
-		}
-		t, res := resolveWall(end, e.Location)
-		if !l.wallOK(res, ef.value, what+": end", end, e) {
-			return
-		}
-		if !t.After(s) {
-			n := deref(ef.value)
-			l.errorf(n.Line, n.Column, "%s: end %s is not after start %s", what, end.Format("2006-01-02 15:04"), start.Format("2006-01-02 15:04"))
-			return
-		}
-		e.End = t
-	case hasDur:
-		d, ok := l.duration(df.value, what+": duration")
-		if !ok {
-			return
-		}
-		e.End = s.Add(d)
+	case end == nil || end.hasTime == start.hasTime:
+	case end.hasTime:
+		l.errorf(end.node.Line, end.node.Column, "%s: end has a time but start is a date; give both a time, or neither for an all-day event", what)
+		return
 	default:
-		l.errorf(node.Line, node.Column, "%s: end missing; give end: (a wall time like 2015-12-14 20:00) or duration: (like 2h)", what)
+		l.errorf(end.node.Line, end.node.Column, "%s: end is a date but start has a time; give both a time, or neither for an all-day event", what)
+		return
+	}
+	if t, utc, ok := l.endOf(what, s, end, dur, tm); ok {
+		e.End, e.UTC = t, e.UTC || utc
 	}
 }
 
-func (l *loader) allDay(e *Event, what string, start time.Time, ef field, hasEnd bool, df field, hasDur bool) {
-	e.AllDay = true
-	e.Start = start
-	e.End = start.AddDate(0, 0, 1)
+// startOf returns the start that w gives: the date of an all-day event or
+// occurrence, else the instant its wall time names (see instant).
+func (l *loader) startOf(w wallValue, what string, tm timing) (start time.Time, utc, ok bool) {
+	if tm.allDay {
+		return w.t, false, true
+	}
+	return l.instant(w, what, tm)
+}
+
+// endOf returns the end of what starts at start (an instant, or a date when
+// tm.allDay), as end or dur gives it, whichever is not nil. An all-day end
+// is the day after the last day.
+func (l *loader) endOf(what string, start time.Time, end *wallValue, dur *durationValue, tm timing) (t time.Time, utc, ok bool) {
 	switch {
-	case hasEnd:
-		last, endHasTime, ok := l.wallTime(ef.value, what+": end")
+	case tm.allDay && end != nil:
+		if end.t.Before(start) {
+			l.errorf(end.node.Line, end.node.Column, "%s: end %s is before start %s (for an all-day event, end is the last day)",
+				what, end.t.Format(time.DateOnly), start.Format(time.DateOnly))
+			return time.Time{}, false, false
+		}
+		return end.t.AddDate(0, 0, 1), false, true
+	case tm.allDay:
+		const day = 24 * time.Hour
+		if dur.d%day != 0 {
+			l.errorf(dur.node.Line, dur.node.Column, "%s: an all-day event lasts whole days (like 3d), not %s", what, dur.node.Value)
+			return time.Time{}, false, false
+		}
+		return start.AddDate(0, 0, int(dur.d/day)), false, true
+	case end != nil:
+		t, utc, ok := l.instant(*end, what+": end", tm)
 		if !ok {
-			return
+			return time.Time{}, false, false
 		}
-		n := deref(ef.value)
-		if endHasTime {
-			l.errorf(n.Line, n.Column, "%s: end has a time but start is a date; give both a time, or neither for an all-day event", what)
-			return
+		if !t.After(start) {
+			l.errorf(end.node.Line, end.node.Column, "%s: end %s is not after start %s",
+				what, end.t.Format(wallLayout), start.In(tm.loc).Format(wallLayout))
+			return time.Time{}, false, false
 		}
-		if last.Before(start) {
-			l.errorf(n.Line, n.Column, "%s: end %s is before start %s (for an all-day event, end is the last day)", what, last.Format("2006-01-02"), start.Format("2006-01-02"))
-			return
-		}
-		e.End = last.AddDate(0, 0, 1)
-	case hasDur:
-		d, ok := l.duration(df.value, what+": duration")
-		if !ok {
-			return
-		}
-		if d%(24*time.Hour) != 0 {
-			n := deref(df.value)
-			l.errorf(n.Line, n.Column, "%s: an all-day event lasts whole days (like 3d), not %s", what, n.Value)
-			return
-		}
-		e.End = start.AddDate(0, 0, int(d/(24*time.Hour)))
+		return t, utc, true
+	default:
+		return start.Add(dur.d), false, true
 	}
 }
 
-// wallOK reports a wall time that is skipped or repeated in its zone.
-func (l *loader) wallOK(res wallResult, n *yaml.Node, what string, w time.Time, e *Event) bool {
-	n = deref(n)
-	c := clockChange{res: res, wall: w.Format(wallLayout), loc: e.Location}
-	switch res {
-	case wallGap:
-		l.errorf(n.Line, n.Column, "%s", c.problem(what, "; use a time outside the gap"))
-		return false
-	case wallRepeated:
-		if l.repeating {
-			l.errorf(n.Line, n.Column, "%s", c.problem(what, "; a repeating event cannot start or end in that hour: "+
-				"its feed would have to give the time in UTC, and a rule from a UTC time stays at that UTC time, "+
-				"an hour off the local time across daylight-saving changes; "+
-				"use a time outside that hour, or begin the series on another date"))
-			return false
+// instant returns the instant wall time w names in tm.loc. A time the
+// clocks skip is an error; for one they show twice, tm.twice says what
+// happens, and utc reports that the first of the two was taken.
+func (l *loader) instant(w wallValue, what string, tm timing) (t time.Time, utc, ok bool) {
+	t, res := resolveWall(w.t, tm.loc)
+	c := clockChange{res: res, wall: w.t.Format(wallLayout), loc: tm.loc}
+	switch {
+	case res == wallGap:
+		l.errorf(w.node.Line, w.node.Column, "%s", c.problem(what, "; use a time outside the gap"))
+		return t, false, false
+	case res == wallRepeated && tm.twice == seriesRefused:
+		l.errorf(w.node.Line, w.node.Column, "%s", c.problem(what, "; a repeating event cannot start or end in that hour: "+
+			"its feed would have to give the time in UTC, and a rule from a UTC time stays at that UTC time, "+
+			"an hour off the local time across daylight-saving changes; "+
+			"use a time outside that hour, or begin the series on another date"))
+		return t, false, false
+	case res == wallRepeated:
+		whose := "event"
+		if tm.twice == occurrenceInUTC {
+			whose = "occurrence"
 		}
-		l.warnf(n.Line, n.Column, "%s", c.problem(what, "; taking the first, and writing this event's times in UTC"))
-		e.UTC = true
+		l.warnf(w.node.Line, w.node.Column, "%s", c.problem(what, "; taking the first, and writing this "+whose+"'s times in UTC"))
+		return t, true, true
 	}
-	return true
+	return t, false, true
 }
 
 // wallLayout is how messages write a wall-clock time.
@@ -179,27 +228,36 @@ func (c clockChange) problem(what, rest string) string {
 	return fmt.Sprintf("%s: %s happens twice in %s%s (clocks go back)%s", what, c.wall, c.loc, c.on, rest)
 }
 
-// wallTime parses "2006-01-02", "2006-01-02 15:04" or "2006-01-02 15:04:05"
-// ("T" may replace the space). The result's location is UTC and meaningless.
-func (l *loader) wallTime(n *yaml.Node, what string) (t time.Time, hasTime, ok bool) {
+// wallTime reads "2006-01-02", "2006-01-02 15:04" or "2006-01-02 15:04:05"
+// ("T" may replace the space).
+func (l *loader) wallTime(n *yaml.Node, what string) (wallValue, bool) {
 	s, ok := l.scalar(n, what)
 	if !ok {
-		return time.Time{}, false, false
+		return wallValue{}, false
 	}
+	n = deref(n)
 	s = strings.TrimSpace(s)
 	for _, layout := range []string{"2006-01-02", "2006-01-02 15:04", "2006-01-02T15:04", "2006-01-02 15:04:05", "2006-01-02T15:04:05"} {
 		if t, err := time.Parse(layout, s); err == nil {
 			if y := t.Year(); y < minYear || y > maxYear {
-				n = deref(n)
 				l.errorf(n.Line, n.Column, "%s: year %d is outside %d-%d, the years calendars can write", what, y, minYear, maxYear)
-				return time.Time{}, false, false
+				return wallValue{}, false
 			}
-			return t, layout != "2006-01-02", true
+			return wallValue{t: t, hasTime: layout != "2006-01-02", node: n}, true
 		}
 	}
-	n = deref(n)
 	l.errorf(n.Line, n.Column, "%s: %q is not a date (2015-12-14) or a wall time (2015-12-14 18:00)%s", what, s, dateHint(s))
-	return time.Time{}, false, false
+	return wallValue{}, false
+}
+
+// wallField reads the date or wall time of a field the mapping may not
+// have: nil (and true) for f nil.
+func (l *loader) wallField(f *field, what string) (*wallValue, bool) {
+	if f == nil {
+		return nil, true
+	}
+	w, ok := l.wallTime(f.value, what)
+	return &w, ok
 }
 
 // dateHint explains what is wrong with a nearly-right date.
@@ -219,23 +277,33 @@ func dateHint(s string) string {
 	return ""
 }
 
-func (l *loader) duration(n *yaml.Node, what string) (time.Duration, bool) {
+// duration reads a duration longer than zero.
+func (l *loader) duration(n *yaml.Node, what string) (durationValue, bool) {
 	s, ok := l.scalar(n, what)
 	if !ok {
-		return 0, false
+		return durationValue{}, false
 	}
+	n = deref(n)
 	d, err := parseDuration(s)
 	if err != nil {
-		n = deref(n)
 		l.errorf(n.Line, n.Column, "%s: %v", what, err)
-		return 0, false
+		return durationValue{}, false
 	}
 	if d <= 0 {
-		n = deref(n)
 		l.errorf(n.Line, n.Column, "%s: must be longer than zero", what)
-		return 0, false
+		return durationValue{}, false
 	}
-	return d, true
+	return durationValue{d: d, node: n}, true
+}
+
+// durationField reads the duration of a field the mapping may not have:
+// nil (and true) for f nil.
+func (l *loader) durationField(f *field, what string) (*durationValue, bool) {
+	if f == nil {
+		return nil, true
+	}
+	d, ok := l.duration(f.value, what)
+	return &d, ok
 }
 
 var durationRE = regexp.MustCompile(`^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$`)

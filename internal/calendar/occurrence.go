@@ -187,12 +187,7 @@ func (e *Event) base() Occurrence {
 func (e *Event) occurrence(d time.Time, ov *Override) Occurrence {
 	o := e.base()
 	start := e.StartOn(d)
-	o.Recurrence, o.Start = start, start
-	if e.AllDay {
-		o.End = d.AddDate(0, 0, daysBetween(e.Start, e.End))
-	} else {
-		o.End = start.Add(e.End.Sub(e.Start))
-	}
+	o.Recurrence, o.Start, o.End = start, start, e.endAfter(start)
 	if ov == nil {
 		return o
 	}
@@ -217,6 +212,15 @@ func (e *Event) occurrence(d time.Time, ov *Override) Occurrence {
 		o.Status = ov.Status
 	}
 	return o
+}
+
+// endAfter returns the end of an occurrence of e that starts at start: as
+// long after it as e lasts (for an all-day event, as many days).
+func (e *Event) endAfter(start time.Time) time.Time {
+	if e.AllDay {
+		return start.AddDate(0, 0, daysBetween(e.Start, e.End))
+	}
+	return start.Add(e.End.Sub(e.Start))
 }
 
 // over reports whether o has ended at t.

@@ -14,6 +14,14 @@ type field struct {
 	key, value *yaml.Node
 }
 
+// lookup returns the field of m with the key, or nil when m has none.
+func lookup(m map[string]field, key string) *field {
+	if f, ok := m[key]; ok {
+		return &f
+	}
+	return nil
+}
+
 // mapping checks that n is a mapping whose keys are all known, reporting
 // unknown and repeated keys, and returns its fields by key.
 func (l *loader) mapping(n *yaml.Node, what string, known []string) map[string]field {
