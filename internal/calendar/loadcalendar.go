@@ -14,37 +14,13 @@ var langRE = regexp.MustCompile(`^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$`)
 
 var calendarKeys = []string{"id", "name", "description", "timezone", "languages", "base_url", "refresh"}
 
+// calendar reads calendar:, what holds for the whole calendar. The
+// languages come first: every text depends on them.
 func (l *loader) calendar(cal *Calendar, f field) {
 	m := l.mapping(f.value, "calendar", calendarKeys)
 	where := func(k string) string { return "calendar." + k }
-	// Languages first: every text depends on them.
-	l.languages = nil
-	if v, ok := m["languages"]; ok {
-		items, isList := l.list(v.value, where("languages"))
-		for _, it := range items {
-			s, ok := l.scalar(it, where("languages"))
-			if !ok {
-				continue
-			}
-			if !langRE.MatchString(s) {
-				l.errorf(it.Line, it.Column, "calendar.languages: %q is not a language code like \"en\", \"zh\" or \"pt-BR\"", s)
-				continue
-			}
-			if slices.Contains(l.languages, s) {
-				l.errorf(it.Line, it.Column, "calendar.languages: %q listed twice", s)
-				continue
-			}
-			l.languages = append(l.languages, s)
-		}
-		if isList && len(items) == 0 {
-			l.errorf(v.value.Line, v.value.Column, "calendar.languages: list at least one language; the first is the default")
-		}
-	}
-	if len(l.languages) == 0 {
-		l.languages = []string{"en"}
-	}
+	l.languages = l.languageList(m)
 	cal.Languages = l.languages
-
 	if v, ok := m["id"]; ok {
 		cal.ID, _ = l.id(v.value, where("id"))
 	} else if m != nil {
@@ -58,31 +34,13 @@ func (l *loader) calendar(cal *Calendar, f field) {
 	if v, ok := m["description"]; ok {
 		cal.Description = l.text(v.value, where("description"), false)
 	}
-	l.defaultTZ = time.UTC
-	if v, ok := m["timezone"]; ok {
-		if loc, ok := l.zone(v.value, where("timezone")); ok {
-			l.defaultTZ = loc
-		} else if v.value.Kind == yaml.ScalarNode && len(l.errs) > 0 {
-			// Go on checking the events that rely on it, every problem at
-			// once: in the zone it most likely means, if any.
-			last := &l.errs[len(l.errs)-1]
-			if name := suggest(v.value.Value, zoneNames[:]); name != "" {
-				if loc, err := time.LoadLocation(name); err == nil {
-					l.defaultTZ = loc
-					last.Msg += fmt.Sprintf("; meanwhile the events without a timezone of their own are checked in %s", name)
-				}
-			} else {
-				last.Msg += "; the times of events without a timezone of their own are checked once it is fixed"
-			}
-		}
-	} else if m != nil {
-		l.errorf(f.key.Line, f.key.Column, "calendar.timezone: missing; give the IANA zone of most events, such as \"America/New_York\"")
-	}
+	l.defaultTZ = l.calendarZone(f, m)
 	cal.Location = l.defaultTZ
 	if v, ok := m["base_url"]; ok {
 		if s, ok := l.httpURL(v.value, where("base_url")); ok {
 			if strings.ContainsAny(s, "?#") {
-				l.errorf(v.value.Line, v.value.Column, "calendar.base_url: %q has a query or fragment; give the site's address alone, like https://calendar.example.org", s)
+				l.errorf(v.value.Line, v.value.Column, "calendar.base_url: %q has a query or fragment; "+
+					"give the site's address alone, like https://calendar.example.org", s)
 			} else {
 				cal.BaseURL = strings.TrimRight(s, "/")
 			}
@@ -90,18 +48,89 @@ func (l *loader) calendar(cal *Calendar, f field) {
 	}
 	cal.Refresh = DefaultRefresh
 	if v, ok := m["refresh"]; ok {
-		if s, ok := l.scalar(v.value, where("refresh")); ok {
-			d, err := parseDuration(s)
-			switch {
-			case err != nil:
-				l.errorf(v.value.Line, v.value.Column, "calendar.refresh: %v", err)
-			case d < time.Minute:
-				l.errorf(v.value.Line, v.value.Column, "calendar.refresh: %s is too short; clients poll no more often than every few minutes (try 1h)", s)
-			default:
-				cal.Refresh = d
-			}
+		if d, ok := l.refresh(v.value); ok {
+			cal.Refresh = d
 		}
 	}
+}
+
+// languageList reads calendar.languages; without any, the calendar's one
+// language is "en".
+func (l *loader) languageList(m map[string]field) []string {
+	var langs []string
+	if v, ok := m["languages"]; ok {
+		items, isList := l.list(v.value, "calendar.languages")
+		for _, it := range items {
+			s, ok := l.scalar(it, "calendar.languages")
+			if !ok {
+				continue
+			}
+			if !langRE.MatchString(s) {
+				l.errorf(it.Line, it.Column, "calendar.languages: %q is not a language code like \"en\", \"zh\" or \"pt-BR\"", s)
+				continue
+			}
+			if slices.Contains(langs, s) {
+				l.errorf(it.Line, it.Column, "calendar.languages: %q listed twice", s)
+				continue
+			}
+			langs = append(langs, s)
+		}
+		if isList && len(items) == 0 {
+			l.errorf(v.value.Line, v.value.Column, "calendar.languages: list at least one language; the first is the default")
+		}
+	}
+	if len(langs) == 0 {
+		return []string{"en"}
+	}
+	return langs
+}
+
+// calendarZone reads calendar.timezone, the zone of the events that name
+// none; UTC when it is missing. For an unknown zone it goes on in the zone
+// most likely meant, if any, so that one run reports every event's problems.
+func (l *loader) calendarZone(f field, m map[string]field) *time.Location {
+	v, ok := m["timezone"]
+	if !ok {
+		if m != nil {
+			l.errorf(f.key.Line, f.key.Column, "calendar.timezone: missing; give the IANA zone of most events, such as \"America/New_York\"")
+		}
+		return time.UTC
+	}
+	if loc, ok := l.zone(v.value, "calendar.timezone"); ok {
+		return loc
+	}
+	if v.value.Kind != yaml.ScalarNode || len(l.errs) == 0 {
+		return time.UTC
+	}
+	last := &l.errs[len(l.errs)-1] // the unknown zone
+	if name := suggest(v.value.Value, zoneNames[:]); name != "" {
+		if loc, err := time.LoadLocation(name); err == nil {
+			last.Msg += fmt.Sprintf("; meanwhile the events without a timezone of their own are checked in %s", name)
+			return loc
+		}
+		return time.UTC
+	}
+	last.Msg += "; the times of events without a timezone of their own are checked once it is fixed"
+	return time.UTC
+}
+
+// refresh reads calendar.refresh, how often subscribers are asked to fetch
+// the feeds again.
+func (l *loader) refresh(n *yaml.Node) (time.Duration, bool) {
+	s, ok := l.scalar(n, "calendar.refresh")
+	if !ok {
+		return 0, false
+	}
+	d, err := parseDuration(s)
+	switch {
+	case err != nil:
+		l.errorf(n.Line, n.Column, "calendar.refresh: %v", err)
+	case d < time.Minute:
+		l.errorf(n.Line, n.Column, "calendar.refresh: %s is too short; clients poll no more often than every few minutes (try 1h)", s)
+	default:
+		return d, true
+	}
+	return 0, false
 }
 
 var trackKeys = []string{"id", "name", "description", "color"}

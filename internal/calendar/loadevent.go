@@ -39,7 +39,7 @@ func (l *loader) events(cal *Calendar, f field) {
 			}
 			runtime.Gosched() // see yielding
 		}
-		e, uid := l.event(i, it, trackIDs, cal)
+		e, uid := l.event(i, it, trackIDs)
 		if e == nil {
 			continue
 		}
@@ -121,7 +121,7 @@ func (l *loader) uids(cal *Calendar, given []uidAt) {
 
 // event reads one event; it returns nil if the event has no usable id,
 // and its uid: if it gives a valid one.
-func (l *loader) event(i int, it *yaml.Node, trackIDs []string, cal *Calendar) (*Event, *uidAt) {
+func (l *loader) event(i int, it *yaml.Node, trackIDs []string) (*Event, *uidAt) {
 	what := fmt.Sprintf("events[%d]", i)
 	m := l.mapping(it, what, eventKeys)
 	if m == nil {
@@ -167,23 +167,7 @@ func (l *loader) event(i int, it *yaml.Node, trackIDs []string, cal *Calendar) (
 		e.Online, _ = l.httpURL(v.value, what+": online")
 	}
 	if v, ok := m["tracks"]; ok {
-		items, _ := l.list(v.value, what+": tracks")
-		for _, t := range items {
-			id, ok := l.scalar(t, what+": tracks")
-			switch {
-			case !ok:
-			case !slices.Contains(trackIDs, id):
-				known := "none are defined under tracks:"
-				if len(trackIDs) > 0 {
-					known = "known: " + strings.Join(trackIDs, ", ")
-				}
-				l.errorf(t.Line, t.Column, "%s: unknown track %q%s; %s", what, id, didYouMean(id, trackIDs), known)
-			case slices.Contains(e.Tracks, id):
-				l.errorf(t.Line, t.Column, "%s: track %q listed twice", what, id)
-			default:
-				e.Tracks = append(e.Tracks, id)
-			}
-		}
+		e.Tracks = l.eventTracks(v, what, trackIDs)
 	}
 	if v, ok := m["status"]; ok {
 		if st, ok := l.status(v.value, what); ok {
@@ -191,17 +175,57 @@ func (l *loader) event(i int, it *yaml.Node, trackIDs []string, cal *Calendar) (
 		}
 	}
 	if v, ok := m["updated"]; ok {
-		if s, ok := l.scalar(v.value, what+": updated"); ok {
-			t, err := time.Parse(time.RFC3339, s)
-			if err != nil {
-				l.errorf(v.value.Line, v.value.Column, "%s: updated %q must be a UTC time like 2015-12-10T09:00:00Z", what, s)
-			} else {
-				e.Updated = t.UTC()
+		e.Updated, _ = l.updated(v.value, what)
+	}
+	l.times(e, what, node, m)
+	if e.ID == "" {
+		return nil, nil
+	}
+	return e, uid
+}
+
+// eventTracks reads the ids of an event's tracks, each of trackIDs.
+func (l *loader) eventTracks(f field, what string, trackIDs []string) []string {
+	var ids []string
+	items, _ := l.list(f.value, what+": tracks")
+	for _, t := range items {
+		id, ok := l.scalar(t, what+": tracks")
+		switch {
+		case !ok:
+		case !slices.Contains(trackIDs, id):
+			known := "none are defined under tracks:"
+			if len(trackIDs) > 0 {
+				known = "known: " + strings.Join(trackIDs, ", ")
 			}
+			l.errorf(t.Line, t.Column, "%s: unknown track %q%s; %s", what, id, didYouMean(id, trackIDs), known)
+		case slices.Contains(ids, id):
+			l.errorf(t.Line, t.Column, "%s: track %q listed twice", what, id)
+		default:
+			ids = append(ids, id)
 		}
 	}
-	// A repeating event's times must name one instant each: a rule
-	// from a time in UTC would drift across daylight-saving changes.
+	return ids
+}
+
+// updated reads when an event was last changed, a time in UTC.
+func (l *loader) updated(n *yaml.Node, what string) (time.Time, bool) {
+	s, ok := l.scalar(n, what+": updated")
+	if !ok {
+		return time.Time{}, false
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		l.errorf(n.Line, n.Column, "%s: updated %q must be a UTC time like 2015-12-10T09:00:00Z", what, s)
+		return time.Time{}, false
+	}
+	return t.UTC(), true
+}
+
+// times reads an event's start, end and duration, then its repeat: and
+// overrides:, which are checked against them once they are valid.
+func (l *loader) times(e *Event, what string, node *yaml.Node, m map[string]field) {
+	// A repeating event's times must name one instant each: a rule from
+	// a time in UTC would drift across daylight-saving changes.
 	twice := eventInUTC
 	_, hasRepeat := m["repeat"]
 	if hasRepeat {
@@ -216,10 +240,6 @@ func (l *loader) event(i int, it *yaml.Node, trackIDs []string, cal *Calendar) (
 	if v, ok := m["overrides"]; ok {
 		l.overrides(e, what, v, timesOK, hasRepeat)
 	}
-	if e.ID == "" {
-		return nil, nil
-	}
-	return e, uid
 }
 
 // status reads an event's or an override's status.
