@@ -54,7 +54,8 @@ func ReadFile(ctx context.Context, path string, opts Options) (*Calendar, error)
 	var notRegular *safefile.NotRegularError
 	switch {
 	case errors.As(err, &tooLarge):
-		return nil, &Error{Problems: []Problem{{File: path, Msg: fmt.Sprintf("file is %d bytes, larger than the limit of %d bytes; split it or raise the limit (-max-size)", tooLarge.Size, tooLarge.Limit)}}}
+		msg := fmt.Sprintf("file is %d bytes, larger than the limit of %d bytes; split it or raise the limit (-max-size)", tooLarge.Size, tooLarge.Limit)
+		return nil, &Error{Problems: []Problem{{File: path, Msg: msg}}}
 	case errors.As(err, &notRegular):
 		return nil, &Error{Problems: []Problem{{File: path, Msg: notRegular.Error()}}}
 	case err != nil:

@@ -84,7 +84,8 @@ func (l *loader) uid(n *yaml.Node, what string) (string, bool) {
 	case strings.TrimSpace(s) == "":
 		l.errorf(n.Line, n.Column, "%s: uid must not be empty; leave uid out for the default <id>@<calendar id>", what)
 	case len(s) > maxUIDLen:
-		l.errorf(n.Line, n.Column, "%s: uid is %d octets long, more than %d, which clients may cut short; leave uid out for the default <id>@<calendar id>", what, len(s), maxUIDLen)
+		l.errorf(n.Line, n.Column, "%s: uid is %d octets long, more than %d, which clients may cut short; "+
+			"leave uid out for the default <id>@<calendar id>", what, len(s), maxUIDLen)
 	case strings.ContainsFunc(s, func(r rune) bool { return !unicode.IsPrint(r) }):
 		l.errorf(n.Line, n.Column, "%s: uid %q has a control or other unprintable character; write it on one line, as the old feed had it", what, s)
 	default:

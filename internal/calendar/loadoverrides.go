@@ -27,7 +27,8 @@ func (l *loader) overrides(e *Event, what string, f field, timesOK, hasRepeat bo
 		k, v := deref(n.Content[i]), n.Content[i+1]
 		d, err := time.Parse(time.DateOnly, k.Value)
 		if k.Kind != yaml.ScalarNode || err != nil {
-			l.errorf(k.Line, k.Column, "%s: %s is not a date; the key of an override is the original date of the occurrence it changes, like 2016-05-26", what, describe(k))
+			l.errorf(k.Line, k.Column, "%s: %s is not a date; "+
+				"the key of an override is the original date of the occurrence it changes, like 2016-05-26", what, describe(k))
 			l.override(e, what, v, time.Time{}, false)
 			continue
 		}
@@ -61,7 +62,8 @@ func (l *loader) override(e *Event, what string, v *yaml.Node, d time.Time, read
 		return nil
 	}
 	if n := deref(v); len(n.Content) == 0 {
-		l.errorf(n.Line, n.Column, "%s: changes nothing; give what differs on that date (start, end, location...), or list the date under except: to drop it", what)
+		l.errorf(n.Line, n.Column, "%s: changes nothing; give what differs on that date (start, end, location...), "+
+			"or list the date under except: to drop it", what)
 		return nil
 	}
 	ov := &Override{Date: d}

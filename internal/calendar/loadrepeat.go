@@ -50,7 +50,8 @@ func (l *loader) repeat(e *Event, what string, f field, startField field, timesO
 				r.Freq = fr
 			default:
 				n := deref(freq.value)
-				l.errorf(n.Line, n.Column, "%s.freq: %q must be daily, weekly, monthly or yearly%s", what, s, didYouMean(s, []string{"daily", "weekly", "monthly", "yearly"}))
+				l.errorf(n.Line, n.Column, "%s.freq: %q must be daily, weekly, monthly or yearly%s",
+					what, s, didYouMean(s, []string{"daily", "weekly", "monthly", "yearly"}))
 			}
 		}
 	} else {
@@ -72,7 +73,8 @@ func (l *loader) repeat(e *Event, what string, f field, startField field, timesO
 	if v, has := m["until"]; has {
 		w, good := l.wallTime(v.value, what+".until")
 		if good && w.hasTime {
-			l.errorf(w.node.Line, w.node.Column, "%s.until: give a date, the last day the series may fall on (inclusive), like 2016-06-30, without a time", what)
+			l.errorf(w.node.Line, w.node.Column, "%s.until: give a date, the last day the series may fall on (inclusive), "+
+				"like 2016-06-30, without a time", what)
 			good = false
 		}
 		r.Until = w.t
@@ -144,11 +146,13 @@ func (l *loader) days(r *Repeat, what string, f field) bool {
 			ok = false
 			continue
 		case r.Freq == Weekly && d.Nth != 0:
-			l.errorf(n.Line, n.Column, "%s.days: %q: a position in the month (1tu, -1fr) belongs in a monthly rule; a weekly rule's days are mo, tu, we, th, fr, sa, su", what, s)
+			l.errorf(n.Line, n.Column, "%s.days: %q: a position in the month (1tu, -1fr) belongs in a monthly rule; "+
+				"a weekly rule's days are mo, tu, we, th, fr, sa, su", what, s)
 			ok = false
 			continue
 		case r.Freq == Monthly && d.Nth == 0:
-			l.errorf(n.Line, n.Column, "%s.days: %q: a monthly rule needs the day's position in the month, like 1%s (the first), 3%s, or -1%s (the last)", what, s, s, s, s)
+			l.errorf(n.Line, n.Column, "%s.days: %q: a monthly rule needs the day's position in the month, "+
+				"like 1%s (the first), 3%s, or -1%s (the last)", what, s, s, s, s)
 			ok = false
 			continue
 		}
@@ -156,10 +160,12 @@ func (l *loader) days(r *Repeat, what string, f field) bool {
 	}
 	switch r.Freq {
 	case Daily:
-		l.errorf(f.key.Line, f.key.Column, "%s: days: a daily rule falls on every day (or every interval days); for some weekdays only, write freq: weekly with those days", what)
+		l.errorf(f.key.Line, f.key.Column, "%s: days: a daily rule falls on every day (or every interval days); for some weekdays only, "+
+			"write freq: weekly with those days", what)
 		return false
 	case Yearly:
-		l.errorf(f.key.Line, f.key.Column, "%s: days: a yearly rule falls on its start's date; for a weekday of a month, write freq: monthly with interval: 12 and days like [2tu]", what)
+		l.errorf(f.key.Line, f.key.Column, "%s: days: a yearly rule falls on its start's date; for a weekday of a month, "+
+			"write freq: monthly with interval: 12 and days like [2tu]", what)
 		return false
 	}
 	slices.SortFunc(r.Days, func(a, b Day) int { return mondayOffset(a.Weekday) - mondayOffset(b.Weekday) })
@@ -226,10 +232,13 @@ func (l *loader) checkRule(e *Event, what string, freq, days field, m map[string
 	fn := deref(freq.value)
 	switch {
 	case r.Freq == Monthly && len(r.Days) == 0 && start.Day() > 28:
-		l.errorf(fn.Line, fn.Column, "%s: a monthly rule from %s falls on day %d, which some months lack: RFC 5545 skips those months, Outlook moves to their last day; start on a day from 1 to 28, or give a day like days: [-1fr]", what, start.Format(time.DateOnly), start.Day())
+		l.errorf(fn.Line, fn.Column, "%s: a monthly rule from %s falls on day %d, which some months lack: "+
+			"RFC 5545 skips those months, Outlook moves to their last day; start on a day from 1 to 28, "+
+			"or give a day like days: [-1fr]", what, start.Format(time.DateOnly), start.Day())
 		return false
 	case r.Freq == Yearly && start.Month() == time.February && start.Day() == 29:
-		l.errorf(fn.Line, fn.Column, "%s: a yearly rule from 29 February falls on a day most years lack, and calendar clients disagree about those years; start on another date", what)
+		l.errorf(fn.Line, fn.Column, "%s: a yearly rule from 29 February falls on a day most years lack, "+
+			"and calendar clients disagree about those years; start on another date", what)
 		return false
 	}
 	var first time.Time
@@ -243,9 +252,11 @@ func (l *loader) checkRule(e *Event, what string, freq, days field, m map[string
 			n = deref(days.value)
 		}
 		if len(r.Days) == 1 && r.Days[0].Nth != 0 {
-			l.errorf(n.Line, n.Column, "%s: start %s is not the %s of its month; the series begins with its start, so start on one of its dates, like %s", what, start.Format(time.DateOnly), describeDay(r.Days[0]), first.Format(time.DateOnly))
+			l.errorf(n.Line, n.Column, "%s: start %s is not the %s of its month; the series begins with its start, "+
+				"so start on one of its dates, like %s", what, start.Format(time.DateOnly), describeDay(r.Days[0]), first.Format(time.DateOnly))
 		} else {
-			l.errorf(n.Line, n.Column, "%s: start %s is a %s, not one of days (%s); the series begins with its start, so start on one of its dates, like %s", what, start.Format(time.DateOnly), start.Weekday(), joinDays(r.Days), first.Format(time.DateOnly))
+			l.errorf(n.Line, n.Column, "%s: start %s is a %s, not one of days (%s); the series begins with its start, "+
+				"so start on one of its dates, like %s", what, start.Format(time.DateOnly), start.Weekday(), joinDays(r.Days), first.Format(time.DateOnly))
 		}
 		return false
 	}
@@ -270,13 +281,15 @@ func (l *loader) checkRule(e *Event, what string, freq, days field, m map[string
 		last = r.lastUntil(start, r.Until)
 	}
 	if last.IsZero() || last.Year()-start.Year() > maxBoundedYears {
-		l.errorf(en.Line, en.Column, "%s: the series would run for more than %d years; leave until and count out for a series without end", what, maxBoundedYears)
+		l.errorf(en.Line, en.Column, "%s: the series would run for more than %d years; "+
+			"leave until and count out for a series without end", what, maxBoundedYears)
 		return false
 	}
 	if last.Equal(start) {
 		// Microsoft 365 is known to reject FREQ=YEARLY;COUNT=1, and a rule
 		// of one date says nothing a plain event does not.
-		l.errorf(en.Line, en.Column, "%s: the rule gives one date only (%s); a single occurrence is a plain event: remove repeat:, or allow more dates", what, last.Format(time.DateOnly))
+		l.errorf(en.Line, en.Column, "%s: the rule gives one date only (%s); "+
+			"a single occurrence is a plain event: remove repeat:, or allow more dates", what, last.Format(time.DateOnly))
 		return false
 	}
 	r.Last = e.StartOn(last)
@@ -306,7 +319,8 @@ func (l *loader) checkDates(e *Event, what string, except, also []dated) {
 		case hasDate(e.Repeat.Also, d.date):
 			l.errorf(d.node.Line, d.node.Column, "%s.except: %s is also in also:; keep it in one of them", what, d.date.Format(time.DateOnly))
 		case d.date.Equal(start):
-			l.errorf(d.node.Line, d.node.Column, "%s.except: %s is the start; begin the series on its first real occurrence instead (clients differ on a series whose start is excepted)", what, d.date.Format(time.DateOnly))
+			l.errorf(d.node.Line, d.node.Column, "%s.except: %s is the start; "+
+				"begin the series on its first real occurrence instead (clients differ on a series whose start is excepted)", what, d.date.Format(time.DateOnly))
 		case !e.isRuleDate(d.date):
 			l.errorf(d.node.Line, d.node.Column, "%s.except: %s is not a date of the rule%s", what, d.date.Format(time.DateOnly), e.nearDates(d.date))
 		}
@@ -314,7 +328,8 @@ func (l *loader) checkDates(e *Event, what string, except, also []dated) {
 	for _, d := range also {
 		switch {
 		case d.date.Before(start):
-			l.errorf(d.node.Line, d.node.Column, "%s.also: %s is before the start %s; the series begins with its start, so start there instead", what, d.date.Format(time.DateOnly), start.Format(time.DateOnly))
+			l.errorf(d.node.Line, d.node.Column, "%s.also: %s is before the start %s; "+
+				"the series begins with its start, so start there instead", what, d.date.Format(time.DateOnly), start.Format(time.DateOnly))
 			continue
 		case e.isRuleDate(d.date) && !hasDate(e.Repeat.Except, d.date):
 			l.errorf(d.node.Line, d.node.Column, "%s.also: %s is already a date of the rule", what, d.date.Format(time.DateOnly))

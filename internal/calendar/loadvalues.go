@@ -18,7 +18,8 @@ func (l *loader) id(n *yaml.Node, what string) (string, bool) {
 		return "", false
 	}
 	if !idRE.MatchString(s) || len(s) > maxIDLen {
-		l.errorf(n.Line, n.Column, "%s: id %q must be lower-case letters, digits and single hyphens (like \"opening-plenary\"), at most %d characters", what, s, maxIDLen)
+		l.errorf(n.Line, n.Column, "%s: id %q must be lower-case letters, digits and single hyphens (like \"opening-plenary\"), "+
+			"at most %d characters", what, s, maxIDLen)
 		return "", false
 	}
 	return s, true
@@ -57,7 +58,8 @@ func (l *loader) text(n *yaml.Node, what string, required bool) Text {
 			k := deref(n.Content[i])
 			lang := k.Value
 			if k.Kind != yaml.ScalarNode || !slices.Contains(l.languages, lang) {
-				l.errorf(k.Line, k.Column, "%s: language %q is not in calendar.languages (%s)%s", what, lang, strings.Join(l.languages, ", "), didYouMean(lang, l.languages))
+				l.errorf(k.Line, k.Column, "%s: language %q is not in calendar.languages (%s)%s",
+					what, lang, strings.Join(l.languages, ", "), didYouMean(lang, l.languages))
 				continue
 			}
 			if _, dup := given[lang]; dup {
