@@ -33,8 +33,10 @@ const (
 	maxYear = 9000
 )
 
-// maxDepth bounds YAML nesting: events.yaml needs five levels; a file
-// nested hundreds deep is an attack or an accident.
+// maxDepth bounds YAML nesting, counted in nodes from the document: the
+// deepest value events.yaml has, an override's title in one language, is
+// at depth 7 (five levels of indentation); a file nested hundreds deep is
+// an attack or an accident.
 const maxDepth = 32
 
 // Options tune Load. The zero value uses the defaults.
@@ -238,12 +240,13 @@ func invalidUTF8(data []byte) (line, col int, bad bool) {
 type loader struct {
 	ctx context.Context // stops the loading when done
 	*problems
-	languages []string
-	defaultTZ *time.Location
+	languages []string       // the calendar's, the default first; set before any text is read
+	defaultTZ *time.Location // the zone of events that name none
 	maxEvents int
 	zones     map[string]*time.Location // loaded zones by name
 }
 
+// document reads the top level: calendar:, tracks: and events:.
 func (l *loader) document(doc *yaml.Node) *Calendar {
 	cal := &Calendar{tracks: map[string]*Track{}, events: map[string]*Event{}}
 	root := doc

@@ -16,6 +16,7 @@ var eventKeys = []string{
 	"location", "url", "online", "tracks", "status", "updated", "repeat", "overrides",
 }
 
+// events reads events:, the list of events, and gives each its UID.
 func (l *loader) events(cal *Calendar, f field) {
 	items, ok := l.list(f.value, "events")
 	if !ok {

@@ -12,6 +12,7 @@ var idRE = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 
 const maxIDLen = 100
 
+// id reads the id of the calendar, a track or an event.
 func (l *loader) id(n *yaml.Node, what string) (string, bool) {
 	s, ok := l.scalar(n, what)
 	if !ok {
@@ -25,7 +26,8 @@ func (l *loader) id(n *yaml.Node, what string) (string, bool) {
 	return s, true
 }
 
-// httpURL checks an absolute http or https URL.
+// httpURL reads an absolute http or https address, in the form HTTPURL
+// gives it.
 func (l *loader) httpURL(n *yaml.Node, what string) (string, bool) {
 	s, ok := l.scalar(n, what)
 	if !ok {
@@ -40,6 +42,8 @@ func (l *loader) httpURL(n *yaml.Node, what string) (string, bool) {
 }
 
 // text reads a translatable text: a string, or a mapping language -> string.
+// It fills in every language of the calendar (see Text); an empty text is
+// nil, and a problem when required.
 func (l *loader) text(n *yaml.Node, what string, required bool) Text {
 	n = deref(n)
 	given := map[string]string{}

@@ -76,6 +76,7 @@ func deref(n *yaml.Node) *yaml.Node {
 	return n
 }
 
+// describe says what n is, for a message: "a list", or the value quoted.
 func describe(n *yaml.Node) string {
 	switch n.Kind {
 	case yaml.MappingNode:
