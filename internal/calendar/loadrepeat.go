@@ -40,26 +40,9 @@ func (l *loader) repeat(e *Event, what string, f field, startField field, timesO
 	if m == nil {
 		return
 	}
-	r := &Repeat{Interval: 1}
-	ok := timesOK
-	freq, hasFreq := m["freq"]
-	if hasFreq {
-		if s, good := l.scalar(freq.value, what+".freq"); good {
-			switch fr := Freq(s); fr {
-			case Daily, Weekly, Monthly, Yearly:
-				r.Freq = fr
-			default:
-				n := deref(freq.value)
-				l.errorf(n.Line, n.Column, "%s.freq: %q must be daily, weekly, monthly or yearly%s",
-					what, s, didYouMean(s, []string{"daily", "weekly", "monthly", "yearly"}))
-			}
-		}
-	} else {
-		l.errorf(f.key.Line, f.key.Column, "%s: freq missing; give daily, weekly, monthly or yearly", what)
-	}
-	if r.Freq == "" {
-		ok = false
-	}
+	freq := m["freq"]
+	r := &Repeat{Freq: l.freq(f, m, what), Interval: 1}
+	ok := timesOK && r.Freq != ""
 	if v, has := m["interval"]; has {
 		n, good := l.number(v.value, what+".interval", 1, maxInterval)
 		r.Interval = max(n, 1)
@@ -114,6 +97,27 @@ func (l *loader) repeat(e *Event, what string, f field, startField field, timesO
 	}
 	l.checkDates(e, what, except, also)
 	l.checkShifts(e, what, startField)
+}
+
+// freq reads a rule's freq:; "" when it is missing or not a frequency.
+func (l *loader) freq(f field, m map[string]field, what string) Freq {
+	v, ok := m["freq"]
+	if !ok {
+		l.errorf(f.key.Line, f.key.Column, "%s: freq missing; give daily, weekly, monthly or yearly", what)
+		return ""
+	}
+	s, ok := l.scalar(v.value, what+".freq")
+	if !ok {
+		return ""
+	}
+	switch fr := Freq(s); fr {
+	case Daily, Weekly, Monthly, Yearly:
+		return fr
+	}
+	n := deref(v.value)
+	l.errorf(n.Line, n.Column, "%s.freq: %q must be daily, weekly, monthly or yearly%s",
+		what, s, didYouMean(s, []string{"daily", "weekly", "monthly", "yearly"}))
+	return ""
 }
 
 // days reads a rule's days and checks them against its frequency.

@@ -62,8 +62,9 @@ const (
 	// occurrenceInUTC: the same for one occurrence an override changes
 	// (Override.UTC).
 	occurrenceInUTC
-	// seriesRefused: the start or end of a repeating event cannot be in
-	// such an hour, an error: its rule would have to be in UTC.
+	// seriesRefused: a repeating event's start or end in such an hour is
+	// an error: its feed would have to give it in UTC, and a rule from a
+	// UTC time drifts an hour off across daylight-saving changes.
 	seriesRefused
 )
 
@@ -71,7 +72,7 @@ const (
 type timing struct {
 	allDay bool           // dates, not wall-clock times
 	loc    *time.Location // the zone of the wall-clock times
-	twice  repeatedHour
+	twice  repeatedHour   // what a time the clocks show twice does
 }
 
 // when reads an event's start, end and duration, turning wall times into
