@@ -1,10 +1,3 @@
-// Package calendar holds calfeed's domain types (Calendar, Track, Event) and
-// loads them from events.yaml: strict decoding, validation that reports every
-// problem at its line and column, and resolution of each wall-clock time in its
-// IANA zone to the instant it names. A repeating event (repeat:, overrides:)
-// is a series whose occurrences Event.Occurrences lists.
-//
-// A *Calendar is immutable once loaded; readers share it without locks.
 package calendar
 
 //go:generate go run ./mkzones
@@ -136,10 +129,13 @@ func (e *Event) InTrack(id string) bool {
 }
 
 // Text is a translatable text: one string per language of the calendar.
-// Loading fills every language of the calendar, falling back to the default
-// language (then to any given translation), so lookups never miss.
+// Loading fills in every language of the calendar: one the file gives no
+// text in gets the default language's text, or, without that, the first
+// text the file gives. A Text Load returns is nil (an optional text not
+// given) or has a text in each of the calendar's languages.
 type Text map[string]string
 
-// In returns the text in lang, or in the calendar's default language
-// (the one loading filled in) when lang has none.
+// In returns the text in lang. It does no falling back of its own: for a
+// Text that Load filled in (see Text) it is "" only when lang is not one
+// of the calendar's languages, or the text is nil.
 func (t Text) In(lang string) string { return t[lang] }

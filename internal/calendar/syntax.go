@@ -12,7 +12,7 @@ import (
 // The YAML decoder says where a syntax error is only as a line, and for
 // many errors the line where the enclosing construct began (counted from
 // 0), not the line at fault: a tab on line 3 comes out as "line 2", an
-// unclosed '[' as the line it opened on or none. syntaxScan reads the file
+// unclosed '[' as the line it opened on or none. scanSyntax reads the file
 // again, knowing just enough YAML (quotes, flow collections, comments,
 // block scalars, indentation) to find the character each error means.
 
@@ -38,92 +38,111 @@ type syntaxScan struct {
 
 var yamlEscapes = "0abt\tnvfre \"/\\N_LPxuU"
 
+// scanState is what scanSyntax carries from one line to the next.
+type scanState struct {
+	quote       rune // the quote mark of a quoted scalar still open; 0 outside one
+	blockIndent int  // the indentation of the line that began a block scalar; -1 outside one
+}
+
 func scanSyntax(data []byte) *syntaxScan {
 	s := &syntaxScan{lines: strings.Split(string(data), "\n"), aliases: map[string]pos{}, anchors: map[string]bool{}}
 	s.block = make([]bool, len(s.lines))
-	var quoteChar rune
-	blockIndent := -1 // the indentation of the line that began a block scalar; -1 outside one
+	st := scanState{blockIndent: -1}
 	for i, line := range s.lines {
-		line = strings.TrimSuffix(line, "\r")
-		indent := len(line) - len(strings.TrimLeft(line, " "))
-		if blockIndent >= 0 {
-			if strings.TrimSpace(line) == "" || indent > blockIndent {
-				continue // the block scalar's content: anything goes
-			}
-			blockIndent = -1
-		}
-		s.block[i] = quoteChar == 0 && len(s.flow) == 0
-		col := 0
-		tokenStart := true // at a place where a value or key may begin
-		runes := []rune(line)
-		for j := 0; j < len(runes); j++ {
-			c := runes[j]
-			col++
-			here := pos{i + 1, col}
-			if quoteChar != 0 {
-				switch {
-				case quoteChar == '"' && c == '\\':
-					if j+1 < len(runes) && !strings.ContainsRune(yamlEscapes, runes[j+1]) && s.escape == (pos{}) {
-						s.escape = here
-					}
-					j++
-					col++
-				case quoteChar == '\'' && c == '\'' && j+1 < len(runes) && runes[j+1] == '\'':
-					j++
-					col++
-				case c == quoteChar:
-					quoteChar, s.quote = 0, pos{}
-					tokenStart = false
-				}
-				continue
-			}
-			switch {
-			case c == '\t' && strings.TrimLeft(string(runes[:j]), " ") == "":
-				if s.tab == (pos{}) {
-					s.tab = here
-				}
-			case c == ' ' || c == '\t':
-				tokenStart = true
-				continue
-			case c == '#' && (j == 0 || runes[j-1] == ' ' || runes[j-1] == '\t'):
-				j = len(runes) // a comment, to the end of the line
-				continue
-			case tokenStart && (c == '"' || c == '\''):
-				quoteChar, s.quote = c, here
-			case (tokenStart || len(s.flow) > 0) && (c == '[' || c == '{'):
-				s.flow = append(s.flow, here)
-				s.flowChars = append(s.flowChars, byte(c))
-				tokenStart = true
-				continue
-			case c == ']' || c == '}':
-				if len(s.flow) > 0 {
-					s.flow, s.flowChars = s.flow[:len(s.flow)-1], s.flowChars[:len(s.flowChars)-1]
-				} else if s.closer == (pos{}) {
-					s.closer = here
-				}
-			case c == ',' && len(s.flow) > 0:
-				tokenStart = true
-				continue
-			case tokenStart && (c == '|' || c == '>') && strings.TrimRight(strings.TrimLeft(string(runes[j+1:]), "+-0123456789"), " \t") == "":
-				blockIndent = indent
-				j = len(runes)
-				continue
-			case tokenStart && (c == '*' || c == '&'):
-				name := anchorName(runes[j+1:])
-				if c == '&' {
-					s.anchors[name] = true
-				} else if _, seen := s.aliases[name]; !seen {
-					s.aliases[name] = here
-				}
-			case tokenStart && (c == '@' || c == '`'):
-				if s.badChar == (pos{}) {
-					s.badChar = here
-				}
-			}
-			tokenStart = c == '-' || c == ':' || c == '?'
-		}
+		s.scanLine(i, strings.TrimSuffix(line, "\r"), &st)
 	}
 	return s
+}
+
+// scanLine reads line i (counted from 0) of the file.
+func (s *syntaxScan) scanLine(i int, line string, st *scanState) {
+	indent := len(line) - len(strings.TrimLeft(line, " "))
+	if st.blockIndent >= 0 {
+		if strings.TrimSpace(line) == "" || indent > st.blockIndent {
+			return // the block scalar's content: anything goes
+		}
+		st.blockIndent = -1
+	}
+	s.block[i] = st.quote == 0 && len(s.flow) == 0
+	col := 0
+	tokenStart := true // at a place where a value or key may begin
+	runes := []rune(line)
+	for j := 0; j < len(runes); j++ {
+		c := runes[j]
+		col++
+		here := pos{i + 1, col}
+		if st.quote != 0 {
+			n := s.quoted(runes, j, here, st)
+			j, col = j+n, col+n
+			if st.quote == 0 {
+				tokenStart = false
+			}
+			continue
+		}
+		switch {
+		case c == '\t' && strings.TrimLeft(string(runes[:j]), " ") == "":
+			if s.tab == (pos{}) {
+				s.tab = here
+			}
+		case c == ' ' || c == '\t':
+			tokenStart = true
+			continue
+		case c == '#' && (j == 0 || runes[j-1] == ' ' || runes[j-1] == '\t'):
+			j = len(runes) // a comment, to the end of the line
+			continue
+		case tokenStart && (c == '"' || c == '\''):
+			st.quote, s.quote = c, here
+		case (tokenStart || len(s.flow) > 0) && (c == '[' || c == '{'):
+			s.flow = append(s.flow, here)
+			s.flowChars = append(s.flowChars, byte(c))
+			tokenStart = true
+			continue
+		case c == ']' || c == '}':
+			if len(s.flow) > 0 {
+				s.flow, s.flowChars = s.flow[:len(s.flow)-1], s.flowChars[:len(s.flowChars)-1]
+			} else if s.closer == (pos{}) {
+				s.closer = here
+			}
+		case c == ',' && len(s.flow) > 0:
+			tokenStart = true
+			continue
+		case tokenStart && (c == '|' || c == '>') && strings.TrimRight(strings.TrimLeft(string(runes[j+1:]), "+-0123456789"), " \t") == "":
+			st.blockIndent = indent
+			j = len(runes)
+			continue
+		case tokenStart && (c == '*' || c == '&'):
+			name := anchorName(runes[j+1:])
+			if c == '&' {
+				s.anchors[name] = true
+			} else if _, seen := s.aliases[name]; !seen {
+				s.aliases[name] = here
+			}
+		case tokenStart && (c == '@' || c == '`'):
+			if s.badChar == (pos{}) {
+				s.badChar = here
+			}
+		}
+		tokenStart = c == '-' || c == ':' || c == '?'
+	}
+}
+
+// quoted reads runes[j], at here inside a quoted scalar, and returns how
+// many of the runes after it belong to it: 1 for an escape in double
+// quotes or a doubled quote mark in single quotes, else 0.
+func (s *syntaxScan) quoted(runes []rune, j int, here pos, st *scanState) int {
+	c := runes[j]
+	switch {
+	case st.quote == '"' && c == '\\':
+		if j+1 < len(runes) && !strings.ContainsRune(yamlEscapes, runes[j+1]) && s.escape == (pos{}) {
+			s.escape = here
+		}
+		return 1
+	case st.quote == '\'' && c == '\'' && j+1 < len(runes) && runes[j+1] == '\'':
+		return 1
+	case c == st.quote:
+		st.quote, s.quote = 0, pos{}
+	}
+	return 0
 }
 
 // anchorName is the name after an & or *: up to a space or a flow character.

@@ -79,3 +79,78 @@ func containsInstant(ts []time.Time, t time.Time) bool {
 	}
 	return false
 }
+
+// resolveRFC returns the instant a wall-clock time names in loc as RFC 5545
+// §3.3.5 reads a DATE-TIME with a TZID: a time in a repeated hour is the
+// first of the two; a time inside a gap is read with the UTC offset before
+// the gap, so it lands as far after the gap's end as it was after its start
+// (02:30 on a night that skips 02:00-03:00 is 03:30). Go's time.Date makes
+// no such promise, and gives 01:30 in zones west of Greenwich.
+func resolveRFC(w time.Time, loc *time.Location) (time.Time, wallResult) {
+	t, res := resolveWall(w, loc)
+	if res != wallGap {
+		return t, res
+	}
+	naive := time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), 0, time.UTC)
+	p := naive.Add(-48 * time.Hour).In(loc)
+	limit := naive.Add(48 * time.Hour)
+	for range 16 {
+		_, before := p.Zone()
+		end := timezone.PeriodEnd(p)
+		if end.IsZero() || end.After(limit) {
+			break
+		}
+		p = end.In(loc)
+		_, after := p.Zone()
+		gapStart := end.UTC().Add(time.Duration(before) * time.Second)
+		gapEnd := end.UTC().Add(time.Duration(after) * time.Second)
+		if !naive.Before(gapStart) && naive.Before(gapEnd) {
+			return naive.Add(-time.Duration(before) * time.Second).In(loc), wallGap
+		}
+	}
+	// Not reached for a real gap; fall back to Go's choice.
+	return time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), 0, loc), wallGap
+}
+
+// shifts finds the dates among a timed event's occurrences up to end whose
+// wall-clock time the zone skips (gaps) or shows twice (repeats), by
+// walking the zone's changes of offset rather than every occurrence.
+func (e *Event) shifts(end time.Time) (gaps, repeats []time.Time) {
+	if e.AllDay {
+		return nil, nil
+	}
+	p := e.Start.Add(-48 * time.Hour).In(e.Location)
+	seen := map[time.Time]bool{}
+	for {
+		_, before := p.Zone()
+		next := timezone.PeriodEnd(p)
+		if next.IsZero() || next.After(end) {
+			return gaps, repeats
+		}
+		p = next.In(e.Location)
+		_, after := p.Zone()
+		if before == after {
+			continue
+		}
+		// The wall-clock times shown twice or not at all lie between the
+		// clock before and the clock after the change.
+		lo := next.UTC().Add(time.Duration(min(before, after)) * time.Second)
+		hi := next.UTC().Add(time.Duration(max(before, after)) * time.Second)
+		for _, d := range []time.Time{truncDay(lo), truncDay(hi)} {
+			w := e.wallOn(d)
+			if seen[d] || w.Before(lo) || !w.Before(hi) || !e.isOccurrenceDate(d) {
+				continue
+			}
+			seen[d] = true
+			if after > before {
+				gaps = append(gaps, d)
+			} else {
+				repeats = append(repeats, d)
+			}
+		}
+	}
+}
+
+func truncDay(t time.Time) time.Time {
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+}

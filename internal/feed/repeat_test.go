@@ -312,7 +312,9 @@ func TestRecurrenceForms(t *testing.T) {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	r.Write(&buf, Feed{Name: "x", Events: []*calendar.Event{onPattern}}, "en")
+	if err := r.Write(&buf, Feed{Name: "x", Events: []*calendar.Event{onPattern}}, "en"); err != nil {
+		t.Fatal(err)
+	}
 	if b := buf.String(); strings.Contains(b, "EXDATE;TZID=Europe/Zurich:20160610T120000") || strings.Contains(b, "RDATE") {
 		t.Errorf("10 June excepted or repeated as RDATE:\n%s", b)
 	}

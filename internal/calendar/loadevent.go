@@ -1,0 +1,260 @@
+package calendar
+
+import (
+	"fmt"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+
+	"go.yaml.in/yaml/v3"
+)
+
+var eventKeys = []string{
+	"id", "uid", "title", "description", "start", "end", "duration", "timezone",
+	"location", "url", "online", "tracks", "status", "updated", "repeat", "overrides",
+}
+
+// events reads events:, the list of events, and gives each its UID.
+func (l *loader) events(cal *Calendar, f field) {
+	items, ok := l.list(f.value, "events")
+	if !ok {
+		return
+	}
+	if len(items) > l.maxEvents {
+		n := deref(f.value)
+		l.errorf(n.Line, n.Column, "events: %d events, more than the limit of %d; split the calendar (or raise -max-events)", len(items), l.maxEvents)
+		return
+	}
+	lines := map[string]int{}
+	trackIDs := make([]string, len(cal.Tracks))
+	for i, t := range cal.Tracks {
+		trackIDs[i] = t.ID
+	}
+	var uids []uidAt
+	for i, it := range items {
+		if i%16 == 15 {
+			if l.ctx.Err() != nil {
+				return // Load reports it
+			}
+			runtime.Gosched() // see yielding
+		}
+		e, uid := l.event(i, it, trackIDs)
+		if e == nil {
+			continue
+		}
+		if line, dup := lines[e.ID]; dup {
+			n := deref(it)
+			l.errorf(n.Line, n.Column, "events[%d] %q: duplicate event id (first at line %d); ids must be unique and never reused", i, e.ID, line)
+			continue
+		}
+		lines[e.ID] = deref(it).Line
+		if uid != nil {
+			uids = append(uids, *uid)
+		}
+		cal.Events = append(cal.Events, e)
+		cal.events[e.ID] = e
+		if e.Updated.After(cal.Updated) {
+			cal.Updated = e.Updated
+		}
+	}
+	l.uids(cal, uids)
+}
+
+// maxUIDLen bounds uid: RFC 5545 sets no limit, but clients and CalDAV
+// servers are known to truncate or refuse UIDs longer than 255 octets.
+const maxUIDLen = 255
+
+// uidAt is an event's uid: as given, with its node for messages.
+type uidAt struct {
+	event *Event
+	node  *yaml.Node
+	what  string
+}
+
+// uid reads an event's uid: (RFC 5545 §3.8.4.7), kept from where the event
+// was published before so that subscribers see updates, not duplicates.
+func (l *loader) uid(n *yaml.Node, what string) (string, bool) {
+	s, ok := l.scalar(n, what+": uid")
+	if !ok {
+		return "", false
+	}
+	n = deref(n)
+	switch {
+	case strings.TrimSpace(s) == "":
+		l.errorf(n.Line, n.Column, "%s: uid must not be empty; leave uid out for the default <id>@<calendar id>", what)
+	case len(s) > maxUIDLen:
+		l.errorf(n.Line, n.Column, "%s: uid is %d octets long, more than %d, which clients may cut short; "+
+			"leave uid out for the default <id>@<calendar id>", what, len(s), maxUIDLen)
+	case strings.ContainsFunc(s, func(r rune) bool { return !unicode.IsPrint(r) }):
+		l.errorf(n.Line, n.Column, "%s: uid %q has a control or other unprintable character; write it on one line, as the old feed had it", what, s)
+	default:
+		return s, true
+	}
+	return "", false
+}
+
+// uids gives every event its UID: its uid:, else <id>@<calendar id>. Two
+// events must not share one, and a uid: must not be another event's default
+// UID: calendars would take the two for one event.
+func (l *loader) uids(cal *Calendar, given []uidAt) {
+	owner := make(map[string]*Event, len(cal.Events))
+	for _, e := range cal.Events {
+		if e.UID == "" {
+			e.UID = e.ID + "@" + cal.ID
+			owner[e.UID] = e
+		}
+	}
+	lines := map[string]int{}
+	for _, u := range given {
+		uid, n := u.event.UID, u.node
+		if other, ok := owner[uid]; ok && other != u.event {
+			l.errorf(n.Line, n.Column, "%s: uid %q is the UID of event %q (<id>@<calendar id>); give each event its own", u.what, uid, other.ID)
+			continue
+		}
+		if line, dup := lines[uid]; dup {
+			l.errorf(n.Line, n.Column, "%s: uid %q repeated (first at line %d); give each event its own", u.what, uid, line)
+			continue
+		}
+		lines[uid] = n.Line
+	}
+}
+
+// event reads one event; it returns nil if the event has no usable id,
+// and its uid: if it gives a valid one.
+func (l *loader) event(i int, it *yaml.Node, trackIDs []string) (*Event, *uidAt) {
+	what := fmt.Sprintf("events[%d]", i)
+	m := l.mapping(it, what, eventKeys)
+	if m == nil {
+		return nil, nil
+	}
+	node := deref(it)
+	e := &Event{Status: Confirmed, Location: l.defaultTZ}
+	if v, ok := m["id"]; ok {
+		e.ID, _ = l.id(v.value, what+".id")
+	} else {
+		l.errorf(node.Line, node.Column, "%s: id missing; give each event a unique id such as \"opening-plenary\"", what)
+	}
+	if e.ID != "" {
+		what = fmt.Sprintf("events[%d] %q", i, e.ID)
+	}
+	var uid *uidAt
+	if v, ok := m["uid"]; ok {
+		if s, ok := l.uid(v.value, what); ok {
+			e.UID = s
+			uid = &uidAt{e, deref(v.value), what}
+		}
+	}
+	if v, ok := m["title"]; ok {
+		e.Title = l.text(v.value, what+": title", true)
+	} else {
+		l.errorf(node.Line, node.Column, "%s: title missing", what)
+	}
+	if v, ok := m["description"]; ok {
+		e.Description = l.text(v.value, what+": description", false)
+	}
+	if v, ok := m["location"]; ok {
+		e.Place = l.text(v.value, what+": location", false)
+	}
+	if v, ok := m["timezone"]; ok {
+		if loc, ok := l.zone(v.value, what+": timezone"); ok {
+			e.Location = loc
+		}
+	}
+	if v, ok := m["url"]; ok {
+		e.URL, _ = l.httpURL(v.value, what+": url")
+	}
+	if v, ok := m["online"]; ok {
+		e.Online, _ = l.httpURL(v.value, what+": online")
+	}
+	if v, ok := m["tracks"]; ok {
+		e.Tracks = l.eventTracks(v, what, trackIDs)
+	}
+	if v, ok := m["status"]; ok {
+		if st, ok := l.status(v.value, what); ok {
+			e.Status = st
+		}
+	}
+	if v, ok := m["updated"]; ok {
+		e.Updated, _ = l.updated(v.value, what)
+	}
+	l.times(e, what, node, m)
+	if e.ID == "" {
+		return nil, nil
+	}
+	return e, uid
+}
+
+// eventTracks reads the ids of an event's tracks, each of trackIDs.
+func (l *loader) eventTracks(f field, what string, trackIDs []string) []string {
+	var ids []string
+	items, _ := l.list(f.value, what+": tracks")
+	for _, t := range items {
+		id, ok := l.scalar(t, what+": tracks")
+		switch {
+		case !ok:
+		case !slices.Contains(trackIDs, id):
+			known := "none are defined under tracks:"
+			if len(trackIDs) > 0 {
+				known = "known: " + strings.Join(trackIDs, ", ")
+			}
+			l.errorf(t.Line, t.Column, "%s: unknown track %q%s; %s", what, id, didYouMean(id, trackIDs), known)
+		case slices.Contains(ids, id):
+			l.errorf(t.Line, t.Column, "%s: track %q listed twice", what, id)
+		default:
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
+// updated reads when an event was last changed, a time in UTC.
+func (l *loader) updated(n *yaml.Node, what string) (time.Time, bool) {
+	s, ok := l.scalar(n, what+": updated")
+	if !ok {
+		return time.Time{}, false
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		l.errorf(n.Line, n.Column, "%s: updated %q must be a UTC time like 2015-12-10T09:00:00Z", what, s)
+		return time.Time{}, false
+	}
+	return t.UTC(), true
+}
+
+// times reads an event's start, end and duration, then its repeat: and
+// overrides:, which are checked against them once they are valid.
+func (l *loader) times(e *Event, what string, node *yaml.Node, m map[string]field) {
+	// A repeating event's times must name one instant each: a rule from
+	// a time in UTC would drift across daylight-saving changes.
+	twice := eventInUTC
+	_, hasRepeat := m["repeat"]
+	if hasRepeat {
+		twice = seriesRefused
+	}
+	before := len(l.errs)
+	l.when(e, what, node, m, twice)
+	timesOK := len(l.errs) == before
+	if v, ok := m["repeat"]; ok {
+		l.repeat(e, what, v, m["start"], timesOK)
+	}
+	if v, ok := m["overrides"]; ok {
+		l.overrides(e, what, v, timesOK, hasRepeat)
+	}
+}
+
+// status reads an event's or an override's status.
+func (l *loader) status(n *yaml.Node, what string) (Status, bool) {
+	s, ok := l.scalar(n, what+": status")
+	if !ok {
+		return "", false
+	}
+	switch st := Status(s); st {
+	case Confirmed, Tentative, Cancelled:
+		return st, true
+	}
+	n = deref(n)
+	l.errorf(n.Line, n.Column, "%s: status %q must be confirmed, tentative or cancelled", what, s)
+	return "", false
+}

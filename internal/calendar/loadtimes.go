@@ -1,0 +1,330 @@
+package calendar
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// zone loads an IANA zone name, suggesting the nearest name on a typo.
+func (l *loader) zone(n *yaml.Node, what string) (*time.Location, bool) {
+	s, ok := l.scalar(n, what)
+	if !ok {
+		return nil, false
+	}
+	// LoadLocation accepts "" (UTC) and "Local" (the host's zone): neither is
+	// a zone that means the same thing on every server.
+	if s != "" && s != "Local" {
+		// One *time.Location per zone name: events in the same zone share
+		// it, so that feeds can tell which zones they use (and loading
+		// 100,000 events does not parse the zone 100,000 times).
+		if loc, ok := l.zones[s]; ok {
+			return loc, true
+		}
+		if loc, err := time.LoadLocation(s); err == nil {
+			if l.zones == nil {
+				l.zones = map[string]*time.Location{}
+			}
+			l.zones[s] = loc
+			return loc, true
+		}
+	}
+	l.errorf(n.Line, n.Column, "%s: unknown time zone %q%s; use an IANA name such as \"Europe/Zurich\"", what, s, didYouMean(s, zoneNames[:]))
+	return nil, false
+}
+
+// wallValue is a date or a wall-clock time as the file gives it.
+type wallValue struct {
+	t       time.Time // its location is UTC and meaningless
+	hasTime bool      // false for a date alone
+	node    *yaml.Node
+}
+
+// durationValue is a duration as the file gives it.
+type durationValue struct {
+	d    time.Duration
+	node *yaml.Node
+}
+
+// repeatedHour says what a wall time the clocks show twice (they go back)
+// does to the event or occurrence it is the time of. Calendar clients
+// disagree about which of the two instants such a time names.
+type repeatedHour int
+
+const (
+	// eventInUTC: a one-off event takes the first of the two, with a
+	// warning, and the feeds write its times in UTC (Event.UTC).
+	eventInUTC repeatedHour = iota
+	// occurrenceInUTC: the same for one occurrence an override changes
+	// (Override.UTC).
+	occurrenceInUTC
+	// seriesRefused: a repeating event's start or end in such an hour is
+	// an error: its feed would have to give it in UTC, and a rule from a
+	// UTC time drifts an hour off across daylight-saving changes.
+	seriesRefused
+)
+
+// timing is how the times of an event or of one occurrence are read.
+type timing struct {
+	allDay bool           // dates, not wall-clock times
+	loc    *time.Location // the zone of the wall-clock times
+	twice  repeatedHour   // what a time the clocks show twice does
+}
+
+// when reads an event's start, end and duration, turning wall times into
+// instants; twice says what a time in a repeated hour does. overrideTimes
+// reads an override's the same way.
+func (l *loader) when(e *Event, what string, node *yaml.Node, m map[string]field, twice repeatedHour) {
+	sf, ok := m["start"]
+	if !ok {
+		l.errorf(node.Line, node.Column, "%s: start missing; write it as 2015-12-14 18:00, or 2015-12-14 for an all-day event", what)
+		return
+	}
+	start, ok := l.wallTime(sf.value, what+": start")
+	if !ok {
+		return
+	}
+	ef, df := lookup(m, "end"), lookup(m, "duration")
+	if ef != nil && df != nil {
+		l.errorf(df.key.Line, df.key.Column, "%s: give end or duration, not both", what)
+		return
+	}
+	tm := timing{allDay: !start.hasTime, loc: e.Location, twice: twice}
+	s, utc, ok := l.startOf(start, what+": start", tm)
+	if !ok {
+		return
+	}
+	e.AllDay, e.Start, e.UTC = tm.allDay, s, utc
+	if tm.allDay {
+		e.End = s.AddDate(0, 0, 1) // one day, unless end or duration says otherwise
+	}
+	if ef == nil && df == nil {
+		if !tm.allDay {
+			l.errorf(node.Line, node.Column, "%s: end missing; give end: (a wall time like 2015-12-14 20:00) or duration: (like 2h)", what)
+		}
+		return
+	}
+	end, ok := l.wallField(ef, what+": end")
+	if !ok {
+		return
+	}
+	dur, ok := l.durationField(df, what+": duration")
+	if !ok {
+		return
+	}
+	switch {
+	case end == nil || end.hasTime == start.hasTime:
+	case end.hasTime:
+		l.errorf(end.node.Line, end.node.Column, "%s: end has a time but start is a date; give both a time, or neither for an all-day event", what)
+		return
+	default:
+		l.errorf(end.node.Line, end.node.Column, "%s: end is a date but start has a time; give both a time, or neither for an all-day event", what)
+		return
+	}
+	if t, utc, ok := l.endOf(what, s, end, dur, tm); ok {
+		e.End, e.UTC = t, e.UTC || utc
+	}
+}
+
+// startOf returns the start that w gives: the date of an all-day event or
+// occurrence, else the instant its wall time names (see instant).
+func (l *loader) startOf(w wallValue, what string, tm timing) (start time.Time, utc, ok bool) {
+	if tm.allDay {
+		return w.t, false, true
+	}
+	return l.instant(w, what, tm)
+}
+
+// endOf returns the end of what starts at start (an instant, or a date when
+// tm.allDay), as end or dur gives it, whichever is not nil. An all-day end
+// is the day after the last day.
+func (l *loader) endOf(what string, start time.Time, end *wallValue, dur *durationValue, tm timing) (t time.Time, utc, ok bool) {
+	switch {
+	case tm.allDay && end != nil:
+		if end.t.Before(start) {
+			l.errorf(end.node.Line, end.node.Column, "%s: end %s is before start %s (for an all-day event, end is the last day)",
+				what, end.t.Format(time.DateOnly), start.Format(time.DateOnly))
+			return time.Time{}, false, false
+		}
+		return end.t.AddDate(0, 0, 1), false, true
+	case tm.allDay:
+		const day = 24 * time.Hour
+		if dur.d%day != 0 {
+			l.errorf(dur.node.Line, dur.node.Column, "%s: an all-day event lasts whole days (like 3d), not %s", what, dur.node.Value)
+			return time.Time{}, false, false
+		}
+		return start.AddDate(0, 0, int(dur.d/day)), false, true
+	case end != nil:
+		t, utc, ok := l.instant(*end, what+": end", tm)
+		if !ok {
+			return time.Time{}, false, false
+		}
+		if !t.After(start) {
+			l.errorf(end.node.Line, end.node.Column, "%s: end %s is not after start %s",
+				what, end.t.Format(wallLayout), start.In(tm.loc).Format(wallLayout))
+			return time.Time{}, false, false
+		}
+		return t, utc, true
+	default:
+		return start.Add(dur.d), false, true
+	}
+}
+
+// instant returns the instant wall time w names in tm.loc. A time the
+// clocks skip is an error; for one they show twice, tm.twice says what
+// happens, and utc reports that the first of the two was taken.
+func (l *loader) instant(w wallValue, what string, tm timing) (t time.Time, utc, ok bool) {
+	t, res := resolveWall(w.t, tm.loc)
+	c := clockChange{res: res, wall: w.t.Format(wallLayout), loc: tm.loc}
+	switch {
+	case res == wallGap:
+		l.errorf(w.node.Line, w.node.Column, "%s", c.problem(what, "; use a time outside the gap"))
+		return t, false, false
+	case res == wallRepeated && tm.twice == seriesRefused:
+		l.errorf(w.node.Line, w.node.Column, "%s", c.problem(what, "; a repeating event cannot start or end in that hour: "+
+			"its feed would have to give the time in UTC, and a rule from a UTC time stays at that UTC time, "+
+			"an hour off the local time across daylight-saving changes; "+
+			"use a time outside that hour, or begin the series on another date"))
+		return t, false, false
+	case res == wallRepeated:
+		whose := "event"
+		if tm.twice == occurrenceInUTC {
+			whose = "occurrence"
+		}
+		l.warnf(w.node.Line, w.node.Column, "%s", c.problem(what, "; taking the first, and writing this "+whose+"'s times in UTC"))
+		return t, true, true
+	}
+	return t, false, true
+}
+
+// wallLayout is how messages write a wall-clock time.
+const wallLayout = "2006-01-02 15:04"
+
+// clockChange is a wall-clock time that its zone skips (the clocks spring
+// forward) or shows twice (they go back), as problem messages describe it.
+type clockChange struct {
+	res  wallResult // wallGap or wallRepeated
+	wall string     // the time as the message writes it
+	loc  *time.Location
+	// on names the dates of a series the time falls on (" on 2016-03-27
+	// and on 2 other dates of the series"); "" for a single time.
+	on string
+}
+
+// problem is the message about c that every such problem uses: what the
+// time is of, that it does not exist or happens twice, and then rest,
+// what follows and what to do.
+func (c clockChange) problem(what, rest string) string {
+	if c.res == wallGap {
+		skipped := "that hour"
+		if c.on != "" {
+			skipped = "it" // the time, on the dates named
+		}
+		return fmt.Sprintf("%s: %s does not exist in %s%s: the clocks skip %s (daylight saving starts)%s", what, c.wall, c.loc, c.on, skipped, rest)
+	}
+	return fmt.Sprintf("%s: %s happens twice in %s%s (clocks go back)%s", what, c.wall, c.loc, c.on, rest)
+}
+
+// wallTime reads "2006-01-02", "2006-01-02 15:04" or "2006-01-02 15:04:05"
+// ("T" may replace the space).
+func (l *loader) wallTime(n *yaml.Node, what string) (wallValue, bool) {
+	s, ok := l.scalar(n, what)
+	if !ok {
+		return wallValue{}, false
+	}
+	n = deref(n)
+	s = strings.TrimSpace(s)
+	for _, layout := range []string{"2006-01-02", "2006-01-02 15:04", "2006-01-02T15:04", "2006-01-02 15:04:05", "2006-01-02T15:04:05"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			if y := t.Year(); y < minYear || y > maxYear {
+				l.errorf(n.Line, n.Column, "%s: year %d is outside %d-%d, the years calendars can write", what, y, minYear, maxYear)
+				return wallValue{}, false
+			}
+			return wallValue{t: t, hasTime: layout != "2006-01-02", node: n}, true
+		}
+	}
+	l.errorf(n.Line, n.Column, "%s: %q is not a date (2015-12-14) or a wall time (2015-12-14 18:00)%s", what, s, dateHint(s))
+	return wallValue{}, false
+}
+
+// wallField reads the date or wall time of a field the mapping may not
+// have: nil (and true) for f nil.
+func (l *loader) wallField(f *field, what string) (*wallValue, bool) {
+	if f == nil {
+		return nil, true
+	}
+	w, ok := l.wallTime(f.value, what)
+	return &w, ok
+}
+
+// dateHint explains what is wrong with a nearly-right date.
+func dateHint(s string) string {
+	var y, mo, d int
+	if n, _ := fmt.Sscanf(s, "%4d-%2d-%2d", &y, &mo, &d); n == 3 {
+		if mo < 1 || mo > 12 {
+			return fmt.Sprintf(": there is no month %d", mo)
+		}
+		if last := time.Date(y, time.Month(mo)+1, 0, 0, 0, 0, 0, time.UTC).Day(); d < 1 || d > last {
+			return fmt.Sprintf(": %s %d has %d days", time.Month(mo), y, last)
+		}
+		if strings.ContainsAny(s, " T") {
+			return ": the time must be HH:MM, 24-hour"
+		}
+	}
+	return ""
+}
+
+// duration reads a duration longer than zero.
+func (l *loader) duration(n *yaml.Node, what string) (durationValue, bool) {
+	s, ok := l.scalar(n, what)
+	if !ok {
+		return durationValue{}, false
+	}
+	n = deref(n)
+	d, err := parseDuration(s)
+	if err != nil {
+		l.errorf(n.Line, n.Column, "%s: %v", what, err)
+		return durationValue{}, false
+	}
+	if d <= 0 {
+		l.errorf(n.Line, n.Column, "%s: must be longer than zero", what)
+		return durationValue{}, false
+	}
+	return durationValue{d: d, node: n}, true
+}
+
+// durationField reads the duration of a field the mapping may not have:
+// nil (and true) for f nil.
+func (l *loader) durationField(f *field, what string) (*durationValue, bool) {
+	if f == nil {
+		return nil, true
+	}
+	d, ok := l.duration(f.value, what)
+	return &d, ok
+}
+
+var durationRE = regexp.MustCompile(`^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$`)
+
+// parseDuration reads durations as people write them: 90m, 2h, 1h30m, 3d.
+func parseDuration(s string) (time.Duration, error) {
+	m := durationRE.FindStringSubmatch(strings.TrimSpace(s))
+	if m == nil || s == "" {
+		return 0, fmt.Errorf("%q is not a duration like 90m, 2h, 1h30m or 3d", s)
+	}
+	var d time.Duration
+	for i, unit := range []time.Duration{24 * time.Hour, time.Hour, time.Minute} {
+		if m[i+1] == "" {
+			continue
+		}
+		v, err := strconv.ParseInt(m[i+1], 10, 64)
+		if err != nil || v > 100000 {
+			return 0, fmt.Errorf("%q is too long", s)
+		}
+		d += time.Duration(v) * unit
+	}
+	return d, nil
+}

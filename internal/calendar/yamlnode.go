@@ -1,0 +1,129 @@
+package calendar
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// field is one key: value pair of a mapping.
+type field struct {
+	key, value *yaml.Node
+}
+
+// lookup returns the field of m with the key, or nil when m has none.
+func lookup(m map[string]field, key string) *field {
+	if f, ok := m[key]; ok {
+		return &f
+	}
+	return nil
+}
+
+// mapping checks that n is a mapping whose keys are all known, reporting
+// unknown and repeated keys, and returns its fields by key.
+func (l *loader) mapping(n *yaml.Node, what string, known []string) map[string]field {
+	n = deref(n)
+	if n.Kind != yaml.MappingNode {
+		l.errorf(n.Line, n.Column, "%s: want a mapping of key: value, got %s", what, describe(n))
+		return nil
+	}
+	fields := make(map[string]field, len(n.Content)/2)
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := deref(n.Content[i]), n.Content[i+1]
+		if k.Kind != yaml.ScalarNode {
+			l.errorf(k.Line, k.Column, "%s: a key must be a plain word, got %s", what, describe(k))
+			continue
+		}
+		if !slices.Contains(known, k.Value) {
+			l.errorf(k.Line, k.Column, "%s: unknown key %q%s; known keys: %s", what, k.Value, didYouMean(k.Value, known), strings.Join(known, ", "))
+			// Read a misspelt key as the one it resembles, so that one typo
+			// is one error and not also "title missing". The file is invalid
+			// either way.
+			if s := suggest(k.Value, known); s != "" && !hasKey(n, s) {
+				if _, dup := fields[s]; !dup {
+					fields[s] = field{k, v}
+				}
+			}
+			continue
+		}
+		if prev, dup := fields[k.Value]; dup {
+			l.errorf(k.Line, k.Column, "%s: key %q repeated (first at line %d)", what, k.Value, prev.key.Line)
+			continue
+		}
+		fields[k.Value] = field{k, v}
+	}
+	return fields
+}
+
+// hasKey reports whether mapping n has the key.
+func hasKey(n *yaml.Node, key string) bool {
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if k := deref(n.Content[i]); k.Kind == yaml.ScalarNode && k.Value == key {
+			return true
+		}
+	}
+	return false
+}
+
+// deref follows YAML aliases (*name) to the node they stand for.
+func deref(n *yaml.Node) *yaml.Node {
+	for i := 0; n.Kind == yaml.AliasNode && n.Alias != nil && i < 100; i++ {
+		n = n.Alias
+	}
+	return n
+}
+
+// describe says what n is, for a message: "a list", or the value quoted.
+func describe(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		if n.Tag == "!!null" {
+			return "nothing"
+		}
+		return fmt.Sprintf("%q", shortValue(n.Value))
+	default:
+		return "something else"
+	}
+}
+
+// scalar returns n's text if it is a scalar (string, number, date...).
+func (l *loader) scalar(n *yaml.Node, what string) (string, bool) {
+	n = deref(n)
+	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
+		l.errorf(n.Line, n.Column, "%s: want a single value, got %s", what, describe(n))
+		return "", false
+	}
+	return n.Value, true
+}
+
+// list returns the items of a sequence node.
+func (l *loader) list(n *yaml.Node, what string) ([]*yaml.Node, bool) {
+	n = deref(n)
+	if n.Kind != yaml.SequenceNode {
+		l.errorf(n.Line, n.Column, "%s: want a list, got %s", what, describe(n))
+		return nil, false
+	}
+	return n.Content, true
+}
+
+// number reads a whole number in [lo, hi].
+func (l *loader) number(n *yaml.Node, what string, lo, hi int) (int, bool) {
+	s, ok := l.scalar(n, what)
+	if !ok {
+		return 0, false
+	}
+	v, err := strconv.Atoi(s)
+	if err != nil || v < lo || v > hi {
+		n = deref(n)
+		l.errorf(n.Line, n.Column, "%s: %q must be a whole number from %d to %d", what, s, lo, hi)
+		return 0, false
+	}
+	return v, true
+}
