@@ -18,7 +18,7 @@ func runHealthcheck(ctx context.Context, args []string, stdout, stderr io.Writer
 	addr := fs.String("addr", "", "the server's listen address (env CALFEED_ADDR; else :$PORT; default :8080)")
 	timeout := fs.Duration("timeout", 3*time.Second, "how long to wait for an answer")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: calfeed healthcheck [-addr :8080]\n\nExits 0 when the server at addr answers /healthz with 200, 1 otherwise.\n\n")
+		fmt.Fprint(stderr, "Usage: calfeed healthcheck [-addr :8080] [-timeout 3s]\n\nExits 0 when the server at addr answers /healthz with 200, 1 otherwise.\n\n")
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args); err != nil {

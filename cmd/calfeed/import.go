@@ -37,7 +37,7 @@ func runImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	format := fs.String("format", "", "`ics` or csv; default: from the file name, the server's Content-Type, or the content")
 	timeout := fs.Duration("timeout", 30*time.Second, "how long to wait for an http(s) SOURCE")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, `Usage: calfeed import [-o FILE] [-calendar-id ID] [-name NAME] [-timezone ZONE] [-lang LANG] [-format ics|csv] SOURCE
+		fmt.Fprint(stderr, `Usage: calfeed import [-o FILE] [-calendar-id ID] [-name NAME] [-timezone ZONE] [-lang LANG] [-format ics|csv] [-timeout 30s] SOURCE
 
 Writes events.yaml, on stdout or to -o FILE, from SOURCE: an iCalendar
 file (.ics, as Google Calendar, Outlook and Apple Calendar export it), a

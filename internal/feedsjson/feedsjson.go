@@ -34,7 +34,7 @@ func Write(w io.Writer, r web.Request) error {
 }
 
 // feedsDoc is the document GET /feeds.json serves. Its shape is documented
-// in the README ("For other sites"); fields are only ever added.
+// in docs/feeds.md ("For other sites"); fields are only ever added.
 type feedsDoc struct {
 	Calendar struct {
 		ID          string   `json:"id"`
