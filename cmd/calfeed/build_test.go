@@ -66,6 +66,7 @@ func build(t *testing.T, config string, args ...string) string {
 // checks that every feed, download and static file holds exactly the
 // bytes serve sends for it, in every language.
 func TestBuildEqualsServe(t *testing.T) {
+	t.Parallel() // waits and renders: alongside the others
 	for _, tc := range []struct {
 		config string
 		langs  []string
@@ -113,6 +114,7 @@ func testBuildEqualsServe(t *testing.T, config string, langs, want []string) {
 // TestBuildNeedsBaseURL: without a public address a build would write dead
 // subscribe links; it refuses, naming the three ways to give one.
 func TestBuildNeedsBaseURL(t *testing.T) {
+	t.Parallel() // waits and renders: alongside the others
 	out := filepath.Join(t.TempDir(), "site")
 	r := runCmd(t, nil, "build", "-config", "../../events.yaml", "-out", out)
 	if r.code != 2 {
@@ -145,6 +147,7 @@ func TestBuildNeedsBaseURL(t *testing.T) {
 // TestReplicasAgree starts two servers on the same files, as replicas behind
 // a load balancer, and compares every feed's bytes and ETag.
 func TestReplicasAgree(t *testing.T) {
+	t.Parallel() // waits and renders: alongside the others
 	var bases []string
 	for range 2 {
 		s := startServe(t, nil, "-config", "../../events.yaml")

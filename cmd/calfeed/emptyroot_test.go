@@ -17,6 +17,7 @@ import (
 // /usr/share/zoneinfo, no CA certificates, no /etc. This is the distroless
 // container's situation.
 func TestEmptyRoot(t *testing.T) {
+	t.Parallel() // waits and renders: alongside the others
 	if os.Geteuid() != 0 {
 		t.Skip("chroot needs root; CI runs as root")
 	}

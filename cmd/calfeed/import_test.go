@@ -125,6 +125,7 @@ func TestImportErrors(t *testing.T) {
 // calendar, the errors a wrong address gives, a server that never
 // answers, and one that sends too much.
 func TestImportURL(t *testing.T) {
+	t.Parallel() // waits and renders: alongside the others
 	ics := googleICS(t)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {

@@ -97,6 +97,7 @@ func checkSite(t *testing.T, out, base string, calName map[string]string) {
 // TestStaticSite: a static build holds every page in every language, each
 // linking by path to files of the site, the English page to English feeds.
 func TestStaticSite(t *testing.T) {
+	t.Parallel() // waits and renders: alongside the others
 	const base = "https://calendar.example.org/wsis"
 	out := build(t, "../../events.yaml", "-base-url", base)
 	checkSite(t, out, base, map[string]string{
@@ -126,18 +127,19 @@ func TestStaticSite(t *testing.T) {
 // TestStaticSitePaged: a programme of several pages is written as several
 // files, linked to each other.
 func TestStaticSitePaged(t *testing.T) {
+	t.Parallel() // waits and renders: alongside the others
 	cfg := filepath.Join(t.TempDir(), "events.yaml")
 	f, err := os.Create(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := synth.Write(f, synth.Options{Events: 400, Seed: 3}); err != nil {
+	if err := synth.Write(f, synth.Options{Events: 200, Seed: 3}); err != nil {
 		t.Fatal(err)
 	}
 	f.Close()
 	const base = "https://cal.example.org"
 	out := build(t, cfg, "-base-url", base)
-	for _, want := range []string{"page-2.html", "page-3.html", "en/page-2.html", "ar/page-3.html"} {
+	for _, want := range []string{"page-2.html", "en/page-2.html", "ar/page-2.html"} {
 		if _, err := os.Stat(filepath.Join(out, want)); err != nil {
 			t.Errorf("no %s", want)
 		}

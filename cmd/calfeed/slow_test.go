@@ -16,6 +16,7 @@ import (
 // promptly, then drops the slow ones once ReadHeaderTimeout passes.
 // Loopback only; bounded in count and time.
 func TestSlowClients(t *testing.T) {
+	t.Parallel() // waits and renders: alongside the others
 	if testing.Short() {
 		t.Skip("takes about ReadHeaderTimeout")
 	}

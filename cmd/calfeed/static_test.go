@@ -224,6 +224,7 @@ events:
 // is installed (or named by CALFEED_NGINX, which .ci/static-hosting sets so
 // that CI never skips it).
 func TestStaticHosting(t *testing.T) {
+	t.Parallel() // waits and renders: alongside the others
 	table := readHeaderTable(t)
 
 	docs, err := os.ReadFile(staticDocs)

@@ -75,6 +75,7 @@ func (s *Server) StaticFiles(ctx context.Context) ([]File, error) {
 	}
 
 	p := s.pages
+	qr := qrMemo{}
 	for _, dl := range cal.Languages {
 		body, _ := st.atom(base, dl, nil, true)
 		files = append(files, File{Name: web.StaticFeed(cal, "changes.atom", dl), Body: body})
@@ -83,7 +84,7 @@ func (s *Server) StaticFiles(ctx context.Context) ([]File, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		req := web.Request{Cal: cal, Programme: st.programme(), Base: base, Lang: lang, Static: true}
+		req := web.Request{Cal: cal, Programme: st.programme(), Base: base, Lang: lang, Static: true, QRCode: qr.code}
 		for n := 1; n <= req.Programme.Pages(); n++ {
 			req.Page = n
 			var b bytes.Buffer
@@ -128,4 +129,20 @@ func (s *Server) get(ctx context.Context, target string) ([]byte, error) {
 		return nil, fmt.Errorf("server: GET %s: unexpected Content-Encoding %s", target, enc)
 	}
 	return rec.Body.Bytes(), nil
+}
+
+// qrMemo draws each QR code of a static site once: every page of a
+// language shows the same codes.
+type qrMemo map[[2]string]string
+
+func (m qrMemo) code(content, label string) (string, error) {
+	k := [2]string{content, label}
+	if svg, ok := m[k]; ok {
+		return svg, nil
+	}
+	svg, err := web.QRCode(content, label)
+	if err == nil {
+		m[k] = svg
+	}
+	return svg, err
 }
