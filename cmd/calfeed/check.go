@@ -86,10 +86,11 @@ func clientWarnings(cal *calendar.Calendar, lk *lock.File, path string) ([]strin
 			break
 		}
 	}
-	pending, err := lock.Pending(r, lk)
+	hashes, err := r.ContentHashes()
 	if err != nil {
 		return nil, err
 	}
+	pending := lock.Pending(cal, hashes, lk)
 	switch {
 	case lk == nil:
 		ws = append(ws, fmt.Sprintf("no lock file yet; run calfeed stamp %s and commit %s, so that later edits reach subscribers", path, lock.Path(path)))

@@ -223,15 +223,12 @@ func (c serveConfig) published(ctx context.Context, logger *slog.Logger, srv *se
 		return
 	}
 	cal := srv.Calendar()
-	f, changes, err := lock.Stamp(cal, lk, time.Now())
-	if err == nil {
-		write := c.writeLock
-		if write == nil {
-			write = (*lock.File).Write
-		}
-		err = write(f, lockPath)
+	f, changes := lock.Stamp(cal, srv.ContentHashes(), lk, time.Now())
+	write := c.writeLock
+	if write == nil {
+		write = (*lock.File).Write
 	}
-	if err != nil {
+	if err := write(f, lockPath); err != nil {
 		logger.Warn(fmt.Sprintf("-stamp: could not stamp %s (%v); %d changed %s go out with their old SEQUENCE until it is writable or someone runs calfeed stamp", lockPath, err, len(pending), plural(len(pending), "event", "events")),
 			slog.String("events", shown))
 		return

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"calfeed/internal/calendar"
+	"calfeed/internal/feed"
 	"calfeed/internal/lock"
 )
 
@@ -46,10 +47,15 @@ else events.yaml. Run it after editing, before publishing.
 	if err != nil {
 		return err
 	}
-	f, changes, err := lock.Stamp(cal, old, now())
+	r, err := feed.New(cal)
 	if err != nil {
 		return err
 	}
+	hashes, err := r.ContentHashes()
+	if err != nil {
+		return err
+	}
+	f, changes := lock.Stamp(cal, hashes, old, now())
 	if old != nil && len(changes) == 0 {
 		fmt.Fprintf(stdout, "%s: no event changed since the last stamp\n", path)
 		return nil

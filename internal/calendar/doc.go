@@ -10,10 +10,10 @@
 // events.yaml text and loads that through Load, as internal/importer does
 // for iCalendar and CSV files.
 //
-// A *Calendar is not changed once built: Load fills it in, and package lock
-// then adds what the lock file records (Changes, Stamped, Removed and each
-// event's Sequence and Modified) before anyone reads it. Readers share it
-// without locks; a reload builds a new one.
+// A *Calendar is not changed once built: Load fills it in, with what the
+// lock file records (Options.History, which package lock reads: Changes,
+// Stamped, Removed and each event's Sequence and Modified). Readers share
+// it without locks; a reload builds a new one.
 //
 // # Where things are
 //
@@ -21,7 +21,8 @@
 // and its dates), occurrence.go (an event's occurrences and overrides),
 // wall.go (wall-clock times in a zone, and the hours its clocks skip or
 // show twice), change.go (the changes `calfeed stamp` records) and
-// problem.go (problems, their messages and suggestions).
+// problem.go (problems, their messages and suggestions), history.go (what
+// the lock file records, as Load takes it).
 //
 // Loading, by what each file reads: load.go the file as a whole (its size,
 // UTF-8, the YAML document, the top level); syntax.go YAML syntax errors;

@@ -43,6 +43,9 @@ const maxDepth = 32
 type Options struct {
 	MaxSize   int64 // bytes; 0 means DefaultMaxSize
 	MaxEvents int   // 0 means DefaultMaxEvents
+	// History is what the lock file records (package lock); nil for a
+	// calendar without one: every event at SEQUENCE 0.
+	History *History
 }
 
 // ReadFile loads the events file at path. Problems are reported with the path
@@ -136,6 +139,7 @@ func load(ctx context.Context, name string, data []byte, opts Options) (*Calenda
 		return nil, &Error{Problems: capProblems(ps.errs, name), Warnings: capProblems(ps.warnings, name)}
 	}
 	cal.Warnings = ps.warnings
+	opts.History.apply(cal)
 	return cal, nil
 }
 

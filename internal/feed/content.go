@@ -42,6 +42,19 @@ func (r *Renderer) ContentHash(e *calendar.Event) (string, error) {
 	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
 }
 
+// ContentHashes returns the ContentHash of every event, by id.
+func (r *Renderer) ContentHashes() (map[string]string, error) {
+	out := make(map[string]string, len(r.cal.Events))
+	for _, e := range r.cal.Events {
+		h, err := r.ContentHash(e)
+		if err != nil {
+			return nil, err
+		}
+		out[e.ID] = h
+	}
+	return out, nil
+}
+
 // revision reports whether a content line records a revision, not content.
 func revision(line []byte) bool {
 	for _, p := range []string{"DTSTAMP", "SEQUENCE", "LAST-MODIFIED"} {

@@ -9,6 +9,11 @@
 // compares each event's content with the lock and raises SEQUENCE and
 // LAST-MODIFIED of those that changed. `serve` and `build` read the lock, so
 // the same pair of files always gives the same feeds.
+//
+// The package reads and writes the file and decides what changed; it does
+// not render: the content hashes it compares come from the caller
+// (feed.Renderer.ContentHashes), and the calendar gets the lock's history
+// when it is loaded (Load, calendar.Options.History), not after.
 package lock
 
 import (
@@ -24,7 +29,6 @@ import (
 	"time"
 
 	"calfeed/internal/calendar"
-	"calfeed/internal/feed"
 	"calfeed/internal/safefile"
 )
 
@@ -139,87 +143,89 @@ func MaxSize(opts calendar.Options) int64 {
 	return calendar.DefaultMaxSize
 }
 
-// Load reads the events file at path and applies its lock file, if any.
-// It is how serve, build and check read a calendar.
+// Load reads the lock file of the events file at path, if any, then the
+// events file with the history it records (calendar.Options.History). It
+// is how serve, build and check read a calendar.
 func Load(ctx context.Context, path string, opts calendar.Options) (*calendar.Calendar, *File, error) {
-	cal, err := calendar.ReadFile(ctx, path, opts)
-	if err != nil {
-		return nil, nil, err
-	}
 	f, err := Read(ctx, Path(path), MaxSize(opts))
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := Apply(cal, f); err != nil {
+	if opts.History, err = f.History(); err != nil {
+		return nil, nil, err
+	}
+	cal, err := calendar.ReadFile(ctx, path, opts)
+	if err != nil {
 		return nil, nil, err
 	}
 	return cal, f, nil
 }
 
-// Apply gives each event of cal the SEQUENCE and LAST-MODIFIED the lock
-// records, and cal the history of changes. A nil f changes nothing.
-func Apply(cal *calendar.Calendar, f *File) error {
+// History is what f records, as calendar.Load takes it; nil for a nil f.
+func (f *File) History() (*calendar.History, error) {
 	if f == nil {
-		return nil
+		return nil, nil
 	}
-	for _, e := range cal.Events {
-		if en, ok := f.Events[e.ID]; ok {
-			e.Sequence, e.Modified = en.Sequence, en.Modified
-		}
+	h := &calendar.History{
+		Revisions: make(map[string]calendar.Revision, len(f.Events)),
+		Removed:   make(map[string]time.Time, len(f.Removed)),
+		Changes:   make([]calendar.Change, 0, len(f.Changes)),
 	}
-	cal.Stamped = make(map[string]string, len(f.Events))
 	for id, en := range f.Events {
-		cal.Stamped[id] = en.Hash
+		h.Revisions[id] = calendar.Revision{Sequence: en.Sequence, Modified: en.Modified, Hash: en.Hash}
 	}
-	cal.Removed = make(map[string]time.Time, len(f.Removed))
 	for id := range f.Removed {
-		cal.Removed[id] = time.Time{}
+		h.Removed[id] = time.Time{}
 	}
-	cal.Changes = make([]calendar.Change, 0, len(f.Changes))
 	for _, c := range f.Changes {
-		ch := calendar.Change{
-			EventID:  c.Event,
-			Kind:     c.Kind,
-			At:       c.At,
-			Sequence: c.Sequence,
-			Title:    calendar.Text(c.Title),
-			AllDay:   c.AllDay,
-			Tracks:   c.Tracks,
+		ch, err := c.change()
+		if err != nil {
+			return nil, err
 		}
-		if c.Kind != calendar.ChangeRemoved {
-			loc, err := time.LoadLocation(c.Zone)
-			if err != nil {
-				return fmt.Errorf("lock: change to %q: %w", c.Event, err)
-			}
-			ch.Location = loc
-			if ch.Start, err = parseTime(c.Start, c.AllDay); err != nil {
-				return fmt.Errorf("lock: change to %q: %w", c.Event, err)
-			}
-			if ch.End, err = parseTime(c.End, c.AllDay); err != nil {
-				return fmt.Errorf("lock: change to %q: %w", c.Event, err)
-			}
-		}
-		cal.Changes = append(cal.Changes, ch)
-		if _, gone := cal.Removed[c.Event]; gone && c.Kind == calendar.ChangeRemoved && cal.Event(c.Event) == nil {
-			cal.Removed[c.Event] = c.At
+		h.Changes = append(h.Changes, ch)
+		if _, gone := h.Removed[c.Event]; gone && c.Kind == calendar.ChangeRemoved {
+			h.Removed[c.Event] = c.At // the newest removal: changes are oldest first
 		}
 	}
-	return nil
+	return h, nil
+}
+
+// change is c as a calendar holds it.
+func (c Change) change() (calendar.Change, error) {
+	ch := calendar.Change{
+		EventID:  c.Event,
+		Kind:     c.Kind,
+		At:       c.At,
+		Sequence: c.Sequence,
+		Title:    calendar.Text(c.Title),
+		AllDay:   c.AllDay,
+		Tracks:   c.Tracks,
+	}
+	if c.Kind == calendar.ChangeRemoved {
+		return ch, nil
+	}
+	loc, err := time.LoadLocation(c.Zone)
+	if err == nil {
+		ch.Location = loc
+		ch.Start, err = parseTime(c.Start, c.AllDay)
+	}
+	if err == nil {
+		ch.End, err = parseTime(c.End, c.AllDay)
+	}
+	if err != nil {
+		return ch, fmt.Errorf("lock: change to %q: %w", c.Event, err)
+	}
+	return ch, nil
 }
 
 // Pending lists the ids of events whose published content differs from
 // what the lock recorded (new, edited and removed events): what the next
-// stamp would change. r renders the calendar in question (feed.New), so
-// that a caller who renders it anyway does not render it twice.
-func Pending(r *feed.Renderer, f *File) ([]string, error) {
-	cal := r.Calendar()
+// stamp would change. hashes are the content hashes of cal's events, by
+// id (feed.Renderer.ContentHashes).
+func Pending(cal *calendar.Calendar, hashes map[string]string, f *File) []string {
 	var ids []string
 	for _, e := range cal.Events {
-		h, err := r.ContentHash(e)
-		if err != nil {
-			return nil, err
-		}
-		if f == nil || f.Events[e.ID].Hash != h {
+		if f == nil || f.Events[e.ID].Hash != hashes[e.ID] {
 			ids = append(ids, e.ID)
 		}
 	}
@@ -231,7 +237,7 @@ func Pending(r *feed.Renderer, f *File) ([]string, error) {
 		}
 	}
 	slices.Sort(ids)
-	return ids, nil
+	return ids
 }
 
 // Stamp compares cal with the lock old (nil when there is none yet) and
@@ -239,12 +245,10 @@ func Pending(r *feed.Renderer, f *File) ([]string, error) {
 // changed gets SEQUENCE + 1 and LAST-MODIFIED now; an unchanged one keeps
 // its entry exactly. The first stamp of a calendar records every event at
 // SEQUENCE 0 as a baseline, with no changes: nothing has changed yet.
-func Stamp(cal *calendar.Calendar, old *File, now time.Time) (*File, []Change, error) {
+// hashes are the content hashes of cal's events, by id
+// (feed.Renderer.ContentHashes).
+func Stamp(cal *calendar.Calendar, hashes map[string]string, old *File, now time.Time) (*File, []Change) {
 	now = now.UTC().Truncate(time.Second)
-	r, err := feed.New(cal)
-	if err != nil {
-		return nil, nil, err
-	}
 	baseline := old == nil
 	if old == nil {
 		old = &File{}
@@ -260,10 +264,7 @@ func Stamp(cal *calendar.Calendar, old *File, now time.Time) (*File, []Change, e
 	}
 	var changes []Change
 	for _, e := range cal.Events {
-		h, err := r.ContentHash(e)
-		if err != nil {
-			return nil, nil, err
-		}
+		h := hashes[e.ID]
 		snap := snapshot(e)
 		prev, known := old.Events[e.ID]
 		switch {
@@ -308,7 +309,7 @@ func Stamp(cal *calendar.Calendar, old *File, now time.Time) (*File, []Change, e
 	if len(f.Removed) == 0 {
 		f.Removed = nil
 	}
-	return f, changes, nil
+	return f, changes
 }
 
 // kindOf classifies a change from the snapshots before and after.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"calfeed/internal/calendar"
+	"calfeed/internal/feed"
 	"calfeed/internal/lock"
 )
 
@@ -18,19 +19,34 @@ import (
 func stamped(t *testing.T, opts Options) *Server {
 	t.Helper()
 	t0 := time.Date(2025, 2, 10, 9, 0, 0, 0, time.UTC)
-	base, _, err := lock.Stamp(loadCalendar(t, testYAML), nil, t0)
-	if err != nil {
-		t.Fatal(err)
+	hashes := func(cal *calendar.Calendar) map[string]string {
+		t.Helper()
+		r, err := feed.New(cal)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h, err := r.ContentHashes()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h
 	}
+	first := loadCalendar(t, testYAML)
+	base, _ := lock.Stamp(first, hashes(first), nil, t0)
 	edited := strings.Replace(testYAML, "start: 2025-03-10 09:00", "start: 2025-03-10 08:30", 1)
 	edited = strings.Replace(edited, "    tracks: [beta]\n", "    tracks: [beta]\n    status: cancelled\n", 1)
 	edited = edited[:strings.Index(edited, "  - id: social")]
 	cal := loadCalendar(t, edited)
-	f, changes, err := lock.Stamp(cal, base, t0.Add(time.Hour))
-	if err != nil || len(changes) != 3 {
-		t.Fatalf("stamp: %v, %d changes", err, len(changes))
+	f, changes := lock.Stamp(cal, hashes(cal), base, t0.Add(time.Hour))
+	if len(changes) != 3 {
+		t.Fatalf("stamp: %d changes", len(changes))
 	}
-	if err := lock.Apply(cal, f); err != nil {
+	h, err := f.History()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cal, err = calendar.Load("test.yaml", strings.NewReader(edited), calendar.Options{History: h})
+	if err != nil {
 		t.Fatal(err)
 	}
 	s, err := New(cal, opts)

@@ -7,6 +7,7 @@ package server
 import (
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"runtime"
 	"slices"
@@ -126,6 +127,8 @@ type state struct {
 	// sorted: their SEQUENCE did not go up, so Google Calendar ignores
 	// the change.
 	unstamped []string
+	// hashes are the content hashes of the events, by id.
+	hashes map[string]string
 }
 
 // variant is one rendering of a feed: its language (?lang=) and reminder
@@ -197,7 +200,7 @@ func newState(cal *calendar.Calendar, gz bool, c *cache) (*state, error) {
 			runtime.Gosched() // let requests in while a reload renders
 		}
 	}
-	if st.unstamped, err = unstamped(r, cal); err != nil {
+	if st.unstamped, st.hashes, err = unstamped(r, cal); err != nil {
 		return nil, fmt.Errorf("server: %w", err)
 	}
 	// One event's download is rendered on its first request: a calendar of
@@ -214,19 +217,18 @@ func newState(cal *calendar.Calendar, gz bool, c *cache) (*state, error) {
 }
 
 // unstamped lists the events of cal whose content differs from what the
-// lock recorded (see calendar.Calendar.Stamped), sorted.
-func unstamped(r *feed.Renderer, cal *calendar.Calendar) ([]string, error) {
+// lock recorded (see calendar.Calendar.Stamped), sorted, with the content
+// hashes of cal's events it compared.
+func unstamped(r *feed.Renderer, cal *calendar.Calendar) ([]string, map[string]string, error) {
+	hashes := make(map[string]string, len(cal.Events))
 	var ids []string
 	for i, e := range cal.Events {
-		if cal.Stamped == nil {
-			ids = append(ids, e.ID)
-			continue
-		}
 		h, err := r.ContentHash(e)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		if cal.Stamped[e.ID] != h {
+		hashes[e.ID] = h
+		if cal.Stamped == nil || cal.Stamped[e.ID] != h {
 			ids = append(ids, e.ID)
 		}
 		if i%64 == 63 {
@@ -239,8 +241,12 @@ func unstamped(r *feed.Renderer, cal *calendar.Calendar) ([]string, error) {
 		}
 	}
 	slices.Sort(ids)
-	return ids, nil
+	return ids, hashes, nil
 }
+
+// ContentHashes returns the content hash of each event being served, by id
+// (feed.Renderer.ContentHash): what `calfeed stamp` records.
+func (s *Server) ContentHashes() map[string]string { return maps.Clone(s.state.Load().hashes) }
 
 // Unstamped returns the ids of the events changed since the last `calfeed
 // stamp` (new, edited or removed), sorted; every event when there is no
