@@ -1,7 +1,15 @@
-// Package server serves a calendar's feeds over HTTP. Every feed is rendered
-// once when a calendar is loaded and served from memory with a strong ETag;
-// a reload swaps in a fully rendered new state in one step, so no request
-// sees a half-built calendar.
+// Package server serves a calendar over HTTP: its feeds (package feed),
+// pages, snippet and QR codes (package web), feeds.json (package feedsjson)
+// and changes feed (package atom). routes.go is the one file that knows the
+// router.
+//
+// A load renders the feed of every event and each track's feed in every
+// language of the calendar, and swaps them in at once: no request sees half
+// a calendar. Everything else is rendered on its first request and kept in
+// a cache of the calendar's own, bounded by bytes (cache.go): reminder
+// variants, single-event downloads, combined feeds and agendas, pages. Every
+// response is a resource (resource.go) sent by one function, serve, with a
+// strong ETag and conditional GET.
 package server
 
 import (

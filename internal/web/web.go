@@ -1,13 +1,15 @@
 // Package web renders calfeed's pages for people: the subscribe page (GET /),
-// the email snippet (GET /embed), the feed list for other sites
-// (GET /feeds.json) and QR codes, from html/template files and static
-// assets embedded in the binary.
+// the email snippet (GET /embed) and QR codes, from html/template files and
+// static assets embedded in the binary; and it knows the site: the feeds a
+// calendar offers, their addresses on a server or a static host (paths.go),
+// and the programme split into pages (programme.go), which feedsjson uses
+// too.
 //
 // Rendering depends only on its Request: the same calendar, base URL,
 // language, zone and choice of events give the same bytes, so `calfeed
 // build` can write the page a server would send. Links to feeds are
 // relative on the page (it works from any static host) and absolute in the
-// embed and feeds.json (they are read elsewhere). The page loads nothing from
+// embed (it is read elsewhere). The page loads nothing from
 // other hosts and runs without JavaScript; static/app.js only adds the
 // reader's own time zone, copy buttons and a live personal agenda.
 package web
