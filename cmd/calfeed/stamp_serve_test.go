@@ -42,7 +42,7 @@ func TestUnstampedWarned(t *testing.T) {
 		t.Errorf("the warning does not name the event; log:\n%s", log)
 	}
 	body, _ := get(t, base, "/metrics")
-	if !bytes.Contains(body, []byte("\ncalfeed_unstamped_events 1\n")) {
+	if !bytes.Contains(body, []byte("\ncalfeed_unstamped_events{calendar=\"reload\"} 1\n")) {
 		t.Error("/metrics does not count the unstamped event")
 	}
 }

@@ -11,8 +11,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// metrics are the Prometheus metrics of one Server, in a registry of its
-// own (no global state: two servers in one process do not collide).
+// metrics are the Prometheus metrics of a server, of one calendar or a
+// folder of them, each series labelled with its calendar, in a registry of
+// its own (no global state: two servers in one process do not collide).
 type metrics struct {
 	registry    *prometheus.Registry
 	requests    *prometheus.CounterVec
@@ -20,52 +21,47 @@ type metrics struct {
 	bytes       *prometheus.CounterVec
 	latency     *prometheus.HistogramVec
 	reloads     *prometheus.CounterVec
-	lastReload  prometheus.Gauge
-	fileValid   prometheus.Gauge
-	events      prometheus.Gauge
-	unstamped   prometheus.Gauge
-	feeds       prometheus.Gauge
+	lastReload  *prometheus.GaugeVec
+	fileValid   *prometheus.GaugeVec
+	events      *prometheus.GaugeVec
+	unstamped   *prometheus.GaugeVec
+	feeds       *prometheus.GaugeVec
 	fetches     *prometheus.CounterVec
-	fetchers    sync.Map // feed label -> *[len(clientFamilies)]prometheus.Counter
 }
 
 func newMetrics() *metrics {
+	cal := []string{"calendar"}
+	gauge := func(name, help string) *prometheus.GaugeVec {
+		return prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: name, Help: help}, cal)
+	}
 	m := &metrics{
 		registry: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "calfeed_http_requests_total", Help: "HTTP requests by route and status code.",
-		}, []string{"route", "code"}),
+			Name: "calfeed_http_requests_total", Help: "HTTP requests by calendar, route and status code.",
+		}, []string{"calendar", "route", "code"}),
 		notModified: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "calfeed_http_not_modified_total", Help: "Conditional requests answered 304 Not Modified, by route.",
-		}, []string{"route"}),
+			Name: "calfeed_http_not_modified_total", Help: "Conditional requests answered 304 Not Modified, by calendar and route.",
+		}, []string{"calendar", "route"}),
 		bytes: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "calfeed_http_response_bytes_total", Help: "Response body bytes sent, by route.",
-		}, []string{"route"}),
+			Name: "calfeed_http_response_bytes_total", Help: "Response body bytes sent, by calendar and route.",
+		}, []string{"calendar", "route"}),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name: "calfeed_http_request_duration_seconds", Help: "Time to answer a request, by route.",
+			Name: "calfeed_http_request_duration_seconds", Help: "Time to answer a request, by calendar and route.",
 			Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, 1},
-		}, []string{"route"}),
+		}, []string{"calendar", "route"}),
 		reloads: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "calfeed_reloads_total", Help: "Loads of the events file, by result (ok, failed).",
-		}, []string{"result"}),
-		lastReload: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "calfeed_last_reload_timestamp_seconds", Help: "When the calendar being served was loaded (Unix time).",
-		}),
-		fileValid: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "calfeed_config_valid", Help: "1 when the events file on disk is the valid one being served, 0 when its last edit was invalid.",
-		}),
-		events: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "calfeed_events", Help: "Events in the calendar being served.",
-		}),
-		unstamped: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "calfeed_unstamped_events", Help: "Events of the calendar being served changed since the last calfeed stamp (their SEQUENCE did not go up: Google Calendar ignores the change); every event when there is no lock file.",
-		}),
-		feeds: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "calfeed_feeds", Help: "Feeds rendered at load for the calendar being served: the whole calendar and each track, per language (others render on first request).",
-		}),
+			Name: "calfeed_reloads_total", Help: "Loads of an events file, by calendar and result (ok, failed).",
+		}, []string{"calendar", "result"}),
+		lastReload: gauge("calfeed_last_reload_timestamp_seconds", "When the calendar being served was loaded (Unix time)."),
+		fileValid:  gauge("calfeed_config_valid", "1 when the events file on disk is the valid one being served, 0 when its last edit was invalid."),
+		events:     gauge("calfeed_events", "Events in the calendar being served."),
+		unstamped: gauge("calfeed_unstamped_events", "Events of the calendar being served changed since the last calfeed stamp "+
+			"(their SEQUENCE did not go up: Google Calendar ignores the change); every event when there is no lock file."),
+		feeds: gauge("calfeed_feeds", "Feeds rendered at load for the calendar being served: the whole calendar and each track, "+
+			"per language (others render on first request)."),
 		fetches: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "calfeed_feed_fetches_total", Help: "Feed fetches (200 and 304) by feed and calendar client family.",
-		}, []string{"feed", "client"}),
+			Name: "calfeed_feed_fetches_total", Help: "Feed fetches (200 and 304) by calendar, feed and calendar client family.",
+		}, []string{"calendar", "feed", "client"}),
 	}
 	m.registry.MustRegister(m.requests, m.notModified, m.bytes, m.latency, m.reloads, m.lastReload,
 		m.fileValid, m.events, m.unstamped, m.feeds, m.fetches,
@@ -76,6 +72,42 @@ func newMetrics() *metrics {
 // handler serves GET /metrics.
 func (m *metrics) handler() http.Handler {
 	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})
+}
+
+// calMetrics are the series of one calendar.
+type calMetrics struct {
+	all                           *metrics
+	id                            string
+	requests, notModified, bytes  *prometheus.CounterVec
+	latency                       prometheus.ObserverVec
+	reloads, fetches              *prometheus.CounterVec
+	lastReload, fileValid, events prometheus.Gauge
+	unstamped, feeds              prometheus.Gauge
+	fetchers                      sync.Map // feed label -> *[len(clientFamilies)]prometheus.Counter
+}
+
+// forCalendar returns the series of the calendar with the given id.
+func (m *metrics) forCalendar(id string) *calMetrics {
+	l := prometheus.Labels{"calendar": id}
+	return &calMetrics{
+		all: m, id: id,
+		requests: m.requests.MustCurryWith(l), notModified: m.notModified.MustCurryWith(l),
+		bytes: m.bytes.MustCurryWith(l), latency: m.latency.MustCurryWith(l),
+		reloads: m.reloads.MustCurryWith(l), fetches: m.fetches.MustCurryWith(l),
+		lastReload: m.lastReload.With(l), fileValid: m.fileValid.With(l), events: m.events.With(l),
+		unstamped: m.unstamped.With(l), feeds: m.feeds.With(l),
+	}
+}
+
+// forget removes the calendar's series: it is served no more.
+func (c *calMetrics) forget() {
+	l := prometheus.Labels{"calendar": c.id}
+	for _, v := range []interface{ DeletePartialMatch(prometheus.Labels) int }{
+		c.all.requests, c.all.notModified, c.all.bytes, c.all.latency, c.all.reloads, c.all.fetches,
+		c.all.lastReload, c.all.fileValid, c.all.events, c.all.unstamped, c.all.feeds,
+	} {
+		v.DeletePartialMatch(l)
+	}
 }
 
 // instrument counts the requests of one route.

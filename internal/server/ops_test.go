@@ -148,18 +148,18 @@ func TestHealthAndMetrics(t *testing.T) {
 	s.Load(loadCalendar(t, testYAML))
 	body := get(t, s, "/metrics", nil).Body.String()
 	for _, want := range []string{
-		`calfeed_feed_fetches_total{client="google",feed="alpha"} 1`,
-		`calfeed_feed_fetches_total{client="microsoft",feed="alpha"} 1`,
-		`calfeed_feed_fetches_total{client="apple",feed="alpha"} 1`,
-		`calfeed_feed_fetches_total{client="thunderbird",feed="alpha"} 1`,
-		`calfeed_feed_fetches_total{client="other",feed="alpha"} 3`,
-		`calfeed_http_requests_total{code="304",route="/tracks/{id}.ics"} 1`,
-		`calfeed_http_not_modified_total{route="/tracks/{id}.ics"} 1`,
-		`calfeed_reloads_total{result="failed"} 2`,
-		`calfeed_reloads_total{result="ok"} 2`,
-		`calfeed_config_valid 1`,
-		`calfeed_events 5`,
-		`calfeed_http_request_duration_seconds_count{route="/healthz"} 2`,
+		`calfeed_feed_fetches_total{calendar="testcal",client="google",feed="alpha"} 1`,
+		`calfeed_feed_fetches_total{calendar="testcal",client="microsoft",feed="alpha"} 1`,
+		`calfeed_feed_fetches_total{calendar="testcal",client="apple",feed="alpha"} 1`,
+		`calfeed_feed_fetches_total{calendar="testcal",client="thunderbird",feed="alpha"} 1`,
+		`calfeed_feed_fetches_total{calendar="testcal",client="other",feed="alpha"} 3`,
+		`calfeed_http_requests_total{calendar="testcal",code="304",route="/tracks/{id}.ics"} 1`,
+		`calfeed_http_not_modified_total{calendar="testcal",route="/tracks/{id}.ics"} 1`,
+		`calfeed_reloads_total{calendar="testcal",result="failed"} 2`,
+		`calfeed_reloads_total{calendar="testcal",result="ok"} 2`,
+		`calfeed_config_valid{calendar="testcal"} 1`,
+		`calfeed_events{calendar="testcal"} 5`,
+		`calfeed_http_request_duration_seconds_count{calendar="testcal",route="/healthz"} 2`,
 	} {
 		if !strings.Contains(body, want+"\n") {
 			t.Errorf("/metrics lacks %s", want)

@@ -82,7 +82,7 @@ func (s *Server) router() http.Handler {
 	handle("/changes.atom", s.handleChanges)
 	handle("/healthz", s.handleHealth)
 	handle("/robots.txt", s.handleRobots)
-	handle("/metrics", s.metrics.handler().ServeHTTP)
+	handle("/metrics", s.metrics.all.handler().ServeHTTP)
 
 	// What people read: the subscribe page and its links (pages.go).
 	pg := s.pages

@@ -55,7 +55,7 @@ type Server struct {
 	state   atomic.Pointer[state]
 	handler http.Handler
 	now     func() time.Time // the clock; tests replace it
-	metrics *metrics
+	metrics *calMetrics
 	health  atomic.Pointer[health]
 	pages   *pages
 	// renders holds a token per rendering on demand in progress: at most
@@ -65,7 +65,7 @@ type Server struct {
 
 // New renders every feed of cal and returns a Server ready to serve them.
 func New(cal *calendar.Calendar, opts Options) (*Server, error) {
-	s := &Server{opts: opts, logger: opts.Logger, now: time.Now, metrics: newMetrics(), renders: make(chan struct{}, runtime.GOMAXPROCS(0))}
+	s := &Server{opts: opts, logger: opts.Logger, now: time.Now, metrics: newMetrics().forCalendar(cal.ID), renders: make(chan struct{}, runtime.GOMAXPROCS(0))}
 	s.health.Store(&health{})
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
