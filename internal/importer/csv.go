@@ -34,7 +34,7 @@ func CSV(source string, data []byte, opts Options) (*Result, error) {
 		return nil, err
 	}
 	ns := newNotes(source)
-	data = bytes.TrimPrefix(data, []byte("\xEF\xBB\xBF"))
+	data = bytes.TrimPrefix(data, bom)
 	if !utf8.Valid(data) {
 		return nil, fmt.Errorf("%s is not UTF-8: save the spreadsheet as \"CSV UTF-8\"", source)
 	}
