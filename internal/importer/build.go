@@ -225,15 +225,20 @@ func setTimes(e *event, start, end time.Time, allDay bool, loc *time.Location) b
 		}
 		return true
 	}
-	z := &zone{loc: loc}
 	e.start = wall(start, loc)
-	if !z.instant(start.In(loc)).Equal(start) {
+	if !writable(start, loc) {
 		return false
 	}
-	if z.instant(end.In(loc)).Equal(end) {
+	if writable(end, loc) {
 		e.end = wall(end, loc)
 	} else if e.duration = duration(end.Sub(start)); e.duration == "" {
 		return false
 	}
 	return true
+}
+
+// writable reports whether t's wall time in loc names t again (it does
+// not in the second of two repeated hours).
+func writable(t time.Time, loc *time.Location) bool {
+	return (&zone{loc: loc}).instant(t.In(loc)).Equal(t)
 }

@@ -26,6 +26,14 @@ func (z *zone) offset(t time.Time) int {
 	return offsetAt(z.onsets, t)
 }
 
+// locOr returns z's IANA zone, or def when z has none.
+func (z *zone) locOr(def *time.Location) *time.Location {
+	if z != nil && z.loc != nil {
+		return z.loc
+	}
+	return def
+}
+
 // instant returns the instant at which clocks in z show the wall time w
 // (whose own location is ignored), as RFC 5545 §3.3.5 reads a local time
 // with a TZID: in a repeated hour the first of the two; in a gap, with the
