@@ -119,7 +119,7 @@ func (im *icsImport) content(e *event, v *vevent) {
 	}
 	e.updated = v.updated
 	for _, cat := range v.categories {
-		e.tracks = append(e.tracks, im.track(cat))
+		e.tracks = append(e.tracks, im.tracks.id(cat))
 	}
 	e.at = pos{v.c.line, 0}
 	e.fields = map[string]pos{}
@@ -128,31 +128,6 @@ func (im *icsImport) content(e *event, v *vevent) {
 			e.fields[key] = pos{p.line, 0}
 		}
 	}
-}
-
-// track returns the id of the track of a category, creating it.
-func (im *icsImport) track(name string) string {
-	key := strings.ToLower(name)
-	if t, ok := im.tracks[key]; ok {
-		return t.id
-	}
-	base := slug(name)
-	if base == "" {
-		base = "track"
-	}
-	t := &track{id: trackIDs(im).claim(base), name: one(im.opts.Lang, name)}
-	im.tracks[key] = t
-	return t.id
-}
-
-// trackIDs is the set of track ids in use (tracks and events have ids of
-// their own kinds; "all" is taken for the feed of every event).
-func trackIDs(im *icsImport) ids {
-	s := ids{"all": true}
-	for _, t := range im.tracks {
-		s[t.id] = true
-	}
-	return s
 }
 
 // uidFor returns the uid: to write for an event: none when it is the

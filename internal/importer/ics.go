@@ -3,7 +3,6 @@ package importer
 import (
 	"fmt"
 	"path"
-	"slices"
 	"strings"
 	"time"
 )
@@ -19,7 +18,7 @@ func ICS(source string, data []byte, opts Options) (*Result, error) {
 	if root == nil {
 		return &Result{Notes: ns.sorted()}, fmt.Errorf("%s has no BEGIN:VCALENDAR: it is not an iCalendar file: %w", source, ErrNoEvents)
 	}
-	im := &icsImport{opts: opts, ns: ns, root: root, source: source, ids: ids{}, tracks: map[string]*track{}}
+	im := &icsImport{opts: opts, ns: ns, root: root, source: source, ids: ids{}, tracks: newTrackSet(opts.Lang)}
 	im.now = opts.Now()
 	return im.run()
 }
@@ -36,7 +35,7 @@ type icsImport struct {
 	calfeed bool           // the file is a feed calfeed wrote
 	doc     *doc
 	ids     ids
-	tracks  map[string]*track // by lower-case name
+	tracks  *trackSet
 }
 
 // run reads the calendar's zones and events and builds events.yaml.
@@ -64,10 +63,7 @@ func (im *icsImport) run() (*Result, error) {
 		}
 		im.doc.events = append(im.doc.events, im.build(g, id)...)
 	}
-	for _, t := range im.tracks {
-		im.doc.tracks = append(im.doc.tracks, t)
-	}
-	slices.SortFunc(im.doc.tracks, func(a, b *track) int { return strings.Compare(a.id, b.id) })
+	im.doc.tracks = im.tracks.sorted()
 	return finish(im.doc, im.ns, im.source)
 }
 
