@@ -34,7 +34,7 @@ func CSV(source string, data []byte, opts Options) (*Result, error) {
 		return nil, err
 	}
 	ns := newNotes(source)
-	data = bytes.TrimPrefix(data, []byte("\xEF\xBB\xBF"))
+	data = bytes.TrimPrefix(data, bom)
 	if !utf8.Valid(data) {
 		return nil, fmt.Errorf("%s is not UTF-8: save the spreadsheet as \"CSV UTF-8\"", source)
 	}
@@ -51,29 +51,10 @@ func CSV(source string, data []byte, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", source, err)
 	}
-	ci := &csvImport{ns: ns, opts: opts, cols: cols, ids: ids{}, tracks: map[string]*track{}, names: map[string]string{}}
-	var rows []csvRow
-	for {
-		rec, err := r.Read()
-		if err == io.EOF {
-			break
-		}
-		var pe *csv.ParseError
-		if errors.As(err, &pe) {
-			ns.add(pe.Line+lineOffset, pe.Column, "%v; the rest of the file is not read (a quote inside a cell must be doubled: \"\")", pe.Err)
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", source, err)
-		}
-		line, _ := r.FieldPos(0)
-		if slices.IndexFunc(rec, func(s string) bool { return strings.TrimSpace(s) != "" }) < 0 {
-			continue // an empty row
-		}
-		rows = append(rows, csvRow{rec, line + lineOffset})
-		if len(rec) > len(header) && strings.TrimSpace(strings.Join(rec[len(header):], "")) != "" {
-			ns.add(line+lineOffset, len(header)+1, "the row has %d cells, the header %d: the cells past the header are ignored", len(rec), len(header))
-		}
+	ci := &csvImport{ns: ns, opts: opts, cols: cols, ids: ids{}, tracks: newTrackSet(langs[0])}
+	rows, err := readRows(r, len(header), lineOffset, ns)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", source, err)
 	}
 	zone, err := ci.zone(rows)
 	if err != nil {
@@ -90,10 +71,39 @@ func CSV(source string, data []byte, opts Options) (*Result, error) {
 	for _, row := range rows {
 		ci.row(row)
 	}
-	for _, t := range ci.order {
-		ci.doc.tracks = append(ci.doc.tracks, t)
+	for _, id := range ci.order {
+		ci.doc.tracks = append(ci.doc.tracks, ci.tracks.byID[id])
 	}
 	return finish(ci.doc, ns, source)
+}
+
+// readRows reads the rows after the header, leaving out empty ones. A
+// row with more cells than the header (of width cells) is noted; a cell
+// the CSV reader cannot read ends the file, with a note.
+func readRows(r *csv.Reader, width, lineOffset int, ns *notes) ([]csvRow, error) {
+	var rows []csvRow
+	for {
+		rec, err := r.Read()
+		if err == io.EOF {
+			return rows, nil
+		}
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			ns.add(pe.Line+lineOffset, pe.Column, "%v; the rest of the file is not read (a quote inside a cell must be doubled: \"\")", pe.Err)
+			return rows, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		line, _ := r.FieldPos(0)
+		if slices.IndexFunc(rec, func(s string) bool { return strings.TrimSpace(s) != "" }) < 0 {
+			continue // an empty row
+		}
+		rows = append(rows, csvRow{rec, line + lineOffset})
+		if len(rec) > width && strings.TrimSpace(strings.Join(rec[width:], "")) != "" {
+			ns.add(line+lineOffset, width+1, "the row has %d cells, the header %d: the cells past the header are ignored", len(rec), width)
+		}
+	}
 }
 
 // separator finds the cell separator: a "sep=;" line (Excel writes it),
@@ -173,9 +183,8 @@ type csvImport struct {
 	cols   []column
 	doc    *doc
 	ids    ids
-	tracks map[string]*track // by id
-	names  map[string]string // lower-case name -> track id
-	order  []*track
+	tracks *trackSet
+	order  []string // the ids of the tracks of the events imported, as first named
 }
 
 type csvRow struct {
@@ -229,109 +238,116 @@ func (ci *csvImport) zone(rows []csvRow) (string, error) {
 
 // row imports one row, or notes its problems and leaves it out.
 func (ci *csvImport) row(row csvRow) {
+	e := ci.event(row)
+	if !ci.complete(e, row) || !ci.loads(e) || !ci.ownUID(e, row) {
+		return
+	}
+	for _, id := range e.tracks {
+		if !slices.Contains(ci.order, id) {
+			ci.order = append(ci.order, id)
+		}
+	}
+	ci.doc.events = append(ci.doc.events, e)
+}
+
+// event reads a row's cells as events.yaml's keys; a text without a
+// language is in the calendar's first.
+func (ci *csvImport) event(row csvRow) *event {
 	e := &event{at: pos{row.line, 0}, fields: map[string]pos{}}
-	lang0 := ci.doc.languages[0]
+	texts := map[string]*text{"title": &e.title, "location": &e.location, "description": &e.description}
+	values := map[string]*string{"id": &e.id, "uid": &e.uid, "start": &e.start, "end": &e.end, "duration": &e.duration, "timezone": &e.timezone, "url": &e.url, "online": &e.online, "updated": &e.updated}
 	for _, c := range ci.cols {
 		v := row.cell(c)
 		if v == "" {
 			continue
 		}
-		at := pos{row.line, c.index + 1}
 		if _, ok := e.fields[c.key]; !ok {
-			e.fields[c.key] = at
+			e.fields[c.key] = pos{row.line, c.index + 1}
 		}
-		l := c.lang
-		if l == "" {
-			l = lang0
-		}
-		switch c.key {
-		case "id":
-			e.id = v
-		case "uid":
-			e.uid = v
-		case "title":
-			e.title = addText(e.title, l, v)
-		case "location":
-			e.location = addText(e.location, l, v)
-		case "description":
-			e.description = addText(e.description, l, v)
-		case "start":
-			e.start = v
-		case "end":
-			e.end = v
-		case "duration":
-			e.duration = v
-		case "timezone":
-			e.timezone = v
-		case "url":
-			e.url = v
-		case "online":
-			e.online = v
-		case "updated":
-			e.updated = v
-		case "status":
+		switch {
+		case texts[c.key] != nil:
+			*texts[c.key] = addText(*texts[c.key], firstOf(c.lang, ci.doc.languages[0]), v)
+		case values[c.key] != nil:
+			*values[c.key] = v
+		case c.key == "status":
 			e.status = strings.ToLower(v)
 			if e.status == "canceled" {
 				e.status = "cancelled"
 			}
-		case "tracks":
+		case c.key == "tracks":
 			for _, name := range strings.Split(v, ";") {
 				if name = strings.TrimSpace(name); name != "" {
-					if id := ci.track(name); !slices.Contains(e.tracks, id) {
+					if id := ci.tracks.id(name); !slices.Contains(e.tracks, id) {
 						e.tracks = append(e.tracks, id)
 					}
 				}
 			}
 		}
 	}
-	if e.title.empty() {
+	return e
+}
+
+// complete reports whether a row has a title and a start, and gives its
+// event an id: its own unless an earlier row has it, else one made from
+// its title. It notes what is wrong.
+func (ci *csvImport) complete(e *event, row csvRow) bool {
+	lang0 := ci.doc.languages[0]
+	switch {
+	case e.title.empty():
 		ci.ns.add(row.line, 0, "row has no title; not imported")
-		return
-	}
-	if e.start == "" {
+		return false
+	case e.start == "":
 		ci.ns.add(row.line, e.where("start").col, "row has no start; not imported")
-		return
-	}
-	if e.id == "" {
+		return false
+	case e.id == "":
 		e.id = ci.ids.claim(firstOf(slug(e.title[lang0]), slug(firstText(e.title, ci.doc.languages)), "event"))
-	} else if ci.ids[e.id] {
+	case ci.ids[e.id]:
 		ci.ns.add(row.line, e.where("id").col, "id %q is taken by an earlier row; ids must be unique: row not imported", e.id)
-		return
-	} else {
+		return false
+	default:
 		ci.ids[e.id] = true
 	}
-	if _, problems := ci.doc.trial(e); problems != nil {
-		for _, p := range problems {
-			at := p.at
-			if at.line == 0 {
-				at = e.at
-			}
-			msg := p.msg
-			if strings.Contains(msg, "is not a date") {
-				msg += " (format the column as text, or as yyyy-mm-dd hh:mm)"
-			}
-			ci.ns.add(at.line, at.col, "%s; row not imported", msg)
-		}
-		delete(ci.ids, e.id)
-		return
+	return true
+}
+
+// loads reports whether the event loads as `calfeed check` reads it;
+// if not, it notes each problem at its cell and frees the event's id.
+func (ci *csvImport) loads(e *event) bool {
+	_, problems := ci.doc.trial(e)
+	if problems == nil {
+		return true
 	}
+	for _, p := range problems {
+		at := p.at
+		if at.line == 0 {
+			at = e.at
+		}
+		msg := p.msg
+		if strings.Contains(msg, "is not a date") {
+			msg += " (format the column as text, or as yyyy-mm-dd hh:mm)"
+		}
+		ci.ns.add(at.line, at.col, "%s; row not imported", msg)
+	}
+	delete(ci.ids, e.id)
+	return false
+}
+
+// ownUID leaves out a uid: that is the event's default, and reports
+// whether the event's UID is its own: not an earlier row's, with a note.
+func (ci *csvImport) ownUID(e *event, row csvRow) bool {
 	if e.uid == e.id+"@"+ci.doc.id {
 		e.uid = ""
 	}
-	if e.uid != "" {
-		for _, other := range ci.doc.events {
-			if other.uid == e.uid || other.id+"@"+ci.doc.id == e.uid {
-				ci.ns.add(row.line, e.where("uid").col, "uid %q is the UID of row %d's event: row not imported", e.uid, other.at.line)
-				return
-			}
+	if e.uid == "" {
+		return true
+	}
+	for _, other := range ci.doc.events {
+		if other.uid == e.uid || other.id+"@"+ci.doc.id == e.uid {
+			ci.ns.add(row.line, e.where("uid").col, "uid %q is the UID of row %d's event: row not imported", e.uid, other.at.line)
+			return false
 		}
 	}
-	for _, id := range e.tracks {
-		if t := ci.tracks[id]; !slices.Contains(ci.order, t) {
-			ci.order = append(ci.order, t)
-		}
-	}
-	ci.doc.events = append(ci.doc.events, e)
+	return true
 }
 
 func addText(t text, lang, s string) text {
@@ -350,21 +366,4 @@ func firstText(t text, langs []string) string {
 		}
 	}
 	return ""
-}
-
-// track returns the id of the track named name, making it when the file
-// names it first. Names that differ only in case are one track.
-func (ci *csvImport) track(name string) string {
-	key := strings.ToLower(name)
-	if id, ok := ci.names[key]; ok {
-		return id
-	}
-	taken := ids{"all": true} // "all" is the feed of every event
-	for id := range ci.tracks {
-		taken[id] = true
-	}
-	id := taken.claim(firstOf(slug(name), "track"))
-	ci.tracks[id] = &track{id: id, name: text{ci.doc.languages[0]: name}}
-	ci.names[key] = id
-	return id
 }

@@ -1,6 +1,8 @@
 package importer
 
 import (
+	"maps"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -98,6 +100,42 @@ func itoa(n int) string {
 		}
 	}
 	return string(buf[i:])
+}
+
+// trackSet gives the categories of an import their tracks: names that
+// differ only in case are one track, and each track gets an id of its own
+// that is never "all" (the feed of every event). Tracks and events have
+// ids of their own kinds.
+type trackSet struct {
+	lang   string            // the language of the names
+	byName map[string]*track // by lower-case name
+	byID   map[string]*track
+}
+
+func newTrackSet(lang string) *trackSet {
+	return &trackSet{lang: lang, byName: map[string]*track{}, byID: map[string]*track{}}
+}
+
+// id returns the id of the track called name, making the track when the
+// import names it first.
+func (ts *trackSet) id(name string) string {
+	key := strings.ToLower(name)
+	if t, ok := ts.byName[key]; ok {
+		return t.id
+	}
+	taken := ids{"all": true}
+	for id := range ts.byID {
+		taken[id] = true
+	}
+	t := &track{id: taken.claim(firstOf(slug(name), "track")), name: text{ts.lang: name}}
+	ts.byName[key] = t
+	ts.byID[t.id] = t
+	return t.id
+}
+
+// sorted returns every track, by id.
+func (ts *trackSet) sorted() []*track {
+	return slices.SortedFunc(maps.Values(ts.byID), func(a, b *track) int { return strings.Compare(a.id, b.id) })
 }
 
 // uidLocal returns the part of a UID before its last "@", and the domain

@@ -86,6 +86,9 @@ func (o *Options) check() error {
 	return nil
 }
 
+// bom is the byte order mark some programs put at the start of UTF-8 files.
+var bom = []byte("\xEF\xBB\xBF")
+
 // loadZone loads an IANA zone, refusing "" and "Local", which are not
 // the same zone on every machine.
 func loadZone(name string) (*time.Location, error) {

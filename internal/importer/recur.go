@@ -123,6 +123,12 @@ func truncDay(t time.Time) time.Time {
 	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
 }
 
+// timeOfDay returns how long after midnight t's wall clock is.
+func timeOfDay(t time.Time) time.Duration {
+	h, m, s := t.Clock()
+	return time.Duration(h)*time.Hour + time.Duration(m)*time.Minute + time.Duration(s)*time.Second
+}
+
 // calfeedRule maps a source rule to events.yaml's repeat: (freq,
 // interval, days; count and until are the caller's), for a series that
 // starts on date start. reason says what repeat: cannot express, if

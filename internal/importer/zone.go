@@ -26,6 +26,14 @@ func (z *zone) offset(t time.Time) int {
 	return offsetAt(z.onsets, t)
 }
 
+// locOr returns z's IANA zone, or def when z has none.
+func (z *zone) locOr(def *time.Location) *time.Location {
+	if z != nil && z.loc != nil {
+		return z.loc
+	}
+	return def
+}
+
 // instant returns the instant at which clocks in z show the wall time w
 // (whose own location is ignored), as RFC 5545 §3.3.5 reads a local time
 // with a TZID: in a repeated hour the first of the two; in a gap, with the
@@ -178,6 +186,21 @@ type zones struct {
 	ns     *notes
 }
 
+// newZones reads the VTIMEZONEs of a source.
+func newZones(vtz []*component, ns *notes) *zones {
+	zs := &zones{vtz: map[string]*vtimezone{}, years: map[string][2]int{}, known: map[string]*zone{}, ns: ns}
+	for _, c := range vtz {
+		v := &vtimezone{tzid: c.text("TZID"), location: c.text("X-LIC-LOCATION"), line: c.line}
+		for _, o := range c.children {
+			if o.name == "STANDARD" || o.name == "DAYLIGHT" {
+				v.observances = append(v.observances, o)
+			}
+		}
+		zs.vtz[v.tzid] = v
+	}
+	return zs
+}
+
 // resolve returns how the times of tzid are read, or nil when it names no
 // zone and has no VTIMEZONE. The first call for a TZID notes anything
 // approximated.
@@ -263,4 +286,94 @@ func sameOffsets(loc *time.Location, onsets []onset, years [2]int) bool {
 		}
 	}
 	return true
+}
+
+// scanYears records the years each TZID is used in, to match a VTIMEZONE
+// of unknown name against IANA zones over them.
+func (im *icsImport) scanYears(vevents []*component) {
+	note := func(tzid string, year int) {
+		y, ok := im.zs.years[tzid]
+		if !ok {
+			y = [2]int{year, year}
+		}
+		im.zs.years[tzid] = [2]int{min(y[0], year), max(y[1], year)}
+	}
+	for _, c := range vevents {
+		for _, p := range c.props {
+			tzid := p.param("TZID")
+			if tzid == "" {
+				continue
+			}
+			for _, v := range strings.Split(p.raw, ",") {
+				if y, err := strconv.Atoi(firstN(v, 4)); err == nil {
+					note(tzid, y)
+				}
+			}
+		}
+		ds, rr := c.get("DTSTART"), c.get("RRULE")
+		if ds == nil || rr == nil || ds.param("TZID") == "" {
+			continue
+		}
+		start, err := strconv.Atoi(firstN(ds.raw, 4))
+		if err != nil {
+			continue
+		}
+		last := max(start, im.now.Year()) + expandYears
+		if i := strings.Index(strings.ToUpper(rr.raw), "UNTIL="); i >= 0 {
+			if y, err := strconv.Atoi(firstN(rr.raw[i+6:], 4)); err == nil {
+				last = y
+			}
+		}
+		note(ds.param("TZID"), min(max(last, start), start+100))
+	}
+}
+
+func firstN(s string, n int) string {
+	s = strings.TrimSpace(s)
+	if len(s) < n {
+		return s
+	}
+	return s[:n]
+}
+
+// calendarZone settles the calendar's zone: -timezone, else X-WR-TIMEZONE,
+// else the zone most events start in, else UTC.
+func (im *icsImport) calendarZone(vevents []*component) {
+	if im.opts.Timezone != "" {
+		im.calLoc, _ = loadZone(im.opts.Timezone)
+		im.zs.prefer = im.calLoc
+		return
+	}
+	if p := im.root.get("X-WR-TIMEZONE"); p != nil {
+		if z := im.zs.resolve(strings.TrimSpace(p.value), p.line); z != nil && z.loc != nil {
+			im.calLoc = z.loc
+			im.zs.prefer = z.loc
+			return
+		}
+		im.ns.add(p.line, 0, "X-WR-TIMEZONE %q is no time zone calfeed knows; ignored (give -timezone)", p.value)
+	}
+	counts := map[string]int{}
+	locs := map[string]*time.Location{}
+	for _, c := range vevents {
+		ds := c.get("DTSTART")
+		if ds == nil || ds.param("TZID") == "" {
+			continue
+		}
+		if z := im.zs.resolve(ds.param("TZID"), ds.line); z != nil && z.loc != nil {
+			counts[z.loc.String()]++
+			locs[z.loc.String()] = z.loc
+		}
+	}
+	best := ""
+	for name, n := range counts {
+		if n > counts[best] || n == counts[best] && name < best {
+			best = name
+		}
+	}
+	if best != "" {
+		im.calLoc = locs[best]
+		return
+	}
+	im.calLoc = time.UTC
+	im.ns.add(0, 0, "the file names no time zone (no X-WR-TIMEZONE, no TZID): the calendar's zone is UTC; give -timezone to show its times in another")
 }

@@ -136,12 +136,23 @@ func (g *gen) header(o Options, ntracks int) {
 // that every zone's daylight saving is both on and off somewhere.
 var base = time.Date(2025, time.January, 6, 0, 0, 0, 0, time.UTC)
 
+// event writes the i-th event. Each part draws its random numbers in
+// turn, so the order of the calls below is part of the output.
 func (g *gen) event(i, ntracks int) {
-	r := g.r
-	t := pick(r, topics)
+	t := pick(g.r, topics)
 	g.printf("  - id: %s\n", EventID(i))
+	g.title(t)
+	g.description()
+	g.when()
+	g.where(i)
+	g.tracks(i, ntracks)
+	g.status()
+}
 
-	// Title: usually one per language; sometimes one mixed string for both.
+// title writes an event's title: usually one per language; sometimes one
+// mixed string for both.
+func (g *gen) title(t pair) {
+	r := g.r
 	kind := pick(r, kinds)
 	if r.chance(80) {
 		g.printf("    title:\n      zh: %s\n      en: %s\n",
@@ -150,9 +161,12 @@ func (g *gen) event(i, ntracks int) {
 	} else {
 		g.printf("    title: %s\n", quote(fmt.Sprintf("%s %s / %s: %s", t.zh, kind.zh, kind.en, t.en)))
 	}
+}
 
-	// Description: most events; some long, some over several lines.
-	switch n := r.intn(100); {
+// description writes an event's description: most events have one; some
+// are long, some over several lines.
+func (g *gen) description() {
+	switch n := g.r.intn(100); {
 	case n < 10:
 	case n < 45:
 		g.printf("    description:\n      zh: %s\n      en: %s\n", quote(g.sentences(zhSentences, 1, 3, "")), quote(g.sentences(enSentences, 1, 3, " ")))
@@ -161,8 +175,12 @@ func (g *gen) event(i, ntracks int) {
 	default:
 		g.printf("    description: |-\n%s", g.block(mixedSentences, 8, " "))
 	}
+}
 
-	// When and where.
+// when writes an event's times and zone: all-day, or timed within
+// 09:00-18:00, a few of them repeating weekly.
+func (g *gen) when() {
+	r := g.r
 	day := base.AddDate(0, 0, r.intn(3*365))
 	zone := ""
 	if r.chance(85) {
@@ -192,6 +210,11 @@ func (g *gen) event(i, ntracks int) {
 	if zone != "" {
 		g.printf("    timezone: %s\n", zone)
 	}
+}
+
+// where writes the i-th event's location and links.
+func (g *gen) where(i int) {
+	r := g.r
 	room := pick(r, rooms)
 	floor := 1 + r.intn(9)
 	g.printf("    location:\n      zh: %s\n      en: %s\n",
@@ -203,20 +226,28 @@ func (g *gen) event(i, ntracks int) {
 	if r.chance(30) {
 		g.printf("    online: https://meet.example.org/j/%010d\n", r.next()%10_000_000_000)
 	}
+}
 
-	// Tracks: one, sometimes two, a few none.
-	switch n := r.intn(100); {
+// tracks writes the i-th event's tracks: one, sometimes two, a few none.
+func (g *gen) tracks(i, ntracks int) {
+	switch n := g.r.intn(100); {
 	case n < 3:
 	case n < 94:
 		g.printf("    tracks: [%s]\n", TrackID(i%ntracks))
 	default:
-		second := (i + 1 + r.intn(max(1, ntracks-1))) % ntracks
+		second := (i + 1 + g.r.intn(max(1, ntracks-1))) % ntracks
 		if second == i%ntracks {
 			g.printf("    tracks: [%s]\n", TrackID(i%ntracks))
 		} else {
 			g.printf("    tracks: [%s, %s]\n", TrackID(i%ntracks), TrackID(second))
 		}
 	}
+}
+
+// status writes an event's status, now and then, and when it was last
+// updated, for half of them.
+func (g *gen) status() {
+	r := g.r
 	switch n := r.intn(100); {
 	case n < 5:
 		g.printf("    status: cancelled\n")
@@ -242,7 +273,7 @@ func (g *gen) sentences(from []string, lo, hi int, sep string) string {
 }
 
 // block is a literal block scalar's lines (indented eight spaces): one to
-// three paragraphs, each of one to up sentences,, with a blank line between.
+// three paragraphs, each of one to up sentences, with a blank line between.
 func (g *gen) block(from []string, up int, sep string) string {
 	var b strings.Builder
 	paras := 1 + g.r.intn(3)

@@ -1,0 +1,137 @@
+package importer
+
+import (
+	"bytes"
+	"strings"
+)
+
+// component is an iCalendar component with its properties and
+// sub-components, in file order.
+type component struct {
+	name     string
+	line     int
+	props    []*prop
+	children []*component
+}
+
+// get returns the first property called name, or nil.
+func (c *component) get(name string) *prop {
+	for _, p := range c.props {
+		if p.name == name {
+			return p
+		}
+	}
+	return nil
+}
+
+// all returns every property called name.
+func (c *component) all(name string) []*prop {
+	var out []*prop
+	for _, p := range c.props {
+		if p.name == name {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// text returns a TEXT property's value, cleaned, or "".
+func (c *component) text(name string) string {
+	if p := c.get(name); p != nil {
+		return clean(p.value)
+	}
+	return ""
+}
+
+// parseICS reads an iCalendar stream into its VCALENDAR components (a file
+// may hold several; their contents are read as one).
+//
+// golang-ical parses each content line (name, parameters with their
+// quoting, value); unfolding (RFC 5545 §3.1, content.go) and the nesting
+// of components (here) are done by the importer, so that every property
+// keeps the line it starts on for the report. Lines that are not content
+// lines are skipped with a note.
+func parseICS(data []byte, ns *notes) *component {
+	n := &nesting{root: &component{name: "VCALENDAR", line: 1}, ns: ns}
+	for _, l := range unfold(bytes.TrimPrefix(data, bom)) {
+		p := readProp(l, ns)
+		switch {
+		case p == nil:
+		case p.name == "BEGIN":
+			n.begin(p)
+		case p.name == "END":
+			n.end(p)
+		default:
+			n.add(p)
+		}
+	}
+	n.close()
+	if n.calendars == 0 {
+		return nil
+	}
+	return n.root
+}
+
+// nesting builds the tree of components from BEGIN and END lines,
+// forgiving what exports get wrong: a component outside VCALENDAR, an
+// END that ends nothing, a BEGIN never ended.
+type nesting struct {
+	root      *component
+	stack     []*component // open components; stack[0] is root
+	calendars int          // the VCALENDARs begun
+	ns        *notes
+}
+
+// begin opens the component a BEGIN line names.
+func (n *nesting) begin(p *prop) {
+	c := &component{name: strings.ToUpper(strings.TrimSpace(p.value)), line: p.line}
+	switch {
+	case len(n.stack) == 0 && c.name == "VCALENDAR":
+		n.calendars++
+		n.stack = append(n.stack, n.root)
+	case len(n.stack) == 0:
+		n.ns.add(p.line, 0, "BEGIN:%s outside BEGIN:VCALENDAR ... END:VCALENDAR: read as if inside one", c.name)
+		n.calendars++
+		n.root.children = append(n.root.children, c)
+		n.stack = append(n.stack, n.root, c)
+	default:
+		top := n.stack[len(n.stack)-1]
+		top.children = append(top.children, c)
+		n.stack = append(n.stack, c)
+	}
+}
+
+// end closes the innermost open component an END line names, and any
+// opened inside it and not ended.
+func (n *nesting) end(p *prop) {
+	name := strings.ToUpper(strings.TrimSpace(p.value))
+	i := len(n.stack) - 1
+	for i >= 0 && n.stack[i].name != name {
+		i--
+	}
+	if i < 0 {
+		n.ns.add(p.line, 0, "ignored END:%s, which ends nothing that began", name)
+		return
+	}
+	for _, c := range n.stack[i+1:] {
+		n.ns.add(c.line, 0, "BEGIN:%s has no END:%s; it ends at line %d", c.name, c.name, p.line)
+	}
+	n.stack = n.stack[:i]
+}
+
+// add gives a property to the innermost open component.
+func (n *nesting) add(p *prop) {
+	if len(n.stack) == 0 {
+		n.ns.once("outside", p.line, "dropped %s outside BEGIN:VCALENDAR ... END:VCALENDAR", p.name)
+		return
+	}
+	top := n.stack[len(n.stack)-1]
+	top.props = append(top.props, p)
+}
+
+// close notes the components the file never ended.
+func (n *nesting) close() {
+	for _, c := range n.stack[min(1, len(n.stack)):] {
+		n.ns.add(c.line, 0, "BEGIN:%s has no END:%s; the file ends first (is it cut short?)", c.name, c.name)
+	}
+}
