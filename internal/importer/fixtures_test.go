@@ -200,3 +200,27 @@ func golden(t *testing.T, name string, got []byte) {
 		t.Errorf("%s mismatch (-want +got):\n%s", path, diff)
 	}
 }
+
+// TestRuleThatPanics: a rule the expansion library cannot follow (it
+// panics on BYDAY=14TH) is a note, and the event's first occurrence is
+// imported; the import does not crash.
+func TestRuleThatPanics(t *testing.T) {
+	src := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\nUID:bad@example.org\r\nDTSTAMP:20160101T000000Z\r\n" +
+		"DTSTART:20161124T100000Z\r\nDTEND:20161124T110000Z\r\nSUMMARY:Odd\r\nRRULE:FREQ=YEARLY;BYMONTH=11;BYDAY=14TH;COUNT=3\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+	res, err := ICS("bad.ics", []byte(src), Options{Timezone: "UTC"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Events != 1 {
+		t.Errorf("%d events, want the first occurrence", res.Events)
+	}
+	found := false
+	for _, n := range res.Notes {
+		if strings.Contains(n.String(), "bad.ics:10: RRULE: the rule cannot be expanded") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no note of the rule: %v", res.Notes)
+	}
+}

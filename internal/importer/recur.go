@@ -92,6 +92,13 @@ const maxRuleSteps = 200_000
 // to limit (a wall time), at most max of them, with the instant each
 // names; more says whether the rule gives more before limit.
 func ruleTimes(opt *rrule.ROption, u untilBound, z *zone, allDay bool, limit time.Time, max int) (walls, instants []time.Time, more bool, err error) {
+	// rrule-go panics on some rules it accepted (BYDAY=14TH with BYMONTH):
+	// a file is no reason for calfeed import to crash.
+	defer func() {
+		if p := recover(); p != nil {
+			walls, instants, more, err = nil, nil, false, fmt.Errorf("the rule cannot be expanded (%v)", p)
+		}
+	}()
 	r, err := rrule.NewRRule(*opt)
 	if err != nil {
 		return nil, nil, false, err
