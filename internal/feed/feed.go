@@ -64,16 +64,17 @@ type Renderer struct {
 	zones   map[string][]byte // TZID -> VTIMEZONE
 }
 
-// variant is one rendering of an event: its language and reminder.
-type variant struct {
-	lang  string
-	alarm reminder.Reminder
+// Variant is one rendering of a feed or an event: its language and its
+// reminder (?lang= and ?alarm=).
+type Variant struct {
+	Lang  string
+	Alarm reminder.Reminder
 }
 
 // eventVariant names the rendering of one event in one variant.
 type eventVariant struct {
 	event *calendar.Event
-	variant
+	Variant
 }
 
 // lazyBytes is a rendering done on first use.
@@ -126,7 +127,7 @@ func renderAll(r *Renderer, cal *calendar.Calendar) ([]map[string][]byte, error)
 				e := cal.Events[i]
 				byLang := make(map[string][]byte, len(cal.Languages))
 				for _, lang := range cal.Languages {
-					b, err := r.renderEvent(e, variant{lang, reminder.None})
+					b, err := r.renderEvent(e, Variant{lang, reminder.None})
 					if err != nil {
 						errs[w] = err
 						return
@@ -145,9 +146,9 @@ func renderAll(r *Renderer, cal *calendar.Calendar) ([]map[string][]byte, error)
 }
 
 // renderEvent renders the VEVENTs of e in v, folded.
-func (r *Renderer) renderEvent(e *calendar.Event, v variant) ([]byte, error) {
+func (r *Renderer) renderEvent(e *calendar.Event, v Variant) ([]byte, error) {
 	var buf bytes.Buffer
-	for _, ev := range r.vevents(e, v.lang, v.alarm) {
+	for _, ev := range r.vevents(e, v.Lang, v.Alarm) {
 		if err := ev.SerializeTo(&buf, &serialization); err != nil {
 			return nil, fmt.Errorf("feed: event %q: %w", e.ID, err)
 		}
@@ -157,13 +158,13 @@ func (r *Renderer) renderEvent(e *calendar.Event, v variant) ([]byte, error) {
 
 // eventBytes returns the rendered VEVENTs of e in v: without a reminder as
 // New rendered them, with one rendered on first use.
-func (r *Renderer) eventBytes(e *calendar.Event, v variant) ([]byte, error) {
+func (r *Renderer) eventBytes(e *calendar.Event, v Variant) ([]byte, error) {
 	byLang, ok := r.events[e]
 	if !ok {
 		return nil, fmt.Errorf("feed: event %q is not in this calendar", e.ID)
 	}
-	if v.alarm == reminder.None {
-		return byLang[v.lang], nil
+	if v.Alarm == reminder.None {
+		return byLang[v.Lang], nil
 	}
 	l, _ := r.alarmed.LoadOrStore(eventVariant{e, v}, &lazyBytes{})
 	lb := l.(*lazyBytes)
@@ -248,7 +249,7 @@ func (r *Renderer) Parts(f Feed, lang string) ([][]byte, error) {
 		parts = append(parts, r.zones[tzid])
 	}
 	for _, e := range events {
-		b, err := r.eventBytes(e, variant{lang, f.Alarm})
+		b, err := r.eventBytes(e, Variant{lang, f.Alarm})
 		if err != nil {
 			return nil, err
 		}

@@ -52,7 +52,7 @@ func (s *Server) handleCalendar(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.countFetch("combined", r)
-		s.serveCombination(w, r, st, "combined", "tracks="+strings.Join(ids, ","), v, func() feed.Feed { return st.tracksFeed(ids, v.lang) })
+		s.serveCombination(w, r, st, "combined", "tracks="+strings.Join(ids, ","), v, func() feed.Feed { return st.tracksFeed(ids, v.Lang) })
 	case events != "":
 		evs, err := st.events(events)
 		if err != nil {
@@ -64,7 +64,7 @@ func (s *Server) handleCalendar(w http.ResponseWriter, r *http.Request) {
 			ids[i] = e.ID
 		}
 		s.countFetch("agenda", r)
-		s.serveCombination(w, r, st, "agenda", "events="+strings.Join(ids, ","), v, func() feed.Feed { return st.eventsFeed(evs, v.lang) })
+		s.serveCombination(w, r, st, "agenda", "events="+strings.Join(ids, ","), v, func() feed.Feed { return st.eventsFeed(evs, v.Lang) })
 	default:
 		s.countFetch(keyAll, r)
 		s.serveFixed(w, r, st, keyAll, v)
@@ -132,11 +132,11 @@ func (s *Server) serveFixed(w http.ResponseWriter, r *http.Request, st *state, k
 // spelling of the same combination (ids in calendar order), and the query
 // string as sent becomes an alias of it.
 func (s *Server) serveCombination(w http.ResponseWriter, r *http.Request, st *state, fetch, ids string, v variant, build func() feed.Feed) {
-	k := cacheKey{kind: kindCombination, name: ids, lang: v.lang, alarm: v.alarm}
+	k := cacheKey{kind: kindCombination, name: ids, lang: v.Lang, alarm: v.Alarm}
 	res, err := st.cache.getOrRender(k, fetch, func() (*resource, error) {
 		f := build()
-		f.Alarm = v.alarm
-		return st.render(f, v.lang, st.feedHeaders)
+		f.Alarm = v.Alarm
+		return st.render(f, v.Lang, st.feedHeaders)
 	})
 	if err != nil {
 		s.error(w, r, err)
@@ -219,7 +219,7 @@ func (st *state) variant(q url.Values) (variant, error) {
 	if err != nil {
 		return variant{}, err
 	}
-	return variant{lang: st.langOf(q.Get("lang")), alarm: alarm}, nil
+	return variant{Lang: st.langOf(q.Get("lang")), Alarm: alarm}, nil
 }
 
 // parseAlarm reads an ?alarm= value. Anything but the reminders calfeed

@@ -139,12 +139,8 @@ type state struct {
 	hashes map[string]string
 }
 
-// variant is one rendering of a feed: its language (?lang=) and reminder
-// (?alarm=).
-type variant struct {
-	lang  string
-	alarm reminder.Reminder
-}
+// variant is one rendering of a feed: its language and reminder.
+type variant = feed.Variant
 
 // source is how to build a fixed feed in a language; download, if not
 // empty, is the file name a download is saved as.
@@ -186,7 +182,7 @@ func newState(cal *calendar.Calendar, gz bool, c *cache) (*state, error) {
 		st.sources[key] = src
 		byVariant := make(map[variant]*resource, len(cal.Languages))
 		for _, lang := range cal.Languages {
-			v := variant{lang, reminder.None}
+			v := variant{Lang: lang, Alarm: reminder.None}
 			res, err := st.renderSource(key, src, v)
 			if err != nil {
 				return err
@@ -263,14 +259,14 @@ func (s *Server) Unstamped() []string { return slices.Clone(s.state.Load().unsta
 
 // renderSource renders one variant of a fixed feed.
 func (st *state) renderSource(key string, src source, v variant) (*resource, error) {
-	f := src.build(v.lang)
-	f.Alarm = v.alarm
+	f := src.build(v.Lang)
+	f.Alarm = v.Alarm
 	headers := st.feedHeaders
 	if src.download != "" {
 		headers = headers.Clone()
 		headers.Set("Content-Disposition", `attachment; filename="`+src.download+`"`)
 	}
-	res, err := st.render(f, v.lang, headers)
+	res, err := st.render(f, v.Lang, headers)
 	if err != nil {
 		return nil, fmt.Errorf("server: %s: %w", key, err)
 	}
@@ -288,7 +284,7 @@ func (st *state) feed(key string, v variant) (res *resource, ok bool, err error)
 	if !ok {
 		return nil, false, nil
 	}
-	k := cacheKey{kind: kindVariant, name: key, lang: v.lang, alarm: v.alarm}
+	k := cacheKey{kind: kindVariant, name: key, lang: v.Lang, alarm: v.Alarm}
 	res, err = st.cache.getOrRender(k, "", func() (*resource, error) { return st.renderSource(key, src, v) })
 	return res, true, err
 }
