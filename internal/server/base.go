@@ -1,6 +1,7 @@
 package server
 
 import (
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -17,11 +18,17 @@ func (s *Server) baseURL(r *http.Request) string {
 	if b := s.fixedBaseURL(); b != "" {
 		return b
 	}
+	return requestBase(r, s.opts.TrustProxy) + s.prefix
+}
+
+// requestBase is the scheme and host a request was made to: its own, or
+// the nearest proxy's with trustProxy.
+func requestBase(r *http.Request, trustProxy bool) string {
 	scheme, host := "http", r.Host
 	if r.TLS != nil {
 		scheme = "https"
 	}
-	if s.opts.TrustProxy {
+	if trustProxy {
 		if p := lastValue(r.Header.Values("X-Forwarded-Proto")); p == "http" || p == "https" {
 			scheme = p
 		}
@@ -115,10 +122,10 @@ func validHost(h string) bool {
 
 // checkHost refuses, with a 400, a request whose Host header is not a
 // host[:port] (RFC 9112 §3.2: a server must answer 400 to an invalid Host).
-func (s *Server) checkHost(next http.Handler) http.Handler {
+func checkHost(logger *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Host != "" && !validHost(r.Host) {
-			s.error(w, r, badRequest("the Host header is not a host name with an optional port"))
+			writeError(w, r, badRequest("the Host header is not a host name with an optional port"), logger)
 			return
 		}
 		next.ServeHTTP(w, r)

@@ -163,7 +163,7 @@ func TestCacheCountsGzip(t *testing.T) {
 // its response only while the response is kept; it never keeps an evicted
 // response alive.
 func TestCacheAliasHoldsNoBody(t *testing.T) {
-	c := newCache(4*entryOverhead+4096, nil)
+	c := newCache(newBudget(4*entryOverhead+4096), nil)
 	k := cacheKey{kind: kindCombination, name: "a"}
 	body := bytes.Repeat([]byte("x"), 1024)
 	c.getOrRender(k, "combined", func() (*resource, error) { return bodyResource(body, time.Time{}, nil, false), nil })
@@ -188,7 +188,7 @@ func TestCacheAliasHoldsNoBody(t *testing.T) {
 // one rendering; renderings of distinct responses never run more at once
 // than the server allows.
 func TestCacheOneRenderingAtATime(t *testing.T) {
-	c := newCache(1<<20, make(chan struct{}, 2))
+	c := newCache(newBudget(1<<20), make(chan struct{}, 2))
 	var renders, running, most atomic.Int32
 	render := func() (*resource, error) {
 		renders.Add(1)

@@ -3,6 +3,7 @@ package server
 import (
 	"container/list"
 	"sync"
+	"sync/atomic"
 
 	"calfeed/internal/reminder"
 )
@@ -71,11 +72,12 @@ func (k cacheKey) cost() int64 {
 // it together, and that at most cap(renders) renderings run at once, so
 // that a flood of distinct requests costs queueing, not memory.
 type cache struct {
-	max     int64
+	budget  *budget
 	renders chan struct{} // a token per rendering in progress; shared by the Server's states
 
 	mu      sync.Mutex
-	used    int64
+	closed  bool       // released: its calendar is no longer served
+	used    int64      // what this cache holds of the budget
 	order   *list.List // of *cacheEntry, front: most recently used
 	items   map[cacheKey]*list.Element
 	flights map[cacheKey]*flight
@@ -98,11 +100,33 @@ type flight struct {
 	err   error
 }
 
-func newCache(max int64, renders chan struct{}) *cache {
+// budget is the memory the caches of a server share: one calendar's, as
+// it is reloaded, or a folder's calendars'.
+type budget struct {
+	max  int64
+	used atomic.Int64
+}
+
+func newBudget(max int64) *budget {
 	if max <= 0 {
 		max = DefaultCacheSize
 	}
-	return &cache{max: max, renders: renders, order: list.New(), items: map[cacheKey]*list.Element{}, flights: map[cacheKey]*flight{}}
+	return &budget{max: max}
+}
+
+func newCache(b *budget, renders chan struct{}) *cache {
+	return &cache{budget: b, renders: renders, order: list.New(), items: map[cacheKey]*list.Element{}, flights: map[cacheKey]*flight{}}
+}
+
+// release gives back what c holds of its budget: its calendar was
+// replaced or removed. Renderings still in flight are served, not kept.
+func (c *cache) release() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.closed = true
+	for c.order.Len() > 0 {
+		c.remove(c.order.Back())
+	}
 }
 
 // get returns the response kept under k (following an alias), and the feed
@@ -209,7 +233,7 @@ func (c *cache) add(k cacheKey, e *cacheEntry) {
 	if e.res != nil {
 		e.cost += int64(e.res.size) + int64(e.res.gzippedSize())
 	}
-	if e.cost > c.max/2 {
+	if c.closed || e.cost > c.budget.max/2 {
 		return // served, not kept: it would push out everything else
 	}
 	if el, ok := c.items[k]; ok {
@@ -218,6 +242,7 @@ func (c *cache) add(k cacheKey, e *cacheEntry) {
 	el := c.order.PushFront(e)
 	c.items[k] = el
 	c.used += e.cost
+	c.budget.used.Add(e.cost)
 	if e.res != nil {
 		e.res.keep(c, el)
 	}
@@ -235,11 +260,15 @@ func (c *cache) grow(res *resource, n int) {
 	}
 	el.Value.(*cacheEntry).cost += int64(n)
 	c.used += int64(n)
+	c.budget.used.Add(int64(n))
 	c.evict()
 }
 
+// evict drops c's least recently used entries while the budget is
+// exceeded. A cache can only evict its own: when the others hold the
+// budget, it keeps nothing more until they give some back.
 func (c *cache) evict() {
-	for c.used > c.max && c.order.Len() > 0 {
+	for c.budget.used.Load() > c.budget.max && c.order.Len() > 0 {
 		c.remove(c.order.Back())
 	}
 }
@@ -249,6 +278,7 @@ func (c *cache) remove(el *list.Element) {
 	c.order.Remove(el)
 	delete(c.items, e.key)
 	c.used -= e.cost
+	c.budget.used.Add(-e.cost)
 	if e.res != nil {
 		e.res.keep(nil, nil)
 	}

@@ -34,6 +34,13 @@ var errMethod = errors.New("method not allowed: use GET or HEAD")
 // error writes err as a plain-text response. It is the one place that maps
 // errors to status codes.
 func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
+	writeError(w, r, err, s.logger)
+}
+
+// writeError writes err as a plain-text response, with the status code
+// its kind of error has; a 500 is logged and its details kept from the
+// client.
+func writeError(w http.ResponseWriter, r *http.Request, err error, logger *slog.Logger) {
 	code := http.StatusInternalServerError
 	var nf *notFoundError
 	var re requestError
@@ -50,7 +57,7 @@ func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	msg := err.Error()
 	if code == http.StatusInternalServerError {
-		s.logger.Error("request failed", slog.String(keyPath, r.URL.Path), slog.Any(keyError, err))
+		logger.Error("request failed", slog.String(keyPath, r.URL.Path), slog.Any(keyError, err))
 		msg = "internal error; the server log has the details"
 	}
 	h := w.Header()

@@ -34,6 +34,21 @@ const (
 // invalid edit): the last good calendar stays on the air, and /healthz and
 // /metrics say so until a valid file is loaded.
 func (s *Server) LoadFailed(err error) {
+	prev := s.health.Load()
+	h := problemsOf(err)
+	h.loadedAt, h.invalidSince = prev.loadedAt, prev.invalidSince
+	if h.invalidSince.IsZero() {
+		h.invalidSince = s.now()
+	}
+	h.body = s.healthBody(s.state.Load(), h)
+	s.health.Store(h)
+	s.metrics.reloads.WithLabelValues("failed").Inc()
+	s.metrics.fileValid.Set(0)
+}
+
+// problemsOf is the health of a failed load: its first problems, shortened,
+// and their total.
+func problemsOf(err error) *health {
 	var all []string
 	var invalid *calendar.Error
 	if errors.As(err, &invalid) {
@@ -43,18 +58,11 @@ func (s *Server) LoadFailed(err error) {
 	} else {
 		all = []string{err.Error()}
 	}
-	prev := s.health.Load()
-	h := &health{loadedAt: prev.loadedAt, invalidSince: prev.invalidSince, total: len(all)}
+	h := &health{total: len(all)}
 	for _, p := range all[:min(len(all), maxHealthProblems)] {
 		h.problems = append(h.problems, shortenProblem(p))
 	}
-	if h.invalidSince.IsZero() {
-		h.invalidSince = s.now()
-	}
-	h.body = s.healthBody(s.state.Load(), h)
-	s.health.Store(h)
-	s.metrics.reloads.WithLabelValues("failed").Inc()
-	s.metrics.fileValid.Set(0)
+	return h
 }
 
 // shortenProblem is a problem as /healthz shows it: without the values it

@@ -48,7 +48,7 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // logRequests logs one line per request.
-func (s *Server) logRequests(next http.Handler) http.Handler {
+func logRequests(logger *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
@@ -62,7 +62,7 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		if sw.err != nil {
 			level, msg, errAttr = slog.LevelWarn, "request incomplete", slog.Any(keyError, sw.err)
 		}
-		s.logger.LogAttrs(r.Context(), level, msg,
+		logger.LogAttrs(r.Context(), level, msg,
 			slog.String(keyMethod, r.Method),
 			slog.String(keyPath, r.URL.Path),
 			slog.String(keyQuery, r.URL.RawQuery),

@@ -112,10 +112,15 @@ func (c *calMetrics) forget() {
 
 // instrument counts the requests of one route.
 func (s *Server) instrument(route string, next http.Handler) http.Handler {
-	requests := s.metrics.requests.MustCurryWith(prometheus.Labels{"route": route})
-	notModified := s.metrics.notModified.WithLabelValues(route)
-	bytes := s.metrics.bytes.WithLabelValues(route)
-	latency := s.metrics.latency.WithLabelValues(route)
+	return instrument(s.metrics, route, next)
+}
+
+// instrument counts the requests of one route in m.
+func instrument(m *calMetrics, route string, next http.Handler) http.Handler {
+	requests := m.requests.MustCurryWith(prometheus.Labels{"route": route})
+	notModified := m.notModified.WithLabelValues(route)
+	bytes := m.bytes.WithLabelValues(route)
+	latency := m.latency.WithLabelValues(route)
 	// The usual codes' counters, looked up once (read-only after this).
 	common := map[int]prometheus.Counter{}
 	for _, code := range []int{http.StatusOK, http.StatusNotModified} {

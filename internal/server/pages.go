@@ -55,20 +55,10 @@ func renderPage(f func(*bytes.Buffer) error) (*resource, error) {
 	return bodyResource(buf.Bytes(), time.Time{}, nil, true), nil
 }
 
-// newPages parses the page templates, once. They are embedded in the
-// binary and tested, so a failure is a build mistake: it panics, as
-// template.Must would.
-func (s *Server) newPages() *pages {
-	site, err := web.New()
-	if err != nil {
-		panic(fmt.Sprintf("server: %v", err))
-	}
-	p := &pages{s: s, site: site, assets: map[string]*resource{}}
+// newPages makes the pages of s from the shared templates and files.
+func (s *Server) newPages(sh *shared) *pages {
+	p := &pages{s: s, site: sh.site, assets: sh.assets}
 	p.alarms = reminder.All()
-	for _, name := range web.AssetNames() {
-		a := site.Asset(name)
-		p.assets[name] = bodyResource(a.Body, time.Time{}, nil, !strings.HasPrefix(a.ContentType, "image/png"))
-	}
 	return p
 }
 

@@ -159,6 +159,11 @@ var (
 // advance; anything rarer (Range, If-Match, If-Unmodified-Since, If-Range)
 // goes to http.ServeContent, which knows all of RFC 9110's rules.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request, res *resource) {
+	serveResource(w, r, res, s.now)
+}
+
+// serveResource is serve with the clock now.
+func serveResource(w http.ResponseWriter, r *http.Request, res *resource, now func() time.Time) {
 	res.once.Do(res.prepare)
 	h := w.Header()
 	for _, f := range res.fixed {
@@ -186,7 +191,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, res *resource) {
 	// that leaves that future date the newest.
 	modified := res.modified
 	if !modified.IsZero() {
-		if now := s.now(); modified.After(now) {
+		if now := now(); modified.After(now) {
 			modified = now
 			lastModified = []string{now.UTC().Format(http.TimeFormat)}
 		}

@@ -104,3 +104,25 @@ func (s *Server) router() http.Handler {
 	}))
 	return r
 }
+
+// routes of a folder of calendars: its own pages at the root, each
+// calendar under /{id}/ (see Folder.serveCalendar).
+func (f *Folder) routes() http.Handler {
+	r := mux.NewRouter()
+	r.StrictSlash(false)
+	r.SkipClean(true)
+	get := []string{http.MethodGet, http.MethodHead}
+	handle := func(pattern string, h http.HandlerFunc) {
+		r.Handle(pattern, f.instrument(pattern, h)).Methods(get...)
+	}
+	handle("/", f.handleIndex)
+	handle("/feeds.json", f.handleFeedsJSON)
+	handle("/healthz", f.handleHealth)
+	handle("/metrics", f.shared.metrics.handler().ServeHTTP)
+	handle("/robots.txt", f.handleRobots)
+	handle("/static/{name}", func(w http.ResponseWriter, r *http.Request) { f.handleStatic(w, r, mux.Vars(r)["name"]) })
+	calendars := http.HandlerFunc(f.serveCalendar)
+	r.NotFoundHandler = calendars
+	r.MethodNotAllowedHandler = calendars // /{id}/... answers its own methods
+	return logRequests(f.logger, checkHost(f.logger, r))
+}

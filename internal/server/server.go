@@ -20,6 +20,7 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -61,11 +62,54 @@ type Server struct {
 	// renders holds a token per rendering on demand in progress: at most
 	// as many as there are processors, whatever the number of requests.
 	renders chan struct{}
+	budget  *budget // the memory its caches may hold
+	// prefix is the path the calendar is served under in a folder of
+	// calendars ("/wsis10"), "" at the root.
+	prefix string
+}
+
+// shared is what the calendars of a folder share: one registry of
+// metrics, one parse of the templates, one bound on renderings and one
+// budget of memory.
+type shared struct {
+	metrics *metrics
+	site    *web.Site
+	assets  map[string]*resource // the site's static files
+	renders chan struct{}
+	budget  *budget
+}
+
+func newShared(opts Options) *shared {
+	site, err := web.New()
+	if err != nil {
+		// The templates are embedded and tested: a failure is a build
+		// mistake, as template.Must would say.
+		panic(fmt.Sprintf("server: %v", err))
+	}
+	sh := &shared{metrics: newMetrics(), site: site, assets: map[string]*resource{},
+		renders: make(chan struct{}, runtime.GOMAXPROCS(0)), budget: newBudget(opts.CacheSize)}
+	for _, name := range web.AssetNames() {
+		a := site.Asset(name)
+		sh.assets[name] = bodyResource(a.Body, time.Time{}, nil, !strings.HasPrefix(a.ContentType, "image/png"))
+	}
+	return sh
 }
 
 // New renders every feed of cal and returns a Server ready to serve them.
 func New(cal *calendar.Calendar, opts Options) (*Server, error) {
-	s := &Server{opts: opts, logger: opts.Logger, now: time.Now, metrics: newMetrics().forCalendar(cal.ID), renders: make(chan struct{}, runtime.GOMAXPROCS(0))}
+	s, err := newServer(cal, opts, newShared(opts), "")
+	if err != nil {
+		return nil, err
+	}
+	s.handler = logRequests(s.logger, checkHost(s.logger, s.handler))
+	return s, nil
+}
+
+// newServer makes the Server of one calendar, mounted at prefix ("" at
+// the root). The caller adds the request log and the Host check.
+func newServer(cal *calendar.Calendar, opts Options, sh *shared, prefix string) (*Server, error) {
+	s := &Server{opts: opts, logger: opts.Logger, now: time.Now, metrics: sh.metrics.forCalendar(cal.ID),
+		renders: sh.renders, budget: sh.budget, prefix: prefix}
 	s.health.Store(&health{})
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
@@ -73,8 +117,8 @@ func New(cal *calendar.Calendar, opts Options) (*Server, error) {
 	if err := s.Load(cal); err != nil {
 		return nil, err
 	}
-	s.pages = s.newPages()
-	s.handler = s.logRequests(s.checkHost(s.routes()))
+	s.pages = s.newPages(sh)
+	s.handler = s.routes()
 	return s, nil
 }
 
@@ -86,11 +130,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // Load renders every feed of cal and then swaps it in; requests already
 // being served finish with the calendar they started with.
 func (s *Server) Load(cal *calendar.Calendar) error {
-	st, err := newState(cal, s.opts.Gzip, newCache(s.opts.CacheSize, s.renders))
+	st, err := newState(cal, s.opts.Gzip, newCache(s.budget, s.renders))
 	if err != nil {
 		return err
 	}
-	s.state.Store(st)
+	if old := s.state.Swap(st); old != nil {
+		old.cache.release()
+	}
 	s.loaded(st)
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path"
+	"strings"
 
 	"calfeed/internal/feedsjson"
 	"calfeed/internal/web"
@@ -145,4 +146,47 @@ func (m qrMemo) code(content, label string) (string, error) {
 		m[k] = svg
 	}
 	return svg, err
+}
+
+// StaticFiles renders the folder as a static site: each calendar's site
+// (Server.StaticFiles) in a folder named after its id, and at the root the
+// index in every language (index.html, LANG/index.html), feeds.json in
+// every language, the static files and robots.txt.
+func (f *Folder) StaticFiles(ctx context.Context) ([]File, error) {
+	if f.opts.BaseURL == "" {
+		return nil, errNoBase
+	}
+	base := strings.TrimRight(f.opts.BaseURL, "/")
+	v := f.view.Load()
+	var files []File
+	for _, cal := range v.calendars() {
+		sub, err := v.byID[cal.ID].StaticFiles(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", cal.ID, err)
+		}
+		for _, file := range sub {
+			file.Name = cal.ID + "/" + file.Name
+			if file.Path != "" {
+				file.Path = "/" + cal.ID + file.Path
+			}
+			files = append(files, file)
+		}
+	}
+	for _, lang := range web.IndexLanguages() {
+		var page, list bytes.Buffer
+		if err := f.shared.site.Index(&page, web.IndexRequest{Calendars: v.calendars(), Lang: lang, Static: true}); err != nil {
+			return nil, err
+		}
+		if err := feedsjson.WriteIndex(&list, v.calendars(), base, lang, true); err != nil {
+			return nil, err
+		}
+		name := web.StaticIndex(lang)
+		files = append(files, File{Name: name, Body: page.Bytes()},
+			File{Name: path.Join(path.Dir(name), "feeds.json"), Body: list.Bytes()})
+	}
+	for _, name := range web.AssetNames() {
+		files = append(files, File{Name: "static/" + name, Path: "/static/" + name, Body: f.shared.site.Asset(name).Body})
+	}
+	files = append(files, File{Name: "robots.txt", Path: "/robots.txt", Body: robots.body})
+	return files, nil
 }

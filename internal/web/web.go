@@ -39,6 +39,7 @@ var files embed.FS
 // concurrent use.
 type Site struct {
 	page   *htmltemplate.Template
+	index  *htmltemplate.Template
 	embed  *htmltemplate.Template
 	text   *texttemplate.Template
 	assets map[string]*Asset
@@ -58,6 +59,10 @@ func New() (*Site, error) {
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)
 	}
+	index, err := htmltemplate.ParseFS(files, "templates/index.html")
+	if err != nil {
+		return nil, fmt.Errorf("web: %w", err)
+	}
 	emb, err := htmltemplate.ParseFS(files, "templates/embed.html")
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)
@@ -66,7 +71,7 @@ func New() (*Site, error) {
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)
 	}
-	s := &Site{page: page, embed: emb, text: text, assets: map[string]*Asset{}}
+	s := &Site{page: page, index: index, embed: emb, text: text, assets: map[string]*Asset{}}
 	entries, err := fs.ReadDir(files, "static")
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)
