@@ -23,7 +23,7 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	baseURL := fs.String("base-url", "", "public URL the files will be served from (env CALFEED_BASE_URL; else calendar.base_url; required)")
 	limits := limitFlags(fs)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, `Usage: calfeed build [-config FILE] -out DIR -base-url URL
+		fmt.Fprint(stderr, `Usage: calfeed build [-config FILE or FOLDER] -out DIR -base-url URL
 
 Writes the feeds and pages that serve would send as files for any static
 host or CDN, in every language of the calendar and of the page:
@@ -39,7 +39,9 @@ host or CDN, in every language of the calendar and of the page:
 
 Subscribe links must be absolute, so the public address the files will be
 served from is required: -base-url, else CALFEED_BASE_URL, else
-calendar.base_url. Serve .ics files as text/calendar; charset=utf-8,
+calendar.base_url. With a FOLDER of calendars (every *.yaml in it), each
+calendar's files go in DIR/{id}/, and an index of them (in every language)
+and feeds.json listing them at DIR/. Serve .ics files as text/calendar; charset=utf-8,
 uncompressed (docs/static-hosting.md). Reminders (?alarm=) and personal
 agendas need a running server: the static pages leave them out.
 
@@ -61,6 +63,18 @@ agendas need a running server: the static pages leave them out.
 	if *baseURL, err = checkBaseURL(*baseURL); err != nil {
 		fmt.Fprintf(stderr, "calfeed build: %v\n", err)
 		return errUsage
+	}
+	if isFolder(path) {
+		if *baseURL == "" {
+			fmt.Fprintf(stderr, "calfeed build: no public address for the subscribe links; give the address the folder will be served from with -base-url https://calendar.example.org or CALFEED_BASE_URL (each calendar goes under it, at /{id}/)\n")
+			return errUsage
+		}
+		n, err := buildFolder(ctx, path, *out, server.Options{BaseURL: *baseURL}, *limits, stderr)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%s: wrote %d files\n", *out, n)
+		return nil
 	}
 	cal, _, err := lock.Load(ctx, path, *limits)
 	if err != nil {

@@ -24,9 +24,10 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	fs.SetOutput(stderr)
 	limits := limitFlags(fs)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, `Usage: calfeed check [FILE]
+		fmt.Fprint(stderr, `Usage: calfeed check [FILE or FOLDER]
 
-Validates FILE (default: $CALFEED_CONFIG, else events.yaml). Prints every
+Validates FILE (default: $CALFEED_CONFIG, else events.yaml), or every
+*.yaml of a FOLDER of calendars and that no two share an id. Prints every
 problem as FILE:LINE:COL: message and exits 1 if there is any. Warnings
 (valid, but clients may mishandle it, or events changed since the last
 calfeed stamp) are printed too and exit 0.
@@ -42,16 +43,26 @@ calfeed stamp) are printed too and exit 0.
 		return errUsage
 	}
 	path := configPath(fs.Arg(0), getenv)
-	cal, lk, err := lock.Load(ctx, path, *limits)
+	if isFolder(path) {
+		return checkFolder(ctx, path, *limits, stdout, stderr)
+	}
+	_, err := checkFile(ctx, path, *limits, stdout, stderr)
+	return err
+}
+
+// checkFile checks one events file: every problem, and the warnings of a
+// valid one, on stderr; errInvalid when it is not valid.
+func checkFile(ctx context.Context, path string, limits calendar.Options, stdout, stderr io.Writer) (*calendar.Calendar, error) {
+	cal, lk, err := lock.Load(ctx, path, limits)
 	if err != nil {
-		return printInvalid(err, path, stderr)
+		return nil, printInvalid(err, path, stderr)
 	}
 	for _, w := range cal.Warnings {
 		fmt.Fprintln(stderr, w)
 	}
 	warnings, err := clientWarnings(cal, lk, path)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for _, w := range warnings {
 		fmt.Fprintf(stderr, "%s: warning: %s\n", path, w)
@@ -59,7 +70,7 @@ calfeed stamp) are printed too and exit 0.
 	fmt.Fprintf(stdout, "%s: ok: %d %s, %d %s\n", path,
 		len(cal.Events), plural(len(cal.Events), "event", "events"),
 		len(cal.Tracks), plural(len(cal.Tracks), "track", "tracks"))
-	return nil
+	return cal, nil
 }
 
 // clientWarnings names what clients will mishandle in a valid calendar.

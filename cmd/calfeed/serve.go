@@ -42,7 +42,7 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (se
 	var c serveConfig
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&c.config, "config", "", "events file (env CALFEED_CONFIG; default events.yaml)")
+	fs.StringVar(&c.config, "config", "", "events file, or a folder of them, each a calendar served under /{id}/ (env CALFEED_CONFIG; default events.yaml)")
 	fs.StringVar(&c.addr, "addr", "", "listen address (env CALFEED_ADDR; else :$PORT when PORT is set; default :8080)")
 	fs.StringVar(&c.baseURL, "base-url", "", "public URL of this server, for links (env CALFEED_BASE_URL; else calendar.base_url)")
 	fs.BoolVar(&c.trustProxy, "trust-proxy", false, "take the public scheme and host from X-Forwarded-Proto and X-Forwarded-Host (only behind a proxy that sets them)")
@@ -108,7 +108,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	logOut := newBufferedLog(stderr)
 	defer logOut.Close()
 	logger := newLogger(c.logFormat, logOut)
-	loaded := fingerprint(ctx, c.config, lock.MaxSize(*c.limits)) // before loading: see watch
+	if isFolder(c.config) {
+		return runServeFolder(ctx, c, logger)
+	}
+	wd := oneFile(c.config, lock.MaxSize(*c.limits))
+	loaded := fingerprint(ctx, wd) // before loading: see watch
 	cal, lk, err := lock.Load(ctx, c.config, *c.limits)
 	if err != nil {
 		if printInvalid(err, c.config, stderr) == errInvalid {
@@ -123,7 +127,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if err != nil {
 		return err
 	}
-	c.published(ctx, logger, srv, lk)
+	c.published(ctx, logger, c.config, srv, lk, srv.Load)
 	warnBase(logger, c.baseURL, cal.BaseURL)
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
@@ -138,7 +142,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	watching := make(chan struct{})
 	go func() {
 		defer close(watching)
-		if err := watch(watchCtx, c.config, lock.MaxSize(*c.limits), c.reloadDelay, loaded, logger, c.reloader(logger, srv)); err != nil {
+		reload := c.reloader(logger, srv)
+		if err := watch(watchCtx, wd, c.reloadDelay, loaded, logger, func(ctx context.Context, _ changes) { reload(ctx) }); err != nil {
 			logger.Error("not watching the events file", slog.Any("error", err))
 		}
 	}()
@@ -165,7 +170,7 @@ func (c serveConfig) reloader(logger *slog.Logger, srv *server.Server) func(cont
 		logWarnings(logger, cal)
 		logLockDisagreement(logger, c.config, cal, lk)
 		logger.Info("reloaded", slog.String("config", c.config), slog.Int("events", len(cal.Events)))
-		c.published(ctx, logger, srv, lk)
+		c.published(ctx, logger, c.config, srv, lk, srv.Load)
 	}
 }
 
@@ -206,19 +211,22 @@ func serveUntilDone(ctx context.Context, ln net.Listener, h http.Handler, logger
 // otherwise the changes not stamped are logged, since Google Calendar
 // ignores an edit whose SEQUENCE did not go up. A lock that cannot be
 // written (a read-only folder) is a warning, never a stop.
-func (c serveConfig) published(ctx context.Context, logger *slog.Logger, srv *server.Server, lk *lock.File) {
+//
+// path is the events file, srv its calendar's server, lk the lock it was
+// loaded with, and load how a calendar loaded anew is served.
+func (c serveConfig) published(ctx context.Context, logger *slog.Logger, path string, srv *server.Server, lk *lock.File, load func(*calendar.Calendar) error) {
 	pending := srv.Unstamped()
 	if len(pending) == 0 {
 		return
 	}
-	lockPath := lock.Path(c.config)
+	lockPath := lock.Path(path)
 	shown := strings.Join(pending[:min(len(pending), 20)], ",")
 	if !c.stamp {
 		if lk == nil {
-			logger.Warn(fmt.Sprintf("no lock file yet: run calfeed stamp %s and keep %s with it (or serve -stamp), so that later edits reach subscribers", c.config, lockPath))
+			logger.Warn(fmt.Sprintf("no lock file yet: run calfeed stamp %s and keep %s with it (or serve -stamp), so that later edits reach subscribers", path, lockPath))
 			return
 		}
-		logger.Warn(fmt.Sprintf("%d %s changed since the last stamp and go out with their old SEQUENCE, which Google Calendar ignores: run calfeed stamp %s (or serve -stamp)", len(pending), plural(len(pending), "event", "events"), c.config),
+		logger.Warn(fmt.Sprintf("%d %s changed since the last stamp and go out with their old SEQUENCE, which Google Calendar ignores: run calfeed stamp %s (or serve -stamp)", len(pending), plural(len(pending), "event", "events"), path),
 			slog.Int("unstamped", len(pending)), slog.String("events", shown))
 		return
 	}
@@ -238,9 +246,9 @@ func (c serveConfig) published(ctx context.Context, logger *slog.Logger, srv *se
 	} else {
 		logger.Info(fmt.Sprintf("-stamp: stamped %d %s in %s", len(changes), plural(len(changes), "change", "changes"), lockPath), slog.String("events", shown))
 	}
-	stampedCal, _, err := lock.Load(ctx, c.config, *c.limits)
+	stampedCal, _, err := lock.Load(ctx, path, *c.limits)
 	if err == nil {
-		err = srv.Load(stampedCal)
+		err = load(stampedCal)
 	}
 	if err != nil && ctx.Err() == nil {
 		logger.Warn("-stamp: reloading after the stamp failed; the watcher will try again", slog.Any("error", err))

@@ -20,12 +20,13 @@ func runStamp(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	fs.SetOutput(stderr)
 	limits := limitFlags(fs)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, `Usage: calfeed stamp [FILE]
+		fmt.Fprint(stderr, `Usage: calfeed stamp [FILE or FOLDER]
 
 Records each event's published content in FILE.lock (commit it with FILE)
 and raises SEQUENCE and LAST-MODIFIED of every event whose content changed,
-so that calendar clients take the change. FILE defaults to $CALFEED_CONFIG,
-else events.yaml. Run it after editing, before publishing.
+so that calendar clients take the change; with a FOLDER, every *.yaml in it.
+FILE defaults to $CALFEED_CONFIG, else events.yaml. Run it after editing,
+before publishing.
 
 `)
 		fs.PrintDefaults()
@@ -38,12 +39,21 @@ else events.yaml. Run it after editing, before publishing.
 		return errUsage
 	}
 	path := configPath(fs.Arg(0), getenv)
-	cal, err := calendar.ReadFile(ctx, path, *limits)
+	stampOne := func(file string) error { return stampFile(ctx, file, *limits, stdout, stderr, now) }
+	if isFolder(path) {
+		return stampFolder(ctx, path, *limits, stdout, stderr, stampOne)
+	}
+	return stampOne(path)
+}
+
+// stampFile stamps one events file.
+func stampFile(ctx context.Context, path string, limits calendar.Options, stdout, stderr io.Writer, now func() time.Time) error {
+	cal, err := calendar.ReadFile(ctx, path, limits)
 	if err != nil {
 		return printInvalid(err, path, stderr)
 	}
 	lockPath := lock.Path(path)
-	old, err := lock.Read(ctx, lockPath, lock.MaxSize(*limits))
+	old, err := lock.Read(ctx, lockPath, lock.MaxSize(limits))
 	if err != nil {
 		return err
 	}

@@ -101,7 +101,7 @@ func TestServeStampUnwritable(t *testing.T) {
 	c := serveConfig{config: path, stamp: true, limits: &calendar.Options{}, writeLock: func(*lock.File, string) error {
 		return &os.PathError{Op: "open", Path: dir, Err: errors.New("read-only file system")}
 	}}
-	c.published(context.Background(), logger, srv, lk)
+	c.published(context.Background(), logger, path, srv, lk, srv.Load)
 	if !strings.Contains(logs.String(), "-stamp: could not stamp "+lock.Path(path)) || !strings.Contains(logs.String(), "read-only file system") {
 		t.Errorf("no warning of the failed stamp:\n%s", logs.String())
 	}

@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -20,39 +21,56 @@ import (
 	"calfeed/internal/safefile"
 )
 
-// defaultReloadDelay is how long the events file and its lock must stay
-// unchanged before the watcher reloads them (serve -reload-delay): a file
-// written in several steps, or slowly (an editor, a script, a copy over
-// the network), is published once it is whole, never in between. A
+// defaultReloadDelay is how long the events files and their locks must
+// stay unchanged before the watcher reloads them (serve -reload-delay): a
+// file written in several steps, or slowly (an editor, a script, a copy
+// over the network), is published once it is whole, never in between. A
 // Kubernetes ConfigMap update is one rename, still at once.
 const defaultReloadDelay = time.Second
 
-// watch calls reload whenever the events file or its lock file changes and
-// then stays unchanged for the time still, or at once when the process
-// gets SIGHUP, until ctx is done. reload gets ctx: a reload in progress
-// stops when the server does.
+// watched is what a watch looks after: one events file, or every events
+// file of a folder.
+type watched struct {
+	dir   string          // the folder the files are in
+	files func() []string // the events files as they are now, sorted
+	limit int64           // the largest file read
+}
+
+// fingerprints are the digests of events files and their locks, by file.
+type fingerprints map[string][]byte
+
+// changes are the files of a reload: changed (or new) and removed since
+// the files were last loaded.
+type changes struct{ changed, removed []string }
+
+// watch calls reload whenever an events file or its lock changes, appears
+// or goes away, and then stays unchanged for the time still, or at once
+// for every file when the process gets SIGHUP, until ctx is done. reload
+// gets ctx: a reload in progress stops when the server does.
 //
-// It watches the directory, not the file: an editor that saves by writing a
-// new file and renaming it over the old one, and a ConfigMap whose files are
-// symlinks swapped in one rename, both replace the inode a file watch would
-// hold. Any change in the directory is a reason to look; a reload happens
-// only when the bytes of the events file or its lock differ from the last
-// ones looked at. A file that is not a regular file (a named pipe), or is
-// larger than limit, is never read: the reload reports it.
+// It watches the folder, not the files: an editor that saves by writing a
+// new file and renaming it over the old one, and a ConfigMap whose files
+// are symlinks swapped in one rename, both replace the inode a file watch
+// would hold. Any change in the folder is a reason to look; a file is
+// reloaded only when its bytes or its lock's differ from the last ones
+// looked at. A file that is not a regular file (a named pipe), or is
+// larger than the limit, is never read: the reload reports it.
 //
-// loaded is the fingerprint of the files the calendar being served was
+// loaded are the fingerprints of the files the calendars being served were
 // loaded from (taken before loading them): a change made between that load
-// and the watch beginning is reloaded at once, not missed.
-func watch(ctx context.Context, path string, limit int64, still time.Duration, loaded []byte, logger *slog.Logger, reload func(context.Context)) error {
+// and the watch beginning is reloaded, not missed.
+func watch(ctx context.Context, wd watched, still time.Duration, loaded fingerprints, logger *slog.Logger, reload func(context.Context, changes)) error {
 	w, err := fsnotify.NewWatcher()
 	if err != nil {
 		return fmt.Errorf("watch: %w", err)
 	}
 	defer w.Close()
-	dirs := []string{filepath.Dir(path)}
+	dirs := []string{wd.dir}
 	// A symlinked file (a ConfigMap mount) also changes where it points to.
-	if real, err := filepath.EvalSymlinks(path); err == nil && filepath.Dir(real) != dirs[0] {
-		dirs = append(dirs, filepath.Dir(real))
+	for _, f := range wd.files() {
+		if real, err := filepath.EvalSymlinks(f); err == nil && !slices.Contains(dirs, filepath.Dir(real)) {
+			dirs = append(dirs, filepath.Dir(real))
+		}
 	}
 	for _, d := range dirs {
 		if err := w.Add(d); err != nil {
@@ -68,9 +86,9 @@ func watch(ctx context.Context, path string, limit int64, still time.Duration, l
 	timer.Stop()
 	armed := false
 	var seen string // the files' signature when the timer was last set
-	if fp := fingerprint(ctx, path, limit); !bytes.Equal(fp, last) {
-		// Changed since the load: reload once it is still, as after an event.
-		armed, seen = true, signature(path)
+	if c := diff(last, fingerprint(ctx, wd)); len(c.changed)+len(c.removed) > 0 {
+		// Changed since the load: reload once still, as after an event.
+		armed, seen = true, signature(wd)
 		timer.Reset(still)
 	}
 	for {
@@ -78,15 +96,18 @@ func watch(ctx context.Context, path string, limit int64, still time.Duration, l
 		case <-ctx.Done():
 			return nil
 		case <-hup:
-			logger.Info("SIGHUP: reloading", slog.String("config", path))
-			last = fingerprint(ctx, path, limit)
-			reload(ctx)
+			logger.Info("SIGHUP: reloading", slog.String("config", wd.dir))
+			now := fingerprint(ctx, wd)
+			c := diff(last, now)
+			c.changed = wd.files() // every file, changed or not
+			last = now
+			reload(ctx, c)
 		case _, ok := <-w.Events:
 			if !ok {
 				return nil
 			}
 			if !armed {
-				armed, seen = true, signature(path)
+				armed, seen = true, signature(wd)
 				timer.Reset(still)
 			}
 		case err, ok := <-w.Errors:
@@ -95,54 +116,84 @@ func watch(ctx context.Context, path string, limit int64, still time.Duration, l
 			}
 			logger.Warn("file watch", slog.Any("error", err))
 		case <-timer.C:
-			if sig := signature(path); sig != seen {
+			if sig := signature(wd); sig != seen {
 				seen = sig // still being written: wait until it is still
 				timer.Reset(still)
 				continue
 			}
 			armed = false
-			if fp := fingerprint(ctx, path, limit); !bytes.Equal(fp, last) {
-				last = fp
-				reload(ctx)
+			now := fingerprint(ctx, wd)
+			if c := diff(last, now); len(c.changed)+len(c.removed) > 0 {
+				last = now
+				reload(ctx, c)
 			}
 		}
 	}
 }
 
-// signature sums up the events file and its lock file as the file system
-// describes them (size, time, type), reading nothing: it changes while
-// either is being written.
-func signature(path string) string {
-	var b strings.Builder
-	for _, p := range []string{path, lock.Path(path)} {
-		fi, err := os.Stat(p)
-		if err != nil {
-			fmt.Fprintf(&b, "%v\n", err)
-			continue
+// diff is what changed from the fingerprints before to those after.
+func diff(before, after fingerprints) changes {
+	var c changes
+	for f, fp := range after {
+		if !bytes.Equal(before[f], fp) {
+			c.changed = append(c.changed, f)
 		}
-		fmt.Fprintf(&b, "%d %d %v\n", fi.Size(), fi.ModTime().UnixNano(), fi.Mode())
+	}
+	for f := range before {
+		if _, ok := after[f]; !ok {
+			c.removed = append(c.removed, f)
+		}
+	}
+	slices.Sort(c.changed)
+	slices.Sort(c.removed)
+	return c
+}
+
+// signature sums up the events files and their locks as the file system
+// describes them (size, time, type), reading nothing: it changes while
+// any is being written.
+func signature(wd watched) string {
+	var b strings.Builder
+	for _, f := range wd.files() {
+		for _, p := range []string{f, lock.Path(f)} {
+			fi, err := os.Stat(p)
+			if err != nil {
+				fmt.Fprintf(&b, "%s %v\n", p, err)
+				continue
+			}
+			fmt.Fprintf(&b, "%s %d %d %v\n", p, fi.Size(), fi.ModTime().UnixNano(), fi.Mode())
+		}
 	}
 	return b.String()
 }
 
-// fingerprint digests the events file and its lock file as they are now.
-// A file that cannot be read (missing, not a regular file, larger than
+// fingerprint digests each events file and its lock file as they are now.
+// A file that cannot be read (missing, not a regular file, larger than the
 // limit) is digested as its error, read no further.
-func fingerprint(ctx context.Context, path string, limit int64) []byte {
-	h := sha256.New()
-	for _, p := range []string{path, lock.Path(path)} {
-		data, err := safefile.Read(ctx, p, limit)
-		if err != nil {
-			fmt.Fprintf(h, "error %s\n", err)
-			continue
+func fingerprint(ctx context.Context, wd watched) fingerprints {
+	fps := fingerprints{}
+	for _, f := range wd.files() {
+		h := sha256.New()
+		for _, p := range []string{f, lock.Path(f)} {
+			data, err := safefile.Read(ctx, p, wd.limit)
+			if err != nil {
+				fmt.Fprintf(h, "error %s\n", err)
+				continue
+			}
+			fmt.Fprintf(h, "%d\n", len(data))
+			for len(data) > 0 { // in pieces, letting requests in between
+				n := min(len(data), 1<<20)
+				h.Write(data[:n])
+				data = data[n:]
+				runtime.Gosched()
+			}
 		}
-		fmt.Fprintf(h, "%d\n", len(data))
-		for len(data) > 0 { // in pieces, letting requests in between
-			n := min(len(data), 1<<20)
-			h.Write(data[:n])
-			data = data[n:]
-			runtime.Gosched()
-		}
+		fps[f] = h.Sum(nil)
 	}
-	return h.Sum(nil)
+	return fps
+}
+
+// oneFile is what a watch of a single events file looks after.
+func oneFile(path string, limit int64) watched {
+	return watched{dir: filepath.Dir(path), files: func() []string { return []string{path} }, limit: limit}
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"calfeed/internal/calendar"
+	"calfeed/internal/web"
 )
 
 // The browser test drives Debian's Chromium through the subscribe page of
@@ -75,8 +76,18 @@ func TestBrowser(t *testing.T) {
 	}
 	shown := httptest.NewServer(public)
 	defer shown.Close()
+	// A folder of two calendars, for the index.
+	folder := NewFolder(Options{BaseURL: "https://calendar.example.org"})
+	folder.Load("events.yaml", cal)
+	second, err := calendar.Load("forum.yaml", strings.NewReader(folderYAML("forum", "WSIS Forum 2016")), calendar.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	folder.Load("forum.yaml", second)
+	fs := httptest.NewServer(folder)
+	defer fs.Close()
 	local := map[string]bool{}
-	for _, s := range []string{ts.URL, shown.URL} {
+	for _, s := range []string{ts.URL, shown.URL, fs.URL} {
 		u, _ := url.Parse(s)
 		local[u.Host] = true
 	}
@@ -494,6 +505,39 @@ func TestBrowser(t *testing.T) {
 	eval(`document.getElementById('track-gender').scrollIntoView({behavior: 'instant'}), ''`)
 	screenshot("subscribe-alarm-noscript-fr.png")
 	noScript(false)
+
+	// The index of a folder of calendars, in every language, on a phone
+	// and a desktop: both calendars shown, nothing wider than the screen,
+	// right to left in Arabic, and each card leads to its calendar's page.
+	for _, lang := range web.IndexLanguages() {
+		for _, phone := range []bool{false, true} {
+			w, h := int64(1280), int64(900)
+			if phone {
+				w, h = 390, 844
+			}
+			call("viewport", func() error { return chromedp.Do(bctx, viewport(w, h, phone)) })
+			openOn(fs.URL, "/?lang="+lang)
+			if got := eval(`document.querySelectorAll('.calendar-card').length + ' ' + document.documentElement.dir`); got != "2 "+web.Direction(lang) {
+				t.Errorf("index in %s: cards and direction %q", lang, got)
+			}
+			if got := eval(`String(document.documentElement.scrollWidth <= document.documentElement.clientWidth)`); got != "true" {
+				t.Errorf("index in %s (phone %v) is wider than the screen", lang, phone)
+			}
+			if lang == "en" && !phone || lang == "ar" && phone {
+				screenshot(fmt.Sprintf("index-%s-%s.png", map[bool]string{false: "desktop", true: "phone"}[phone], lang))
+			}
+		}
+		call("following a card", func() error {
+			return chromedp.Do(bctx, chromedp.Click(chromedp.CSS(`#cal-wsis10 a`)))
+		})
+		want := fs.URL + "/wsis10/"
+		if lang != "zh" {
+			want += "?lang=" + lang
+		}
+		if got := eval(`location.href`); got != want || eval(`document.querySelector('h1').textContent`) == "" {
+			t.Errorf("the %s index's card leads to %s, want %s", lang, got, want)
+		}
+	}
 
 	mu.Lock()
 	defer mu.Unlock()

@@ -15,7 +15,7 @@ import (
 
 // folderYAML is a small calendar of the given id and name.
 func folderYAML(id, name string) string {
-	return fmt.Sprintf(`calendar: {id: %s, name: {en: %q, fr: "%s (fr)"}, timezone: Europe/Zurich, languages: [en, fr]}
+	return fmt.Sprintf(`calendar: {id: %s, name: {en: %q, fr: "%s (fr)"}, description: About it, timezone: Europe/Zurich, languages: [en, fr]}
 tracks: [{id: talks, name: Talks}]
 events:
   - {id: opening, title: Opening of %s, start: 2026-05-04 09:00, duration: 1h, tracks: [talks]}

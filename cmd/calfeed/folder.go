@@ -1,0 +1,196 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"calfeed/internal/calendar"
+	"calfeed/internal/lock"
+	"calfeed/internal/server"
+)
+
+// Folder mode: a config that names a directory is a folder of calendars,
+// every *.yaml directly in it one calendar (its lock beside it), served
+// under /{calendar id}/ (see server.Folder).
+
+// isFolder reports whether path names a directory (following links).
+func isFolder(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.IsDir()
+}
+
+// configFiles returns the events files of a folder: every *.yaml directly
+// in dir, sorted. Hidden files (a ConfigMap's ..data, an editor's
+// temporary copy) are not events files.
+func configFiles(dir string) []string {
+	matches, _ := filepath.Glob(filepath.Join(dir, "*.yaml")) // the pattern is valid
+	var files []string
+	for _, m := range matches {
+		if !strings.HasPrefix(filepath.Base(m), ".") {
+			files = append(files, m)
+		}
+	}
+	slices.Sort(files)
+	return files
+}
+
+// folderOf is what a watch of a folder looks after.
+func folderOf(dir string, limit int64) watched {
+	return watched{dir: dir, files: func() []string { return configFiles(dir) }, limit: limit}
+}
+
+// runServeFolder serves a folder of calendars until ctx is done. A file
+// that does not load is logged and reported in /healthz; the others are
+// served.
+func runServeFolder(ctx context.Context, c serveConfig, logger *slog.Logger) error {
+	wd := folderOf(c.config, lock.MaxSize(*c.limits))
+	loaded := fingerprint(ctx, wd) // before loading: see watch
+	folder := server.NewFolder(server.Options{Logger: logger, Gzip: c.gzip, BaseURL: c.baseURL, TrustProxy: c.trustProxy, CacheSize: c.cacheSize})
+	reload := c.folderReloader(logger, folder)
+	reload(ctx, changes{changed: wd.files()})
+	warnBase(logger, c.baseURL, "")
+	ln, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	if f, ok := ctx.Value(listeningKey{}).(func(net.Addr)); ok {
+		f(ln.Addr())
+	}
+	logger.Info("serving", slog.String("addr", ln.Addr().String()), slog.String("config", c.config),
+		slog.Int("files", len(wd.files())))
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	watching := make(chan struct{})
+	go func() {
+		defer close(watching)
+		if err := watch(watchCtx, wd, c.reloadDelay, loaded, logger, reload); err != nil {
+			logger.Error("not watching the folder", slog.Any("error", err))
+		}
+	}()
+	defer func() { stopWatch(); <-watching }()
+	return serveUntilDone(ctx, ln, folder, logger)
+}
+
+// folderReloader loads the files of a change into folder, each on its own:
+// a broken file keeps its calendar's last good version and touches no
+// other; a removed file's calendar is gone.
+func (c serveConfig) folderReloader(logger *slog.Logger, folder *server.Folder) func(context.Context, changes) {
+	return func(ctx context.Context, ch changes) {
+		for _, file := range ch.removed {
+			folder.Remove(file)
+			logger.Info("removed", slog.String("config", file))
+		}
+		for _, file := range ch.changed {
+			if ctx.Err() != nil {
+				return // shutting down
+			}
+			cal, lk, err := lock.Load(ctx, file, *c.limits)
+			if ctx.Err() != nil {
+				return
+			}
+			if err == nil {
+				err = folder.Load(file, cal)
+			}
+			if err != nil {
+				folder.LoadFailed(file, err)
+				logReloadFailure(logger, file, err)
+				continue
+			}
+			logWarnings(logger, cal)
+			logLockDisagreement(logger, file, cal, lk)
+			logger.Info("loaded", slog.String("config", file), slog.String("calendar", cal.ID), slog.Int("events", len(cal.Events)))
+			c.published(ctx, logger, file, folder.Server(file), lk, func(cal *calendar.Calendar) error { return folder.Load(file, cal) })
+		}
+	}
+}
+
+// checkFolder checks every events file of a folder, and that no two give
+// the same calendar id; every problem of every file is printed.
+func checkFolder(ctx context.Context, dir string, limits calendar.Options, stdout, stderr io.Writer) error {
+	files := configFiles(dir)
+	if len(files) == 0 {
+		fmt.Fprintf(stderr, "%s: no events file (*.yaml) in this folder\n", dir)
+		return errInvalid
+	}
+	invalid := 0
+	ids := map[string]string{} // calendar id -> file
+	for _, file := range files {
+		cal, err := checkFile(ctx, file, limits, stdout, stderr)
+		if err != nil {
+			invalid++
+			continue
+		}
+		if other, ok := ids[cal.ID]; ok {
+			fmt.Fprintf(stderr, "%s: calendar id %q is already %s's; give each file a calendar.id of its own\n", file, cal.ID, other)
+			invalid++
+			continue
+		}
+		ids[cal.ID] = file
+	}
+	if invalid > 0 {
+		fmt.Fprintf(stderr, "%s: %d of %d %s invalid\n", dir, invalid, len(files), plural(len(files), "file is", "files are"))
+		return errInvalid
+	}
+	return nil
+}
+
+// stampFolder stamps every events file of a folder.
+func stampFolder(ctx context.Context, dir string, limits calendar.Options, stdout, stderr io.Writer, stampOne func(string) error) error {
+	files := configFiles(dir)
+	if len(files) == 0 {
+		fmt.Fprintf(stderr, "%s: no events file (*.yaml) in this folder\n", dir)
+		return errInvalid
+	}
+	var failed error
+	for _, file := range files {
+		if err := stampOne(file); err != nil {
+			if err != errInvalid {
+				fmt.Fprintf(stderr, "%s: %v\n", file, err)
+			}
+			failed = errInvalid
+		}
+	}
+	return failed
+}
+
+// buildFolder writes the static site of a folder of calendars: each in
+// OUT/{id}/, the index and feeds.json at the root. Every file must load.
+func buildFolder(ctx context.Context, dir, out string, opts server.Options, limits calendar.Options, stderr io.Writer) (int, error) {
+	files := configFiles(dir)
+	if len(files) == 0 {
+		fmt.Fprintf(stderr, "%s: no events file (*.yaml) in this folder\n", dir)
+		return 0, errInvalid
+	}
+	folder := server.NewFolder(opts)
+	invalid := false
+	for _, file := range files {
+		cal, _, err := lock.Load(ctx, file, limits)
+		if err == nil {
+			err = folder.Load(file, cal)
+		}
+		if err != nil {
+			if printInvalid(err, file, stderr) != errInvalid {
+				fmt.Fprintf(stderr, "%v\n", err)
+			}
+			invalid = true
+			continue
+		}
+		for _, w := range cal.Warnings {
+			fmt.Fprintln(stderr, w)
+		}
+	}
+	if invalid {
+		return 0, errInvalid
+	}
+	built, err := folder.StaticFiles(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("build: %w", err)
+	}
+	return len(built), writeFiles(out, built)
+}
