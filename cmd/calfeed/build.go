@@ -14,16 +14,7 @@ import (
 	"calfeed/internal/web"
 )
 
-// runBuild writes the feeds and pages as files, for any static host.
-func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
-	fs := flag.NewFlagSet("build", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	config := fs.String("config", "", "events file (env CALFEED_CONFIG; default events.yaml)")
-	out := fs.String("out", "", "directory to write into (required)")
-	baseURL := fs.String("base-url", "", "public URL the files will be served from (env CALFEED_BASE_URL; else calendar.base_url; required)")
-	limits := limitFlags(fs)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, `Usage: calfeed build [-config FILE or FOLDER] -out DIR -base-url URL
+const buildUsage = `Usage: calfeed build [-config FILE or FOLDER] -out DIR -base-url URL
 
 Writes the feeds and pages that serve would send as files for any static
 host or CDN, in every language of the calendar and of the page:
@@ -45,7 +36,18 @@ and feeds.json listing them at DIR/. Serve .ics files as text/calendar; charset=
 uncompressed (docs/static-hosting.md). Reminders (?alarm=) and personal
 agendas need a running server: the static pages leave them out.
 
-`)
+`
+
+// runBuild writes the feeds and pages as files, for any static host.
+func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	fs := flag.NewFlagSet("build", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	config := fs.String("config", "", "events file (env CALFEED_CONFIG; default events.yaml)")
+	out := fs.String("out", "", "directory to write into (required)")
+	baseURL := fs.String("base-url", "", "public URL the files will be served from (env CALFEED_BASE_URL; else calendar.base_url; required)")
+	limits := limitFlags(fs)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, buildUsage)
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args); err != nil {

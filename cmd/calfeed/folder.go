@@ -134,7 +134,7 @@ func checkFolder(ctx context.Context, dir string, limits calendar.Options, stdou
 		ids[cal.ID] = file
 	}
 	if invalid > 0 {
-		fmt.Fprintf(stderr, "%s: %d of %d %s invalid\n", dir, invalid, len(files), plural(len(files), "file is", "files are"))
+		fmt.Fprintf(stderr, "%s: %d of %d %s invalid\n", dir, invalid, len(files), plural(invalid, "file is", "files are"))
 		return errInvalid
 	}
 	return nil

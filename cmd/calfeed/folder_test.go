@@ -1,0 +1,233 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// calendarYAML is a small calendar of the given id whose one talk is
+// titled title.
+func calendarYAML(id, title string) string {
+	return fmt.Sprintf(`calendar: {id: %s, name: "Calendar %s", timezone: Europe/Zurich}
+tracks: [{id: talks, name: Talks}]
+events:
+  - {id: talk, title: %q, start: 2026-05-04 09:00, duration: 1h, tracks: [talks]}
+`, id, id, title)
+}
+
+// folderOfCalendars writes files (name -> YAML) into a new folder.
+func folderOfCalendars(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, src := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// titleAt is the title of the event "talk" served at base+path, or "".
+func titleAt(base, path string) string {
+	resp, err := http.Get(base + path)
+	if err != nil {
+		return ""
+	}
+	defer resp.Body.Close()
+	var b bytes.Buffer
+	b.ReadFrom(resp.Body)
+	for line := range strings.SplitSeq(b.String(), "\r\n") {
+		if t, ok := strings.CutPrefix(line, "SUMMARY:"); ok {
+			return t
+		}
+	}
+	return ""
+}
+
+func waitFor(t *testing.T, s *running, what string, ok func() bool) {
+	t.Helper()
+	for i := 0; !ok(); i++ {
+		if i > 500 {
+			t.Fatalf("never: %s; log:\n%s", what, s.stderr)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestServeFolder: a folder of two calendars and a broken file, served;
+// then, while clients fetch, an edit of one (the other untouched), a
+// broken edit (the last good version stays), a new file, a file with an id
+// already served (refused, naming both), and a file removed (410).
+func TestServeFolder(t *testing.T) {
+	dir := folderOfCalendars(t, map[string]string{
+		"a.yaml":      calendarYAML("a", "A one"),
+		"b.yaml":      calendarYAML("b", "B one"),
+		"broken.yaml": "calendar: {id: x}\n",
+	})
+	s := startServe(t, nil, "-config", dir, "-reload-delay", "100ms")
+	base := s.base
+	if titleAt(base, "/a/events/talk.ics") != "A one" || titleAt(base, "/b/events/talk.ics") != "B one" {
+		t.Fatal("the two calendars are not served under /a/ and /b/")
+	}
+	h := folderHealth(t, base)
+	if h.Status != "degraded" || len(h.Files) != 3 || h.Files[2].File != filepath.Join(dir, "broken.yaml") || len(h.Files[2].Error) == 0 {
+		t.Errorf("/healthz: %+v", h)
+	}
+	_, etagB := get(t, base, "/b/calendar.ics")
+
+	var stop atomic.Bool
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for !stop.Load() {
+				for _, p := range []string{"/", "/feeds.json", "/a/calendar.ics", "/b/calendar.ics", "/c/calendar.ics"} {
+					resp, err := http.Get(base + p)
+					if err != nil {
+						t.Errorf("GET %s: %v", p, err)
+						return
+					}
+					var body bytes.Buffer
+					body.ReadFrom(resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode >= 500 || resp.StatusCode == 200 && strings.HasSuffix(p, ".ics") && !strings.HasSuffix(body.String(), "END:VCALENDAR\r\n") {
+						t.Errorf("GET %s: %d, torn", p, resp.StatusCode)
+					}
+				}
+			}
+		}()
+	}
+	defer func() { stop.Store(true); wg.Wait() }()
+
+	replace(t, filepath.Join(dir, "a.yaml"), calendarYAML("a", "A two"))
+	waitFor(t, s, "the edit of a.yaml", func() bool { return titleAt(base, "/a/events/talk.ics") == "A two" })
+	if _, etag := get(t, base, "/b/calendar.ics"); etag != etagB {
+		t.Error("an edit of a.yaml changed calendar b")
+	}
+	replace(t, filepath.Join(dir, "a.yaml"), "calendar: {id: a, name: A}\nevents: [{id: talk}]\n")
+	waitFor(t, s, "the broken edit reported", func() bool { return folderHealth(t, base).Files[0].Served.File == "invalid" })
+	if titleAt(base, "/a/events/talk.ics") != "A two" {
+		t.Error("a broken edit took calendar a's last good version off the air")
+	}
+	replace(t, filepath.Join(dir, "c.yaml"), calendarYAML("c", "C one"))
+	waitFor(t, s, "the new file served", func() bool { return titleAt(base, "/c/events/talk.ics") == "C one" })
+	replace(t, filepath.Join(dir, "d.yaml"), calendarYAML("c", "another C"))
+	waitFor(t, s, "the second calendar c refused", func() bool {
+		for _, f := range folderHealth(t, base).Files {
+			if strings.HasSuffix(f.File, "d.yaml") && len(f.Error) > 0 && strings.Contains(f.Error[0], "c.yaml") {
+				return true
+			}
+		}
+		return false
+	})
+	if titleAt(base, "/c/events/talk.ics") != "C one" {
+		t.Error("the second file with id c replaced the first")
+	}
+	os.Remove(filepath.Join(dir, "b.yaml"))
+	waitFor(t, s, "the removed calendar gone", func() bool {
+		resp, err := http.Get(base + "/b/calendar.ics")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusGone
+	})
+	if index, _ := get(t, base, "/"); bytes.Contains(index, []byte(`href="b/"`)) || !bytes.Contains(index, []byte(`href="c/"`)) {
+		t.Error("the index does not follow the folder")
+	}
+}
+
+// folderHealthDoc is what the tests read of a folder's /healthz.
+type folderHealthDoc struct {
+	Status string
+	Files  []struct {
+		File, Calendar string
+		Served         *struct{ File string }
+		Error          []string
+	}
+}
+
+func folderHealth(t *testing.T, base string) folderHealthDoc {
+	t.Helper()
+	var h folderHealthDoc
+	resp, err := http.Get(base + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(&h); err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+// TestFolderCommands: check, stamp and build take a folder; check reports
+// every file's problems and a duplicate id; build writes each calendar
+// under its id, the bytes serve sends, and an index.
+func TestFolderCommands(t *testing.T) {
+	t.Parallel() // builds: alongside the others
+	dir := folderOfCalendars(t, map[string]string{
+		"a.yaml": calendarYAML("a", "A"),
+		"b.yaml": calendarYAML("b", "B"),
+	})
+	if r := runCmd(t, nil, "check", dir); r.code != 0 || strings.Count(r.stdout, ": ok:") != 2 {
+		t.Errorf("check DIR: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if r := runCmd(t, nil, "stamp", dir); r.code != 0 || strings.Count(r.stdout, "created with 1 event") != 2 {
+		t.Errorf("stamp DIR: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	for _, f := range []string{"a.yaml.lock", "b.yaml.lock"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("stamp DIR wrote no %s", f)
+		}
+	}
+	out := build(t, dir, "-base-url", "https://cal.example.org")
+	s := startServe(t, nil, "-config", dir, "-base-url", "https://cal.example.org")
+	compared := 0
+	for _, file := range builtFiles(t, out) {
+		id, rest, _ := strings.Cut(file, "/")
+		path := ""
+		if id == "a" || id == "b" {
+			if p := servedPath(rest, []string{"en"}); p != "" {
+				path = "/" + id + p
+			}
+		}
+		if path == "" {
+			continue
+		}
+		built, _ := os.ReadFile(filepath.Join(out, file))
+		if served, _ := get(t, s.base, path); !bytes.Equal(built, served) {
+			t.Errorf("%s differs from GET %s", file, path)
+		}
+		compared++
+	}
+	if compared < 8 {
+		t.Errorf("compared %d files", compared)
+	}
+	checkSite(t, out, "https://cal.example.org", nil)
+	for _, f := range []string{"index.html", "fr/index.html", "feeds.json", "a/index.html", "b/tracks/talks.ics", "robots.txt"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Errorf("build of a folder wrote no %s", f)
+		}
+	}
+
+	os.WriteFile(filepath.Join(dir, "c.yaml"), []byte(calendarYAML("a", "another A")), 0o644)
+	os.WriteFile(filepath.Join(dir, "d.yaml"), []byte("calendar: {id: d}\n"), 0o644)
+	r := runCmd(t, nil, "check", dir)
+	if r.code != 1 || !strings.Contains(r.stderr, `c.yaml: calendar id "a" is already `) || !strings.Contains(r.stderr, "d.yaml:1:1:") || !strings.Contains(r.stderr, "2 of 4 files are invalid") {
+		t.Errorf("check of a folder with a duplicate and a broken file: exit %d\n%s", r.code, r.stderr)
+	}
+	if r := runCmd(t, nil, "build", "-config", dir, "-out", t.TempDir()); r.code != 2 || !strings.Contains(r.stderr, "-base-url") {
+		t.Errorf("build of a folder without a base URL: exit %d %s", r.code, r.stderr)
+	}
+}
