@@ -40,6 +40,9 @@ type Calendar struct {
 	tracks  map[string]*Track
 	events  map[string]*Event
 	byTrack map[string][]*Event
+	// wasPrivate are the events the lock recorded as private, with their
+	// tracks (History.Private).
+	wasPrivate map[string][]string
 }
 
 // Track is a themed subset of the events, published as its own feed.
@@ -48,6 +51,9 @@ type Track struct {
 	Name        Text
 	Description Text   // may be empty
 	Color       string // "#RRGGBB" or ""
+	// Private tracks, and their events, are served only through a secret
+	// address that grants them (see View).
+	Private bool
 }
 
 // Status is an event's STATUS (RFC 5545 §3.8.1.11).
@@ -87,6 +93,9 @@ type Event struct {
 	Tracks  []string // track ids, in file order
 	Status  Status
 	Updated time.Time // zero when the file gives none
+	// Private is set by private: true; an event in a private track is
+	// private too (see IsPrivate).
+	Private bool
 
 	// Repeat is the event's recurrence, nil for a one-off event. Start and
 	// End are then those of the first occurrence (DTSTART and DTEND, RFC

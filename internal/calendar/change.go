@@ -27,4 +27,5 @@ type Change struct {
 	AllDay   bool
 	Location *time.Location // the zone of Start and End; nil if removed
 	Tracks   []string
+	Private  bool // the event was private when the change was stamped
 }

@@ -14,6 +14,10 @@ type History struct {
 	Removed map[string]time.Time
 	// Changes are the published changes, oldest first.
 	Changes []Change
+	// Private are the events the lock recorded as private (see
+	// Calendar.IsPrivate), published or removed, by id, with the tracks
+	// they were in: a View hides the removal of one it does not show.
+	Private map[string][]string
 }
 
 // Revision is the published revision of one event: its SEQUENCE and
@@ -44,4 +48,5 @@ func (h *History) apply(cal *Calendar) {
 		cal.Removed[id] = at
 	}
 	cal.Changes = append([]Change(nil), h.Changes...)
+	cal.wasPrivate = h.Private
 }

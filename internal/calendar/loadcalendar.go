@@ -133,7 +133,7 @@ func (l *loader) refresh(n *yaml.Node) (time.Duration, bool) {
 	return 0, false
 }
 
-var trackKeys = []string{"id", "name", "description", "color"}
+var trackKeys = []string{"id", "name", "description", "color", "private"}
 
 var colorRE = regexp.MustCompile(`^#[0-9A-Fa-f]{6}$`)
 
@@ -182,6 +182,9 @@ func (l *loader) tracks(cal *Calendar, f field) {
 					l.errorf(v.value.Line, v.value.Column, "%s: color %q must be #RRGGBB, like \"#C2185B\" (quote it: # starts a YAML comment)", what, s)
 				}
 			}
+		}
+		if v, ok := m["private"]; ok {
+			t.Private, _ = l.boolean(v.value, what+": private")
 		}
 		if t.ID != "" {
 			cal.Tracks = append(cal.Tracks, t)

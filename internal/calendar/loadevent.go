@@ -13,7 +13,7 @@ import (
 
 var eventKeys = []string{
 	"id", "uid", "title", "description", "start", "end", "duration", "timezone",
-	"location", "url", "online", "tracks", "status", "updated", "repeat", "overrides",
+	"location", "url", "online", "tracks", "status", "updated", "repeat", "overrides", "private",
 }
 
 // events reads events:, the list of events, and gives each its UID.
@@ -178,6 +178,9 @@ func (l *loader) event(i int, it *yaml.Node, trackIDs []string) (*Event, *uidAt)
 	}
 	if v, ok := m["updated"]; ok {
 		e.Updated, _ = l.updated(v.value, what)
+	}
+	if v, ok := m["private"]; ok {
+		e.Private, _ = l.boolean(v.value, what+": private")
 	}
 	l.times(e, what, node, m)
 	if e.ID == "" {

@@ -127,3 +127,21 @@ func (l *loader) number(n *yaml.Node, what string, lo, hi int) (int, bool) {
 	}
 	return v, true
 }
+
+// boolean reads true or false (YAML's other spellings, yes and on, are not
+// accepted: a key that means "private" should not depend on them).
+func (l *loader) boolean(n *yaml.Node, what string) (bool, bool) {
+	s, ok := l.scalar(n, what)
+	if !ok {
+		return false, false
+	}
+	switch s {
+	case "true":
+		return true, true
+	case "false":
+		return false, true
+	}
+	n = deref(n)
+	l.errorf(n.Line, n.Column, "%s: %q must be true or false", what, s)
+	return false, false
+}

@@ -65,6 +65,9 @@ type Snapshot struct {
 	AllDay bool              `json:"all_day,omitempty"`
 	Status string            `json:"status"`
 	Tracks []string          `json:"tracks,omitempty"`
+	// Private records that the event was private (calendar.IsPrivate):
+	// its changes are then shown only to those its tracks are granted to.
+	Private bool `json:"private,omitempty"`
 }
 
 // Change is one recorded change.
@@ -177,6 +180,16 @@ func (f *File) History() (*calendar.History, error) {
 	for id := range f.Removed {
 		h.Removed[id] = time.Time{}
 	}
+	for _, entries := range []map[string]Entry{f.Events, f.Removed} {
+		for id, en := range entries {
+			if en.Private {
+				if h.Private == nil {
+					h.Private = map[string][]string{}
+				}
+				h.Private[id] = en.Tracks
+			}
+		}
+	}
 	for _, c := range f.Changes {
 		ch, err := c.change()
 		if err != nil {
@@ -200,6 +213,7 @@ func (c Change) change() (calendar.Change, error) {
 		Title:    calendar.Text(c.Title),
 		AllDay:   c.AllDay,
 		Tracks:   c.Tracks,
+		Private:  c.Private,
 	}
 	if c.Kind == calendar.ChangeRemoved {
 		return ch, nil
@@ -265,10 +279,11 @@ func Stamp(cal *calendar.Calendar, hashes map[string]string, old *File, now time
 	var changes []Change
 	for _, e := range cal.Events {
 		h := hashes[e.ID]
-		snap := snapshot(e)
+		snap := snapshot(cal, e)
 		prev, known := old.Events[e.ID]
 		switch {
 		case known && prev.Hash == h:
+			prev.Private = snap.Private // not content subscribers see, but who may see its changes
 			f.Events[e.ID] = prev
 			continue
 		case known:
@@ -300,7 +315,7 @@ func Stamp(cal *calendar.Calendar, hashes map[string]string, old *File, now time
 	for _, id := range removed {
 		en := old.Events[id]
 		f.Removed[id] = en
-		changes = append(changes, Change{Event: id, Kind: calendar.ChangeRemoved, At: now, Sequence: en.Sequence, Snapshot: Snapshot{Title: en.Title, Tracks: en.Tracks}})
+		changes = append(changes, Change{Event: id, Kind: calendar.ChangeRemoved, At: now, Sequence: en.Sequence, Snapshot: Snapshot{Title: en.Title, Tracks: en.Tracks, Private: en.Private}})
 	}
 	f.Changes = append(f.Changes, changes...)
 	if len(f.Changes) > maxChanges {
@@ -324,15 +339,16 @@ func kindOf(before, after Snapshot) calendar.ChangeKind {
 	}
 }
 
-func snapshot(e *calendar.Event) Snapshot {
+func snapshot(cal *calendar.Calendar, e *calendar.Event) Snapshot {
 	return Snapshot{
-		Title:  map[string]string(e.Title),
-		Start:  formatTime(e.Start, e.AllDay),
-		End:    formatTime(e.End, e.AllDay),
-		Zone:   e.Location.String(),
-		AllDay: e.AllDay,
-		Status: string(e.Status),
-		Tracks: e.Tracks,
+		Private: cal.IsPrivate(e),
+		Title:   map[string]string(e.Title),
+		Start:   formatTime(e.Start, e.AllDay),
+		End:     formatTime(e.End, e.AllDay),
+		Zone:    e.Location.String(),
+		AllDay:  e.AllDay,
+		Status:  string(e.Status),
+		Tracks:  e.Tracks,
 	}
 }
 

@@ -211,3 +211,54 @@ func hashes(t *testing.T, cal *calendar.Calendar) map[string]string {
 	}
 	return h
 }
+
+// TestPrivateRecorded: the lock records which events were private, in its
+// entries, removals and changes, and hands it to the calendar, so that a
+// removed private event's title and id stay out of the public history.
+func TestPrivateRecorded(t *testing.T) {
+	private := strings.Replace(base, "{id: labs, name: Labs}", "{id: labs, name: Labs, private: true}", 1)
+	private = strings.Replace(private, "end: 2016-05-02 13:00}", "end: 2016-05-02 13:00, private: true}", 1)
+	f, _ := stamp(t, private, nil, t0)
+	for id, want := range map[string]bool{"opening": false, "lunch": true, "lab": true} {
+		if f.Events[id].Private != want {
+			t.Errorf("%s: private = %v, want %v", id, f.Events[id].Private, want)
+		}
+	}
+	// The lab leaves the file; lunch is edited.
+	edited := strings.Replace(private, "  - {id: lab, title: Lab, start: 2016-05-02 14:00, end: 2016-05-02 16:00, tracks: [labs]}\n", "", 1)
+	edited = strings.Replace(edited, "title: Lunch,", "title: Late lunch,", 1)
+	f2, changes := stamp(t, edited, f, t1)
+	if len(changes) != 2 {
+		t.Fatalf("changes = %+v, want lunch edited and lab removed", changes)
+	}
+	for _, c := range changes {
+		if !c.Private {
+			t.Errorf("change to %s not recorded as private", c.Event)
+		}
+	}
+	h, err := f2.History()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cal, err := calendar.Load("events.yaml", strings.NewReader(edited), calendar.Options{History: h})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub := cal.Public()
+	if len(pub.Changes) != 0 || len(pub.Removed) != 0 {
+		t.Errorf("public view shows changes %+v and removals %v of private events", pub.Changes, pub.Removed)
+	}
+	if _, ok := pub.Stamped["lab"]; ok {
+		t.Error("public view lists the removed private event as stamped")
+	}
+	if v := cal.View(calendar.Grant{Tracks: []string{"labs"}}); len(v.Removed) != 1 {
+		t.Errorf("a view granting labs shows removals %v, want lab's", v.Removed)
+	}
+	// Marking an event private without changing it updates the lock, not
+	// its SEQUENCE.
+	opened := strings.Replace(edited, "location: Room A, tracks: [talks]}", "location: Room A, tracks: [talks], private: true}", 1)
+	f3, changes := stamp(t, opened, f2, t2)
+	if len(changes) != 0 || !f3.Events["opening"].Private || f3.Events["opening"].Sequence != 0 {
+		t.Errorf("marking opening private: changes %+v, entry %+v; want no change, private recorded", changes, f3.Events["opening"])
+	}
+}
