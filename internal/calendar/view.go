@@ -42,7 +42,6 @@ func (c *Calendar) HasPrivate() bool {
 	return false
 }
 
-
 // View returns the calendar as g shows it: every public track and event,
 // and the private ones g grants, as if the others were not in the file. No
 // id, name, time or change of what g does not show is in it: a View is
