@@ -1,0 +1,222 @@
+// Package token keeps the secret addresses of a calendar's private tracks:
+// the tokens file next to the events file (events.yaml.tokens), written by
+// `calfeed token` and read by the server.
+//
+// A token is 256 random bits, URL-safe; the file keeps only its SHA-256
+// hash, with the name it was given, what it grants and when it was made. A
+// token shown once is never shown again: whoever has the file can list and
+// revoke the tokens, not use them. Lookup compares a presented token with
+// every hash in constant time.
+package token
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"calfeed/internal/calendar"
+	"calfeed/internal/safefile"
+)
+
+// Version is the format of the tokens file this package writes and reads.
+const Version = 1
+
+// MaxSize is the largest tokens file read: ample for thousands of tokens.
+const MaxSize = 4 << 20
+
+// File is the tokens file of one events file.
+type File struct {
+	Version int     `json:"version"`
+	Tokens  []Token `json:"tokens"`
+}
+
+// Token is one secret address, as the file keeps it.
+type Token struct {
+	Name string `json:"name"`
+	// Hash is "sha256:" and the hex SHA-256 of the token.
+	Hash string `json:"hash"`
+	// All grants every private track and event; else Tracks grants the
+	// private events of those tracks.
+	All     bool      `json:"all,omitempty"`
+	Tracks  []string  `json:"tracks,omitempty"`
+	Created time.Time `json:"created"`
+}
+
+// Grant is what the token shows besides the public calendar.
+func (t Token) Grant() calendar.Grant { return calendar.Grant{All: t.All, Tracks: t.Tracks} }
+
+// Path returns the tokens file of an events file.
+func Path(config string) string { return config + ".tokens" }
+
+// Read reads a tokens file (a regular file: see package safefile). A
+// missing file is no error: it returns nil, a calendar with no tokens.
+func Read(ctx context.Context, path string) (*File, error) {
+	data, err := safefile.Read(ctx, path, MaxSize)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("tokens: %w", err)
+	}
+	var f File
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&f); err != nil {
+		return nil, fmt.Errorf("tokens: %s is damaged (%v); restore it from a backup, or delete it and add the tokens again (their addresses change)", path, err)
+	}
+	if f.Version != Version {
+		return nil, fmt.Errorf("tokens: %s has format %d; this calfeed reads format %d", path, f.Version, Version)
+	}
+	seen := map[string]bool{}
+	for i, t := range f.Tokens {
+		if err := checkName(t.Name); err != nil {
+			return nil, fmt.Errorf("tokens: %s: token %d: %w", path, i+1, err)
+		}
+		if seen[t.Name] {
+			return nil, fmt.Errorf("tokens: %s: the name %q is given twice; names must be unique", path, t.Name)
+		}
+		seen[t.Name] = true
+		if _, ok := parseHash(t.Hash); !ok {
+			return nil, fmt.Errorf("tokens: %s: token %q: hash must be sha256: and 64 hex digits", path, t.Name)
+		}
+		if !t.All && len(t.Tracks) == 0 {
+			return nil, fmt.Errorf("tokens: %s: token %q grants nothing: give it tracks or all", path, t.Name)
+		}
+	}
+	return &f, nil
+}
+
+// Write writes f to path atomically (a server watching it reads the old
+// file or the new), readable by its owner only.
+func (f *File) Write(path string) error {
+	data, err := json.MarshalIndent(f, "", "  ")
+	if err != nil {
+		return fmt.Errorf("tokens: %w", err)
+	}
+	if err := safefile.WriteAtomic(path, append(data, '\n'), 0o600); err != nil {
+		return fmt.Errorf("tokens: %w", err)
+	}
+	return nil
+}
+
+// tokenBytes is the randomness of a token: 256 bits, twice the least that
+// makes guessing hopeless.
+const tokenBytes = 32
+
+// encoding writes tokens with URL-safe characters only, no padding.
+var encoding = base64.RawURLEncoding
+
+// maxTokenLen is the longest string Lookup hashes; a token is shorter.
+var maxTokenLen = encoding.EncodedLen(tokenBytes)
+
+// Add makes a new token with the given name and grant, records its hash
+// in f (a nil f is an empty file: use the result) and returns the token,
+// the only time it is ever seen. A name already in f is refused.
+func (f *File) Add(name string, g calendar.Grant, now time.Time) (*File, string, error) {
+	if err := checkName(name); err != nil {
+		return f, "", err
+	}
+	if !g.All && len(g.Tracks) == 0 {
+		return f, "", errors.New("a token must grant tracks or all")
+	}
+	if f == nil {
+		f = &File{Version: Version}
+	}
+	if f.index(name) >= 0 {
+		return f, "", fmt.Errorf("a token named %q exists; revoke it first or choose another name", name)
+	}
+	raw := make([]byte, tokenBytes)
+	if _, err := rand.Read(raw); err != nil {
+		return f, "", fmt.Errorf("tokens: %w", err)
+	}
+	tok := encoding.EncodeToString(raw)
+	t := Token{Name: name, Hash: hashOf(tok), All: g.All, Created: now.UTC().Truncate(time.Second)}
+	if !g.All {
+		t.Tracks = slices.Clone(g.Tracks)
+	}
+	f.Tokens = append(f.Tokens, t)
+	return f, tok, nil
+}
+
+// Revoke removes the token with the given name, reporting whether there
+// was one.
+func (f *File) Revoke(name string) bool {
+	i := f.index(name)
+	if i < 0 {
+		return false
+	}
+	f.Tokens = slices.Delete(f.Tokens, i, i+1)
+	return true
+}
+
+func (f *File) index(name string) int {
+	if f == nil {
+		return -1
+	}
+	return slices.IndexFunc(f.Tokens, func(t Token) bool { return t.Name == name })
+}
+
+// Lookup returns the token whose hash is that of tok. The hash of tok is
+// compared with every hash in the file, in constant time, whether or not
+// one matched before: how long it takes says nothing of which hash, or how
+// much of one, matched.
+func (f *File) Lookup(tok string) (Token, bool) {
+	if f == nil || len(tok) == 0 || len(tok) > maxTokenLen {
+		return Token{}, false
+	}
+	sum := sha256.Sum256([]byte(tok))
+	found := -1
+	for i, t := range f.Tokens {
+		h, _ := parseHash(t.Hash) // checked by Read
+		if subtle.ConstantTimeCompare(h, sum[:]) == 1 {
+			found = i
+		}
+	}
+	if found < 0 {
+		return Token{}, false
+	}
+	return f.Tokens[found], true
+}
+
+func hashOf(tok string) string {
+	sum := sha256.Sum256([]byte(tok))
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+func parseHash(s string) ([]byte, bool) {
+	hexed, ok := strings.CutPrefix(s, "sha256:")
+	if !ok || len(hexed) != 2*sha256.Size {
+		return nil, false
+	}
+	h, err := hex.DecodeString(hexed)
+	return h, err == nil
+}
+
+// checkName accepts a name a person can read in a list: 1 to 64
+// characters, no control characters, no surrounding spaces.
+func checkName(name string) error {
+	switch {
+	case name == "":
+		return errors.New("a token needs a name (-name), such as the group it is for")
+	case !utf8.ValidString(name) || utf8.RuneCountInString(name) > 64:
+		return fmt.Errorf("the name %q is too long: at most 64 characters", name)
+	case strings.TrimSpace(name) != name:
+		return fmt.Errorf("the name %q starts or ends with a space", name)
+	case strings.ContainsFunc(name, unicode.IsControl):
+		return fmt.Errorf("the name %q has a control character", name)
+	}
+	return nil
+}

@@ -1,0 +1,132 @@
+package token
+
+import (
+	"context"
+	"encoding/base64"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"calfeed/internal/calendar"
+)
+
+var now = time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+
+func TestAddLookupRevoke(t *testing.T) {
+	f, board, err := (*File)(nil).Add("bureau", calendar.Grant{Tracks: []string{"board"}}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, all, err := f.Add("staff", calendar.Grant{All: true}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tok := range []string{board, all} {
+		if !regexp.MustCompile(`^[A-Za-z0-9_-]{43}$`).MatchString(tok) {
+			t.Errorf("token %q is not 43 URL-safe characters", tok)
+		}
+		raw, err := base64.RawURLEncoding.DecodeString(tok)
+		if err != nil || len(raw) < 16 {
+			t.Errorf("token %q carries %d bytes (%v), want at least 128 bits", tok, len(raw), err)
+		}
+	}
+	if board == all {
+		t.Fatal("two tokens are the same")
+	}
+	if got, ok := f.Lookup(board); !ok || got.Name != "bureau" || got.All || len(got.Tracks) != 1 {
+		t.Errorf("Lookup(bureau's token) = %+v, %v", got, ok)
+	}
+	if got, ok := f.Lookup(all); !ok || !got.Grant().All {
+		t.Errorf("Lookup(staff's token) = %+v, %v", got, ok)
+	}
+	for _, wrong := range []string{"", board[:42], board + "A", strings.ToUpper(board), strings.Repeat("A", 43), strings.Repeat("x", 10000)} {
+		if _, ok := f.Lookup(wrong); ok {
+			t.Errorf("Lookup(%.50q) found a token", wrong)
+		}
+	}
+	if _, _, err := f.Add("staff", calendar.Grant{All: true}, now); err == nil {
+		t.Error("a second token named staff was accepted")
+	}
+	if !f.Revoke("bureau") || f.Revoke("bureau") {
+		t.Error("Revoke(bureau) should succeed once")
+	}
+	if _, ok := f.Lookup(board); ok {
+		t.Error("a revoked token still found")
+	}
+	if _, ok := f.Lookup(all); !ok {
+		t.Error("revoking one token lost another")
+	}
+}
+
+func TestWriteRead(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "events.yaml.tokens")
+	if f, err := Read(context.Background(), path); f != nil || err != nil {
+		t.Fatalf("Read(missing) = %v, %v; want no file, no error", f, err)
+	}
+	f, tok, err := (*File)(nil).Add("bureau", calendar.Grant{Tracks: []string{"board", "staff"}}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Write(path); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(data), tok) {
+		t.Error("the tokens file holds the token itself")
+	}
+	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o600 {
+		t.Errorf("tokens file mode %v, want 0600", fi.Mode().Perm())
+	}
+	back, err := Read(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, ok := back.Lookup(tok)
+	if !ok || got.Name != "bureau" || !got.Created.Equal(now) || strings.Join(got.Tracks, ",") != "board,staff" {
+		t.Errorf("read back %+v, %v", got, ok)
+	}
+}
+
+func TestReadDamaged(t *testing.T) {
+	dir := t.TempDir()
+	hash := "sha256:" + strings.Repeat("ab", 32)
+	for name, body := range map[string]string{
+		"not json":    "tokens: yes",
+		"unknown key": `{"version":1,"tokens":[],"extra":1}`,
+		"version":     `{"version":2,"tokens":[]}`,
+		"bad hash":    `{"version":1,"tokens":[{"name":"a","hash":"md5:00","all":true}]}`,
+		"no grant":    `{"version":1,"tokens":[{"name":"a","hash":"` + hash + `"}]}`,
+		"twice":       `{"version":1,"tokens":[{"name":"a","hash":"` + hash + `","all":true},{"name":"a","hash":"` + hash + `","all":true}]}`,
+		"no name":     `{"version":1,"tokens":[{"name":"","hash":"` + hash + `","all":true}]}`,
+	} {
+		path := filepath.Join(dir, strings.ReplaceAll(name, " ", "-"))
+		if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if f, err := Read(context.Background(), path); err == nil || !strings.Contains(err.Error(), path) {
+			t.Errorf("%s: Read = %v, %v; want an error naming the file", name, f, err)
+		}
+	}
+}
+
+func TestNames(t *testing.T) {
+	for _, bad := range []string{"", " lead", "tab\there", strings.Repeat("n", 65)} {
+		if _, _, err := (*File)(nil).Add(bad, calendar.Grant{All: true}, now); err == nil {
+			t.Errorf("name %q accepted", bad)
+		}
+	}
+	for _, good := range []string{"Bureau", "主席团", strings.Repeat("n", 64)} {
+		if _, _, err := (*File)(nil).Add(good, calendar.Grant{All: true}, now); err != nil {
+			t.Errorf("name %q refused: %v", good, err)
+		}
+	}
+	if _, _, err := (*File)(nil).Add("nothing", calendar.Grant{}, now); err == nil {
+		t.Error("a token granting nothing was accepted")
+	}
+}
