@@ -44,10 +44,14 @@ func requestBase(r *http.Request, trustProxy bool) string {
 
 // fixedBaseURL is the base URL that does not depend on the request, or "".
 func (s *Server) fixedBaseURL() string {
+	b := s.state.Load().cal.BaseURL
 	if s.opts.BaseURL != "" {
-		return strings.TrimRight(s.opts.BaseURL, "/")
+		b = strings.TrimRight(s.opts.BaseURL, "/")
 	}
-	return s.state.Load().cal.BaseURL
+	if b == "" {
+		return ""
+	}
+	return b + s.secret
 }
 
 // varyOnBase adds to a response whose links are built from the request's

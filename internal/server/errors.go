@@ -57,7 +57,7 @@ func writeError(w http.ResponseWriter, r *http.Request, err error, logger *slog.
 	}
 	msg := err.Error()
 	if code == http.StatusInternalServerError {
-		logger.Error("request failed", slog.String(keyPath, r.URL.Path), slog.Any(keyError, err))
+		logger.Error("request failed", slog.String(keyPath, maskToken(r.URL.Path)), slog.Any(keyError, err))
 		msg = "internal error; the server log has the details"
 	}
 	h := w.Header()

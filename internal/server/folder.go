@@ -229,7 +229,7 @@ func (v *folderView) calendars() []*calendar.Calendar {
 	slices.Sort(ids)
 	cals := make([]*calendar.Calendar, len(ids))
 	for i, id := range ids {
-		cals[i] = v.byID[id].Calendar()
+		cals[i] = v.byID[id].public()
 	}
 	return cals
 }

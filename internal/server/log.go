@@ -64,7 +64,7 @@ func logRequests(logger *slog.Logger, next http.Handler) http.Handler {
 		}
 		logger.LogAttrs(r.Context(), level, msg,
 			slog.String(keyMethod, r.Method),
-			slog.String(keyPath, r.URL.Path),
+			slog.String(keyPath, maskToken(r.URL.Path)),
 			slog.String(keyQuery, r.URL.RawQuery),
 			slog.Int(keyStatus, sw.status),
 			slog.Int(keyBytes, sw.bytes),

@@ -112,6 +112,9 @@ func (c *calMetrics) forget() {
 
 // instrument counts the requests of one route.
 func (s *Server) instrument(route string, next http.Handler) http.Handler {
+	if s.grant != nil {
+		route = "/p/{token}" + route // a secret address's: counted apart, the token unsaid
+	}
 	return instrument(s.metrics, route, next)
 }
 
@@ -158,6 +161,9 @@ var clientFamilies = [...]string{"google", "microsoft", "apple", "thunderbird", 
 // feed are looked up once and kept: a fetch is an array index and an atomic
 // add, not a hash of label values.
 func (s *Server) countFetch(feed string, r *http.Request) {
+	if s.grant != nil {
+		feed = "private" // no private track's id in a label
+	}
 	c, ok := s.metrics.fetchers.Load(feed)
 	if !ok {
 		var cs [len(clientFamilies)]prometheus.Counter

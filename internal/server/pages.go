@@ -87,6 +87,7 @@ func (p *pages) webRequest(r *http.Request, st *state) web.Request {
 		Base:      p.s.baseURL(r),
 		Lang:      web.Negotiate(q.Get("lang"), r.Header.Get("Accept-Language"), st.cal.Languages),
 		Alarms:    p.alarms,
+		Private:   p.s.grant != nil,
 	}
 	req.QRCode = func(content, label string) (string, error) {
 		k := cacheKey{kind: kindQR, name: content, page: pageKey{format: "inline " + label}}

@@ -80,9 +80,13 @@ func (s *Server) router() http.Handler {
 	handle(routeTrack, func(w http.ResponseWriter, r *http.Request) { s.handleTrack(w, r, id(r)) })
 	handle(routeEvent, func(w http.ResponseWriter, r *http.Request) { s.handleEvent(w, r, id(r)) })
 	handle("/changes.atom", s.handleChanges)
-	handle("/healthz", s.handleHealth)
-	handle("/robots.txt", s.handleRobots)
-	handle("/metrics", s.metrics.all.handler().ServeHTTP)
+	if s.grant == nil {
+		handle("/healthz", s.handleHealth)
+		handle("/robots.txt", s.handleRobots)
+		handle("/metrics", s.metrics.all.handler().ServeHTTP)
+		// Secret addresses count their requests in their own routes.
+		r.PathPrefix("/p/").HandlerFunc(s.handlePrivate)
+	}
 
 	// What people read: the subscribe page and its links (pages.go).
 	pg := s.pages
@@ -97,7 +101,8 @@ func (s *Server) router() http.Handler {
 	handle("/qr/{feed}.png", func(w http.ResponseWriter, r *http.Request) { pg.handleQR(w, r, vars(r, "feed"), "png") })
 	handle("/static/{name}", func(w http.ResponseWriter, r *http.Request) { pg.handleStatic(w, r, vars(r, "name")) })
 
-	r.NotFoundHandler = s.instrument("other", http.HandlerFunc(s.handleNotFound))
+	s.notFound = s.instrument("other", http.HandlerFunc(s.handleNotFound))
+	r.NotFoundHandler = s.notFound
 	r.MethodNotAllowedHandler = s.instrument("other", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Allow", "GET, HEAD")
 		s.error(w, r, errMethod)

@@ -29,6 +29,7 @@ import (
 	"calfeed/internal/feed"
 	"calfeed/internal/locale"
 	"calfeed/internal/reminder"
+	"calfeed/internal/token"
 	"calfeed/internal/web"
 )
 
@@ -64,8 +65,22 @@ type Server struct {
 	renders chan struct{}
 	budget  *budget // the memory its caches may hold
 	// prefix is the path the calendar is served under in a folder of
-	// calendars ("/wsis10"), "" at the root.
+	// calendars ("/wsis10"), "" at the root; a secret address's server has
+	// /p/{token} after it.
 	prefix string
+	shared *shared
+	// notFound answers a path that is not one (the router's 404).
+	notFound http.Handler
+	// grant is what a secret address's server shows besides the public
+	// calendar (private.go); nil in the public server, which shows the
+	// public calendar only.
+	grant *calendar.Grant
+	// secret is "/p/{token}" in a secret address's server, "" otherwise.
+	secret string
+	// tokens are the secret addresses of the calendar, and privates the
+	// servers made for them; unused in a secret address's server.
+	tokens   atomic.Pointer[token.File]
+	privates atomic.Pointer[privates]
 }
 
 // shared is what the calendars of a folder share: one registry of
@@ -109,7 +124,7 @@ func New(cal *calendar.Calendar, opts Options) (*Server, error) {
 // the root). The caller adds the request log and the Host check.
 func newServer(cal *calendar.Calendar, opts Options, sh *shared, prefix string) (*Server, error) {
 	s := &Server{opts: opts, logger: opts.Logger, now: time.Now, metrics: sh.metrics.forCalendar(cal.ID),
-		renders: sh.renders, budget: sh.budget, prefix: prefix}
+		renders: sh.renders, budget: sh.budget, prefix: prefix, shared: sh}
 	s.health.Store(&health{})
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
@@ -128,28 +143,49 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // Load renders every feed of cal and then swaps it in; requests already
-// being served finish with the calendar they started with.
+// being served finish with the calendar they started with. The public
+// server serves cal's public view; each secret address shows what its
+// token grants.
 func (s *Server) Load(cal *calendar.Calendar) error {
-	st, err := newState(cal, s.opts.Gzip, newCache(s.budget, s.renders))
+	var g calendar.Grant
+	if s.grant != nil {
+		g = *s.grant
+	}
+	st, err := newState(cal.View(g), s.opts.Gzip, newCache(s.budget, s.renders))
 	if err != nil {
 		return err
+	}
+	st.full = cal
+	if s.grant == nil {
+		if err := st.findUnstamped(); err != nil {
+			return err
+		}
 	}
 	if old := s.state.Swap(st); old != nil {
 		old.cache.release()
 	}
-	s.loaded(st)
+	if s.grant == nil {
+		s.loaded(st)
+		s.resetPrivate(cal)
+	}
 	return nil
 }
 
-// Calendar returns the calendar being served.
-func (s *Server) Calendar() *calendar.Calendar { return s.state.Load().cal }
+// Calendar returns the calendar being served, private parts and all.
+func (s *Server) Calendar() *calendar.Calendar { return s.state.Load().full }
+
+// public returns the calendar as the public sees it.
+func (s *Server) public() *calendar.Calendar { return s.state.Load().cal }
 
 // state is everything served for one version of the calendar. It is never
 // changed after newState returns, but for its cache; a reload makes a new
 // one, and the old one, cache and all, is garbage once the requests that
 // started with it are done.
 type state struct {
+	// cal is the calendar served: the public view of full, or a secret
+	// address's view of it.
 	cal      *calendar.Calendar
+	full     *calendar.Calendar
 	renderer *feed.Renderer
 	gzip     bool
 	// feeds holds the rendered fixed feeds by key (see feedKey) and
@@ -250,9 +286,6 @@ func newState(cal *calendar.Calendar, gz bool, c *cache) (*state, error) {
 			runtime.Gosched() // let requests in while a reload renders
 		}
 	}
-	if st.unstamped, st.hashes, err = unstamped(r, cal); err != nil {
-		return nil, fmt.Errorf("server: %w", err)
-	}
 	// One event's download is rendered on its first request: a calendar of
 	// 100,000 events would otherwise render 100,000 files per language at
 	// every load, most of which nobody asks for.
@@ -264,6 +297,30 @@ func newState(cal *calendar.Calendar, gz bool, c *cache) (*state, error) {
 		}
 	}
 	return st, nil
+}
+
+// findUnstamped finds the content hashes of every event of the whole
+// calendar (what a stamp records) and the public events changed since the
+// last stamp (what /healthz lists).
+func (st *state) findUnstamped() error {
+	r := st.renderer
+	if st.full != st.cal {
+		var err error
+		if r, err = feed.New(st.full); err != nil {
+			return fmt.Errorf("server: %w", err)
+		}
+	}
+	ids, hashes, err := unstamped(r, st.full)
+	if err != nil {
+		return fmt.Errorf("server: %w", err)
+	}
+	st.hashes = hashes
+	for _, id := range ids {
+		if st.cal.Event(id) != nil || (st.full.Event(id) == nil && st.cal.Stamped[id] != "") {
+			st.unstamped = append(st.unstamped, id)
+		}
+	}
+	return nil
 }
 
 // unstamped lists the events of cal whose content differs from what the

@@ -33,6 +33,7 @@ type pageData struct {
 	Pager         *pagerView   // nil when the programme fits on one page
 	Static        bool         // rendered for a static host: no agenda, no reminders
 	BaseNotice    string       // said when the links are to no public https address
+	PrivateNotice string       // said on a private address's page (Request.Private)
 	PageNumber    int          // the programme's page shown when not the first, else 0
 	Elsewhere     []pickedView // agenda events not on this page
 	Alarm         string       // the reminder chosen, as ?alarm= takes it, else ""
@@ -190,6 +191,9 @@ func (s *Site) pageData(r Request) *pageData {
 	d.BadZone = r.BadZone
 	if r.Base != "" && !PublicHTTPS(r.Base) {
 		d.BaseNotice = t.Get("base_notice", r.Base)
+	}
+	if r.Private {
+		d.PrivateNotice = t.Get("private_notice")
 	}
 	d.Alarm = r.chosenAlarm().String()
 	agenda := knownEvents(cal, r.Agenda)

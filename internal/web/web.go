@@ -157,6 +157,9 @@ type Request struct {
 	// (see paths.go), and what needs a server (reminders, the personal
 	// agenda, /subscribe/ redirects) is left out.
 	Static bool
+	// Private renders the page of a secret address (/p/{token}/): it says
+	// the address is private and asks search engines to keep out.
+	Private bool
 	// QRCode, if not nil, returns what QRCode(content, label) does, kept
 	// from an earlier rendering: drawing a QR code is most of the cost of
 	// a page with many feeds.

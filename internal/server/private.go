@@ -1,0 +1,205 @@
+package server
+
+import (
+	"net/http"
+	"strings"
+	"sync"
+
+	"calfeed/internal/calendar"
+	"calfeed/internal/token"
+)
+
+// Private tracks and events are served only under a secret address,
+// /p/{token}/, with every path the public calendar has (its page, feeds,
+// downloads, feeds.json, QR codes) for what the token grants: the public
+// calendar and the private events of its tracks. The public server serves
+// the calendar's public view (calendar.Calendar.Public), so nothing
+// private can reach a public response.
+//
+// A token's server is made on its first request, from the calendar as the
+// token shows it (calendar.Calendar.View), and is dropped when the
+// calendar or the tokens file changes: only tokens in use cost memory, and
+// a revoked token's address is a 404 from the next load of the file.
+
+// privates are the tokens of one version of the calendar and the servers
+// made for them.
+type privates struct {
+	tokens *token.File
+	cal    *calendar.Calendar // the whole calendar, private parts and all
+
+	mu      sync.Mutex
+	closed  bool               // replaced: make no more servers here
+	servers map[string]*Server // by token hash
+}
+
+// SetTokens serves the secret addresses of f (nil for none) from now on:
+// an address no longer in f is a 404 at once.
+func (s *Server) SetTokens(f *token.File) {
+	s.tokens.Store(f)
+	s.resetPrivate(s.state.Load().full)
+}
+
+// resetPrivate drops the servers of the secret addresses: the calendar or
+// the tokens changed. Each is made again on its next request.
+func (s *Server) resetPrivate(cal *calendar.Calendar) {
+	old := s.privates.Swap(&privates{tokens: s.tokens.Load(), cal: cal, servers: map[string]*Server{}})
+	if old == nil {
+		return
+	}
+	old.mu.Lock()
+	defer old.mu.Unlock()
+	old.closed = true
+	for _, p := range old.servers {
+		p.state.Load().cache.release()
+	}
+	old.servers = nil
+}
+
+// privateServer returns the server of the secret address tok, made on
+// first use, and whether tok is one.
+func (s *Server) privateServer(tok string) (*Server, bool, error) {
+	for {
+		ps := s.privates.Load()
+		t, ok := ps.tokens.Lookup(tok)
+		if !ok {
+			return nil, false, nil
+		}
+		ps.mu.Lock()
+		if ps.closed {
+			ps.mu.Unlock()
+			continue // the tokens or the calendar changed meanwhile
+		}
+		p := ps.servers[t.Hash]
+		if p == nil {
+			var err error
+			if p, err = s.newPrivate(ps.cal, t, tok); err != nil {
+				ps.mu.Unlock()
+				return nil, true, err
+			}
+			ps.servers[t.Hash] = p
+		}
+		ps.mu.Unlock()
+		return p, true, nil
+	}
+}
+
+// newPrivate makes the server of one secret address: the calendar as t
+// shows it, under /p/{tok}/, sharing s's metrics, templates and memory.
+func (s *Server) newPrivate(cal *calendar.Calendar, t token.Token, tok string) (*Server, error) {
+	g := t.Grant()
+	p := &Server{opts: s.opts, logger: s.logger, now: s.now, metrics: s.metrics, renders: s.renders,
+		budget: s.budget, prefix: s.prefix + "/p/" + tok, shared: s.shared, grant: &g, secret: "/p/" + tok}
+	p.health.Store(&health{})
+	if err := p.Load(cal); err != nil {
+		return nil, err
+	}
+	p.pages = p.newPages(s.shared)
+	p.handler = privateHeaders(p.routes())
+	return p, nil
+}
+
+// handlePrivate serves /p/{token}/...: the path after the token from the
+// token's server. A token that is not one (wrong, revoked, never made) is
+// the 404 of any unknown path; /p/{token} alone is sent to /p/{token}/.
+func (s *Server) handlePrivate(w http.ResponseWriter, r *http.Request) {
+	tok, rest, slash := strings.Cut(strings.TrimPrefix(r.URL.Path, "/p/"), "/")
+	p, ok, err := s.privateServer(tok)
+	switch {
+	case err != nil:
+		s.error(w, r, err)
+	case !ok:
+		s.notFound.ServeHTTP(w, r)
+	case !slash:
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			s.error(w, r, errMethod)
+			return
+		}
+		target := "/p/" + tok + "/"
+		if r.URL.RawQuery != "" {
+			target += "?" + r.URL.RawQuery
+		}
+		privateHeaders(http.RedirectHandler(s.prefix+target, http.StatusMovedPermanently)).ServeHTTP(w, r)
+	default:
+		r2 := r.Clone(r.Context())
+		r2.URL.Path = "/" + rest
+		r2.URL.RawPath = ""
+		p.ServeHTTP(w, r2)
+	}
+}
+
+// privateHeaders makes every response of a secret address private: no
+// shared cache keeps it (Cache-Control: private), no other site's script
+// reads it (no Access-Control-Allow-Origin), no link sends its address
+// on (Referrer-Policy: no-referrer), and no search engine lists it.
+func privateHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(&privateWriter{ResponseWriter: w}, r)
+	})
+}
+
+type privateWriter struct {
+	http.ResponseWriter
+	done bool
+}
+
+func (w *privateWriter) fix() {
+	if w.done {
+		return
+	}
+	w.done = true
+	h := w.Header()
+	cc := h.Get("Cache-Control")
+	switch {
+	case cc == "":
+		cc = "private, no-cache"
+	case cc == "no-store", strings.HasPrefix(cc, "no-store"):
+	default:
+		cc = strings.Replace(cc, "public", "private", 1)
+		if !strings.Contains(cc, "private") {
+			cc = "private, " + cc
+		}
+	}
+	h["Cache-Control"] = []string{cc}
+	delete(h, "Access-Control-Allow-Origin")
+	h["Referrer-Policy"] = []string{noReferer}
+	h["X-Robots-Tag"] = []string{"noindex, nofollow"}
+}
+
+func (w *privateWriter) WriteHeader(code int) {
+	w.fix()
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *privateWriter) Write(b []byte) (int, error) {
+	w.fix()
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *privateWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// maskToken hides the token of a secret address in a path, for the log:
+// /p/{token}/... at the root, /{calendar}/p/{token}/... in a folder.
+func maskToken(path string) string {
+	for _, lead := range []string{"/p/", "/"} {
+		rest, ok := strings.CutPrefix(path, lead)
+		if !ok {
+			continue
+		}
+		if lead == "/" { // a folder's calendar: /{id}/p/
+			id, after, ok := strings.Cut(rest, "/")
+			if !ok || !strings.HasPrefix(after, "p/") {
+				continue
+			}
+			lead, rest = "/"+id+"/p/", after[len("p/"):]
+		}
+		tok, after, slash := strings.Cut(rest, "/")
+		if tok == "" {
+			return path
+		}
+		if slash {
+			after = "/" + after
+		}
+		return lead + "{token}" + after
+	}
+	return path
+}

@@ -1,0 +1,421 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"calfeed/internal/calendar"
+	"calfeed/internal/feed"
+	"calfeed/internal/lock"
+	"calfeed/internal/token"
+	"calfeed/internal/web"
+)
+
+// privateYAML has a private track (hush) with an event (hush-retreat),
+// a private event in a public track (quiet-caucus), an event in both a
+// public and the private track (joint-session), a private event of no
+// track (lone-vigil), and public events. Every private word is one no
+// public word contains, in both of the calendar's languages.
+const privateYAML = `calendar:
+  id: testcal
+  name: {en: Test forum, zh: 测试论坛}
+  timezone: Europe/Zurich
+  languages: [en, zh]
+tracks:
+  - {id: gender, name: {en: Gender, zh: 性别}}
+  - id: hush
+    name: {en: Hushboard, zh: 密董事会}
+    description: {en: Closed door hushboard, zh: 闭门密会}
+    private: true
+events:
+  - id: opening
+    title: {en: Opening, zh: 开幕}
+    start: 2026-05-04T09:00
+    end: 2026-05-04T10:00
+    location: Room A
+    tracks: [gender]
+  - id: hush-retreat
+    title: {en: Hushretreat, zh: 密室务虚会}
+    description: {en: Hushwords only, zh: 机密议程}
+    start: 2026-05-04T11:00
+    end: 2026-05-04T12:00
+    location: Vaultroom 9
+    url: https://example.org/hushlink
+    tracks: [hush]
+  - id: quiet-caucus
+    title: {en: Quietcaucus, zh: 闭门核心会}
+    start: 2026-05-05T09:00
+    end: 2026-05-05T10:00
+    location: Cellarroom
+    tracks: [gender]
+    private: true
+  - id: joint-session
+    title: {en: Jointsecret, zh: 联席密谈}
+    start: 2026-05-05T11:00
+    end: 2026-05-05T12:00
+    tracks: [gender, hush]
+  - id: lone-vigil
+    title: {en: Lonevigil, zh: 独守}
+    start: 2026-05-06T09:00
+    end: 2026-05-06T10:00
+    private: true
+  - id: closing
+    title: {en: Closing, zh: 闭幕}
+    start: 2026-05-06T15:00
+    end: 2026-05-06T16:00
+`
+
+// privateWords are the texts, ids and rooms no public response may hold.
+var privateWords = []string{
+	"hush", "Hushretreat", "密室务虚会", "Hushwords", "机密议程", "Vaultroom", "hushlink",
+	"quiet-caucus", "Quietcaucus", "闭门核心会", "Cellarroom",
+	"joint-session", "Jointsecret", "联席密谈",
+	"lone-vigil", "Lonevigil", "独守",
+	"Hushboard", "密董事会", "闭门密会",
+}
+
+// privateServer serves privateYAML with a lock that recorded history
+// (a private event edited, another removed) and two tokens: one granting
+// hush, one everything. It returns the server, the tokens and the log.
+func privateServer(t *testing.T) (*Server, map[string]string, *bytes.Buffer) {
+	t.Helper()
+	// The first stamp has a private event since removed (hush-gone); the
+	// second records its removal and an edit of hush-retreat.
+	before := strings.Replace(privateYAML, "  - id: closing\n", `  - {id: hush-gone, title: Hushgone, start: 2026-05-07T09:00, end: 2026-05-07T10:00, tracks: [hush]}
+  - id: closing
+`, 1)
+	before = strings.Replace(before, "title: {en: Hushretreat,", "title: {en: Hushretreat old,", 1)
+	stamp := func(src string, old *lock.File, at time.Time) *lock.File {
+		cal := loadCalendar(t, src)
+		r, err := feed.New(cal)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hashes, err := r.ContentHashes()
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, _ := lock.Stamp(cal, hashes, old, at)
+		return f
+	}
+	lk := stamp(before, nil, time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC))
+	lk = stamp(privateYAML, lk, time.Date(2026, 4, 2, 0, 0, 0, 0, time.UTC))
+	h, err := lk.History()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cal, err := calendar.Load("test.yaml", strings.NewReader(privateYAML), calendar.Options{History: h})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	s, err := New(cal, Options{Logger: slog.New(slog.NewTextHandler(&logs, nil)), BaseURL: "https://cal.example.org"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokens := map[string]string{}
+	var f *token.File
+	for name, g := range map[string]calendar.Grant{"board": {Tracks: []string{"hush"}}, "gender": {Tracks: []string{"gender"}}, "staff": {All: true}} {
+		var tok string
+		if f, tok, err = f.Add(name, g, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		tokens[name] = tok
+	}
+	s.SetTokens(f)
+	return s, tokens, &logs
+}
+
+// TestPrivateNothingPublic crawls every public path in every language, and
+// every link the public pages and lists give, and finds no private word.
+func TestPrivateNothingPublic(t *testing.T) {
+	s, tokens, logs := privateServer(t)
+	// Use the secret addresses first, so that whatever they render or
+	// count is there to leak.
+	for _, tok := range tokens {
+		for _, p := range []string{"/", "/calendar.ics", "/tracks/hush.ics", "/events/hush-retreat.ics", "/feeds.json", "/changes.atom", "/calendar.ics?tracks=hush&alarm=15m"} {
+			do(t, s, http.MethodGet, "/p/"+tok+p, nil)
+		}
+	}
+	var start []string
+	for _, lang := range append(web.UILanguages(), "") {
+		q := "?lang=" + lang
+		start = append(start, "/"+q, "/"+q+"&page=2", "/embed"+q, "/embed"+q+"&feeds=gender", "/feeds.json"+q,
+			"/calendar.ics"+q, "/calendar.ics"+q+"&alarm=1h", "/changes.atom"+q, "/tracks/gender.ics"+q)
+	}
+	start = append(start,
+		"/calendar.ics?tracks=hush", "/calendar.ics?tracks=gender,hush", "/calendar.ics?events=hush-retreat",
+		"/calendar.ics?events=opening,quiet-caucus", "/calendar.ics?events=lone-vigil", "/tracks/hush.ics",
+		"/events/hush-retreat.ics", "/events/hush-gone.ics", "/events/quiet-caucus.ics", "/events/nope.ics",
+		"/tracks/nope.ics", "/nope", "/qr/hush.svg", "/qr/all.svg", "/qr/gender.png", "/subscribe/google/hush",
+		"/subscribe/apple/all", "/?agenda=quiet-caucus,opening", "/healthz", "/metrics", "/robots.txt",
+		"/p/", "/p/nothing/", "/p/"+tokens["board"][:20]+"/")
+	seen := map[string]bool{}
+	queue := slices.Clone(start)
+	linkRE := regexp.MustCompile(`(?:href|src)="([^"]+)"|"(https://cal\.example\.org/[^"]*)"|<(https://cal\.example\.org/[^>]*)>`)
+	for len(queue) > 0 && len(seen) < 3000 {
+		target := queue[0]
+		queue = queue[1:]
+		if seen[target] {
+			continue
+		}
+		seen[target] = true
+		w := do(t, s, http.MethodGet, target, http.Header{"Accept-Language": {"zh"}})
+		body := w.Body.String()
+		// A 404 repeats the id asked for, as for any unknown id (checked
+		// below): what the request itself said is no leak.
+		checked := strings.ToLower(body)
+		for _, word := range privateWords {
+			if w.Code == http.StatusNotFound && strings.Contains(strings.ToLower(target), strings.ToLower(word)) {
+				checked = strings.ReplaceAll(checked, strings.ToLower(word), "")
+			}
+		}
+		for _, word := range privateWords {
+			if strings.Contains(checked, strings.ToLower(word)) {
+				t.Errorf("GET %s (%d) shows the private %q:\n%.400s", target, w.Code, word, body)
+			}
+		}
+		for k, vs := range w.Header() {
+			for _, v := range vs {
+				if strings.Contains(strings.ToLower(v), "hush") || strings.Contains(v, "quiet") || strings.Contains(v, "lone") {
+					t.Errorf("GET %s: header %s: %s names a private event", target, k, v)
+				}
+			}
+		}
+		here, err := url.Parse("https://cal.example.org" + target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range linkRE.FindAllStringSubmatch(unescapeAmp(body), -1) {
+			u, err := here.Parse(m[1] + m[2] + m[3])
+			if err != nil || u.Host != "cal.example.org" {
+				continue
+			}
+			if u.Path == "" || strings.HasPrefix(u.Path, "/p/") {
+				continue
+			}
+			next := u.Path
+			if u.RawQuery != "" {
+				next += "?" + u.RawQuery
+			}
+			if !seen[next] {
+				queue = append(queue, next)
+			}
+		}
+	}
+	// Asking for a private id is answered as for an id that never was.
+	for private, unknown := range map[string]string{
+		"/tracks/hush.ics":                         "/tracks/zzzz.ics",
+		"/events/hush-retreat.ics":                 "/events/zzzz-zzzzzzz.ics",
+		"/events/hush-gone.ics":                    "/events/zzzz-zzzz.ics",
+		"/calendar.ics?tracks=hush":                "/calendar.ics?tracks=zzzz",
+		"/calendar.ics?events=quiet-caucus":        "/calendar.ics?events=zzzzz-zzzzzz",
+		"/qr/hush.svg":                             "/qr/zzzz.svg",
+		"/subscribe/google/hush":                   "/subscribe/google/zzzz",
+		"/embed?feeds=hush":                        "/embed?feeds=zzzz",
+		"/calendar.ics?tracks=gender,hush&lang=zh": "/calendar.ics?tracks=gender,zzzz&lang=zh",
+	} {
+		a, b := do(t, s, http.MethodGet, private, nil), do(t, s, http.MethodGet, unknown, nil)
+		id := regexp.MustCompile(`[a-z]+(-[a-z]+)?`).ReplaceAllStringFunc
+		mask := func(s string) string { return id(s, func(w string) string { return strings.Repeat("z", len(w)) }) }
+		if a.Code != b.Code || mask(a.Body.String()) != mask(b.Body.String()) {
+			t.Errorf("GET %s: %d %q; GET %s: %d %q; want the same answer", private, a.Code, a.Body, unknown, b.Code, b.Body)
+		}
+	}
+	t.Logf("crawled %d paths", len(seen))
+	if len(seen) < 100 {
+		t.Errorf("the crawl reached only %d paths", len(seen))
+	}
+	for _, tok := range tokens {
+		if strings.Contains(logs.String(), tok) {
+			t.Errorf("a token is in the log:\n%s", logs.String())
+		}
+	}
+	if !strings.Contains(logs.String(), "/p/{token}/tracks/hush.ics") {
+		t.Errorf("the log does not show secret addresses masked:\n%.2000s", logs.String())
+	}
+}
+
+func unescapeAmp(s string) string { return strings.ReplaceAll(s, "&amp;", "&") }
+
+// TestPrivateAddress: a token's address shows the public calendar and
+// what the token grants, under every path, with private headers.
+func TestPrivateAddress(t *testing.T) {
+	s, tokens, _ := privateServer(t)
+	for _, tc := range []struct {
+		name       string
+		want, hide []string // UIDs' ids in /calendar.ics
+	}{
+		{"board", []string{"opening", "hush-retreat", "joint-session", "closing"}, []string{"quiet-caucus", "lone-vigil"}},
+		{"gender", []string{"opening", "quiet-caucus", "joint-session", "closing"}, []string{"hush-retreat", "lone-vigil"}},
+		{"staff", []string{"opening", "hush-retreat", "quiet-caucus", "joint-session", "lone-vigil", "closing"}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := "/p/" + tokens[tc.name]
+			w := get(t, s, p+"/calendar.ics", nil)
+			if diff := slices.Compare(uids(t, tc.name, parseFeed(t, tc.name, w.Body.Bytes())), uidsOf(tc.want...)); diff != 0 {
+				t.Errorf("feed has %v, want %v", uids(t, tc.name, parseFeed(t, tc.name, w.Body.Bytes())), uidsOf(tc.want...))
+			}
+			checkPrivateHeaders(t, p+"/calendar.ics", w.Header())
+			for _, id := range tc.hide {
+				if w := do(t, s, http.MethodGet, p+"/events/"+id+".ics", nil); w.Code != http.StatusNotFound {
+					t.Errorf("%s's download: %d, want 404", id, w.Code)
+				}
+			}
+			page := get(t, s, p+"/?lang=zh", nil)
+			checkPrivateHeaders(t, p+"/", page.Header())
+			body := page.Body.String()
+			if !strings.Contains(body, "私密地址") || !strings.Contains(body, `content="noindex, nofollow"`) {
+				t.Error("the page does not say it is private")
+			}
+			if !strings.Contains(body, "https://cal.example.org"+p+"/calendar.ics") || !strings.Contains(body, "webcal://cal.example.org"+p+"/calendar.ics") {
+				t.Error("the page's links are not to the secret address")
+			}
+			feedURL := url.QueryEscape("https://cal.example.org" + p + "/calendar.ics")
+			for client, link := range map[string]string{
+				"Google":    "https://calendar.google.com/calendar/render?cid=" + feedURL,
+				"Outlook":   "https://outlook.live.com/calendar/0/addfromweb?name=" + url.QueryEscape("测试论坛") + "&amp;url=" + feedURL,
+				"Microsoft": "https://outlook.office.com/calendar/0/addfromweb?name=" + url.QueryEscape("测试论坛") + "&amp;url=" + feedURL,
+				"Apple":     `href="webcal://cal.example.org` + p + "/calendar.ics",
+			} {
+				if !strings.Contains(body, link) {
+					t.Errorf("the page has no %s button for the secret address", client)
+				}
+			}
+			var list struct {
+				Feeds []struct{ URL string } `json:"feeds"`
+			}
+			if err := json.Unmarshal(get(t, s, p+"/feeds.json", nil).Body.Bytes(), &list); err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range list.Feeds {
+				if !strings.HasPrefix(f.URL, "https://cal.example.org"+p+"/") {
+					t.Errorf("feeds.json lists %s, not under the secret address", f.URL)
+				}
+			}
+			for _, path := range []string{"/healthz", "/metrics", "/p/" + tokens["staff"] + "/"} {
+				if w := do(t, s, http.MethodGet, p+path, nil); w.Code != http.StatusNotFound {
+					t.Errorf("%s under a secret address: %d, want 404", path, w.Code)
+				}
+			}
+		})
+	}
+	board := "/p/" + tokens["board"]
+	w := get(t, s, board+"/tracks/hush.ics?lang=zh&alarm=15m", nil)
+	if !strings.Contains(w.Body.String(), "密室务虚会") || !strings.Contains(w.Body.String(), "BEGIN:VALARM") {
+		t.Error("the private track's feed lacks its event in Chinese with its reminder")
+	}
+	atom := get(t, s, board+"/changes.atom", nil).Body.String()
+	if !strings.Contains(atom, "Hushretreat") || !strings.Contains(atom, "Hushgone") {
+		t.Errorf("the board's changes feed lacks the board's changes:\n%s", atom)
+	}
+	if w := do(t, s, http.MethodGet, board+"/events/hush-gone.ics", nil); w.Code != http.StatusGone {
+		t.Errorf("a removed private event's download under its address: %d, want 410", w.Code)
+	}
+	if w := do(t, s, http.MethodGet, board, nil); w.Code != http.StatusMovedPermanently || w.Header().Get("Location") != board+"/" {
+		t.Errorf("%s without a slash: %d to %q, want 301 to the page", "/p/{token}", w.Code, w.Header().Get("Location"))
+	}
+}
+
+func checkPrivateHeaders(t *testing.T, what string, h http.Header) {
+	t.Helper()
+	if cc := h.Get("Cache-Control"); !strings.HasPrefix(cc, "private") || strings.Contains(cc, "public") {
+		t.Errorf("%s: Cache-Control %q, want private", what, cc)
+	}
+	if h.Get("Access-Control-Allow-Origin") != "" {
+		t.Errorf("%s: Access-Control-Allow-Origin set on a private response", what)
+	}
+	if h.Get("Referrer-Policy") != "no-referrer" || h.Get("X-Robots-Tag") == "" {
+		t.Errorf("%s: Referrer-Policy %q, X-Robots-Tag %q", what, h.Get("Referrer-Policy"), h.Get("X-Robots-Tag"))
+	}
+}
+
+// TestPrivateWrongToken: a wrong, cut or revoked token is the 404 of any
+// unknown path, word for word but for the path.
+func TestPrivateWrongToken(t *testing.T) {
+	s, tokens, _ := privateServer(t)
+	unknown := do(t, s, http.MethodGet, "/nowhere/calendar.ics", nil)
+	same := func(target string) {
+		t.Helper()
+		w := do(t, s, http.MethodGet, target, nil)
+		if w.Code != unknown.Code || strings.ReplaceAll(w.Body.String(), target, "/nowhere/calendar.ics") != unknown.Body.String() {
+			t.Errorf("GET %s: %d %q, want the 404 of an unknown path (%d %q)", target, w.Code, w.Body, unknown.Code, unknown.Body)
+		}
+		for _, k := range []string{"Content-Type", "Cache-Control"} {
+			if w.Header().Get(k) != unknown.Header().Get(k) {
+				t.Errorf("GET %s: %s %q, unknown path's %q", target, k, w.Header().Get(k), unknown.Header().Get(k))
+			}
+		}
+	}
+	board := tokens["board"]
+	for _, wrong := range []string{board[:42], board + "x", strings.ToLower(board), strings.Repeat("A", 43), ""} {
+		same("/p/" + wrong + "/calendar.ics")
+	}
+	get(t, s, "/p/"+board+"/calendar.ics", nil)
+
+	f := s.tokens.Load()
+	revoked := &token.File{Version: f.Version, Tokens: slices.Clone(f.Tokens)}
+	if !revoked.Revoke("board") {
+		t.Fatal("no board token")
+	}
+	s.SetTokens(revoked)
+	same("/p/" + board + "/calendar.ics")
+	same("/p/" + board + "/")
+	get(t, s, "/p/"+tokens["staff"]+"/calendar.ics", nil)
+	s.SetTokens(nil)
+	same("/p/" + tokens["staff"] + "/calendar.ics")
+}
+
+// TestPrivateReload: a secret address serves the calendar as last loaded,
+// and an event made private leaves the public feeds.
+func TestPrivateReload(t *testing.T) {
+	s, tokens, _ := privateServer(t)
+	staff := "/p/" + tokens["staff"] + "/calendar.ics"
+	if !strings.Contains(get(t, s, staff, nil).Body.String(), "Lonevigil") {
+		t.Fatal("staff's feed lacks lone-vigil")
+	}
+	edited := strings.Replace(privateYAML, "title: {en: Lonevigil, zh: 独守}", "title: {en: Lonewatch, zh: 独守}", 1)
+	edited = strings.Replace(edited, "    location: Room A\n", "    location: Room A\n    private: true\n", 1)
+	if err := s.Load(loadCalendar(t, edited)); err != nil {
+		t.Fatal(err)
+	}
+	body := get(t, s, staff, nil).Body.String()
+	if !strings.Contains(body, "Lonewatch") || !strings.Contains(body, "UID:opening@") {
+		t.Error("staff's feed is not the reloaded calendar")
+	}
+	if strings.Contains(get(t, s, "/calendar.ics", nil).Body.String(), "opening@") {
+		t.Error("an event made private is still in the public feed")
+	}
+	if got := s.Calendar().Event("lone-vigil"); got == nil {
+		t.Error("Calendar() lost the private events: a stamp would record them removed")
+	}
+	if _, ok := s.ContentHashes()["lone-vigil"]; !ok {
+		t.Error("ContentHashes lacks a private event")
+	}
+}
+
+func TestMaskToken(t *testing.T) {
+	for in, want := range map[string]string{
+		"/p/abc/calendar.ics":        "/p/{token}/calendar.ics",
+		"/p/abc":                     "/p/{token}",
+		"/wsis/p/abc/tracks/x.ics":   "/wsis/p/{token}/tracks/x.ics",
+		"/calendar.ics":              "/calendar.ics",
+		"/p/":                        "/p/",
+		"/wsis/calendar.ics":         "/wsis/calendar.ics",
+		"/wsis/pp/abc":               "/wsis/pp/abc",
+		"/p/abc/p/def/calendar.ics":  "/p/{token}/p/def/calendar.ics",
+		"/wsis/p/abc/events/e-1.ics": "/wsis/p/{token}/events/e-1.ics",
+	} {
+		if got := maskToken(in); got != want {
+			t.Errorf("maskToken(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
