@@ -10,6 +10,7 @@ import (
 	"calfeed/internal/calendar"
 	"calfeed/internal/feed"
 	"calfeed/internal/lock"
+	"calfeed/internal/token"
 )
 
 // Limits past which calendar clients are known to struggle.
@@ -66,6 +67,14 @@ func checkFile(ctx context.Context, path string, limits calendar.Options, stdout
 	}
 	for _, w := range warnings {
 		fmt.Fprintf(stderr, "%s: warning: %s\n", path, w)
+	}
+	tokens, err := token.Read(ctx, token.Path(path))
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return nil, errInvalid
+	}
+	for _, p := range tokens.Check(cal) {
+		fmt.Fprintf(stderr, "%s: warning: %s\n", token.Path(path), p)
 	}
 	fmt.Fprintf(stdout, "%s: ok: %d %s, %d %s\n", path,
 		len(cal.Events), plural(len(cal.Events), "event", "events"),

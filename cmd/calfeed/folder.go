@@ -14,6 +14,7 @@ import (
 	"calfeed/internal/calendar"
 	"calfeed/internal/lock"
 	"calfeed/internal/server"
+	"calfeed/internal/token"
 )
 
 // Folder mode: a config that names a directory is a folder of calendars,
@@ -90,6 +91,10 @@ func (c serveConfig) folderReloader(logger *slog.Logger, folder *server.Folder) 
 			if ctx.Err() != nil {
 				return // shutting down
 			}
+			tokens, tokErr := token.Read(ctx, token.Path(file))
+			if srv := folder.Server(file); srv != nil && tokErr == nil {
+				srv.SetTokens(tokens) // a revoked token ends even while the file is broken
+			}
 			cal, lk, err := lock.Load(ctx, file, *c.limits)
 			if ctx.Err() != nil {
 				return
@@ -97,11 +102,18 @@ func (c serveConfig) folderReloader(logger *slog.Logger, folder *server.Folder) 
 			if err == nil {
 				err = folder.Load(file, cal)
 			}
+			if srv := folder.Server(file); srv != nil && tokErr == nil {
+				srv.SetTokens(tokens)
+			}
+			if err == nil {
+				err = tokErr
+			}
 			if err != nil {
 				folder.LoadFailed(file, err)
 				logReloadFailure(logger, file, err)
 				continue
 			}
+			logTokenProblems(logger, file, tokens, cal)
 			logWarnings(logger, cal)
 			logLockDisagreement(logger, file, cal, lk)
 			logger.Info("loaded", slog.String("config", file), slog.String("calendar", cal.ID), slog.Int("events", len(cal.Events)))

@@ -78,6 +78,7 @@ Usage:
   calfeed check [FILE]
   calfeed stamp [FILE]
   calfeed build [-config FILE] -out DIR -base-url URL
+  calfeed token add|list|revoke -config FILE [-name NAME] [-tracks a,b | -all]
   calfeed import [-o FILE] [-calendar-id ID] [-name NAME] [-timezone ZONE] [-lang LANG] [-format ics|csv] SOURCE
   calfeed healthcheck [-addr :8080] [-timeout 3s]
   calfeed version
@@ -88,6 +89,7 @@ Commands:
   check   validate an events file: every problem as FILE:LINE:COL, exit 1 if any
   stamp   record changed events in FILE.lock, raising their SEQUENCE
   build   write the feeds and pages as files for a static host
+  token   make, list and revoke secret addresses of private tracks
   import  write events.yaml from an .ics, a CSV spreadsheet or a published calendar's address
   healthcheck
           exit 0 if the server answers /healthz (for container health checks)
@@ -113,6 +115,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return runStamp(ctx, args[1:], stdout, stderr, getenv, time.Now)
 	case "build":
 		return runBuild(ctx, args[1:], stdout, stderr, getenv)
+	case "token":
+		return runToken(ctx, args[1:], stdout, stderr, getenv, time.Now)
 	case "import":
 		return runImport(ctx, args[1:], os.Stdin, stdout, stderr)
 	case "healthcheck":

@@ -15,6 +15,7 @@ import (
 	"calfeed/internal/calendar"
 	"calfeed/internal/lock"
 	"calfeed/internal/server"
+	"calfeed/internal/token"
 	"calfeed/internal/web"
 )
 
@@ -121,12 +122,18 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		}
 		return err
 	}
+	tokens, err := token.Read(ctx, token.Path(c.config))
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
 	logWarnings(logger, cal)
 	logLockDisagreement(logger, c.config, cal, lk)
 	srv, err := server.New(cal, server.Options{Logger: logger, Gzip: c.gzip, BaseURL: c.baseURL, TrustProxy: c.trustProxy, CacheSize: c.cacheSize})
 	if err != nil {
 		return err
 	}
+	srv.SetTokens(tokens)
+	logTokenProblems(logger, c.config, tokens, cal)
 	c.published(ctx, logger, c.config, srv, lk, srv.Load)
 	warnBase(logger, c.baseURL, cal.BaseURL)
 	ln, err := net.Listen("tcp", c.addr)
@@ -155,6 +162,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 // An invalid edit is logged and the last good calendar stays on the air.
 func (c serveConfig) reloader(logger *slog.Logger, srv *server.Server) func(context.Context) {
 	return func(ctx context.Context) {
+		tokens, tokErr := token.Read(ctx, token.Path(c.config))
+		if tokErr == nil {
+			srv.SetTokens(tokens) // a revoked token ends even while the events file is broken
+		}
 		cal, lk, err := lock.Load(ctx, c.config, *c.limits)
 		if ctx.Err() != nil {
 			return // shutting down
@@ -162,11 +173,15 @@ func (c serveConfig) reloader(logger *slog.Logger, srv *server.Server) func(cont
 		if err == nil {
 			err = srv.Load(cal)
 		}
+		if err == nil {
+			err = tokErr
+		}
 		if err != nil {
 			srv.LoadFailed(err)
 			logReloadFailure(logger, c.config, err)
 			return
 		}
+		logTokenProblems(logger, c.config, tokens, cal)
 		logWarnings(logger, cal)
 		logLockDisagreement(logger, c.config, cal, lk)
 		logger.Info("reloaded", slog.String("config", c.config), slog.Int("events", len(cal.Events)))
@@ -283,6 +298,14 @@ func logLockDisagreement(logger *slog.Logger, path string, cal *calendar.Calenda
 	shown := missing[:min(len(missing), 10)]
 	logger.Warn(fmt.Sprintf("%s lacks %d %s that %s publishes; if they were removed on purpose, run calfeed stamp %s", path, len(missing), plural(len(missing), "event", "events"), lock.Path(path), path),
 		slog.Int("missing", len(missing)), slog.String("events", strings.Join(shown, ",")))
+}
+
+// logTokenProblems warns of tokens that grant tracks the calendar lacks,
+// or that have nothing private.
+func logTokenProblems(logger *slog.Logger, path string, tokens *token.File, cal *calendar.Calendar) {
+	for _, p := range tokens.Check(cal) {
+		logger.Warn(token.Path(path)+": "+p, slog.String("file", token.Path(path)))
+	}
 }
 
 func logWarnings(logger *slog.Logger, cal *calendar.Calendar) {

@@ -19,6 +19,7 @@ import (
 
 	"calfeed/internal/lock"
 	"calfeed/internal/safefile"
+	"calfeed/internal/token"
 )
 
 // defaultReloadDelay is how long the events files and their locks must
@@ -36,15 +37,16 @@ type watched struct {
 	limit int64           // the largest file read
 }
 
-// fingerprints are the digests of events files and their locks, by file.
+// fingerprints are the digests of events files and their lock and tokens files, by file.
 type fingerprints map[string][]byte
 
 // changes are the files of a reload: changed (or new) and removed since
 // the files were last loaded.
 type changes struct{ changed, removed []string }
 
-// watch calls reload whenever an events file or its lock changes, appears
-// or goes away, and then stays unchanged for the time still, or at once
+// watch calls reload whenever an events file, its lock or its tokens file
+// changes, appears or goes away, and then stays unchanged for the time
+// still, or at once
 // for every file when the process gets SIGHUP, until ctx is done. reload
 // gets ctx: a reload in progress stops when the server does.
 //
@@ -149,13 +151,13 @@ func diff(before, after fingerprints) changes {
 	return c
 }
 
-// signature sums up the events files and their locks as the file system
+// signature sums up the events files, their locks and tokens files as the file system
 // describes them (size, time, type), reading nothing: it changes while
 // any is being written.
 func signature(wd watched) string {
 	var b strings.Builder
 	for _, f := range wd.files() {
-		for _, p := range []string{f, lock.Path(f)} {
+		for _, p := range []string{f, lock.Path(f), token.Path(f)} {
 			fi, err := os.Stat(p)
 			if err != nil {
 				fmt.Fprintf(&b, "%s %v\n", p, err)
@@ -167,14 +169,14 @@ func signature(wd watched) string {
 	return b.String()
 }
 
-// fingerprint digests each events file and its lock file as they are now.
+// fingerprint digests each events file, its lock and tokens files as they are now.
 // A file that cannot be read (missing, not a regular file, larger than the
 // limit) is digested as its error, read no further.
 func fingerprint(ctx context.Context, wd watched) fingerprints {
 	fps := fingerprints{}
 	for _, f := range wd.files() {
 		h := sha256.New()
-		for _, p := range []string{f, lock.Path(f)} {
+		for _, p := range []string{f, lock.Path(f), token.Path(f)} {
 			data, err := safefile.Read(ctx, p, wd.limit)
 			if err != nil {
 				fmt.Fprintf(h, "error %s\n", err)

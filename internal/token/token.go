@@ -220,3 +220,50 @@ func checkName(name string) error {
 	}
 	return nil
 }
+
+// Check reports what in f does not fit cal: a grant of a track cal lacks,
+// or of a track with nothing private (a token for it shows only what is
+// public), or of everything private in a calendar with nothing private.
+// Each message names the token; none is fatal.
+func (f *File) Check(cal *calendar.Calendar) []string {
+	if f == nil {
+		return nil
+	}
+	var out []string
+	for _, t := range f.Tokens {
+		if t.All {
+			if !cal.HasPrivate() {
+				out = append(out, fmt.Sprintf("token %q grants every private track, but the calendar has nothing private: mark tracks or events private: true", t.Name))
+			}
+			continue
+		}
+		for _, id := range t.Tracks {
+			if msg := GrantProblem(cal, id); msg != "" {
+				out = append(out, fmt.Sprintf("token %q: %s", t.Name, msg))
+			}
+		}
+	}
+	return out
+}
+
+// GrantProblem says why granting the track id of cal shows nothing
+// private, or "" when it shows something.
+func GrantProblem(cal *calendar.Calendar, id string) string {
+	tr := cal.Track(id)
+	if tr == nil {
+		var ids []string
+		for _, t := range cal.Tracks {
+			ids = append(ids, t.ID)
+		}
+		return fmt.Sprintf("the calendar has no track %q (tracks: %s)", id, strings.Join(ids, ", "))
+	}
+	if tr.Private {
+		return ""
+	}
+	for _, e := range cal.EventsIn(id) {
+		if cal.IsPrivate(e) {
+			return ""
+		}
+	}
+	return fmt.Sprintf("track %q is public and has no private event: its events are on the public feeds already; mark the track or its events private: true", id)
+}

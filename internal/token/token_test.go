@@ -130,3 +130,27 @@ func TestNames(t *testing.T) {
 		t.Error("a token granting nothing was accepted")
 	}
 }
+
+func TestCheck(t *testing.T) {
+	cal, err := calendar.Load("c.yaml", strings.NewReader(`calendar: {id: c, name: C, timezone: UTC, languages: [en]}
+tracks:
+  - {id: board, name: Board, private: true}
+  - {id: gender, name: Gender}
+  - {id: open, name: Open}
+events:
+  - {id: a, title: A, start: 2026-05-01T09:00, end: 2026-05-01T10:00, tracks: [gender], private: true}
+  - {id: b, title: B, start: 2026-05-01T09:00, end: 2026-05-01T10:00, tracks: [open]}
+`), calendar.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &File{Version: Version, Tokens: []Token{
+		{Name: "ok", Tracks: []string{"board", "gender"}},
+		{Name: "all", All: true},
+		{Name: "stale", Tracks: []string{"gone", "open"}},
+	}}
+	got := f.Check(cal)
+	if len(got) != 2 || !strings.Contains(got[0], `"stale"`) || !strings.Contains(got[0], `no track "gone"`) || !strings.Contains(got[1], `track "open" is public`) {
+		t.Errorf("Check = %q, want the stale token's two tracks", got)
+	}
+}

@@ -159,6 +159,21 @@ var commonZones = []string{
 	"Australia/Sydney", "Pacific/Auckland",
 }
 
+// notices fills in what the page says of the reader's zone, its links'
+// address and its privacy.
+func (d *pageData) notices(r Request, t *translator) {
+	if r.Zone != nil {
+		d.Zone = r.Zone.String()
+	}
+	d.BadZone = r.BadZone
+	if r.Base != "" && !PublicHTTPS(r.Base) {
+		d.BaseNotice = t.Get("base_notice", r.Base)
+	}
+	if r.Private {
+		d.PrivateNotice = t.Get("private_notice")
+	}
+}
+
 func (s *Site) pageData(r Request) *pageData {
 	cal := r.Cal
 	t := newTranslator(r.Lang)
@@ -185,16 +200,7 @@ func (s *Site) pageData(r Request) *pageData {
 			htmltemplate.HTMLEscapeString(dl), Direction(dl)))
 		d.DataLangNote = t.Get("data_lang_note", languageName(dl))
 	}
-	if r.Zone != nil {
-		d.Zone = r.Zone.String()
-	}
-	d.BadZone = r.BadZone
-	if r.Base != "" && !PublicHTTPS(r.Base) {
-		d.BaseNotice = t.Get("base_notice", r.Base)
-	}
-	if r.Private {
-		d.PrivateNotice = t.Get("private_notice")
-	}
+	d.notices(r, t)
 	d.Alarm = r.chosenAlarm().String()
 	agenda := knownEvents(cal, r.Agenda)
 	prog := r.programme()

@@ -1,0 +1,209 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"calfeed/internal/calendar"
+	"calfeed/internal/token"
+)
+
+const tokenUsage = `Usage:
+  calfeed token add -config FILE -name NAME (-tracks a,b | -all) [-base-url URL]
+  calfeed token list [-config FILE]
+  calfeed token revoke -config FILE -name NAME
+
+Secret addresses of private tracks. add makes a token that shows the
+public calendar and the private events of the tracks it grants (or of all
+of them), prints its address, then the token alone on the last line. Only
+a hash of it is kept, in FILE.tokens: it is never shown again. list shows
+the tokens' names and grants; revoke ends one. A running server picks up
+the change as it does an edit of FILE.
+`
+
+// runToken runs calfeed token add, list and revoke.
+func runToken(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string, now func() time.Time) error {
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
+			fmt.Fprint(stdout, tokenUsage)
+			return errHelp
+		}
+		fmt.Fprint(stderr, tokenUsage)
+		return errUsage
+	}
+	switch args[0] {
+	case "add":
+		return runTokenAdd(ctx, args[1:], stdout, stderr, getenv, now)
+	case "list":
+		return runTokenList(ctx, args[1:], stdout, stderr, getenv)
+	case "revoke":
+		return runTokenRevoke(ctx, args[1:], stdout, stderr, getenv)
+	default:
+		fmt.Fprintf(stderr, "calfeed token: unknown command %q\n\n%s", args[0], tokenUsage)
+		return errUsage
+	}
+}
+
+// tokenFlags are the flags every token command takes.
+func tokenFlags(name string, stderr io.Writer, getenv func(string) string) (*flag.FlagSet, *string) {
+	fs := flag.NewFlagSet("token "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	config := fs.String("config", "", "events file whose tokens these are (env CALFEED_CONFIG; default events.yaml)")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, tokenUsage+"\n")
+		fs.PrintDefaults()
+	}
+	return fs, config
+}
+
+func runTokenAdd(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string, now func() time.Time) error {
+	fs, config := tokenFlags("add", stderr, getenv)
+	name := fs.String("name", "", "who the token is for, as token list shows it (required)")
+	tracks := fs.String("tracks", "", "comma-separated ids of the tracks whose private events it shows")
+	all := fs.Bool("all", false, "show every private track and event")
+	baseURL := fs.String("base-url", "", "public URL of the calendar, for the address printed (env CALFEED_BASE_URL; else calendar.base_url)")
+	limits := limitFlags(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 || *name == "" || (*tracks == "") == !*all {
+		fmt.Fprintln(stderr, "calfeed token add: give -name, and either -tracks or -all")
+		fs.Usage()
+		return errUsage
+	}
+	path := configPath(*config, getenv)
+	cal, err := calendar.ReadFile(ctx, path, *limits)
+	if err != nil {
+		return printInvalid(err, path, stderr)
+	}
+	g := calendar.Grant{All: *all}
+	if *all && !cal.HasPrivate() {
+		return fmt.Errorf("token add: %s has nothing private, so a token would show only the public calendar; mark tracks or events private: true first", path)
+	}
+	for _, id := range strings.Split(*tracks, ",") {
+		if id = strings.TrimSpace(id); id == "" || slices.Contains(g.Tracks, id) {
+			continue
+		}
+		if msg := token.GrantProblem(cal, id); msg != "" {
+			return fmt.Errorf("token add: %s: %s", path, msg)
+		}
+		g.Tracks = append(g.Tracks, id)
+	}
+	if !g.All && len(g.Tracks) == 0 {
+		return fmt.Errorf("token add: -tracks names no track")
+	}
+	tokensPath := token.Path(path)
+	f, err := token.Read(ctx, tokensPath)
+	if err != nil {
+		return err
+	}
+	f, tok, err := f.Add(*name, g, now())
+	if err != nil {
+		return fmt.Errorf("token add: %w", err)
+	}
+	if err := f.Write(tokensPath); err != nil {
+		return err
+	}
+	base := *baseURL
+	for _, b := range []string{getenv("CALFEED_BASE_URL"), cal.BaseURL} {
+		if base == "" {
+			base = b
+		}
+	}
+	if base == "" {
+		base = "http://localhost:8080"
+		fmt.Fprintln(stderr, "calfeed token add: no public address known (-base-url, CALFEED_BASE_URL or calendar.base_url): the address below is the local server's")
+	}
+	addr := strings.TrimRight(base, "/") + "/p/" + tok + "/"
+	fmt.Fprintf(stdout, "Secret address for %q (%s):\n", *name, grantText(g))
+	fmt.Fprintf(stdout, "  page:  %s\n  feed:  %scalendar.ics\n", addr, addr)
+	fmt.Fprintf(stderr, "Share it only with %s: anyone who has it sees what it grants. It is not shown again; it ends with: calfeed token revoke -config %s -name %q\n", *name, path, *name)
+	fmt.Fprintln(stdout, tok)
+	return nil
+}
+
+func runTokenList(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	fs, config := tokenFlags("list", stderr, getenv)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return errUsage
+	}
+	path := configPath(*config, getenv)
+	f, err := token.Read(ctx, token.Path(path))
+	if err != nil {
+		return err
+	}
+	if f == nil || len(f.Tokens) == 0 {
+		fmt.Fprintf(stdout, "%s has no tokens (calfeed token add makes one)\n", path)
+		return nil
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tGRANTS\tCREATED")
+	for _, t := range f.Tokens {
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", t.Name, grantText(t.Grant()), t.Created.UTC().Format(time.RFC3339))
+	}
+	return tw.Flush()
+}
+
+func runTokenRevoke(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	fs, config := tokenFlags("revoke", stderr, getenv)
+	name := fs.String("name", "", "the token's name, as token list shows it (required)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 || *name == "" {
+		fmt.Fprintln(stderr, "calfeed token revoke: give -name")
+		fs.Usage()
+		return errUsage
+	}
+	path := configPath(*config, getenv)
+	tokensPath := token.Path(path)
+	f, err := token.Read(ctx, tokensPath)
+	if err != nil {
+		return err
+	}
+	if !f.Revoke(*name) {
+		var names []string
+		if f != nil {
+			for _, t := range f.Tokens {
+				names = append(names, fmt.Sprintf("%q", t.Name))
+			}
+		}
+		if len(names) == 0 {
+			return fmt.Errorf("token revoke: %s has no tokens", path)
+		}
+		return fmt.Errorf("token revoke: %s has no token named %q (tokens: %s)", path, *name, strings.Join(names, ", "))
+	}
+	if err := f.Write(tokensPath); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Revoked %q: its address is a 404 once the server reloads %s (within a few seconds when it watches the file).\n", *name, tokensPath)
+	return nil
+}
+
+// grantText describes a grant for a person.
+func grantText(g calendar.Grant) string {
+	if g.All {
+		return "all private tracks and events"
+	}
+	return "tracks " + strings.Join(g.Tracks, ",")
+}
+
+// readTokens reads the tokens of the events file at path and logs, or
+// returns, what does not fit cal.
+func readTokens(ctx context.Context, path string, cal *calendar.Calendar) (*token.File, []string, error) {
+	f, err := token.Read(ctx, token.Path(path))
+	if err != nil {
+		return nil, nil, err
+	}
+	return f, f.Check(cal), nil
+}
