@@ -51,6 +51,8 @@ func folderOf(dir string, limit int64) watched {
 // that does not load is logged and reported in /healthz; the others are
 // served.
 func runServeFolder(ctx context.Context, c serveConfig, logger *slog.Logger) error {
+	hup, stopHUP := notifyHUP()
+	defer stopHUP()
 	wd := folderOf(c.config, lock.MaxSize(*c.limits))
 	loaded := fingerprint(ctx, wd) // before loading: see watch
 	folder := server.NewFolder(server.Options{Logger: logger, Gzip: c.gzip, BaseURL: c.baseURL, TrustProxy: c.trustProxy, CacheSize: c.cacheSize})
@@ -70,7 +72,7 @@ func runServeFolder(ctx context.Context, c serveConfig, logger *slog.Logger) err
 	watching := make(chan struct{})
 	go func() {
 		defer close(watching)
-		if err := watch(watchCtx, wd, c.reloadDelay, loaded, logger, reload); err != nil {
+		if err := watch(watchCtx, wd, c.reloadDelay, loaded, logger, hup, reload); err != nil {
 			logger.Error("not watching the folder", slog.Any("error", err))
 		}
 	}()

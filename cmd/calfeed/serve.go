@@ -112,6 +112,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if isFolder(c.config) {
 		return runServeFolder(ctx, c, logger)
 	}
+	hup, stopHUP := notifyHUP()
+	defer stopHUP()
 	wd := oneFile(c.config, lock.MaxSize(*c.limits))
 	loaded := fingerprint(ctx, wd) // before loading: see watch
 	cal, lk, err := lock.Load(ctx, c.config, *c.limits)
@@ -150,7 +152,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	go func() {
 		defer close(watching)
 		reload := c.reloader(logger, srv)
-		if err := watch(watchCtx, wd, c.reloadDelay, loaded, logger, func(ctx context.Context, _ changes) { reload(ctx) }); err != nil {
+		if err := watch(watchCtx, wd, c.reloadDelay, loaded, logger, hup, func(ctx context.Context, _ changes) { reload(ctx) }); err != nil {
 			logger.Error("not watching the events file", slog.Any("error", err))
 		}
 	}()

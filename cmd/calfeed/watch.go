@@ -61,7 +61,7 @@ type changes struct{ changed, removed []string }
 // loaded are the fingerprints of the files the calendars being served were
 // loaded from (taken before loading them): a change made between that load
 // and the watch beginning is reloaded, not missed.
-func watch(ctx context.Context, wd watched, still time.Duration, loaded fingerprints, logger *slog.Logger, reload func(context.Context, changes)) error {
+func watch(ctx context.Context, wd watched, still time.Duration, loaded fingerprints, logger *slog.Logger, hup <-chan os.Signal, reload func(context.Context, changes)) error {
 	w, err := fsnotify.NewWatcher()
 	if err != nil {
 		return fmt.Errorf("watch: %w", err)
@@ -79,10 +79,6 @@ func watch(ctx context.Context, wd watched, still time.Duration, loaded fingerpr
 			return fmt.Errorf("watch %s: %w", d, err)
 		}
 	}
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
-
 	last := loaded
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
@@ -193,6 +189,16 @@ func fingerprint(ctx context.Context, wd watched) fingerprints {
 		fps[f] = h.Sum(nil)
 	}
 	return fps
+}
+
+// notifyHUP delivers SIGHUP on the channel it returns until stop is
+// called. serve calls it before it listens: a SIGHUP that arrives before
+// the watch begins (a reload asked for just after start) is then waited
+// for, not the signal's default action, which ends the process.
+func notifyHUP() (hup <-chan os.Signal, stop func()) {
+	c := make(chan os.Signal, 1)
+	signal.Notify(c, syscall.SIGHUP)
+	return c, func() { signal.Stop(c) }
 }
 
 // oneFile is what a watch of a single events file looks after.

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -378,5 +380,72 @@ func TestHealthBounded(t *testing.T) {
 	s.LoadFailed(err)
 	if body := get(t, s, "/healthz", nil).Body.String(); strings.Contains(body, "secret") || !strings.Contains(body, `unknown key \"…\"`) {
 		t.Errorf("/healthz shows the content of a foreign file:\n%s", body)
+	}
+}
+
+// TestSpilledFeed: a large feed rendered at load goes out from its file
+// (sendfile) over a real connection, byte for byte what a Write sends,
+// to many clients at once (each with its own file offset), with HEAD,
+// Range and 304 answered as for any feed.
+func TestSpilledFeed(t *testing.T) {
+	s := serverOf(t, synthYAML(t, 1000), Options{})
+	want := get(t, s, "/calendar.ics", nil)
+	if want.Body.Len() < minSpilled {
+		t.Fatalf("the full feed is %d bytes, under %d: nothing to spill", want.Body.Len(), minSpilled)
+	}
+	res, _, err := s.state.Load().feed(keyAll, variant{Lang: s.Calendar().Languages[0]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if runtime.GOOS == "linux" && res.file == nil {
+		t.Fatal("the full feed was not spilled to a file")
+	}
+	ts := httptest.NewServer(s)
+	defer ts.Close()
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 4 {
+				resp, err := http.Get(ts.URL + "/calendar.ics")
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				body, err := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if err != nil || !bytes.Equal(body, want.Body.Bytes()) || resp.Header.Get("Content-Length") != strconv.Itoa(len(body)) {
+					t.Errorf("GET: %d bytes (%v), Content-Length %s; want the %d bytes written", len(body), err, resp.Header.Get("Content-Length"), want.Body.Len())
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	req, _ := http.NewRequest(http.MethodGet, ts.URL+"/calendar.ics", nil)
+	req.Header.Set("Range", "bytes=1000-1999")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	part, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusPartialContent || !bytes.Equal(part, want.Body.Bytes()[1000:2000]) {
+		t.Errorf("Range: %d, %d bytes", resp.StatusCode, len(part))
+	}
+	req, _ = http.NewRequest(http.MethodHead, ts.URL+"/calendar.ics", nil)
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.ContentLength != int64(want.Body.Len()) {
+		t.Errorf("HEAD: %d, length %d", resp.StatusCode, resp.ContentLength)
+	}
+	req, _ = http.NewRequest(http.MethodGet, ts.URL+"/calendar.ics", nil)
+	req.Header.Set("If-None-Match", want.Header().Get("ETag"))
+	if resp, err = http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusNotModified {
+		t.Errorf("If-None-Match: %v %v", resp, err)
 	}
 }

@@ -534,6 +534,10 @@ func TestBrowser(t *testing.T) {
 		if lang != "zh" {
 			want += "?lang=" + lang
 		}
+		// The click starts a navigation; wait for it to land.
+		for i := 0; i < 100 && (eval(`location.href`) != want || eval(`String(document.readyState === 'complete' && !!document.querySelector('h1'))`) != "true"); i++ {
+			time.Sleep(50 * time.Millisecond)
+		}
 		if got := eval(`location.href`); got != want || eval(`document.querySelector('h1').textContent`) == "" {
 			t.Errorf("the %s index's card leads to %s, want %s", lang, got, want)
 		}

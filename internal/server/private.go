@@ -1,6 +1,7 @@
 package server
 
 import (
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -173,6 +174,14 @@ func (w *privateWriter) WriteHeader(code int) {
 func (w *privateWriter) Write(b []byte) (int, error) {
 	w.fix()
 	return w.ResponseWriter.Write(b)
+}
+
+func (w *privateWriter) ReadFrom(r io.Reader) (int64, error) {
+	w.fix()
+	if rf, ok := w.ResponseWriter.(io.ReaderFrom); ok {
+		return rf.ReadFrom(r)
+	}
+	return io.Copy(writerOnly{w.ResponseWriter}, r)
 }
 
 func (w *privateWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

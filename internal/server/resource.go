@@ -28,6 +28,7 @@ type resource struct {
 	modified time.Time
 	headers  http.Header // sent with every response of it; nil for none
 	compress bool        // offered gzipped to clients that accept it
+	file     *spilled    // the body in a file too, for sendfile; nil for most
 
 	// Prepared by prepare on the first serve.
 	once         sync.Once
@@ -224,6 +225,9 @@ func serveResource(w http.ResponseWriter, r *http.Request, res *resource, now fu
 		return
 	}
 	if parts == nil {
+		if len(body) == res.size && sendSpilled(w, res) {
+			return
+		}
 		w.Write(body)
 		return
 	}

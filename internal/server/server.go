@@ -269,6 +269,7 @@ func newState(cal *calendar.Calendar, gz bool, c *cache) (*state, error) {
 			if err != nil {
 				return err
 			}
+			res.spillIfLarge()
 			byVariant[v] = res
 		}
 		st.feeds[key] = byVariant
