@@ -15,20 +15,24 @@ type Problem struct {
 	Warning   bool // a warning: the file is still valid
 }
 
+// Place formats where p is: FILE:LINE:COL, FILE:LINE, or FILE.
+func (p Problem) Place() string {
+	switch {
+	case p.Line > 0 && p.Col > 0:
+		return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Col)
+	case p.Line > 0:
+		return fmt.Sprintf("%s:%d", p.File, p.Line)
+	}
+	return p.File
+}
+
 // String formats p as FILE:LINE:COL: message, the form editors jump to;
 // a warning says so after the position.
 func (p Problem) String() string {
 	if p.Warning {
 		p.Msg = "warning: " + p.Msg
 	}
-	switch {
-	case p.Line > 0 && p.Col > 0:
-		return fmt.Sprintf("%s:%d:%d: %s", p.File, p.Line, p.Col, p.Msg)
-	case p.Line > 0:
-		return fmt.Sprintf("%s:%d: %s", p.File, p.Line, p.Msg)
-	default:
-		return fmt.Sprintf("%s: %s", p.File, p.Msg)
-	}
+	return p.Place() + ": " + p.Msg
 }
 
 // Error is returned by Load when events.yaml is invalid: every problem

@@ -18,6 +18,7 @@ package feed
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -58,11 +59,21 @@ type Feed struct {
 // is safe for concurrent use.
 type Renderer struct {
 	cal    *calendar.Calendar
-	events map[*calendar.Event]map[string][]byte // event -> language -> VEVENTs, no reminder
-	// alarmed holds VEVENTs with a reminder: eventVariant -> *lazyBytes.
+	events map[*calendar.Event]map[string]piece // event -> language -> VEVENTs, no reminder
+	// alarmed holds VEVENTs with a reminder: eventVariant -> *lazyPiece.
 	alarmed sync.Map
-	zones   map[string][]byte // TZID -> VTIMEZONE
+	zones   map[string]piece // TZID -> VTIMEZONE
 }
+
+// piece is a rendered component with the SHA-256 of its bytes: a feed's
+// digest is made from its pieces' digests (see Rendered.Sum), so that no
+// feed's bytes are hashed again when it is put together.
+type piece struct {
+	b   []byte
+	sum [sha256.Size]byte
+}
+
+func newPiece(b []byte) piece { return piece{b, sha256.Sum256(b)} }
 
 // Variant is one rendering of a feed or an event: its language and its
 // reminder (?lang= and ?alarm=).
@@ -77,10 +88,10 @@ type eventVariant struct {
 	Variant
 }
 
-// lazyBytes is a rendering done on first use.
-type lazyBytes struct {
+// lazyPiece is a rendering done on first use.
+type lazyPiece struct {
 	once sync.Once
-	b    []byte
+	p    piece
 	err  error
 }
 
@@ -88,8 +99,8 @@ type lazyBytes struct {
 func New(cal *calendar.Calendar) (*Renderer, error) {
 	r := &Renderer{
 		cal:    cal,
-		events: make(map[*calendar.Event]map[string][]byte, len(cal.Events)),
-		zones:  map[string][]byte{},
+		events: make(map[*calendar.Event]map[string]piece, len(cal.Events)),
+		zones:  map[string]piece{},
 	}
 	rendered, err := renderAll(r, cal)
 	if err != nil {
@@ -105,7 +116,7 @@ func New(cal *calendar.Calendar) (*Renderer, error) {
 		if err := vtimezone(timezone.For(loc, span.from, span.to)).SerializeTo(&buf, &serialization); err != nil {
 			return nil, fmt.Errorf("feed: time zone %s: %w", loc, err)
 		}
-		r.zones[tzid] = bytes.Clone(fold(buf.Bytes()))
+		r.zones[tzid] = newPiece(bytes.Clone(fold(buf.Bytes())))
 	}
 	return r, nil
 }
@@ -114,8 +125,8 @@ func New(cal *calendar.Calendar) (*Renderer, error) {
 // processors. Each worker yields now and then, so that a reload rendering
 // in the background does not hold requests up (with one processor, a busy
 // goroutine would otherwise keep it for a whole scheduling slice).
-func renderAll(r *Renderer, cal *calendar.Calendar) ([]map[string][]byte, error) {
-	out := make([]map[string][]byte, len(cal.Events))
+func renderAll(r *Renderer, cal *calendar.Calendar) ([]map[string]piece, error) {
+	out := make([]map[string]piece, len(cal.Events))
 	workers := min(runtime.GOMAXPROCS(0), max(1, len(cal.Events)/256))
 	errs := make([]error, workers)
 	var wg sync.WaitGroup
@@ -125,14 +136,14 @@ func renderAll(r *Renderer, cal *calendar.Calendar) ([]map[string][]byte, error)
 			defer wg.Done()
 			for i := w; i < len(cal.Events); i += workers {
 				e := cal.Events[i]
-				byLang := make(map[string][]byte, len(cal.Languages))
+				byLang := make(map[string]piece, len(cal.Languages))
 				for _, lang := range cal.Languages {
 					b, err := r.renderEvent(e, Variant{lang, reminder.None})
 					if err != nil {
 						errs[w] = err
 						return
 					}
-					byLang[lang] = b
+					byLang[lang] = newPiece(b)
 				}
 				out[i] = byLang
 				if i%(16*workers) == w {
@@ -159,17 +170,28 @@ func (r *Renderer) renderEvent(e *calendar.Event, v Variant) ([]byte, error) {
 // eventBytes returns the rendered VEVENTs of e in v: without a reminder as
 // New rendered them, with one rendered on first use.
 func (r *Renderer) eventBytes(e *calendar.Event, v Variant) ([]byte, error) {
+	p, err := r.eventPiece(e, v)
+	return p.b, err
+}
+
+// eventPiece is eventBytes with their digest.
+func (r *Renderer) eventPiece(e *calendar.Event, v Variant) (piece, error) {
 	byLang, ok := r.events[e]
 	if !ok {
-		return nil, fmt.Errorf("feed: event %q is not in this calendar", e.ID)
+		return piece{}, fmt.Errorf("feed: event %q is not in this calendar", e.ID)
 	}
 	if v.Alarm == reminder.None {
 		return byLang[v.Lang], nil
 	}
-	l, _ := r.alarmed.LoadOrStore(eventVariant{e, v}, &lazyBytes{})
-	lb := l.(*lazyBytes)
-	lb.once.Do(func() { lb.b, lb.err = r.renderEvent(e, v) })
-	return lb.b, lb.err
+	l, _ := r.alarmed.LoadOrStore(eventVariant{e, v}, &lazyPiece{})
+	lp := l.(*lazyPiece)
+	lp.once.Do(func() {
+		var b []byte
+		if b, lp.err = r.renderEvent(e, v); lp.err == nil {
+			lp.p = newPiece(b)
+		}
+	})
+	return lp.p, lp.err
 }
 
 // Calendar returns the calendar r renders.
@@ -195,11 +217,42 @@ func (r *Renderer) Write(w io.Writer, f Feed, lang string) error {
 // caller may keep them instead of a copy: a feed of 100,000 events is then
 // 100,000 references, not 100 MB. The pieces must not be modified.
 func (r *Renderer) Parts(f Feed, lang string) ([][]byte, error) {
+	rd, err := r.Render(f, lang)
+	return rd.Parts, err
+}
+
+// Rendered is a feed as pieces (see Parts) with a digest of its bytes.
+type Rendered struct {
+	Parts [][]byte
+	// Sum is a SHA-256 digest of the feed, made from the digests of its
+	// pieces, each hashed once when it was rendered: feeds with the same
+	// bytes have the same Sum, and a change to any byte changes it. It is
+	// not the SHA-256 of the bytes themselves; use it as an ETag.
+	Sum [sha256.Size]byte
+}
+
+// Render returns f in lang as pieces, with its digest.
+func (r *Renderer) Render(f Feed, lang string) (Rendered, error) {
+	parts, sums, err := r.pieces(f, lang)
+	if err != nil {
+		return Rendered{}, err
+	}
+	h := sha256.New()
+	for i := range sums {
+		h.Write(sums[i][:])
+	}
+	rd := Rendered{Parts: parts}
+	h.Sum(rd.Sum[:0])
+	return rd, nil
+}
+
+// pieces is Render's work: the feed's pieces and their digests.
+func (r *Renderer) pieces(f Feed, lang string) ([][]byte, [][sha256.Size]byte, error) {
 	if !slices.Contains(r.cal.Languages, lang) {
-		return nil, fmt.Errorf("feed: language %q is not one of the calendar's (%s)", lang, strings.Join(r.cal.Languages, ", "))
+		return nil, nil, fmt.Errorf("feed: language %q is not one of the calendar's (%s)", lang, strings.Join(r.cal.Languages, ", "))
 	}
 	if !f.Alarm.Valid() {
-		return nil, fmt.Errorf("feed: alarm %v is not one of %s", time.Duration(f.Alarm), reminder.List())
+		return nil, nil, fmt.Errorf("feed: alarm %v is not one of %s", time.Duration(f.Alarm), reminder.List())
 	}
 	events := slices.Clone(f.Events)
 	slices.SortFunc(events, compareEvents)
@@ -224,11 +277,13 @@ func (r *Renderer) Parts(f Feed, lang string) ([][]byte, error) {
 	// and folded once in New.
 	var head bytes.Buffer
 	if err := c.SerializeTo(&head, &serialization); err != nil {
-		return nil, fmt.Errorf("feed: %w", err)
+		return nil, nil, fmt.Errorf("feed: %w", err)
 	}
 	folded := fold(head.Bytes())
 	parts := make([][]byte, 0, len(events)+4)
+	sums := make([][sha256.Size]byte, 0, len(events)+4)
 	parts = append(parts, folded[:len(folded)-len(calendarEnd)])
+	sums = append(sums, sha256.Sum256(parts[0]))
 
 	// RFC 5545 §3.6.5: one VTIMEZONE for each TZID the feed uses. Zones
 	// are told apart by name: two *time.Location values of one zone are
@@ -246,19 +301,24 @@ func (r *Renderer) Parts(f Feed, lang string) ([][]byte, error) {
 	}
 	slices.Sort(tzids)
 	for _, tzid := range tzids {
-		parts = append(parts, r.zones[tzid])
+		z := r.zones[tzid]
+		parts = append(parts, z.b)
+		sums = append(sums, z.sum)
 	}
 	for _, e := range events {
-		b, err := r.eventBytes(e, Variant{lang, f.Alarm})
+		p, err := r.eventPiece(e, Variant{lang, f.Alarm})
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		parts = append(parts, b)
+		parts = append(parts, p.b)
+		sums = append(sums, p.sum)
 	}
-	return append(parts, []byte(calendarEnd)), nil
+	return append(parts, []byte(calendarEnd)), append(sums, endSum), nil
 }
 
 const calendarEnd = "END:VCALENDAR\r\n"
+
+var endSum = sha256.Sum256([]byte(calendarEnd))
 
 // compareEvents orders a feed: by start, then by id.
 func compareEvents(a, b *calendar.Event) int {

@@ -47,13 +47,16 @@ func (s *Server) LoadFailed(err error) {
 }
 
 // problemsOf is the health of a failed load: its first problems, shortened,
-// and their total.
+// and their total. A problem in the events file is shown by its place
+// alone (FILE:LINE:COL): its message can quote anything the file holds,
+// private tracks and events included, and /healthz is public. The log and
+// calfeed check say what each is.
 func problemsOf(err error) *health {
 	var all []string
 	var invalid *calendar.Error
 	if errors.As(err, &invalid) {
 		for _, p := range invalid.Problems {
-			all = append(all, p.String())
+			all = append(all, p.Place()+": "+problemHidden)
 		}
 	} else {
 		all = []string{err.Error()}
@@ -64,6 +67,9 @@ func problemsOf(err error) *health {
 	}
 	return h
 }
+
+// problemHidden stands for a problem's message in /healthz.
+const problemHidden = "invalid here (the log and calfeed check say what)"
 
 // shortenProblem is a problem as /healthz shows it: without the values it
 // quotes from the file (each "…" becomes "…"; the log and calfeed check

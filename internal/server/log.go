@@ -90,7 +90,7 @@ func logRequests(logger *slog.Logger, next http.Handler) http.Handler {
 		logger.LogAttrs(r.Context(), level, msg,
 			slog.String(keyMethod, r.Method),
 			slog.String(keyPath, maskToken(r.URL.Path)),
-			slog.String(keyQuery, r.URL.RawQuery),
+			slog.String(keyQuery, maskToken(r.URL.RawQuery)),
 			slog.Int(keyStatus, sw.status),
 			slog.Int(keyBytes, sw.bytes),
 			slog.Float64(keyDuration, float64(time.Since(start).Microseconds())/1000),

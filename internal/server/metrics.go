@@ -3,6 +3,7 @@ package server
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -113,7 +114,12 @@ func (c *calMetrics) forget() {
 // instrument counts the requests of one route.
 func (s *Server) instrument(route string, next http.Handler) http.Handler {
 	if s.grant != nil {
-		route = "/p/{token}" + route // a secret address's: counted apart, the token unsaid
+		// A secret address's: counted apart, the token unsaid.
+		if strings.HasPrefix(route, "/") {
+			route = "/p/{token}" + route
+		} else {
+			route = "/p/{token}/" + route
+		}
 	}
 	return instrument(s.metrics, route, next)
 }

@@ -129,6 +129,11 @@ func TestHealthAndMetrics(t *testing.T) {
 		t.Fatalf("healthz = %d %+v %v", rec.Code, h, err)
 	}
 	s.LoadFailed(&calendar.Error{Problems: []calendar.Problem{{File: "events.yaml", Line: 3, Col: 5, Msg: "bad"}}})
+	rec = get(t, s, "/healthz", nil)
+	json.Unmarshal(rec.Body.Bytes(), &h)
+	if len(h.Problems) != 1 || h.Problems[0] != "events.yaml:3:5: "+problemHidden {
+		t.Errorf("a problem of the file is shown as %q, want its place alone", h.Problems)
+	}
 	s.LoadFailed(errors.New("second failure"))
 	rec = get(t, s, "/healthz", nil)
 	h = healthReport{}
@@ -159,7 +164,7 @@ func TestHealthAndMetrics(t *testing.T) {
 		`calfeed_reloads_total{calendar="testcal",result="ok"} 2`,
 		`calfeed_config_valid{calendar="testcal"} 1`,
 		`calfeed_events{calendar="testcal"} 5`,
-		`calfeed_http_request_duration_seconds_count{calendar="testcal",route="/healthz"} 2`,
+		`calfeed_http_request_duration_seconds_count{calendar="testcal",route="/healthz"} 3`,
 	} {
 		if !strings.Contains(body, want+"\n") {
 			t.Errorf("/metrics lacks %s", want)

@@ -186,29 +186,56 @@ func (w *privateWriter) ReadFrom(r io.Reader) (int64, error) {
 
 func (w *privateWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// maskToken hides the token of a secret address in a path, for the log:
-// /p/{token}/... at the root, /{calendar}/p/{token}/... in a folder.
-func maskToken(path string) string {
-	for _, lead := range []string{"/p/", "/"} {
-		rest, ok := strings.CutPrefix(path, lead)
-		if !ok {
+// maskToken hides the tokens of secret addresses in a path or a query,
+// for the log: the token after /p/ (/p/{token}/... at the root,
+// /{calendar}/p/{token}/... in a folder), and anything else shaped like
+// one wherever it is (a mistyped /P/{token}/ or //p/{token}/ must not
+// write a live token to the log either). A token is 43 characters of
+// A-Z a-z 0-9 - _; an id is lower-case, so one with a capital or an
+// underscore is taken for a token. The mask costs nothing on the paths
+// that have no run of 43 such characters.
+func maskToken(s string) string {
+	if len(s) < tokenLen {
+		return s
+	}
+	var b []byte
+	run := 0 // length of the run of token characters ending at i
+	for i := 0; i <= len(s); i++ {
+		if i < len(s) && isTokenChar(s[i]) {
+			run++
 			continue
 		}
-		if lead == "/" { // a folder's calendar: /{id}/p/
-			id, after, ok := strings.Cut(rest, "/")
-			if !ok || !strings.HasPrefix(after, "p/") {
-				continue
+		if run >= tokenLen && (looksLikeToken(s[i-run:i]) || afterP(s, i-run)) {
+			if b == nil {
+				b = []byte(s[:i-run])
 			}
-			lead, rest = "/"+id+"/p/", after[len("p/"):]
+			b = append(b, "{token}"...)
+		} else if b != nil {
+			b = append(b, s[i-run:i]...)
 		}
-		tok, after, slash := strings.Cut(rest, "/")
-		if tok == "" {
-			return path
+		if b != nil && i < len(s) {
+			b = append(b, s[i])
 		}
-		if slash {
-			after = "/" + after
-		}
-		return lead + "{token}" + after
+		run = 0
 	}
-	return path
+	if b == nil {
+		return s
+	}
+	return string(b)
 }
+
+// tokenLen is the length of a token (package token: 32 bytes, base64url).
+const tokenLen = 43
+
+func isTokenChar(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_'
+}
+
+// looksLikeToken reports whether a run of token characters has what no id
+// has: a capital letter or an underscore.
+func looksLikeToken(run string) bool {
+	return strings.ContainsFunc(run, func(r rune) bool { return 'A' <= r && r <= 'Z' || r == '_' })
+}
+
+// afterP reports whether s[i:] follows a /p/ segment.
+func afterP(s string, i int) bool { return strings.HasSuffix(s[:i], "/p/") }

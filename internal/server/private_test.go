@@ -403,16 +403,23 @@ func TestPrivateReload(t *testing.T) {
 }
 
 func TestMaskToken(t *testing.T) {
+	const tok = "WdTxn-3WTOtO8-eNa4Cw5YObmDb8e15B_IM4wzpg0r4"
+	lower := strings.Repeat("ab-c", 11)[:43] // an id could be this: masked after /p/ only
 	for in, want := range map[string]string{
-		"/p/abc/calendar.ics":        "/p/{token}/calendar.ics",
-		"/p/abc":                     "/p/{token}",
-		"/wsis/p/abc/tracks/x.ics":   "/wsis/p/{token}/tracks/x.ics",
-		"/calendar.ics":              "/calendar.ics",
-		"/p/":                        "/p/",
-		"/wsis/calendar.ics":         "/wsis/calendar.ics",
-		"/wsis/pp/abc":               "/wsis/pp/abc",
-		"/p/abc/p/def/calendar.ics":  "/p/{token}/p/def/calendar.ics",
-		"/wsis/p/abc/events/e-1.ics": "/wsis/p/{token}/events/e-1.ics",
+		"/p/" + tok + "/calendar.ics":             "/p/{token}/calendar.ics",
+		"/p/" + tok:                               "/p/{token}",
+		"/wsis/p/" + tok + "/tracks/x.ics":        "/wsis/p/{token}/tracks/x.ics",
+		"/P/" + tok + "/calendar.ics":             "/P/{token}/calendar.ics",
+		"//p//" + tok + "/calendar.ics":           "//p//{token}/calendar.ics",
+		"/q/" + tok + "x.ics":                     "/q/{token}.ics",
+		"/wsis//p/" + tok + "." + tok:             "/wsis//p/{token}.{token}",
+		"/p/" + lower + "/calendar.ics":           "/p/{token}/calendar.ics",
+		"/events/" + lower + ".ics":               "/events/" + lower + ".ics",
+		"/calendar.ics":                           "/calendar.ics",
+		"/p/abc/calendar.ics":                     "/p/abc/calendar.ics",
+		"events=opening,closing&lang=zh":          "events=opening,closing&lang=zh",
+		"x=" + tok + "&lang=zh":                   "x={token}&lang=zh",
+		"/tracks/bureau.ics/../../p/" + tok + "/": "/tracks/bureau.ics/../../p/{token}/",
 	} {
 		if got := maskToken(in); got != want {
 			t.Errorf("maskToken(%q) = %q, want %q", in, got, want)

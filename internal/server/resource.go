@@ -56,16 +56,24 @@ const minCompressed = 1024
 // hashing it for its ETag. headers may be nil.
 func newResource(parts [][]byte, modified time.Time, headers http.Header, compress bool) *resource {
 	h := sha256.New()
-	size, hashed := 0, 0
+	hashed := 0
 	for _, p := range parts {
 		h.Write(p)
-		size += len(p)
 		if hashed += len(p); hashed >= 1<<20 {
 			hashed = 0
 			runtime.Gosched() // a reload hashing a large feed lets requests in
 		}
 	}
-	sum := h.Sum(nil)
+	return newResourceSum(parts, h.Sum(nil), modified, headers, compress)
+}
+
+// newResourceSum makes a resource whose body has the digest sum (a feed's,
+// made from its pieces': see feed.Rendered), without hashing it again.
+func newResourceSum(parts [][]byte, sum []byte, modified time.Time, headers http.Header, compress bool) *resource {
+	size := 0
+	for _, p := range parts {
+		size += len(p)
+	}
 	res := &resource{
 		etag:     `"` + hex.EncodeToString(sum[:16]) + `"`,
 		modified: modified,

@@ -447,10 +447,11 @@ func (st *state) eventsFeed(events []*calendar.Event, lang string) feed.Feed {
 
 // render writes f and computes its validators.
 func (st *state) render(f feed.Feed, lang string, headers http.Header) (*resource, error) {
-	parts, err := st.renderer.Parts(f, lang)
+	rd, err := st.renderer.Render(f, lang)
 	if err != nil {
 		return nil, err
 	}
+	parts := rd.Parts
 	modified := st.renderer.Modified(f.Events)
 	if modified.IsZero() {
 		// A feed with no events (a track none is in yet) changes with the
@@ -476,7 +477,7 @@ func (st *state) render(f feed.Feed, lang string, headers http.Header) (*resourc
 	}
 	// Larger feeds are kept as references to the rendered events they
 	// share with other feeds, rather than as a copy of them all.
-	return newResource(parts, modified, headers, st.gzip), nil
+	return newResourceSum(parts, rd.Sum[:], modified, headers, st.gzip), nil
 }
 
 // maxJoined is the largest feed kept as one piece of memory, sent with one
