@@ -60,9 +60,9 @@ func ReadFile(ctx context.Context, path string, opts Options) (*Calendar, error)
 	switch {
 	case errors.As(err, &tooLarge):
 		msg := fmt.Sprintf("file is %d bytes, larger than the limit of %d bytes; split it or raise the limit (-max-size)", tooLarge.Size, tooLarge.Limit)
-		return nil, &Error{Problems: []Problem{{File: path, Msg: msg}}}
+		return nil, &Error{Problems: []Problem{{File: path, Msg: msg, Whole: true}}}
 	case errors.As(err, &notRegular):
-		return nil, &Error{Problems: []Problem{{File: path, Msg: notRegular.Error()}}}
+		return nil, &Error{Problems: []Problem{{File: path, Msg: notRegular.Error(), Whole: true}}}
 	case err != nil:
 		return nil, fmt.Errorf("calendar: %w", err)
 	}
@@ -94,7 +94,7 @@ func load(ctx context.Context, name string, data []byte, opts Options) (*Calenda
 	maxSize := opts.maxSize()
 	ps := &problems{file: name}
 	if int64(len(data)) > maxSize {
-		ps.errorf(0, 0, "file is larger than the limit of %d bytes; split it or raise the limit (-max-size)", maxSize)
+		ps.wholef("file is larger than the limit of %d bytes; split it or raise the limit (-max-size)", maxSize)
 		return nil, &Error{Problems: ps.errs}
 	}
 	if line, col, ok := invalidUTF8(data); ok {
@@ -108,7 +108,7 @@ func load(ctx context.Context, name string, data []byte, opts Options) (*Calenda
 			return nil, fmt.Errorf("calendar: %s: %w", name, ctx.Err())
 		}
 		if errors.Is(err, io.EOF) {
-			ps.errorf(0, 0, "file is empty; it needs at least calendar: and events:")
+			ps.wholef("file is empty; it needs at least calendar: and events:")
 		} else {
 			ps.yamlError(data, err)
 		}
@@ -153,7 +153,7 @@ func capProblems(ps []Problem, name string) []Problem {
 		return ps
 	}
 	more := len(ps) - maxProblems
-	return append(ps[:maxProblems:maxProblems], Problem{File: name, Msg: fmt.Sprintf("%d more problems not shown; fix these first", more)})
+	return append(ps[:maxProblems:maxProblems], Problem{File: name, Msg: fmt.Sprintf("%d more problems not shown; fix these first", more), Whole: true})
 }
 
 // yamlError turns an error of the YAML decoder into problems, each at the

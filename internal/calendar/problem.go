@@ -13,6 +13,9 @@ type Problem struct {
 	Line, Col int // 1-based; 0 when the problem has no single place
 	Msg       string
 	Warning   bool // a warning: the file is still valid
+	// Whole marks a problem of the file as a whole (its size, its kind,
+	// that it is empty): its message quotes nothing the file holds.
+	Whole bool
 }
 
 // Place formats where p is: FILE:LINE:COL, FILE:LINE, or FILE.
@@ -60,6 +63,11 @@ type problems struct {
 
 func (ps *problems) errorf(line, col int, format string, args ...any) {
 	ps.errs = append(ps.errs, Problem{File: ps.file, Line: line, Col: col, Msg: message(format, args)})
+}
+
+// wholef records a problem of the file as a whole (see Problem.Whole).
+func (ps *problems) wholef(format string, args ...any) {
+	ps.errs = append(ps.errs, Problem{File: ps.file, Msg: message(format, args), Whole: true})
 }
 
 func (ps *problems) warnf(line, col int, format string, args ...any) {

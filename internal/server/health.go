@@ -50,13 +50,18 @@ func (s *Server) LoadFailed(err error) {
 // and their total. A problem in the events file is shown by its place
 // alone (FILE:LINE:COL): its message can quote anything the file holds,
 // private tracks and events included, and /healthz is public. The log and
-// calfeed check say what each is.
+// calfeed check say what each is. A problem of the file as a whole (too
+// large, not a regular file) is shown as it is: it quotes nothing.
 func problemsOf(err error) *health {
 	var all []string
 	var invalid *calendar.Error
 	if errors.As(err, &invalid) {
 		for _, p := range invalid.Problems {
-			all = append(all, p.Place()+": "+problemHidden)
+			if p.Whole {
+				all = append(all, p.String())
+			} else {
+				all = append(all, p.Place()+": "+problemHidden)
+			}
 		}
 	} else {
 		all = []string{err.Error()}

@@ -231,6 +231,17 @@ func TestPrivateNothingPublic(t *testing.T) {
 		}
 	}
 	t.Logf("crawled %d paths", len(seen))
+	// An invalid edit: its problems quote the file (here the tracks it
+	// has, hush among them); /healthz gives their places alone.
+	bad := strings.Replace(privateYAML, "location: Cellarroom\n    tracks: [gender]", "location: Cellarroom\n    tracks: [nosuch]", 1)
+	_, err := calendar.Load("test.yaml", strings.NewReader(bad), calendar.Options{})
+	if err == nil || !strings.Contains(err.Error(), "hush") {
+		t.Fatalf("the invalid edit's problems do not name hush: %v", err)
+	}
+	s.LoadFailed(err)
+	if body := get(t, s, "/healthz", nil).Body.String(); strings.Contains(body, "hush") || !strings.Contains(body, "test.yaml:") {
+		t.Errorf("/healthz of an invalid edit:\n%s", body)
+	}
 	if len(seen) < 100 {
 		t.Errorf("the crawl reached only %d paths", len(seen))
 	}
