@@ -20,7 +20,14 @@ import (
 // character at fault.
 func HTTPURL(s string) (string, error) {
 	s = strings.TrimFunc(s, func(r rune) bool { return r <= ' ' })
-	s = strings.NewReplacer("\t", "", "\n", "", "\r", "").Replace(s)
+	if strings.ContainsAny(s, "\t\n\r") {
+		s = strings.Map(func(r rune) rune {
+			if r == '\t' || r == '\n' || r == '\r' {
+				return -1 // a browser drops them from an address
+			}
+			return r
+		}, s)
+	}
 	scheme, rest, ok := strings.Cut(s, ":")
 	scheme = strings.ToLower(scheme)
 	if !ok || (scheme != "http" && scheme != "https") {

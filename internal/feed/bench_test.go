@@ -16,7 +16,7 @@ import (
 var benchSizes = []int{1_000, 10_000, 100_000}
 
 // synthCalendar loads a synthetic calendar of n events.
-func synthCalendar(b *testing.B, n int) *calendar.Calendar {
+func synthCalendar(b testing.TB, n int) *calendar.Calendar {
 	b.Helper()
 	var buf bytes.Buffer
 	if err := synth.Write(&buf, synth.Options{Events: n, Seed: 1}); err != nil {

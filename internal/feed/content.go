@@ -5,8 +5,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
 
 	"calfeed/internal/calendar"
+	"calfeed/internal/reminder"
 )
 
 // ContentHash returns a digest of what subscribers see of e: its VEVENTs in
@@ -16,30 +18,56 @@ import (
 // time, a room, a track's name) and nothing else does.
 func (r *Renderer) ContentHash(e *calendar.Event) (string, error) {
 	h := sha256.New()
-	var buf bytes.Buffer
 	for _, lang := range r.cal.Languages {
-		buf.Reset()
-		if err := r.Write(&buf, Feed{Events: []*calendar.Event{e}}, lang); err != nil {
+		p, err := r.eventPiece(e, Variant{lang, reminder.None})
+		if err != nil {
 			return "", fmt.Errorf("feed: content of %q: %w", e.ID, err)
 		}
 		fmt.Fprintf(h, "LANG:%s\n", lang)
-		inEvent := false
-		for _, line := range bytes.Split(unfold(buf.Bytes()), []byte("\r\n")) {
-			switch {
-			case bytes.Equal(line, []byte("BEGIN:VEVENT")):
-				inEvent = true
-			case !inEvent:
-				continue
-			case bytes.Equal(line, []byte("END:VEVENT")):
-				inEvent = false
-			case revision(line):
-				continue
-			}
-			h.Write(line)
-			h.Write([]byte{'\n'})
-		}
+		hashContent(h, p.b)
 	}
 	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// hashContent writes to h each content line of the VEVENTs in folded,
+// unfolded and ended with a newline, but those that record revisions:
+// what ContentHash digests, without a copy of the bytes.
+func hashContent(h io.Writer, folded []byte) {
+	inEvent, writing := false, false
+	nl := []byte{'\n'}
+	for len(folded) > 0 {
+		line := folded
+		if i := bytes.Index(folded, []byte("\r\n")); i >= 0 {
+			line, folded = folded[:i], folded[i+2:]
+		} else {
+			folded = nil
+		}
+		if len(line) > 0 && (line[0] == ' ' || line[0] == '\t') {
+			if writing { // a continuation of the line being written
+				h.Write(line[1:])
+			}
+			continue
+		}
+		if writing {
+			h.Write(nl)
+		}
+		switch {
+		case bytes.Equal(line, []byte("BEGIN:VEVENT")):
+			inEvent, writing = true, true
+		case !inEvent:
+			writing = false
+		case bytes.Equal(line, []byte("END:VEVENT")):
+			inEvent, writing = false, true
+		default:
+			writing = !revision(line)
+		}
+		if writing {
+			h.Write(line)
+		}
+	}
+	if writing {
+		h.Write(nl)
+	}
 }
 
 // ContentHashes returns the ContentHash of every event, by id.
@@ -63,10 +91,4 @@ func revision(line []byte) bool {
 		}
 	}
 	return false
-}
-
-// unfold undoes fold (RFC 5545 §3.1).
-func unfold(b []byte) []byte {
-	b = bytes.ReplaceAll(b, []byte("\r\n "), nil)
-	return bytes.ReplaceAll(b, []byte("\r\n\t"), nil)
 }
