@@ -158,14 +158,26 @@ func renderAll(r *Renderer, cal *calendar.Calendar) ([]map[string]piece, error) 
 
 // renderEvent renders the VEVENTs of e in v, folded.
 func (r *Renderer) renderEvent(e *calendar.Event, v Variant) ([]byte, error) {
-	var buf bytes.Buffer
+	sc := scratches.Get().(*scratch)
+	defer scratches.Put(sc)
+	sc.buf.Reset()
 	for _, ev := range r.vevents(e, v.Lang, v.Alarm) {
-		if err := ev.SerializeTo(&buf, &serialization); err != nil {
+		if err := ev.SerializeTo(&sc.buf, &serialization); err != nil {
 			return nil, fmt.Errorf("feed: event %q: %w", e.ID, err)
 		}
 	}
-	return bytes.Clone(fold(buf.Bytes())), nil // no spare capacity kept
+	sc.folded = foldAppend(sc.folded[:0], sc.buf.Bytes())
+	return bytes.Clone(sc.folded), nil // exactly its size: no spare capacity kept
 }
+
+// scratch is the working memory of one rendering, reused: rendering
+// 100,000 events would otherwise grow two buffers from nothing for each.
+type scratch struct {
+	buf    bytes.Buffer
+	folded []byte
+}
+
+var scratches = sync.Pool{New: func() any { return new(scratch) }}
 
 // eventBytes returns the rendered VEVENTs of e in v: without a reminder as
 // New rendered them, with one rendered on first use.

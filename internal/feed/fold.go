@@ -21,7 +21,11 @@ func fold(b []byte) []byte {
 	if !needsFold(b) {
 		return b
 	}
-	out := make([]byte, 0, len(b)+len(b)/maxLine*3)
+	return foldAppend(make([]byte, 0, len(b)+len(b)/maxLine*3), b)
+}
+
+// foldAppend appends b to out, folded as fold folds it.
+func foldAppend(out, b []byte) []byte {
 	for len(b) > 0 {
 		i := bytes.Index(b, []byte("\r\n"))
 		line := b

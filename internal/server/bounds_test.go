@@ -449,3 +449,25 @@ func TestSpilledFeed(t *testing.T) {
 		t.Errorf("If-None-Match: %v %v", resp, err)
 	}
 }
+
+// TestPrerenderBound: past the bytes rendered at load, track feeds are
+// rendered on their first request: every one is served, the same bytes as
+// when all are rendered at load.
+func TestPrerenderBound(t *testing.T) {
+	yaml := synthYAML(t, 1000)
+	all := serverOf(t, yaml, Options{})
+	few := serverOf(t, yaml, Options{prerender: 1})
+	st := few.state.Load()
+	if n := len(st.feeds); n != 1 {
+		t.Fatalf("%d feeds rendered at load with a bound of 1 byte; want the full feed alone", n)
+	}
+	for _, tr := range st.cal.Tracks {
+		for _, lang := range st.cal.Languages {
+			path := "/tracks/" + tr.ID + ".ics?lang=" + lang
+			a, b := get(t, all, path, nil), get(t, few, path, nil)
+			if !bytes.Equal(a.Body.Bytes(), b.Body.Bytes()) || a.Header().Get("ETag") != b.Header().Get("ETag") {
+				t.Fatalf("%s differs when rendered on request", path)
+			}
+		}
+	}
+}

@@ -48,6 +48,8 @@ type Options struct {
 	// CacheSize bounds, in bytes, the responses kept rendered on demand for
 	// the calendar being served (see DefaultCacheSize); 0 means the default.
 	CacheSize int64
+
+	prerender int // maxPrerendered, unless a test sets it
 }
 
 // Server is the calfeed HTTP handler.
@@ -151,7 +153,11 @@ func (s *Server) Load(cal *calendar.Calendar) error {
 	if s.grant != nil {
 		g = *s.grant
 	}
-	st, err := newState(cal.View(g), s.opts.Gzip, newCache(s.budget, s.renders))
+	prerender := s.opts.prerender
+	if prerender == 0 {
+		prerender = maxPrerendered
+	}
+	st, err := newState(cal.View(g), s.opts.Gzip, newCache(s.budget, s.renders), prerender)
 	if err != nil {
 		return err
 	}
@@ -238,7 +244,7 @@ const (
 func trackKey(id string) string { return "track:" + id }
 func eventKey(id string) string { return "event:" + id }
 
-func newState(cal *calendar.Calendar, gz bool, c *cache) (*state, error) {
+func newState(cal *calendar.Calendar, gz bool, c *cache, prerender int) (*state, error) {
 	r, err := feed.New(cal)
 	if err != nil {
 		return nil, fmt.Errorf("server: %w", err)
@@ -259,9 +265,13 @@ func newState(cal *calendar.Calendar, gz bool, c *cache) (*state, error) {
 	for i, e := range cal.Events {
 		st.order[e] = i
 	}
+	copied := 0 // bytes of the feeds rendered here as copies (see maxPrerendered)
 	add := func(key, download string, f func(lang string) feed.Feed) error {
 		src := source{build: f, download: download}
 		st.sources[key] = src
+		if copied > prerender {
+			return nil // rendered on first request, like a reminder variant
+		}
 		byVariant := make(map[variant]*resource, len(cal.Languages))
 		for _, lang := range cal.Languages {
 			v := variant{Lang: lang, Alarm: reminder.None}
@@ -270,6 +280,9 @@ func newState(cal *calendar.Calendar, gz bool, c *cache) (*state, error) {
 				return err
 			}
 			res.spillIfLarge()
+			if res.body != nil {
+				copied += res.size
+			}
 			byVariant[v] = res
 		}
 		st.feeds[key] = byVariant
@@ -479,6 +492,13 @@ func (st *state) render(f feed.Feed, lang string, headers http.Header) (*resourc
 	// share with other feeds, rather than as a copy of them all.
 	return newResourceSum(parts, rd.Sum[:], modified, headers, st.gzip), nil
 }
+
+// maxPrerendered bounds the bytes of the track feeds rendered at load as
+// copies of their events' bytes: all of them in any calendar of a few
+// thousand events, the first ones of a larger one (100,000 events in 2,000
+// tracks would copy 220 MB at every load). The rest are rendered on their
+// first request and kept in the cache, like reminder variants.
+const maxPrerendered = 32 << 20
 
 // maxJoined is the largest feed kept as one piece of memory, sent with one
 // write. Larger ones (thousands of events, far past what Google Calendar
