@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -46,6 +47,8 @@ type Options struct {
 	// History is what the lock file records (package lock); nil for a
 	// calendar without one: every event at SEQUENCE 0.
 	History *History
+
+	pieceItems int // minPieceItems, unless a test sets it
 }
 
 // ReadFile loads the events file at path. Problems are reported with the path
@@ -101,6 +104,9 @@ func load(ctx context.Context, name string, data []byte, opts Options) (*Calenda
 		ps.errorf(line, col, "invalid UTF-8; save the file as UTF-8")
 		return nil, &Error{Problems: ps.errs}
 	}
+	if cal, ok, err := loadInPieces(ctx, name, data, opts); ok {
+		return cal, err
+	}
 	var doc yaml.Node
 	dec := yaml.NewDecoder(&yielding{ctx: ctx, r: bytes.NewReader(data)})
 	if err := dec.Decode(&doc); err != nil {
@@ -124,21 +130,58 @@ func load(ctx context.Context, name string, data []byte, opts Options) (*Calenda
 	} else if !errors.Is(err, io.EOF) {
 		ps.yamlError(data, err)
 	}
+	l := newLoader(ctx, ps, opts)
+	cal := l.document(&doc)
+	return l.finish(cal, name, opts)
+}
 
-	l := &loader{ctx: ctx, problems: ps, maxEvents: opts.MaxEvents}
+func newLoader(ctx context.Context, ps *problems, opts Options) *loader {
+	l := &loader{ctx: ctx, problems: ps, maxEvents: opts.MaxEvents, zones: &zoneCache{}}
 	if l.maxEvents <= 0 {
 		l.maxEvents = DefaultMaxEvents
 	}
-	cal := l.document(&doc)
-	if ctx.Err() != nil {
-		return nil, fmt.Errorf("calendar: %s: %w", name, ctx.Err())
+	return l
+}
+
+// loadInPieces loads a large file in pieces, in parallel (pieces.go), and
+// reports false when it cannot: the file is then loaded in one.
+func loadInPieces(ctx context.Context, name string, data []byte, opts Options) (*Calendar, bool, error) {
+	minItems := opts.pieceItems
+	if minItems == 0 {
+		minItems = minPieceItems
 	}
-	sortProblems(ps.errs)
-	sortProblems(ps.warnings)
-	if len(ps.errs) > 0 {
-		return nil, &Error{Problems: capProblems(ps.errs, name), Warnings: capProblems(ps.warnings, name)}
+	if len(data) < minItems*16 { // an event takes more than 16 bytes
+		return nil, false, nil
 	}
-	cal.Warnings = ps.warnings
+	sp, ok := splitEvents(data, 4*runtime.GOMAXPROCS(0))
+	if !ok || sp.items < minItems {
+		return nil, false, nil
+	}
+	l := newLoader(ctx, &problems{file: name}, opts)
+	doc, err := l.loadHead(sp)
+	if err != nil {
+		return nil, false, nil
+	}
+	cal := l.document(doc)
+	if l.piecesErr != nil && ctx.Err() == nil {
+		return nil, false, nil
+	}
+	cal, err = l.finish(cal, name, opts)
+	return cal, true, err
+}
+
+// finish is the end of a load: the problems in file order, or the
+// calendar with its warnings and history.
+func (l *loader) finish(cal *Calendar, name string, opts Options) (*Calendar, error) {
+	if l.ctx.Err() != nil {
+		return nil, fmt.Errorf("calendar: %s: %w", name, l.ctx.Err())
+	}
+	sortProblems(l.errs)
+	sortProblems(l.warnings)
+	if len(l.errs) > 0 {
+		return nil, &Error{Problems: capProblems(l.errs, name), Warnings: capProblems(l.warnings, name)}
+	}
+	cal.Warnings = l.warnings
 	opts.History.apply(cal)
 	return cal, nil
 }
@@ -247,7 +290,40 @@ type loader struct {
 	languages []string       // the calendar's, the default first; set before any text is read
 	defaultTZ *time.Location // the zone of events that name none
 	maxEvents int
-	zones     map[string]*time.Location // loaded zones by name
+	zones     *zoneCache // loaded zones by name, shared by the loaders of one file
+	// pieces, when set, are the events: list cut into pieces that are
+	// parsed and read in parallel (pieces.go); the document then has
+	// events: empty.
+	pieces    *split
+	piecesErr error // why the pieces could not be read as cut
+}
+
+// zoneCache keeps one *time.Location per zone name: events in the same zone
+// share it, so that feeds can tell which zones they use (and loading
+// 100,000 events does not parse the zone 100,000 times). The loaders of
+// one file's events, working in parallel, share it.
+type zoneCache struct {
+	mu sync.Mutex
+	m  map[string]*time.Location
+}
+
+// load returns the zone named s, loading it on first use; false for a
+// name the time zone database lacks.
+func (z *zoneCache) load(s string) (*time.Location, bool) {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	if loc, ok := z.m[s]; ok {
+		return loc, true
+	}
+	loc, err := time.LoadLocation(s)
+	if err != nil {
+		return nil, false
+	}
+	if z.m == nil {
+		z.m = map[string]*time.Location{}
+	}
+	z.m[s] = loc
+	return loc, true
 }
 
 // document reads the top level: calendar:, tracks: and events:.

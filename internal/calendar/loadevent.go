@@ -18,21 +18,20 @@ var eventKeys = []string{
 
 // events reads events:, the list of events, and gives each its UID.
 func (l *loader) events(cal *Calendar, f field) {
+	if l.pieces != nil {
+		l.eventsInPieces(cal)
+		return
+	}
 	items, ok := l.list(f.value, "events")
 	if !ok {
 		return
 	}
 	if len(items) > l.maxEvents {
 		n := deref(f.value)
-		l.errorf(n.Line, n.Column, "events: %d events, more than the limit of %d; split the calendar (or raise -max-events)", len(items), l.maxEvents)
+		l.tooManyEvents(n.Line, n.Column, len(items))
 		return
 	}
-	lines := map[string]int{}
-	trackIDs := make([]string, len(cal.Tracks))
-	for i, t := range cal.Tracks {
-		trackIDs[i] = t.ID
-	}
-	var uids []uidAt
+	m := newMerger(l, cal)
 	for i, it := range items {
 		if i%16 == 15 {
 			if l.ctx.Err() != nil {
@@ -40,26 +39,65 @@ func (l *loader) events(cal *Calendar, f field) {
 			}
 			runtime.Gosched() // see yielding
 		}
-		e, uid := l.event(i, it, trackIDs)
-		if e == nil {
-			continue
-		}
-		if line, dup := lines[e.ID]; dup {
-			n := deref(it)
-			l.errorf(n.Line, n.Column, "events[%d] %q: duplicate event id (first at line %d); ids must be unique and never reused", i, e.ID, line)
-			continue
-		}
-		lines[e.ID] = deref(it).Line
-		if uid != nil {
-			uids = append(uids, *uid)
-		}
-		cal.Events = append(cal.Events, e)
-		cal.events[e.ID] = e
-		if e.Updated.After(cal.Updated) {
-			cal.Updated = e.Updated
-		}
+		m.add(l.convert(i, it, m.trackIDs))
 	}
-	l.uids(cal, uids)
+	l.uids(cal, m.uids)
+}
+
+func (l *loader) tooManyEvents(line, col, n int) {
+	l.errorf(line, col, "events: %d events, more than the limit of %d; split the calendar (or raise -max-events)", n, l.maxEvents)
+}
+
+// converted is one item of events: read on its own: the event (nil if it
+// has no usable id), its uid: if it gives one, and where the item is.
+type converted struct {
+	i         int
+	e         *Event
+	uid       *uidAt
+	line, col int
+}
+
+func (l *loader) convert(i int, it *yaml.Node, trackIDs []string) converted {
+	e, uid := l.event(i, it, trackIDs)
+	n := deref(it)
+	return converted{i: i, e: e, uid: uid, line: n.Line, col: n.Column}
+}
+
+// merger adds converted events to a calendar in file order, refusing a
+// repeated id.
+type merger struct {
+	l        *loader
+	cal      *Calendar
+	lines    map[string]int // the line of each id
+	trackIDs []string
+	uids     []uidAt
+}
+
+func newMerger(l *loader, cal *Calendar) *merger {
+	m := &merger{l: l, cal: cal, lines: map[string]int{}, trackIDs: make([]string, len(cal.Tracks))}
+	for i, t := range cal.Tracks {
+		m.trackIDs[i] = t.ID
+	}
+	return m
+}
+
+func (m *merger) add(c converted) {
+	if c.e == nil {
+		return
+	}
+	if line, dup := m.lines[c.e.ID]; dup {
+		m.l.errorf(c.line, c.col, "events[%d] %q: duplicate event id (first at line %d); ids must be unique and never reused", c.i, c.e.ID, line)
+		return
+	}
+	m.lines[c.e.ID] = c.line
+	if c.uid != nil {
+		m.uids = append(m.uids, *c.uid)
+	}
+	m.cal.Events = append(m.cal.Events, c.e)
+	m.cal.events[c.e.ID] = c.e
+	if c.e.Updated.After(m.cal.Updated) {
+		m.cal.Updated = c.e.Updated
+	}
 }
 
 // maxUIDLen bounds uid: RFC 5545 sets no limit, but clients and CalDAV

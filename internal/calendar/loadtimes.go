@@ -19,17 +19,8 @@ func (l *loader) zone(n *yaml.Node, what string) (*time.Location, bool) {
 	// LoadLocation accepts "" (UTC) and "Local" (the host's zone): neither is
 	// a zone that means the same thing on every server.
 	if s != "" && s != "Local" {
-		// One *time.Location per zone name: events in the same zone share
-		// it, so that feeds can tell which zones they use (and loading
-		// 100,000 events does not parse the zone 100,000 times).
-		if loc, ok := l.zones[s]; ok {
-			return loc, true
-		}
-		if loc, err := time.LoadLocation(s); err == nil {
-			if l.zones == nil {
-				l.zones = map[string]*time.Location{}
-			}
-			l.zones[s] = loc
+		// One *time.Location per zone name (see zoneCache).
+		if loc, ok := l.zones.load(s); ok {
 			return loc, true
 		}
 	}

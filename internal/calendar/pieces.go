@@ -1,0 +1,307 @@
+package calendar
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"regexp"
+	"runtime"
+	"sync"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// A large events file is parsed and read in pieces, in parallel: the YAML
+// of its events: list is cut between items, each piece parsed on its own
+// and its events read as soon as it is, and its nodes dropped once they
+// are. That uses every processor for what is most of a load, and the
+// whole file is never one tree of nodes (ten times its size) at once.
+//
+// Cutting is done on the text, so it is only tried on a file whose events:
+// list is written the plain way, as a block list at the top level (one
+// "- " per event at one indentation), with no anchors or aliases (which
+// can refer from one piece into another), directives or second document.
+// Anything else, or anything that does not parse as it should, is loaded
+// in one piece, which reports its problems exactly.
+
+// minPieceItems is the smallest events: list loaded in pieces: a file of
+// a few thousand events loads in tens of milliseconds in one.
+const minPieceItems = 4096
+
+// split is an events file cut for loading in pieces.
+type split struct {
+	head       []byte // the file without its events' lines
+	eventsLine int    // the line of "events:" (1-based)
+	removed    int    // how many lines head lacks after eventsLine
+	firstLine  int    // the line of the first item
+	indent     int    // the column of each item's "-", 0-based
+	items      int
+	chunks     []eventChunk
+}
+
+// eventChunk is a run of whole items.
+type eventChunk struct {
+	text  []byte
+	line  int // the line its text starts on
+	first int // the index of its first item in events:
+	items int
+}
+
+var eventsKey = regexp.MustCompile(`^events:[ \t]*(?:#.*)?$`)
+
+// mayAnchor reports whether data may hold an anchor (&a) or an alias (*a):
+// a & or * at the start of a line or after a space, [, { or , and before
+// something else. A false find only costs the parallel load.
+func mayAnchor(data []byte) bool {
+	for i := 0; ; {
+		j := bytes.IndexAny(data[i:], "&*")
+		if j < 0 {
+			return false
+		}
+		i += j
+		before := i == 0 || bytes.IndexByte([]byte(" \t\n[{,"), data[i-1]) >= 0
+		after := i+1 < len(data) && bytes.IndexByte([]byte(" \t\r\n]},"), data[i+1]) < 0
+		if before && after {
+			return true
+		}
+		i++
+	}
+}
+
+// splitEvents cuts data for loading in about pieces pieces, or reports
+// that it cannot be (see above).
+func splitEvents(data []byte, pieces int) (*split, bool) {
+	if mayAnchor(data) {
+		return nil, false
+	}
+	sp := &split{indent: -1}
+	var starts []int // offsets of the items' first lines
+	var startLines []int
+	blockStart, blockEnd := -1, len(data)
+	line := 0
+	for off := 0; off < len(data); {
+		line++
+		end := bytes.IndexByte(data[off:], '\n')
+		next := len(data)
+		if end >= 0 {
+			next = off + end + 1
+			end = off + end
+		} else {
+			end = len(data)
+		}
+		text := bytes.TrimSuffix(data[off:end], []byte("\r"))
+		lineOff := off
+		off = next
+		if blockStart < 0 || blockEnd < len(data) {
+			// Outside the list: the top level.
+			if bytes.HasPrefix(text, []byte("---")) || bytes.HasPrefix(text, []byte("...")) || bytes.HasPrefix(text, []byte("%")) {
+				return nil, false
+			}
+			if eventsKey.Match(text) {
+				if blockStart >= 0 {
+					return nil, false // events: twice
+				}
+				sp.eventsLine, blockStart, blockEnd = line, next, len(data)
+			}
+			continue
+		}
+		trimmed := bytes.TrimLeft(text, " ")
+		if len(text) > 0 && text[0] == '\t' {
+			return nil, false
+		}
+		if len(trimmed) == 0 || trimmed[0] == '#' {
+			continue // blank or a comment: with the item before it
+		}
+		ind := len(text) - len(trimmed)
+		item := bytes.Equal(trimmed, []byte("-")) || bytes.HasPrefix(trimmed, []byte("- "))
+		switch {
+		case ind == 0 && trimmed[0] != '-':
+			blockEnd = lineOff // the next top-level key
+			line--             // counted again below, as the top level
+			off = lineOff
+			continue
+		case sp.indent < 0 && item:
+			sp.indent = ind
+			sp.firstLine = line
+		case sp.indent < 0:
+			return nil, false // events: is not a block list
+		}
+		switch {
+		case ind == sp.indent && item:
+			starts = append(starts, lineOff)
+			startLines = append(startLines, line)
+		case ind <= sp.indent:
+			return nil, false // not an item of the list
+		}
+	}
+	if blockStart < 0 || len(starts) == 0 {
+		return nil, false
+	}
+	sp.cut(data, blockStart, blockEnd, starts, startLines, pieces)
+	return sp, true
+}
+
+// cut makes the head and the chunks, of whole items, from the list's
+// place in data (lines [blockStart, blockEnd)) and its items' starts.
+func (sp *split) cut(data []byte, blockStart, blockEnd int, starts, startLines []int, pieces int) {
+	sp.items = len(starts)
+	perChunk := max(256, (len(starts)+pieces-1)/pieces)
+	for first := 0; first < len(starts); first += perChunk {
+		n := min(perChunk, len(starts)-first)
+		end := blockEnd
+		if first+n < len(starts) {
+			end = starts[first+n]
+		}
+		sp.chunks = append(sp.chunks, eventChunk{text: data[starts[first]:end], line: startLines[first], first: first, items: n})
+	}
+	sp.removed = bytes.Count(data[blockStart:blockEnd], []byte("\n"))
+	sp.head = append(append(make([]byte, 0, blockStart+len(data)-blockEnd), data[:blockStart]...), data[blockEnd:]...)
+}
+
+// errNotPieces reports a file that turned out not to load in pieces as
+// it was cut: it is loaded in one.
+var errNotPieces = errors.New("not loadable in pieces")
+
+// loadHead parses the file without its events and prepares l to read the
+// events in pieces: the document, with events: empty and every line
+// number as in the file.
+func (l *loader) loadHead(sp *split) (*yaml.Node, error) {
+	var doc yaml.Node
+	dec := yaml.NewDecoder(&yielding{ctx: l.ctx, r: bytes.NewReader(sp.head)})
+	if err := dec.Decode(&doc); err != nil {
+		return nil, errNotPieces
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
+		return nil, errNotPieces
+	}
+	if tooDeep(&doc) != nil {
+		return nil, errNotPieces
+	}
+	walk(&doc, func(n *yaml.Node) {
+		if n.Line > sp.eventsLine {
+			n.Line += sp.removed
+		}
+	})
+	root := &doc
+	if doc.Kind == yaml.DocumentNode && len(doc.Content) == 1 {
+		root = doc.Content[0]
+	}
+	if root.Kind != yaml.MappingNode {
+		return nil, errNotPieces
+	}
+	found := false
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		k, v := root.Content[i], root.Content[i+1]
+		if k.Value == "events" && k.Line == sp.eventsLine && v.Kind == yaml.ScalarNode && v.Tag == "!!null" {
+			found = true
+		}
+	}
+	if !found {
+		return nil, errNotPieces
+	}
+	l.pieces = sp
+	return &doc, nil
+}
+
+// eventsInPieces reads the events of l.pieces: each piece parsed and read
+// by one of a few workers, each with problems of its own, then added to
+// cal in file order. A piece that does not parse as cut stops it all with
+// errNotPieces in l.piecesErr.
+func (l *loader) eventsInPieces(cal *Calendar) {
+	sp := l.pieces
+	if sp.items > l.maxEvents {
+		l.tooManyEvents(sp.firstLine, sp.indent+1, sp.items)
+		return
+	}
+	m := newMerger(l, cal)
+	results := make([][]converted, len(sp.chunks))
+	workers := min(runtime.GOMAXPROCS(0), len(sp.chunks))
+	ctx, cancel := context.WithCancel(l.ctx)
+	defer cancel()
+	next := make(chan int)
+	loaders := make([]*loader, workers)
+	var failed sync.Once
+	var wg sync.WaitGroup
+	for w := range workers {
+		wl := &loader{ctx: ctx, problems: &problems{file: l.file}, languages: l.languages,
+			defaultTZ: l.defaultTZ, maxEvents: l.maxEvents, zones: l.zones}
+		loaders[w] = wl
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for c := range next {
+				out, err := wl.chunk(sp.chunks[c], m.trackIDs)
+				if err != nil {
+					failed.Do(func() { l.piecesErr = err })
+					cancel()
+					continue
+				}
+				results[c] = out
+			}
+		}()
+	}
+feed:
+	for c := range sp.chunks {
+		select {
+		case next <- c:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	if l.piecesErr != nil || l.ctx.Err() != nil {
+		return
+	}
+	for _, wl := range loaders {
+		l.errs = append(l.errs, wl.errs...)
+		l.warnings = append(l.warnings, wl.warnings...)
+	}
+	for _, out := range results {
+		for _, c := range out {
+			m.add(c)
+		}
+	}
+	l.uids(cal, m.uids)
+}
+
+// chunk parses one piece and reads its events.
+func (l *loader) chunk(c eventChunk, trackIDs []string) ([]converted, error) {
+	var doc yaml.Node
+	if err := yaml.NewDecoder(&yielding{ctx: l.ctx, r: bytes.NewReader(c.text)}).Decode(&doc); err != nil {
+		if l.ctx.Err() != nil {
+			return nil, l.ctx.Err()
+		}
+		return nil, errNotPieces
+	}
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 || doc.Content[0].Kind != yaml.SequenceNode ||
+		len(doc.Content[0].Content) != c.items || tooDeep(&doc) != nil {
+		return nil, errNotPieces
+	}
+	walk(&doc, func(n *yaml.Node) { n.Line += c.line - 1 })
+	out := make([]converted, 0, c.items)
+	for j, it := range doc.Content[0].Content {
+		if j%16 == 15 {
+			if err := l.ctx.Err(); err != nil {
+				return nil, err
+			}
+			runtime.Gosched() // see yielding
+		}
+		out = append(out, l.convert(c.first+j, it, trackIDs))
+	}
+	return out, nil
+}
+
+// walk calls f on every node of the tree under n, without recursion and
+// without following aliases.
+func walk(n *yaml.Node, f func(*yaml.Node)) {
+	stack := []*yaml.Node{n}
+	for len(stack) > 0 {
+		n := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		f(n)
+		stack = append(stack, n.Content...)
+	}
+}

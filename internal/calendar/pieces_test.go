@@ -1,0 +1,144 @@
+package calendar
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"calfeed/internal/synth"
+)
+
+// whole and inPieces load src in one piece and in pieces (forced, however
+// small), failing if it cannot be cut.
+func whole(src string) (*Calendar, error) {
+	return load(context.Background(), "p.yaml", []byte(src), Options{pieceItems: 1 << 30})
+}
+
+func inPieces(t *testing.T, src string) (*Calendar, error) {
+	t.Helper()
+	cal, ok, err := loadInPieces(context.Background(), "p.yaml", []byte(src), Options{pieceItems: 1})
+	if !ok {
+		t.Fatalf("the file was not loaded in pieces:\n%.600s", src)
+	}
+	return cal, err
+}
+
+// sameLoad compares what the two loads gave: every field of every event
+// (zones by name), or every problem.
+func sameLoad(t *testing.T, src string) {
+	t.Helper()
+	a, errA := whole(src)
+	b, errB := inPieces(t, src)
+	opts := cmp.Options{
+		cmp.Exporter(func(reflect.Type) bool { return true }),
+		cmp.Comparer(func(x, y *time.Location) bool { return x.String() == y.String() }),
+	}
+	if diff := cmp.Diff(errA, errB, opts); diff != "" {
+		t.Fatalf("problems differ (-whole +pieces):\n%s", diff)
+	}
+	if diff := cmp.Diff(a, b, opts); diff != "" {
+		t.Fatalf("calendars differ (-whole +pieces):\n%s", diff)
+	}
+}
+
+func TestPiecesSynthetic(t *testing.T) {
+	var buf bytes.Buffer
+	if err := synth.Write(&buf, synth.Options{Events: 3000, Seed: 7}); err != nil {
+		t.Fatal(err)
+	}
+	sameLoad(t, buf.String())
+	// CRLF line endings, comments and blank lines between items.
+	crlf := strings.ReplaceAll(strings.ReplaceAll(buf.String(), "\n  - ", "\n\n  # next\n  - "), "\n", "\r\n")
+	sameLoad(t, crlf)
+}
+
+// piecesSrc is a calendar whose tracks come after its events, with items
+// at the list's own indentation and problems throughout: the places and
+// messages must be those of a load in one piece.
+func piecesSrc(n int, broken bool) string {
+	var b strings.Builder
+	b.WriteString("calendar: {id: p, name: P, timezone: Europe/Zurich, languages: [en, fr]}\nevents:\n")
+	for i := range n {
+		fmt.Fprintf(&b, "- id: e%d\n  title: {en: Event %d, fr: Événement %d}\n  start: 2026-03-%02d 09:00\n  duration: 1h\n  tracks: [t%d]\n", i, i, i, 1+i%28, i%3)
+		if i%50 == 0 {
+			b.WriteString("  description: |\n    Two lines,\n\n    - not an item.\n")
+		}
+		if broken && i%700 == 3 {
+			b.WriteString("  status: maybe\n")
+		}
+	}
+	if broken {
+		b.WriteString("- id: e5\n  title: again\n  start: 2026-03-29 02:30\n  duration: 1h\n")
+	}
+	b.WriteString("tracks:\n")
+	if broken {
+		b.WriteString("  - {id: t9, name: Nine, color: red}\n") // a problem just after the list
+	}
+	b.WriteString("  - {id: t0, name: Zero}\n  - {id: t1, name: One}\n")
+	if !broken {
+		b.WriteString("  - {id: t2, name: Two}\n")
+	}
+	return b.String()
+}
+
+func TestPiecesProblems(t *testing.T) {
+	sameLoad(t, piecesSrc(2000, false))
+	src := piecesSrc(2000, true)
+	sameLoad(t, src)
+	// A problem on the very line after the list.
+	sameLoad(t, strings.Replace(piecesSrc(2000, false), "tracks:\n", "tracks: nope\nx:\n", 1))
+	_, err := whole(src)
+	var le *Error
+	if !errors.As(err, &le) || len(le.Problems) < 5 {
+		t.Fatalf("the broken file gave %v; want its problems", err)
+	}
+}
+
+// TestPiecesRefused: what cannot be cut safely is loaded in one piece,
+// with the same result as before.
+func TestPiecesRefused(t *testing.T) {
+	good := piecesSrc(300, false)
+	for name, src := range map[string]string{
+		"anchor":      strings.Replace(good, "- id: e7\n", "- id: e7\n  location: &room Room A\n", 1),
+		"alias":       strings.Replace(good, "- id: e7\n", "- id: e7\n  location: *room\n", 1),
+		"flow list":   "calendar: {id: p, name: P, timezone: UTC}\nevents: [{id: a, title: A, start: 2026-01-01 09:00, duration: 1h}]\n",
+		"two docs":    good + "---\nx: 1\n",
+		"events key":  strings.Replace(good, "tracks:\n", "events:\n", 1),
+		"not a list":  "calendar: {id: p, name: P, timezone: UTC}\nevents:\n  id: a\n",
+		"tab":         strings.Replace(good, "  duration: 1h\n", "\tduration: 1h\n", 1),
+		"syntax":      strings.Replace(good, "- id: e200\n", "- id: e200\n  title: [unclosed\n", 1),
+		"bad indent":  strings.Replace(good, "- id: e9\n", "- id: e9\n title: x\n", 1),
+		"directive":   "%YAML 1.2\n---\n" + good,
+		"no events":   "calendar: {id: p, name: P, timezone: UTC}\n",
+		"top comment": "# only a comment\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			cal, ok, err := loadInPieces(context.Background(), "p.yaml", []byte(src), Options{pieceItems: 1})
+			if ok {
+				t.Fatalf("loaded in pieces: %v, %v", cal != nil, err)
+			}
+		})
+	}
+	// And the load in one piece still reports a syntax error at its place.
+	_, err := load(context.Background(), "p.yaml", []byte(strings.Replace(good, "- id: e200\n", "- id: e200\n  title: [unclosed\n", 1)), Options{pieceItems: 1})
+	var le *Error
+	if !errors.As(err, &le) || le.Problems[0].Line == 0 {
+		t.Errorf("a syntax error in a piece: %v", err)
+	}
+}
+
+func TestPiecesTooMany(t *testing.T) {
+	src := piecesSrc(400, false)
+	_, errA := load(context.Background(), "p.yaml", []byte(src), Options{pieceItems: 1 << 30, MaxEvents: 300})
+	_, ok, errB := loadInPieces(context.Background(), "p.yaml", []byte(src), Options{pieceItems: 1, MaxEvents: 300})
+	if !ok || errA == nil || fmt.Sprint(errA) != fmt.Sprint(errB) {
+		t.Errorf("more events than allowed: whole %v; pieces (%v) %v", errA, ok, errB)
+	}
+}
