@@ -144,7 +144,7 @@ log "generating the 1000-event calendar and building its files"
 mkdir -p "$TMP/cal"
 "$TMP/gen" -events 1000 -seed 1 >"$TMP/cal/events.yaml"
 "$TMP/calfeed" check "$TMP/cal/events.yaml" >"$RAW/check.txt" 2>&1 || die "check failed: $(cat "$RAW/check.txt")"
-"$TMP/calfeed" build -config "$TMP/cal/events.yaml" -out "$TMP/site" >"$RAW/build.txt" 2>&1 || die "build failed: $(cat "$RAW/build.txt")"
+"$TMP/calfeed" build -config "$TMP/cal/events.yaml" -out "$TMP/site" -base-url "http://127.0.0.1:$PORT_CALFEED" >"$RAW/build.txt" 2>&1 || die "build failed: $(cat "$RAW/build.txt")"
 chmod -R a+rX "$TMP/site"
 
 # The ~56 KiB row: the track feed whose size is nearest 56 KiB.
