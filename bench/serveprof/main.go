@@ -54,7 +54,7 @@ func run(path, addr, profile, logFile string, d time.Duration) error {
 	}
 	defer lf.Close()
 	logger := slog.New(slog.NewTextHandler(lf, nil))
-	srv, err := server.New(cal, server.Options{Logger: logger})
+	srv, err := server.New(cal, server.Options{Logger: logger, RequestLog: lf})
 	if err != nil {
 		return err
 	}

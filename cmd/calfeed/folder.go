@@ -50,12 +50,12 @@ func folderOf(dir string, limit int64) watched {
 // runServeFolder serves a folder of calendars until ctx is done. A file
 // that does not load is logged and reported in /healthz; the others are
 // served.
-func runServeFolder(ctx context.Context, c serveConfig, logger *slog.Logger) error {
+func runServeFolder(ctx context.Context, c serveConfig, logger *slog.Logger, logOut io.Writer) error {
 	hup, stopHUP := notifyHUP()
 	defer stopHUP()
 	wd := folderOf(c.config, lock.MaxSize(*c.limits))
 	loaded := fingerprint(ctx, wd) // before loading: see watch
-	folder := server.NewFolder(server.Options{Logger: logger, Gzip: c.gzip, BaseURL: c.baseURL, TrustProxy: c.trustProxy, CacheSize: c.cacheSize})
+	folder := server.NewFolder(c.serverOptions(logger, logOut))
 	reload := c.folderReloader(logger, folder)
 	reload(ctx, changes{changed: wd.files()})
 	warnBase(logger, c.baseURL, "")

@@ -93,6 +93,16 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (se
 	return c, nil
 }
 
+// serverOptions are the server's options from c, logging to logger, which
+// writes to logOut.
+func (c serveConfig) serverOptions(logger *slog.Logger, logOut io.Writer) server.Options {
+	opts := server.Options{Logger: logger, Gzip: c.gzip, BaseURL: c.baseURL, TrustProxy: c.trustProxy, CacheSize: c.cacheSize}
+	if c.logFormat != "json" {
+		opts.RequestLog = logOut // the text handler's lines, written directly
+	}
+	return opts
+}
+
 func newLogger(format string, w io.Writer) *slog.Logger {
 	if format == "json" {
 		return slog.New(slog.NewJSONHandler(w, nil))
@@ -110,7 +120,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	defer logOut.Close()
 	logger := newLogger(c.logFormat, logOut)
 	if isFolder(c.config) {
-		return runServeFolder(ctx, c, logger)
+		return runServeFolder(ctx, c, logger, logOut)
 	}
 	hup, stopHUP := notifyHUP()
 	defer stopHUP()
@@ -130,7 +140,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	}
 	logWarnings(logger, cal)
 	logLockDisagreement(logger, c.config, cal, lk)
-	srv, err := server.New(cal, server.Options{Logger: logger, Gzip: c.gzip, BaseURL: c.baseURL, TrustProxy: c.trustProxy, CacheSize: c.cacheSize})
+	srv, err := server.New(cal, c.serverOptions(logger, logOut))
 	if err != nil {
 		return err
 	}

@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"runtime"
 	"strconv"
@@ -469,5 +471,38 @@ func TestPrerenderBound(t *testing.T) {
 				t.Fatalf("%s differs when rendered on request", path)
 			}
 		}
+	}
+}
+
+// TestValidHost: every Host validHost accepts is one net/url parses into
+// links as it is (validHost no longer asks net/url, for speed).
+func TestValidHost(t *testing.T) {
+	alphabet := []byte("aZ09.-_:[]%/@ ?#\\\x00é")
+	rng := rand.New(rand.NewPCG(1, 2))
+	accepted := 0
+	for range 200000 {
+		b := make([]byte, 1+rng.IntN(12))
+		for i := range b {
+			b[i] = alphabet[rng.IntN(len(alphabet))]
+		}
+		h := string(b)
+		if !validHost(h) {
+			continue
+		}
+		accepted++
+		if u, err := url.Parse("http://" + h + "/"); err != nil || u.Host != h {
+			t.Errorf("validHost(%q), but url.Parse: %v (host %q)", h, err, u.Host)
+		}
+	}
+	for _, h := range []string{"[::1]", "[::1]:8080", "[2001:db8::1]:443", "a.b_c-d:65535"} {
+		if !validHost(h) {
+			t.Errorf("validHost(%q) = false", h)
+		}
+		if _, err := url.Parse("http://" + h + "/"); err != nil {
+			t.Errorf("%q: %v", h, err)
+		}
+	}
+	if accepted < 1000 {
+		t.Errorf("only %d random hosts accepted: the test tries too little", accepted)
 	}
 }

@@ -2,12 +2,14 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -86,5 +88,41 @@ func TestRequestLogIncomplete(t *testing.T) {
 	}
 	if l.Level != "WARN" || l.Msg != "request incomplete" || l.Error != "i/o timeout" || l.Bytes != 0 {
 		t.Errorf("log line %+v, want a warning of an incomplete request", l)
+	}
+}
+
+// TestRequestLine: the request log's own formatter writes, byte for byte,
+// what slog's text handler writes for the same line.
+func TestRequestLine(t *testing.T) {
+	at := time.Date(2026, 11, 30, 6, 50, 48, 492071999, time.UTC)
+	for _, tc := range []struct {
+		method, target, agent string
+		status, bytes         int
+		err                   error
+		ms                    float64
+	}{
+		{"GET", "/calendar.ics", "Google-Calendar-Importer", 200, 57717, nil, 0.033},
+		{"HEAD", "/tracks/gender.ics?lang=zh&alarm=15m", "Mozilla/5.0 (X11; Linux x86_64)", 304, 0, nil, 12},
+		{"GET", "/?tz=Asia/Shanghai&x=a%3Db", "", 200, 1, nil, 1234.5},
+		{"GET", "/p/WdTxn-3WTOtO8-eNa4Cw5YObmDb8e15B_IM4wzpg0r4/calendar.ics", "curl/8 \"quoted\" \\ back", 404, 20, nil, 0},
+		{"GET", "/%E6%97%A5%E5%8E%86", "日历\u00a0客户端\u007f\u0001", 200, 3, errors.New("write: broken pipe"), 0.001},
+		{"POST", "/events/a-b.ics?q=\u2028", "agent\tx", 405, 2, errors.New("i/o timeout"), 1e-3},
+	} {
+		r := httptest.NewRequest(tc.method, tc.target, nil)
+		r.Header.Set("User-Agent", tc.agent)
+		sw := &statusWriter{status: tc.status, bytes: tc.bytes, err: tc.err}
+		level, msg := slog.LevelInfo, "request"
+		if tc.err != nil {
+			level, msg = slog.LevelWarn, "request incomplete"
+		}
+		var want bytes.Buffer
+		rec := slog.NewRecord(at, level, msg, 0)
+		rec.AddAttrs(requestAttrs(r, sw, tc.ms)...)
+		if err := slog.NewTextHandler(&want, nil).Handle(context.Background(), rec); err != nil {
+			t.Fatal(err)
+		}
+		if got := requestLine(nil, at, level, msg, r, sw, tc.ms); string(got) != want.String() {
+			t.Errorf("%s %s:\ngot  %s\nwant %s", tc.method, tc.target, got, want.String())
+		}
 	}
 }
