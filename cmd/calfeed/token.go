@@ -197,13 +197,3 @@ func grantText(g calendar.Grant) string {
 	}
 	return "tracks " + strings.Join(g.Tracks, ",")
 }
-
-// readTokens reads the tokens of the events file at path and logs, or
-// returns, what does not fit cal.
-func readTokens(ctx context.Context, path string, cal *calendar.Calendar) (*token.File, []string, error) {
-	f, err := token.Read(ctx, token.Path(path))
-	if err != nil {
-		return nil, nil, err
-	}
-	return f, f.Check(cal), nil
-}

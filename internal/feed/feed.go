@@ -179,14 +179,8 @@ type scratch struct {
 
 var scratches = sync.Pool{New: func() any { return new(scratch) }}
 
-// eventBytes returns the rendered VEVENTs of e in v: without a reminder as
-// New rendered them, with one rendered on first use.
-func (r *Renderer) eventBytes(e *calendar.Event, v Variant) ([]byte, error) {
-	p, err := r.eventPiece(e, v)
-	return p.b, err
-}
-
-// eventPiece is eventBytes with their digest.
+// eventPiece returns the rendered VEVENTs of e in v, with their digest:
+// without a reminder as New rendered them, with one rendered on first use.
 func (r *Renderer) eventPiece(e *calendar.Event, v Variant) (piece, error) {
 	byLang, ok := r.events[e]
 	if !ok {

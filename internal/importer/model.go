@@ -29,18 +29,6 @@ func (t text) empty() bool {
 	return true
 }
 
-func (t text) equal(u text) bool {
-	if len(t) != len(u) {
-		return false
-	}
-	for k, v := range t {
-		if u[k] != v {
-			return false
-		}
-	}
-	return true
-}
-
 // one is a text in one language; empty for "".
 func one(lang, s string) text {
 	if s = clean(s); s == "" {

@@ -172,11 +172,6 @@ func refused(params string) bool {
 	return false
 }
 
-// lang is the ?lang= of r when the calendar has it, else the default.
-func (st *state) lang(r *http.Request) string {
-	return st.langOf(r.URL.Query().Get("lang"))
-}
-
 // langOf is l when the calendar has it, else the default. An unknown
 // language falls back rather than failing: a link shared between readers
 // should always give a calendar.
