@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -59,25 +58,7 @@ func runServeFolder(ctx context.Context, c serveConfig, logger *slog.Logger, log
 	reload := c.folderReloader(logger, folder)
 	reload(ctx, changes{changed: wd.files()})
 	warnBase(logger, c.baseURL, "")
-	ln, err := net.Listen("tcp", c.addr)
-	if err != nil {
-		return fmt.Errorf("serve: %w", err)
-	}
-	if f, ok := ctx.Value(listeningKey{}).(func(net.Addr)); ok {
-		f(ln.Addr())
-	}
-	logger.Info("serving", slog.String("addr", ln.Addr().String()), slog.String("config", c.config),
-		slog.Int("files", len(wd.files())))
-	watchCtx, stopWatch := context.WithCancel(ctx)
-	watching := make(chan struct{})
-	go func() {
-		defer close(watching)
-		if err := watch(watchCtx, wd, c.reloadDelay, loaded, logger, hup, reload); err != nil {
-			logger.Error("not watching the folder", slog.Any("error", err))
-		}
-	}()
-	defer func() { stopWatch(); <-watching }()
-	return serveUntilDone(ctx, ln, folder, logger)
+	return c.listenAndWatch(ctx, logger, folder, watching{wd, loaded, hup, reload}, slog.Int("files", len(wd.files())))
 }
 
 // folderReloader loads the files of a change into folder, each on its own:
@@ -94,9 +75,6 @@ func (c serveConfig) folderReloader(logger *slog.Logger, folder *server.Folder) 
 				return // shutting down
 			}
 			tokens, tokErr := token.Read(ctx, token.Path(file))
-			if srv := folder.Server(file); srv != nil && tokErr == nil {
-				srv.SetTokens(tokens) // a revoked token ends even while the file is broken
-			}
 			cal, lk, err := lock.Load(ctx, file, *c.limits)
 			if ctx.Err() != nil {
 				return
@@ -105,6 +83,7 @@ func (c serveConfig) folderReloader(logger *slog.Logger, folder *server.Folder) 
 				err = folder.Load(file, cal)
 			}
 			if srv := folder.Server(file); srv != nil && tokErr == nil {
+				// Also when the file is broken: a revoked token ends at once.
 				srv.SetTokens(tokens)
 			}
 			if err == nil {

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
@@ -148,6 +149,22 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	logTokenProblems(logger, c.config, tokens, cal)
 	c.published(ctx, logger, c.config, srv, lk, srv.Load)
 	warnBase(logger, c.baseURL, cal.BaseURL)
+	reload := c.reloader(logger, srv)
+	return c.listenAndWatch(ctx, logger, srv, watching{wd, loaded, hup, func(ctx context.Context, _ changes) { reload(ctx) }},
+		slog.Int("events", len(cal.Events)), slog.Int("tracks", len(cal.Tracks)))
+}
+
+// watching is what serve watches, and how it reloads.
+type watching struct {
+	wd     watched
+	loaded fingerprints // of the files as they were loaded (see watch)
+	hup    <-chan os.Signal
+	reload func(context.Context, changes)
+}
+
+// listenAndWatch listens on c.addr, serves h there and reloads what w
+// watches until ctx is done. attrs go into the "serving" log line.
+func (c serveConfig) listenAndWatch(ctx context.Context, logger *slog.Logger, h http.Handler, w watching, attrs ...any) error {
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
@@ -155,19 +172,17 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if f, ok := ctx.Value(listeningKey{}).(func(net.Addr)); ok {
 		f(ln.Addr())
 	}
-	logger.Info("serving", slog.String("addr", ln.Addr().String()), slog.String("config", c.config),
-		slog.Int("events", len(cal.Events)), slog.Int("tracks", len(cal.Tracks)))
+	logger.Info("serving", append([]any{slog.String("addr", ln.Addr().String()), slog.String("config", c.config)}, attrs...)...)
 	watchCtx, stopWatch := context.WithCancel(ctx)
-	watching := make(chan struct{})
+	done := make(chan struct{})
 	go func() {
-		defer close(watching)
-		reload := c.reloader(logger, srv)
-		if err := watch(watchCtx, wd, c.reloadDelay, loaded, logger, hup, func(ctx context.Context, _ changes) { reload(ctx) }); err != nil {
-			logger.Error("not watching the events file", slog.Any("error", err))
+		defer close(done)
+		if err := watch(watchCtx, w.wd, c.reloadDelay, w.loaded, logger, w.hup, w.reload); err != nil {
+			logger.Error("not watching "+c.config, slog.Any("error", err))
 		}
 	}()
-	defer func() { stopWatch(); <-watching }()
-	return serveUntilDone(ctx, ln, srv, logger)
+	defer func() { stopWatch(); <-done }()
+	return serveUntilDone(ctx, ln, h, logger)
 }
 
 // reloader is the reload of the events file: validate, render, then swap.

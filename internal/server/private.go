@@ -90,12 +90,10 @@ func (s *Server) newPrivate(cal *calendar.Calendar, t token.Token, tok string) (
 	g := t.Grant()
 	p := &Server{opts: s.opts, logger: s.logger, now: s.now, metrics: s.metrics, renders: s.renders,
 		budget: s.budget, prefix: s.prefix + "/p/" + tok, shared: s.shared, grant: &g, secret: "/p/" + tok}
-	p.health.Store(&health{})
-	if err := p.Load(cal); err != nil {
+	if err := p.start(cal); err != nil {
 		return nil, err
 	}
-	p.pages = p.newPages(s.shared)
-	p.handler = privateHeaders(p.routes())
+	p.handler = privateHeaders(p.handler)
 	return p, nil
 }
 

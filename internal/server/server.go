@@ -133,16 +133,25 @@ func New(cal *calendar.Calendar, opts Options) (*Server, error) {
 func newServer(cal *calendar.Calendar, opts Options, sh *shared, prefix string) (*Server, error) {
 	s := &Server{opts: opts, logger: opts.Logger, now: time.Now, metrics: sh.metrics.forCalendar(cal.ID),
 		renders: sh.renders, budget: sh.budget, prefix: prefix, shared: sh}
-	s.health.Store(&health{})
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
 	}
-	if err := s.Load(cal); err != nil {
+	if err := s.start(cal); err != nil {
 		return nil, err
 	}
-	s.pages = s.newPages(sh)
-	s.handler = s.routes()
 	return s, nil
+}
+
+// start serves cal with s, whose fields are set: it renders it and makes
+// s's pages and routes.
+func (s *Server) start(cal *calendar.Calendar) error {
+	s.health.Store(&health{})
+	if err := s.Load(cal); err != nil {
+		return err
+	}
+	s.pages = s.newPages(s.shared)
+	s.handler = s.routes()
+	return nil
 }
 
 // ServeHTTP implements http.Handler.
