@@ -57,7 +57,7 @@ type converted struct {
 	line, col int
 }
 
-func (l *loader) convert(i int, it *yaml.Node, trackIDs []string) converted {
+func (l *loader) convert(i int, it *yaml.Node, trackIDs *trackSet) converted {
 	e, uid := l.event(i, it, trackIDs)
 	n := deref(it)
 	return converted{i: i, e: e, uid: uid, line: n.Line, col: n.Column}
@@ -69,16 +69,25 @@ type merger struct {
 	l        *loader
 	cal      *Calendar
 	lines    map[string]int // the line of each id
-	trackIDs []string
+	trackIDs *trackSet
 	uids     []uidAt
 }
 
+// trackSet holds the ids of a calendar's tracks, in file order and as a set:
+// every event's tracks are looked up in it, and a calendar may have
+// thousands.
+type trackSet struct {
+	list []string
+	set  map[string]bool
+}
+
 func newMerger(l *loader, cal *Calendar) *merger {
-	m := &merger{l: l, cal: cal, lines: map[string]int{}, trackIDs: make([]string, len(cal.Tracks))}
+	ids := &trackSet{list: make([]string, len(cal.Tracks)), set: make(map[string]bool, len(cal.Tracks))}
 	for i, t := range cal.Tracks {
-		m.trackIDs[i] = t.ID
+		ids.list[i] = t.ID
+		ids.set[t.ID] = true
 	}
-	return m
+	return &merger{l: l, cal: cal, lines: map[string]int{}, trackIDs: ids}
 }
 
 func (m *merger) add(c converted) {
@@ -161,7 +170,7 @@ func (l *loader) uids(cal *Calendar, given []uidAt) {
 
 // event reads one event; it returns nil if the event has no usable id,
 // and its uid: if it gives a valid one.
-func (l *loader) event(i int, it *yaml.Node, trackIDs []string) (*Event, *uidAt) {
+func (l *loader) event(i int, it *yaml.Node, trackIDs *trackSet) (*Event, *uidAt) {
 	what := fmt.Sprintf("events[%d]", i)
 	m := l.mapping(it, what, eventKeys)
 	if m == nil {
@@ -228,14 +237,15 @@ func (l *loader) event(i int, it *yaml.Node, trackIDs []string) (*Event, *uidAt)
 }
 
 // eventTracks reads the ids of an event's tracks, each of trackIDs.
-func (l *loader) eventTracks(f field, what string, trackIDs []string) []string {
+func (l *loader) eventTracks(f field, what string, known *trackSet) []string {
+	trackIDs := known.list
 	var ids []string
 	items, _ := l.list(f.value, what+": tracks")
 	for _, t := range items {
 		id, ok := l.scalar(t, what+": tracks")
 		switch {
 		case !ok:
-		case !slices.Contains(trackIDs, id):
+		case !known.set[id]:
 			known := "none are defined under tracks:"
 			if len(trackIDs) > 0 {
 				known = "known: " + strings.Join(trackIDs, ", ")

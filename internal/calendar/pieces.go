@@ -268,19 +268,22 @@ feed:
 }
 
 // chunk parses one piece and reads its events.
-func (l *loader) chunk(c eventChunk, trackIDs []string) ([]converted, error) {
-	var doc yaml.Node
-	if err := yaml.NewDecoder(&yielding{ctx: l.ctx, r: bytes.NewReader(c.text)}).Decode(&doc); err != nil {
-		if l.ctx.Err() != nil {
-			return nil, l.ctx.Err()
+func (l *loader) chunk(c eventChunk, trackIDs *trackSet) ([]converted, error) {
+	doc, ok := quickParse(c.text)
+	if !ok {
+		doc = new(yaml.Node)
+		if err := yaml.NewDecoder(&yielding{ctx: l.ctx, r: bytes.NewReader(c.text)}).Decode(doc); err != nil {
+			if l.ctx.Err() != nil {
+				return nil, l.ctx.Err()
+			}
+			return nil, errNotPieces
 		}
-		return nil, errNotPieces
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 || doc.Content[0].Kind != yaml.SequenceNode ||
-		len(doc.Content[0].Content) != c.items || tooDeep(&doc) != nil {
+		len(doc.Content[0].Content) != c.items || tooDeep(doc) != nil {
 		return nil, errNotPieces
 	}
-	walk(&doc, func(n *yaml.Node) { n.Line += c.line - 1 })
+	walk(doc, func(n *yaml.Node) { n.Line += c.line - 1 })
 	out := make([]converted, 0, c.items)
 	for j, it := range doc.Content[0].Content {
 		if j%16 == 15 {

@@ -1,0 +1,123 @@
+package calendar
+
+import "unicode/utf8"
+
+// The quoted scalars of quickParse (see quickyaml.go), on one line.
+
+// singleQuoted reads a one-line 'text' at the start of t (two quotes in
+// it are one), and its length with the quotes.
+func singleQuoted(t []byte) (string, int, bool) {
+	var b []byte
+	from := 1
+	for j := 1; j < len(t); j++ {
+		if t[j] != '\'' {
+			continue
+		}
+		if j+1 < len(t) && t[j+1] == '\'' {
+			b = append(b, t[from:j+1]...) // the text and one quote
+			j++
+			from = j + 1
+			continue
+		}
+		return string(append(b, t[from:j]...)), j + 1, true
+	}
+	return "", 0, false
+}
+
+// doubleQuoted reads a one-line "text" at the start of t, with its
+// escapes, and its length with the quotes.
+func doubleQuoted(t []byte) (string, int, bool) {
+	j := 1
+	for j < len(t) && t[j] != '"' && t[j] != '\\' {
+		j++
+	}
+	if j < len(t) && t[j] == '"' {
+		return string(t[1:j]), j + 1, true
+	}
+	b := append([]byte(nil), t[1:j]...)
+	for j < len(t) {
+		switch c := t[j]; c {
+		case '"':
+			return string(b), j + 1, true
+		case '\\':
+			if j+1 >= len(t) {
+				return "", 0, false // a break escaped: text on the next line
+			}
+			var n int
+			var ok bool
+			b, n, ok = unescape(b, t[j+1:])
+			if !ok {
+				return "", 0, false
+			}
+			j += 1 + n
+		default:
+			b = append(b, c)
+			j++
+		}
+	}
+	return "", 0, false
+}
+
+// unescape appends what the escape after a backslash at the start of t
+// stands for, and the escape's length. Escapes of characters YAML knows
+// but events files hardly need (\N, \_, \L, \P) are left to yaml.v3.
+func unescape(b, t []byte) ([]byte, int, bool) {
+	size := 0
+	switch c := t[0]; c {
+	case '0':
+		return append(b, 0), 1, true
+	case 'a':
+		return append(b, '\a'), 1, true
+	case 'b':
+		return append(b, '\b'), 1, true
+	case 't':
+		return append(b, '\t'), 1, true
+	case 'n':
+		return append(b, '\n'), 1, true
+	case 'v':
+		return append(b, '\v'), 1, true
+	case 'f':
+		return append(b, '\f'), 1, true
+	case 'r':
+		return append(b, '\r'), 1, true
+	case 'e':
+		return append(b, 0x1b), 1, true
+	case ' ', '"', '\'', '\\':
+		return append(b, c), 1, true
+	case 'x':
+		size = 2
+	case 'u':
+		size = 4
+	case 'U':
+		size = 8
+	default:
+		return nil, 0, false
+	}
+	if len(t) < 1+size {
+		return nil, 0, false
+	}
+	var v rune
+	for _, c := range t[1 : 1+size] {
+		d, ok := hexDigit(c)
+		if !ok {
+			return nil, 0, false
+		}
+		v = v<<4 | d
+	}
+	if (v >= 0xd800 && v <= 0xdfff) || v > 0x10ffff || v < 0 {
+		return nil, 0, false
+	}
+	return utf8.AppendRune(b, v), 1 + size, true
+}
+
+func hexDigit(c byte) (rune, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return rune(c - '0'), true
+	case 'a' <= c && c <= 'f':
+		return rune(c-'a') + 10, true
+	case 'A' <= c && c <= 'F':
+		return rune(c-'A') + 10, true
+	}
+	return 0, false
+}

@@ -1,0 +1,220 @@
+package calendar
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+
+	"calfeed/internal/synth"
+)
+
+// yamlTree parses src with yaml.v3, as the loader does.
+func yamlTree(src []byte) (*yaml.Node, error) {
+	var doc yaml.Node
+	err := yaml.NewDecoder(bytes.NewReader(src)).Decode(&doc)
+	return &doc, err
+}
+
+// treeDiff describes the first difference between two trees in the
+// fields the loader reads, or is "".
+func treeDiff(path string, want, got *yaml.Node) string {
+	w := fmt.Sprintf("kind=%v style=%v tag=%q value=%q at %d:%d, %d children",
+		want.Kind, want.Style, want.Tag, want.Value, want.Line, want.Column, len(want.Content))
+	g := fmt.Sprintf("kind=%v style=%v tag=%q value=%q at %d:%d, %d children",
+		got.Kind, got.Style, got.Tag, got.Value, got.Line, got.Column, len(got.Content))
+	if w != g {
+		return fmt.Sprintf("%s:\n yaml.v3:    %s\n quickParse: %s", path, w, g)
+	}
+	for i := range want.Content {
+		if d := treeDiff(fmt.Sprintf("%s/%d", path, i), want.Content[i], got.Content[i]); d != "" {
+			return d
+		}
+	}
+	return ""
+}
+
+// checkQuick holds quickParse to yaml.v3 on src: when it reads src, yaml.v3
+// must too, to the same tree. It returns whether quickParse read it.
+func checkQuick(t *testing.T, src []byte) bool {
+	t.Helper()
+	got, ok := quickParse(src)
+	if !ok {
+		return false
+	}
+	want, err := yamlTree(src)
+	if err != nil {
+		t.Fatalf("quickParse read what yaml.v3 refuses (%v):\n%s", err, src)
+	}
+	if d := treeDiff("", want, got); d != "" {
+		t.Fatalf("quickParse and yaml.v3 differ at %s\ninput:\n%s", d, src)
+	}
+	return true
+}
+
+func TestQuickParseReads(t *testing.T) {
+	for _, src := range []string{
+		"- a\n- b\n",
+		"- id: x\n  title: {zh: \"标题\", en: \"Title, with: colon\"}\n  tracks: [a, b-c]\n",
+		"  - id: x\n    start: 2026-03-24 12:45\n    updated: 2024-12-13T23:30:00Z\n    url: https://e.org/a?b=1#frag # comment\n",
+		"- id: x\n  tracks:\n  - a\n  - b\n  title: t\n",
+		"- id: x\n  tracks:\n    - a\n    - b\n  title: t\n",
+		"- id: x\n  note:\n  other: ~\n  third: null\n  bool: true\n  n: 12\n  f: 1.5\n  o: 0x1F\n  neg: -3\n",
+		"- id: x\n  d: |-\n    line one\n\n    line: three # not a comment\n      indented\n  e: |\n    clip\n\n\n  f: done\n",
+		"- id: x\n  d: >-\n    folded one\n    folded two\n\n    after empty\n      more indented\n    back\n  e: >\n    clip\n",
+		"- id: x\n  s: 'it''s'\n  q: \"tab\\there \\\"q\\\" \\\\ \\u00e9 \\x41 \\U0001F600 \\' \"\n  e: \"\"\n  f: ''\n",
+		"-\n  id: x\n-\n- id: y\n",
+		"- id: x # comment\n  # a comment line\n\n  title: t\n    # an indented comment\n  l: []\n  m: {}\n",
+		"- id: \"中文\"\n  title: {zh: \"性别平等\", en: Gender}\n  x: [\"a\", 'b', c d, {k: v}, [n]]\n",
+		"- repeat:\n    every: week\n    except: [2026-01-02, 2026-01-09]\n  overrides:\n    - date: 2026-01-16\n      title: t\n",
+		"- a: -b\n  c: ?d\n  e: :f\n  g: a:b\n  h: a#b\n  i: \"x\"   # c\n",
+		"- <<: x\n  yes: no\n",
+	} {
+		if !checkQuick(t, []byte(src)) {
+			t.Errorf("quickParse leaves to yaml.v3:\n%s", src)
+		}
+	}
+}
+
+// TestQuickParseLeaves: what quickParse does not read, yaml.v3 does, and
+// anything yaml.v3 refuses.
+func TestQuickParseLeaves(t *testing.T) {
+	for _, src := range []string{
+		"- a\n\t- b\n",                     // tab
+		"- a\r\n- b\r\n",                   // CR
+		"- &a x\n- *a\n",                   // anchor, alias
+		"- !!str 1\n",                      // tag
+		"- a: b: c\n",                      // mapping value in a plain value (yaml.v3 refuses)
+		"- a: plain\n    continued\n",      // multi-line plain
+		"- a: \"quoted\n    continued\"\n", // multi-line quoted
+		"- a: [x,\n    y]\n",               // multi-line flow
+		"- a: |2\n    x\n",                 // indentation indicator
+		"- a: |+\n    x\n\n",               // keep
+		"- a: |\n\n    x\n",                // empty line first
+		"- ? a\n  : b\n",                   // complex key
+		"- a: x\n   b: y\n",                // bad indentation (yaml.v3 refuses)
+		"- a\n- b\nc: d\n",                 // not a list
+		"---\n- a\n",                       // document marker
+		"- a: \"\\N\"\n",                   // rare escape
+		"- a: \"\\ud800\"\n",               // surrogate (yaml.v3 refuses)
+		"- a: \x85\n",                      // invalid UTF-8
+		"- a: \u2028\n",                    // a YAML line break
+		"- a: [x, ]\n",                     // trailing comma
+		"- a: {\"k\":v}\n",                 // JSON-style key
+		"- a: x\n  - b\n",                  // list item in a mapping (yaml.v3 refuses)
+		"- a: b\n  a : c\n",                // space before the colon
+		"- - a\n",                          // list in a list on one line
+		"- a:\n    just a scalar below\n",  // scalar on its own line
+		"- a: 'x' y\n",                     // text after a quoted value
+		"- a: |\n   x\n      \n",           // a line of spaces longer than the indentation
+		"- a: x\n  b: [a#b]\n",             // '#' in a flow plain
+	} {
+		if checkQuick(t, []byte(src)) {
+			t.Errorf("quickParse read what it should leave to yaml.v3:\n%q", src)
+		}
+	}
+}
+
+// TestQuickParseFiles: every piece of a synthetic calendar, and every
+// events file the tests have, cut as the loader cuts them, reads the same
+// with quickParse as with yaml.v3; the synthetic pieces all by quickParse.
+func TestQuickParseFiles(t *testing.T) {
+	var buf bytes.Buffer
+	if err := synth.Write(&buf, synth.Options{Events: 2000, Seed: 3}); err != nil {
+		t.Fatal(err)
+	}
+	sp, ok := splitEvents(buf.Bytes(), 8)
+	if !ok {
+		t.Fatal("the synthetic calendar does not cut into pieces")
+	}
+	for _, c := range sp.chunks {
+		if !checkQuick(t, c.text) {
+			t.Errorf("quickParse leaves a synthetic piece (line %d) to yaml.v3", c.line)
+		}
+	}
+	files, _ := filepath.Glob("testdata/*.yaml")
+	more, _ := filepath.Glob("../../*.yaml")
+	read := 0
+	for _, f := range append(files, more...) {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sp, ok := splitEvents(data, 1); ok && checkQuick(t, sp.chunks[0].text) {
+			read++
+		}
+	}
+	if read == 0 {
+		t.Error("quickParse read none of the events files")
+	}
+}
+
+// TestPlainTag: the shortcut of plainTag agrees with yaml.v3 whatever a
+// value starts with.
+func TestPlainTag(t *testing.T) {
+	for c := range 256 {
+		for _, rest := range []string{"", "x", "1", "rue", "ull", "0:00", "2026-01-02", "026-01-02 12:45", "999-99-99 99:99", "026-01-02 12:4x"} {
+			v := string([]byte{byte(c)}) + rest
+			n := &yaml.Node{Kind: yaml.ScalarNode, Value: v}
+			if got, want := plainTag(n), n.ShortTag(); got != want {
+				t.Errorf("plainTag(%q) = %s, yaml.v3 says %s", v, got, want)
+			}
+		}
+	}
+}
+
+func FuzzQuickParse(f *testing.F) {
+	for _, s := range []string{
+		"- id: x\n  title: {zh: \"标题\", en: t}\n  d: |-\n    a\n\n    b\n",
+		"- a: >\n    x\n    y\n\n     z\n",
+		"- a\n- [b, 'c''d', \"e\\u00e9\"]\n",
+		"  - a:\n    - b\n    c: ~\n",
+	} {
+		f.Add([]byte(s))
+	}
+	var buf bytes.Buffer
+	if err := synth.Write(&buf, synth.Options{Events: 40, Seed: 5}); err == nil {
+		if sp, ok := splitEvents(buf.Bytes(), 1); ok {
+			for _, c := range strings.SplitAfter(string(sp.chunks[0].text), "\n  - ") {
+				f.Add([]byte("  - " + c))
+			}
+		}
+	}
+	f.Fuzz(func(t *testing.T, src []byte) {
+		checkQuick(t, src)
+	})
+}
+
+// BenchmarkPieceParse: one piece of 1,000 synthetic events, parsed by
+// yaml.v3 and by quickParse.
+func BenchmarkPieceParse(b *testing.B) {
+	var buf bytes.Buffer
+	if err := synth.Write(&buf, synth.Options{Events: 1000, Seed: 1}); err != nil {
+		b.Fatal(err)
+	}
+	sp, ok := splitEvents(buf.Bytes(), 1)
+	if !ok {
+		b.Fatal("the synthetic calendar does not cut into pieces")
+	}
+	text := sp.chunks[0].text
+	b.Run("yaml.v3", func(b *testing.B) {
+		b.SetBytes(int64(len(text)))
+		for b.Loop() {
+			if _, err := yamlTree(text); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("quick", func(b *testing.B) {
+		b.SetBytes(int64(len(text)))
+		for b.Loop() {
+			if _, ok := quickParse(text); !ok {
+				b.Fatal("quickParse left the piece to yaml.v3")
+			}
+		}
+	})
+}
