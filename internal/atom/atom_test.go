@@ -23,9 +23,9 @@ events:
 	}
 	paris, _ := time.LoadLocation("Europe/Paris")
 	cal.Changes = []calendar.Change{
-		{EventID: "talk", Kind: calendar.ChangeNew, At: time.Date(2025, 2, 1, 10, 0, 0, 0, time.UTC), Title: calendar.Text{"en": "Talk", "fr": "Exposé"},
+		{EventID: "talk", Kind: calendar.ChangeNew, At: time.Date(2025, 2, 1, 10, 0, 0, 0, time.UTC), Title: calendar.NewText(map[string]string{"en": "Talk", "fr": "Exposé"}),
 			Start: time.Date(2025, 3, 10, 8, 0, 0, 0, time.UTC), End: time.Date(2025, 3, 10, 9, 0, 0, 0, time.UTC), Location: paris, Tracks: []string{"a"}},
-		{EventID: "gone", Kind: calendar.ChangeRemoved, At: time.Date(2025, 2, 2, 10, 0, 0, 0, time.UTC), Title: calendar.Text{"en": "Gone", "fr": "Disparu"}},
+		{EventID: "gone", Kind: calendar.ChangeRemoved, At: time.Date(2025, 2, 2, 10, 0, 0, 0, time.UTC), Title: calendar.NewText(map[string]string{"en": "Gone", "fr": "Disparu"})},
 	}
 	l := Links{Self: "https://x/changes.atom", Page: "https://x/", Event: func(id string) string { return "https://x/events/" + id + ".ics" }}
 	body, updated := Render(cal, "fr", nil, l)

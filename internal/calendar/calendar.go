@@ -3,6 +3,7 @@ package calendar
 //go:generate go run ./mkzones
 
 import (
+	"maps"
 	"slices"
 	"time"
 )
@@ -140,11 +141,58 @@ func (e *Event) InTrack(id string) bool {
 // Text is a translatable text: one string per language of the calendar.
 // Loading fills in every language of the calendar: one the file gives no
 // text in gets the default language's text, or, without that, the first
-// text the file gives. A Text Load returns is nil (an optional text not
+// text the file gives. A Text Load returns is zero (an optional text not
 // given) or has a text in each of the calendar's languages.
-type Text map[string]string
+//
+// A Text is two slices, not a map: a calendar of 100,000 events holds
+// hundreds of thousands of them, and the list of languages is shared.
+type Text struct {
+	langs []string // the languages, shared by the Texts of a calendar
+	texts []string // texts[i] is in langs[i]
+}
+
+// NewText returns the Text of the texts by language, in langs' order when
+// given (a language of langs with no text has ""), else sorted by language.
+func NewText(byLang map[string]string, langs ...string) Text {
+	if len(byLang) == 0 {
+		return Text{}
+	}
+	if len(langs) == 0 {
+		langs = slices.Sorted(maps.Keys(byLang))
+	}
+	t := Text{langs: langs, texts: make([]string, len(langs))}
+	for i, l := range langs {
+		t.texts[i] = byLang[l]
+	}
+	return t
+}
 
 // In returns the text in lang. It does no falling back of its own: for a
 // Text that Load filled in (see Text) it is "" only when lang is not one
-// of the calendar's languages, or the text is nil.
-func (t Text) In(lang string) string { return t[lang] }
+// of the calendar's languages, or the text is zero.
+func (t Text) In(lang string) string {
+	for i, l := range t.langs {
+		if l == lang {
+			return t.texts[i]
+		}
+	}
+	return ""
+}
+
+// IsZero reports whether t is no text at all.
+func (t Text) IsZero() bool { return len(t.texts) == 0 }
+
+// Map returns the texts by language; nil for the zero Text.
+func (t Text) Map() map[string]string {
+	if t.IsZero() {
+		return nil
+	}
+	m := make(map[string]string, len(t.langs))
+	for i, l := range t.langs {
+		m[l] = t.texts[i]
+	}
+	return m
+}
+
+// Equal reports whether t and u hold the same text in the same languages.
+func (t Text) Equal(u Text) bool { return maps.Equal(t.Map(), u.Map()) }

@@ -48,7 +48,7 @@ func FuzzLoad(f *testing.F) {
 			}
 		default:
 			for _, e := range cal.Events {
-				if e.ID == "" || e.Title == nil || !e.End.After(e.Start) || e.Location == nil {
+				if e.ID == "" || e.Title.IsZero() || !e.End.After(e.Start) || e.Location == nil {
 					t.Fatalf("loaded an invalid event: %+v", e)
 				}
 			}

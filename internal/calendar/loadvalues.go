@@ -43,75 +43,89 @@ func (l *loader) httpURL(n *yaml.Node, what string) (string, bool) {
 
 // text reads a translatable text: a string, or a mapping language -> string.
 // It fills in every language of the calendar (see Text); an empty text is
-// nil, and a problem when required.
+// the zero Text, and a problem when required.
 func (l *loader) text(n *yaml.Node, what string, required bool) Text {
 	n = deref(n)
-	given := map[string]string{}
-	var order []string
+	texts := make([]string, len(l.languages))
+	var given []bool // by language, for a mapping; nil for one text for all
 	switch n.Kind {
 	case yaml.ScalarNode:
 		if n.Tag == "!!null" {
 			break
 		}
-		for _, lang := range l.languages {
-			given[lang] = cleanText(n.Value)
+		s := cleanText(n.Value)
+		for i := range texts {
+			texts[i] = s
 		}
-		order = l.languages
 	case yaml.MappingNode:
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k := deref(n.Content[i])
-			lang := k.Value
-			if k.Kind != yaml.ScalarNode || !slices.Contains(l.languages, lang) {
-				l.errorf(k.Line, k.Column, "%s: language %q is not in calendar.languages (%s)%s",
-					what, lang, strings.Join(l.languages, ", "), didYouMean(lang, l.languages))
-				continue
-			}
-			if _, dup := given[lang]; dup {
-				l.errorf(k.Line, k.Column, "%s: language %q repeated", what, lang)
-				continue
-			}
-			s, ok := l.scalar(n.Content[i+1], what+"."+lang)
-			if !ok {
-				continue
-			}
-			given[lang] = cleanText(s)
-			order = append(order, lang)
-		}
+		given = l.textMapping(n, what, texts)
 	default:
 		l.errorf(n.Line, n.Column, "%s: want text, or a mapping of language: text, got %s", what, describe(n))
-		return nil
+		return Text{}
 	}
-	empty := true
-	for _, s := range given {
+	// Fill every language: the default language's text, else the first given.
+	fallback := ""
+	for _, s := range texts {
 		if s != "" {
-			empty = false
+			fallback = s
+			break
 		}
 	}
-	if empty {
+	if fallback == "" {
 		if required {
 			l.errorf(n.Line, n.Column, "%s: must not be empty", what)
 		}
-		return nil
+		return Text{}
 	}
-	// Fill every language: the default language's text, else the first given.
-	t := make(Text, len(l.languages))
-	fallback := given[l.languages[0]]
-	if fallback == "" {
-		for _, lang := range order {
-			if given[lang] != "" {
-				fallback = given[lang]
-				break
-			}
+	if texts[0] != "" {
+		fallback = texts[0]
+	} else if given != nil {
+		fallback = texts[l.firstGiven(n, texts)]
+	}
+	for i, s := range texts {
+		if s == "" {
+			texts[i] = fallback
 		}
 	}
-	for _, lang := range l.languages {
-		if s := given[lang]; s != "" {
-			t[lang] = s
-		} else {
-			t[lang] = fallback
+	return Text{langs: l.languages, texts: texts}
+}
+
+// textMapping reads the language: text pairs of n into texts (by the
+// calendar's languages), and reports which were given.
+func (l *loader) textMapping(n *yaml.Node, what string, texts []string) []bool {
+	given := make([]bool, len(texts))
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := deref(n.Content[i])
+		lang := k.Value
+		li := slices.Index(l.languages, lang)
+		if k.Kind != yaml.ScalarNode || li < 0 {
+			l.errorf(k.Line, k.Column, "%s: language %q is not in calendar.languages (%s)%s",
+				what, lang, strings.Join(l.languages, ", "), didYouMean(lang, l.languages))
+			continue
+		}
+		if given[li] {
+			l.errorf(k.Line, k.Column, "%s: language %q repeated", what, lang)
+			continue
+		}
+		s, ok := l.scalar(n.Content[i+1], what+"."+lang)
+		if !ok {
+			continue
+		}
+		given[li] = true
+		texts[li] = cleanText(s)
+	}
+	return given
+}
+
+// firstGiven is the index in texts of the first non-empty text mapping n
+// gives, in the file's order.
+func (l *loader) firstGiven(n *yaml.Node, texts []string) int {
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if li := slices.Index(l.languages, deref(n.Content[i]).Value); li >= 0 && texts[li] != "" {
+			return li
 		}
 	}
-	return t
+	return 0
 }
 
 // cleanText trims the blank lines and spaces YAML block scalars leave around text.

@@ -193,13 +193,13 @@ func (e *Event) occurrence(d time.Time, ov *Override) Occurrence {
 	}
 	o.Override = ov
 	o.Start, o.End = ov.Start, ov.End
-	if ov.Title != nil {
+	if !ov.Title.IsZero() {
 		o.Title = ov.Title
 	}
-	if ov.Description != nil {
+	if !ov.Description.IsZero() {
 		o.Description = ov.Description
 	}
-	if ov.Place != nil {
+	if !ov.Place.IsZero() {
 		o.Place = ov.Place
 	}
 	if ov.URL != "" {

@@ -237,7 +237,7 @@ func TestOverrides(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("occurrences (-want +got):\n%s", diff)
 	}
-	if len(e.Overrides) != 3 || e.Overrides[0].Date.Format(time.DateOnly) != "2016-05-12" || e.Overrides[0].Place != nil {
+	if len(e.Overrides) != 3 || e.Overrides[0].Date.Format(time.DateOnly) != "2016-05-12" || !e.Overrides[0].Place.IsZero() {
 		t.Errorf("overrides: %+v", e.Overrides)
 	}
 	if got := e.Overridden(e.Overrides[1]); got.Status != Cancelled || !got.Start.Equal(time.Date(2016, 5, 26, 7, 0, 0, 0, time.UTC)) {

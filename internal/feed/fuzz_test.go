@@ -85,10 +85,11 @@ func FuzzText(f *testing.F) {
 		e := *cal.Event("zurich")
 		benign := e
 		set := func(ev *calendar.Event, v string) {
-			tx := calendar.Text{}
+			byLang := map[string]string{}
 			for _, l := range cal.Languages {
-				tx[l] = v
+				byLang[l] = v
 			}
+			tx := calendar.NewText(byLang, cal.Languages...)
 			ev.Title, ev.Description, ev.Place = tx, tx, tx
 		}
 		set(&e, s)

@@ -189,7 +189,7 @@ func (c Change) change() (calendar.Change, error) {
 		Kind:     c.Kind,
 		At:       c.At,
 		Sequence: c.Sequence,
-		Title:    calendar.Text(c.Title),
+		Title:    calendar.NewText(c.Title),
 		AllDay:   c.AllDay,
 		Tracks:   c.Tracks,
 		Private:  c.Private,
@@ -321,7 +321,7 @@ func kindOf(before, after Snapshot) calendar.ChangeKind {
 func snapshot(cal *calendar.Calendar, e *calendar.Event) Snapshot {
 	return Snapshot{
 		Private: cal.IsPrivate(e),
-		Title:   map[string]string(e.Title),
+		Title:   e.Title.Map(),
 		Start:   formatTime(e.Start, e.AllDay),
 		End:     formatTime(e.End, e.AllDay),
 		Zone:    e.Location.String(),
