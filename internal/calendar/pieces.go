@@ -29,6 +29,9 @@ import (
 // a few thousand events loads in tens of milliseconds in one.
 const minPieceItems = 4096
 
+// maxPieceItems bounds the events of a piece.
+const maxPieceItems = 1024
+
 // split is an events file cut for loading in pieces.
 type split struct {
 	head       []byte // the file without its events' lines
@@ -146,7 +149,9 @@ func splitEvents(data []byte, pieces int) (*split, bool) {
 // place in data (lines [blockStart, blockEnd)) and its items' starts.
 func (sp *split) cut(data []byte, blockStart, blockEnd int, starts, startLines []int, pieces int) {
 	sp.items = len(starts)
-	perChunk := max(256, (len(starts)+pieces-1)/pieces)
+	// At most maxPieceItems a piece: a piece's nodes, which are ten times
+	// its text, are all in memory while it is read.
+	perChunk := min(max(256, (len(starts)+pieces-1)/pieces), maxPieceItems)
 	for first := 0; first < len(starts); first += perChunk {
 		n := min(perChunk, len(starts)-first)
 		end := blockEnd
@@ -231,8 +236,9 @@ func (l *loader) eventsInPieces(cal *Calendar) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			var arena nodeArena // reused from piece to piece: see chunk
 			for c := range next {
-				out, err := wl.chunk(sp.chunks[c], m.trackIDs)
+				out, err := wl.chunk(sp.chunks[c], m.trackIDs, &arena)
 				if err != nil {
 					failed.Do(func() { l.piecesErr = err })
 					cancel()
@@ -268,8 +274,13 @@ feed:
 }
 
 // chunk parses one piece and reads its events.
-func (l *loader) chunk(c eventChunk, trackIDs *trackSet) ([]converted, error) {
-	doc, ok := quickParse(c.text)
+//
+// The nodes quickParse makes come from arena, and are reused for the next
+// piece once this one's events are read: nothing an event holds points
+// into them.
+func (l *loader) chunk(c eventChunk, trackIDs *trackSet, arena *nodeArena) ([]converted, error) {
+	defer arena.reset()
+	doc, ok := quickParseIn(c.text, arena)
 	if !ok {
 		doc = new(yaml.Node)
 		if err := yaml.NewDecoder(&yielding{ctx: l.ctx, r: bytes.NewReader(c.text)}).Decode(doc); err != nil {

@@ -20,11 +20,14 @@ import (
 // style, tag (a plain value's is resolved by yaml.v3 itself), value, line,
 // column and content. Comments are not kept. FuzzQuickParse holds the two
 // parsers to that on any input.
-func quickParse(src []byte) (*yaml.Node, bool) {
+func quickParse(src []byte) (*yaml.Node, bool) { return quickParseIn(src, new(nodeArena)) }
+
+// quickParseIn is quickParse with its nodes from arena.
+func quickParseIn(src []byte, arena *nodeArena) (*yaml.Node, bool) {
 	if !quickSafe(src) {
 		return nil, false
 	}
-	p := &quick{src: src}
+	p := &quick{src: src, arena: arena}
 	p.split()
 	i := p.nextContent(0)
 	if i >= len(p.lines) {
@@ -84,8 +87,34 @@ var unsafeByte = func() (t [256]bool) {
 type quick struct {
 	src   []byte
 	lines []qline
-	at    int         // the first line not read yet
-	slab  []yaml.Node // nodes are allocated from here, a run at a time
+	at    int // the first line not read yet
+	arena *nodeArena
+}
+
+// nodeArena hands out nodes a block at a time, and takes them all back
+// at once.
+type nodeArena struct {
+	blocks [][]yaml.Node
+	used   int // nodes handed out
+}
+
+const arenaBlock = 256
+
+func (a *nodeArena) node() *yaml.Node {
+	b, i := a.used/arenaBlock, a.used%arenaBlock
+	if b == len(a.blocks) {
+		a.blocks = append(a.blocks, make([]yaml.Node, arenaBlock))
+	}
+	a.used++
+	return &a.blocks[b][i]
+}
+
+// reset takes back every node handed out, which must no longer be used.
+func (a *nodeArena) reset() {
+	for b := 0; b*arenaBlock < a.used; b++ {
+		clear(a.blocks[b])
+	}
+	a.used = 0
 }
 
 // qline is one line of the source, without its LF.
@@ -132,11 +161,7 @@ func (p *quick) nextContent(i int) int {
 
 // node allocates a node at line i, byte pos of that line.
 func (p *quick) node(kind yaml.Kind, i, pos int) *yaml.Node {
-	if len(p.slab) == 0 {
-		p.slab = make([]yaml.Node, 256)
-	}
-	n := &p.slab[0]
-	p.slab = p.slab[1:]
+	n := p.arena.node()
 	n.Kind = kind
 	n.Line = i + 1
 	ln := p.lines[i]
