@@ -577,30 +577,3 @@ func skipSpaces(t []byte, pos int) int {
 	}
 	return pos
 }
-
-// plainTag is the tag yaml.v3 resolves a plain scalar to. Only a value
-// starting with a sign, a digit, a dot or a letter some special value
-// starts with can be other than a string; yaml.v3's own resolution is
-// called for those, but for the most common of them, a start or an end
-// (TestPlainTag holds the shortcuts to it).
-func plainTag(n *yaml.Node) string {
-	if n.Value != "" && !strings.ContainsRune("+-0123456789.yYnNtTfFoO~<", rune(n.Value[0])) || dateMinutes(n.Value) {
-		return "!!str"
-	}
-	return n.ShortTag()
-}
-
-// dateMinutes reports whether v is a date and a time to the minute, as
-// in 2026-03-24 12:45: a string to yaml.v3, which reads a time with
-// seconds only, and no number.
-func dateMinutes(v string) bool {
-	if len(v) != 16 || v[4] != '-' || v[7] != '-' || v[10] != ' ' || v[13] != ':' {
-		return false
-	}
-	for _, i := range [...]int{0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15} {
-		if v[i] < '0' || v[i] > '9' {
-			return false
-		}
-	}
-	return true
-}

@@ -1,8 +1,14 @@
 package calendar
 
-import "unicode/utf8"
+import (
+	"strings"
+	"unicode/utf8"
 
-// The quoted scalars of quickParse (see quickyaml.go), on one line.
+	"go.yaml.in/yaml/v3"
+)
+
+// The scalars of quickParse (see quickyaml.go): the tags of plain ones,
+// quoted ones on one line.
 
 // singleQuoted reads a one-line 'text' at the start of t (two quotes in
 // it are one), and its length with the quotes.
@@ -120,4 +126,31 @@ func hexDigit(c byte) (rune, bool) {
 		return rune(c-'A') + 10, true
 	}
 	return 0, false
+}
+
+// plainTag is the tag yaml.v3 resolves a plain scalar to. Only a value
+// starting with a sign, a digit, a dot or a letter some special value
+// starts with can be other than a string; yaml.v3's own resolution is
+// called for those, but for the most common of them, a start or an end
+// (TestPlainTag holds the shortcuts to it).
+func plainTag(n *yaml.Node) string {
+	if n.Value != "" && !strings.ContainsRune("+-0123456789.yYnNtTfFoO~<", rune(n.Value[0])) || dateMinutes(n.Value) {
+		return "!!str"
+	}
+	return n.ShortTag()
+}
+
+// dateMinutes reports whether v is a date and a time to the minute, as
+// in 2026-03-24 12:45: a string to yaml.v3, which reads a time with
+// seconds only, and no number.
+func dateMinutes(v string) bool {
+	if len(v) != 16 || v[4] != '-' || v[7] != '-' || v[10] != ' ' || v[13] != ':' {
+		return false
+	}
+	for _, i := range [...]int{0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15} {
+		if v[i] < '0' || v[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
