@@ -2,11 +2,14 @@
 // whole calendar, one track, several tracks, a chosen set of events, or one
 // event.
 //
-// golang-ical builds the components. What it leaves to its caller is done
-// here: CRLF line endings (it writes LF unless told), zoned DTSTART with a
-// TZID (its SetStartAt writes UTC), one VTIMEZONE per TZID generated from the
-// time zone database (it writes none), and TEXT cleaned of the CR and control
-// characters it does not escape.
+// The VEVENTs, rendered for every event at every load, are written straight
+// into bytes (write.go), exactly as golang-ical would write them: a test
+// builds each with golang-ical and compares. golang-ical builds the rest (the
+// calendar's properties, the VTIMEZONEs). What it leaves to its caller is
+// done here: CRLF line endings (it writes LF unless told), zoned DTSTART
+// with a TZID (its SetStartAt writes UTC), one VTIMEZONE per TZID generated
+// from the time zone database (it writes none), and TEXT cleaned of the CR
+// and control characters it does not escape.
 //
 // A repeating event is one VEVENT with its rule (RRULE, EXDATE, RDATE; RFC
 // 5545 §3.8.5) and one VEVENT per changed occurrence (RECURRENCE-ID,
@@ -19,7 +22,6 @@ package feed
 import (
 	"bytes"
 	"crypto/sha256"
-	"errors"
 	"fmt"
 	"io"
 	"runtime"
@@ -92,7 +94,6 @@ type eventVariant struct {
 type lazyPiece struct {
 	once sync.Once
 	p    piece
-	err  error
 }
 
 // New renders the events and time zones of cal.
@@ -102,10 +103,7 @@ func New(cal *calendar.Calendar) (*Renderer, error) {
 		events: make(map[*calendar.Event]map[string]piece, len(cal.Events)),
 		zones:  map[string]piece{},
 	}
-	rendered, err := renderAll(r, cal)
-	if err != nil {
-		return nil, err
-	}
+	rendered := renderAll(r, cal)
 	for i, e := range cal.Events {
 		r.events[e] = rendered[i]
 	}
@@ -125,56 +123,45 @@ func New(cal *calendar.Calendar) (*Renderer, error) {
 // processors. Each worker yields now and then, so that a reload rendering
 // in the background does not hold requests up (with one processor, a busy
 // goroutine would otherwise keep it for a whole scheduling slice).
-func renderAll(r *Renderer, cal *calendar.Calendar) ([]map[string]piece, error) {
+func renderAll(r *Renderer, cal *calendar.Calendar) []map[string]piece {
 	out := make([]map[string]piece, len(cal.Events))
 	workers := min(runtime.GOMAXPROCS(0), max(1, len(cal.Events)/256))
-	errs := make([]error, workers)
 	var wg sync.WaitGroup
 	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for i := w; i < len(cal.Events); i += workers {
 				e := cal.Events[i]
 				byLang := make(map[string]piece, len(cal.Languages))
 				for _, lang := range cal.Languages {
-					b, err := r.renderEvent(e, Variant{lang, reminder.None})
-					if err != nil {
-						errs[w] = err
-						return
-					}
-					byLang[lang] = newPiece(b)
+					byLang[lang] = newPiece(r.renderEvent(e, Variant{lang, reminder.None}))
 				}
 				out[i] = byLang
 				if i%(16*workers) == w {
 					runtime.Gosched()
 				}
 			}
-		}()
+		})
 	}
 	wg.Wait()
-	return out, errors.Join(errs...)
+	return out
 }
 
 // renderEvent renders the VEVENTs of e in v, folded.
-func (r *Renderer) renderEvent(e *calendar.Event, v Variant) ([]byte, error) {
+func (r *Renderer) renderEvent(e *calendar.Event, v Variant) []byte {
 	sc := scratches.Get().(*scratch)
 	defer scratches.Put(sc)
-	sc.buf.Reset()
-	for _, ev := range r.vevents(e, v.Lang, v.Alarm) {
-		if err := ev.SerializeTo(&sc.buf, &serialization); err != nil {
-			return nil, fmt.Errorf("feed: event %q: %w", e.ID, err)
-		}
+	sc.raw = r.appendEvents(sc.raw[:0], e, v.Lang, v.Alarm)
+	if !needsFold(sc.raw) {
+		return bytes.Clone(sc.raw) // exactly its size: no spare capacity kept
 	}
-	sc.folded = foldAppend(sc.folded[:0], sc.buf.Bytes())
-	return bytes.Clone(sc.folded), nil // exactly its size: no spare capacity kept
+	sc.folded = foldAppend(sc.folded[:0], sc.raw)
+	return bytes.Clone(sc.folded)
 }
 
 // scratch is the working memory of one rendering, reused: rendering
 // 100,000 events would otherwise grow two buffers from nothing for each.
 type scratch struct {
-	buf    bytes.Buffer
-	folded []byte
+	raw, folded []byte
 }
 
 var scratches = sync.Pool{New: func() any { return new(scratch) }}
@@ -191,13 +178,8 @@ func (r *Renderer) eventPiece(e *calendar.Event, v Variant) (piece, error) {
 	}
 	l, _ := r.alarmed.LoadOrStore(eventVariant{e, v}, &lazyPiece{})
 	lp := l.(*lazyPiece)
-	lp.once.Do(func() {
-		var b []byte
-		if b, lp.err = r.renderEvent(e, v); lp.err == nil {
-			lp.p = newPiece(b)
-		}
-	})
-	return lp.p, lp.err
+	lp.once.Do(func() { lp.p = newPiece(r.renderEvent(e, v)) })
+	return lp.p, nil
 }
 
 // Calendar returns the calendar r renders.
