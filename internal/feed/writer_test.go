@@ -136,10 +136,11 @@ func edgeCalendars(t testing.TB) []*calendar.Calendar {
 // edgeEvent is a copy of e with s in every text and link of the event and
 // of its overrides, and the UID, sequence and status i picks.
 func edgeEvent(cal *calendar.Calendar, e *calendar.Event, s string, i int) *calendar.Event {
-	tx := calendar.Text{}
+	byLang := map[string]string{}
 	for _, l := range cal.Languages {
-		tx[l] = s
+		byLang[l] = s
 	}
+	tx := calendar.NewText(byLang, cal.Languages...)
 	c := *e
 	c.Title, c.Description, c.Place, c.URL, c.Online = tx, tx, tx, s, s
 	c.UID = []string{s, "", "uid;with,specials\\\n@x"}[i%3]
@@ -166,9 +167,11 @@ func TestWriterEdges(t *testing.T) {
 		var events []*calendar.Event
 		for i, s := range edgeTexts {
 			for _, tr := range cal.Tracks {
-				for l := range tr.Name {
-					tr.Name[l] = s + " " + tr.ID
+				byLang := tr.Name.Map()
+				for l := range byLang {
+					byLang[l] = s + " " + tr.ID
 				}
+				tr.Name = calendar.NewText(byLang, cal.Languages...)
 			}
 			for _, e := range cal.Events {
 				events = append(events, edgeEvent(cal, e, s, i))
@@ -205,13 +208,13 @@ func FuzzEventWriter(f *testing.F) {
 	f.Fuzz(func(t *testing.T, title, desc, link, uid string, pick uint8) {
 		cal := cals[int(pick)%len(cals)]
 		e := edgeEvent(cal, cal.Events[int(pick)%len(cal.Events)], title, int(pick))
-		e.Description = calendar.Text{cal.Languages[0]: desc}
+		e.Description = calendar.NewText(map[string]string{cal.Languages[0]: desc}, cal.Languages...)
 		e.URL, e.Online = link, uid
 		if pick%3 == 0 {
 			e.UID = uid
 		}
 		for _, id := range e.Tracks { // calls of one fuzz process never overlap
-			cal.Track(id).Name = calendar.Text{cal.Languages[0]: desc, cal.Languages[1]: title}
+			cal.Track(id).Name = calendar.NewText(map[string]string{cal.Languages[0]: desc, cal.Languages[1]: title}, cal.Languages...)
 		}
 		r := &Renderer{cal: cal}
 		checkSame(t, r, e, Variant{cal.Languages[int(pick)%len(cal.Languages)], alarms[int(pick)%len(alarms)]})
