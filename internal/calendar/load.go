@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -262,7 +263,7 @@ func tooDeep(doc *yaml.Node) *yaml.Node {
 
 // invalidUTF8 returns the position of the first byte that is not UTF-8.
 func invalidUTF8(data []byte) (line, col int, bad bool) {
-	if utf8.Valid(data) {
+	if validUTF8(data) {
 		return 0, 0, false // the common case, at memory speed
 	}
 	line, col = 1, 1
@@ -279,6 +280,33 @@ func invalidUTF8(data []byte) (line, col int, bad bool) {
 		data = data[size:]
 	}
 	return 0, 0, false
+}
+
+// validUTF8 is utf8.Valid, on every processor for a large file: the
+// file is cut after line breaks, which no character spans.
+func validUTF8(data []byte) bool {
+	parts := min(runtime.GOMAXPROCS(0), len(data)>>20)
+	if parts < 2 {
+		return utf8.Valid(data)
+	}
+	valid := make([]bool, parts)
+	var wg sync.WaitGroup
+	for i, start := 0, 0; i < parts; i++ {
+		end := len(data)
+		if i < parts-1 {
+			end = max(start, len(data)*(i+1)/parts)
+			if nl := bytes.IndexByte(data[end:], '\n'); nl >= 0 {
+				end += nl + 1
+			} else {
+				end = len(data)
+			}
+		}
+		part := data[start:end]
+		wg.Go(func() { valid[i] = utf8.Valid(part) })
+		start = end
+	}
+	wg.Wait()
+	return !slices.Contains(valid, false)
 }
 
 // loader walks the YAML node tree, building the calendar and recording

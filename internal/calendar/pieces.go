@@ -57,8 +57,14 @@ var eventsKey = regexp.MustCompile(`^events:[ \t]*(?:#.*)?$`)
 // a & or * at the start of a line or after a space, [, { or , and before
 // something else. A false find only costs the parallel load.
 func mayAnchor(data []byte) bool {
+	return mayIndicate(data, '&') || mayIndicate(data, '*')
+}
+
+// mayIndicate reports whether data holds c where it may be an anchor's or
+// an alias's indicator (see mayAnchor).
+func mayIndicate(data []byte, c byte) bool {
 	for i := 0; ; {
-		j := bytes.IndexAny(data[i:], "&*")
+		j := bytes.IndexByte(data[i:], c)
 		if j < 0 {
 			return false
 		}
@@ -93,9 +99,12 @@ func splitEvents(data []byte, pieces int) (*split, bool) {
 		} else {
 			end = len(data)
 		}
-		text := bytes.TrimSuffix(data[off:end], []byte("\r"))
 		lineOff := off
 		off = next
+		if sp.indent >= 0 && blockEnd == len(data) && end-lineOff > sp.indent && allSpaces(data[lineOff:lineOff+sp.indent+1]) {
+			continue // inside an item: most lines, passed over quickly
+		}
+		text := bytes.TrimSuffix(data[lineOff:end], []byte("\r"))
 		if blockStart < 0 || blockEnd < len(data) {
 			// Outside the list: the top level.
 			if bytes.HasPrefix(text, []byte("---")) || bytes.HasPrefix(text, []byte("...")) || bytes.HasPrefix(text, []byte("%")) {
@@ -143,6 +152,15 @@ func splitEvents(data []byte, pieces int) (*split, bool) {
 	}
 	sp.cut(data, blockStart, blockEnd, starts, startLines, pieces)
 	return sp, true
+}
+
+func allSpaces(b []byte) bool {
+	for _, c := range b {
+		if c != ' ' {
+			return false
+		}
+	}
+	return true
 }
 
 // cut makes the head and the chunks, of whole items, from the list's

@@ -142,3 +142,26 @@ func TestPiecesTooMany(t *testing.T) {
 		t.Errorf("more events than allowed: whole %v; pieces (%v) %v", errA, ok, errB)
 	}
 }
+
+// TestInvalidUTF8Large: a file large enough to be checked in parts is
+// found valid or not as a whole, and its first bad byte placed exactly,
+// wherever it is.
+func TestInvalidUTF8Large(t *testing.T) {
+	line := []byte("    description: 全球数字合作大会 — every session of the conference\n")
+	var data []byte
+	for len(data) < 3<<20 {
+		data = append(data, line...)
+	}
+	lines := len(data) / len(line)
+	if _, _, bad := invalidUTF8(data); bad {
+		t.Fatal("valid UTF-8 reported invalid")
+	}
+	for _, at := range []int{0, lines / 2, lines - 1} {
+		bad := bytes.Clone(data)
+		bad[at*len(line)+17] = 0xff // in 全, after "    description: "
+		l, c, found := invalidUTF8(bad)
+		if !found || l != at+1 || c != 18 {
+			t.Errorf("bad byte on line %d: got line %d col %d found %v, want line %d col 18", at+1, l, c, found, at+1)
+		}
+	}
+}
