@@ -61,7 +61,7 @@ type Feed struct {
 // is safe for concurrent use.
 type Renderer struct {
 	cal    *calendar.Calendar
-	events map[*calendar.Event]map[string]piece // event -> language -> VEVENTs, no reminder
+	events map[*calendar.Event][]piece // event -> VEVENTs without a reminder, by cal.Languages' order
 	// alarmed holds VEVENTs with a reminder: eventVariant -> *lazyPiece.
 	alarmed sync.Map
 	zones   map[string]piece // TZID -> VTIMEZONE
@@ -100,7 +100,7 @@ type lazyPiece struct {
 func New(cal *calendar.Calendar) (*Renderer, error) {
 	r := &Renderer{
 		cal:    cal,
-		events: make(map[*calendar.Event]map[string]piece, len(cal.Events)),
+		events: make(map[*calendar.Event][]piece, len(cal.Events)),
 		zones:  map[string]piece{},
 	}
 	rendered := renderAll(r, cal)
@@ -123,17 +123,22 @@ func New(cal *calendar.Calendar) (*Renderer, error) {
 // processors. Each worker yields now and then, so that a reload rendering
 // in the background does not hold requests up (with one processor, a busy
 // goroutine would otherwise keep it for a whole scheduling slice).
-func renderAll(r *Renderer, cal *calendar.Calendar) []map[string]piece {
-	out := make([]map[string]piece, len(cal.Events))
+//
+// The pieces of every event are in one slice: a map or a slice per event
+// would cost as much again as the digests, for 100,000 events.
+func renderAll(r *Renderer, cal *calendar.Calendar) [][]piece {
+	nl := len(cal.Languages)
+	all := make([]piece, len(cal.Events)*nl)
+	out := make([][]piece, len(cal.Events))
 	workers := min(runtime.GOMAXPROCS(0), max(1, len(cal.Events)/256))
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Go(func() {
 			for i := w; i < len(cal.Events); i += workers {
 				e := cal.Events[i]
-				byLang := make(map[string]piece, len(cal.Languages))
-				for _, lang := range cal.Languages {
-					byLang[lang] = newPiece(r.renderEvent(e, Variant{lang, reminder.None}))
+				byLang := all[i*nl : (i+1)*nl : (i+1)*nl]
+				for j, lang := range cal.Languages {
+					byLang[j] = newPiece(r.renderEvent(e, Variant{lang, reminder.None}))
 				}
 				out[i] = byLang
 				if i%(16*workers) == w {
@@ -174,7 +179,10 @@ func (r *Renderer) eventPiece(e *calendar.Event, v Variant) (piece, error) {
 		return piece{}, fmt.Errorf("feed: event %q is not in this calendar", e.ID)
 	}
 	if v.Alarm == reminder.None {
-		return byLang[v.Lang], nil
+		if j := slices.Index(r.cal.Languages, v.Lang); j >= 0 {
+			return byLang[j], nil
+		}
+		return piece{}, nil
 	}
 	l, _ := r.alarmed.LoadOrStore(eventVariant{e, v}, &lazyPiece{})
 	lp := l.(*lazyPiece)

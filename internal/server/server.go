@@ -281,40 +281,8 @@ func newState(cal *calendar.Calendar, gz bool, c *cache, prerender int) (*state,
 	for i, e := range cal.Events {
 		st.order[e] = i
 	}
-	copied := 0 // bytes of the feeds rendered here as copies (see maxPrerendered)
-	add := func(key, download string, f func(lang string) feed.Feed) error {
-		src := source{build: f, download: download}
-		st.sources[key] = src
-		if copied > prerender {
-			return nil // rendered on first request, like a reminder variant
-		}
-		byVariant := make(map[variant]*resource, len(cal.Languages))
-		for _, lang := range cal.Languages {
-			v := variant{Lang: lang, Alarm: reminder.None}
-			res, err := st.renderSource(key, src, v)
-			if err != nil {
-				return err
-			}
-			res.spillIfLarge()
-			if res.body != nil {
-				copied += res.size
-			}
-			byVariant[v] = res
-		}
-		st.feeds[key] = byVariant
-		return nil
-	}
-	if err := add(keyAll, "", st.allFeed); err != nil {
+	if err := st.prerender(prerender); err != nil {
 		return nil, err
-	}
-	for i, t := range cal.Tracks {
-		err := add(trackKey(t.ID), "", func(lang string) feed.Feed { return st.tracksFeed([]string{t.ID}, lang) })
-		if err != nil {
-			return nil, err
-		}
-		if i%8 == 7 {
-			runtime.Gosched() // let requests in while a reload renders
-		}
 	}
 	// One event's download is rendered on its first request: a calendar of
 	// 100,000 events would otherwise render 100,000 files per language at
@@ -327,6 +295,63 @@ func newState(cal *calendar.Calendar, gz bool, c *cache, prerender int) (*state,
 		}
 	}
 	return st, nil
+}
+
+// prerender names the fixed feeds (the full feed, each track's) and
+// renders them in every language, on every processor, until about budget
+// bytes have been rendered as copies (see maxPrerendered); the rest are
+// rendered on their first request, like a reminder variant.
+func (st *state) prerender(budget int) error {
+	keys := []string{keyAll}
+	st.sources[keyAll] = source{build: st.allFeed}
+	for _, t := range st.cal.Tracks {
+		key := trackKey(t.ID)
+		st.sources[key] = source{build: func(lang string) feed.Feed { return st.tracksFeed([]string{t.ID}, lang) }}
+		keys = append(keys, key)
+	}
+	langs := st.cal.Languages
+	rendered := make([]*resource, len(keys)*len(langs)) // key by key, language by language
+	var copied, next atomic.Int64
+	workers := min(runtime.GOMAXPROCS(0), len(rendered))
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(rendered) || copied.Load() > int64(budget) {
+					return
+				}
+				key := keys[i/len(langs)]
+				res, err := st.renderSource(key, st.sources[key], variant{Lang: langs[i%len(langs)], Alarm: reminder.None})
+				if err != nil {
+					errs[w] = err
+					return
+				}
+				res.spillIfLarge()
+				if res.body != nil {
+					copied.Add(int64(res.size))
+				}
+				rendered[i] = res
+				runtime.Gosched() // let requests in while a reload renders
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	for i, res := range rendered {
+		if res == nil {
+			continue
+		}
+		key := keys[i/len(langs)]
+		if st.feeds[key] == nil {
+			st.feeds[key] = make(map[variant]*resource, len(langs))
+		}
+		st.feeds[key][variant{Lang: langs[i%len(langs)], Alarm: reminder.None}] = res
+	}
+	return nil
 }
 
 // findUnstamped finds the content hashes of every event of the whole
