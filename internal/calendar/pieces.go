@@ -298,7 +298,8 @@ feed:
 // into them.
 func (l *loader) chunk(c eventChunk, trackIDs *trackSet, arena *nodeArena) ([]converted, error) {
 	defer arena.reset()
-	doc, ok := quickParseIn(c.text, arena)
+	// The file is valid UTF-8 (see load), and so is each piece of it.
+	doc, ok := quickParseIn(c.text, quickOptions{arena: arena, firstLine: c.line, validUTF8: true})
 	if !ok {
 		doc = new(yaml.Node)
 		if err := yaml.NewDecoder(&yielding{ctx: l.ctx, r: bytes.NewReader(c.text)}).Decode(doc); err != nil {
@@ -307,12 +308,12 @@ func (l *loader) chunk(c eventChunk, trackIDs *trackSet, arena *nodeArena) ([]co
 			}
 			return nil, errNotPieces
 		}
+		walk(doc, func(n *yaml.Node) { n.Line += c.line - 1 })
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 || doc.Content[0].Kind != yaml.SequenceNode ||
 		len(doc.Content[0].Content) != c.items || tooDeep(doc) != nil {
 		return nil, errNotPieces
 	}
-	walk(doc, func(n *yaml.Node) { n.Line += c.line - 1 })
 	out := make([]converted, 0, c.items)
 	for j, it := range doc.Content[0].Content {
 		if j%16 == 15 {

@@ -20,14 +20,23 @@ import (
 // style, tag (a plain value's is resolved by yaml.v3 itself), value, line,
 // column and content. Comments are not kept. FuzzQuickParse holds the two
 // parsers to that on any input.
-func quickParse(src []byte) (*yaml.Node, bool) { return quickParseIn(src, new(nodeArena)) }
+func quickParse(src []byte) (*yaml.Node, bool) {
+	return quickParseIn(src, quickOptions{arena: new(nodeArena), firstLine: 1})
+}
 
-// quickParseIn is quickParse with its nodes from arena.
-func quickParseIn(src []byte, arena *nodeArena) (*yaml.Node, bool) {
-	if !quickSafe(src) {
+// quickOptions are what a load that calls quickParse on a piece knows.
+type quickOptions struct {
+	arena     *nodeArena // where the nodes come from
+	firstLine int        // the line number of the piece's first line
+	validUTF8 bool       // the piece is known to be valid UTF-8
+}
+
+// quickParseIn is quickParse with options.
+func quickParseIn(src []byte, o quickOptions) (*yaml.Node, bool) {
+	if !(o.validUTF8 || utf8.Valid(src)) || !quickSafe(src) {
 		return nil, false
 	}
-	p := &quick{src: src, arena: arena}
+	p := &quick{src: src, arena: o.arena, lineBase: o.firstLine - 1}
 	p.split()
 	i := p.nextContent(0)
 	if i >= len(p.lines) {
@@ -46,13 +55,10 @@ func quickParseIn(src []byte, arena *nodeArena) (*yaml.Node, bool) {
 	return doc, true
 }
 
-// quickSafe reports whether src holds only what quickParse reads: UTF-8
-// of characters YAML allows, no tab, CR or other line break than LF, no
+// quickSafe reports whether src, valid UTF-8, holds only what quickParse
+// reads: characters YAML allows, no tab, CR or other line break than LF, no
 // byte-order mark, no directive or document marker.
 func quickSafe(src []byte) bool {
-	if !utf8.Valid(src) {
-		return false
-	}
 	for i, c := range src {
 		if !unsafeByte[c] {
 			continue
@@ -85,10 +91,11 @@ var unsafeByte = func() (t [256]bool) {
 
 // quick is the state of one quickParse.
 type quick struct {
-	src   []byte
-	lines []qline
-	at    int // the first line not read yet
-	arena *nodeArena
+	src      []byte
+	lines    []qline
+	at       int // the first line not read yet
+	arena    *nodeArena
+	lineBase int // added to the line numbers of src
 }
 
 // nodeArena hands out nodes a block at a time, and takes them all back
@@ -163,7 +170,7 @@ func (p *quick) nextContent(i int) int {
 func (p *quick) node(kind yaml.Kind, i, pos int) *yaml.Node {
 	n := p.arena.node()
 	n.Kind = kind
-	n.Line = i + 1
+	n.Line = p.lineBase + i + 1
 	ln := p.lines[i]
 	n.Column = 1 + utf8.RuneCount(p.src[ln.start:ln.start+pos])
 	switch kind {
