@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"io"
 
 	"calfeed/internal/calendar"
 	"calfeed/internal/reminder"
@@ -17,24 +16,27 @@ import (
 // SEQUENCE when this changes, so anything a client shows counts (a title, a
 // time, a room, a track's name) and nothing else does.
 func (r *Renderer) ContentHash(e *calendar.Event) (string, error) {
-	h := sha256.New()
+	sc := scratches.Get().(*scratch)
+	defer scratches.Put(sc)
+	b := sc.raw[:0]
 	for _, lang := range r.cal.Languages {
 		p, err := r.eventPiece(e, Variant{lang, reminder.None})
 		if err != nil {
 			return "", fmt.Errorf("feed: content of %q: %w", e.ID, err)
 		}
-		fmt.Fprintf(h, "LANG:%s\n", lang)
-		hashContent(h, p.b)
+		b = append(append(append(b, "LANG:"...), lang...), '\n')
+		b = appendContent(b, p.b)
 	}
-	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
+	sc.raw = b
+	sum := sha256.Sum256(b)
+	return "sha256:" + hex.EncodeToString(sum[:]), nil
 }
 
-// hashContent writes to h each content line of the VEVENTs in folded,
+// appendContent appends each content line of the VEVENTs in folded,
 // unfolded and ended with a newline, but those that record revisions:
-// what ContentHash digests, without a copy of the bytes.
-func hashContent(h io.Writer, folded []byte) {
+// what ContentHash digests, gathered so as to be hashed in one go.
+func appendContent(b, folded []byte) []byte {
 	inEvent, writing := false, false
-	nl := []byte{'\n'}
 	for len(folded) > 0 {
 		line := folded
 		if i := bytes.Index(folded, []byte("\r\n")); i >= 0 {
@@ -44,12 +46,12 @@ func hashContent(h io.Writer, folded []byte) {
 		}
 		if len(line) > 0 && (line[0] == ' ' || line[0] == '\t') {
 			if writing { // a continuation of the line being written
-				h.Write(line[1:])
+				b = append(b, line[1:]...)
 			}
 			continue
 		}
 		if writing {
-			h.Write(nl)
+			b = append(b, '\n')
 		}
 		switch {
 		case bytes.Equal(line, []byte("BEGIN:VEVENT")):
@@ -62,12 +64,13 @@ func hashContent(h io.Writer, folded []byte) {
 			writing = !revision(line)
 		}
 		if writing {
-			h.Write(line)
+			b = append(b, line...)
 		}
 	}
 	if writing {
-		h.Write(nl)
+		b = append(b, '\n')
 	}
+	return b
 }
 
 // ContentHashes returns the ContentHash of every event, by id.
