@@ -1,9 +1,9 @@
 package calendar
 
 import (
-	"fmt"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -171,7 +171,8 @@ func (l *loader) uids(cal *Calendar, given []uidAt) {
 // event reads one event; it returns nil if the event has no usable id,
 // and its uid: if it gives a valid one.
 func (l *loader) event(i int, it *yaml.Node, trackIDs *trackSet) (*Event, *uidAt) {
-	what := fmt.Sprintf("events[%d]", i)
+	index := "events[" + strconv.Itoa(i) + "]" // not Sprintf: this is per event
+	what := index
 	m := l.mapping(it, what, eventKeys)
 	if m == nil {
 		return nil, nil
@@ -184,7 +185,7 @@ func (l *loader) event(i int, it *yaml.Node, trackIDs *trackSet) (*Event, *uidAt
 		l.errorf(node.Line, node.Column, "%s: id missing; give each event a unique id such as \"opening-plenary\"", what)
 	}
 	if e.ID != "" {
-		what = fmt.Sprintf("events[%d] %q", i, e.ID)
+		what = index + " " + strconv.Quote(e.ID)
 	}
 	var uid *uidAt
 	if v, ok := m["uid"]; ok {
