@@ -8,7 +8,7 @@ import (
 )
 
 // The scalars of quickParse (see quickyaml.go): the tags of plain ones,
-// quoted ones on one line.
+// quoted ones on one line, the text of block ones.
 
 // singleQuoted reads a one-line 'text' at the start of t (two quotes in
 // it are one), and its length with the quotes.
@@ -153,4 +153,42 @@ func dateMinutes(v string) bool {
 		}
 	}
 	return true
+}
+
+// joinScalar makes the value of a block scalar from its lines (see
+// scalarLines; nil is an empty line), as libyaml does: literal, the lines
+// as they are; folded, the break between two lines of text that start
+// with no space becomes a space, or goes when empty lines stand between
+// them. clip keeps one final line break, YAML's default; strip (-) none.
+func joinScalar(lines [][]byte, folded, clip bool) string {
+	var b strings.Builder
+	size := len(lines)
+	for _, l := range lines {
+		size += len(l)
+	}
+	b.Grow(size)
+	var prev []byte // the last line of text
+	empty := 0      // empty lines since
+	for k, l := range lines {
+		if len(l) == 0 {
+			empty++
+			continue
+		}
+		if k > 0 {
+			if !folded || prev[0] == ' ' || l[0] == ' ' {
+				b.WriteByte('\n')
+			} else if empty == 0 {
+				b.WriteByte(' ')
+			}
+			for range empty {
+				b.WriteByte('\n')
+			}
+		}
+		b.Write(l)
+		prev, empty = l, 0
+	}
+	if clip {
+		b.WriteByte('\n')
+	}
+	return b.String()
 }

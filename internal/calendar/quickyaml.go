@@ -96,7 +96,16 @@ type quick struct {
 	at       int // the first line not read yet
 	arena    *nodeArena
 	lineBase int // added to the line numbers of src
+	flows    int // the flow collections open
 }
+
+// yaml.v3 refuses a key whose ':' is more than 1024 characters from its
+// start, and collections nested more than 10,000 deep (block ones each at
+// a greater column). quickParse leaves well short of those to yaml.v3.
+const (
+	maxQuickKey   = 1000 // bytes
+	maxQuickDepth = 1000
+)
 
 // nodeArena hands out nodes a block at a time, and takes them all back
 // at once.
@@ -201,6 +210,9 @@ func restEmpty(b []byte) bool {
 // blockSeq reads the block list whose first item is on line i at column
 // ind, up to the first line that is not one of its items.
 func (p *quick) blockSeq(i, ind int) (*yaml.Node, bool) {
+	if ind > maxQuickDepth {
+		return nil, false
+	}
 	seq := p.node(yaml.SequenceNode, i, ind)
 	for {
 		item, ok := p.seqItem(i, ind)
@@ -262,6 +274,9 @@ func (p *quick) below(i, ind, end int) (*yaml.Node, bool) {
 // blockMap reads the block mapping whose first key starts line i at byte
 // pos (its column: every key is there).
 func (p *quick) blockMap(i, pos int) (*yaml.Node, bool) {
+	if pos > maxQuickDepth {
+		return nil, false
+	}
 	m := p.node(yaml.MappingNode, i, pos)
 	ind := pos // the first key may follow "- ": the others have spaces before them
 	for {
@@ -317,7 +332,7 @@ func plainKey(t []byte) (int, bool) {
 	for j := 0; j < len(t); j++ {
 		switch {
 		case t[j] == ':' && (j+1 == len(t) || t[j+1] == ' '):
-			if j == 0 || t[j-1] == ' ' || j > 1000 {
+			if j == 0 || t[j-1] == ' ' || j > maxQuickKey {
 				return 0, false
 			}
 			return j, true
@@ -443,44 +458,6 @@ func (p *quick) scalarLines(first, ind int) ([][]byte, int) {
 	return lines[:last-first], last
 }
 
-// joinScalar makes the value of a block scalar from its lines (see
-// scalarLines; nil is an empty line), as libyaml does: literal, the lines
-// as they are; folded, the break between two lines of text that start
-// with no space becomes a space, or goes when empty lines stand between
-// them. clip keeps one final line break, YAML's default; strip (-) none.
-func joinScalar(lines [][]byte, folded, clip bool) string {
-	var b strings.Builder
-	size := len(lines)
-	for _, l := range lines {
-		size += len(l)
-	}
-	b.Grow(size)
-	var prev []byte // the last line of text
-	empty := 0      // empty lines since
-	for k, l := range lines {
-		if len(l) == 0 {
-			empty++
-			continue
-		}
-		if k > 0 {
-			if !folded || prev[0] == ' ' || l[0] == ' ' {
-				b.WriteByte('\n')
-			} else if empty == 0 {
-				b.WriteByte(' ')
-			}
-			for range empty {
-				b.WriteByte('\n')
-			}
-		}
-		b.Write(l)
-		prev, empty = l, 0
-	}
-	if clip {
-		b.WriteByte('\n')
-	}
-	return b.String()
-}
-
 // flowNode reads a quoted scalar or a flow collection at byte pos of line
 // i, all on that line, and returns the byte after it.
 func (p *quick) flowNode(i, pos int) (*yaml.Node, int, bool) {
@@ -529,10 +506,14 @@ func (p *quick) flowCollection(i, pos int) (*yaml.Node, int, bool) {
 	if mapping {
 		kind, closing = yaml.MappingNode, '}'
 	}
+	if p.flows++; p.flows > maxQuickDepth {
+		return nil, 0, false
+	}
 	c := p.node(kind, i, pos)
 	c.Style = yaml.FlowStyle
 	pos = skipSpaces(p.text(i, 0), pos+1)
 	if t := p.text(i, pos); len(t) > 0 && t[0] == closing {
+		p.flows--
 		return c, pos + 1, true
 	}
 	for {
@@ -545,10 +526,11 @@ func (p *quick) flowCollection(i, pos int) (*yaml.Node, int, bool) {
 			return nil, 0, false
 		}
 		c.Content = append(c.Content, n)
+		start := pos
 		pos = end
 		if mapping {
 			t = p.text(i, pos)
-			if len(t) < 2 || t[0] != ':' || t[1] != ' ' || n.Kind != yaml.ScalarNode {
+			if len(t) < 2 || t[0] != ':' || t[1] != ' ' || n.Kind != yaml.ScalarNode || pos-start > maxQuickKey {
 				return nil, 0, false
 			}
 			pos = skipSpaces(p.text(i, 0), pos+1)
@@ -566,6 +548,7 @@ func (p *quick) flowCollection(i, pos int) (*yaml.Node, int, bool) {
 		t = p.text(i, pos)
 		switch {
 		case len(t) > 0 && t[0] == closing:
+			p.flows--
 			return c, pos + 1, true
 		case len(t) > 1 && t[0] == ',':
 			pos = skipSpaces(p.text(i, 0), pos+1)

@@ -112,11 +112,29 @@ func TestQuickParseLeaves(t *testing.T) {
 		"- a: 'x' y\n",                     // text after a quoted value
 		"- a: |\n   x\n      \n",           // a line of spaces longer than the indentation
 		"- a: x\n  b: [a#b]\n",             // '#' in a flow plain
+		// A key whose ':' is more than 1024 characters on (yaml.v3 refuses).
+		"- {" + strings.Repeat("k", 1025) + ": v}\n",
+		"- {'" + strings.Repeat("k", 1023) + "': v}\n",
+		"- a: {b: c, " + strings.Repeat("中", 1025) + ": v}\n",
+		// Collections nested more than 10,000 deep (yaml.v3 refuses), or
+		// block ones 1,000 deep (that would take too long to build).
+		"- " + strings.Repeat("[", 10001) + strings.Repeat("]", 10001) + "\n",
+		"- " + strings.Repeat("{a: ", 10001) + "b" + strings.Repeat("}", 10001) + "\n",
+		nestedItems(1002),
 	} {
 		if checkQuick(t, []byte(src)) {
 			t.Errorf("quickParse read what it should leave to yaml.v3:\n%q", src)
 		}
 	}
+}
+
+// nestedItems is a list of n lists, each in the one before: "-\n -\n  -".
+func nestedItems(n int) string {
+	var b strings.Builder
+	for i := range n {
+		b.WriteString(strings.Repeat(" ", i) + "-\n")
+	}
+	return b.String()
 }
 
 // TestQuickParseFiles: every piece of a synthetic calendar, and every
@@ -173,6 +191,9 @@ func FuzzQuickParse(f *testing.F) {
 		"- a: >\n    x\n    y\n\n     z\n",
 		"- a\n- [b, 'c''d', \"e\\u00e9\"]\n",
 		"  - a:\n    - b\n    c: ~\n",
+		"- a: 'x'#c\n  b: [a, {c: \"d\"}, []]#e\n  -k: ?v\n",
+		"- a:\n  # c\n  - |\n   x\n\n  b: >-\n    y\n     z\n",
+		"- {" + strings.Repeat("k", 1000) + ": v}\n",
 	} {
 		f.Add([]byte(s))
 	}
