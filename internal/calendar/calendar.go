@@ -14,7 +14,7 @@ type Calendar struct {
 	Name        Text           // feed name (NAME, X-WR-CALNAME)
 	Description Text           // feed description (DESCRIPTION, X-WR-CALDESC)
 	Location    *time.Location // default zone of events that name none
-	Languages   []string       // languages of the data; Languages[0] is the default
+	Languages   []string       // languages of the data; Languages[0] is the default; shared by every Text loaded, so never changed
 	BaseURL     string         // public URL for links; "" when unset
 	Refresh     time.Duration  // how often subscribers should re-fetch
 	Tracks      []*Track       // in file order
@@ -152,7 +152,9 @@ type Text struct {
 }
 
 // NewText returns the Text of the texts by language, in langs' order when
-// given (a language of langs with no text has ""), else sorted by language.
+// given (a language of langs with no text has "", a text in a language
+// not in langs is left out, and langs is kept, not copied), else sorted by
+// language.
 func NewText(byLang map[string]string, langs ...string) Text {
 	if len(byLang) == 0 {
 		return Text{}

@@ -263,7 +263,7 @@ func tooDeep(doc *yaml.Node) *yaml.Node {
 
 // invalidUTF8 returns the position of the first byte that is not UTF-8.
 func invalidUTF8(data []byte) (line, col int, bad bool) {
-	if validUTF8(data) {
+	if validUTF8(data, runtime.GOMAXPROCS(0)) {
 		return 0, 0, false // the common case, at memory speed
 	}
 	line, col = 1, 1
@@ -282,10 +282,10 @@ func invalidUTF8(data []byte) (line, col int, bad bool) {
 	return 0, 0, false
 }
 
-// validUTF8 is utf8.Valid, on every processor for a large file: the
-// file is cut after line breaks, which no character spans.
-func validUTF8(data []byte) bool {
-	parts := min(runtime.GOMAXPROCS(0), len(data)>>20)
+// validUTF8 is utf8.Valid, in up to parts parts at once for a large
+// file: it is cut after line breaks, which no character spans.
+func validUTF8(data []byte, parts int) bool {
+	parts = min(parts, len(data)>>20)
 	if parts < 2 {
 		return utf8.Valid(data)
 	}

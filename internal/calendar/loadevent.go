@@ -113,11 +113,13 @@ func (m *merger) add(c converted) {
 // servers are known to truncate or refuse UIDs longer than 255 octets.
 const maxUIDLen = 255
 
-// uidAt is an event's uid: as given, with its node for messages.
+// uidAt is an event's uid: as given, with its place for messages (not
+// its node: a piece's nodes are reused once its events are read, and
+// uids are checked when every piece has been).
 type uidAt struct {
-	event *Event
-	node  *yaml.Node
-	what  string
+	event     *Event
+	line, col int
+	what      string
 }
 
 // uid reads an event's uid: (RFC 5545 §3.8.4.7), kept from where the event
@@ -155,16 +157,16 @@ func (l *loader) uids(cal *Calendar, given []uidAt) {
 	}
 	lines := map[string]int{}
 	for _, u := range given {
-		uid, n := u.event.UID, u.node
+		uid := u.event.UID
 		if other, ok := owner[uid]; ok && other != u.event {
-			l.errorf(n.Line, n.Column, "%s: uid %q is the UID of event %q (<id>@<calendar id>); give each event its own", u.what, uid, other.ID)
+			l.errorf(u.line, u.col, "%s: uid %q is the UID of event %q (<id>@<calendar id>); give each event its own", u.what, uid, other.ID)
 			continue
 		}
 		if line, dup := lines[uid]; dup {
-			l.errorf(n.Line, n.Column, "%s: uid %q repeated (first at line %d); give each event its own", u.what, uid, line)
+			l.errorf(u.line, u.col, "%s: uid %q repeated (first at line %d); give each event its own", u.what, uid, line)
 			continue
 		}
-		lines[uid] = n.Line
+		lines[uid] = u.line
 	}
 }
 
@@ -191,7 +193,8 @@ func (l *loader) event(i int, it *yaml.Node, trackIDs *trackSet) (*Event, *uidAt
 	if v, ok := m["uid"]; ok {
 		if s, ok := l.uid(v.value, what); ok {
 			e.UID = s
-			uid = &uidAt{e, deref(v.value), what}
+			n := deref(v.value)
+			uid = &uidAt{e, n.Line, n.Column, what}
 		}
 	}
 	if v, ok := m["title"]; ok {

@@ -294,8 +294,9 @@ feed:
 // chunk parses one piece and reads its events.
 //
 // The nodes quickParse makes come from arena, and are reused for the next
-// piece once this one's events are read: nothing an event holds points
-// into them.
+// piece once this one's events are read: nothing chunk returns may point
+// into them (TestPiecesUIDs would see a uid's place taken from a reused
+// node).
 func (l *loader) chunk(c eventChunk, trackIDs *trackSet, arena *nodeArena) ([]converted, error) {
 	defer arena.reset()
 	// The file is valid UTF-8 (see load), and so is each piece of it.

@@ -165,3 +165,62 @@ func TestInvalidUTF8Large(t *testing.T) {
 		}
 	}
 }
+
+// TestPiecesUIDs: uid problems, found once every piece is read, are placed
+// as in a load in one piece, though the pieces' nodes have been reused.
+func TestPiecesUIDs(t *testing.T) {
+	var buf bytes.Buffer
+	if err := synth.Write(&buf, synth.Options{Events: 3000, Seed: 7}); err != nil {
+		t.Fatal(err)
+	}
+	src := buf.String()
+	for id, uid := range map[string]string{
+		"ev-000010": "same@x",
+		"ev-002900": "same@x",
+		"ev-000020": "ev-000005@bench", // another event's default UID
+	} {
+		item := "  - id: " + id + "\n"
+		if !strings.Contains(src, item) {
+			t.Fatalf("no %q in the synthetic calendar", item)
+		}
+		src = strings.Replace(src, item, item+"    uid: "+uid+"\n", 1)
+	}
+	if !strings.Contains(src, "id: bench\n") {
+		t.Fatal("the synthetic calendar's id is not bench")
+	}
+	_, err := whole(src)
+	var lerr *Error
+	if !errors.As(err, &lerr) || len(lerr.Problems) != 2 {
+		t.Fatalf("a load in one piece: %v, want the two uid problems", err)
+	}
+	sameLoad(t, src)
+}
+
+// TestValidUTF8Parts: checked in any number of parts, a file is valid or
+// not as a whole, whether a bad byte is at a cut, just before or after it,
+// at an end, or the file has no line break past a cut.
+func TestValidUTF8Parts(t *testing.T) {
+	line := []byte("    description: 全球数字合作大会 — every session\n")
+	var data []byte
+	for len(data) < 3<<20 {
+		data = append(data, line...)
+	}
+	oneLine := bytes.ReplaceAll(data, []byte("\n"), []byte(" "))
+	for _, parts := range []int{1, 2, 3, 7} {
+		for _, d := range [][]byte{data, oneLine} {
+			if !validUTF8(d, parts) {
+				t.Fatalf("%d parts: valid UTF-8 reported invalid", parts)
+			}
+			for k := 0; k <= 7; k++ {
+				for _, off := range []int{-1, 0, 1} {
+					at := min(max(len(d)*k/7+off, 0), len(d)-1)
+					bad := bytes.Clone(d)
+					bad[at] = 0xff
+					if validUTF8(bad, parts) {
+						t.Errorf("%d parts: a bad byte at %d of %d not found", parts, at, len(d))
+					}
+				}
+			}
+		}
+	}
+}

@@ -190,6 +190,30 @@ func (r *Renderer) eventPiece(e *calendar.Event, v Variant) (piece, error) {
 	return lp.p, nil
 }
 
+// Size returns about the bytes of a feed of events in lang without a
+// reminder, without rendering it: its VEVENTs and VTIMEZONEs, not the
+// calendar's few properties.
+func (r *Renderer) Size(events []*calendar.Event, lang string) int {
+	j := slices.Index(r.cal.Languages, lang)
+	size := 0
+	var zones map[string]bool
+	for _, e := range events {
+		if ps, ok := r.events[e]; ok && j >= 0 {
+			size += len(ps[j].b)
+		}
+		if usesTZID(e) {
+			if zones == nil {
+				zones = map[string]bool{}
+			}
+			if tzid := e.Location.String(); !zones[tzid] {
+				zones[tzid] = true
+				size += len(r.zones[tzid].b)
+			}
+		}
+	}
+	return size
+}
+
 // Calendar returns the calendar r renders.
 func (r *Renderer) Calendar() *calendar.Calendar { return r.cal }
 

@@ -298,58 +298,63 @@ func newState(cal *calendar.Calendar, gz bool, c *cache, prerender int) (*state,
 }
 
 // prerender names the fixed feeds (the full feed, each track's) and
-// renders them in every language, on every processor, until about budget
-// bytes have been rendered as copies (see maxPrerendered); the rest are
-// rendered on their first request, like a reminder variant.
+// renders at load, in every language, the full feed and the track feeds,
+// in order, while the bytes rendered as copies of their events' renderings
+// stay within budget (see maxPrerendered); the rest are rendered on their
+// first request, like a reminder variant. Which feeds that is follows from
+// their sizes, known before they are rendered, so that every load of a
+// calendar renders the same ones on any number of processors; then they
+// are rendered on every processor.
 func (st *state) prerender(budget int) error {
-	keys := []string{keyAll}
-	st.sources[keyAll] = source{build: st.allFeed}
-	for _, t := range st.cal.Tracks {
-		key := trackKey(t.ID)
-		st.sources[key] = source{build: func(lang string) feed.Feed { return st.tracksFeed([]string{t.ID}, lang) }}
-		keys = append(keys, key)
+	type job struct {
+		key string
+		v   variant
 	}
-	langs := st.cal.Languages
-	rendered := make([]*resource, len(keys)*len(langs)) // key by key, language by language
-	var copied, next atomic.Int64
-	workers := min(runtime.GOMAXPROCS(0), len(rendered))
-	errs := make([]error, workers)
+	var jobs []job
+	copied := 0
+	add := func(key string, build func(lang string) feed.Feed) {
+		st.sources[key] = source{build: build}
+		if copied > budget {
+			return
+		}
+		for _, lang := range st.cal.Languages {
+			jobs = append(jobs, job{key, variant{Lang: lang, Alarm: reminder.None}})
+			if size := st.renderer.Size(build(lang).Events, lang); size <= maxJoined {
+				copied += size // joined into a copy, like render does
+			}
+		}
+	}
+	add(keyAll, st.allFeed)
+	for _, t := range st.cal.Tracks {
+		add(trackKey(t.ID), func(lang string) feed.Feed { return st.tracksFeed([]string{t.ID}, lang) })
+	}
+	rendered := make([]*resource, len(jobs))
+	var next atomic.Int64
+	var failed atomic.Pointer[error]
 	var wg sync.WaitGroup
-	for w := range workers {
+	for range min(runtime.GOMAXPROCS(0), len(jobs)) {
 		wg.Go(func() {
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(rendered) || copied.Load() > int64(budget) {
-					return
-				}
-				key := keys[i/len(langs)]
-				res, err := st.renderSource(key, st.sources[key], variant{Lang: langs[i%len(langs)], Alarm: reminder.None})
+			for i := int(next.Add(1) - 1); i < len(jobs) && failed.Load() == nil; i = int(next.Add(1) - 1) {
+				res, err := st.renderSource(jobs[i].key, st.sources[jobs[i].key], jobs[i].v)
 				if err != nil {
-					errs[w] = err
+					failed.CompareAndSwap(nil, &err)
 					return
 				}
 				res.spillIfLarge()
-				if res.body != nil {
-					copied.Add(int64(res.size))
-				}
 				rendered[i] = res
 				runtime.Gosched() // let requests in while a reload renders
 			}
 		})
 	}
 	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return err
+	if err := failed.Load(); err != nil {
+		return *err
 	}
-	for i, res := range rendered {
-		if res == nil {
-			continue
+	for i, j := range jobs {
+		if st.feeds[j.key] == nil {
+			st.feeds[j.key] = make(map[variant]*resource, len(st.cal.Languages))
 		}
-		key := keys[i/len(langs)]
-		if st.feeds[key] == nil {
-			st.feeds[key] = make(map[variant]*resource, len(langs))
-		}
-		st.feeds[key][variant{Lang: langs[i%len(langs)], Alarm: reminder.None}] = res
+		st.feeds[j.key][j.v] = rendered[i]
 	}
 	return nil
 }
