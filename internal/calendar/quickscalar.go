@@ -131,10 +131,11 @@ func hexDigit(c byte) (rune, bool) {
 // plainTag is the tag yaml.v3 resolves a plain scalar to. Only a value
 // starting with a sign, a digit, a dot or a letter some special value
 // starts with can be other than a string; yaml.v3's own resolution is
-// called for those, but for the most common of them, a start or an end
-// (TestPlainTag holds the shortcuts to it).
+// called for those, but for the most common of them: a start or an end,
+// a duration (TestPlainTag holds the shortcuts to it).
 func plainTag(n *yaml.Node) string {
-	if n.Value != "" && !strings.ContainsRune("+-0123456789.yYnNtTfFoO~<", rune(n.Value[0])) || dateMinutes(n.Value) {
+	if n.Value != "" && !strings.ContainsRune("+-0123456789.yYnNtTfFoO~<", rune(n.Value[0])) ||
+		dateMinutes(n.Value) || notNumberOrTime(n.Value) {
 		return "!!str"
 	}
 	return n.ShortTag()
@@ -191,4 +192,20 @@ func joinScalar(lines [][]byte, folded, clip bool) string {
 		b.WriteByte('\n')
 	}
 	return b.String()
+}
+
+// notNumberOrTime reports whether v, which starts with a digit or a sign,
+// holds a character no number (decimal, hexadecimal, octal, binary,
+// float, infinity, with _ between digits) nor time yaml.v3 reads has,
+// as in 1h45m.
+func notNumberOrTime(v string) bool {
+	if v == "" || !strings.ContainsRune("+-0123456789", rune(v[0])) {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		if !strings.ContainsRune("0123456789+-._: abcdefABCDEFoOxXtTzZiInN", rune(v[i])) {
+			return true
+		}
+	}
+	return false
 }

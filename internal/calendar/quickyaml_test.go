@@ -175,7 +175,8 @@ func TestQuickParseFiles(t *testing.T) {
 // value starts with.
 func TestPlainTag(t *testing.T) {
 	for c := range 256 {
-		for _, rest := range []string{"", "x", "1", "rue", "ull", "0:00", "2026-01-02", "026-01-02 12:45", "999-99-99 99:99", "026-01-02 12:4x"} {
+		for _, rest := range []string{"", "x", "1", "rue", "ull", "0:00", "2026-01-02", "026-01-02 12:45", "999-99-99 99:99", "026-01-02 12:4x",
+			"h45m", "h", "0m", "5s", "e3", "x1F", "o17", "b101", "_000", ".5e-3", "023-01-02T10:00:00Z", "023-01-02t10:00:00.5+01:00", "2:30", "inf", "nan", "Inf", ".inf", ".Inf", ".INF", ".nan", ".NaN", "0X1f", "0B1", "0O7", "1_000h"} {
 			v := string([]byte{byte(c)}) + rest
 			n := &yaml.Node{Kind: yaml.ScalarNode, Value: v}
 			if got, want := plainTag(n), n.ShortTag(); got != want {
