@@ -365,7 +365,7 @@ func (l *loader) document(doc *yaml.Node) *Calendar {
 	if top == nil {
 		return cal
 	}
-	c, ok := top["calendar"]
+	c, ok := top.get("calendar")
 	if !ok {
 		l.errorf(root.Line, root.Column, "calendar: missing; every file starts with calendar: (id, name, timezone)")
 		// Go on with defaults so the events' own problems are still reported.
@@ -374,10 +374,10 @@ func (l *loader) document(doc *yaml.Node) *Calendar {
 	} else {
 		l.calendar(cal, c)
 	}
-	if t, ok := top["tracks"]; ok {
+	if t, ok := top.get("tracks"); ok {
 		l.tracks(cal, t)
 	}
-	e, ok := top["events"]
+	e, ok := top.get("events")
 	if !ok {
 		l.errorf(root.Line, root.Column, "events: missing; add a list of events")
 		return cal

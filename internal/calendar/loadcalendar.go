@@ -21,22 +21,22 @@ func (l *loader) calendar(cal *Calendar, f field) {
 	where := func(k string) string { return "calendar." + k }
 	l.languages = l.languageList(m)
 	cal.Languages = l.languages
-	if v, ok := m["id"]; ok {
+	if v, ok := m.get("id"); ok {
 		cal.ID, _ = l.id(v.value, where("id"))
 	} else if m != nil {
 		l.errorf(f.key.Line, f.key.Column, "calendar.id: missing; give a stable id such as \"wsis10\": it is part of every event's UID")
 	}
-	if v, ok := m["name"]; ok {
+	if v, ok := m.get("name"); ok {
 		cal.Name = l.text(v.value, where("name"), true)
 	} else if m != nil {
 		l.errorf(f.key.Line, f.key.Column, "calendar.name: missing; subscribers see it as the calendar's name")
 	}
-	if v, ok := m["description"]; ok {
+	if v, ok := m.get("description"); ok {
 		cal.Description = l.text(v.value, where("description"), false)
 	}
 	l.defaultTZ = l.calendarZone(f, m)
 	cal.Location = l.defaultTZ
-	if v, ok := m["base_url"]; ok {
+	if v, ok := m.get("base_url"); ok {
 		if s, ok := l.httpURL(v.value, where("base_url")); ok {
 			if strings.ContainsAny(s, "?#") {
 				l.errorf(v.value.Line, v.value.Column, "calendar.base_url: %q has a query or fragment; "+
@@ -47,7 +47,7 @@ func (l *loader) calendar(cal *Calendar, f field) {
 		}
 	}
 	cal.Refresh = DefaultRefresh
-	if v, ok := m["refresh"]; ok {
+	if v, ok := m.get("refresh"); ok {
 		if d, ok := l.refresh(v.value); ok {
 			cal.Refresh = d
 		}
@@ -56,9 +56,9 @@ func (l *loader) calendar(cal *Calendar, f field) {
 
 // languageList reads calendar.languages; without any, the calendar's one
 // language is "en".
-func (l *loader) languageList(m map[string]field) []string {
+func (l *loader) languageList(m *fieldSet) []string {
 	var langs []string
-	if v, ok := m["languages"]; ok {
+	if v, ok := m.get("languages"); ok {
 		items, isList := l.list(v.value, "calendar.languages")
 		for _, it := range items {
 			s, ok := l.scalar(it, "calendar.languages")
@@ -88,8 +88,8 @@ func (l *loader) languageList(m map[string]field) []string {
 // calendarZone reads calendar.timezone, the zone of the events that name
 // none; UTC when it is missing. For an unknown zone it goes on in the zone
 // most likely meant, if any, so that one run reports every event's problems.
-func (l *loader) calendarZone(f field, m map[string]field) *time.Location {
-	v, ok := m["timezone"]
+func (l *loader) calendarZone(f field, m *fieldSet) *time.Location {
+	v, ok := m.get("timezone")
 	if !ok {
 		if m != nil {
 			l.errorf(f.key.Line, f.key.Column, "calendar.timezone: missing; give the IANA zone of most events, such as \"America/New_York\"")
@@ -147,7 +147,7 @@ func (l *loader) tracks(cal *Calendar, f field) {
 			continue
 		}
 		t := &Track{}
-		if v, ok := m["id"]; ok {
+		if v, ok := m.get("id"); ok {
 			t.ID, _ = l.id(v.value, what+".id")
 			if t.ID == "all" {
 				// /subscribe/{client}/all and ?feeds=all mean every event.
@@ -166,15 +166,15 @@ func (l *loader) tracks(cal *Calendar, f field) {
 		} else {
 			l.errorf(deref(it).Line, deref(it).Column, "%s: id missing", what)
 		}
-		if v, ok := m["name"]; ok {
+		if v, ok := m.get("name"); ok {
 			t.Name = l.text(v.value, what+": name", true)
 		} else {
 			l.errorf(deref(it).Line, deref(it).Column, "%s: name missing", what)
 		}
-		if v, ok := m["description"]; ok {
+		if v, ok := m.get("description"); ok {
 			t.Description = l.text(v.value, what+": description", false)
 		}
-		if v, ok := m["color"]; ok {
+		if v, ok := m.get("color"); ok {
 			if s, ok := l.scalar(v.value, what+": color"); ok {
 				if colorRE.MatchString(s) {
 					t.Color = strings.ToUpper(s)
@@ -183,7 +183,7 @@ func (l *loader) tracks(cal *Calendar, f field) {
 				}
 			}
 		}
-		if v, ok := m["private"]; ok {
+		if v, ok := m.get("private"); ok {
 			t.Private, _ = l.boolean(v.value, what+": private")
 		}
 		if t.ID != "" {

@@ -181,7 +181,7 @@ func (l *loader) event(i int, it *yaml.Node, trackIDs *trackSet) (*Event, *uidAt
 	}
 	node := deref(it)
 	e := &Event{Status: Confirmed, Location: l.defaultTZ}
-	if v, ok := m["id"]; ok {
+	if v, ok := m.get("id"); ok {
 		e.ID, _ = l.id(v.value, what+".id")
 	} else {
 		l.errorf(node.Line, node.Column, "%s: id missing; give each event a unique id such as \"opening-plenary\"", what)
@@ -190,47 +190,47 @@ func (l *loader) event(i int, it *yaml.Node, trackIDs *trackSet) (*Event, *uidAt
 		what = index + " " + strconv.Quote(e.ID)
 	}
 	var uid *uidAt
-	if v, ok := m["uid"]; ok {
+	if v, ok := m.get("uid"); ok {
 		if s, ok := l.uid(v.value, what); ok {
 			e.UID = s
 			n := deref(v.value)
 			uid = &uidAt{e, n.Line, n.Column, what}
 		}
 	}
-	if v, ok := m["title"]; ok {
+	if v, ok := m.get("title"); ok {
 		e.Title = l.text(v.value, what+": title", true)
 	} else {
 		l.errorf(node.Line, node.Column, "%s: title missing", what)
 	}
-	if v, ok := m["description"]; ok {
+	if v, ok := m.get("description"); ok {
 		e.Description = l.text(v.value, what+": description", false)
 	}
-	if v, ok := m["location"]; ok {
+	if v, ok := m.get("location"); ok {
 		e.Place = l.text(v.value, what+": location", false)
 	}
-	if v, ok := m["timezone"]; ok {
+	if v, ok := m.get("timezone"); ok {
 		if loc, ok := l.zone(v.value, what+": timezone"); ok {
 			e.Location = loc
 		}
 	}
-	if v, ok := m["url"]; ok {
+	if v, ok := m.get("url"); ok {
 		e.URL, _ = l.httpURL(v.value, what+": url")
 	}
-	if v, ok := m["online"]; ok {
+	if v, ok := m.get("online"); ok {
 		e.Online, _ = l.httpURL(v.value, what+": online")
 	}
-	if v, ok := m["tracks"]; ok {
+	if v, ok := m.get("tracks"); ok {
 		e.Tracks = l.eventTracks(v, what, trackIDs)
 	}
-	if v, ok := m["status"]; ok {
+	if v, ok := m.get("status"); ok {
 		if st, ok := l.status(v.value, what); ok {
 			e.Status = st
 		}
 	}
-	if v, ok := m["updated"]; ok {
+	if v, ok := m.get("updated"); ok {
 		e.Updated, _ = l.updated(v.value, what)
 	}
-	if v, ok := m["private"]; ok {
+	if v, ok := m.get("private"); ok {
 		e.Private, _ = l.boolean(v.value, what+": private")
 	}
 	l.times(e, what, node, m)
@@ -280,21 +280,21 @@ func (l *loader) updated(n *yaml.Node, what string) (time.Time, bool) {
 
 // times reads an event's start, end and duration, then its repeat: and
 // overrides:, which are checked against them once they are valid.
-func (l *loader) times(e *Event, what string, node *yaml.Node, m map[string]field) {
+func (l *loader) times(e *Event, what string, node *yaml.Node, m *fieldSet) {
 	// A repeating event's times must name one instant each: a rule from
 	// a time in UTC would drift across daylight-saving changes.
 	twice := eventInUTC
-	_, hasRepeat := m["repeat"]
+	_, hasRepeat := m.get("repeat")
 	if hasRepeat {
 		twice = seriesRefused
 	}
 	before := len(l.errs)
 	l.when(e, what, node, m, twice)
 	timesOK := len(l.errs) == before
-	if v, ok := m["repeat"]; ok {
-		l.repeat(e, what, v, m["start"], timesOK)
+	if v, ok := m.get("repeat"); ok {
+		l.repeat(e, what, v, m.field("start"), timesOK)
 	}
-	if v, ok := m["overrides"]; ok {
+	if v, ok := m.get("overrides"); ok {
 		l.overrides(e, what, v, timesOK, hasRepeat)
 	}
 }

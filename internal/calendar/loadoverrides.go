@@ -67,22 +67,22 @@ func (l *loader) override(e *Event, what string, v *yaml.Node, d time.Time, read
 		return nil
 	}
 	ov := &Override{Date: d}
-	if f, ok := m["title"]; ok {
+	if f, ok := m.get("title"); ok {
 		ov.Title = l.text(f.value, what+": title", true)
 	}
-	if f, ok := m["description"]; ok {
+	if f, ok := m.get("description"); ok {
 		ov.Description = l.text(f.value, what+": description", false)
 	}
-	if f, ok := m["location"]; ok {
+	if f, ok := m.get("location"); ok {
 		ov.Place = l.text(f.value, what+": location", false)
 	}
-	if f, ok := m["url"]; ok {
+	if f, ok := m.get("url"); ok {
 		ov.URL, _ = l.httpURL(f.value, what+": url")
 	}
-	if f, ok := m["online"]; ok {
+	if f, ok := m.get("online"); ok {
 		ov.Online, _ = l.httpURL(f.value, what+": online")
 	}
-	if f, ok := m["status"]; ok {
+	if f, ok := m.get("status"); ok {
 		ov.Status, _ = l.status(f.value, what)
 	}
 	ok := l.overrideTimes(e, what, ov, m, ready)
@@ -95,7 +95,7 @@ func (l *loader) override(e *Event, what string, v *yaml.Node, d time.Time, read
 // overrideTimes reads an override's start, end and duration as when reads
 // an event's; without them the occurrence keeps its own start and the
 // series' length.
-func (l *loader) overrideTimes(e *Event, what string, ov *Override, m map[string]field, ready bool) bool {
+func (l *loader) overrideTimes(e *Event, what string, ov *Override, m *fieldSet, ready bool) bool {
 	sf, ef, df := lookup(m, "start"), lookup(m, "end"), lookup(m, "duration")
 	if ef != nil && df != nil {
 		l.errorf(df.key.Line, df.key.Column, "%s: give end or duration, not both", what)

@@ -40,20 +40,20 @@ func (l *loader) repeat(e *Event, what string, f field, startField field, timesO
 	if m == nil {
 		return
 	}
-	freq := m["freq"]
+	freq := m.field("freq")
 	r := &Repeat{Freq: l.freq(f, m, what), Interval: 1}
 	ok := timesOK && r.Freq != ""
-	if v, has := m["interval"]; has {
+	if v, has := m.get("interval"); has {
 		n, good := l.number(v.value, what+".interval", 1, maxInterval)
 		r.Interval = max(n, 1)
 		ok = ok && good
 	}
 	var daysField field
-	if v, has := m["days"]; has {
+	if v, has := m.get("days"); has {
 		daysField = v
 		ok = l.days(r, what, v) && ok
 	}
-	if v, has := m["until"]; has {
+	if v, has := m.get("until"); has {
 		w, good := l.wallTime(v.value, what+".until")
 		if good && w.hasTime {
 			l.errorf(w.node.Line, w.node.Column, "%s.until: give a date, the last day the series may fall on (inclusive), "+
@@ -63,8 +63,8 @@ func (l *loader) repeat(e *Event, what string, f field, startField field, timesO
 		r.Until = w.t
 		ok = ok && good
 	}
-	if v, has := m["count"]; has {
-		if _, both := m["until"]; both {
+	if v, has := m.get("count"); has {
+		if _, both := m.get("until"); both {
 			l.errorf(v.key.Line, v.key.Column, "%s: give until or count, not both", what)
 			ok = false
 		}
@@ -73,10 +73,10 @@ func (l *loader) repeat(e *Event, what string, f field, startField field, timesO
 		ok = ok && good
 	}
 	var except, also []dated
-	if v, has := m["except"]; has {
+	if v, has := m.get("except"); has {
 		except = l.dates(v, what+".except", "an excepted occurrence is simply not there; to move one, use overrides:")
 	}
-	if v, has := m["also"]; has {
+	if v, has := m.get("also"); has {
 		also = l.dates(v, what+".also", "an extra occurrence has the event's time and duration; to change one, use overrides:")
 	}
 	for _, d := range except {
@@ -100,8 +100,8 @@ func (l *loader) repeat(e *Event, what string, f field, startField field, timesO
 }
 
 // freq reads a rule's freq:; "" when it is missing or not a frequency.
-func (l *loader) freq(f field, m map[string]field, what string) Freq {
-	v, ok := m["freq"]
+func (l *loader) freq(f field, m *fieldSet, what string) Freq {
+	v, ok := m.get("freq")
 	if !ok {
 		l.errorf(f.key.Line, f.key.Column, "%s: freq missing; give daily, weekly, monthly or yearly", what)
 		return ""
@@ -230,7 +230,7 @@ func (l *loader) dates(f field, what, timeHint string) []dated {
 
 // checkRule checks the rule against the event's start and finds its last
 // occurrence. It reports whether the rule can be used.
-func (l *loader) checkRule(e *Event, what string, freq, days field, m map[string]field) bool {
+func (l *loader) checkRule(e *Event, what string, freq, days field, m *fieldSet) bool {
 	r := e.Repeat
 	start := e.StartDate()
 	fn := deref(freq.value)
@@ -264,9 +264,9 @@ func (l *loader) checkRule(e *Event, what string, freq, days field, m map[string
 		}
 		return false
 	}
-	endField, hasEnd := m["until"]
+	endField, hasEnd := m.get("until")
 	if !hasEnd {
-		endField, hasEnd = m["count"]
+		endField, hasEnd = m.get("count")
 	}
 	if !hasEnd {
 		return true

@@ -69,8 +69,8 @@ type timing struct {
 // when reads an event's start, end and duration, turning wall times into
 // instants; twice says what a time in a repeated hour does. overrideTimes
 // reads an override's the same way.
-func (l *loader) when(e *Event, what string, node *yaml.Node, m map[string]field, twice repeatedHour) {
-	sf, ok := m["start"]
+func (l *loader) when(e *Event, what string, node *yaml.Node, m *fieldSet, twice repeatedHour) {
+	sf, ok := m.get("start")
 	if !ok {
 		l.errorf(node.Line, node.Column, "%s: start missing; write it as 2015-12-14 18:00, or 2015-12-14 for an all-day event", what)
 		return

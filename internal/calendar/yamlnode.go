@@ -14,9 +14,39 @@ type field struct {
 	key, value *yaml.Node
 }
 
+// fieldSet is the key: value pairs of a mapping, by key: a map would cost
+// more, built for every event, than the few keys looked up in it.
+type fieldSet struct {
+	keys   []string
+	fields []field
+}
+
+// get returns the field with the key; a nil set has none.
+func (m *fieldSet) get(key string) (field, bool) {
+	if m != nil {
+		for i, k := range m.keys {
+			if k == key {
+				return m.fields[i], true
+			}
+		}
+	}
+	return field{}, false
+}
+
+// field returns the field with the key, or the zero field.
+func (m *fieldSet) field(key string) field {
+	f, _ := m.get(key)
+	return f
+}
+
+func (m *fieldSet) add(key string, f field) {
+	m.keys = append(m.keys, key)
+	m.fields = append(m.fields, f)
+}
+
 // lookup returns the field of m with the key, or nil when m has none.
-func lookup(m map[string]field, key string) *field {
-	if f, ok := m[key]; ok {
+func lookup(m *fieldSet, key string) *field {
+	if f, ok := m.get(key); ok {
 		return &f
 	}
 	return nil
@@ -24,13 +54,14 @@ func lookup(m map[string]field, key string) *field {
 
 // mapping checks that n is a mapping whose keys are all known, reporting
 // unknown and repeated keys, and returns its fields by key.
-func (l *loader) mapping(n *yaml.Node, what string, known []string) map[string]field {
+func (l *loader) mapping(n *yaml.Node, what string, known []string) *fieldSet {
 	n = deref(n)
 	if n.Kind != yaml.MappingNode {
 		l.errorf(n.Line, n.Column, "%s: want a mapping of key: value, got %s", what, describe(n))
 		return nil
 	}
-	fields := make(map[string]field, len(n.Content)/2)
+	pairs := len(n.Content) / 2
+	fields := &fieldSet{keys: make([]string, 0, pairs), fields: make([]field, 0, pairs)}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := deref(n.Content[i]), n.Content[i+1]
 		if k.Kind != yaml.ScalarNode {
@@ -43,17 +74,17 @@ func (l *loader) mapping(n *yaml.Node, what string, known []string) map[string]f
 			// is one error and not also "title missing". The file is invalid
 			// either way.
 			if s := suggest(k.Value, known); s != "" && !hasKey(n, s) {
-				if _, dup := fields[s]; !dup {
-					fields[s] = field{k, v}
+				if _, dup := fields.get(s); !dup {
+					fields.add(s, field{k, v})
 				}
 			}
 			continue
 		}
-		if prev, dup := fields[k.Value]; dup {
+		if prev, dup := fields.get(k.Value); dup {
 			l.errorf(k.Line, k.Column, "%s: key %q repeated (first at line %d)", what, k.Value, prev.key.Line)
 			continue
 		}
-		fields[k.Value] = field{k, v}
+		fields.add(k.Value, field{k, v})
 	}
 	return fields
 }
