@@ -131,20 +131,39 @@ const (
 	fragmentEscapes = "\"<>`"
 )
 
+// escapeURLPart percent-encodes what a part of an address must not hold
+// as it is (see mustEscape).
 func escapeURLPart(s, escapes string) string {
+	i := 0
+	for i < len(s) && !mustEscape(s, i, escapes) {
+		i++
+	}
+	if i == len(s) {
+		return s // the common case: nothing to escape, nothing to copy
+	}
 	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]):
-			b.WriteByte(c)
-		case c <= ' ' || c >= 0x7f || c == '%' || strings.IndexByte(escapes, c) >= 0:
+	b.Grow(len(s) + 8)
+	b.WriteString(s[:i])
+	for ; i < len(s); i++ {
+		if c := s[i]; mustEscape(s, i, escapes) {
 			fmt.Fprintf(&b, "%%%02X", c)
-		default:
+		} else {
 			b.WriteByte(c)
 		}
 	}
 	return b.String()
+}
+
+// mustEscape reports whether escapeURLPart escapes s[i]: a control, a
+// space, a byte not ASCII, one of escapes, or a % that starts no escape.
+func mustEscape(s string, i int, escapes string) bool {
+	switch c := s[i]; {
+	case c == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]):
+		return false
+	case c <= ' ' || c >= 0x7f || c == '%' || strings.IndexByte(escapes, c) >= 0:
+		return true
+	}
+	return false
 }
 
 func isHex(c byte) bool {
