@@ -108,31 +108,21 @@ func load(ctx context.Context, name string, data []byte, opts Options) (*Calenda
 	if cal, ok, err := loadInPieces(ctx, name, data, opts); ok {
 		return cal, err
 	}
-	var doc yaml.Node
-	dec := yaml.NewDecoder(&yielding{ctx: ctx, r: bytes.NewReader(data)})
-	if err := dec.Decode(&doc); err != nil {
-		if ctx.Err() != nil {
-			return nil, fmt.Errorf("calendar: %s: %w", name, ctx.Err())
+	// Most files are in the subset quickParse reads; yaml.v3 reads the
+	// others, and reports what is wrong with them.
+	doc, ok := quickParseIn(data, quickOptions{arena: new(nodeArena), firstLine: 1, validUTF8: true})
+	if !ok {
+		var err error
+		if doc, err = decodeYAML(ctx, name, data, ps); err != nil {
+			return nil, err
 		}
-		if errors.Is(err, io.EOF) {
-			ps.wholef("file is empty; it needs at least calendar: and events:")
-		} else {
-			ps.yamlError(data, err)
-		}
-		return nil, &Error{Problems: ps.errs}
 	}
-	if n := tooDeep(&doc); n != nil {
+	if n := tooDeep(doc); n != nil {
 		ps.errorf(n.Line, n.Column, "nested more than %d levels deep; events.yaml needs five", maxDepth)
 		return nil, &Error{Problems: ps.errs}
 	}
-	var extra yaml.Node
-	if err := dec.Decode(&extra); err == nil {
-		ps.errorf(extra.Line, extra.Column, "a second YAML document (after ---); events.yaml holds one")
-	} else if !errors.Is(err, io.EOF) {
-		ps.yamlError(data, err)
-	}
 	l := newLoader(ctx, ps, opts)
-	cal := l.document(&doc)
+	cal := l.document(doc)
 	return l.finish(cal, name, opts)
 }
 
@@ -280,6 +270,34 @@ func invalidUTF8(data []byte) (line, col int, bad bool) {
 		data = data[size:]
 	}
 	return 0, 0, false
+}
+
+// decodeYAML parses data with yaml.v3: its one document, with a problem in
+// ps for a second one, or the error of a file it cannot parse.
+func decodeYAML(ctx context.Context, name string, data []byte, ps *problems) (*yaml.Node, error) {
+	var doc yaml.Node
+	dec := yaml.NewDecoder(&yielding{ctx: ctx, r: bytes.NewReader(data)})
+	if err := dec.Decode(&doc); err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("calendar: %s: %w", name, ctx.Err())
+		}
+		if errors.Is(err, io.EOF) {
+			ps.wholef("file is empty; it needs at least calendar: and events:")
+		} else {
+			ps.yamlError(data, err)
+		}
+		return nil, &Error{Problems: ps.errs}
+	}
+	if n := tooDeep(&doc); n != nil {
+		return &doc, nil // reported by the caller, before a second document
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); err == nil {
+		ps.errorf(extra.Line, extra.Column, "a second YAML document (after ---); events.yaml holds one")
+	} else if !errors.Is(err, io.EOF) {
+		ps.yamlError(data, err)
+	}
+	return &doc, nil
 }
 
 // validUTF8 is utf8.Valid, in up to parts parts at once for a large

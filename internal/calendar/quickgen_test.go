@@ -7,7 +7,7 @@ import (
 )
 
 // TestQuickParseGenerated holds quickParse to yaml.v3 (checkQuick) on
-// pieces made at random from what events files and YAML's corner cases
+// pieces and whole files made at random from what events files and YAML's corner cases
 // are made of: keys and values with indicators, quotes and escapes in
 // them, comments and empty lines anywhere, indentation one off either
 // way, flow collections with odd spacing, block text with empty, blank
@@ -19,6 +19,7 @@ func TestQuickParseGenerated(t *testing.T) {
 		make func(g *genYAML)
 	}{
 		{"list", func(g *genYAML) { g.blank(); g.seq(g.r.IntN(3), 0) }},
+		{"whole file", func(g *genYAML) { g.blank(); g.mapping(g.r.IntN(2), 0, false) }},
 		{"flow", func(g *genYAML) { g.b.WriteString("- a: " + g.flow(0) + g.comment() + "\n") }},
 		{"block text", func(g *genYAML) {
 			g.b.WriteString(g.pick("- a:", "-", "  - a:", "- a:\n  - b:"))

@@ -8,13 +8,14 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// quickParse parses a piece of an events file (see pieces.go: a block list
-// of events) into the tree of nodes yaml.v3 gives for it, several times
-// faster, when the piece is written in the plain subset of YAML that events
-// files use: block mappings and lists indented with spaces, one-line plain,
-// quoted and flow values, and literal (|) and folded (>) block text. It
-// reports false for anything else, and for anything yaml.v3 would refuse,
-// and the piece is then parsed by yaml.v3, which reports problems exactly.
+// quickParse parses an events file, or a piece of one (see pieces.go: a
+// block list of events), into the tree of nodes yaml.v3 gives for it,
+// several times faster, when it is written in the plain subset of YAML
+// that events files use: block mappings and lists indented with spaces,
+// one-line plain, quoted and flow values, and literal (|) and folded (>)
+// block text. It reports false for anything else, and for anything
+// yaml.v3 would refuse, and the text is then parsed by yaml.v3, which
+// reports problems exactly.
 //
 // The nodes agree with yaml.v3's in every field the loader reads: kind,
 // style, tag (a plain value's is resolved by yaml.v3 itself), value, line,
@@ -43,16 +44,26 @@ func quickParseIn(src []byte, o quickOptions) (*yaml.Node, bool) {
 		return nil, false
 	}
 	ln := p.lines[i]
-	if !p.isItem(ln, ln.indent) {
-		return nil, false
+	var root *yaml.Node
+	ok := false
+	switch {
+	case p.isItem(ln, ln.indent):
+		root, ok = p.blockSeq(i, ln.indent) // a piece of the events
+	case isKey(p.text(i, ln.indent)):
+		root, ok = p.blockMap(i, ln.indent) // a whole file
 	}
-	seq, ok := p.blockSeq(i, ln.indent)
 	if !ok || p.nextContent(p.at) < len(p.lines) {
 		return nil, false
 	}
 	doc := p.node(yaml.DocumentNode, i, ln.indent)
-	doc.Content = []*yaml.Node{seq}
+	doc.Content = []*yaml.Node{root}
 	return doc, true
+}
+
+// isKey reports whether t starts with a plain key and its colon.
+func isKey(t []byte) bool {
+	_, ok := plainKey(t)
+	return ok
 }
 
 // quickSafe reports whether src, valid UTF-8, holds only what quickParse

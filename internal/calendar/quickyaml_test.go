@@ -156,7 +156,7 @@ func TestQuickParseFiles(t *testing.T) {
 	}
 	files, _ := filepath.Glob("testdata/*.yaml")
 	more, _ := filepath.Glob("../../*.yaml")
-	read := 0
+	read, wholes := 0, 0
 	for _, f := range append(files, more...) {
 		data, err := os.ReadFile(f)
 		if err != nil {
@@ -165,9 +165,15 @@ func TestQuickParseFiles(t *testing.T) {
 		if sp, ok := splitEvents(data, 1); ok && checkQuick(t, sp.chunks[0].text) {
 			read++
 		}
+		if checkQuick(t, data) {
+			wholes++
+		}
 	}
-	if read == 0 {
-		t.Error("quickParse read none of the events files")
+	if read == 0 || wholes == 0 {
+		t.Errorf("quickParse read the events of %d events files and %d whole", read, wholes)
+	}
+	if !checkQuick(t, buf.Bytes()) {
+		t.Error("quickParse leaves the whole synthetic calendar to yaml.v3")
 	}
 }
 
@@ -195,6 +201,8 @@ func FuzzQuickParse(f *testing.F) {
 		"- a: 'x'#c\n  b: [a, {c: \"d\"}, []]#e\n  -k: ?v\n",
 		"- a:\n  # c\n  - |\n   x\n\n  b: >-\n    y\n     z\n",
 		"- {" + strings.Repeat("k", 1000) + ": v}\n",
+		"# head\ncalendar:\n  id: x\n  name: {zh: 名, en: n}\nevents:\n- id: a\n  title: t\n",
+		"a: 1\nb:\n  - c\nd: |\n  e\n",
 	} {
 		f.Add([]byte(s))
 	}
