@@ -25,11 +25,11 @@ func quickParse(src []byte) (*yaml.Node, bool) {
 	return quickParseIn(src, quickOptions{arena: new(nodeArena), firstLine: 1})
 }
 
-// quickOptions are what a load that calls quickParse on a piece knows.
+// quickOptions are what the load that calls quickParse knows of the text.
 type quickOptions struct {
 	arena     *nodeArena // where the nodes come from
-	firstLine int        // the line number of the piece's first line
-	validUTF8 bool       // the piece is known to be valid UTF-8
+	firstLine int        // the line number of the text's first line in its file
+	validUTF8 bool       // the text is known to be valid UTF-8
 }
 
 // quickParseIn is quickParse with options.
