@@ -80,7 +80,7 @@ func (s *Server) handleTrack(w http.ResponseWriter, r *http.Request, id string) 
 		return
 	}
 	key := trackKey(id)
-	if _, ok := st.sources[key]; !ok {
+	if _, ok := st.source(key); !ok {
 		s.error(w, r, st.unknownTrack(id))
 		return
 	}
@@ -97,7 +97,7 @@ func (s *Server) handleEvent(w http.ResponseWriter, r *http.Request, id string) 
 		return
 	}
 	key := eventKey(id)
-	if _, ok := st.sources[key]; !ok {
+	if _, ok := st.source(key); !ok {
 		if at, removed := st.cal.Removed[id]; removed {
 			s.error(w, r, gone(id, at))
 			return

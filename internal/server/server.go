@@ -284,16 +284,6 @@ func newState(cal *calendar.Calendar, gz bool, c *cache, prerender int) (*state,
 	if err := st.prerender(prerender); err != nil {
 		return nil, err
 	}
-	// One event's download is rendered on its first request: a calendar of
-	// 100,000 events would otherwise render 100,000 files per language at
-	// every load, most of which nobody asks for.
-	for _, e := range cal.Events {
-		// The id is validated as [a-z0-9-]+, so it is safe in a header.
-		st.sources[eventKey(e.ID)] = source{
-			build:    func(lang string) feed.Feed { return st.eventsFeed([]*calendar.Event{e}, lang) },
-			download: e.ID + ".ics",
-		}
-	}
 	return st, nil
 }
 
@@ -463,13 +453,35 @@ func (st *state) feed(key string, v variant) (res *resource, ok bool, err error)
 	if res, ok = st.feeds[key][v]; ok {
 		return res, true, nil
 	}
-	src, ok := st.sources[key]
+	src, ok := st.source(key)
 	if !ok {
 		return nil, false, nil
 	}
 	k := cacheKey{kind: kindVariant, name: key, lang: v.Lang, alarm: v.Alarm}
 	res, err = st.cache.getOrRender(k, "", func() (*resource, error) { return st.renderSource(key, src, v) })
 	return res, true, err
+}
+
+// source is the fixed feed of key: the full feed or a track's, named at
+// load, or an event's download, made on request (a calendar of 100,000
+// events would otherwise make 100,000 at every load, which few ask for).
+func (st *state) source(key string) (source, bool) {
+	if src, ok := st.sources[key]; ok {
+		return src, true
+	}
+	id, ok := strings.CutPrefix(key, eventKey(""))
+	if !ok {
+		return source{}, false
+	}
+	e := st.cal.Event(id) // of the calendar served: a private event is not there
+	if e == nil {
+		return source{}, false
+	}
+	// The id is validated as [a-z0-9-]+, so it is safe in a header.
+	return source{
+		build:    func(lang string) feed.Feed { return st.eventsFeed([]*calendar.Event{e}, lang) },
+		download: e.ID + ".ics",
+	}, true
 }
 
 // allFeed is every event.
