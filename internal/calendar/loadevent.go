@@ -31,7 +31,7 @@ func (l *loader) events(cal *Calendar, f field) {
 		l.tooManyEvents(n.Line, n.Column, len(items))
 		return
 	}
-	m := newMerger(l, cal)
+	m := newMerger(l, cal, len(items))
 	for i, it := range items {
 		if i%16 == 15 {
 			if l.ctx.Err() != nil {
@@ -81,13 +81,19 @@ type trackSet struct {
 	set  map[string]bool
 }
 
-func newMerger(l *loader, cal *Calendar) *merger {
+// newMerger prepares to add about n events to cal: its maps and list are
+// made that size at once, not grown from nothing (100,000 events).
+func newMerger(l *loader, cal *Calendar, n int) *merger {
 	ids := &trackSet{list: make([]string, len(cal.Tracks)), set: make(map[string]bool, len(cal.Tracks))}
 	for i, t := range cal.Tracks {
 		ids.list[i] = t.ID
 		ids.set[t.ID] = true
 	}
-	return &merger{l: l, cal: cal, lines: map[string]int{}, trackIDs: ids}
+	if len(cal.Events) == 0 {
+		cal.Events = make([]*Event, 0, n)
+		cal.events = make(map[string]*Event, n)
+	}
+	return &merger{l: l, cal: cal, lines: make(map[string]int, n), trackIDs: ids}
 }
 
 func (m *merger) add(c converted) {

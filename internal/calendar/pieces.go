@@ -238,7 +238,7 @@ func (l *loader) eventsInPieces(cal *Calendar) {
 		l.tooManyEvents(sp.firstLine, sp.indent+1, sp.items)
 		return
 	}
-	m := newMerger(l, cal)
+	m := newMerger(l, cal, sp.items)
 	results := make([][]converted, len(sp.chunks))
 	workers := min(runtime.GOMAXPROCS(0), len(sp.chunks))
 	ctx, cancel := context.WithCancel(l.ctx)
