@@ -74,6 +74,8 @@ func (r *Renderer) appendEvent(b []byte, e *calendar.Event, o calendar.Occurrenc
 	if p := o.Place.In(lang); p != "" {
 		b = appendTextProp(b, "LOCATION:", p)
 	}
+	// Addresses go out as they are: the loader has made them ASCII, with
+	// every control, space and other byte percent-encoded (calendar.HTTPURL).
 	if o.URL != "" {
 		b = append(append(append(b, "URL:"...), o.URL...), "\r\n"...)
 	}
