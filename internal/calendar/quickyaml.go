@@ -474,21 +474,17 @@ func (p *quick) scalarLines(first, ind int) ([][]byte, int) {
 func (p *quick) flowNode(i, pos int) (*yaml.Node, int, bool) {
 	t := p.text(i, pos)
 	switch t[0] {
-	case '"':
-		v, n, ok := doubleQuoted(t)
+	case '"', '\'':
+		read, style := doubleQuoted, yaml.DoubleQuotedStyle
+		if t[0] == '\'' {
+			read, style = singleQuoted, yaml.SingleQuotedStyle
+		}
+		v, n, ok := read(t)
 		if !ok {
 			return nil, 0, false
 		}
 		node := p.node(yaml.ScalarNode, i, pos)
-		node.Style, node.Tag, node.Value = yaml.DoubleQuotedStyle, "!!str", v
-		return node, pos + n, true
-	case '\'':
-		v, n, ok := singleQuoted(t)
-		if !ok {
-			return nil, 0, false
-		}
-		node := p.node(yaml.ScalarNode, i, pos)
-		node.Style, node.Tag, node.Value = yaml.SingleQuotedStyle, "!!str", v
+		node.Style, node.Tag, node.Value = style, "!!str", v
 		return node, pos + n, true
 	case '[', '{':
 		return p.flowCollection(i, pos)

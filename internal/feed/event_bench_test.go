@@ -1,13 +1,10 @@
 package feed
 
 import (
-	"bytes"
 	"testing"
 	"time"
 
-	"calfeed/internal/calendar"
 	"calfeed/internal/reminder"
-	"calfeed/internal/synth"
 )
 
 // BenchmarkRenderEvent renders the VEVENTs of every event of the
@@ -15,14 +12,7 @@ import (
 // reminder: the work feed.New does per event, and its allocations, without
 // the digests and the feeds around it. One op is one event in one variant.
 func BenchmarkRenderEvent(b *testing.B) {
-	var buf bytes.Buffer
-	if err := synth.Write(&buf, synth.Options{Events: 1_000, Seed: 1}); err != nil {
-		b.Fatal(err)
-	}
-	cal, err := calendar.Load("events.yaml", &buf, calendar.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
+	cal := loadSynth(b, 1_000, 1)
 	r := &Renderer{cal: cal}
 	for _, tc := range []struct {
 		name  string

@@ -9,7 +9,6 @@ import (
 
 	"calfeed/internal/calendar"
 	"calfeed/internal/reminder"
-	"calfeed/internal/synth"
 )
 
 // alarms are every reminder a feed may carry, and none.
@@ -91,14 +90,7 @@ func TestWriterTestdata(t *testing.T) {
 // all-day, tentative, cancelled and repeating events, in every language
 // and with every reminder.
 func TestWriterSynth(t *testing.T) {
-	var buf bytes.Buffer
-	if err := synth.Write(&buf, synth.Options{Events: 500, Seed: 7}); err != nil {
-		t.Fatal(err)
-	}
-	cal, err := calendar.Load("events.yaml", &buf, calendar.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	cal := loadSynth(t, 500, 7)
 	if len(cal.Languages) < 2 {
 		t.Fatalf("synthetic calendar has languages %v, want several", cal.Languages)
 	}
