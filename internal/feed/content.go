@@ -15,25 +15,35 @@ import (
 // (DTSTAMP, SEQUENCE, LAST-MODIFIED). `calfeed stamp` raises an event's
 // SEQUENCE when this changes, so anything a client shows counts (a title, a
 // time, a room, a track's name) and nothing else does.
+//
+// The first language's VEVENTs are those New rendered; the others' are
+// rendered here and dropped, so that hashing every event at a load does not
+// render and keep every language (see Renderer).
 func (r *Renderer) ContentHash(e *calendar.Event) (string, error) {
+	i, ok := r.index[e]
+	if !ok {
+		return "", fmt.Errorf("feed: content of %q: not in this calendar", e.ID)
+	}
 	sc := scratches.Get().(*scratch)
 	defer scratches.Put(sc)
-	b := sc.raw[:0]
-	for _, lang := range r.cal.Languages {
-		p, err := r.eventPiece(e, Variant{lang, reminder.None})
-		if err != nil {
-			return "", fmt.Errorf("feed: content of %q: %w", e.ID, err)
-		}
+	b := sc.folded[:0]
+	for j, lang := range r.cal.Languages {
 		b = append(append(append(b, "LANG:"...), lang...), '\n')
-		b = appendContent(b, p.b)
+		if j == 0 {
+			b = appendContent(b, r.pieces(0)[i].b)
+			continue
+		}
+		// Unfolded, as appendContent leaves the folded.
+		sc.raw = r.appendEvents(sc.raw[:0], e, lang, reminder.None)
+		b = appendContent(b, sc.raw)
 	}
-	sc.raw = b
+	sc.folded = b
 	sum := sha256.Sum256(b)
 	return "sha256:" + hex.EncodeToString(sum[:]), nil
 }
 
-// appendContent appends each content line of the VEVENTs in folded,
-// unfolded and ended with a newline, but those that record revisions:
+// appendContent appends each content line of the VEVENTs in folded (or
+// not yet folded), unfolded and ended with a newline, but those that record revisions:
 // what ContentHash digests, gathered so as to be hashed in one go.
 func appendContent(b, folded []byte) []byte {
 	inEvent, writing := false, false

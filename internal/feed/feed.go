@@ -55,16 +55,28 @@ type Feed struct {
 // Renderer writes feeds of one calendar. Every event's VEVENTs are rendered
 // once per language and reminder (Alarm); a feed is then those bytes put
 // together, so a combined feed or a personal agenda costs little more than
-// copying. New renders them without reminder; with a reminder, they are
-// rendered on first use and kept, since few feeds ask for one and rendering
-// all four up front would make every load several times slower. A Renderer
-// is safe for concurrent use.
+// copying. New renders them in the calendar's first language, without
+// reminder. Another language is rendered, for every event at once, on its
+// first use: many calendars are read mostly in their first language, and a
+// language not asked for then costs no time at a load and no memory. With
+// a reminder, an event is rendered on first use and kept, since few feeds
+// ask for one and rendering all four up front would make every load several
+// times slower. A Renderer is safe for concurrent use.
 type Renderer struct {
-	cal    *calendar.Calendar
-	events map[*calendar.Event][]piece // event -> VEVENTs without a reminder, by cal.Languages' order
+	cal   *calendar.Calendar
+	index map[*calendar.Event]int // event -> its place in cal.Events
+	langs []*language             // by cal.Languages' order
 	// alarmed holds VEVENTs with a reminder: eventVariant -> *lazyPiece.
 	alarmed sync.Map
 	zones   map[string]piece // TZID -> VTIMEZONE
+}
+
+// language is every event's VEVENTs in one language, without reminder, by
+// the event's place in the calendar: rendered by New for the first
+// language, on first use for the others.
+type language struct {
+	once   sync.Once
+	pieces []piece
 }
 
 // piece is a rendered component with the SHA-256 of its bytes: a feed's
@@ -96,16 +108,22 @@ type lazyPiece struct {
 	p    piece
 }
 
-// New renders the events and time zones of cal.
+// New renders the events of cal in its first language, and its time zones.
 func New(cal *calendar.Calendar) (*Renderer, error) {
 	r := &Renderer{
-		cal:    cal,
-		events: make(map[*calendar.Event][]piece, len(cal.Events)),
-		zones:  map[string]piece{},
+		cal:   cal,
+		index: make(map[*calendar.Event]int, len(cal.Events)),
+		langs: make([]*language, len(cal.Languages)),
+		zones: map[string]piece{},
 	}
-	rendered := renderAll(r, cal)
 	for i, e := range cal.Events {
-		r.events[e] = rendered[i]
+		r.index[e] = i
+	}
+	for j := range r.langs {
+		r.langs[j] = new(language)
+	}
+	if len(r.langs) > 0 {
+		r.pieces(0)
 	}
 	var buf bytes.Buffer
 	for tzid, span := range zoneSpans(cal.Events) {
@@ -119,28 +137,27 @@ func New(cal *calendar.Calendar) (*Renderer, error) {
 	return r, nil
 }
 
-// renderAll renders every event in every language, spread over the
-// processors. Each worker yields now and then, so that a reload rendering
-// in the background does not hold requests up (with one processor, a busy
-// goroutine would otherwise keep it for a whole scheduling slice).
-//
-// The pieces of every event are in one slice: a map or a slice per event
-// would cost as much again as the digests, for 100,000 events.
-func renderAll(r *Renderer, cal *calendar.Calendar) [][]piece {
-	nl := len(cal.Languages)
-	all := make([]piece, len(cal.Events)*nl)
-	out := make([][]piece, len(cal.Events))
-	workers := min(runtime.GOMAXPROCS(0), max(1, len(cal.Events)/256))
+// pieces returns every event's VEVENTs in the calendar's language j,
+// without reminder, rendering them on first use.
+func (r *Renderer) pieces(j int) []piece {
+	l := r.langs[j]
+	l.once.Do(func() { l.pieces = r.renderAll(r.cal.Languages[j]) })
+	return l.pieces
+}
+
+// renderAll renders every event in lang, spread over the processors. Each
+// worker yields now and then, so that a reload rendering in the background
+// does not hold requests up (with one processor, a busy goroutine would
+// otherwise keep it for a whole scheduling slice).
+func (r *Renderer) renderAll(lang string) []piece {
+	events := r.cal.Events
+	out := make([]piece, len(events))
+	workers := min(runtime.GOMAXPROCS(0), max(1, len(events)/256))
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Go(func() {
-			for i := w; i < len(cal.Events); i += workers {
-				e := cal.Events[i]
-				byLang := all[i*nl : (i+1)*nl : (i+1)*nl]
-				for j, lang := range cal.Languages {
-					byLang[j] = newPiece(r.renderEvent(e, Variant{lang, reminder.None}))
-				}
-				out[i] = byLang
+			for i := w; i < len(events); i += workers {
+				out[i] = newPiece(r.renderEvent(events[i], Variant{lang, reminder.None}))
 				if i%(16*workers) == w {
 					runtime.Gosched()
 				}
@@ -172,15 +189,16 @@ type scratch struct {
 var scratches = sync.Pool{New: func() any { return new(scratch) }}
 
 // eventPiece returns the rendered VEVENTs of e in v, with their digest:
-// without a reminder as New rendered them, with one rendered on first use.
+// without a reminder as rendered for every event (see pieces), with one
+// rendered on first use.
 func (r *Renderer) eventPiece(e *calendar.Event, v Variant) (piece, error) {
-	byLang, ok := r.events[e]
+	i, ok := r.index[e]
 	if !ok {
 		return piece{}, fmt.Errorf("feed: event %q is not in this calendar", e.ID)
 	}
 	if v.Alarm == reminder.None {
 		if j := slices.Index(r.cal.Languages, v.Lang); j >= 0 {
-			return byLang[j], nil
+			return r.pieces(j)[i], nil
 		}
 		return piece{}, nil
 	}
@@ -192,14 +210,18 @@ func (r *Renderer) eventPiece(e *calendar.Event, v Variant) (piece, error) {
 
 // Size returns about the bytes of a feed of events in lang without a
 // reminder, without rendering it: its VEVENTs and VTIMEZONEs, not the
-// calendar's few properties.
+// calendar's few properties. It renders lang's events if they are not yet.
 func (r *Renderer) Size(events []*calendar.Event, lang string) int {
 	j := slices.Index(r.cal.Languages, lang)
+	if j < 0 {
+		return 0
+	}
+	ps := r.pieces(j)
 	size := 0
 	var zones map[string]bool
 	for _, e := range events {
-		if ps, ok := r.events[e]; ok && j >= 0 {
-			size += len(ps[j].b)
+		if i, ok := r.index[e]; ok {
+			size += len(ps[i].b)
 		}
 		if usesTZID(e) {
 			if zones == nil {
@@ -253,7 +275,7 @@ type Rendered struct {
 
 // Render returns f in lang as pieces, with its digest.
 func (r *Renderer) Render(f Feed, lang string) (Rendered, error) {
-	parts, sums, err := r.pieces(f, lang)
+	parts, sums, err := r.feedPieces(f, lang)
 	if err != nil {
 		return Rendered{}, err
 	}
@@ -266,8 +288,8 @@ func (r *Renderer) Render(f Feed, lang string) (Rendered, error) {
 	return rd, nil
 }
 
-// pieces is Render's work: the feed's pieces and their digests.
-func (r *Renderer) pieces(f Feed, lang string) ([][]byte, [][sha256.Size]byte, error) {
+// feedPieces is Render's work: the feed's pieces and their digests.
+func (r *Renderer) feedPieces(f Feed, lang string) ([][]byte, [][sha256.Size]byte, error) {
 	if !slices.Contains(r.cal.Languages, lang) {
 		return nil, nil, fmt.Errorf("feed: language %q is not one of the calendar's (%s)", lang, strings.Join(r.cal.Languages, ", "))
 	}

@@ -380,3 +380,50 @@ events:
 		t.Errorf("Europe/Zurich VTIMEZONE repeated:\n%s", b)
 	}
 }
+
+// TestLanguageOnFirstUse: New renders the first language alone; another
+// is rendered when a feed first asks for it, and it makes the same bytes,
+// and the same content hashes, as when rendered in any other order.
+func TestLanguageOnFirstUse(t *testing.T) {
+	cal := loadSynth(t, 300, 1)
+	if len(cal.Languages) < 2 {
+		t.Fatalf("synthetic calendar in %v; want two languages", cal.Languages)
+	}
+	first, second := cal.Languages[0], cal.Languages[1]
+	r, err := New(cal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.langs[0].pieces == nil || r.langs[1].pieces != nil {
+		t.Fatalf("after New: %s rendered %v, %s rendered %v; want the first alone", first, r.langs[0].pieces != nil, second, r.langs[1].pieces != nil)
+	}
+	hashes, err := r.ContentHashes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.langs[1].pieces != nil {
+		t.Fatalf("ContentHashes rendered %s for good; it should render it and let it go", second)
+	}
+	secondFeed := render(t, r, allFeed(cal, second), second)
+	if r.langs[1].pieces == nil {
+		t.Fatalf("a feed in %s did not render it", second)
+	}
+	after, err := r.ContentHashes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(hashes, after); diff != "" {
+		t.Errorf("content hashes change once %s is rendered (-before +after):\n%s", second, diff)
+	}
+	// A Renderer asked for the second language first.
+	other, err := New(cal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := render(t, other, allFeed(cal, second), second); !bytes.Equal(got, secondFeed) {
+		t.Errorf("the %s feed differs between two renderings", second)
+	}
+	if a, b := render(t, r, allFeed(cal, first), first), render(t, other, allFeed(cal, first), first); !bytes.Equal(a, b) {
+		t.Errorf("the %s feed differs between two renderings", first)
+	}
+}

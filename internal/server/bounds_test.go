@@ -460,8 +460,9 @@ func TestPrerenderBound(t *testing.T) {
 	all := serverOf(t, yaml, Options{})
 	few := serverOf(t, yaml, Options{prerender: 1})
 	st := few.state.Load()
-	if n := len(st.feeds); n != 1 {
-		t.Fatalf("%d feeds rendered at load with a bound of 1 byte; want the full feed alone", n)
+	first, _ := st.prerendered(st.cal.Languages[0])
+	if _, ok := first[keyAll]; !ok || len(first) != 1 {
+		t.Fatalf("%d feeds rendered at load with a bound of 1 byte; want the full feed alone", len(first))
 	}
 	for _, tr := range st.cal.Tracks {
 		for _, lang := range st.cal.Languages {
@@ -470,6 +471,44 @@ func TestPrerenderBound(t *testing.T) {
 			if !bytes.Equal(a.Body.Bytes(), b.Body.Bytes()) || a.Header().Get("ETag") != b.Header().Get("ETag") {
 				t.Fatalf("%s differs when rendered on request", path)
 			}
+		}
+	}
+}
+
+// TestLanguageOnFirstRequest: a load renders the calendar's first
+// language; another is rendered, with its fixed feeds, by the first
+// request in it, once however many ask together, and serves what a server
+// that rendered it first serves.
+func TestLanguageOnFirstRequest(t *testing.T) {
+	yaml := synthYAML(t, 300)
+	srv := serverOf(t, yaml, Options{})
+	st := srv.state.Load()
+	second := st.cal.Languages[1]
+	if st.feeds[second].feeds != nil {
+		t.Fatalf("%s feeds rendered at load; want them on first request", second)
+	}
+	path := "/calendar.ics?lang=" + second
+	bodies := make([][]byte, 8)
+	var wg sync.WaitGroup
+	for i := range bodies {
+		wg.Go(func() { bodies[i] = get(t, srv, path, nil).Body.Bytes() })
+	}
+	wg.Wait()
+	feeds := st.feeds[second].feeds
+	if feeds[keyAll] == nil {
+		t.Fatalf("after %s: %d %s feeds rendered ahead, not the full feed", path, len(feeds), second)
+	}
+	for _, b := range bodies[1:] {
+		if !bytes.Equal(b, bodies[0]) {
+			t.Fatalf("concurrent first requests of %s got different bodies", path)
+		}
+	}
+	// Another server, asked in the second language before the first.
+	other := serverOf(t, yaml, Options{})
+	for _, p := range []string{path, "/tracks/" + st.cal.Tracks[0].ID + ".ics?lang=" + second, "/calendar.ics"} {
+		a, b := get(t, other, p, nil), get(t, srv, p, nil)
+		if a.Code != http.StatusOK || !bytes.Equal(a.Body.Bytes(), b.Body.Bytes()) || a.Header().Get("ETag") != b.Header().Get("ETag") {
+			t.Errorf("%s: %d, and differs between two servers of one calendar", p, a.Code)
 		}
 	}
 }

@@ -103,11 +103,8 @@ func (s *Server) loaded(st *state) {
 	s.metrics.fileValid.Set(1)
 	s.metrics.events.Set(float64(len(st.cal.Events)))
 	s.metrics.unstamped.Set(float64(len(st.unstamped)))
-	n := 0
-	for _, byVariant := range st.feeds {
-		n += len(byVariant)
-	}
-	s.metrics.feeds.Set(float64(n))
+	feeds, _ := st.prerendered(st.cal.Languages[0]) // rendered by newState
+	s.metrics.feeds.Set(float64(len(feeds)))
 }
 
 // healthReport is the JSON body of /healthz.

@@ -58,8 +58,8 @@ func newMetrics() *metrics {
 		events:     gauge("calfeed_events", "Events in the calendar being served."),
 		unstamped: gauge("calfeed_unstamped_events", "Events of the calendar being served changed since the last calfeed stamp "+
 			"(their SEQUENCE did not go up: Google Calendar ignores the change); every event when there is no lock file."),
-		feeds: gauge("calfeed_feeds", "Feeds rendered at load for the calendar being served: the whole calendar and each track, "+
-			"per language (others render on first request)."),
+		feeds: gauge("calfeed_feeds", "Feeds rendered at load for the calendar being served: the whole calendar and the track feeds, "+
+			"in its first language (other languages render on their first request, the rest of the feeds on theirs)."),
 		fetches: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "calfeed_feed_fetches_total", Help: "Feed fetches (200 and 304) by calendar, feed and calendar client family.",
 		}, []string{"calendar", "feed", "client"}),

@@ -210,9 +210,16 @@ type state struct {
 	full     *calendar.Calendar
 	renderer *feed.Renderer
 	gzip     bool
-	// feeds holds the rendered fixed feeds by key (see feedKey) and
-	// variant, those without a reminder: newState renders them all.
-	feeds map[string]map[variant]*resource
+	// feeds holds the fixed feeds (see feedKey) rendered ahead of their
+	// first request, by language: newState renders the first language's,
+	// and another language's are rendered together on its first request
+	// (see prerender).
+	feeds map[string]*langFeeds
+	// fixed are the keys of the full feed and the track feeds, in the
+	// order prerender renders them.
+	fixed []string
+	// prerenderBudget bounds the bytes prerender copies (maxPrerendered).
+	prerenderBudget int
 	// sources say how to build each fixed feed, for the variants not
 	// rendered at load (reminders, and every single event's download): each
 	// is rendered on its first request and kept in the cache, so that the
@@ -265,7 +272,7 @@ func newState(cal *calendar.Calendar, gz bool, c *cache, prerender int) (*state,
 	if err != nil {
 		return nil, fmt.Errorf("server: %w", err)
 	}
-	st := &state{cal: cal, renderer: r, gzip: gz, feeds: map[string]map[variant]*resource{}, sources: map[string]source{}, paths: feedPaths(cal), cache: c, order: make(map[*calendar.Event]int, len(cal.Events))}
+	st := &state{cal: cal, renderer: r, gzip: gz, feeds: make(map[string]*langFeeds, len(cal.Languages)), sources: map[string]source{}, paths: feedPaths(cal), cache: c, order: make(map[*calendar.Event]int, len(cal.Events)), prerenderBudget: prerender}
 	st.feedHeaders = http.Header{
 		"Content-Type":  {"text/calendar; charset=utf-8"},
 		"Cache-Control": {"public, max-age=" + strconv.Itoa(int(cal.Refresh/time.Second))},
@@ -281,51 +288,71 @@ func newState(cal *calendar.Calendar, gz bool, c *cache, prerender int) (*state,
 	for i, e := range cal.Events {
 		st.order[e] = i
 	}
-	if err := st.prerender(prerender); err != nil {
-		return nil, err
+	st.fixed = append(st.fixed, keyAll)
+	st.sources[keyAll] = source{build: st.allFeed}
+	for _, t := range cal.Tracks {
+		key := trackKey(t.ID)
+		st.fixed = append(st.fixed, key)
+		st.sources[key] = source{build: func(lang string) feed.Feed { return st.tracksFeed([]string{t.ID}, lang) }}
+	}
+	for _, lang := range cal.Languages {
+		st.feeds[lang] = new(langFeeds)
+	}
+	if len(cal.Languages) > 0 {
+		if _, err := st.prerendered(cal.Languages[0]); err != nil {
+			return nil, err
+		}
 	}
 	return st, nil
 }
 
-// prerender names the fixed feeds (the full feed, each track's) and
-// renders at load, in every language, the full feed and the track feeds,
-// in order, while the bytes rendered as copies of their events' renderings
-// stay within budget (see maxPrerendered); the rest are rendered on their
-// first request, like a reminder variant. Which feeds that is follows from
-// their sizes, known before they are rendered, so that every load of a
-// calendar renders the same ones on any number of processors; then they
-// are rendered on every processor.
-func (st *state) prerender(budget int) error {
-	type job struct {
-		key string
-		v   variant
+// langFeeds are the fixed feeds of one language rendered ahead, by key.
+type langFeeds struct {
+	once  sync.Once
+	feeds map[string]*resource
+	err   error
+}
+
+// prerendered returns the fixed feeds rendered ahead in lang, rendering
+// them (and lang's events: see feed.Renderer) on first use.
+func (st *state) prerendered(lang string) (map[string]*resource, error) {
+	lf, ok := st.feeds[lang]
+	if !ok {
+		return nil, nil
 	}
-	var jobs []job
+	lf.once.Do(func() { lf.feeds, lf.err = st.prerender(lang) })
+	return lf.feeds, lf.err
+}
+
+// prerender renders in lang, in order, the full feed and the track feeds,
+// while the bytes rendered as copies of their events' renderings stay
+// within the language's share of the budget (see maxPrerendered); the rest
+// are rendered on their first request, like a reminder variant. Which
+// feeds that is follows from their sizes, known before they are rendered,
+// so that every load of a calendar renders the same ones on any number of
+// processors; then they are rendered on every processor.
+func (st *state) prerender(lang string) (map[string]*resource, error) {
+	budget := st.prerenderBudget / max(1, len(st.cal.Languages))
+	var keys []string
 	copied := 0
-	add := func(key string, build func(lang string) feed.Feed) {
-		st.sources[key] = source{build: build}
+	for _, key := range st.fixed {
 		if copied > budget {
-			return
+			break
 		}
-		for _, lang := range st.cal.Languages {
-			jobs = append(jobs, job{key, variant{Lang: lang, Alarm: reminder.None}})
-			if size := st.renderer.Size(build(lang).Events, lang); size <= maxJoined {
-				copied += size // joined into a copy, like render does
-			}
+		keys = append(keys, key)
+		if size := st.renderer.Size(st.sources[key].build(lang).Events, lang); size <= maxJoined {
+			copied += size // joined into a copy, like render does
 		}
 	}
-	add(keyAll, st.allFeed)
-	for _, t := range st.cal.Tracks {
-		add(trackKey(t.ID), func(lang string) feed.Feed { return st.tracksFeed([]string{t.ID}, lang) })
-	}
-	rendered := make([]*resource, len(jobs))
+	rendered := make([]*resource, len(keys))
 	var next atomic.Int64
 	var failed atomic.Pointer[error]
 	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(jobs)) {
+	v := variant{Lang: lang, Alarm: reminder.None}
+	for range min(runtime.GOMAXPROCS(0), len(keys)) {
 		wg.Go(func() {
-			for i := int(next.Add(1) - 1); i < len(jobs) && failed.Load() == nil; i = int(next.Add(1) - 1) {
-				res, err := st.renderSource(jobs[i].key, st.sources[jobs[i].key], jobs[i].v)
+			for i := int(next.Add(1) - 1); i < len(keys) && failed.Load() == nil; i = int(next.Add(1) - 1) {
+				res, err := st.renderSource(keys[i], st.sources[keys[i]], v)
 				if err != nil {
 					failed.CompareAndSwap(nil, &err)
 					return
@@ -338,15 +365,13 @@ func (st *state) prerender(budget int) error {
 	}
 	wg.Wait()
 	if err := failed.Load(); err != nil {
-		return *err
+		return nil, *err
 	}
-	for i, j := range jobs {
-		if st.feeds[j.key] == nil {
-			st.feeds[j.key] = make(map[variant]*resource, len(st.cal.Languages))
-		}
-		st.feeds[j.key][j.v] = rendered[i]
+	feeds := make(map[string]*resource, len(keys))
+	for i, key := range keys {
+		feeds[key] = rendered[i]
 	}
-	return nil
+	return feeds, nil
 }
 
 // findUnstamped finds the content hashes of every event of the whole
@@ -450,8 +475,14 @@ func (st *state) renderSource(key string, src source, v variant) (*resource, err
 // rendered at load (reminders, single events) on their first request; ok is
 // false for an unknown key.
 func (st *state) feed(key string, v variant) (res *resource, ok bool, err error) {
-	if res, ok = st.feeds[key][v]; ok {
-		return res, true, nil
+	if v.Alarm == reminder.None {
+		feeds, err := st.prerendered(v.Lang)
+		if err != nil {
+			return nil, true, err
+		}
+		if res, ok = feeds[key]; ok {
+			return res, true, nil
+		}
 	}
 	src, ok := st.source(key)
 	if !ok {
@@ -571,11 +602,12 @@ func (st *state) render(f feed.Feed, lang string, headers http.Header) (*resourc
 	return newResourceSum(parts, rd.Sum[:], modified, headers, st.gzip), nil
 }
 
-// maxPrerendered bounds the bytes of the track feeds rendered at load as
-// copies of their events' bytes: all of them in any calendar of a few
-// thousand events, the first ones of a larger one (100,000 events in 2,000
-// tracks would copy 220 MB at every load). The rest are rendered on their
-// first request and kept in the cache, like reminder variants.
+// maxPrerendered bounds the bytes of the fixed feeds rendered ahead (see
+// prerender) as copies of their events' bytes, shared equally by the
+// calendar's languages: all of them in any calendar of a few thousand
+// events, the first ones of a larger one (100,000 events in 2,000 tracks
+// would copy 220 MB at every load). The rest are rendered on their first
+// request and kept in the cache, like reminder variants.
 const maxPrerendered = 32 << 20
 
 // maxJoined is the largest feed kept as one piece of memory, sent with one
