@@ -58,6 +58,9 @@ type Options struct {
 // bytes, checked before it is read; a cancelled ctx stops the reading and
 // the loading with ctx's error.
 func ReadFile(ctx context.Context, path string, opts Options) (*Calendar, error) {
+	if cal, ok, err := readInPieces(ctx, path, opts); ok {
+		return cal, err
+	}
 	data, err := safefile.Read(ctx, path, opts.maxSize())
 	var tooLarge *safefile.TooLargeError
 	var notRegular *safefile.NotRegularError
@@ -137,15 +140,29 @@ func newLoader(ctx context.Context, ps *problems, opts Options) *loader {
 // loadInPieces loads a large file in pieces, in parallel (pieces.go), and
 // reports false when it cannot: the file is then loaded in one.
 func loadInPieces(ctx context.Context, name string, data []byte, opts Options) (*Calendar, bool, error) {
-	minItems := opts.pieceItems
-	if minItems == 0 {
-		minItems = minPieceItems
-	}
-	if len(data) < minItems*16 { // an event takes more than 16 bytes
+	if len(data) < opts.minPieceItems()*16 { // an event takes more than 16 bytes
 		return nil, false, nil
 	}
 	sp, ok := splitEvents(data, 4*runtime.GOMAXPROCS(0))
-	if !ok || sp.items < minItems {
+	if !ok {
+		return nil, false, nil
+	}
+	return loadSplit(ctx, name, sp, opts)
+}
+
+// minPieceItems is the fewest events loaded in pieces: minPieceItems,
+// unless a test says otherwise.
+func (o Options) minPieceItems() int {
+	if o.pieceItems == 0 {
+		return minPieceItems
+	}
+	return o.pieceItems
+}
+
+// loadSplit loads a file cut in pieces, and reports false when it cannot:
+// the file is then loaded in one.
+func loadSplit(ctx context.Context, name string, sp *split, opts Options) (*Calendar, bool, error) {
+	if sp.items < opts.minPieceItems() {
 		return nil, false, nil
 	}
 	l := newLoader(ctx, &problems{file: name}, opts)

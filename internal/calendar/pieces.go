@@ -34,21 +34,25 @@ const maxPieceItems = 1024
 
 // split is an events file cut for loading in pieces.
 type split struct {
-	head       []byte // the file without its events' lines
-	eventsLine int    // the line of "events:" (1-based)
-	removed    int    // how many lines head lacks after eventsLine
-	firstLine  int    // the line of the first item
-	indent     int    // the column of each item's "-", 0-based
+	src        io.ReaderAt // the file, for the chunks without their text
+	head       []byte      // the file without its events' lines
+	eventsLine int         // the line of "events:" (1-based)
+	removed    int         // how many lines head lacks after eventsLine
+	firstLine  int         // the line of the first item
+	indent     int         // the column of each item's "-", 0-based
 	items      int
 	chunks     []eventChunk
 }
 
-// eventChunk is a run of whole items.
+// eventChunk is a run of whole items: the bytes [off, end) of the file.
+// text holds them, or is nil when they are still in the file (see
+// splitFile).
 type eventChunk struct {
-	text  []byte
-	line  int // the line its text starts on
-	first int // the index of its first item in events:
-	items int
+	text     []byte
+	off, end int
+	line     int // the line its text starts on
+	first    int // the index of its first item in events:
+	items    int
 }
 
 var eventsKey = regexp.MustCompile(`^events:[ \t]*(?:#.*)?$`)
@@ -84,13 +88,8 @@ func splitEvents(data []byte, pieces int) (*split, bool) {
 	if mayAnchor(data) {
 		return nil, false
 	}
-	sp := &split{indent: -1}
-	var starts []int // offsets of the items' first lines
-	var startLines []int
-	blockStart, blockEnd := -1, len(data)
-	line := 0
+	sc := newSplitter()
 	for off := 0; off < len(data); {
-		line++
 		end := bytes.IndexByte(data[off:], '\n')
 		next := len(data)
 		if end >= 0 {
@@ -99,59 +98,106 @@ func splitEvents(data []byte, pieces int) (*split, bool) {
 		} else {
 			end = len(data)
 		}
-		lineOff := off
-		off = next
-		if sp.indent >= 0 && blockEnd == len(data) && end-lineOff > sp.indent && allSpaces(data[lineOff:lineOff+sp.indent+1]) {
-			continue // inside an item: most lines, passed over quickly
-		}
-		text := bytes.TrimSuffix(data[lineOff:end], []byte("\r"))
-		if blockStart < 0 || blockEnd < len(data) {
-			// Outside the list: the top level.
-			if bytes.HasPrefix(text, []byte("---")) || bytes.HasPrefix(text, []byte("...")) || bytes.HasPrefix(text, []byte("%")) {
-				return nil, false
-			}
-			if eventsKey.Match(text) {
-				if blockStart >= 0 {
-					return nil, false // events: twice
-				}
-				sp.eventsLine, blockStart, blockEnd = line, next, len(data)
-			}
-			continue
-		}
-		trimmed := bytes.TrimLeft(text, " ")
-		if len(text) > 0 && text[0] == '\t' {
+		if !sc.line(data[off:end], off, next, end < next) {
 			return nil, false
 		}
-		if len(trimmed) == 0 || trimmed[0] == '#' {
-			continue // blank or a comment: with the item before it
-		}
-		ind := len(text) - len(trimmed)
-		item := bytes.Equal(trimmed, []byte("-")) || bytes.HasPrefix(trimmed, []byte("- "))
-		switch {
-		case ind == 0 && trimmed[0] != '-':
-			blockEnd = lineOff // the next top-level key
-			line--             // counted again below, as the top level
-			off = lineOff
-			continue
-		case sp.indent < 0 && item:
-			sp.indent = ind
-			sp.firstLine = line
-		case sp.indent < 0:
-			return nil, false // events: is not a block list
-		}
-		switch {
-		case ind == sp.indent && item:
-			starts = append(starts, lineOff)
-			startLines = append(startLines, line)
-		case ind <= sp.indent:
-			return nil, false // not an item of the list
-		}
+		off = next
 	}
-	if blockStart < 0 || len(starts) == 0 {
+	if !sc.end(len(data)) {
 		return nil, false
 	}
-	sp.cut(data, blockStart, blockEnd, starts, startLines, pieces)
-	return sp, true
+	sc.cut(pieces)
+	for i := range sc.sp.chunks {
+		c := &sc.sp.chunks[i]
+		c.text = data[c.off:c.end]
+	}
+	sc.sp.head = append(append(make([]byte, 0, sc.blockStart+len(data)-sc.blockEnd), data[:sc.blockStart]...), data[sc.blockEnd:]...)
+	return sc.sp, true
+}
+
+// splitter finds, line by line, where an events file's list and its items
+// are (see splitEvents and splitFile).
+type splitter struct {
+	sp                   *split
+	starts               []int // offsets of the items' first lines
+	startLines           []int
+	blockStart, blockEnd int // the list's lines: [blockStart, blockEnd); blockEnd -1 until it ends
+	lines                int // lines read
+}
+
+func newSplitter() *splitter {
+	return &splitter{sp: &split{indent: -1}, blockStart: -1, blockEnd: -1}
+}
+
+// line reads the next line of the file: raw is its text without its line
+// feed (newline says whether it has one), off its offset and next the next
+// line's. It reports false when the file cannot be cut.
+func (sc *splitter) line(raw []byte, off, next int, newline bool) bool {
+	sp := sc.sp
+	sc.lines++
+	inList := sc.blockStart >= 0 && sc.blockEnd < 0
+	if inList && newline {
+		sp.removed++
+	}
+	if inList && sp.indent >= 0 && len(raw) > sp.indent && allSpaces(raw[:sp.indent+1]) {
+		return true // inside an item: most lines, passed over quickly
+	}
+	text := bytes.TrimSuffix(raw, []byte("\r"))
+	if !inList {
+		return sc.topLevel(text, next)
+	}
+	trimmed := bytes.TrimLeft(text, " ")
+	if len(text) > 0 && text[0] == '\t' {
+		return false
+	}
+	if len(trimmed) == 0 || trimmed[0] == '#' {
+		return true // blank or a comment: with the item before it
+	}
+	ind := len(text) - len(trimmed)
+	item := bytes.Equal(trimmed, []byte("-")) || bytes.HasPrefix(trimmed, []byte("- "))
+	switch {
+	case ind == 0 && trimmed[0] != '-':
+		sc.blockEnd = off // the next top-level key
+		if newline {
+			sp.removed--
+		}
+		return sc.topLevel(text, next)
+	case sp.indent < 0 && item:
+		sp.indent = ind
+		sp.firstLine = sc.lines
+	case sp.indent < 0:
+		return false // events: is not a block list
+	}
+	switch {
+	case ind == sp.indent && item:
+		sc.starts = append(sc.starts, off)
+		sc.startLines = append(sc.startLines, sc.lines)
+	case ind <= sp.indent:
+		return false // not an item of the list
+	}
+	return true
+}
+
+// topLevel reads a line outside the list.
+func (sc *splitter) topLevel(text []byte, next int) bool {
+	if bytes.HasPrefix(text, []byte("---")) || bytes.HasPrefix(text, []byte("...")) || bytes.HasPrefix(text, []byte("%")) {
+		return false
+	}
+	if eventsKey.Match(text) {
+		if sc.blockStart >= 0 {
+			return false // events: twice
+		}
+		sc.sp.eventsLine, sc.blockStart = sc.lines, next
+	}
+	return true
+}
+
+// end ends the file, size bytes long, and reports whether it can be cut.
+func (sc *splitter) end(size int) bool {
+	if sc.blockEnd < 0 {
+		sc.blockEnd = size
+	}
+	return sc.blockStart >= 0 && len(sc.starts) > 0
 }
 
 func allSpaces(b []byte) bool {
@@ -163,23 +209,22 @@ func allSpaces(b []byte) bool {
 	return true
 }
 
-// cut makes the head and the chunks, of whole items, from the list's
-// place in data (lines [blockStart, blockEnd)) and its items' starts.
-func (sp *split) cut(data []byte, blockStart, blockEnd int, starts, startLines []int, pieces int) {
+// cut makes the chunks, of whole items, from the list's items' starts;
+// their text is for the caller to give (see eventChunk).
+func (sc *splitter) cut(pieces int) {
+	sp, starts := sc.sp, sc.starts
 	sp.items = len(starts)
 	// At most maxPieceItems a piece: a piece's nodes, which are ten times
 	// its text, are all in memory while it is read.
 	perChunk := min(max(256, (len(starts)+pieces-1)/pieces), maxPieceItems)
 	for first := 0; first < len(starts); first += perChunk {
 		n := min(perChunk, len(starts)-first)
-		end := blockEnd
+		end := sc.blockEnd
 		if first+n < len(starts) {
 			end = starts[first+n]
 		}
-		sp.chunks = append(sp.chunks, eventChunk{text: data[starts[first]:end], line: startLines[first], first: first, items: n})
+		sp.chunks = append(sp.chunks, eventChunk{off: starts[first], end: end, line: sc.startLines[first], first: first, items: n})
 	}
-	sp.removed = bytes.Count(data[blockStart:blockEnd], []byte("\n"))
-	sp.head = append(append(make([]byte, 0, blockStart+len(data)-blockEnd), data[:blockStart]...), data[blockEnd:]...)
 }
 
 // errNotPieces reports a file that turned out not to load in pieces as
@@ -255,8 +300,9 @@ func (l *loader) eventsInPieces(cal *Calendar) {
 		go func() {
 			defer wg.Done()
 			var arena nodeArena // reused from piece to piece: see chunk
+			var text []byte     // likewise, for pieces read from the file
 			for c := range next {
-				out, err := wl.chunk(sp.chunks[c], m.trackIDs, &arena)
+				out, err := wl.chunk(sp, sp.chunks[c], m.trackIDs, &arena, &text)
 				if err != nil {
 					failed.Do(func() { l.piecesErr = err })
 					cancel()
@@ -297,13 +343,18 @@ feed:
 // piece once this one's events are read: nothing chunk returns may point
 // into them (TestPiecesUIDs would see a uid's place taken from a reused
 // node).
-func (l *loader) chunk(c eventChunk, trackIDs *trackSet, arena *nodeArena) ([]converted, error) {
+func (l *loader) chunk(sp *split, c eventChunk, trackIDs *trackSet, arena *nodeArena, buf *[]byte) ([]converted, error) {
 	defer arena.reset()
-	// The file is valid UTF-8 (see load), and so is each piece of it.
-	doc, ok := quickParseIn(c.text, quickOptions{arena: arena, firstLine: c.line, validUTF8: true})
+	text, err := sp.readChunk(c, buf)
+	if err != nil {
+		return nil, err
+	}
+	// The file is valid UTF-8 (see load and readChunk), and so is each
+	// piece of it.
+	doc, ok := quickParseIn(text, quickOptions{arena: arena, firstLine: c.line, validUTF8: true})
 	if !ok {
 		doc = new(yaml.Node)
-		if err := yaml.NewDecoder(&yielding{ctx: l.ctx, r: bytes.NewReader(c.text)}).Decode(doc); err != nil {
+		if err := yaml.NewDecoder(&yielding{ctx: l.ctx, r: bytes.NewReader(text)}).Decode(doc); err != nil {
 			if l.ctx.Err() != nil {
 				return nil, l.ctx.Err()
 			}

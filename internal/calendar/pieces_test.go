@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -30,21 +32,45 @@ func inPieces(t *testing.T, src string) (*Calendar, error) {
 	return cal, err
 }
 
-// sameLoad compares what the two loads gave: every field of every event
+// fromFile loads src as readInPieces loads a file: cut as it is read,
+// each piece read from the file by its worker.
+func fromFile(t *testing.T, src string) (cal *Calendar, ok bool, err error) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "p.yaml")
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return readInPieces(context.Background(), path, Options{pieceItems: 1})
+}
+
+// sameLoad compares what the three loads gave (in one piece, in pieces
+// from memory, in pieces from the file): every field of every event
 // (zones by name), or every problem.
 func sameLoad(t *testing.T, src string) {
 	t.Helper()
 	a, errA := whole(src)
 	b, errB := inPieces(t, src)
+	c, ok, errC := fromFile(t, src)
+	if !ok {
+		t.Fatalf("the file was not read in pieces:\n%.600s", src)
+	}
 	opts := cmp.Options{
 		cmp.Exporter(func(reflect.Type) bool { return true }),
 		cmp.Comparer(func(x, y *time.Location) bool { return x.String() == y.String() }),
+		// A problem's file is the path it was read from.
+		cmp.Transformer("file", func(p Problem) Problem { p.File = filepath.Base(p.File); return p }),
 	}
 	if diff := cmp.Diff(errA, errB, opts); diff != "" {
 		t.Fatalf("problems differ (-whole +pieces):\n%s", diff)
 	}
 	if diff := cmp.Diff(a, b, opts); diff != "" {
 		t.Fatalf("calendars differ (-whole +pieces):\n%s", diff)
+	}
+	if diff := cmp.Diff(errA, errC, opts); diff != "" {
+		t.Fatalf("problems differ (-whole +pieces read from the file):\n%s", diff)
+	}
+	if diff := cmp.Diff(a, c, opts); diff != "" {
+		t.Fatalf("calendars differ (-whole +pieces read from the file):\n%s", diff)
 	}
 }
 
@@ -57,6 +83,9 @@ func TestPiecesSynthetic(t *testing.T) {
 	// CRLF line endings, comments and blank lines between items.
 	crlf := strings.ReplaceAll(strings.ReplaceAll(buf.String(), "\n  - ", "\n\n  # next\n  - "), "\n", "\r\n")
 	sameLoad(t, crlf)
+	// No line feed at the end, in the list and after it.
+	sameLoad(t, strings.TrimSuffix(buf.String(), "\n"))
+	sameLoad(t, strings.TrimSuffix(piecesSrc(300, false), "\n"))
 }
 
 // piecesSrc is a calendar whose tracks come after its events, with items
@@ -123,6 +152,9 @@ func TestPiecesRefused(t *testing.T) {
 			cal, ok, err := loadInPieces(context.Background(), "p.yaml", []byte(src), Options{pieceItems: 1})
 			if ok {
 				t.Fatalf("loaded in pieces: %v, %v", cal != nil, err)
+			}
+			if cal, ok, err := fromFile(t, src); ok {
+				t.Fatalf("read in pieces from the file: %v, %v", cal != nil, err)
 			}
 		})
 	}
@@ -222,5 +254,52 @@ func TestValidUTF8Parts(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestPiecesFromFileRefused: a file that does not read as it was cut
+// (changed meanwhile, or not UTF-8 in a piece), or that is too large, is
+// not loaded in pieces; ReadFile then reads it whole and reports what
+// a load in one piece reports.
+func TestPiecesFromFileRefused(t *testing.T) {
+	good := piecesSrc(300, false)
+	sp, ok := splitFile(context.Background(), strings.NewReader(good), 1<<30, 4)
+	if !ok || len(sp.chunks) < 2 {
+		t.Fatalf("splitFile: %v, %d chunks", ok, len(sp.chunks))
+	}
+	var buf []byte
+	if text, err := sp.readChunk(sp.chunks[1], &buf); err != nil || string(text) != good[sp.chunks[1].off:sp.chunks[1].end] {
+		t.Fatalf("readChunk: %q, %v", text, err)
+	}
+	sp.src = strings.NewReader(good[:sp.chunks[1].end-1]) // the file cut short since
+	if _, err := sp.readChunk(sp.chunks[1], &buf); !errors.Is(err, errNotPieces) {
+		t.Errorf("readChunk of a file cut short: %v; want errNotPieces", err)
+	}
+	if _, ok := splitFile(context.Background(), strings.NewReader(good), int64(len(good)-1), 4); ok {
+		t.Error("splitFile cut a file larger than its limit")
+	}
+	long := strings.Replace(good, "- id: e7\n", "- id: e7\n  description: "+strings.Repeat("x", maxLine)+"\n", 1)
+	if _, ok := splitFile(context.Background(), strings.NewReader(long), 1<<30, 4); ok {
+		t.Error("splitFile cut a file with a line longer than its buffer")
+	}
+	for name, src := range map[string]string{
+		"invalid UTF-8 in a piece":            strings.Replace(good, "Event 250,", "Event \xff,", 1),
+		"invalid UTF-8 in the head":           strings.Replace(good, "tracks:\n", "tracks:\n# \xfe\n", 1),
+		"invalid UTF-8 before the first item": strings.Replace(good, "events:\n", "events:\n# \xfe\n", 1),
+	} {
+		t.Run(name, func(t *testing.T) {
+			if _, ok, _ := fromFile(t, src); ok {
+				t.Fatal("read in pieces")
+			}
+			path := filepath.Join(t.TempDir(), "p.yaml")
+			if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			_, err := ReadFile(context.Background(), path, Options{pieceItems: 1})
+			_, want := load(context.Background(), path, []byte(src), Options{pieceItems: 1 << 30})
+			if want == nil || err == nil || err.Error() != want.Error() {
+				t.Errorf("ReadFile: %v; want %v", err, want)
+			}
+		})
 	}
 }

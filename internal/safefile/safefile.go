@@ -79,26 +79,38 @@ func check(path string, fi fs.FileInfo, limit int64) error {
 // chunk is how much Read reads between checks of its context.
 const chunk = 1 << 20
 
+// Open opens the regular file at path, of at most limit bytes, as Read
+// does, for a caller that reads it in its own way; the caller closes it.
+// The file may have grown past limit by the time it is read.
+func Open(ctx context.Context, path string, limit int64) (*os.File, fs.FileInfo, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
+	f, err := open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	fi, err := f.Stat()
+	if err == nil {
+		err = check(path, fi, limit)
+	}
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return f, fi, nil
+}
+
 // Read reads the regular file at path, of at most limit bytes. It opens
 // the file without blocking, refuses anything but a regular file and a
 // file larger than limit before reading it, and stops with ctx's error
 // when ctx is done.
 func Read(ctx context.Context, path string, limit int64) ([]byte, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	f, err := open(path)
+	f, fi, err := Open(ctx, path, limit)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if err := check(path, fi, limit); err != nil {
-		return nil, err
-	}
 	// The size is a hint: the file may grow while it is read.
 	data := make([]byte, 0, fi.Size()+1)
 	for {

@@ -1,0 +1,116 @@
+package calendar
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"runtime"
+	"unicode/utf8"
+
+	"calfeed/internal/safefile"
+)
+
+// A large events file is not read into memory whole. readInPieces reads
+// it once, line by line, to cut it (see splitEvents); then each worker
+// reads its pieces from the file, one at a time, into memory it reuses.
+// At most a piece per worker of the file's text is then in memory at once,
+// where reading it whole would hold all of it (135 MB for 100,000 events)
+// for the whole load. A file that cannot be cut, or that does not read as
+// it was cut (it changed meanwhile), is read whole and loaded in one.
+
+// maxLine is the longest line splitFile reads: longer ones are left to
+// the whole file's load.
+const maxLine = 1 << 20
+
+// readInPieces loads the file at path in pieces, read from the file, and
+// reports false when it cannot: the caller then reads it whole.
+func readInPieces(ctx context.Context, path string, opts Options) (*Calendar, bool, error) {
+	f, fi, err := safefile.Open(ctx, path, opts.maxSize())
+	if err != nil {
+		return nil, false, nil // reported by the whole file's read
+	}
+	defer f.Close()
+	if fi.Size() < int64(opts.minPieceItems()*16) {
+		return nil, false, nil
+	}
+	sp, ok := splitFile(ctx, f, opts.maxSize(), 4*runtime.GOMAXPROCS(0))
+	if !ok {
+		return nil, false, nil
+	}
+	return loadSplit(ctx, path, sp, opts)
+}
+
+// splitFile cuts the file r (of at most limit bytes) as splitEvents cuts
+// its bytes, reading it once from the start. Its chunks are left in the
+// file: each worker reads its own (see readChunk).
+func splitFile(ctx context.Context, r io.ReaderAt, limit int64, pieces int) (*split, bool) {
+	br := bufio.NewReaderSize(io.NewSectionReader(r, 0, limit+1), maxLine)
+	sc := newSplitter()
+	off, sinceYield := 0, 0
+	for {
+		line, err := br.ReadSlice('\n')
+		if errors.Is(err, bufio.ErrBufferFull) || (err != nil && !errors.Is(err, io.EOF)) {
+			return nil, false
+		}
+		if len(line) > 0 {
+			next := off + len(line)
+			raw, newline := bytes.CutSuffix(line, []byte("\n"))
+			if mayIndicate(line, '&') || mayIndicate(line, '*') || !sc.line(raw, off, next, newline) {
+				return nil, false
+			}
+			off = next
+		}
+		if err != nil {
+			break // io.EOF
+		}
+		if sinceYield += len(line); sinceYield >= 1<<20 {
+			sinceYield = 0
+			if ctx.Err() != nil {
+				return nil, false
+			}
+			runtime.Gosched() // a reload reading a large file lets requests in
+		}
+	}
+	if int64(off) > limit || !sc.end(off) {
+		return nil, false
+	}
+	sc.cut(pieces)
+	sp := sc.sp
+	sp.src = r
+	// The head, and the blank lines and comments before the first item,
+	// are read now; the file is UTF-8 if they are and every chunk is.
+	gap := make([]byte, sc.starts[0]-sc.blockStart)
+	head := make([]byte, sc.blockStart+off-sc.blockEnd)
+	if !readFull(r, head[:sc.blockStart], 0) || !readFull(r, head[sc.blockStart:], int64(sc.blockEnd)) ||
+		!readFull(r, gap, int64(sc.blockStart)) || !utf8.Valid(head) || !utf8.Valid(gap) {
+		return nil, false
+	}
+	sp.head = head
+	return sp, true
+}
+
+// readFull reads len(b) bytes of r at off, and reports whether it could.
+func readFull(r io.ReaderAt, b []byte, off int64) bool {
+	n, err := r.ReadAt(b, off)
+	return n == len(b) && (err == nil || errors.Is(err, io.EOF))
+}
+
+// readChunk returns the text of c: read from sp's file into buf (grown as
+// needed, and kept for the next chunk) when it is there, checked to be
+// UTF-8.
+func (sp *split) readChunk(c eventChunk, buf *[]byte) ([]byte, error) {
+	if c.text != nil {
+		return c.text, nil
+	}
+	n := c.end - c.off
+	if cap(*buf) < n {
+		*buf = make([]byte, n)
+	}
+	text := (*buf)[:n]
+	if !readFull(sp.src, text, int64(c.off)) || !utf8.Valid(text) {
+		return nil, errNotPieces // changed since it was cut, or not UTF-8: read whole
+	}
+	return text, nil
+}
