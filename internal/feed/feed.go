@@ -236,6 +236,13 @@ func (r *Renderer) Size(events []*calendar.Event, lang string) int {
 	return size
 }
 
+// Position returns the place of e in the calendar's events, and false if
+// it is not one of them.
+func (r *Renderer) Position(e *calendar.Event) (int, bool) {
+	i, ok := r.index[e]
+	return i, ok
+}
+
 // Calendar returns the calendar r renders.
 func (r *Renderer) Calendar() *calendar.Calendar { return r.cal }
 

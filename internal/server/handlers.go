@@ -287,7 +287,7 @@ func (st *state) events(list string) ([]*calendar.Event, error) {
 		return nil, badRequest("?events= names no event")
 	}
 	// Calendar order, so that every spelling of one agenda is one feed.
-	slices.SortFunc(events, func(a, b *calendar.Event) int { return st.order[a] - st.order[b] })
+	slices.SortFunc(events, func(a, b *calendar.Event) int { return st.position(a) - st.position(b) })
 	return events, nil
 }
 

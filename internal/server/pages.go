@@ -218,7 +218,7 @@ func (st *state) knownEvents(ids []string) []string {
 			evs = append(evs, e)
 		}
 	}
-	slices.SortFunc(evs, func(a, b *calendar.Event) int { return st.order[a] - st.order[b] })
+	slices.SortFunc(evs, func(a, b *calendar.Event) int { return st.position(a) - st.position(b) })
 	out := make([]string, len(evs))
 	for i, e := range evs {
 		out[i] = e.ID

@@ -2,10 +2,9 @@ package server
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/gorilla/mux"
-
-	"calfeed/internal/calendar"
 )
 
 // routes is the one place that knows the router. Every route answers GET and
@@ -13,22 +12,25 @@ import (
 // in /metrics under its pattern.
 //
 // Feed paths that exist (/calendar.ics, /tracks/ID.ics, /events/ID.ics) are
-// found with one map lookup before the router's patterns are tried: they
+// found by their form and one lookup of the id before the router's
+// patterns are tried: they
 // are nearly all the traffic, polled by every subscriber's calendar.
 func (s *Server) routes() http.Handler {
 	router := s.router()
 	feeds := map[string]http.Handler{
 		routeCalendar: s.instrument(routeCalendar, http.HandlerFunc(s.handleCalendar)),
 		routeTrack: s.instrument(routeTrack, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			s.handleTrack(w, r, s.state.Load().paths[r.URL.Path].id)
+			p, _ := s.state.Load().feedPath(r.URL.Path)
+			s.handleTrack(w, r, p.id)
 		})),
 		routeEvent: s.instrument(routeEvent, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			s.handleEvent(w, r, s.state.Load().paths[r.URL.Path].id)
+			p, _ := s.state.Load().feedPath(r.URL.Path)
+			s.handleEvent(w, r, p.id)
 		})),
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodGet || r.Method == http.MethodHead {
-			if p, ok := s.state.Load().paths[r.URL.Path]; ok {
+			if p, ok := s.state.Load().feedPath(r.URL.Path); ok {
 				feeds[p.route].ServeHTTP(w, r)
 				return
 			}
@@ -50,17 +52,27 @@ type feedPath struct {
 	id    string // the track or event id
 }
 
-// feedPaths lists the feed paths of cal.
-func feedPaths(cal *calendar.Calendar) map[string]feedPath {
-	paths := make(map[string]feedPath, 1+len(cal.Tracks)+len(cal.Events))
-	paths[routeCalendar] = feedPath{route: routeCalendar}
-	for _, t := range cal.Tracks {
-		paths["/tracks/"+t.ID+".ics"] = feedPath{routeTrack, t.ID}
+// feedPath returns the feed that path is, if it is one that exists.
+func (st *state) feedPath(path string) (feedPath, bool) {
+	if path == routeCalendar {
+		return feedPath{route: routeCalendar}, true
 	}
-	for _, e := range cal.Events {
-		paths["/events/"+e.ID+".ics"] = feedPath{routeEvent, e.ID}
+	if id, ok := cutAround(path, "/tracks/", ".ics"); ok && st.cal.Track(id) != nil {
+		return feedPath{routeTrack, id}, true
 	}
-	return paths
+	if id, ok := cutAround(path, "/events/", ".ics"); ok && st.cal.Event(id) != nil {
+		return feedPath{routeEvent, id}, true
+	}
+	return feedPath{}, false
+}
+
+// cutAround returns s without prefix and suffix, if it has both.
+func cutAround(s, prefix, suffix string) (string, bool) {
+	s, ok := strings.CutPrefix(s, prefix)
+	if !ok {
+		return "", false
+	}
+	return strings.CutSuffix(s, suffix)
 }
 
 // router matches every route by pattern.

@@ -17,7 +17,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"maps"
 	"net/http"
 	"runtime"
 	"slices"
@@ -231,12 +230,8 @@ type state struct {
 	// cache keeps what is rendered on demand: those variants, combined
 	// feeds and agendas, pages, QR codes and the changes feed.
 	cache *cache
-	// paths are the feed paths that exist, for the router's fast lookup.
-	paths map[string]feedPath
 	// feedHeaders are the headers of every feed but downloads.
 	feedHeaders http.Header
-	// order is each event's position in the calendar.
-	order map[*calendar.Event]int
 	// changed is when the newest change the lock records was stamped.
 	changed time.Time
 	// programme is the page's list of events, made on first use.
@@ -246,8 +241,8 @@ type state struct {
 	// sorted: their SEQUENCE did not go up, so Google Calendar ignores
 	// the change.
 	unstamped []string
-	// hashes are the content hashes of the events, by id.
-	hashes map[string]string
+	// hashes are the content hashes of the events of full, in its order.
+	hashes []string
 }
 
 // variant is one rendering of a feed: its language and reminder.
@@ -272,7 +267,7 @@ func newState(cal *calendar.Calendar, gz bool, c *cache, prerender int) (*state,
 	if err != nil {
 		return nil, fmt.Errorf("server: %w", err)
 	}
-	st := &state{cal: cal, renderer: r, gzip: gz, feeds: make(map[string]*langFeeds, len(cal.Languages)), sources: map[string]source{}, paths: feedPaths(cal), cache: c, order: make(map[*calendar.Event]int, len(cal.Events)), prerenderBudget: prerender}
+	st := &state{cal: cal, renderer: r, gzip: gz, feeds: make(map[string]*langFeeds, len(cal.Languages)), sources: map[string]source{}, cache: c, prerenderBudget: prerender}
 	st.feedHeaders = http.Header{
 		"Content-Type":  {"text/calendar; charset=utf-8"},
 		"Cache-Control": {"public, max-age=" + strconv.Itoa(int(cal.Refresh/time.Second))},
@@ -284,9 +279,6 @@ func newState(cal *calendar.Calendar, gz bool, c *cache, prerender int) (*state,
 		if c.At.After(st.changed) {
 			st.changed = c.At
 		}
-	}
-	for i, e := range cal.Events {
-		st.order[e] = i
 	}
 	st.fixed = append(st.fixed, keyAll)
 	st.sources[keyAll] = source{build: st.allFeed}
@@ -304,6 +296,12 @@ func newState(cal *calendar.Calendar, gz bool, c *cache, prerender int) (*state,
 		}
 	}
 	return st, nil
+}
+
+// position is e's place in the calendar's events.
+func (st *state) position(e *calendar.Event) int {
+	i, _ := st.renderer.Position(e)
+	return i
 }
 
 // findUnstamped finds the content hashes of every event of the whole
@@ -332,16 +330,14 @@ func (st *state) findUnstamped() error {
 
 // unstamped lists the events of cal whose content differs from what the
 // lock recorded (see calendar.Calendar.Stamped), sorted, with the content
-// hashes of cal's events it compared.
-func unstamped(r *feed.Renderer, cal *calendar.Calendar) ([]string, map[string]string, error) {
+// hashes of cal's events it compared, in their order.
+func unstamped(r *feed.Renderer, cal *calendar.Calendar) ([]string, []string, error) {
 	hs, err := contentHashes(r, cal.Events)
 	if err != nil {
 		return nil, nil, err
 	}
-	hashes := make(map[string]string, len(cal.Events))
 	var ids []string
 	for i, e := range cal.Events {
-		hashes[e.ID] = hs[i]
 		if cal.Stamped == nil || cal.Stamped[e.ID] != hs[i] {
 			ids = append(ids, e.ID)
 		}
@@ -352,7 +348,7 @@ func unstamped(r *feed.Renderer, cal *calendar.Calendar) ([]string, map[string]s
 		}
 	}
 	slices.Sort(ids)
-	return ids, hashes, nil
+	return ids, hs, nil
 }
 
 // contentHashes returns the content hash of each event, on every
@@ -380,7 +376,14 @@ func contentHashes(r *feed.Renderer, events []*calendar.Event) ([]string, error)
 
 // ContentHashes returns the content hash of each event being served, by id
 // (feed.Renderer.ContentHash): what `calfeed stamp` records.
-func (s *Server) ContentHashes() map[string]string { return maps.Clone(s.state.Load().hashes) }
+func (s *Server) ContentHashes() map[string]string {
+	st := s.state.Load()
+	hashes := make(map[string]string, len(st.hashes))
+	for i, e := range st.full.Events {
+		hashes[e.ID] = st.hashes[i]
+	}
+	return hashes
+}
 
 // Unstamped returns the ids of the events changed since the last `calfeed
 // stamp` (new, edited or removed), sorted; every event when there is no

@@ -99,6 +99,12 @@ func TestRoutes(t *testing.T) {
 		{name: "unknown event", method: "GET", target: "/events/nope.ics", wantStatus: 404, wantBody: []string{"nope", "keynote", "workshop", "panel", "retreat", "social"}},
 		{name: "unknown path", method: "GET", target: "/calendar.ical", wantStatus: 404, wantBody: []string{"/calendar.ics", "/tracks/alpha.ics", "/tracks/beta.ics", "/tracks/gamma.ics"}},
 		{name: "track without .ics", method: "GET", target: "/tracks/alpha", wantStatus: 404, wantBody: []string{"/tracks/alpha.ics"}},
+		{name: "track .ics twice", method: "GET", target: "/tracks/alpha.ics.ics", wantStatus: 404},
+		{name: "track in a folder", method: "GET", target: "/tracks/x/alpha.ics", wantStatus: 404},
+		{name: "track after //", method: "GET", target: "/tracks//alpha.ics", wantStatus: 404},
+		{name: "event with /", method: "GET", target: "/events/panel.ics/", wantStatus: 404},
+		{name: "event path for a track", method: "GET", target: "/events/alpha.ics", wantStatus: 404},
+		{name: "track path for an event", method: "GET", target: "/tracks/panel.ics", wantStatus: 404},
 
 		{name: "POST calendar", method: "POST", target: "/calendar.ics", wantStatus: 405, wantAllow: "GET, HEAD"},
 		{name: "PUT track", method: "PUT", target: "/tracks/alpha.ics", wantStatus: 405, wantAllow: "GET, HEAD"},
