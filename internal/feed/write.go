@@ -2,6 +2,7 @@ package feed
 
 import (
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -68,8 +69,8 @@ func (r *Renderer) appendEvent(b []byte, e *calendar.Event, o calendar.Occurrenc
 		title = locale.For(lang).Get("feed_cancelled") + title
 	}
 	b = appendTextProp(b, "SUMMARY:", title)
-	if d := r.description(o, lang); d != "" {
-		b = appendTextProp(b, "DESCRIPTION:", d)
+	if o.Description.In(lang) != "" || o.Online != "" || o.URL != "" {
+		b = append(r.appendDescription(append(b, "DESCRIPTION:"...), o, lang), "\r\n"...)
 	}
 	if p := o.Place.In(lang); p != "" {
 		b = appendTextProp(b, "LOCATION:", p)
@@ -154,6 +155,32 @@ func appendTZID(b []byte, e *calendar.Event) []byte {
 
 // appendTextProp appends a property of TEXT value s: name (with its colon),
 // s cleaned as text cleans it and escaped, CRLF.
+// appendDescription appends the value of an occurrence's description
+// (see description) as appendText appends it, without joining its parts
+// into a string first.
+func (r *Renderer) appendDescription(b []byte, o calendar.Occurrence, lang string) []byte {
+	d := o.Description.In(lang)
+	if strings.HasSuffix(d, "\r") || strings.HasSuffix(o.Online, "\r") {
+		// A CR that ends a part is one line break with the LF after it,
+		// in the string description joins.
+		return appendText(b, r.description(o, lang))
+	}
+	b = appendText(b, d)
+	parted := d != "" // a part is written: the next one goes after a blank line
+	w := locale.For(lang)
+	for _, link := range [...]struct{ label, url string }{{"feed_online", o.Online}, {"feed_more", o.URL}} {
+		if link.url == "" {
+			continue
+		}
+		if parted {
+			b = append(b, `\n\n`...)
+		}
+		b = appendText(appendText(b, w.Get(link.label)), link.url)
+		parted = true
+	}
+	return b
+}
+
 func appendTextProp(b []byte, name, s string) []byte {
 	return append(appendText(append(b, name...), s), "\r\n"...)
 }
