@@ -229,7 +229,12 @@ func (l *loader) wallTime(n *yaml.Node, what string) (wallValue, bool) {
 	}
 	n = deref(n)
 	s = strings.TrimSpace(s)
-	for _, layout := range []string{"2006-01-02", "2006-01-02 15:04", "2006-01-02T15:04", "2006-01-02 15:04:05", "2006-01-02T15:04:05"} {
+	// At most one layout reads s: the one its form suggests is tried
+	// first, so that a valid time costs one parse and no error.
+	var layouts [1 + len(wallLayouts)]string
+	layouts[0] = likelyLayout(s)
+	copy(layouts[1:], wallLayouts[:])
+	for _, layout := range layouts {
 		if t, err := time.Parse(layout, s); err == nil {
 			if y := t.Year(); y < minYear || y > maxYear {
 				l.errorf(n.Line, n.Column, "%s: year %d is outside %d-%d, the years calendars can write", what, y, minYear, maxYear)
@@ -240,6 +245,24 @@ func (l *loader) wallTime(n *yaml.Node, what string) (wallValue, bool) {
 	}
 	l.errorf(n.Line, n.Column, "%s: %q is not a date (2015-12-14) or a wall time (2015-12-14 18:00)%s", what, s, dateHint(s))
 	return wallValue{}, false
+}
+
+// wallLayouts are the forms of a date or wall time (see wallTime).
+var wallLayouts = [...]string{"2006-01-02", "2006-01-02 15:04", "2006-01-02T15:04", "2006-01-02 15:04:05", "2006-01-02T15:04:05"}
+
+// likelyLayout returns the one of wallLayouts that s looks written in.
+func likelyLayout(s string) string {
+	if len(s) <= 10 {
+		return wallLayouts[0]
+	}
+	i := 1
+	if strings.Count(s, ":") == 2 {
+		i = 3
+	}
+	if s[10] == 'T' {
+		i++
+	}
+	return wallLayouts[i]
 }
 
 // wallField reads the date or wall time of a field the mapping may not
