@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"syscall"
@@ -173,18 +172,14 @@ func fingerprint(ctx context.Context, wd watched) fingerprints {
 	for _, f := range wd.files() {
 		h := sha256.New()
 		for _, p := range []string{f, lock.Path(f), token.Path(f)} {
-			data, err := safefile.Read(ctx, p, wd.limit)
+			// A piece at a time: a large events file is not held whole.
+			fh := sha256.New()
+			n, err := safefile.Copy(ctx, fh, p, wd.limit)
 			if err != nil {
 				fmt.Fprintf(h, "error %s\n", err)
 				continue
 			}
-			fmt.Fprintf(h, "%d\n", len(data))
-			for len(data) > 0 { // in pieces, letting requests in between
-				n := min(len(data), 1<<20)
-				h.Write(data[:n])
-				data = data[n:]
-				runtime.Gosched()
-			}
+			fmt.Fprintf(h, "%d %x\n", n, fh.Sum(nil))
 		}
 		fps[f] = h.Sum(nil)
 	}

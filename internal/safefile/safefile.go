@@ -101,6 +101,38 @@ func Open(ctx context.Context, path string, limit int64) (*os.File, fs.FileInfo,
 	return f, fi, nil
 }
 
+// Copy writes the regular file at path, of at most limit bytes, to w, a
+// piece at a time: it opens and checks the file as Read does, and holds no
+// more of it than a piece. It returns the bytes written.
+func Copy(ctx context.Context, w io.Writer, path string, limit int64) (int64, error) {
+	f, _, err := Open(ctx, path, limit)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	buf := make([]byte, chunk)
+	var n int64
+	for {
+		if err := ctx.Err(); err != nil {
+			return n, err
+		}
+		m, err := f.Read(buf)
+		if n += int64(m); n > limit {
+			return n, &TooLargeError{Path: path, Size: n, Limit: limit}
+		}
+		if _, werr := w.Write(buf[:m]); werr != nil {
+			return n, werr
+		}
+		if errors.Is(err, io.EOF) {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+		runtime.Gosched() // a large file read by a reload lets requests in
+	}
+}
+
 // Read reads the regular file at path, of at most limit bytes. It opens
 // the file without blocking, refuses anything but a regular file and a
 // file larger than limit before reading it, and stops with ctx's error

@@ -29,6 +29,10 @@ func TestReadRegular(t *testing.T) {
 		if _, err := Stat(p, int64(len(want))); err != nil {
 			t.Errorf("Stat(%s): %v", p, err)
 		}
+		var copied bytes.Buffer
+		if n, err := Copy(context.Background(), &copied, p, int64(len(want))); err != nil || n != int64(len(want)) || !bytes.Equal(copied.Bytes(), want) {
+			t.Errorf("Copy(%s) = %d bytes, %v; want the file's %d", p, n, err, len(want))
+		}
 	}
 }
 
