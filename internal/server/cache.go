@@ -11,9 +11,9 @@ import (
 // DefaultCacheSize is the memory, in bytes, that the responses rendered on
 // demand for one calendar may hold (Options.CacheSize): combined feeds and
 // agendas, reminder variants, single-event downloads, pages, feeds.json,
-// the email snippet, QR codes and the changes feed. The feeds rendered at
-// load (the whole calendar and each track, per language) are not counted:
-// they are the calendar itself.
+// the email snippet, QR codes and the changes feed. The feeds rendered
+// ahead (the whole calendar and each track, per language: see prerender)
+// are not counted: they are the calendar itself.
 const DefaultCacheSize = 64 << 20
 
 // entryOverhead is what an entry costs beyond its bytes: the map and list
