@@ -130,11 +130,7 @@ func load(ctx context.Context, name string, data []byte, opts Options) (*Calenda
 }
 
 func newLoader(ctx context.Context, ps *problems, opts Options) *loader {
-	l := &loader{ctx: ctx, problems: ps, maxEvents: opts.MaxEvents, zones: &zoneCache{}}
-	if l.maxEvents <= 0 {
-		l.maxEvents = DefaultMaxEvents
-	}
-	return l
+	return &loader{ctx: ctx, problems: ps, maxEvents: opts.maxEvents(), zones: &zoneCache{}}
 }
 
 // loadInPieces loads a large file in pieces, in parallel (pieces.go), and
@@ -148,6 +144,14 @@ func loadInPieces(ctx context.Context, name string, data []byte, opts Options) (
 		return nil, false, nil
 	}
 	return loadSplit(ctx, name, sp, opts)
+}
+
+// maxEvents is the most events a file may have (MaxEvents).
+func (o Options) maxEvents() int {
+	if o.MaxEvents <= 0 {
+		return DefaultMaxEvents
+	}
+	return o.MaxEvents
 }
 
 // minPieceItems is the fewest events loaded in pieces: minPieceItems,

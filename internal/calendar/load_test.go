@@ -415,3 +415,20 @@ events:
 		}
 	}
 }
+
+// TestLikelyLayout: the layout tried first for a wall time is the one that
+// reads it, for each form wallTime takes (and for one-digit hours and
+// fractional seconds, which time.Parse reads too), so that a valid time
+// costs one parse. Whatever the guess, the other layouts are tried after
+// it: a wrong one would cost time, not a wrong result.
+func TestLikelyLayout(t *testing.T) {
+	for _, s := range []string{
+		"2026-03-24", "2026-03-24 09:45", "2026-03-24T09:45", "2026-03-24 09:45:30", "2026-03-24T09:45:30",
+		"2026-03-24 9:45", "2026-03-24T9:45", "2026-03-24 09:45:30.250", "2026-03-24T09:45:30.5",
+	} {
+		layout := likelyLayout(s)
+		if _, err := time.Parse(layout, s); err != nil {
+			t.Errorf("likelyLayout(%q) = %q, which does not read it: %v", s, layout, err)
+		}
+	}
+}

@@ -303,3 +303,66 @@ func TestPiecesFromFileRefused(t *testing.T) {
 		})
 	}
 }
+
+// TestPiecesFromFileTooMany: a file over the events limit read from the
+// file is told what a load of its bytes tells, here that a byte is not
+// UTF-8 (which a file read in pieces finds only in the pieces it reads).
+func TestPiecesFromFileTooMany(t *testing.T) {
+	for name, src := range map[string]string{
+		"too many":                    piecesSrc(300, false),
+		"too many, and invalid UTF-8": strings.Replace(piecesSrc(300, false), "Event 250,", "Event \xff,", 1),
+	} {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "p.yaml")
+			if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			opts := Options{pieceItems: 1, MaxEvents: 10}
+			_, got := ReadFile(context.Background(), path, opts)
+			_, want := load(context.Background(), path, []byte(src), opts)
+			if got == nil || want == nil || got.Error() != want.Error() {
+				t.Errorf("ReadFile: %v\nload of its bytes: %v", got, want)
+			}
+		})
+	}
+}
+
+// TestSameFile: a file's size or modification time changed since it was
+// opened means it changed while it was read in pieces.
+func TestSameFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "p.yaml")
+	stat := func() os.FileInfo {
+		t.Helper()
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi
+	}
+	if err := os.WriteFile(path, []byte("events: []\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	before := stat()
+	if !sameFile(before, stat()) {
+		t.Error("an unchanged file reads as changed")
+	}
+	// The same size, another time: an edit in place.
+	if err := os.WriteFile(path, []byte("events: {}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(path, time.Time{}, before.ModTime().Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if sameFile(before, stat()) {
+		t.Error("a file edited in place reads as unchanged")
+	}
+	if err := os.WriteFile(path, []byte("events: []\n\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(path, time.Time{}, before.ModTime()); err != nil {
+		t.Fatal(err)
+	}
+	if sameFile(before, stat()) {
+		t.Error("a file that grew reads as unchanged")
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"io/fs"
 	"runtime"
 	"unicode/utf8"
 
@@ -17,8 +18,18 @@ import (
 // reads its pieces from the file, one at a time, into memory it reuses.
 // At most a piece per worker of the file's text is then in memory at once,
 // where reading it whole would hold all of it (135 MB for 100,000 events)
-// for the whole load. A file that cannot be cut, or that does not read as
-// it was cut (it changed meanwhile), is read whole and loaded in one.
+// for the whole load. A file that cannot be cut is read whole and loaded in
+// one, and so is a file that changed while it was loaded: one that no
+// longer reads as it was cut (shorter, a piece that is not UTF-8 or does
+// not parse as cut), or whose size or modification time differ at the end
+// from the start. A file over the events limit is read whole too, so that
+// it is told what a load of its bytes tells (invalid UTF-8 first).
+
+// minStreamed is the smallest file read in pieces, in bytes per event of
+// the fewest a file loaded in pieces has (see minPieceItems): a smaller
+// file costs little to hold, and one that turns out not to be cut would
+// be read twice.
+const minStreamed = 2048
 
 // maxLine is the longest line splitFile reads: longer ones are left to
 // the whole file's load.
@@ -27,19 +38,32 @@ const maxLine = 1 << 20
 // readInPieces loads the file at path in pieces, read from the file, and
 // reports false when it cannot: the caller then reads it whole.
 func readInPieces(ctx context.Context, path string, opts Options) (*Calendar, bool, error) {
-	f, fi, err := safefile.Open(ctx, path, opts.maxSize())
+	f, before, err := safefile.Open(ctx, path, opts.maxSize())
 	if err != nil {
 		return nil, false, nil // reported by the whole file's read
 	}
 	defer f.Close()
-	if fi.Size() < int64(opts.minPieceItems()*16) {
+	if before.Size() < int64(opts.minPieceItems())*minStreamed {
 		return nil, false, nil
 	}
 	sp, ok := splitFile(ctx, f, opts.maxSize(), 4*runtime.GOMAXPROCS(0))
+	if !ok || sp.items > opts.maxEvents() {
+		return nil, false, nil
+	}
+	cal, ok, err := loadSplit(ctx, path, sp, opts)
 	if !ok {
 		return nil, false, nil
 	}
-	return loadSplit(ctx, path, sp, opts)
+	if after, serr := f.Stat(); serr != nil || !sameFile(before, after) {
+		return nil, false, nil // changed while it was read: read it whole
+	}
+	return cal, true, err
+}
+
+// sameFile reports whether a file's information is unchanged: its size
+// and modification time.
+func sameFile(before, after fs.FileInfo) bool {
+	return before.Size() == after.Size() && before.ModTime().Equal(after.ModTime())
 }
 
 // splitFile cuts the file r (of at most limit bytes) as splitEvents cuts

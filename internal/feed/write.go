@@ -153,8 +153,6 @@ func appendTZID(b []byte, e *calendar.Event) []byte {
 	return append(appendParamValue(append(b, ";TZID="...), e.Location.String()), ':')
 }
 
-// appendTextProp appends a property of TEXT value s: name (with its colon),
-// s cleaned as text cleans it and escaped, CRLF.
 // appendDescription appends the value of an occurrence's description
 // (see description) as appendText appends it, without joining its parts
 // into a string first.
@@ -181,6 +179,8 @@ func (r *Renderer) appendDescription(b []byte, o calendar.Occurrence, lang strin
 	return b
 }
 
+// appendTextProp appends a property of TEXT value s: name (with its colon),
+// s cleaned as text cleans it and escaped, CRLF.
 func appendTextProp(b []byte, name, s string) []byte {
 	return append(appendText(append(b, name...), s), "\r\n"...)
 }

@@ -477,8 +477,8 @@ func TestPrerenderBound(t *testing.T) {
 
 // TestLanguageOnFirstRequest: a load renders the calendar's first
 // language; another is rendered, with its fixed feeds, by the first
-// request in it, once however many ask together, and serves what a server
-// that rendered it first serves.
+// request in it; requests that ask together all get it (the race detector
+// watches them); and it serves what a server asked for it first serves.
 func TestLanguageOnFirstRequest(t *testing.T) {
 	yaml := synthYAML(t, 300)
 	srv := serverOf(t, yaml, Options{})

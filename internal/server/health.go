@@ -103,8 +103,12 @@ func (s *Server) loaded(st *state) {
 	s.metrics.fileValid.Set(1)
 	s.metrics.events.Set(float64(len(st.cal.Events)))
 	s.metrics.unstamped.Set(float64(len(st.unstamped)))
-	feeds, _ := st.prerendered(st.cal.Languages[0]) // rendered by newState
-	s.metrics.feeds.Set(float64(len(feeds)))
+	n := 0
+	if len(st.cal.Languages) > 0 {
+		feeds, _ := st.prerendered(st.cal.Languages[0]) // rendered by newState
+		n = len(feeds)
+	}
+	s.metrics.feeds.Set(float64(n))
 }
 
 // healthReport is the JSON body of /healthz.

@@ -159,7 +159,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.handler.ServeHTTP(w, r)
 }
 
-// Load renders every feed of cal and then swaps it in; requests already
+// Load renders cal's events and fixed feeds in its first language (the
+// others on their first request: see prerender) and then swaps it in;
+// requests already
 // being served finish with the calendar they started with. The public
 // server serves cal's public view; each secret address shows what its
 // token grants.
@@ -220,7 +222,8 @@ type state struct {
 	// prerenderBudget bounds the bytes prerender copies (maxPrerendered).
 	prerenderBudget int
 	// sources say how to build each fixed feed, for the variants not
-	// rendered at load (reminders, and every single event's download): each
+	// rendered ahead (reminders, track feeds past the prerender budget, and
+	// every single event's download): each
 	// is rendered on its first request and kept in the cache, so that the
 	// popular ones stay rendered and no crawl through every event, language
 	// and reminder can grow memory past its budget. Rendering them all up
@@ -379,8 +382,8 @@ func contentHashes(r *feed.Renderer, events []*calendar.Event) ([]string, error)
 func (s *Server) ContentHashes() map[string]string {
 	st := s.state.Load()
 	hashes := make(map[string]string, len(st.hashes))
-	for i, e := range st.full.Events {
-		hashes[e.ID] = st.hashes[i]
+	for i, h := range st.hashes { // none on a secret address's server
+		hashes[st.full.Events[i].ID] = h
 	}
 	return hashes
 }
