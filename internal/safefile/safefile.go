@@ -105,12 +105,12 @@ func Open(ctx context.Context, path string, limit int64) (*os.File, fs.FileInfo,
 // piece at a time: it opens and checks the file as Read does, and holds no
 // more of it than a piece. It returns the bytes written.
 func Copy(ctx context.Context, w io.Writer, path string, limit int64) (int64, error) {
-	f, _, err := Open(ctx, path, limit)
+	f, fi, err := Open(ctx, path, limit)
 	if err != nil {
 		return 0, err
 	}
 	defer f.Close()
-	buf := make([]byte, chunk)
+	buf := make([]byte, min(chunk, max(512, fi.Size()+1))) // a small file, a small buffer
 	var n int64
 	for {
 		if err := ctx.Err(); err != nil {

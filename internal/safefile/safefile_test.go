@@ -10,6 +10,20 @@ import (
 	"testing"
 )
 
+// TestCopySmall: a file smaller than Copy's buffer, and an empty one.
+func TestCopySmall(t *testing.T) {
+	for _, want := range []string{"日历\n", ""} {
+		path := filepath.Join(t.TempDir(), "small.yaml")
+		if err := os.WriteFile(path, []byte(want), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		var got bytes.Buffer
+		if n, err := Copy(context.Background(), &got, path, 1<<20); err != nil || n != int64(len(want)) || got.String() != want {
+			t.Errorf("Copy of %q = %q (%d bytes), %v", want, got.String(), n, err)
+		}
+	}
+}
+
 func TestReadRegular(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "events.yaml")
