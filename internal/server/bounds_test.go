@@ -513,6 +513,32 @@ func TestLanguageOnFirstRequest(t *testing.T) {
 	}
 }
 
+// TestReloadKeepsLanguages: a reload renders the languages the calendar
+// it replaces was asked for in, and no others, so that a language in use
+// does not make its next reader wait after every edit.
+func TestReloadKeepsLanguages(t *testing.T) {
+	srv := serverOf(t, synthYAML(t, 300), Options{})
+	second := srv.state.Load().cal.Languages[1]
+	reload := func() *state {
+		t.Helper()
+		if err := srv.Load(srv.Calendar()); err != nil {
+			t.Fatal(err)
+		}
+		return srv.state.Load()
+	}
+	if st := reload(); st.feeds[second].feeds != nil {
+		t.Fatalf("a reload rendered %s, which nobody asked for", second)
+	}
+	want := get(t, srv, "/calendar.ics?lang="+second, nil)
+	st := reload()
+	if st.feeds[second].feeds == nil {
+		t.Fatalf("a reload after a request in %s did not render it", second)
+	}
+	if got := get(t, srv, "/calendar.ics?lang="+second, nil); !bytes.Equal(got.Body.Bytes(), want.Body.Bytes()) || got.Header().Get("ETag") != want.Header().Get("ETag") {
+		t.Errorf("the %s feed differs after the reload", second)
+	}
+}
+
 // TestValidHost: every Host validHost accepts is one net/url parses into
 // links as it is (validHost no longer asks net/url, for speed).
 func TestValidHost(t *testing.T) {

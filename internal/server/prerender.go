@@ -19,6 +19,7 @@ const maxPrerendered = 32 << 20
 // langFeeds are the fixed feeds of one language rendered ahead, by key.
 type langFeeds struct {
 	once  sync.Once
+	done  atomic.Bool // once has run
 	feeds map[string]*resource
 	err   error
 }
@@ -30,8 +31,23 @@ func (st *state) prerendered(lang string) (map[string]*resource, error) {
 	if !ok {
 		return nil, nil
 	}
-	lf.once.Do(func() { lf.feeds, lf.err = st.prerender(lang) })
+	lf.once.Do(func() {
+		lf.feeds, lf.err = st.prerender(lang)
+		lf.done.Store(true)
+	})
 	return lf.feeds, lf.err
+}
+
+// renderedLanguages are the languages st has rendered: its first, and
+// those asked for since it was loaded.
+func (st *state) renderedLanguages() []string {
+	var langs []string
+	for _, lang := range st.cal.Languages {
+		if lf := st.feeds[lang]; lf != nil && lf.done.Load() && lf.err == nil {
+			langs = append(langs, lang)
+		}
+	}
+	return langs
 }
 
 // prerender renders in lang, in order, the full feed and the track feeds,

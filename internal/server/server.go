@@ -159,12 +159,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.handler.ServeHTTP(w, r)
 }
 
-// Load renders cal's events and fixed feeds in its first language (the
-// others on their first request: see prerender) and then swaps it in;
-// requests already
-// being served finish with the calendar they started with. The public
-// server serves cal's public view; each secret address shows what its
-// token grants.
+// Load renders cal's events and fixed feeds in its first language, and in
+// every other language the calendar it replaces was asked for in (the
+// others on their first request: see prerender), and then swaps it in;
+// requests already being served finish with the calendar they started
+// with. The public server serves cal's public view; each secret address
+// shows what its token grants.
 func (s *Server) Load(cal *calendar.Calendar) error {
 	var g calendar.Grant
 	if s.grant != nil {
@@ -179,6 +179,15 @@ func (s *Server) Load(cal *calendar.Calendar) error {
 		return err
 	}
 	st.full = cal
+	if old := s.state.Load(); old != nil {
+		// A language in use stays rendered: a reload does not make its
+		// next reader wait for it.
+		for _, lang := range old.renderedLanguages() {
+			if _, err := st.prerendered(lang); err != nil {
+				return err
+			}
+		}
+	}
 	if s.grant == nil {
 		if err := st.findUnstamped(); err != nil {
 			return err
