@@ -193,11 +193,15 @@ func (s *Server) Load(cal *calendar.Calendar) error {
 			return err
 		}
 	}
+	if s.grant == nil {
+		// Before the swap: whoever is served the new calendar is shown its
+		// health too (/healthz's unstamped events, once -stamp has stamped).
+		s.loaded(st)
+	}
 	if old := s.state.Swap(st); old != nil {
 		old.cache.release()
 	}
 	if s.grant == nil {
-		s.loaded(st)
 		s.resetPrivate(cal)
 	}
 	return nil
