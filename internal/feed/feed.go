@@ -2,7 +2,7 @@
 // whole calendar, one track, several tracks, a chosen set of events, or one
 // event.
 //
-// The VEVENTs, rendered for every event at every load, are written straight
+// The VEVENTs, rendered for every event (see Renderer), are written straight
 // into bytes (write.go), exactly as golang-ical would write them: a test
 // builds each with golang-ical and compares. golang-ical builds the rest (the
 // calendar's properties, the VTIMEZONEs). What it leaves to its caller is

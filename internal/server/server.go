@@ -422,9 +422,11 @@ func (st *state) renderSource(key string, src source, v variant) (*resource, err
 	return res, nil
 }
 
-// feed returns a fixed feed (see feedKey) in variant v, rendering those not
-// rendered at load (reminders, single events) on their first request; ok is
-// false for an unknown key.
+// feed returns a fixed feed (see feedKey) in variant v: one rendered ahead
+// (see prerendered, which renders a language on its first request), or
+// one rendered on its first request into the cache (reminders, single
+// events, track feeds past the prerender budget); ok is false for an
+// unknown key.
 func (st *state) feed(key string, v variant) (res *resource, ok bool, err error) {
 	if v.Alarm == reminder.None {
 		feeds, err := st.prerendered(v.Lang)
