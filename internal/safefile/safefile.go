@@ -7,6 +7,7 @@
 package safefile
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -76,7 +77,7 @@ func check(path string, fi fs.FileInfo, limit int64) error {
 	return nil
 }
 
-// chunk is how much Read reads between checks of its context.
+// chunk is how much Read and Copy read between checks of their context.
 const chunk = 1 << 20
 
 // Open opens the regular file at path, of at most limit bytes, as Read
@@ -110,6 +111,11 @@ func Copy(ctx context.Context, w io.Writer, path string, limit int64) (int64, er
 		return 0, err
 	}
 	defer f.Close()
+	return copyOpen(ctx, w, f, fi, path, limit)
+}
+
+// copyOpen is Copy's work once f, the file at path, is open and checked.
+func copyOpen(ctx context.Context, w io.Writer, f *os.File, fi fs.FileInfo, path string, limit int64) (int64, error) {
 	buf := make([]byte, min(chunk, max(512, fi.Size()+1))) // a small file, a small buffer
 	var n int64
 	for {
@@ -143,30 +149,10 @@ func Read(ctx context.Context, path string, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	// The size is a hint: the file may grow while it is read.
-	data := make([]byte, 0, fi.Size()+1)
-	for {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		if int64(len(data)) > limit {
-			return nil, &TooLargeError{Path: path, Size: int64(len(data)), Limit: limit}
-		}
-		if len(data) == cap(data) {
-			data = append(data, 0)[:len(data)]
-		}
-		end := min(cap(data), len(data)+chunk)
-		n, err := f.Read(data[len(data):end])
-		data = data[:len(data)+n]
-		if errors.Is(err, io.EOF) {
-			if int64(len(data)) > limit {
-				return nil, &TooLargeError{Path: path, Size: int64(len(data)), Limit: limit}
-			}
-			return data, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		runtime.Gosched() // a large file read by a reload lets requests in
+	var data bytes.Buffer
+	data.Grow(int(fi.Size()) + 1) // a hint: the file may grow while it is read
+	if _, err := copyOpen(ctx, &data, f, fi, path, limit); err != nil {
+		return nil, err
 	}
+	return data.Bytes(), nil
 }
