@@ -34,7 +34,8 @@ const maxPieceItems = 1024
 
 // split is an events file cut for loading in pieces.
 type split struct {
-	src        io.ReaderAt // the file, for the chunks without their text
+	data       []byte      // the whole file, when it is in memory (splitEvents)
+	src        io.ReaderAt // else the file, which each chunk is read from (splitFile)
 	head       []byte      // the file without its events' lines
 	eventsLine int         // the line of "events:" (1-based)
 	removed    int         // how many lines head lacks after eventsLine
@@ -44,11 +45,9 @@ type split struct {
 	chunks     []eventChunk
 }
 
-// eventChunk is a run of whole items: the bytes [off, end) of the file.
-// text holds them, or is nil when they are still in the file (see
-// splitFile).
+// eventChunk is a run of whole items: the bytes [off, end) of the file
+// (see split.readChunk).
 type eventChunk struct {
-	text     []byte
 	off, end int
 	line     int // the line its text starts on
 	first    int // the index of its first item in events:
@@ -107,10 +106,7 @@ func splitEvents(data []byte, pieces int) (*split, bool) {
 		return nil, false
 	}
 	sc.cut(pieces)
-	for i := range sc.sp.chunks {
-		c := &sc.sp.chunks[i]
-		c.text = data[c.off:c.end]
-	}
+	sc.sp.data = data
 	sc.sp.head = append(append(make([]byte, 0, sc.blockStart+len(data)-sc.blockEnd), data[:sc.blockStart]...), data[sc.blockEnd:]...)
 	return sc.sp, true
 }
@@ -209,8 +205,7 @@ func allSpaces(b []byte) bool {
 	return true
 }
 
-// cut makes the chunks, of whole items, from the list's items' starts;
-// their text is for the caller to give (see eventChunk).
+// cut makes the chunks, of whole items, from the list's items' starts.
 func (sc *splitter) cut(pieces int) {
 	sp, starts := sc.sp, sc.starts
 	sp.items = len(starts)

@@ -150,7 +150,7 @@ func TestQuickParseFiles(t *testing.T) {
 		t.Fatal("the synthetic calendar does not cut into pieces")
 	}
 	for _, c := range sp.chunks {
-		if !checkQuick(t, c.text) {
+		if !checkQuick(t, sp.data[c.off:c.end]) {
 			t.Errorf("quickParse leaves a synthetic piece (line %d) to yaml.v3", c.line)
 		}
 	}
@@ -162,7 +162,7 @@ func TestQuickParseFiles(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if sp, ok := splitEvents(data, 1); ok && checkQuick(t, sp.chunks[0].text) {
+		if sp, ok := splitEvents(data, 1); ok && checkQuick(t, sp.data[sp.chunks[0].off:sp.chunks[0].end]) {
 			read++
 		}
 		if checkQuick(t, data) {
@@ -209,7 +209,7 @@ func FuzzQuickParse(f *testing.F) {
 	var buf bytes.Buffer
 	if err := synth.Write(&buf, synth.Options{Events: 40, Seed: 5}); err == nil {
 		if sp, ok := splitEvents(buf.Bytes(), 1); ok {
-			for _, c := range strings.SplitAfter(string(sp.chunks[0].text), "\n  - ") {
+			for _, c := range strings.SplitAfter(string(sp.data[sp.chunks[0].off:sp.chunks[0].end]), "\n  - ") {
 				f.Add([]byte("  - " + c))
 			}
 		}
@@ -230,7 +230,7 @@ func BenchmarkPieceParse(b *testing.B) {
 	if !ok {
 		b.Fatal("the synthetic calendar does not cut into pieces")
 	}
-	text := sp.chunks[0].text
+	text := sp.data[sp.chunks[0].off:sp.chunks[0].end]
 	b.Run("yaml.v3", func(b *testing.B) {
 		b.SetBytes(int64(len(text)))
 		for b.Loop() {

@@ -121,12 +121,12 @@ func readFull(r io.ReaderAt, b []byte, off int64) bool {
 	return n == len(b) && (err == nil || errors.Is(err, io.EOF))
 }
 
-// readChunk returns the text of c: read from sp's file into buf (grown as
-// needed, and kept for the next chunk) when it is there, checked to be
-// UTF-8.
+// readChunk returns the text of c: in sp's data, or read from its file
+// into buf (grown as needed, and kept for the next chunk) and checked to
+// be UTF-8.
 func (sp *split) readChunk(c eventChunk, buf *[]byte) ([]byte, error) {
-	if c.text != nil {
-		return c.text, nil
+	if sp.data != nil {
+		return sp.data[c.off:c.end], nil
 	}
 	n := c.end - c.off
 	if cap(*buf) < n {
