@@ -11,7 +11,6 @@ import (
 	ics "github.com/arran4/golang-ical"
 
 	"calfeed/internal/calendar"
-	"calfeed/internal/locale"
 	"calfeed/internal/timezone"
 )
 
@@ -129,23 +128,6 @@ func (r *Renderer) stamp(e *calendar.Event) time.Time {
 	default:
 		return e.Start
 	}
-}
-
-// description is an occurrence's description, with its links spelled out:
-// Google Calendar shows neither URL nor CONFERENCE.
-func (r *Renderer) description(o calendar.Occurrence, lang string) string {
-	var parts []string
-	if d := o.Description.In(lang); d != "" {
-		parts = append(parts, d)
-	}
-	w := locale.For(lang)
-	if o.Online != "" {
-		parts = append(parts, w.Get("feed_online")+o.Online)
-	}
-	if o.URL != "" {
-		parts = append(parts, w.Get("feed_more")+o.URL)
-	}
-	return strings.Join(parts, "\n\n")
 }
 
 // statusName is the STATUS value of s (RFC 5545 §3.8.1.11).

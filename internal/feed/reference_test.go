@@ -3,6 +3,7 @@ package feed
 import (
 	"bytes"
 	"slices"
+	"strings"
 	"time"
 
 	ics "github.com/arran4/golang-ical"
@@ -162,4 +163,22 @@ func status(s calendar.Status) ics.ObjectStatus {
 	default:
 		return ics.ObjectStatusConfirmed
 	}
+}
+
+// description is an occurrence's description, with its links spelled out,
+// as one string: what appendDescription writes, joined the plain way, for
+// the reference to escape as golang-ical does.
+func (r *Renderer) description(o calendar.Occurrence, lang string) string {
+	var parts []string
+	if d := o.Description.In(lang); d != "" {
+		parts = append(parts, d)
+	}
+	w := locale.For(lang)
+	if o.Online != "" {
+		parts = append(parts, w.Get("feed_online")+o.Online)
+	}
+	if o.URL != "" {
+		parts = append(parts, w.Get("feed_more")+o.URL)
+	}
+	return strings.Join(parts, "\n\n")
 }

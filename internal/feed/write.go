@@ -70,7 +70,7 @@ func (r *Renderer) appendEvent(b []byte, e *calendar.Event, o calendar.Occurrenc
 	}
 	b = appendTextProp(b, "SUMMARY:", title)
 	if o.Description.In(lang) != "" || o.Online != "" || o.URL != "" {
-		b = append(r.appendDescription(append(b, "DESCRIPTION:"...), o, lang), "\r\n"...)
+		b = append(appendDescription(append(b, "DESCRIPTION:"...), o, lang), "\r\n"...)
 	}
 	if p := o.Place.In(lang); p != "" {
 		b = appendTextProp(b, "LOCATION:", p)
@@ -153,28 +153,32 @@ func appendTZID(b []byte, e *calendar.Event) []byte {
 	return append(appendParamValue(append(b, ";TZID="...), e.Location.String()), ':')
 }
 
-// appendDescription appends the value of an occurrence's description
-// (see description) as appendText appends it, without joining its parts
-// into a string first.
-func (r *Renderer) appendDescription(b []byte, o calendar.Occurrence, lang string) []byte {
-	d := o.Description.In(lang)
-	if strings.HasSuffix(d, "\r") || strings.HasSuffix(o.Online, "\r") {
-		// A CR that ends a part is one line break with the LF after it,
-		// in the string description joins.
-		return appendText(b, r.description(o, lang))
-	}
-	b = appendText(b, d)
-	parted := d != "" // a part is written: the next one goes after a blank line
+// appendDescription appends the value of an occurrence's description,
+// escaped (see appendText): its text, then its links spelled out (Google
+// Calendar shows neither URL nor CONFERENCE), a blank line between parts.
+// A part's last CR is left out before the blank line: it and the LF that
+// starts the blank line would be one line break, as they are in a text.
+func appendDescription(b []byte, o calendar.Occurrence, lang string) []byte {
 	w := locale.For(lang)
-	for _, link := range [...]struct{ label, url string }{{"feed_online", o.Online}, {"feed_more", o.URL}} {
-		if link.url == "" {
-			continue
+	var parts [3]struct{ label, text string }
+	n := 0
+	for _, p := range [...]struct{ label, text string }{{"", o.Description.In(lang)}, {"feed_online", o.Online}, {"feed_more", o.URL}} {
+		if p.text != "" {
+			parts[n] = p
+			n++
 		}
-		if parted {
+	}
+	for i, p := range parts[:n] {
+		if i > 0 {
 			b = append(b, `\n\n`...)
 		}
-		b = appendText(appendText(b, w.Get(link.label)), link.url)
-		parted = true
+		if p.label != "" {
+			b = appendText(b, w.Get(p.label))
+		}
+		if i < n-1 {
+			p.text = strings.TrimSuffix(p.text, "\r")
+		}
+		b = appendText(b, p.text)
 	}
 	return b
 }
