@@ -26,7 +26,7 @@ func (r *Renderer) ContentHash(e *calendar.Event) (string, error) {
 	}
 	sc := scratches.Get().(*scratch)
 	defer scratches.Put(sc)
-	b := sc.folded[:0]
+	b := sc.content[:0]
 	for j, lang := range r.cal.Languages {
 		b = append(append(append(b, "LANG:"...), lang...), '\n')
 		if j == 0 {
@@ -37,7 +37,7 @@ func (r *Renderer) ContentHash(e *calendar.Event) (string, error) {
 		sc.raw = r.appendEvents(sc.raw[:0], e, lang, reminder.None)
 		b = appendContent(b, sc.raw)
 	}
-	sc.folded = b
+	sc.content = b
 	sum := sha256.Sum256(b)
 	return "sha256:" + hex.EncodeToString(sum[:]), nil
 }

@@ -184,6 +184,7 @@ func (r *Renderer) renderEvent(e *calendar.Event, v Variant) []byte {
 // 100,000 events would otherwise grow two buffers from nothing for each.
 type scratch struct {
 	raw, folded []byte
+	content     []byte // what ContentHash digests
 }
 
 var scratches = sync.Pool{New: func() any { return new(scratch) }}
