@@ -13,19 +13,20 @@ import (
 //
 // Feed paths that exist (/calendar.ics, /tracks/ID.ics, /events/ID.ics) are
 // found by their form and one lookup of the id before the router's
-// patterns are tried: they
-// are nearly all the traffic, polled by every subscriber's calendar.
+// patterns are tried: they are nearly all the traffic, polled by every
+// subscriber's calendar.
 func (s *Server) routes() http.Handler {
 	router := s.router()
 	feeds := map[string]http.Handler{
 		routeCalendar: s.instrument(routeCalendar, http.HandlerFunc(s.handleCalendar)),
+		// The path is one feedPath found: its id is between these.
 		routeTrack: s.instrument(routeTrack, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			p, _ := s.state.Load().feedPath(r.URL.Path)
-			s.handleTrack(w, r, p.id)
+			id, _ := cutAround(r.URL.Path, "/tracks/", ".ics")
+			s.handleTrack(w, r, id)
 		})),
 		routeEvent: s.instrument(routeEvent, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			p, _ := s.state.Load().feedPath(r.URL.Path)
-			s.handleEvent(w, r, p.id)
+			id, _ := cutAround(r.URL.Path, "/events/", ".ics")
+			s.handleEvent(w, r, id)
 		})),
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
