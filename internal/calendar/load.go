@@ -139,7 +139,7 @@ func loadInPieces(ctx context.Context, name string, data []byte, opts Options) (
 	if len(data) < opts.minPieceItems()*16 { // an event takes more than 16 bytes
 		return nil, false, nil
 	}
-	sp, ok := splitEvents(data, 4*runtime.GOMAXPROCS(0))
+	sp, ok := splitEvents(data)
 	if !ok {
 		return nil, false, nil
 	}

@@ -29,8 +29,12 @@ import (
 // a few thousand events loads in tens of milliseconds in one.
 const minPieceItems = 4096
 
-// maxPieceItems bounds the events of a piece.
-const maxPieceItems = 1024
+// pieceItems is the events of a piece (the last may have fewer). A piece
+// is parsed without a pause, so it is kept to about a millisecond's work:
+// when a server with one processor reloads a large file, requests wait
+// for no longer than that (see yielding). Its nodes, about ten times its
+// text, are all in memory while it is read.
+const pieceItems = 128
 
 // split is an events file cut for loading in pieces.
 type split struct {
@@ -81,9 +85,9 @@ func mayIndicate(data []byte, c byte) bool {
 	}
 }
 
-// splitEvents cuts data for loading in about pieces pieces, or reports
-// that it cannot be (see above).
-func splitEvents(data []byte, pieces int) (*split, bool) {
+// splitEvents cuts data for loading in pieces, or reports that it cannot
+// be (see above).
+func splitEvents(data []byte) (*split, bool) {
 	if mayAnchor(data) {
 		return nil, false
 	}
@@ -105,7 +109,7 @@ func splitEvents(data []byte, pieces int) (*split, bool) {
 	if !sc.end(len(data)) {
 		return nil, false
 	}
-	sc.cut(pieces)
+	sc.cut()
 	sc.sp.data = data
 	sc.sp.head = append(append(make([]byte, 0, sc.blockStart+len(data)-sc.blockEnd), data[:sc.blockStart]...), data[sc.blockEnd:]...)
 	return sc.sp, true
@@ -205,15 +209,13 @@ func allSpaces(b []byte) bool {
 	return true
 }
 
-// cut makes the chunks, of whole items, from the list's items' starts.
-func (sc *splitter) cut(pieces int) {
+// cut makes the chunks, of pieceItems whole items, from the list's items'
+// starts.
+func (sc *splitter) cut() {
 	sp, starts := sc.sp, sc.starts
 	sp.items = len(starts)
-	// At most maxPieceItems a piece: a piece's nodes, which are ten times
-	// its text, are all in memory while it is read.
-	perChunk := min(max(256, (len(starts)+pieces-1)/pieces), maxPieceItems)
-	for first := 0; first < len(starts); first += perChunk {
-		n := min(perChunk, len(starts)-first)
+	for first := 0; first < len(starts); first += pieceItems {
+		n := min(pieceItems, len(starts)-first)
 		end := sc.blockEnd
 		if first+n < len(starts) {
 			end = starts[first+n]

@@ -263,7 +263,7 @@ func TestValidUTF8Parts(t *testing.T) {
 // a load in one piece reports.
 func TestPiecesFromFileRefused(t *testing.T) {
 	good := piecesSrc(300, false)
-	sp, ok := splitFile(context.Background(), strings.NewReader(good), 1<<30, 4)
+	sp, ok := splitFile(context.Background(), strings.NewReader(good), 1<<30)
 	if !ok || len(sp.chunks) < 2 {
 		t.Fatalf("splitFile: %v, %d chunks", ok, len(sp.chunks))
 	}
@@ -275,11 +275,11 @@ func TestPiecesFromFileRefused(t *testing.T) {
 	if _, err := sp.readChunk(sp.chunks[1], &buf); !errors.Is(err, errNotPieces) {
 		t.Errorf("readChunk of a file cut short: %v; want errNotPieces", err)
 	}
-	if _, ok := splitFile(context.Background(), strings.NewReader(good), int64(len(good)-1), 4); ok {
+	if _, ok := splitFile(context.Background(), strings.NewReader(good), int64(len(good)-1)); ok {
 		t.Error("splitFile cut a file larger than its limit")
 	}
 	long := strings.Replace(good, "- id: e7\n", "- id: e7\n  description: "+strings.Repeat("x", maxLine)+"\n", 1)
-	if _, ok := splitFile(context.Background(), strings.NewReader(long), 1<<30, 4); ok {
+	if _, ok := splitFile(context.Background(), strings.NewReader(long), 1<<30); ok {
 		t.Error("splitFile cut a file with a line longer than its buffer")
 	}
 	for name, src := range map[string]string{
@@ -364,5 +364,39 @@ func TestSameFile(t *testing.T) {
 	}
 	if sameFile(before, stat()) {
 		t.Error("a file that grew reads as unchanged")
+	}
+}
+
+// TestPieceSize: a file is cut into runs of pieceItems whole items (the
+// last may have fewer), in order, each starting where the one before ends:
+// a piece is parsed without a pause, so its size bounds how long a reload
+// keeps requests waiting on a server with one processor.
+func TestPieceSize(t *testing.T) {
+	src := piecesSrc(3*pieceItems+5, false)
+	for name, cut := range map[string]func() (*split, bool){
+		"memory": func() (*split, bool) { return splitEvents([]byte(src)) },
+		"file":   func() (*split, bool) { return splitFile(context.Background(), strings.NewReader(src), 1<<30) },
+	} {
+		sp, ok := cut()
+		if !ok {
+			t.Fatalf("%s: not cut", name)
+		}
+		if len(sp.chunks) != 4 {
+			t.Errorf("%s: %d pieces, want 4", name, len(sp.chunks))
+		}
+		first, off := 0, sp.chunks[0].off
+		for i, c := range sp.chunks {
+			want := pieceItems
+			if i == len(sp.chunks)-1 {
+				want = 5
+			}
+			if c.items != want || c.first != first || c.off != off {
+				t.Errorf("%s: piece %d = %+v, want %d items from item %d at byte %d", name, i, c, want, first, off)
+			}
+			first, off = first+c.items, c.end
+		}
+		if first != sp.items || sp.items != 3*pieceItems+5 {
+			t.Errorf("%s: pieces hold %d items of %d", name, first, sp.items)
+		}
 	}
 }

@@ -46,7 +46,7 @@ func readInPieces(ctx context.Context, path string, opts Options) (*Calendar, bo
 	if before.Size() < int64(opts.minPieceItems())*minStreamed {
 		return nil, false, nil
 	}
-	sp, ok := splitFile(ctx, f, opts.maxSize(), 4*runtime.GOMAXPROCS(0))
+	sp, ok := splitFile(ctx, f, opts.maxSize())
 	if !ok || sp.items > opts.maxEvents() {
 		return nil, false, nil
 	}
@@ -69,7 +69,7 @@ func sameFile(before, after fs.FileInfo) bool {
 // splitFile cuts the file r (of at most limit bytes) as splitEvents cuts
 // its bytes, reading it once from the start. Its chunks are left in the
 // file: each worker reads its own (see readChunk).
-func splitFile(ctx context.Context, r io.ReaderAt, limit int64, pieces int) (*split, bool) {
+func splitFile(ctx context.Context, r io.ReaderAt, limit int64) (*split, bool) {
 	br := bufio.NewReaderSize(io.NewSectionReader(r, 0, limit+1), maxLine)
 	sc := newSplitter()
 	off, sinceYield := 0, 0
@@ -100,7 +100,7 @@ func splitFile(ctx context.Context, r io.ReaderAt, limit int64, pieces int) (*sp
 	if int64(off) > limit || !sc.end(off) {
 		return nil, false
 	}
-	sc.cut(pieces)
+	sc.cut()
 	sp := sc.sp
 	sp.src = r
 	// The head, and the blank lines and comments before the first item,
