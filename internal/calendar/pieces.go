@@ -330,6 +330,7 @@ feed:
 		for _, c := range out {
 			m.add(c)
 		}
+		runtime.Gosched() // see yielding
 	}
 	l.uids(cal, m.uids)
 }

@@ -355,13 +355,16 @@ func (r *Renderer) feedPieces(f Feed, lang string) ([][]byte, [][sha256.Size]byt
 		parts = append(parts, z.b)
 		sums = append(sums, z.sum)
 	}
-	for _, e := range events {
+	for i, e := range events {
 		p, err := r.eventPiece(e, Variant{lang, f.Alarm})
 		if err != nil {
 			return nil, nil, err
 		}
 		parts = append(parts, p.b)
 		sums = append(sums, p.sum)
+		if i%4096 == 4095 {
+			runtime.Gosched() // a large feed rendered in a reload lets requests in
+		}
 	}
 	return append(parts, []byte(calendarEnd)), append(sums, endSum), nil
 }

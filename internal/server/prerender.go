@@ -69,6 +69,7 @@ func (st *state) prerender(lang string) (map[string]*resource, error) {
 		if size := st.renderer.Size(st.sources[key].build(lang).Events, lang); size <= maxJoined {
 			copied += size // joined into a copy, like render does
 		}
+		runtime.Gosched() // let requests in while a reload measures
 	}
 	rendered := make([]*resource, len(keys))
 	var next atomic.Int64
