@@ -59,16 +59,17 @@ type Feed struct {
 // reminder. Another language is rendered, for every event at once, on its
 // first use: many calendars are read mostly in their first language, and a
 // language not asked for then costs no time at a load and no memory. With
-// a reminder, an event is rendered on first use and kept, since few feeds
-// ask for one and rendering all four up front would make every load several
-// times slower. A Renderer is safe for concurrent use.
+// a reminder, an event is rendered each time a feed asks for it, and not
+// kept: few feeds ask for one, rendering all four up front would make every
+// load several times slower, and keeping each one asked for would let
+// requests grow the Renderer without bound (the server keeps the feeds
+// with a reminder in its cache, within its budget). A Renderer is safe for
+// concurrent use.
 type Renderer struct {
 	cal   *calendar.Calendar
 	index map[*calendar.Event]int // event -> its place in cal.Events
 	langs []*language             // by cal.Languages' order
-	// alarmed holds VEVENTs with a reminder: eventVariant -> *lazyPiece.
-	alarmed sync.Map
-	zones   map[string]piece // TZID -> VTIMEZONE
+	zones map[string]piece        // TZID -> VTIMEZONE
 }
 
 // language is every event's VEVENTs in one language, without reminder, by
@@ -94,18 +95,6 @@ func newPiece(b []byte) piece { return piece{b, sha256.Sum256(b)} }
 type Variant struct {
 	Lang  string
 	Alarm reminder.Reminder
-}
-
-// eventVariant names the rendering of one event in one variant.
-type eventVariant struct {
-	event *calendar.Event
-	Variant
-}
-
-// lazyPiece is a rendering done on first use.
-type lazyPiece struct {
-	once sync.Once
-	p    piece
 }
 
 // New renders the events of cal in its first language, and its time zones.
@@ -191,7 +180,7 @@ var scratches = sync.Pool{New: func() any { return new(scratch) }}
 
 // eventPiece returns the rendered VEVENTs of e in v, with their digest:
 // without a reminder as rendered for every event (see pieces), with one
-// rendered on first use.
+// rendered now.
 func (r *Renderer) eventPiece(e *calendar.Event, v Variant) (piece, error) {
 	i, ok := r.index[e]
 	if !ok {
@@ -203,10 +192,7 @@ func (r *Renderer) eventPiece(e *calendar.Event, v Variant) (piece, error) {
 		}
 		return piece{}, nil
 	}
-	l, _ := r.alarmed.LoadOrStore(eventVariant{e, v}, &lazyPiece{})
-	lp := l.(*lazyPiece)
-	lp.once.Do(func() { lp.p = newPiece(r.renderEvent(e, v)) })
-	return lp.p, nil
+	return newPiece(r.renderEvent(e, v)), nil
 }
 
 // Size returns about the bytes of a feed of events in lang without a

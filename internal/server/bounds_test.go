@@ -20,6 +20,7 @@ import (
 	"weak"
 
 	"calfeed/internal/calendar"
+	"calfeed/internal/reminder"
 	"calfeed/internal/synth"
 	"calfeed/internal/web"
 )
@@ -569,5 +570,45 @@ func TestValidHost(t *testing.T) {
 	}
 	if accepted < 1000 {
 		t.Errorf("only %d random hosts accepted: the test tries too little", accepted)
+	}
+}
+
+// TestRemindersHeldInCache: a feed with a reminder is rendered for its
+// request and kept only in the cache, within its budget. Nothing of it is
+// kept beside: before, every event's rendering with each reminder stayed
+// until the next reload, and a few requests for the whole calendar with
+// each reminder grew the server by the size of the calendar each.
+func TestRemindersHeldInCache(t *testing.T) {
+	const budget = 256 << 10 // too small to keep the whole calendar
+	s := serverOf(t, synthYAML(t, 2000), Options{CacheSize: budget})
+	heap := func() uint64 {
+		var m runtime.MemStats
+		runtime.GC()
+		runtime.GC()
+		runtime.ReadMemStats(&m)
+		return m.HeapAlloc
+	}
+	st := s.state.Load()
+	for _, lang := range st.cal.Languages {
+		get(t, s, "/calendar.ics?lang="+lang, nil) // each language rendered
+	}
+	before := heap()
+	served := 0
+	for _, lang := range st.cal.Languages {
+		for _, a := range reminder.All() {
+			rec := get(t, s, "/calendar.ics?lang="+lang+"&alarm="+a.String(), nil)
+			if !strings.Contains(rec.Body.String(), "BEGIN:VALARM") {
+				t.Fatalf("%s, %s: no reminder in the feed", lang, a)
+			}
+			served += rec.Body.Len()
+		}
+	}
+	if _, used := st.cache.stats(); used > budget {
+		t.Errorf("the cache holds %d bytes; budget %d", used, budget)
+	}
+	after := heap()
+	runtime.KeepAlive(s) // measured with the server alive
+	if grew := int64(after) - int64(before); grew > int64(served/10) {
+		t.Errorf("after %d bytes of feeds with reminders the heap grew by %d bytes", served, grew)
 	}
 }
