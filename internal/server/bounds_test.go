@@ -612,3 +612,42 @@ func TestRemindersHeldInCache(t *testing.T) {
 		t.Errorf("after %d bytes of feeds with reminders the heap grew by %d bytes", served, grew)
 	}
 }
+
+// TestLargeResponseShared: a response too large to keep is rendered once
+// for everyone asking for it while anyone still holds it (slow clients
+// reading the whole calendar with a reminder hold one copy between them,
+// not one each), and forgotten once nobody does.
+func TestLargeResponseShared(t *testing.T) {
+	s := serverOf(t, synthYAML(t, 1000), Options{CacheSize: 256 << 10})
+	st := s.state.Load()
+	v := variant{Lang: st.cal.Languages[0], Alarm: reminder.All()[0]}
+	first, _, err := st.feed(keyAll, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.size <= int(st.cache.budget.max/2) {
+		t.Fatalf("the feed has %d bytes: small enough to keep", first.size)
+	}
+	again, _, err := st.feed(keyAll, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again != first {
+		t.Error("a response too large to keep was rendered again while the first was still held")
+	}
+	if entries, _ := st.cache.stats(); entries != 0 {
+		t.Errorf("the cache keeps %d entries; the response is too large for it", entries)
+	}
+	first, again = nil, nil
+	for range 10 {
+		runtime.GC()
+		st.cache.mu.Lock()
+		n := len(st.cache.large)
+		st.cache.mu.Unlock()
+		if n == 0 {
+			return
+		}
+		time.Sleep(time.Millisecond) // cleanups run on their own goroutine
+	}
+	t.Error("the cache still names a response nobody holds")
+}

@@ -2,8 +2,10 @@ package server
 
 import (
 	"container/list"
+	"runtime"
 	"sync"
 	"sync/atomic"
+	"weak"
 
 	"calfeed/internal/reminder"
 )
@@ -67,7 +69,10 @@ func (k cacheKey) cost() int64 {
 // cache keeps the responses of one calendar version rendered on demand,
 // most recently used first, within a budget of bytes: everything an entry
 // holds (its body, its gzipped form once made, its key) counts. A response
-// larger than half the budget is served but not kept. The cache also makes
+// larger than half the budget is served but not kept; while anyone still
+// holds it (a slow client reading it), others asking for it get the same
+// one, so that one such response is in memory once, not once per request.
+// The cache also makes
 // sure that one response is rendered once at a time, however many ask for
 // it together, and that at most cap(renders) renderings run at once, so
 // that a flood of distinct requests costs queueing, not memory.
@@ -81,6 +86,7 @@ type cache struct {
 	order   *list.List // of *cacheEntry, front: most recently used
 	items   map[cacheKey]*list.Element
 	flights map[cacheKey]*flight
+	large   map[cacheKey]weak.Pointer[resource] // served, not kept: while in use
 }
 
 type cacheEntry struct {
@@ -115,7 +121,8 @@ func newBudget(max int64) *budget {
 }
 
 func newCache(b *budget, renders chan struct{}) *cache {
-	return &cache{budget: b, renders: renders, order: list.New(), items: map[cacheKey]*list.Element{}, flights: map[cacheKey]*flight{}}
+	return &cache{budget: b, renders: renders, order: list.New(), items: map[cacheKey]*list.Element{},
+		flights: map[cacheKey]*flight{}, large: map[cacheKey]weak.Pointer[resource]{}}
 }
 
 // release gives back what c holds of its budget: its calendar was
@@ -181,6 +188,10 @@ func (c *cache) getOrMake(k cacheKey, fetch string, render func() (*resource, er
 		<-f.done
 		return f.res, f.err
 	}
+	if res := c.large[k].Value(); res != nil {
+		c.mu.Unlock()
+		return res, nil
+	}
 	f := &flight{done: make(chan struct{}), fetch: fetch}
 	c.flights[k] = f
 	c.mu.Unlock()
@@ -197,10 +208,26 @@ func (c *cache) getOrMake(k cacheKey, fetch string, render func() (*resource, er
 	delete(c.flights, k)
 	if f.err == nil {
 		c.add(k, &cacheEntry{key: k, res: f.res, fetch: fetch})
+		if _, kept := c.items[k]; !kept {
+			c.holdLarge(k, f.res)
+		}
 	}
 	c.mu.Unlock()
 	close(f.done)
 	return f.res, f.err
+}
+
+// holdLarge lets those who ask for k get res, served but not kept, for as
+// long as anyone holds it. The caller holds c.mu.
+func (c *cache) holdLarge(k cacheKey, res *resource) {
+	c.large[k] = weak.Make(res)
+	runtime.AddCleanup(res, func(k cacheKey) {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if c.large[k].Value() == nil {
+			delete(c.large, k)
+		}
+	}, k)
 }
 
 // render renders a response that is not to be kept, within the same
