@@ -155,10 +155,13 @@ func (l *loader) uid(n *yaml.Node, what string) (string, bool) {
 // UID: calendars would take the two for one event.
 func (l *loader) uids(cal *Calendar, given []uidAt) {
 	owner := make(map[string]*Event, len(cal.Events))
-	for _, e := range cal.Events {
+	for i, e := range cal.Events {
 		if e.UID == "" {
 			e.UID = e.ID + "@" + cal.ID
 			owner[e.UID] = e
+		}
+		if i%1024 == 1023 {
+			runtime.Gosched() // see yielding
 		}
 	}
 	lines := map[string]int{}

@@ -206,7 +206,10 @@ func (r *Renderer) Size(events []*calendar.Event, lang string) int {
 	ps := r.pieces(j)
 	size := 0
 	var zones map[string]bool
-	for _, e := range events {
+	for n, e := range events {
+		if n%1024 == 1023 {
+			runtime.Gosched() // see feedPieces
+		}
 		if i, ok := r.index[e]; ok {
 			size += len(ps[i].b)
 		}
@@ -292,6 +295,9 @@ func (r *Renderer) feedPieces(f Feed, lang string) ([][]byte, [][sha256.Size]byt
 	}
 	events := slices.Clone(f.Events)
 	slices.SortFunc(events, compareEvents)
+	if len(events) > 1024 {
+		runtime.Gosched() // see below
+	}
 
 	c := ics.NewCalendarFor("calfeed")
 	c.CalendarProperties = nil
@@ -348,7 +354,7 @@ func (r *Renderer) feedPieces(f Feed, lang string) ([][]byte, [][sha256.Size]byt
 		}
 		parts = append(parts, p.b)
 		sums = append(sums, p.sum)
-		if i%4096 == 4095 {
+		if i%1024 == 1023 {
 			runtime.Gosched() // a large feed rendered in a reload lets requests in
 		}
 	}
