@@ -97,6 +97,6 @@ func printInvalid(err error, path string, stderr io.Writer) error {
 	for _, w := range invalid.Warnings {
 		fmt.Fprintln(stderr, w)
 	}
-	fmt.Fprintf(stderr, "%s: %d %s\n", path, len(invalid.Problems), plural(len(invalid.Problems), "problem", "problems"))
+	fmt.Fprintf(stderr, "%s: %d %s\n", path, invalid.Count(), plural(invalid.Count(), "problem", "problems"))
 	return errInvalid
 }

@@ -84,7 +84,24 @@ func TestProblemCap(t *testing.T) {
 	}
 	ps := loadErr(t, b.String(), Options{})
 	if len(ps) != maxProblems+1 || !strings.Contains(ps[maxProblems].Msg, "more problems not shown") {
-		t.Errorf("%d problems, last %v; want %d and a summary", len(ps), ps[len(ps)-1], maxProblems)
+		t.Fatalf("%d problems, last %v; want %d and a summary", len(ps), ps[len(ps)-1], maxProblems)
+	}
+	// Count is every problem, not the lines shown (the summary is none).
+	_, err := Load("limits.yaml", strings.NewReader(b.String()), Options{})
+	var le *Error
+	if !errors.As(err, &le) {
+		t.Fatalf("Load: %v", err)
+	}
+	var more int
+	if _, err := fmt.Sscanf(ps[maxProblems].Msg, "%d more", &more); err != nil || more < 4000 {
+		t.Fatalf("summary %q: %d more, %v", ps[maxProblems].Msg, more, err)
+	}
+	if le.Count() != maxProblems+more {
+		t.Errorf("Count() = %d, want %d shown + %d more", le.Count(), maxProblems, more)
+	}
+	small := &Error{Problems: ps[:3]}
+	if small.Count() != 3 {
+		t.Errorf("Count() of three problems = %d", small.Count())
 	}
 }
 

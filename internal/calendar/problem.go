@@ -41,9 +41,20 @@ func (p Problem) String() string {
 // Error is returned by Load when events.yaml is invalid: every problem
 // found, in file order.
 type Error struct {
+	// Problems are the problems found, at most maxProblems of them and
+	// then, if there are more, one saying how many more (see Count).
 	Problems []Problem
 	// Warnings are what a valid file would also have been warned about.
 	Warnings []Problem
+	omitted  int // problems past maxProblems, not in Problems
+}
+
+// Count returns the number of problems found, those not shown included.
+func (e *Error) Count() int {
+	if e.omitted == 0 {
+		return len(e.Problems)
+	}
+	return len(e.Problems) - 1 + e.omitted
 }
 
 func (e *Error) Error() string {

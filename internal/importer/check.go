@@ -72,7 +72,7 @@ func finish(d *doc, ns *notes, source string) (*Result, error) {
 		for _, p := range place(w, le.Problems) {
 			ns.add(p.at.line, p.at.col, "%s", p.msg)
 		}
-		return &Result{Notes: ns.sorted()}, fmt.Errorf("%s: the events.yaml made from it does not pass calfeed check (%d %s, noted above); this is a bug in calfeed import, please report it", source, len(le.Problems), plural(len(le.Problems), "problem", "problems"))
+		return &Result{Notes: ns.sorted()}, fmt.Errorf("%s: the events.yaml made from it does not pass calfeed check (%d %s, noted above); this is a bug in calfeed import, please report it", source, le.Count(), plural(le.Count(), "problem", "problems"))
 	}
 	if err != nil {
 		return nil, err
