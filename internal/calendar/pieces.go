@@ -56,6 +56,7 @@ type eventChunk struct {
 	line     int // the line its text starts on
 	first    int // the index of its first item in events:
 	items    int
+	sum      uint32 // its bytes' CRC-32C, when it is read from the file (see cutSums)
 }
 
 var eventsKey = regexp.MustCompile(`^events:[ \t]*(?:#.*)?$`)

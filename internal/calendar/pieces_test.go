@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -275,6 +276,17 @@ func TestPiecesFromFileRefused(t *testing.T) {
 	if _, err := sp.readChunk(sp.chunks[1], &buf); !errors.Is(err, errNotPieces) {
 		t.Errorf("readChunk of a file cut short: %v; want errNotPieces", err)
 	}
+	// Edited in place since, to the same size: the piece read is not the
+	// one cut (its title changed), though valid and as long.
+	sp.src = strings.NewReader(strings.Replace(good, "Event 200,", "Event 201,", 1))
+	if _, err := sp.readChunk(sp.chunks[1], &buf); !errors.Is(err, errNotPieces) {
+		t.Errorf("readChunk of a piece edited to the same size: %v; want errNotPieces", err)
+	}
+	// The head edited to the same size after the file was read to cut it.
+	edited := &editedAtEOF{before: good, after: strings.Replace(good, "name: P,", "name: Q,", 1)}
+	if _, ok := splitFile(context.Background(), edited, 1<<30); ok || !edited.edited {
+		t.Errorf("splitFile of a file whose head changed after it was read: %v (edited %v)", ok, edited.edited)
+	}
 	if _, ok := splitFile(context.Background(), strings.NewReader(good), int64(len(good)-1)); ok {
 		t.Error("splitFile cut a file larger than its limit")
 	}
@@ -399,4 +411,20 @@ func TestPieceSize(t *testing.T) {
 			t.Errorf("%s: pieces hold %d items of %d", name, first, sp.items)
 		}
 	}
+}
+
+// editedAtEOF reads as before until a read reaches its end, and as after
+// from then on: a file edited in place once it has been read through.
+type editedAtEOF struct {
+	before, after string
+	edited        bool
+}
+
+func (e *editedAtEOF) ReadAt(p []byte, off int64) (int, error) {
+	if e.edited {
+		return strings.NewReader(e.after).ReadAt(p, off)
+	}
+	n, err := strings.NewReader(e.before).ReadAt(p, off)
+	e.edited = errors.Is(err, io.EOF)
+	return n, err
 }
