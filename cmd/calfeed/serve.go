@@ -120,6 +120,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	logOut := newBufferedLog(stderr)
 	defer logOut.Close()
 	logger := newLogger(c.logFormat, logOut)
+	setMemoryLimit(getenv, os.ReadFile, logger)
 	if isFolder(c.config) {
 		return runServeFolder(ctx, c, logger, logOut)
 	}
