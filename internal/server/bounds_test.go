@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -368,6 +369,11 @@ func TestHealthBounded(t *testing.T) {
 	}
 	if h.File != "invalid" || len(h.Problems) != maxHealthProblems || h.ProblemsTotal <= 1000 {
 		t.Errorf("file %q, %d problems shown of %d; want invalid, %d of over 1000", h.File, len(h.Problems), h.ProblemsTotal, maxHealthProblems)
+	}
+	// The total counts every problem, not the line saying how many more.
+	var invalid *calendar.Error
+	if !errors.As(err, &invalid) || h.ProblemsTotal != invalid.Count() {
+		t.Errorf("problems_total %d; the load found %d", h.ProblemsTotal, invalid.Count())
 	}
 	if n := rec.Body.Len(); n > 16<<10 || strings.Contains(rec.Body.String(), "XXXX") {
 		t.Errorf("/healthz is %d bytes, or repeats the file's values", n)

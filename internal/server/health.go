@@ -54,8 +54,10 @@ func (s *Server) LoadFailed(err error) {
 // large, not a regular file) is shown as it is: it quotes nothing.
 func problemsOf(err error) *health {
 	var all []string
+	total := 1
 	var invalid *calendar.Error
 	if errors.As(err, &invalid) {
+		total = invalid.Count() // the problems not shown too
 		for _, p := range invalid.Problems {
 			if p.Whole {
 				all = append(all, p.String())
@@ -66,7 +68,7 @@ func problemsOf(err error) *health {
 	} else {
 		all = []string{err.Error()}
 	}
-	h := &health{total: len(all)}
+	h := &health{total: total}
 	for _, p := range all[:min(len(all), maxHealthProblems)] {
 		h.problems = append(h.problems, shortenProblem(p))
 	}
