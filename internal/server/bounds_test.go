@@ -20,6 +20,8 @@ import (
 	"time"
 	"weak"
 
+	"github.com/google/go-cmp/cmp"
+
 	"calfeed/internal/calendar"
 	"calfeed/internal/reminder"
 	"calfeed/internal/synth"
@@ -402,7 +404,7 @@ func TestSpilledFeed(t *testing.T) {
 	if want.Body.Len() < minSpilled {
 		t.Fatalf("the full feed is %d bytes, under %d: nothing to spill", want.Body.Len(), minSpilled)
 	}
-	res, _, err := s.state.Load().feed(keyAll, variant{Lang: s.Calendar().Languages[0]})
+	res, _, err := s.state.Load().feed(keyAll, variant{Lang: s.Calendar().Languages[0]}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -627,22 +629,22 @@ func TestLargeResponseShared(t *testing.T) {
 	s := serverOf(t, synthYAML(t, 1000), Options{CacheSize: 256 << 10})
 	st := s.state.Load()
 	v := variant{Lang: st.cal.Languages[0], Alarm: reminder.All()[0]}
-	first, _, err := st.feed(keyAll, v)
+	first, _, err := st.feed(keyAll, v, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if first.size <= int(st.cache.budget.max/2) {
 		t.Fatalf("the feed has %d bytes: small enough to keep", first.size)
 	}
-	again, _, err := st.feed(keyAll, v)
+	again, _, err := st.feed(keyAll, v, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if again != first {
 		t.Error("a response too large to keep was rendered again while the first was still held")
 	}
-	if entries, _ := st.cache.stats(); entries != 0 {
-		t.Errorf("the cache keeps %d entries; the response is too large for it", entries)
+	if _, used := st.cache.stats(); used > 4<<10 {
+		t.Errorf("the cache holds %d bytes; the response is too large for it, only its validators are kept", used)
 	}
 	first, again = nil, nil
 	for range 10 {
@@ -656,4 +658,48 @@ func TestLargeResponseShared(t *testing.T) {
 		time.Sleep(time.Millisecond) // cleanups run on their own goroutine
 	}
 	t.Error("the cache still names a response nobody holds")
+}
+
+// TestLargeResponseRevalidated: a subscriber polling a feed too large to
+// keep, with the ETag it was sent, is answered 304 from the feed's
+// validators, without a new rendering of it once nobody holds the last;
+// another ETag, or none, gets the feed.
+func TestLargeResponseRevalidated(t *testing.T) {
+	s := serverOf(t, synthYAML(t, 1000), Options{CacheSize: 256 << 10})
+	st := s.state.Load()
+	const path = "/calendar.ics?alarm=15m"
+	rec := get(t, s, path, nil)
+	etag, body := rec.Header().Get("ETag"), rec.Body.String()
+	if etag == "" || len(body) <= int(st.cache.budget.max/2) {
+		t.Fatalf("ETag %q, %d bytes: want a feed too large to keep", etag, len(body))
+	}
+	// A 304 while the feed is held, to compare with one from its validators.
+	want := do(t, s, http.MethodGet, path, http.Header{"If-None-Match": {etag}}).Header()
+	rec = nil
+	held := func() int {
+		st.cache.mu.Lock()
+		defer st.cache.mu.Unlock()
+		return len(st.cache.large)
+	}
+	for i := 0; held() > 0; i++ {
+		if i == 100 {
+			t.Fatal("the response is still held after 100 collections")
+		}
+		runtime.GC()
+		time.Sleep(time.Millisecond)
+	}
+	w := do(t, s, http.MethodGet, path, http.Header{"If-None-Match": {etag}})
+	if w.Code != http.StatusNotModified || w.Header().Get("ETag") != etag || w.Body.Len() != 0 {
+		t.Fatalf("revalidation: %d, ETag %q, %d bytes; want 304, %q", w.Code, w.Header().Get("ETag"), w.Body.Len(), etag)
+	}
+	if held() != 0 {
+		t.Error("the feed was rendered again to answer a revalidation")
+	}
+	if diff := cmp.Diff(want, w.Header()); diff != "" {
+		t.Errorf("a 304 from the validators differs from one from the feed (-feed +validators):\n%s", diff)
+	}
+	w = do(t, s, http.MethodGet, path, http.Header{"If-None-Match": {`"other"`}})
+	if w.Code != http.StatusOK || w.Header().Get("ETag") != etag || w.Body.String() != body {
+		t.Errorf("another ETag: %d, ETag %q, %d bytes; want the feed", w.Code, w.Header().Get("ETag"), w.Body.Len())
+	}
 }

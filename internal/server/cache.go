@@ -3,6 +3,7 @@ package server
 import (
 	"container/list"
 	"runtime"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"weak"
@@ -34,6 +35,7 @@ const (
 	kindFeedsJSON               // feeds.json
 	kindQR                      // a QR code
 	kindAtom                    // the changes feed
+	kindValidators              // the ETag and date of a response too large to keep (see validators)
 )
 
 // cacheKey is everything a cached response depends on. Only the parts of a
@@ -210,6 +212,9 @@ func (c *cache) getOrMake(k cacheKey, fetch string, render func() (*resource, er
 		c.add(k, &cacheEntry{key: k, res: f.res, fetch: fetch})
 		if _, kept := c.items[k]; !kept {
 			c.holdLarge(k, f.res)
+			if v := f.res.validators(); v != nil {
+				c.add(validatorsKey(k), &cacheEntry{key: validatorsKey(k), res: v})
+			}
 		}
 	}
 	c.mu.Unlock()
@@ -228,6 +233,27 @@ func (c *cache) holdLarge(k cacheKey, res *resource) {
 			delete(c.large, k)
 		}
 	}, k)
+}
+
+// validatorsKey is the key of the validators of the response of k.
+func validatorsKey(k cacheKey) cacheKey {
+	k.name = strconv.Itoa(int(k.kind)) + ":" + k.name
+	k.kind = kindValidators
+	return k
+}
+
+// validators returns the response of k, rendered and still held, or, for
+// one too large to keep, what revalidates it: its ETag and date, without
+// its body (a subscriber polling with If-None-Match is answered 304 without
+// a rendering of the whole calendar).
+func (c *cache) validators(k cacheKey) (*resource, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if res := c.large[k].Value(); res != nil {
+		return res, true
+	}
+	res, _, ok := c.lookup(validatorsKey(k))
+	return res, ok
 }
 
 // render renders a response that is not to be kept, within the same

@@ -118,7 +118,7 @@ func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) {
 
 // serveFixed sends a fixed feed (see feedKey) that exists.
 func (s *Server) serveFixed(w http.ResponseWriter, r *http.Request, st *state, key string, v variant) {
-	res, _, err := st.feed(key, v)
+	res, _, err := st.feed(key, v, r.Header)
 	if err != nil {
 		s.error(w, r, err)
 		return

@@ -27,7 +27,7 @@ func TestLargeFeedAsParts(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		res, _, _ := s.state.Load().feed(keyAll, variant{Lang: "en"})
+		res, _, _ := s.state.Load().feed(keyAll, variant{Lang: "en"}, nil)
 		if res.parts == nil || res.size <= maxJoined {
 			t.Fatalf("full feed of %d bytes kept whole; want parts past %d", res.size, maxJoined)
 		}

@@ -49,6 +49,24 @@ type resource struct {
 	keptEl *list.Element
 }
 
+// validators returns res without its body: what answers a request that
+// revalidates it (304), for a response too large to keep. A response
+// offered gzipped has none: its gzipped form has an ETag of its own.
+func (res *resource) validators() *resource {
+	if res.compress {
+		return nil
+	}
+	return &resource{etag: res.etag, modified: res.modified, headers: res.headers}
+}
+
+// revalidatesOnly reports whether the request's conditions are ones a
+// resource's validators answer alone (If-None-Match, If-Modified-Since):
+// not a range, nor a condition under which the body is sent.
+func revalidatesOnly(rh http.Header) bool {
+	return (rh["If-None-Match"] != nil || rh["If-Modified-Since"] != nil) &&
+		rh["Range"] == nil && rh["If-Match"] == nil && rh["If-Unmodified-Since"] == nil && rh["If-Range"] == nil
+}
+
 // minCompressed is the smallest body worth gzipping.
 const minCompressed = 1024
 
