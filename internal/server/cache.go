@@ -73,11 +73,11 @@ func (k cacheKey) cost() int64 {
 // holds (its body, its gzipped form once made, its key) counts. A response
 // larger than half the budget is served but not kept; while anyone still
 // holds it (a slow client reading it), others asking for it get the same
-// one, so that one such response is in memory once, not once per request.
-// The cache also makes
-// sure that one response is rendered once at a time, however many ask for
-// it together, and that at most cap(renders) renderings run at once, so
-// that a flood of distinct requests costs queueing, not memory.
+// one, so that one such response is in memory once, not once per request,
+// and its validators stay (see validators). The cache also makes sure that
+// one response is rendered once at a time, however many ask for it
+// together, and that at most cap(renders) renderings run at once, so that
+// a flood of distinct requests costs queueing, not memory.
 type cache struct {
 	budget  *budget
 	renders chan struct{} // a token per rendering in progress; shared by the Server's states
