@@ -53,7 +53,7 @@ type Feed struct {
 }
 
 // Renderer writes feeds of one calendar. Every event's VEVENTs are rendered
-// once per language and reminder (Alarm); a feed is then those bytes put
+// once per language; a feed without a reminder is then those bytes put
 // together, so a combined feed or a personal agenda costs little more than
 // copying. New renders them in the calendar's first language, without
 // reminder. Another language is rendered, for every event at once, on its
