@@ -665,9 +665,21 @@ func TestLargeResponseShared(t *testing.T) {
 // validators, without a new rendering of it once nobody holds the last;
 // another ETag, or none, gets the feed.
 func TestLargeResponseRevalidated(t *testing.T) {
+	var tracks []string
+	for i := range 10 {
+		tracks = append(tracks, synth.TrackID(i))
+	}
+	for name, path := range map[string]string{
+		"full feed":   "/calendar.ics?alarm=15m",
+		"combination": "/calendar.ics?alarm=15m&tracks=" + strings.Join(tracks, ","),
+	} {
+		t.Run(name, func(t *testing.T) { largeRevalidated(t, path) })
+	}
+}
+
+func largeRevalidated(t *testing.T, path string) {
 	s := serverOf(t, synthYAML(t, 1000), Options{CacheSize: 256 << 10})
 	st := s.state.Load()
-	const path = "/calendar.ics?alarm=15m"
 	rec := get(t, s, path, nil)
 	etag, body := rec.Header().Get("ETag"), rec.Body.String()
 	if etag == "" || len(body) <= int(st.cache.budget.max/2) {

@@ -2,6 +2,7 @@ package server
 
 import (
 	"container/list"
+	"net/http"
 	"runtime"
 	"strconv"
 	"sync"
@@ -35,7 +36,7 @@ const (
 	kindFeedsJSON               // feeds.json
 	kindQR                      // a QR code
 	kindAtom                    // the changes feed
-	kindValidators              // the ETag and date of a response too large to keep (see validators)
+	kindValidators              // the ETag and date of a response too large to keep (see getOrRenderFor)
 )
 
 // cacheKey is everything a cached response depends on. Only the parts of a
@@ -74,7 +75,7 @@ func (k cacheKey) cost() int64 {
 // larger than half the budget is served but not kept; while anyone still
 // holds it (a slow client reading it), others asking for it get the same
 // one, so that one such response is in memory once, not once per request,
-// and its validators stay (see validators). The cache also makes sure that
+// and its validators stay (see getOrRenderFor). The cache also makes sure that
 // one response is rendered once at a time, however many ask for it
 // together, and that at most cap(renders) renderings run at once, so that
 // a flood of distinct requests costs queueing, not memory.
@@ -170,16 +171,25 @@ func (c *cache) lookup(k cacheKey) (*resource, string, bool) {
 // (one rendering at a time per key, and at most cap(c.renders) in all),
 // keeps it and returns it. fetch is the feed label it counts under.
 func (c *cache) getOrRender(k cacheKey, fetch string, render func() (*resource, error)) (*resource, error) {
-	return c.getOrMake(k, fetch, render, true)
+	return c.getOrMake(k, fetch, nil, render, true)
+}
+
+// getOrRenderFor is getOrRender for a request with header rh: when the
+// response is one too large to keep, and rh revalidates it (see
+// revalidatesOnly) and its validators say it is unchanged, they are
+// returned instead, without a rendering of it (a subscriber polling the
+// whole calendar with a reminder is answered 304).
+func (c *cache) getOrRenderFor(k cacheKey, fetch string, rh http.Header, render func() (*resource, error)) (*resource, error) {
+	return c.getOrMake(k, fetch, rh, render, true)
 }
 
 // memo is getOrRender for a part of a rendering (a QR code drawn in a
 // page): it takes no rendering token, the rendering it is part of holds one.
 func (c *cache) memo(k cacheKey, make func() (*resource, error)) (*resource, error) {
-	return c.getOrMake(k, "", make, false)
+	return c.getOrMake(k, "", nil, make, false)
 }
 
-func (c *cache) getOrMake(k cacheKey, fetch string, render func() (*resource, error), token bool) (*resource, error) {
+func (c *cache) getOrMake(k cacheKey, fetch string, rh http.Header, render func() (*resource, error), token bool) (*resource, error) {
 	c.mu.Lock()
 	if res, _, ok := c.lookup(k); ok {
 		c.mu.Unlock()
@@ -193,6 +203,12 @@ func (c *cache) getOrMake(k cacheKey, fetch string, render func() (*resource, er
 	if res := c.large[k].Value(); res != nil {
 		c.mu.Unlock()
 		return res, nil
+	}
+	if rh != nil && revalidatesOnly(rh) {
+		if v, _, ok := c.lookup(validatorsKey(k)); ok && notModified(rh, v.etag, v.modified) {
+			c.mu.Unlock()
+			return v, nil
+		}
 	}
 	f := &flight{done: make(chan struct{}), fetch: fetch}
 	c.flights[k] = f
@@ -213,7 +229,8 @@ func (c *cache) getOrMake(k cacheKey, fetch string, render func() (*resource, er
 		if _, kept := c.items[k]; !kept {
 			c.holdLarge(k, f.res)
 			if v := f.res.validators(); v != nil {
-				c.add(validatorsKey(k), &cacheEntry{key: validatorsKey(k), res: v})
+				vk := validatorsKey(k)
+				c.add(vk, &cacheEntry{key: vk, res: v})
 			}
 		}
 	}
@@ -240,20 +257,6 @@ func validatorsKey(k cacheKey) cacheKey {
 	k.name = strconv.Itoa(int(k.kind)) + ":" + k.name
 	k.kind = kindValidators
 	return k
-}
-
-// validators returns the response of k, rendered and still held, or, for
-// one too large to keep, what revalidates it: its ETag and date, without
-// its body (a subscriber polling with If-None-Match is answered 304 without
-// a rendering of the whole calendar).
-func (c *cache) validators(k cacheKey) (*resource, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if res := c.large[k].Value(); res != nil {
-		return res, true
-	}
-	res, _, ok := c.lookup(validatorsKey(k))
-	return res, ok
 }
 
 // render renders a response that is not to be kept, within the same

@@ -133,7 +133,7 @@ func (s *Server) serveFixed(w http.ResponseWriter, r *http.Request, st *state, k
 // string as sent becomes an alias of it.
 func (s *Server) serveCombination(w http.ResponseWriter, r *http.Request, st *state, fetch, ids string, v variant, build func() feed.Feed) {
 	k := cacheKey{kind: kindCombination, name: ids, lang: v.Lang, alarm: v.Alarm}
-	res, err := st.cache.getOrRender(k, fetch, func() (*resource, error) {
+	res, err := st.cache.getOrRenderFor(k, fetch, r.Header, func() (*resource, error) {
 		f := build()
 		f.Alarm = v.Alarm
 		return st.render(f, v.Lang, st.feedHeaders)

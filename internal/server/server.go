@@ -426,9 +426,7 @@ func (st *state) renderSource(key string, src source, v variant) (*resource, err
 // (see prerendered, which renders a language on its first request), or
 // one rendered on its first request into the cache (reminders, single
 // events, track feeds past the prerender budget); ok is false for an
-// unknown key. When rh (a request's header, or nil) revalidates a feed too
-// large to keep and its validators say it is unchanged, they are returned
-// instead, without a rendering.
+// unknown key. rh is the request's header, or nil (see getOrRenderFor).
 func (st *state) feed(key string, v variant, rh http.Header) (res *resource, ok bool, err error) {
 	if v.Alarm == reminder.None {
 		feeds, err := st.prerendered(v.Lang)
@@ -444,12 +442,7 @@ func (st *state) feed(key string, v variant, rh http.Header) (res *resource, ok 
 		return nil, false, nil
 	}
 	k := cacheKey{kind: kindVariant, name: key, lang: v.Lang, alarm: v.Alarm}
-	if rh != nil && revalidatesOnly(rh) {
-		if res, ok := st.cache.validators(k); ok && notModified(rh, res.etag, res.modified) {
-			return res, true, nil
-		}
-	}
-	res, err = st.cache.getOrRender(k, "", func() (*resource, error) { return st.renderSource(key, src, v) })
+	res, err = st.cache.getOrRenderFor(k, "", rh, func() (*resource, error) { return st.renderSource(key, src, v) })
 	return res, true, err
 }
 
