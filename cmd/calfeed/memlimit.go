@@ -7,6 +7,7 @@ import (
 	"math"
 	"path"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -77,20 +78,10 @@ func cgroupMemoryLimit(readFile func(string) ([]byte, error)) (int64, bool) {
 				}
 				dir = path.Dir(dir)
 			}
-		case hasController(fields[1], "memory"): // v1
+		case slices.Contains(strings.Split(fields[1], ","), "memory"): // v1
 			consider(path.Join("/sys/fs/cgroup/memory", dir, "memory.limit_in_bytes"))
 			consider("/sys/fs/cgroup/memory/memory.limit_in_bytes")
 		}
 	}
 	return limit, limit != math.MaxInt64
-}
-
-// hasController reports whether a v1 cgroup line's controllers include c.
-func hasController(controllers, c string) bool {
-	for _, x := range strings.Split(controllers, ",") {
-		if x == c {
-			return true
-		}
-	}
-	return false
 }
