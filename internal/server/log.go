@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -28,6 +29,7 @@ const (
 type statusWriter struct {
 	http.ResponseWriter
 	start  time.Time // when the request came in
+	end    time.Time // when the handler returned, if instrument saw it
 	status int
 	bytes  int
 	err    error // the first write that failed: the response is cut short
@@ -98,7 +100,10 @@ func logRequests(logger *slog.Logger, lines io.Writer, next http.Handler) http.H
 		if !logger.Enabled(r.Context(), level) {
 			return
 		}
-		now := time.Now()
+		now := sw.end
+		if now.IsZero() {
+			now = time.Now()
+		}
 		durationMS := float64(now.Sub(start).Microseconds()) / 1000
 		if lines != nil {
 			bp := lineBufs.Get().(*[]byte)
@@ -156,13 +161,35 @@ func requestLine(b []byte, t time.Time, level slog.Level, msg string, r *http.Re
 	return append(b, '\n')
 }
 
-// appendRFC3339Millis is slog's time format: RFC 3339, milliseconds.
+// appendRFC3339Millis is slog's time format: RFC 3339, milliseconds. The
+// part up to the second, and the zone, are formatted once a second (see
+// stamp); a line appends only its milliseconds to them.
 func appendRFC3339Millis(b []byte, t time.Time) []byte {
-	const prefixLen = len("2006-01-02T15:04:05.000")
-	n := len(b)
-	t = t.Truncate(time.Millisecond).Add(time.Millisecond / 10)
-	b = t.AppendFormat(b, time.RFC3339Nano)
-	return append(b[:n+prefixLen], b[n+prefixLen+1:]...) // drop the fourth digit
+	s := lastStamp.Load()
+	if s == nil || s.sec != t.Unix() || s.loc != t.Location() {
+		s = newStamp(t)
+		lastStamp.Store(s)
+	}
+	b = append(b, s.head...)
+	ms := t.Nanosecond() / int(time.Millisecond)
+	b = append(b, '.', byte('0'+ms/100), byte('0'+ms/10%10), byte('0'+ms%10))
+	return append(b, s.zone...)
+}
+
+// stamp is one second of the log's time format, in one location.
+type stamp struct {
+	sec  int64
+	loc  *time.Location
+	head string // 2006-01-02T15:04:05
+	zone string // Z07:00
+}
+
+// lastStamp is the second the last log line was written in: under load,
+// many lines share it.
+var lastStamp atomic.Pointer[stamp]
+
+func newStamp(t time.Time) *stamp {
+	return &stamp{sec: t.Unix(), loc: t.Location(), head: t.Format("2006-01-02T15:04:05"), zone: t.Format("Z07:00")}
 }
 
 // appendTextAttr appends " key=value", the value quoted as slog's text

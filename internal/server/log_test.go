@@ -95,6 +95,18 @@ func TestRequestLogIncomplete(t *testing.T) {
 // what slog's text handler writes for the same line.
 func TestRequestLine(t *testing.T) {
 	at := time.Date(2026, 11, 30, 6, 50, 48, 492071999, time.UTC)
+	// Times in the same second as at, the next, and other zones: the time
+	// formatted once a second must not leak into another second or zone.
+	ats := []time.Time{
+		at,
+		at.Add(-492 * time.Millisecond),
+		at.Add(507*time.Millisecond + 928000),
+		at.Add(508 * time.Millisecond),
+		at.Add(time.Millisecond).In(time.FixedZone("", 5*3600+1800)),
+		at.Add(time.Millisecond).In(time.FixedZone("", -4*3600)),
+		at.Add(time.Millisecond),
+		time.Date(2026, 3, 8, 6, 59, 59, 999999999, time.UTC).In(time.FixedZone("", -8*3600)),
+	}
 	for _, tc := range []struct {
 		method, target, agent string
 		status, bytes         int
@@ -115,14 +127,16 @@ func TestRequestLine(t *testing.T) {
 		if tc.err != nil {
 			level, msg = slog.LevelWarn, "request incomplete"
 		}
-		var want bytes.Buffer
-		rec := slog.NewRecord(at, level, msg, 0)
-		rec.AddAttrs(requestAttrs(r, sw, tc.ms)...)
-		if err := slog.NewTextHandler(&want, nil).Handle(context.Background(), rec); err != nil {
-			t.Fatal(err)
-		}
-		if got := requestLine(nil, at, level, msg, r, sw, tc.ms); string(got) != want.String() {
-			t.Errorf("%s %s:\ngot  %s\nwant %s", tc.method, tc.target, got, want.String())
+		for _, at := range ats {
+			var want bytes.Buffer
+			rec := slog.NewRecord(at, level, msg, 0)
+			rec.AddAttrs(requestAttrs(r, sw, tc.ms)...)
+			if err := slog.NewTextHandler(&want, nil).Handle(context.Background(), rec); err != nil {
+				t.Fatal(err)
+			}
+			if got := requestLine(nil, at, level, msg, r, sw, tc.ms); string(got) != want.String() {
+				t.Errorf("%s %s at %v:\ngot  %s\nwant %s", tc.method, tc.target, at, got, want.String())
+			}
 		}
 	}
 }

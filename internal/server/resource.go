@@ -36,6 +36,7 @@ type resource struct {
 	etagHeader   []string
 	length       []string
 	lastModified []string
+	modifiedPast atomic.Bool // modified was found not to be in the future
 
 	// The gzipped form, made by gzipped on first demand.
 	gzOnce       sync.Once
@@ -217,10 +218,15 @@ func serveResource(w http.ResponseWriter, r *http.Request, res *resource, now fu
 	// as now. Kept, it would make If-Modified-Since answer 304 to any edit
 	// that leaves that future date the newest.
 	modified := res.modified
-	if !modified.IsZero() {
+	if !modified.IsZero() && !res.modifiedPast.Load() {
 		if now := now(); modified.After(now) {
 			modified = now
 			lastModified = []string{now.UTC().Format(http.TimeFormat)}
+		} else {
+			// Once past, it stays past: later requests need no clock
+			// reading for it. (A wall clock set back afterwards is not
+			// followed; a Last-Modified that far ahead of it is harmless.)
+			res.modifiedPast.Store(true)
 		}
 	}
 	if lastModified != nil {
@@ -315,7 +321,7 @@ func (pr partsReader) ReadAt(p []byte, off int64) (int, error) {
 func notModified(rh http.Header, etag string, modified time.Time) bool {
 	if inm := rh["If-None-Match"]; inm != nil {
 		for _, line := range inm {
-			for _, tag := range strings.Split(line, ",") {
+			for tag := range strings.SplitSeq(line, ",") {
 				tag = strings.TrimSpace(tag)
 				if tag == "*" || strings.TrimPrefix(tag, "W/") == etag {
 					return true

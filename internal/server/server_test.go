@@ -394,6 +394,22 @@ events:
 	if w := do(t, s, http.MethodGet, "/calendar.ics", ims); w.Code != http.StatusOK {
 		t.Errorf("GET /calendar.ics an hour later with the old If-Modified-Since: status = %d, want 200", w.Code)
 	}
+
+	// Once the date has passed, it is the Last-Modified, and the clock is
+	// not read for it again.
+	now = time.Date(2099, 1, 2, 0, 0, 0, 0, time.UTC)
+	readings := 0
+	s.now = func() time.Time { readings++; return now }
+	want := time.Date(2099, 1, 1, 10, 0, 0, 0, time.UTC)
+	for range 3 {
+		w := get(t, s, "/calendar.ics", nil)
+		if lm, err := http.ParseTime(w.Header().Get("Last-Modified")); err != nil || !lm.Equal(want) {
+			t.Errorf("GET /calendar.ics in 2099: Last-Modified = %q, want %s", w.Header().Get("Last-Modified"), want.Format(http.TimeFormat))
+		}
+	}
+	if readings != 1 {
+		t.Errorf("three GETs of a feed whose date has passed read the clock %d times, want 1", readings)
+	}
 }
 
 // TestGzipAcceptEncoding checks how Accept-Encoding is read: weight 0 means
