@@ -154,11 +154,20 @@ func requestLine(b []byte, t time.Time, level slog.Level, msg string, r *http.Re
 	b = strconv.AppendInt(b, int64(sw.bytes), 10)
 	b = append(b, " "+keyDuration+"="...)
 	b = strconv.AppendFloat(b, durationMS, 'g', -1, 64)
-	b = appendTextAttr(b, keyAgent, r.UserAgent())
+	b = appendTextAttr(b, keyAgent, userAgent(r))
 	if sw.err != nil {
 		b = appendTextAttr(b, keyError, fmt.Sprintf("%+v", sw.err))
 	}
 	return append(b, '\n')
+}
+
+// userAgent is r.UserAgent() without canonicalising the key, which is
+// already canonical: it is read twice for every request.
+func userAgent(r *http.Request) string {
+	if v := r.Header["User-Agent"]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
 }
 
 // appendRFC3339Millis is slog's time format: RFC 3339, milliseconds. The

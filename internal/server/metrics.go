@@ -179,7 +179,7 @@ func (s *Server) countFetch(feed string, r *http.Request) {
 		}
 		c, _ = s.metrics.fetchers.LoadOrStore(feed, &cs)
 	}
-	c.(*[len(clientFamilies)]prometheus.Counter)[clientFamily(r.UserAgent())].Inc()
+	c.(*[len(clientFamilies)]prometheus.Counter)[clientFamily(userAgent(r))].Inc()
 }
 
 // clientFamily recognises the calendar client from its User-Agent and

@@ -33,6 +33,7 @@ type resource struct {
 	// Prepared by prepare on the first serve.
 	once         sync.Once
 	fixed        []header
+	fixed304     []header // fixed, less what a 304 does not carry
 	etagHeader   []string
 	length       []string
 	lastModified []string
@@ -124,7 +125,13 @@ type header struct {
 // prepare precomputes what serve sends with res.
 func (res *resource) prepare() {
 	for k, v := range res.headers {
-		res.fixed = append(res.fixed, header{http.CanonicalHeaderKey(k), v})
+		f := header{http.CanonicalHeaderKey(k), v}
+		res.fixed = append(res.fixed, f)
+		switch f.key {
+		case "Content-Type", "Content-Disposition", "Content-Encoding":
+		default:
+			res.fixed304 = append(res.fixed304, f)
+		}
 	}
 	res.etagHeader = []string{res.etag}
 	res.length = []string{strconv.Itoa(res.size)}
@@ -193,62 +200,34 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, res *resource) {
 // serveResource is serve with the clock now.
 func serveResource(w http.ResponseWriter, r *http.Request, res *resource, now func() time.Time) {
 	res.once.Do(res.prepare)
-	h := w.Header()
-	for _, f := range res.fixed {
-		h[f.key] = f.value
-	}
 	body, parts, etag, etagHeader, length := res.body, res.parts, res.etag, res.etagHeader, res.length
-	if res.compress {
-		if h["Vary"] == nil {
-			h["Vary"] = varyEncoding
-		} else {
-			h["Vary"] = append(h["Vary"], "Accept-Encoding")
-		}
-		if acceptsGzip(r) {
-			gz := res.gzipped()
-			h["Content-Encoding"] = gzipEncoding
-			body, parts, etagHeader, length = gz, nil, res.gzETagHeader, res.gzLength
-			etag = etagHeader[0]
-		}
+	gz := res.compress && acceptsGzip(r)
+	if gz {
+		body, parts, etagHeader, length = res.gzipped(), nil, res.gzETagHeader, res.gzLength
+		etag = etagHeader[0]
 	}
-	h["Etag"] = etagHeader
-	lastModified := res.lastModified
-	// RFC 9110 §8.8.2.1: a Last-Modified in the future (an event's start
-	// stands for its data time when the file has no `updated`) must be sent
-	// as now. Kept, it would make If-Modified-Since answer 304 to any edit
-	// that leaves that future date the newest.
-	modified := res.modified
-	if !modified.IsZero() && !res.modifiedPast.Load() {
-		if now := now(); modified.After(now) {
-			modified = now
-			lastModified = []string{now.UTC().Format(http.TimeFormat)}
-		} else {
-			// Once past, it stays past: later requests need no clock
-			// reading for it. (A wall clock set back afterwards is not
-			// followed; a Last-Modified that far ahead of it is harmless.)
-			res.modifiedPast.Store(true)
+	modified, lastModified := res.lastModifiedAt(now)
+	h, rh := w.Header(), r.Header
+	rare := rh["Range"] != nil || rh["If-Match"] != nil || rh["If-Unmodified-Since"] != nil || rh["If-Range"] != nil
+	if !rare && notModified(rh, etag, modified) {
+		// RFC 9110 §15.4.5: a 304 carries the validators, not the body's
+		// description (res.fixed304 has none of it).
+		if len(h) > 0 {
+			delete(h, "Content-Type")
+			delete(h, "Content-Disposition")
+			delete(h, "Content-Encoding")
 		}
+		res.setHeaders(h, res.fixed304, false, etagHeader, lastModified)
+		w.WriteHeader(http.StatusNotModified)
+		return
 	}
-	if lastModified != nil {
-		h["Last-Modified"] = lastModified
-	}
-
-	rh := r.Header
-	if rh["Range"] != nil || rh["If-Match"] != nil || rh["If-Unmodified-Since"] != nil || rh["If-Range"] != nil {
+	res.setHeaders(h, res.fixed, gz, etagHeader, lastModified)
+	if rare {
 		var content io.ReadSeeker = bytes.NewReader(body)
 		if parts != nil {
 			content = io.NewSectionReader(partsReader(parts), 0, int64(res.size))
 		}
 		http.ServeContent(w, r, "", modified, content)
-		return
-	}
-	if notModified(rh, etag, modified) {
-		// RFC 9110 §15.4.5: a 304 carries the validators, not the body's
-		// description.
-		delete(h, "Content-Type")
-		delete(h, "Content-Disposition")
-		delete(h, "Content-Encoding")
-		w.WriteHeader(http.StatusNotModified)
 		return
 	}
 	h["Content-Length"] = length
@@ -264,6 +243,49 @@ func serveResource(w http.ResponseWriter, r *http.Request, res *resource, now fu
 		return
 	}
 	writeParts(w, parts)
+}
+
+// setHeaders sets a response's headers: fixed (res.fixed, or
+// res.fixed304 for a 304), the validators, and for a resource offered
+// gzipped, Vary and, when gz, its encoding.
+func (res *resource) setHeaders(h http.Header, fixed []header, gz bool, etag, lastModified []string) {
+	for _, f := range fixed {
+		h[f.key] = f.value
+	}
+	if res.compress {
+		if h["Vary"] == nil {
+			h["Vary"] = varyEncoding
+		} else {
+			h["Vary"] = append(h["Vary"], "Accept-Encoding")
+		}
+		if gz {
+			h["Content-Encoding"] = gzipEncoding
+		}
+	}
+	h["Etag"] = etag
+	if lastModified != nil {
+		h["Last-Modified"] = lastModified
+	}
+}
+
+// lastModifiedAt is res's date and Last-Modified header at now. RFC 9110
+// §8.8.2.1: a Last-Modified in the future (an event's start stands for its
+// data time when the file has no `updated`) must be sent as now. Kept, it
+// would make If-Modified-Since answer 304 to any edit that leaves that
+// future date the newest.
+func (res *resource) lastModifiedAt(now func() time.Time) (time.Time, []string) {
+	modified := res.modified
+	if modified.IsZero() || res.modifiedPast.Load() {
+		return modified, res.lastModified
+	}
+	if now := now(); modified.After(now) {
+		return now, []string{now.UTC().Format(http.TimeFormat)}
+	}
+	// Once past, it stays past: later requests need no clock reading for
+	// it. (A wall clock set back afterwards is not followed; a
+	// Last-Modified that far ahead of it is harmless.)
+	res.modifiedPast.Store(true)
+	return modified, res.lastModified
 }
 
 // chunks are buffers for gathering a large feed's parts into big writes.

@@ -265,6 +265,18 @@ func TestConditionalGet(t *testing.T) {
 					if got := w.Header().Get("ETag"); got != etag {
 						t.Errorf("GET %s (%s): 304 ETag = %q, want %q", target, tc.name, got, etag)
 					}
+					// RFC 9110 §15.4.5: the 200's validators and caching
+					// headers, none of the body's description.
+					for _, k := range []string{"Cache-Control", "Last-Modified", "Access-Control-Allow-Origin"} {
+						if got, want := w.Header().Values(k), first.Header().Values(k); !slices.Equal(got, want) {
+							t.Errorf("GET %s (%s): 304 %s = %q, want %q as the 200's", target, tc.name, k, got, want)
+						}
+					}
+					for _, k := range []string{"Content-Type", "Content-Disposition", "Content-Encoding", "Content-Length"} {
+						if got := w.Header().Values(k); got != nil {
+							t.Errorf("GET %s (%s): 304 has %s %q, want none", target, tc.name, k, got)
+						}
+					}
 				} else if !bytes.Equal(w.Body.Bytes(), first.Body.Bytes()) {
 					t.Errorf("GET %s (%s): body differs from the first GET", target, tc.name)
 				}
@@ -330,6 +342,12 @@ func TestGzip(t *testing.T) {
 			w = do(t, zipped, http.MethodGet, target, http.Header{"Accept-Encoding": {"gzip"}, "If-None-Match": {etag}})
 			if w.Code != http.StatusNotModified {
 				t.Errorf("GET %s with gzip and If-None-Match: status = %d, want 304", target, w.Code)
+			}
+			if got := w.Header().Values("Vary"); !slices.Contains(got, "Accept-Encoding") {
+				t.Errorf("GET %s with gzip, 304: Vary = %q, want Accept-Encoding", target, got)
+			}
+			if ce := w.Header().Values("Content-Encoding"); ce != nil {
+				t.Errorf("GET %s with gzip, 304: Content-Encoding = %q, want none", target, ce)
 			}
 		})
 	}
