@@ -493,6 +493,22 @@ report() {
 		[[ $target != 0 ]] && goal="$goal, ≥ ${target}x nginx"
 		echo "| $label | $bytes | $(fmtint "$n") | $(fmtint "$g") | $(fmtint "$c") | $(fmtint "$o") | **$(ratio "$c" "$n")** | **$(ratio "$c" "$g")** | $(ratio "$o" "$n") | $goal | $ok |"
 	done
+	if ((ROUNDS > 1)); then
+		# The medians above may come from different rounds; a ratio taken
+		# within one round compares servers measured minutes apart at most.
+		local line="Round by round, calfeed / gohttp and calfeed / nginx in req/s:" sep=" " r vg vn
+		for row in track full 304; do
+			vg="" vn=""
+			for ((r = 1; r <= ROUNDS; r++)); do
+				vg+="${vg:+, }$(ratio "${RPS[$row,calfeed,$r]}" "${RPS[$row,gohttp,$r]}")"
+				vn+="${vn:+, }$(ratio "${RPS[$row,calfeed,$r]}" "${RPS[$row,nginx,$r]}")"
+			done
+			line+="$sep$row $vg and $vn"
+			sep="; "
+		done
+		echo
+		echo "$line."
+	fi
 	echo
 	echo "The same runs counted per second of the server's own CPU time (requests / server CPU seconds: what it would serve on a core of its own when CPU is what limits it), the server's share of its core, and the share of the server's and of wrk's core that other processes took (load average $LOAD_START at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end; runs where others took over $DISTURBED% were retried up to $RETRIES times and the least disturbed kept). A server below ~90% of its core while others took little is waiting on wrk or the network, not on CPU."
 	echo
