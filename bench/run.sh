@@ -496,7 +496,7 @@ report() {
 	if ((ROUNDS > 1)); then
 		# The medians above may come from different rounds; a ratio taken
 		# within one round compares servers measured minutes apart at most.
-		local line="Round by round, calfeed / gohttp and calfeed / nginx in req/s:" sep=" " r vg vn
+		local line="Round by round, the ratios of req/s calfeed / gohttp and calfeed / nginx:" sep=" " r vg vn
 		for row in track full 304; do
 			vg="" vn=""
 			for ((r = 1; r <= ROUNDS; r++)); do
