@@ -33,6 +33,7 @@ type serveConfig struct {
 	gzip        bool
 	trustProxy  bool
 	logFormat   string
+	requestLog  bool
 	stamp       bool
 	writeLock   func(f *lock.File, path string) error // (*lock.File).Write; tests replace it
 	cacheSize   int64
@@ -50,6 +51,7 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (se
 	fs.BoolVar(&c.trustProxy, "trust-proxy", false, "take the public scheme and host from X-Forwarded-Proto and X-Forwarded-Host (only behind a proxy that sets them)")
 	fs.BoolVar(&c.gzip, "gzip", false, "gzip feeds for clients that accept it (off: Outlook subscriptions can fail on gzip)")
 	fs.StringVar(&c.logFormat, "log-format", "text", "log format: text or json")
+	fs.BoolVar(&c.requestLog, "request-log", true, "log a line for every request (false: only responses cut short, and errors; for a server behind a proxy or CDN that logs requests)")
 	fs.BoolVar(&c.stamp, "stamp", false, "stamp the lock file on every load that finds changed events (as calfeed stamp does), for a single server where nobody runs stamp by hand")
 	fs.DurationVar(&c.reloadDelay, "reload-delay", defaultReloadDelay, "reload once the events file has been unchanged this long")
 	fs.Var(byteSize{&c.cacheSize}, "cache-size", "memory for responses rendered on demand (pages, combined feeds, reminders, downloads), such as 64MiB (env CALFEED_CACHE_SIZE; default 64MiB)")
@@ -97,7 +99,7 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (se
 // serverOptions are the server's options from c, logging to logger, which
 // writes to logOut.
 func (c serveConfig) serverOptions(logger *slog.Logger, logOut io.Writer) server.Options {
-	opts := server.Options{Logger: logger, Gzip: c.gzip, BaseURL: c.baseURL, TrustProxy: c.trustProxy, CacheSize: c.cacheSize}
+	opts := server.Options{Logger: logger, Gzip: c.gzip, BaseURL: c.baseURL, TrustProxy: c.trustProxy, CacheSize: c.cacheSize, NoRequestLog: !c.requestLog}
 	if c.logFormat != "json" {
 		opts.RequestLog = logOut // the text handler's lines, written directly
 	}

@@ -71,6 +71,48 @@ func TestServeGzip(t *testing.T) {
 	}
 }
 
+// TestServeRequestLog: a line for every request by default; with
+// -request-log=false none for requests answered, in either log format,
+// while the rest of the log stays.
+func TestServeRequestLog(t *testing.T) {
+	for _, tc := range []struct {
+		args     []string
+		requests bool
+	}{
+		{nil, true},
+		{[]string{"-request-log=false"}, false},
+		{[]string{"-request-log=false", "-log-format", "json"}, false},
+		{[]string{"-log-format", "json"}, true},
+	} {
+		t.Run(strings.Join(append([]string{"serve"}, tc.args...), " "), func(t *testing.T) {
+			config := fixture(t, "valid.yaml", t.TempDir(), "events.yaml")
+			s := startServe(t, nil, append([]string{"-config", config}, tc.args...)...)
+			client := &http.Client{Timeout: 5 * time.Second}
+			defer client.CloseIdleConnections()
+			for _, target := range []string{"/calendar.ics", "/tracks/nope.ics"} {
+				resp, err := client.Get(s.base + target)
+				if err != nil {
+					t.Fatalf("GET %s: %v", target, err)
+				}
+				resp.Body.Close()
+			}
+			if err := s.stop(t); err != nil {
+				t.Fatalf("serve: %v", err)
+			}
+			logs := s.stderr.String()
+			for _, path := range []string{"/calendar.ics", "/tracks/nope.ics"} {
+				logged := strings.Contains(logs, "path="+path+" ") || strings.Contains(logs, `"path":"`+path+`"`)
+				if logged != tc.requests {
+					t.Errorf("request for %s logged: %v, want %v; log:\n%s", path, logged, tc.requests, logs)
+				}
+			}
+			if !strings.Contains(logs, "serving") {
+				t.Errorf("log has no serving line; log:\n%s", logs)
+			}
+		})
+	}
+}
+
 // TestServeAddress checks where serve listens: -addr, else $CALFEED_ADDR,
 // else :$PORT. The settings that must lose are unusable, so choosing one
 // makes run fail at once.

@@ -80,10 +80,12 @@ type writerOnly struct{ io.Writer }
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// logRequests logs one line per request: through logger, or, when lines
-// is set, written to it directly in the form slog's text handler gives
-// them (see requestLine).
-func logRequests(logger *slog.Logger, lines io.Writer, next http.Handler) http.Handler {
+// logRequests logs one line per request: through logger, or, when
+// opts.RequestLog is set, written to it directly in the form slog's text
+// handler gives them (see requestLine). With opts.NoRequestLog, only the
+// requests whose response was cut short.
+func logRequests(logger *slog.Logger, opts Options, next http.Handler) http.Handler {
+	lines, every := opts.RequestLog, !opts.NoRequestLog
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w, start: start}
@@ -96,6 +98,8 @@ func logRequests(logger *slog.Logger, lines io.Writer, next http.Handler) http.H
 		level, msg := slog.LevelInfo, "request"
 		if sw.err != nil {
 			level, msg = slog.LevelWarn, "request incomplete"
+		} else if !every {
+			return
 		}
 		if !logger.Enabled(r.Context(), level) {
 			return

@@ -72,22 +72,33 @@ func (w *failingWriter) Write(p []byte) (int, error) { return 0, errors.New("i/o
 
 // TestRequestLogIncomplete: a response cut off is logged as such, with the
 // error, not as a plain 200.
+// With NoRequestLog too: it is a warning, not a line of the request log.
 func TestRequestLogIncomplete(t *testing.T) {
-	var buf bytes.Buffer
-	s, err := New(loadCalendar(t, testYAML), Options{Logger: slog.New(slog.NewJSONHandler(&buf, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.ServeHTTP(&failingWriter{header: http.Header{}}, httptest.NewRequest(http.MethodGet, "/calendar.ics", nil))
-	var l struct {
-		Level, Msg, Error string
-		Status, Bytes     int
-	}
-	if err := json.Unmarshal(bytes.TrimSpace(buf.Bytes()), &l); err != nil {
-		t.Fatalf("log: %v: %s", err, buf.String())
-	}
-	if l.Level != "WARN" || l.Msg != "request incomplete" || l.Error != "i/o timeout" || l.Bytes != 0 {
-		t.Errorf("log line %+v, want a warning of an incomplete request", l)
+	for _, quiet := range []bool{false, true} {
+		var buf bytes.Buffer
+		s, err := New(loadCalendar(t, testYAML), Options{Logger: slog.New(slog.NewJSONHandler(&buf, nil)), NoRequestLog: quiet})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.ServeHTTP(&failingWriter{header: http.Header{}}, httptest.NewRequest(http.MethodGet, "/calendar.ics", nil))
+		var l struct {
+			Level, Msg, Error string
+			Status, Bytes     int
+		}
+		if err := json.Unmarshal(bytes.TrimSpace(buf.Bytes()), &l); err != nil {
+			t.Fatalf("NoRequestLog %v: log: %v: %s", quiet, err, buf.String())
+		}
+		if l.Level != "WARN" || l.Msg != "request incomplete" || l.Error != "i/o timeout" || l.Bytes != 0 {
+			t.Errorf("NoRequestLog %v: log line %+v, want a warning of an incomplete request", quiet, l)
+		}
+		if quiet {
+			buf.Reset()
+			get(t, s, "/calendar.ics", nil)
+			do(t, s, http.MethodGet, "/nope", nil) // a 404
+			if buf.Len() != 0 {
+				t.Errorf("NoRequestLog: requests answered were logged:\n%s", buf.String())
+			}
+		}
 	}
 }
 

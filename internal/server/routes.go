@@ -142,5 +142,5 @@ func (f *Folder) routes() http.Handler {
 	calendars := http.HandlerFunc(f.serveCalendar)
 	r.NotFoundHandler = calendars
 	r.MethodNotAllowedHandler = calendars // /{id}/... answers its own methods
-	return logRequests(f.logger, f.opts.RequestLog, checkHost(f.logger, r))
+	return logRequests(f.logger, f.opts, checkHost(f.logger, r))
 }

@@ -54,6 +54,10 @@ type Options struct {
 	// cheaper, for a Logger that is a text handler writing to the same
 	// place. Logger still decides whether it is written (its level).
 	RequestLog io.Writer
+	// NoRequestLog leaves out the line of each request answered, for a
+	// server behind a proxy or CDN that logs them already. A response cut
+	// short is still logged, as a warning, and so is every error.
+	NoRequestLog bool
 
 	prerender int // maxPrerendered, unless a test sets it
 }
@@ -124,7 +128,7 @@ func New(cal *calendar.Calendar, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.handler = logRequests(s.logger, opts.RequestLog, checkHost(s.logger, s.handler))
+	s.handler = logRequests(s.logger, opts, checkHost(s.logger, s.handler))
 	return s, nil
 }
 
