@@ -46,6 +46,7 @@ PORT_CALFEED=$((PORT_BASE + 2))
 PORT_NODE=$((PORT_BASE + 3))
 PORT_RELOAD=$((PORT_BASE + 4))
 PORT_GOHTTP=$((PORT_BASE + 5))
+PORT_QUIET=$((PORT_BASE + 6))
 RETRIES=${RETRIES:-2}
 DISTURBED=${DISTURBED:-10}
 SERVERS=(nginx gohttp calfeed node)
@@ -124,7 +125,7 @@ stop() { # pid: stop one process this script started
 	wait "$1" 2>/dev/null || true
 }
 
-for port in "$PORT_NGINX" "$PORT_CALFEED" "$PORT_NODE" "$PORT_RELOAD"; do
+for port in "$PORT_NGINX" "$PORT_CALFEED" "$PORT_NODE" "$PORT_RELOAD" "$PORT_GOHTTP" "$PORT_QUIET"; do
 	if curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/"; then
 		die "port $port is in use; set PORT_BASE"
 	fi
@@ -231,6 +232,10 @@ PIDS+=("$PID_NGINX")
 $RUN_SERVER "$TMP/calfeed" serve -config "$TMP/cal/events.yaml" -addr "127.0.0.1:$PORT_CALFEED" >"$TMP/calfeed.log" 2>&1 &
 PID_CALFEED=$!
 PIDS+=("$PID_CALFEED")
+# The same without its request log (-request-log=false), on the 304 row only.
+$RUN_SERVER "$TMP/calfeed" serve -config "$TMP/cal/events.yaml" -addr "127.0.0.1:$PORT_QUIET" -request-log=false >"$TMP/calfeed-quiet.log" 2>&1 &
+PID_QUIET=$!
+PIDS+=("$PID_QUIET")
 # The platform's own baseline: a minimal net/http server writing the same
 # bytes from memory (bench/gohttp).
 $RUN_SERVER "$TMP/gohttp" "$TMP/site" "127.0.0.1:$PORT_GOHTTP" >"$TMP/gohttp.log" 2>&1 &
@@ -241,6 +246,7 @@ PID_NODE=$!
 PIDS+=("$PID_NODE")
 wait_up nginx "$PID_NGINX" "http://127.0.0.1:$PORT_NGINX/calendar.ics" 10
 wait_up calfeed "$PID_CALFEED" "http://127.0.0.1:$PORT_CALFEED/healthz" 60
+wait_up calfeed-quiet "$PID_QUIET" "http://127.0.0.1:$PORT_QUIET/healthz" 60
 wait_up node "$PID_NODE" "http://127.0.0.1:$PORT_NODE/calendar.ics" 10
 wait_up gohttp "$PID_GOHTTP" "http://127.0.0.1:$PORT_GOHTTP/calendar.ics" 10
 
@@ -269,6 +275,8 @@ for s in "${SERVERS[@]}"; do
 	code=$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: ${ETAG[track,$s]}" "http://127.0.0.1:${PORT[$s]}/tracks/$TRACK.ics")
 	[[ $code == 304 ]] || die "$s: If-None-Match ${ETAG[track,$s]}: status $code, want 304"
 done
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: ${ETAG[track,calfeed]}" "http://127.0.0.1:$PORT_QUIET/tracks/$TRACK.ics")
+[[ $code == 304 ]] || die "calfeed -request-log=false: If-None-Match ${ETAG[track,calfeed]}: status $code, want 304"
 check_same combined calfeed "$COMBINED" ""
 check_same agenda calfeed "$AGENDA" ""
 for s in "${SERVERS[@]}"; do
@@ -356,6 +364,9 @@ for ((round = 1; round <= ROUNDS; round++)); do
 			304) bench "$row,$s,$round" "${PID[$s]}" "http://127.0.0.1:${PORT[$s]}/tracks/$TRACK.ics" "If-None-Match: ${ETAG[track,$s]}" ;;
 			esac
 		done
+		if [[ $row == 304 ]]; then
+			bench "304,quiet,$round" "$PID_QUIET" "http://127.0.0.1:$PORT_QUIET/tracks/$TRACK.ics" "If-None-Match: ${ETAG[track,calfeed]}"
+		fi
 	done
 	bench "combined,calfeed,$round" "$PID_CALFEED" "http://127.0.0.1:$PORT_CALFEED$COMBINED"
 	bench "agenda,calfeed,$round" "$PID_CALFEED" "http://127.0.0.1:$PORT_CALFEED$AGENDA"
@@ -364,6 +375,7 @@ CALFEED_LOG_LINES=$(wc -l <"$TMP/calfeed.log")
 stop "$PID_NGINX"
 stop "$PID_GOHTTP"
 stop "$PID_CALFEED"
+stop "$PID_QUIET"
 stop "$PID_NODE"
 
 # median ARRAY key: the median over the rounds of ARRAY[key,round].
@@ -509,6 +521,15 @@ report() {
 		echo
 		echo "$line."
 	fi
+	local q line r vc=""
+	q=$(median RPS "304,quiet")
+	line="\`calfeed serve -request-log=false\` (no line per request answered), on the 304 row: $(fmtint "$q") req/s, $(ratio "$q" "$(median RPS "304,gohttp")")x gohttp, $(ratio "$q" "$(median RPS "304,nginx")")x nginx, $(ratio "$q" "$(median RPS "304,calfeed")")x calfeed with its log"
+	if ((ROUNDS > 1)); then
+		for ((r = 1; r <= ROUNDS; r++)); do vc+="${vc:+, }$(ratio "${RPS[304,quiet,$r]}" "${RPS[304,calfeed,$r]}")"; done
+		line+=" (round by round $vc)"
+	fi
+	echo
+	echo "$line."
 	echo
 	echo "The same runs counted per second of the server's own CPU time (requests / server CPU seconds: what it would serve on a core of its own when CPU is what limits it), the server's share of its core, and the share of the server's and of wrk's core that other processes took (load average $LOAD_START at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end; runs where others took over $DISTURBED% were retried up to $RETRIES times and the least disturbed kept). A server below ~90% of its core while others took little is waiting on wrk or the network, not on CPU."
 	echo
