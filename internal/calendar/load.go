@@ -191,8 +191,7 @@ func (l *loader) finish(cal *Calendar, name string, opts Options) (*Calendar, er
 	sortProblems(l.errs)
 	sortProblems(l.warnings)
 	if len(l.errs) > 0 {
-		return nil, &Error{Problems: capProblems(l.errs, name), Warnings: capProblems(l.warnings, name),
-			omitted: max(0, len(l.errs)-maxProblems)}
+		return nil, &Error{Problems: capProblems(l.errs, name), Warnings: capProblems(l.warnings, name), total: len(l.errs)}
 	}
 	cal.Warnings = l.warnings
 	opts.History.apply(cal)

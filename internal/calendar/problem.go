@@ -46,15 +46,12 @@ type Error struct {
 	Problems []Problem
 	// Warnings are what a valid file would also have been warned about.
 	Warnings []Problem
-	omitted  int // problems past maxProblems, not in Problems
+	total    int // problems found, those not shown included (0: as many as Problems)
 }
 
 // Count returns the number of problems found, those not shown included.
 func (e *Error) Count() int {
-	if e.omitted == 0 {
-		return len(e.Problems)
-	}
-	return len(e.Problems) - 1 + e.omitted
+	return max(e.total, len(e.Problems))
 }
 
 func (e *Error) Error() string {
