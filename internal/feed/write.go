@@ -192,45 +192,79 @@ func appendTextProp(b []byte, name, s string) []byte {
 // appendText appends s cleaned as text cleans it (valid UTF-8, each CR, LF
 // or CRLF one newline, no controls but TAB) and escaped as a TEXT value:
 // backslash, semicolon, comma and newline (RFC 5545 §3.3.11). It is text
-// followed by escaping in one pass, copying runs of plain bytes at once.
+// followed by escaping in one pass that also checks the UTF-8, copying runs
+// of plain bytes at once; a string that is not valid UTF-8 is written again
+// by appendTextInvalid.
 func appendText(b []byte, s string) []byte {
-	if !utf8.ValidString(s) {
-		return appendTextInvalid(b, s)
-	}
+	b0 := len(b)
 	start := 0 // of the run of plain bytes not yet appended
-	for i := 0; i < len(s); i++ {
+	for i := 0; i < len(s); {
 		c := s[i]
-		if textPlain[c] {
+		switch {
+		case c < utf8.RuneSelf && textPlain[c]:
+			i++
 			continue
+		case c < utf8.RuneSelf:
+			b = append(b, s[start:i]...)
+			switch c {
+			case '\\', ';', ',':
+				b = append(b, '\\', c)
+			case '\r', '\n':
+				if c == '\r' && i+1 < len(s) && s[i+1] == '\n' {
+					i++
+				}
+				b = append(b, '\\', 'n')
+			} // other controls: dropped
+			i++
+			start = i
+		case c >= 0xe0 && c <= 0xef && i+2 < len(s) && s[i+1]&0xc0 == 0x80 && s[i+2]&0xc0 == 0x80 &&
+			(c != 0xe0 || s[i+1] >= 0xa0) && (c != 0xed || s[i+1] <= 0x9f):
+			i += 3 // most of a Chinese text: runeSize's three-byte case, inline
+		default:
+			size := runeSize(s[i:])
+			if size == 0 {
+				return appendTextInvalid(b[:b0], s)
+			}
+			if c == 0xc2 && s[i+1] <= 0x9f { // U+0080 to U+009F are controls: dropped
+				b = append(b, s[start:i]...)
+				start = i + size
+			}
+			i += size
 		}
-		b = append(b, s[start:i]...)
-		start = i + 1
-		switch c {
-		case 0xc2: // the first byte of U+0080 to U+00BF, valid UTF-8: two bytes
-			if s[i+1] <= 0x9f {
-				i++ // U+0080 to U+009F are controls: dropped
-				start = i + 1
-			} else {
-				start = i
-			}
-		case '\\', ';', ',':
-			b = append(b, '\\', c)
-		case '\r', '\n':
-			if c == '\r' && i+1 < len(s) && s[i+1] == '\n' {
-				i++
-				start = i + 1
-			}
-			b = append(b, '\\', 'n')
-		} // other controls: dropped
 	}
 	return append(b, s[start:]...)
 }
 
-// textPlain marks the bytes of valid UTF-8 that appendText copies as they
-// are.
-var textPlain = func() (t [256]bool) {
+// runeSize is the length of the valid UTF-8 encoding of a rune at the
+// start of s, which begins with a byte of 0x80 or more; 0 if there is none
+// (RFC 3629 §4: no overlong forms, surrogates or code points past
+// U+10FFFF). It is utf8.DecodeRuneInString's check without decoding.
+func runeSize(s string) int {
+	c := s[0]
+	switch {
+	case c < 0xc2:
+	case c <= 0xdf:
+		if len(s) >= 2 && s[1]&0xc0 == 0x80 {
+			return 2
+		}
+	case c <= 0xef:
+		if len(s) >= 3 && s[1]&0xc0 == 0x80 && s[2]&0xc0 == 0x80 &&
+			(c != 0xe0 || s[1] >= 0xa0) && (c != 0xed || s[1] <= 0x9f) {
+			return 3
+		}
+	case c <= 0xf4:
+		if len(s) >= 4 && s[1]&0xc0 == 0x80 && s[2]&0xc0 == 0x80 && s[3]&0xc0 == 0x80 &&
+			(c != 0xf0 || s[1] >= 0x90) && (c != 0xf4 || s[1] <= 0x8f) {
+			return 4
+		}
+	}
+	return 0
+}
+
+// textPlain marks the ASCII bytes that appendText copies as they are.
+var textPlain = func() (t [utf8.RuneSelf]bool) {
 	for c := range t {
-		t[c] = c >= 0x20 && c != 0x7f && c != '\\' && c != ';' && c != ',' && c != 0xc2
+		t[c] = c >= 0x20 && c != 0x7f && c != '\\' && c != ';' && c != ','
 	}
 	t['\t'] = true
 	return t
