@@ -183,19 +183,21 @@ func (s *Server) Load(cal *calendar.Calendar) error {
 		return err
 	}
 	st.full = cal
-	if old := s.state.Load(); old != nil {
-		// A language in use stays rendered: a reload does not make its
-		// next reader wait for it.
-		for _, lang := range old.renderedLanguages() {
-			if _, err := st.prerendered(lang); err != nil {
-				return err
-			}
-		}
-	}
+	// The content hashes are found while the feeds are rendered ahead:
+	// neither needs the other, and each fills the other's stretches on
+	// one processor (the full feed's sort, the last feed's render).
+	var hashErr error
+	var hashing sync.WaitGroup
 	if s.grant == nil {
-		if err := st.findUnstamped(); err != nil {
-			return err
-		}
+		hashing.Go(func() { hashErr = st.findUnstamped() })
+	}
+	err = st.prerenderLanguages(s.state.Load())
+	hashing.Wait()
+	if err != nil {
+		return err
+	}
+	if hashErr != nil {
+		return hashErr
 	}
 	if s.grant == nil {
 		// Before the swap: whoever is served the new calendar is shown its
@@ -229,9 +231,9 @@ type state struct {
 	renderer *feed.Renderer
 	gzip     bool
 	// feeds holds the fixed feeds (see feedKey) rendered ahead of their
-	// first request, by language: newState renders the first language's,
-	// and another language's are rendered together on its first request
-	// (see prerender).
+	// first request, by language: Load renders the first language's (see
+	// prerenderLanguages), and another language's are rendered together on
+	// its first request (see prerender).
 	feeds map[string]*langFeeds
 	// fixed are the keys of the full feed and the track feeds, in the
 	// order prerender renders them.
@@ -310,12 +312,27 @@ func newState(cal *calendar.Calendar, gz bool, c *cache, prerender int) (*state,
 	for _, lang := range cal.Languages {
 		st.feeds[lang] = new(langFeeds)
 	}
-	if len(cal.Languages) > 0 {
-		if _, err := st.prerendered(cal.Languages[0]); err != nil {
-			return nil, err
+	return st, nil
+}
+
+// prerenderLanguages renders ahead the feeds of st's first language, and
+// of each language old (the state st replaces, if any) has rendered: a
+// language in use stays rendered, so that a reload does not make its next
+// reader wait for it.
+func (st *state) prerenderLanguages(old *state) error {
+	var langs []string
+	if len(st.cal.Languages) > 0 {
+		langs = append(langs, st.cal.Languages[0])
+	}
+	if old != nil {
+		langs = append(langs, old.renderedLanguages()...) // the first again costs nothing: see prerendered
+	}
+	for _, lang := range langs {
+		if _, err := st.prerendered(lang); err != nil {
+			return err
 		}
 	}
-	return st, nil
+	return nil
 }
 
 // position is e's place in the calendar's events.
