@@ -30,10 +30,11 @@ func BenchmarkAppendText(b *testing.B) {
 
 // TestAppendTextReference holds appendText, one pass that checks UTF-8 as
 // it escapes, to its definition: text, then escaping. It tries every
-// sequence of up to three bytes (four after 0xf0 and up) drawn from the bytes where UTF-8's rules
-// change (ASCII, controls, continuation bytes, the first bytes of each
-// length, overlong and surrogate starts, bytes never valid), each alone and
-// between ASCII and Chinese text, and the samples of BenchmarkAppendText.
+// sequence of up to three bytes (four after 0xf0 and up) drawn from the
+// bytes where UTF-8's rules change (ASCII, controls, continuation bytes,
+// the first bytes of each length, overlong and surrogate starts, bytes
+// never valid): alone, between ASCII, between Chinese characters and
+// before a character cut short; then the samples of BenchmarkAppendText.
 func TestAppendTextReference(t *testing.T) {
 	edges := []byte{
 		0x00, 0x09, 0x0a, 0x0d, 0x1f, ' ', ',', ';', '\\', 'a', 0x7f,

@@ -203,7 +203,6 @@ func appendText(b []byte, s string) []byte {
 		switch {
 		case c < utf8.RuneSelf && textPlain[c]:
 			i++
-			continue
 		case c < utf8.RuneSelf:
 			b = append(b, s[start:i]...)
 			switch c {
