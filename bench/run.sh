@@ -15,8 +15,8 @@
 #      full feed, a 304 revalidation; then calfeed's combined feed and agenda;
 #   4. reload of a 10,000-event calendar under load (p99 with and without);
 #   5. load + render of 1k/10k/100k events (bench/startup under
-#      /usr/bin/time -v, SCALE_RUNS times: the median's seconds, the range,
-#      and the largest peak RSS);
+#      /usr/bin/time -v, SCALE_RUNS times: the median's seconds (the lower
+#      middle one of an even number), the range, and the largest peak RSS);
 #   6. the render time of the 1000-event feed, in CPU time: calfeed
 #      (bench/startup -render-full) against ical-generator
 #      (bench/node/render.js), both on CPU 1.
@@ -42,6 +42,7 @@ SERVER_CPU=${SERVER_CPU:-1}
 CLIENT_CPU=${CLIENT_CPU:-0}
 SIZES=${SIZES:-1000 10000 100000}
 SCALE_RUNS=${SCALE_RUNS:-3}
+[[ $SCALE_RUNS =~ ^[1-9][0-9]*$ ]] || { echo "bench/run.sh: SCALE_RUNS is a number of runs, 1 or more, not \"$SCALE_RUNS\"" >&2; exit 2; }
 PORT_BASE=${PORT_BASE:-18080}
 PORT_NGINX=$((PORT_BASE + 1))
 PORT_CALFEED=$((PORT_BASE + 2))
@@ -456,13 +457,14 @@ if [[ ${SKIP_SCALE:-} != 1 ]]; then
 			total=$(sed -n 's/.*total_s=\([^ ]*\).*/\1/p' "$RAW/startup-$n-$r.txt")
 			runs+=("$total $r")
 			# The peak is the largest of the runs', not the median's.
-			rss_kb=$(awk -F': ' -v m="$rss_kb" '/Maximum resident set size/ {print ($2 > m) ? $2 : m}' "$RAW/time-$n-$r.txt")
+			rss_kb=$(awk -F': ' -v m="$rss_kb" '/Maximum resident set size/ && $2 > m {m = $2} END {print m}' "$RAW/time-$n-$r.txt")
 		done
 		if [[ -n $failed ]]; then
 			SCALE_LINES+=("| $(fmtint "$n") | $((ysize / 1024 / 1024)) MiB | failed or timed out (see raw/time-$n-$failed.txt) | | | | | |")
 			continue
 		fi
-		# The run of the median total time gives the row; the range follows it.
+		# The run of the median total time gives the row (of an even number,
+		# the lower of the middle two); the range follows it.
 		sorted=$(printf '%s\n' "${runs[@]}" | sort -n)
 		mid=$(sed -n "$(((SCALE_RUNS + 1) / 2))p" <<<"$sorted" | cut -d' ' -f2)
 		range=$(awk 'NR == 1 {lo = $1} {hi = $1} END {print (NR > 1) ? " (" lo "-" hi ")" : ""}' <<<"$sorted")

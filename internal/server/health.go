@@ -107,7 +107,7 @@ func (s *Server) loaded(st *state) {
 	s.metrics.unstamped.Set(float64(len(st.unstamped)))
 	n := 0
 	if len(st.cal.Languages) > 0 {
-		feeds, _ := st.prerendered(st.cal.Languages[0]) // rendered by newState
+		feeds, _ := st.prerendered(st.cal.Languages[0]) // rendered by Load (prerenderLanguages)
 		n = len(feeds)
 	}
 	s.metrics.feeds.Set(float64(n))

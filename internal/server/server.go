@@ -220,9 +220,10 @@ func (s *Server) Calendar() *calendar.Calendar { return s.state.Load().full }
 func (s *Server) public() *calendar.Calendar { return s.state.Load().cal }
 
 // state is everything served for one version of the calendar. It is never
-// changed after newState returns, but for its cache; a reload makes a new
-// one, and the old one, cache and all, is garbage once the requests that
-// started with it are done.
+// changed after Load swaps it in, but for its cache and the languages
+// rendered on first request; a reload makes a new one, and the old one,
+// cache and all, is garbage once the requests that started with it are
+// done.
 type state struct {
 	// cal is the calendar served: the public view of full, or a secret
 	// address's view of it.
@@ -402,7 +403,7 @@ func contentHashes(r *feed.Renderer, events []*calendar.Event) ([]string, error)
 					return
 				}
 				if i%(64*workers) == w {
-					runtime.Gosched() // see newState
+					runtime.Gosched() // see feed.Renderer.renderAll
 				}
 			}
 		})
