@@ -160,7 +160,11 @@ func TestLoad(t *testing.T) {
 			mu.Unlock()
 		}(c)
 	}
-	// Meanwhile: valid edits, an invalid one, and back.
+	// Meanwhile: valid edits, an invalid one, and back. The invalid one
+	// stays until the server has refused it (under the race detector and
+	// this load, a reload can take longer than the 300 ms between edits):
+	// the load then covers the last good calendar kept through a bad edit.
+	const failed = `"msg":"reload failed; still serving the last good calendar"`
 	reloads := 0
 	for i := 0; time.Now().Before(deadline); i++ {
 		data := seed
@@ -170,10 +174,18 @@ func TestLoad(t *testing.T) {
 		case 2:
 			data = append(slices.Clone(seed), "  - id: Not Valid\n"...)
 		}
+		refused := strings.Count(s.stderr.String(), failed)
 		os.WriteFile(path+".tmp", data, 0o644)
 		os.Rename(path+".tmp", path)
 		reloads++
 		time.Sleep(300 * time.Millisecond)
+		for wait := time.Now().Add(5 * time.Second); i%3 == 2 && strings.Count(s.stderr.String(), failed) == refused; {
+			if time.Now().After(wait) {
+				t.Errorf("an invalid rewrite was not refused in the log within 5 s of load")
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
 	}
 	wg.Wait()
 	os.WriteFile(path, seed, 0o644)
@@ -192,7 +204,7 @@ func TestLoad(t *testing.T) {
 	if after > before+16<<20 {
 		t.Errorf("heap in use grew from %d KiB to %d KiB", before>>10, after>>10)
 	}
-	if !strings.Contains(s.stderr.String(), `"msg":"reload failed; still serving the last good calendar"`) {
+	if !strings.Contains(s.stderr.String(), failed) {
 		t.Error("the invalid rewrites were not logged")
 	}
 }
