@@ -172,7 +172,9 @@ func TestLoad(t *testing.T) {
 		case 1:
 			data = bytes.Replace(seed, []byte("Civic Hall, New York"), []byte(fmt.Sprintf("Civic Hall, New York (%d)", i)), 1)
 		case 2:
-			data = append(slices.Clone(seed), "  - id: Not Valid\n"...)
+			// Each differs from the last: a file as it was last refused
+			// is not reloaded again.
+			data = append(slices.Clone(seed), fmt.Sprintf("  - id: Not Valid %d\n", i)...)
 		}
 		refused := strings.Count(s.stderr.String(), failed)
 		os.WriteFile(path+".tmp", data, 0o644)
