@@ -218,13 +218,15 @@ func appendText(b []byte, s string) []byte {
 			start = i
 		case c >= 0xe0 && c <= 0xef && i+2 < len(s) && s[i+1]&0xc0 == 0x80 && s[i+2]&0xc0 == 0x80 &&
 			(c != 0xe0 || s[i+1] >= 0xa0) && (c != 0xed || s[i+1] <= 0x9f):
-			i += 3 // most of a Chinese text: runeSize's three-byte case, inline
+			// Most of a Chinese text: a valid three-byte character (RFC
+			// 3629 §4: no overlong form, no surrogate), checked inline.
+			i += 3
 		default:
-			size := runeSize(s[i:])
-			if size == 0 {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError && size == 1 {
 				return appendTextInvalid(b[:b0], s)
 			}
-			if c == 0xc2 && s[i+1] <= 0x9f { // U+0080 to U+009F are controls: dropped
+			if r <= 0x9f { // U+0080 to U+009F are controls: dropped
 				b = append(b, s[start:i]...)
 				start = i + size
 			}
@@ -232,32 +234,6 @@ func appendText(b []byte, s string) []byte {
 		}
 	}
 	return append(b, s[start:]...)
-}
-
-// runeSize is the length of the valid UTF-8 encoding of a rune at the
-// start of s, which begins with a byte of 0x80 or more; 0 if there is none
-// (RFC 3629 §4: no overlong forms, surrogates or code points past
-// U+10FFFF). It is utf8.DecodeRuneInString's check without decoding.
-func runeSize(s string) int {
-	c := s[0]
-	switch {
-	case c < 0xc2:
-	case c <= 0xdf:
-		if len(s) >= 2 && s[1]&0xc0 == 0x80 {
-			return 2
-		}
-	case c <= 0xef:
-		if len(s) >= 3 && s[1]&0xc0 == 0x80 && s[2]&0xc0 == 0x80 &&
-			(c != 0xe0 || s[1] >= 0xa0) && (c != 0xed || s[1] <= 0x9f) {
-			return 3
-		}
-	case c <= 0xf4:
-		if len(s) >= 4 && s[1]&0xc0 == 0x80 && s[2]&0xc0 == 0x80 && s[3]&0xc0 == 0x80 &&
-			(c != 0xf0 || s[1] >= 0x90) && (c != 0xf4 || s[1] <= 0x8f) {
-			return 4
-		}
-	}
-	return 0
 }
 
 // textPlain marks the ASCII bytes that appendText copies as they are.
