@@ -55,11 +55,8 @@ func titleAt(base, path string) string {
 
 func waitFor(t *testing.T, s *running, what string, ok func() bool) {
 	t.Helper()
-	for i := 0; !ok(); i++ {
-		if i > 500 {
-			t.Fatalf("never: %s; log:\n%s", what, s.stderr)
-		}
-		time.Sleep(20 * time.Millisecond)
+	if !eventually(10*time.Second, ok) {
+		t.Fatalf("never: %s; log:\n%s", what, s.stderr)
 	}
 }
 

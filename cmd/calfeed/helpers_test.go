@@ -270,11 +270,18 @@ func invalidWith(msg string) func(healthz) bool {
 // waitLog waits for the server's log (written in batches) to hold want.
 func waitLog(t *testing.T, s *running, want string) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !strings.Contains(s.stderr.String(), want) {
-		if time.Now().After(deadline) {
-			t.Fatalf("the log never said %q:\n%s", want, s.stderr)
-		}
-		time.Sleep(20 * time.Millisecond)
+	if !eventually(5*time.Second, func() bool { return strings.Contains(s.stderr.String(), want) }) {
+		t.Fatalf("the log never said %q:\n%s", want, s.stderr)
 	}
+}
+
+// eventually reports whether ok became true within d, asking every 20 ms;
+// for a test that must stop its own clients before it fails.
+func eventually(d time.Duration, ok func() bool) bool {
+	for deadline := time.Now().Add(d); !ok(); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			return false
+		}
+	}
+	return true
 }

@@ -181,12 +181,9 @@ func TestLoad(t *testing.T) {
 		os.Rename(path+".tmp", path)
 		reloads++
 		time.Sleep(300 * time.Millisecond)
-		for wait := time.Now().Add(5 * time.Second); i%3 == 2 && strings.Count(s.stderr.String(), failed) == refused; {
-			if time.Now().After(wait) {
-				t.Errorf("an invalid rewrite was not refused in the log within 5 s of load")
-				break
-			}
-			time.Sleep(20 * time.Millisecond)
+		if i%3 == 2 && !eventually(5*time.Second, func() bool { return strings.Count(s.stderr.String(), failed) > refused }) {
+			t.Errorf("invalid rewrite %d was not refused in the log within 5 s of load", i)
+			break
 		}
 	}
 	wg.Wait()
