@@ -210,14 +210,16 @@ func serveResource(w http.ResponseWriter, r *http.Request, res *resource, now fu
 	h, rh := w.Header(), r.Header
 	rare := rh["Range"] != nil || rh["If-Match"] != nil || rh["If-Unmodified-Since"] != nil || rh["If-Range"] != nil
 	if !rare && notModified(rh, etag, modified) {
-		// RFC 9110 §15.4.5: a 304 carries the validators, not the body's
-		// description (res.fixed304 has none of it).
+		// RFC 9110 §15.4.5: a 304 carries the ETag and the caching
+		// headers, not the body's description (res.fixed304 has none of
+		// it), nor Last-Modified beside an ETag: a cache keeps the one it
+		// has. net/http's ServeContent, the rare path below, does the same.
 		if len(h) > 0 {
 			delete(h, "Content-Type")
 			delete(h, "Content-Disposition")
 			delete(h, "Content-Encoding")
 		}
-		res.setHeaders(h, res.fixed304, false, etagHeader, lastModified)
+		res.setHeaders(h, res.fixed304, false, etagHeader, nil)
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
