@@ -83,11 +83,13 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // logRequests logs one line per request: through logger, or, when
 // opts.RequestLog is set, written to it directly in the form slog's text
 // handler gives them (see requestLine). With opts.NoRequestLog, only the
-// requests whose response was cut short.
+// requests whose response was cut short. It also gives every response its
+// Date, from the same reading of the clock.
 func logRequests(logger *slog.Logger, opts Options, next http.Handler) http.Handler {
 	lines, every := opts.RequestLog, !opts.NoRequestLog
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		w.Header()["Date"] = httpDate(start)
 		sw := &statusWriter{ResponseWriter: w, start: start}
 		next.ServeHTTP(sw, r)
 		if sw.status == 0 {
@@ -204,6 +206,28 @@ var lastStamp atomic.Pointer[stamp]
 func newStamp(t time.Time) *stamp {
 	return &stamp{sec: t.Unix(), loc: t.Location(), head: t.Format("2006-01-02T15:04:05"), zone: t.Format("Z07:00")}
 }
+
+// httpDate is the Date header of a response begun at t (RFC 9110 §6.6.1:
+// to the second), formatted once a second. net/http would read the clock
+// and format it again for each response; it leaves a Date the handler set.
+func httpDate(t time.Time) []string {
+	d := lastDate.Load()
+	if d == nil || d.sec != t.Unix() {
+		d = &date{sec: t.Unix(), value: []string{t.UTC().Format(http.TimeFormat)}}
+		lastDate.Store(d)
+	}
+	return d.value
+}
+
+// date is one second's Date header. Its value is shared by every response
+// of that second, and only read.
+type date struct {
+	sec   int64
+	value []string
+}
+
+// lastDate is the second of the last response.
+var lastDate atomic.Pointer[date]
 
 // appendTextAttr appends " key=value", the value quoted as slog's text
 // handler quotes it.

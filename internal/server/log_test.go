@@ -1,13 +1,18 @@
 package server
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -149,5 +154,97 @@ func TestRequestLine(t *testing.T) {
 				t.Errorf("%s %s at %v:\ngot  %s\nwant %s", tc.method, tc.target, at, got, want.String())
 			}
 		}
+	}
+}
+
+// TestDateHeader checks that every response, a feed's, its 304 and a
+// 404, carries one Date, the time it was served to the second, on the
+// wire as net/http sends it.
+func TestDateHeader(t *testing.T) {
+	s := serverOf(t, testYAML, Options{})
+	ts := httptest.NewServer(s)
+	t.Cleanup(ts.Close)
+	etag := get(t, s, "/tracks/alpha.ics", nil).Header().Get("ETag")
+	for _, tc := range []struct {
+		target string
+		header string
+		status int
+	}{
+		{"/tracks/alpha.ics", "", 200},
+		{"/tracks/alpha.ics", "If-None-Match: " + etag + "\r\n", 304},
+		{"/tracks/nosuch.ics", "", 404},
+		{"/", "", 200},
+	} {
+		before := time.Now().Truncate(time.Second)
+		head := rawHead(t, ts.Listener.Addr().String(), "GET "+tc.target+" HTTP/1.1\r\nHost: localhost\r\n"+tc.header+"\r\n")
+		after := time.Now()
+		if !strings.Contains(head[0], strconv.Itoa(tc.status)) {
+			t.Errorf("GET %s: %s, want %d", tc.target, head[0], tc.status)
+			continue
+		}
+		var dates []string
+		for _, l := range head[1:] {
+			if v, ok := strings.CutPrefix(l, "Date: "); ok {
+				dates = append(dates, v)
+			}
+		}
+		if len(dates) != 1 {
+			t.Errorf("GET %s: Date headers %q, want one", tc.target, dates)
+			continue
+		}
+		d, err := http.ParseTime(dates[0])
+		if err != nil || d.Before(before) || d.After(after) {
+			t.Errorf("GET %s: Date %q, want the time of the request, between %s and %s", tc.target, dates[0], before.UTC().Format(http.TimeFormat), after.UTC().Format(http.TimeFormat))
+		}
+	}
+}
+
+// TestHTTPDate checks the Date of each second: formatted for its own
+// second in UTC, whatever the zone of the clock reading, and the same
+// value again within that second.
+func TestHTTPDate(t *testing.T) {
+	shanghai := time.FixedZone("CST", 8*3600)
+	t0 := time.Date(2026, 11, 30, 23, 59, 59, 900_000_000, shanghai)
+	for _, tc := range []struct {
+		at   time.Time
+		want string
+	}{
+		{t0, "Mon, 30 Nov 2026 15:59:59 GMT"},
+		{t0.Add(50 * time.Millisecond), "Mon, 30 Nov 2026 15:59:59 GMT"},
+		{t0.Add(100 * time.Millisecond), "Mon, 30 Nov 2026 16:00:00 GMT"},
+		{t0.Add(100 * time.Millisecond).UTC(), "Mon, 30 Nov 2026 16:00:00 GMT"},
+		{t0, "Mon, 30 Nov 2026 15:59:59 GMT"}, // the clock set back
+	} {
+		if got := httpDate(tc.at); len(got) != 1 || got[0] != tc.want {
+			t.Errorf("httpDate(%s) = %q, want [%q]", tc.at, got, tc.want)
+		}
+	}
+}
+
+// rawHead sends req on a new connection to addr and returns the
+// response's status line and header lines as sent.
+func rawHead(t *testing.T, addr, req string) []string {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.WriteString(c, req); err != nil {
+		t.Fatal(err)
+	}
+	r := bufio.NewReader(c)
+	var lines []string
+	for {
+		l, err := r.ReadString('\n')
+		if err != nil {
+			t.Fatalf("reading the response to %q: %v", req, err)
+		}
+		l = strings.TrimRight(l, "\r\n")
+		if l == "" {
+			return lines
+		}
+		lines = append(lines, l)
 	}
 }
