@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"calfeed/internal/calendar"
+	"calfeed/internal/deadline"
 	"calfeed/internal/lock"
 	"calfeed/internal/server"
 	"calfeed/internal/token"
@@ -220,8 +221,11 @@ func (c serveConfig) reloader(logger *slog.Logger, srv *server.Server) func(cont
 }
 
 // serveUntilDone serves h on ln until ctx is done, then stops gracefully:
-// requests in flight get 10 seconds to finish.
+// requests in flight get 10 seconds to finish. The connections' deadlines,
+// which the timeouts move several times a request, are set lazily
+// (internal/deadline).
 func serveUntilDone(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Logger) error {
+	ln = deadline.Listener(ln)
 	hs := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 5 * time.Second,
