@@ -248,17 +248,15 @@ func readHealth(base string) (healthz, int, error) {
 // waitHealth polls /healthz until ok says it is what the test waits for.
 func waitHealth(t *testing.T, s *running, base string, what string, ok func(healthz) bool) healthz {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		h, _, err := readHealth(base)
-		if err == nil && ok(h) {
-			return h
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("/healthz never showed %s (last %+v, %v); log:\n%s", what, h, err, s.stderr)
-		}
-		time.Sleep(50 * time.Millisecond)
+	var h healthz
+	var err error
+	if !eventually(10*time.Second, func() bool {
+		h, _, err = readHealth(base)
+		return err == nil && ok(h)
+	}) {
+		t.Fatalf("/healthz never showed %s (last %+v, %v); log:\n%s", what, h, err, s.stderr)
 	}
+	return h
 }
 
 func invalidWith(msg string) func(healthz) bool {
@@ -275,8 +273,9 @@ func waitLog(t *testing.T, s *running, want string) {
 	}
 }
 
-// eventually reports whether ok became true within d, asking every 20 ms;
-// for a test that must stop its own clients before it fails.
+// eventually reports whether ok became true within d, asking every 20 ms.
+// It leaves the failing to the test, which may have clients to stop
+// first.
 func eventually(d time.Duration, ok func() bool) bool {
 	for deadline := time.Now().Add(d); !ok(); time.Sleep(20 * time.Millisecond) {
 		if time.Now().After(deadline) {

@@ -178,13 +178,7 @@ func TestLockDisagreementLogged(t *testing.T) {
 	base := s.base
 	replace(t, path, manyEvents(2, "v"))
 	waitHealth(t, s, base, "the shorter file", func(h healthz) bool { return h.Events == 2 })
-	deadline := time.Now().Add(5 * time.Second)
-	for !strings.Contains(s.stderr.String(), "lacks 6 events that "+path+".lock publishes") {
-		if time.Now().After(deadline) {
-			t.Fatalf("no warning about the 6 missing events; log:\n%s", s.stderr)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	waitLog(t, s, "lacks 6 events that "+path+".lock publishes")
 	if !strings.Contains(s.stderr.String(), "events=e2,e3,e4,e5,e6,e7") {
 		t.Errorf("the warning does not name the missing events; log:\n%s", s.stderr)
 	}

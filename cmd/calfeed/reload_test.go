@@ -133,23 +133,13 @@ func TestReloadUnderLoad(t *testing.T) {
 	final := version(edits + 1)
 	replace(t, path, final)
 	// The last valid version reaches subscribers.
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		resp, err := http.Get(base + "/events/talk.ics")
-		if err == nil {
-			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if title, _ := talkTitle(body); title == fmt.Sprintf("version %d", edits+1) {
-				break
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the last edit was not served within 5s; log:\n%s", s.stderr)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	last := fmt.Sprintf("version %d", edits+1)
+	served := eventually(5*time.Second, func() bool { return fetchTitle(base) == last })
 	stop.Store(true)
 	wg.Wait()
+	if !served {
+		t.Fatalf("the last edit was not served within 5s; log:\n%s", s.stderr)
+	}
 	n := 0
 	seen.Range(func(_, _ any) bool { n++; return true })
 	t.Logf("%d responses, %d failed, %d versions seen", fetched.Load(), failed.Load(), n)
@@ -193,12 +183,8 @@ func fetchTitle(base string) string {
 
 func waitTitle(t *testing.T, s *running, base, want string) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for fetchTitle(base) != want {
-		if time.Now().After(deadline) {
-			t.Fatalf("served title %q, want %q within 5s; log:\n%s", fetchTitle(base), want, s.stderr)
-		}
-		time.Sleep(20 * time.Millisecond)
+	if !eventually(5*time.Second, func() bool { return fetchTitle(base) == want }) {
+		t.Fatalf("served title %q, want %q within 5s; log:\n%s", fetchTitle(base), want, s.stderr)
 	}
 }
 

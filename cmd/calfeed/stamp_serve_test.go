@@ -62,16 +62,12 @@ func TestServeStamp(t *testing.T) {
 	}
 	replace(t, path, version(2))
 	waitTitle(t, s, base, "version 2")
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		body, _ := get(t, base, "/events/talk.ics")
-		if bytes.Contains(body, []byte("SEQUENCE:1\r\n")) {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the edit went out without SEQUENCE 1:\n%s\nlog:\n%s", body, s.stderr)
-		}
-		time.Sleep(20 * time.Millisecond)
+	var body []byte
+	if !eventually(5*time.Second, func() bool {
+		body, _ = get(t, base, "/events/talk.ics")
+		return bytes.Contains(body, []byte("SEQUENCE:1\r\n"))
+	}) {
+		t.Fatalf("the edit went out without SEQUENCE 1:\n%s\nlog:\n%s", body, s.stderr)
 	}
 	f, err := lock.Read(context.Background(), lock.Path(path), 1<<20)
 	if err != nil || f.Events["talk"].Sequence != 1 || f.Events["other"].Sequence != 0 {
