@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"calfeed/internal/calendar"
-	"calfeed/internal/deadline"
 	"calfeed/internal/lock"
 	"calfeed/internal/server"
 	"calfeed/internal/token"
@@ -221,11 +220,8 @@ func (c serveConfig) reloader(logger *slog.Logger, srv *server.Server) func(cont
 }
 
 // serveUntilDone serves h on ln until ctx is done, then stops gracefully:
-// requests in flight get 10 seconds to finish. The connections' deadlines,
-// which the timeouts move several times a request, are set lazily
-// (internal/deadline).
+// requests in flight get 10 seconds to finish.
 func serveUntilDone(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Logger) error {
-	ln = deadline.Listener(ln)
 	hs := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 5 * time.Second,
