@@ -210,6 +210,8 @@ func newStamp(t time.Time) *stamp {
 // httpDate is the Date header of a response begun at t (RFC 9110 §6.6.1:
 // to the second), formatted once a second. net/http would read the clock
 // and format it again for each response; it leaves a Date the handler set.
+// It is the time the request came in: one that waited (for a render, say)
+// goes out a little older than it is, which the RFC allows.
 func httpDate(t time.Time) []string {
 	d := lastDate.Load()
 	if d == nil || d.sec != t.Unix() {
@@ -226,7 +228,9 @@ type date struct {
 	value []string
 }
 
-// lastDate is the second of the last response.
+// lastDate is the Date formatted last. (At a second's end, a request
+// begun in the second before may store its own after a newer one: every
+// call checks the second.)
 var lastDate atomic.Pointer[date]
 
 // appendTextAttr appends " key=value", the value quoted as slog's text

@@ -164,7 +164,11 @@ func TestDateHeader(t *testing.T) {
 	s := serverOf(t, testYAML, Options{})
 	ts := httptest.NewServer(s)
 	t.Cleanup(ts.Close)
-	etag := get(t, s, "/tracks/alpha.ics", nil).Header().Get("ETag")
+	w := get(t, s, "/tracks/alpha.ics", nil) // a recorder: no Date of its own
+	if _, err := http.ParseTime(w.Header().Get("Date")); err != nil {
+		t.Errorf("the handler set Date %q, want an HTTP date", w.Header().Get("Date"))
+	}
+	etag := w.Header().Get("ETag")
 	for _, tc := range []struct {
 		target string
 		header string
@@ -218,6 +222,10 @@ func TestHTTPDate(t *testing.T) {
 		if got := httpDate(tc.at); len(got) != 1 || got[0] != tc.want {
 			t.Errorf("httpDate(%s) = %q, want [%q]", tc.at, got, tc.want)
 		}
+	}
+	// Formatted once: the responses of a second share it.
+	if a, b := httpDate(t0), httpDate(t0.Add(time.Millisecond)); &a[0] != &b[0] {
+		t.Error("httpDate formatted the same second twice")
 	}
 }
 

@@ -206,8 +206,14 @@ func serveResource(w http.ResponseWriter, r *http.Request, res *resource, now fu
 		body, parts, etagHeader, length = res.gzipped(), nil, res.gzETagHeader, res.gzLength
 		etag = etagHeader[0]
 	}
-	modified, lastModified := res.lastModifiedAt(now)
+	modified, lastModified, isNow := res.lastModifiedAt(now)
 	h, rh := w.Header(), r.Header
+	if isNow {
+		// A Last-Modified of now is no later than the Date (RFC 9110
+		// §8.8.2.1) only if it is the Date: the request log's clock
+		// reading came before this one.
+		h["Date"] = lastModified
+	}
 	rare := rh["Range"] != nil || rh["If-Match"] != nil || rh["If-Unmodified-Since"] != nil || rh["If-Range"] != nil
 	if !rare && notModified(rh, etag, modified) {
 		// RFC 9110 §15.4.5: a 304 carries the ETag and the caching
@@ -270,24 +276,24 @@ func (res *resource) setHeaders(h http.Header, fixed []header, gz bool, etag, la
 	}
 }
 
-// lastModifiedAt is res's date and Last-Modified header at now. RFC 9110
-// §8.8.2.1: a Last-Modified in the future (an event's start stands for its
-// data time when the file has no `updated`) must be sent as now. Kept, it
-// would make If-Modified-Since answer 304 to any edit that leaves that
-// future date the newest.
-func (res *resource) lastModifiedAt(now func() time.Time) (time.Time, []string) {
+// lastModifiedAt is res's date and Last-Modified header at now, and
+// whether they are now's. RFC 9110 §8.8.2.1: a Last-Modified in the future
+// (an event's start stands for its data time when the file has no
+// `updated`) must be sent as now. Kept, it would make If-Modified-Since
+// answer 304 to any edit that leaves that future date the newest.
+func (res *resource) lastModifiedAt(now func() time.Time) (time.Time, []string, bool) {
 	modified := res.modified
 	if modified.IsZero() || res.modifiedPast.Load() {
-		return modified, res.lastModified
+		return modified, res.lastModified, false
 	}
 	if now := now(); modified.After(now) {
-		return now, []string{now.UTC().Format(http.TimeFormat)}
+		return now, []string{now.UTC().Format(http.TimeFormat)}, true
 	}
 	// Once past, it stays past: later requests need no clock reading for
 	// it. (A wall clock set back afterwards is not followed; a
 	// Last-Modified that far ahead of it is harmless.)
 	res.modifiedPast.Store(true)
-	return modified, res.lastModified
+	return modified, res.lastModified, false
 }
 
 // chunks are buffers for gathering a large feed's parts into big writes.

@@ -396,6 +396,19 @@ events:
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
+	// A Last-Modified of now is never later than the Date (§8.8.2.1),
+	// though the Date's clock reading came first: here the server's clock
+	// runs more than a second ahead of it.
+	s.now = func() time.Time { return time.Now().Add(1100 * time.Millisecond) }
+	for _, h := range []http.Header{nil, {"If-None-Match": {`"other"`}}} {
+		w := get(t, s, "/calendar.ics", h)
+		date, err1 := http.ParseTime(w.Header().Get("Date"))
+		lm, err2 := http.ParseTime(w.Header().Get("Last-Modified"))
+		if err1 != nil || err2 != nil || lm.After(date) {
+			t.Errorf("GET /calendar.ics: Last-Modified %q, Date %q; want Last-Modified no later", w.Header().Get("Last-Modified"), w.Header().Get("Date"))
+		}
+	}
+
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	s.now = func() time.Time { return now }
 
