@@ -206,13 +206,10 @@ func serveResource(w http.ResponseWriter, r *http.Request, res *resource, now fu
 		body, parts, etagHeader, length = res.gzipped(), nil, res.gzETagHeader, res.gzLength
 		etag = etagHeader[0]
 	}
-	modified, lastModified, isNow := res.lastModifiedAt(now)
+	modified, lastModified, date := res.lastModifiedAt(now)
 	h, rh := w.Header(), r.Header
-	if isNow {
-		// A Last-Modified of now is no later than the Date (RFC 9110
-		// §8.8.2.1) only if it is the Date: the request log's clock
-		// reading came before this one.
-		h["Date"] = lastModified
+	if date != nil {
+		h["Date"] = date
 	}
 	rare := rh["Range"] != nil || rh["If-Match"] != nil || rh["If-Unmodified-Since"] != nil || rh["If-Range"] != nil
 	if !rare && notModified(rh, etag, modified) {
@@ -276,25 +273,39 @@ func (res *resource) setHeaders(h http.Header, fixed []header, gz bool, etag, la
 	}
 }
 
-// lastModifiedAt is res's date and Last-Modified header at now, and
-// whether they are now's. RFC 9110 §8.8.2.1: a Last-Modified in the future
-// (an event's start stands for its data time when the file has no
-// `updated`) must be sent as now. Kept, it would make If-Modified-Since
-// answer 304 to any edit that leaves that future date the newest.
-func (res *resource) lastModifiedAt(now func() time.Time) (time.Time, []string, bool) {
-	modified := res.modified
+// lastModifiedAt is res's date and Last-Modified header at now, and the
+// Date to send with them when it must be now's.
+//
+// RFC 9110 §8.8.2.1: a Last-Modified in the future (an event's start stands
+// for its data time when the file has no `updated`) must be sent as now.
+// Kept, it would make If-Modified-Since answer 304 to any edit that leaves
+// that future date the newest. And a Last-Modified must be no later than
+// the Date, which the request log took when the request came in, before
+// this reading of the clock: while the data time is within a minute of
+// now (serve's write timeout; a response later than that is cut off), the
+// Date is this reading.
+func (res *resource) lastModifiedAt(now func() time.Time) (modified time.Time, lastModified, date []string) {
+	modified = res.modified
 	if modified.IsZero() || res.modifiedPast.Load() {
-		return modified, res.lastModified, false
+		return modified, res.lastModified, nil
 	}
-	if now := now(); modified.After(now) {
-		return now, []string{now.UTC().Format(http.TimeFormat)}, true
+	t := now()
+	date = httpDate(t)
+	if modified.After(t) {
+		return t, date, date
 	}
-	// Once past, it stays past: later requests need no clock reading for
-	// it. (A wall clock set back afterwards is not followed; a
-	// Last-Modified that far ahead of it is harmless.)
-	res.modifiedPast.Store(true)
-	return modified, res.lastModified, false
+	// Once past by more than a minute, it stays past: later requests need
+	// no clock reading for it. (A wall clock set back afterwards is not
+	// followed; a Last-Modified that far ahead of it is harmless.)
+	if t.Sub(modified) > recentLastModified {
+		res.modifiedPast.Store(true)
+	}
+	return modified, res.lastModified, date
 }
+
+// recentLastModified is how long a data time passed is still compared
+// with the clock, and its response dated by it.
+const recentLastModified = time.Minute
 
 // chunks are buffers for gathering a large feed's parts into big writes.
 var chunks = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}

@@ -409,6 +409,16 @@ events:
 		}
 	}
 
+	// The same when the data time has just passed, by the server's clock,
+	// and not by the request log's.
+	s.now = func() time.Time { return time.Date(2099, 1, 1, 10, 0, 0, 500_000_000, time.UTC) }
+	for _, h := range []http.Header{nil, {"If-None-Match": {`"other"`}}} {
+		w := get(t, s, "/calendar.ics", h)
+		if got := w.Header().Get("Date"); got != "Thu, 01 Jan 2099 10:00:00 GMT" {
+			t.Errorf("GET /calendar.ics as its data time passes: Date %q, want the server's now, no earlier than Last-Modified %q", got, w.Header().Get("Last-Modified"))
+		}
+	}
+
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	s.now = func() time.Time { return now }
 
