@@ -157,9 +157,9 @@ func TestRequestLine(t *testing.T) {
 	}
 }
 
-// TestDateHeader checks that every response, a feed's, its 304 and a
-// 404, carries one Date, the time it was served to the second, on the
-// wire as net/http sends it.
+// TestDateHeader checks that the handler dates every response itself, and
+// that a feed, its 304, a 404 and the page each carry one Date on the
+// wire, the time it was served to the second.
 func TestDateHeader(t *testing.T) {
 	s := serverOf(t, testYAML, Options{})
 	ts := httptest.NewServer(s)

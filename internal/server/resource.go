@@ -217,11 +217,9 @@ func serveResource(w http.ResponseWriter, r *http.Request, res *resource, now fu
 		// headers, not the body's description (res.fixed304 has none of
 		// it), nor Last-Modified beside an ETag: a cache keeps the one it
 		// has. net/http's ServeContent, the rare path below, does the same.
-		if len(h) > 0 {
-			delete(h, "Content-Type")
-			delete(h, "Content-Disposition")
-			delete(h, "Content-Encoding")
-		}
+		delete(h, "Content-Type")
+		delete(h, "Content-Disposition")
+		delete(h, "Content-Encoding")
 		res.setHeaders(h, res.fixed304, false, etagHeader, nil)
 		w.WriteHeader(http.StatusNotModified)
 		return
