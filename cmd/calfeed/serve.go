@@ -99,11 +99,11 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (se
 // serverOptions are the server's options from c, logging to logger, which
 // writes to logOut.
 func (c serveConfig) serverOptions(logger *slog.Logger, logOut io.Writer) server.Options {
-	opts := server.Options{Logger: logger, Gzip: c.gzip, BaseURL: c.baseURL, TrustProxy: c.trustProxy, CacheSize: c.cacheSize, NoRequestLog: !c.requestLog}
-	if c.logFormat != "json" {
-		opts.RequestLog = logOut // the text handler's lines, written directly
+	return server.Options{
+		Logger: logger, Gzip: c.gzip, BaseURL: c.baseURL, TrustProxy: c.trustProxy, CacheSize: c.cacheSize,
+		// The handler's lines, written directly.
+		RequestLog: logOut, RequestLogJSON: c.logFormat == "json", NoRequestLog: !c.requestLog,
 	}
-	return opts
 }
 
 func newLogger(format string, w io.Writer) *slog.Logger {

@@ -2,8 +2,10 @@ package main
 
 import (
 	"compress/gzip"
+	"encoding/json"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -108,6 +110,13 @@ func TestServeRequestLog(t *testing.T) {
 			}
 			if !strings.Contains(logs, "serving") {
 				t.Errorf("log has no serving line; log:\n%s", logs)
+			}
+			if slices.Contains(tc.args, "json") {
+				for line := range strings.Lines(logs) {
+					if !json.Valid([]byte(line)) {
+						t.Errorf("-log-format json wrote a line that is not JSON: %s", line)
+					}
+				}
 			}
 		})
 	}

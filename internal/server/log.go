@@ -1,6 +1,7 @@
 package server
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -82,11 +83,11 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // logRequests logs one line per request: through logger, or, when
 // opts.RequestLog is set, written to it directly in the form slog's text
-// handler gives them (see requestLine). With opts.NoRequestLog, only the
-// requests whose response was cut short. It also gives every response its
-// Date, from the same reading of the clock.
+// or JSON handler gives them (see appendRequestLine). With
+// opts.NoRequestLog, only the requests whose response was cut short. It
+// also gives every response its Date, from the same reading of the clock.
 func logRequests(logger *slog.Logger, opts Options, next http.Handler) http.Handler {
-	lines, every := opts.RequestLog, !opts.NoRequestLog
+	lines, asJSON, every := opts.RequestLog, opts.RequestLogJSON, !opts.NoRequestLog
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		w.Header()["Date"] = httpDate(start)
@@ -110,27 +111,28 @@ func logRequests(logger *slog.Logger, opts Options, next http.Handler) http.Hand
 		if now.IsZero() {
 			now = time.Now()
 		}
-		durationMS := float64(now.Sub(start).Microseconds()) / 1000
+		micros := now.Sub(start).Microseconds()
 		if lines != nil {
 			bp := lineBufs.Get().(*[]byte)
-			*bp = requestLine((*bp)[:0], now, level, msg, r, sw, durationMS)
+			*bp = appendRequestLine((*bp)[:0], asJSON, now, level, msg, r, sw, micros)
 			lines.Write(*bp)
 			lineBufs.Put(bp)
 			return
 		}
-		logger.LogAttrs(r.Context(), level, msg, requestAttrs(r, sw, durationMS)...)
+		logger.LogAttrs(r.Context(), level, msg, requestAttrs(r, sw, micros)...)
 	})
 }
 
-// requestAttrs are the attributes of a request's log line.
-func requestAttrs(r *http.Request, sw *statusWriter, durationMS float64) []slog.Attr {
+// requestAttrs are the attributes of a request's log line; micros is how
+// long it took, logged in milliseconds.
+func requestAttrs(r *http.Request, sw *statusWriter, micros int64) []slog.Attr {
 	attrs := []slog.Attr{
 		slog.String(keyMethod, r.Method),
 		slog.String(keyPath, maskToken(r.URL.Path)),
 		slog.String(keyQuery, maskToken(r.URL.RawQuery)),
 		slog.Int(keyStatus, sw.status),
 		slog.Int(keyBytes, sw.bytes),
-		slog.Float64(keyDuration, durationMS),
+		slog.Float64(keyDuration, float64(micros)/1000),
 		slog.String(keyAgent, r.UserAgent()),
 	}
 	if sw.err != nil {
@@ -141,30 +143,155 @@ func requestAttrs(r *http.Request, sw *statusWriter, durationMS float64) []slog.
 
 var lineBufs = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
 
-// requestLine appends the request's log line as slog's text handler
-// writes it (TestRequestLine holds the two to the same bytes), for a
-// fraction of the cost: a line per request is the largest part of serving
-// a feed that is already rendered.
-func requestLine(b []byte, t time.Time, level slog.Level, msg string, r *http.Request, sw *statusWriter, durationMS float64) []byte {
-	b = append(b, "time="...)
-	b = appendRFC3339Millis(b, t)
-	b = append(b, " level="...)
-	b = append(b, level.String()...)
-	b = appendTextAttr(b, "msg", msg)
-	b = appendTextAttr(b, keyMethod, r.Method)
-	b = appendTextAttr(b, keyPath, maskToken(r.URL.Path))
-	b = appendTextAttr(b, keyQuery, maskToken(r.URL.RawQuery))
-	b = append(b, " "+keyStatus+"="...)
+// appendRequestLine appends the request's log line as slog's text handler
+// writes it, or with asJSON its JSON handler (TestRequestLine holds them to
+// the same bytes), for a fraction of the cost: a line per request is the
+// largest part of serving a feed that is already rendered.
+func appendRequestLine(b []byte, asJSON bool, t time.Time, level slog.Level, msg string, r *http.Request, sw *statusWriter, micros int64) []byte {
+	if asJSON {
+		b = append(b, `{"time":"`...)
+		b = appendRFC3339(b, t, true)
+		b = append(b, `","level":"`...)
+		b = append(b, level.String()...)
+		b = append(b, '"')
+	} else {
+		b = append(b, "time="...)
+		b = appendRFC3339(b, t, false)
+		b = append(b, " level="...)
+		b = append(b, level.String()...)
+	}
+	b = appendStringAttr(b, asJSON, "msg", msg)
+	b = appendStringAttr(b, asJSON, keyMethod, r.Method)
+	b = appendStringAttr(b, asJSON, keyPath, maskToken(r.URL.Path))
+	b = appendStringAttr(b, asJSON, keyQuery, maskToken(r.URL.RawQuery))
+	b = appendKey(b, asJSON, keyStatus)
 	b = strconv.AppendInt(b, int64(sw.status), 10)
-	b = append(b, " "+keyBytes+"="...)
+	b = appendKey(b, asJSON, keyBytes)
 	b = strconv.AppendInt(b, int64(sw.bytes), 10)
-	b = append(b, " "+keyDuration+"="...)
-	b = strconv.AppendFloat(b, durationMS, 'g', -1, 64)
-	b = appendTextAttr(b, keyAgent, userAgent(r))
+	b = appendKey(b, asJSON, keyDuration)
+	b = appendMillis(b, asJSON, micros)
+	b = appendStringAttr(b, asJSON, keyAgent, userAgent(r))
 	if sw.err != nil {
-		b = appendTextAttr(b, keyError, fmt.Sprintf("%+v", sw.err))
+		if asJSON {
+			b = appendStringAttr(b, asJSON, keyError, sw.err.Error())
+		} else {
+			b = appendStringAttr(b, asJSON, keyError, fmt.Sprintf("%+v", sw.err))
+		}
+	}
+	if asJSON {
+		b = append(b, '}')
 	}
 	return append(b, '\n')
+}
+
+// appendKey begins an attribute: ` key=` as text, `,"key":` as JSON. The
+// keys are this file's constants, which need no quoting or escaping.
+func appendKey(b []byte, asJSON bool, key string) []byte {
+	if asJSON {
+		b = append(b, ',', '"')
+		b = append(b, key...)
+		return append(b, '"', ':')
+	}
+	b = append(b, ' ')
+	b = append(b, key...)
+	return append(b, '=')
+}
+
+// appendStringAttr appends a string attribute, its value quoted as slog's
+// text handler quotes it, or as its JSON handler escapes it.
+func appendStringAttr(b []byte, asJSON bool, key, value string) []byte {
+	b = appendKey(b, asJSON, key)
+	if asJSON {
+		b = append(b, '"')
+		b = appendJSONString(b, value)
+		return append(b, '"')
+	}
+	if needsQuoting(value) {
+		return strconv.AppendQuote(b, value)
+	}
+	return append(b, value...)
+}
+
+// appendMillis appends micros microseconds in milliseconds as slog formats
+// the float64 micros/1000: the shortest decimal that reads back as it.
+// Below 10^12 µs (eleven days), where a float64 is finer than a
+// microsecond by far, that is the number itself, its trailing zeros cut.
+// Slog's text handler writes 10^6 ms and more with an exponent (strconv's
+// 'g'); those, longer ones and a negative duration take slog's own way.
+func appendMillis(b []byte, asJSON bool, micros int64) []byte {
+	if micros < 0 || micros >= 1e12 || !asJSON && micros >= 1e9 {
+		ms := float64(micros) / 1000
+		if asJSON {
+			m, _ := json.Marshal(ms)
+			return append(b, m...)
+		}
+		return strconv.AppendFloat(b, ms, 'g', -1, 64)
+	}
+	b = strconv.AppendInt(b, micros/1000, 10)
+	frac := micros % 1000
+	if frac == 0 {
+		return b
+	}
+	digits := 3
+	for frac%10 == 0 {
+		frac /= 10
+		digits--
+	}
+	b = append(b, '.')
+	for d := digits - 1; d >= 0; d-- {
+		b = append(b, byte('0'+int(frac)/pow10[d]%10))
+	}
+	return b
+}
+
+// pow10 are the powers of ten of the digits of a fraction.
+var pow10 = [...]int{1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8}
+
+// appendJSONString escapes s as slog's JSON handler does (encoding/json's
+// rules without HTML escaping): ", \\ and control characters escaped,
+// invalid UTF-8 as U+FFFD, and U+2028 and U+2029 escaped.
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= ' ' && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			start = i + size
+		case r == '\u2028' || r == '\u2029':
+			b = append(b, s[start:i]...)
+			b = append(b, `\u202`...)
+			b = append(b, hex[r&0xF])
+			start = i + size
+		}
+		i += size
+	}
+	return append(b, s[start:]...)
 }
 
 // userAgent is r.UserAgent() without canonicalising the key, which is
@@ -176,18 +303,32 @@ func userAgent(r *http.Request) string {
 	return ""
 }
 
-// appendRFC3339Millis is slog's time format: RFC 3339, milliseconds. The
-// part up to the second, and the zone, are formatted once a second (see
-// stamp); a line appends only its milliseconds to them.
-func appendRFC3339Millis(b []byte, t time.Time) []byte {
+// appendRFC3339 is slog's time format: RFC 3339 with milliseconds for its
+// text handler, with nanoseconds, trailing zeros cut, for its JSON handler
+// (nanos). The part up to the second, and the zone, are formatted once a
+// second (see stamp); a line appends only its fraction to them.
+func appendRFC3339(b []byte, t time.Time, nanos bool) []byte {
 	s := lastStamp.Load()
 	if s == nil || s.sec != t.Unix() || s.loc != t.Location() {
 		s = newStamp(t)
 		lastStamp.Store(s)
 	}
 	b = append(b, s.head...)
-	ms := t.Nanosecond() / int(time.Millisecond)
-	b = append(b, '.', byte('0'+ms/100), byte('0'+ms/10%10), byte('0'+ms%10))
+	ns := t.Nanosecond()
+	if !nanos {
+		ms := ns / int(time.Millisecond)
+		b = append(b, '.', byte('0'+ms/100), byte('0'+ms/10%10), byte('0'+ms%10))
+	} else if ns != 0 {
+		digits := 9
+		for ns%10 == 0 {
+			ns /= 10
+			digits--
+		}
+		b = append(b, '.')
+		for d := digits - 1; d >= 0; d-- {
+			b = append(b, byte('0'+ns/pow10[d]%10))
+		}
+	}
 	return append(b, s.zone...)
 }
 
@@ -232,18 +373,6 @@ type date struct {
 // begun in the second before may store its own after a newer one: every
 // call checks the second.)
 var lastDate atomic.Pointer[date]
-
-// appendTextAttr appends " key=value", the value quoted as slog's text
-// handler quotes it.
-func appendTextAttr(b []byte, key, value string) []byte {
-	b = append(b, ' ')
-	b = append(b, key...)
-	b = append(b, '=')
-	if needsQuoting(value) {
-		return strconv.AppendQuote(b, value)
-	}
-	return append(b, value...)
-}
 
 // needsQuoting is slog's rule: empty, or with a space, =, ", a control
 // character, or a rune that is not printable or not valid UTF-8.

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -107,8 +108,8 @@ func TestRequestLogIncomplete(t *testing.T) {
 	}
 }
 
-// TestRequestLine: the request log's own formatter writes, byte for byte,
-// what slog's text handler writes for the same line.
+// TestRequestLine holds the request log's lines, written directly, to
+// the bytes slog's text and JSON handlers write for the same record.
 func TestRequestLine(t *testing.T) {
 	at := time.Date(2026, 11, 30, 6, 50, 48, 492071999, time.UTC)
 	// Times in the same second as at, the next, and other zones: the time
@@ -121,20 +122,23 @@ func TestRequestLine(t *testing.T) {
 		at.Add(time.Millisecond).In(time.FixedZone("", 5*3600+1800)),
 		at.Add(time.Millisecond).In(time.FixedZone("", -4*3600)),
 		at.Add(time.Millisecond),
+		at.Add(-71999), // a whole number of microseconds
+		at.Add(-492071999),
 		time.Date(2026, 3, 8, 6, 59, 59, 999999999, time.UTC).In(time.FixedZone("", -8*3600)),
 	}
 	for _, tc := range []struct {
 		method, target, agent string
 		status, bytes         int
 		err                   error
-		ms                    float64
+		micros                int64
 	}{
-		{"GET", "/calendar.ics", "Google-Calendar-Importer", 200, 57717, nil, 0.033},
-		{"HEAD", "/tracks/gender.ics?lang=zh&alarm=15m", "Mozilla/5.0 (X11; Linux x86_64)", 304, 0, nil, 12},
-		{"GET", "/?tz=Asia/Shanghai&x=a%3Db", "", 200, 1, nil, 1234.5},
+		{"GET", "/calendar.ics", "Google-Calendar-Importer", 200, 57717, nil, 33},
+		{"HEAD", "/tracks/gender.ics?lang=zh&alarm=15m", "Mozilla/5.0 (X11; Linux x86_64)", 304, 0, nil, 12000},
+		{"GET", "/?tz=Asia/Shanghai&x=a%3Db", "", 200, 1, nil, 1234500},
 		{"GET", "/p/WdTxn-3WTOtO8-eNa4Cw5YObmDb8e15B_IM4wzpg0r4/calendar.ics", "curl/8 \"quoted\" \\ back", 404, 20, nil, 0},
-		{"GET", "/%E6%97%A5%E5%8E%86", "日历\u00a0客户端\u007f\u0001", 200, 3, errors.New("write: broken pipe"), 0.001},
-		{"POST", "/events/a-b.ics?q=\u2028", "agent\tx", 405, 2, errors.New("i/o timeout"), 1e-3},
+		{"GET", "/%E6%97%A5%E5%8E%86", "日历\u00a0客户端\u007f\u0001", 200, 3, errors.New("write: broken pipe"), 1},
+		{"POST", "/events/a-b.ics?q=\u2028", "agent\tx\u2029<b>&\r\n\xff\xe6\x97", 405, 2, errors.New("i/o \"timeout\""), 1e9 + 1},
+		{"GET", "/slow", "a\x00\x1fz", 200, 9, nil, 3_600_000_000},
 	} {
 		r := httptest.NewRequest(tc.method, tc.target, nil)
 		r.Header.Set("User-Agent", tc.agent)
@@ -144,15 +148,93 @@ func TestRequestLine(t *testing.T) {
 			level, msg = slog.LevelWarn, "request incomplete"
 		}
 		for _, at := range ats {
-			var want bytes.Buffer
 			rec := slog.NewRecord(at, level, msg, 0)
-			rec.AddAttrs(requestAttrs(r, sw, tc.ms)...)
-			if err := slog.NewTextHandler(&want, nil).Handle(context.Background(), rec); err != nil {
-				t.Fatal(err)
+			rec.AddAttrs(requestAttrs(r, sw, tc.micros)...)
+			for _, asJSON := range []bool{false, true} {
+				var want bytes.Buffer
+				var h slog.Handler = slog.NewTextHandler(&want, nil)
+				if asJSON {
+					h = slog.NewJSONHandler(&want, nil)
+				}
+				if err := h.Handle(context.Background(), rec); err != nil {
+					t.Fatal(err)
+				}
+				if got := appendRequestLine(nil, asJSON, at, level, msg, r, sw, tc.micros); string(got) != want.String() {
+					t.Errorf("JSON %v: %s %s at %v:\ngot  %s\nwant %s", asJSON, tc.method, tc.target, at, got, want.String())
+				}
 			}
-			if got := requestLine(nil, at, level, msg, r, sw, tc.ms); string(got) != want.String() {
-				t.Errorf("%s %s at %v:\ngot  %s\nwant %s", tc.method, tc.target, at, got, want.String())
+		}
+	}
+}
+
+// TestAppendMillis holds a duration's milliseconds to what slog's text
+// and JSON handlers write for the float64 micros/1000: every duration up
+// to 2.1 s, then others up to days, and the ones slog writes with an
+// exponent.
+func TestAppendMillis(t *testing.T) {
+	check := func(micros int64) {
+		ms := float64(micros) / 1000
+		wantJSON, err := json.Marshal(ms)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range []struct {
+			asJSON bool
+			want   string
+		}{
+			{false, strconv.FormatFloat(ms, 'g', -1, 64)},
+			{true, string(wantJSON)},
+		} {
+			if got := string(appendMillis([]byte("x"), tc.asJSON, micros)); got != "x"+tc.want {
+				t.Fatalf("appendMillis(%d µs, JSON %v) = %q, want %q", micros, tc.asJSON, got, "x"+tc.want)
 			}
+		}
+	}
+	for micros := int64(0); micros < 2_100_000; micros++ {
+		check(micros)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 200_000 {
+		check(rng.Int64N(1 << uint(rng.IntN(62))))
+	}
+	for _, micros := range []int64{-1, -1500, 999_999_999, 1e9, 1e9 + 1, 1<<53 - 1, 1 << 53, 1<<53 + 1, 1<<63 - 1} {
+		check(micros)
+	}
+}
+
+// TestAppendJSONString holds the JSON escaper to slog's JSON handler on
+// every string of up to two bytes, and of three after a lead byte, drawn
+// from the bytes where JSON's or UTF-8's rules change, and on the
+// characters it escapes.
+func TestAppendJSONString(t *testing.T) {
+	edges := []byte{0x00, 0x01, 0x08, 0x09, 0x0a, 0x0d, 0x1f, ' ', '"', '&', '/', '<', '\\', 'a', 0x7e, 0x7f,
+		0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xa8, 0xa9, 0xbf, 0xc0, 0xc2, 0xdf, 0xe0, 0xe2, 0xe6, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xff}
+	var cases []string
+	for _, a := range edges {
+		cases = append(cases, string([]byte{a}))
+		for _, b := range edges {
+			cases = append(cases, string([]byte{a, b}))
+			if a >= 0xe0 {
+				for _, c := range edges {
+					cases = append(cases, string([]byte{a, b, c}), string([]byte{'x', a, b, c, 'y'}))
+				}
+			}
+		}
+	}
+	cases = append(cases, "", "日历", "a\u2028b\u2029c", "\U0001F4C5 <a href=\"x\">&amp;</a>")
+	for _, s := range cases {
+		var want bytes.Buffer
+		slog.New(slog.NewJSONHandler(&want, &slog.HandlerOptions{
+			ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
+				if len(groups) == 0 && (a.Key == slog.TimeKey || a.Key == slog.LevelKey) {
+					return slog.Attr{}
+				}
+				return a
+			},
+		})).Info(s)
+		got := `{"msg":"` + string(appendJSONString(nil, s)) + "\"}\n"
+		if got != want.String() {
+			t.Errorf("%q: got %s, want %s", s, got, want.String())
 		}
 	}
 }
@@ -254,5 +336,34 @@ func rawHead(t *testing.T, addr, req string) []string {
 			return lines
 		}
 		lines = append(lines, l)
+	}
+}
+
+// BenchmarkRequestLine: a request's log line written directly, against
+// the same line through slog's handler, in each of serve's log formats.
+func BenchmarkRequestLine(b *testing.B) {
+	r := httptest.NewRequest(http.MethodGet, "/tracks/gender.ics?lang=zh", nil)
+	r.Header.Set("User-Agent", "Google-Calendar-Importer")
+	sw := &statusWriter{status: http.StatusNotModified}
+	for _, asJSON := range []bool{false, true} {
+		format := "text"
+		var h slog.Handler = slog.NewTextHandler(io.Discard, nil)
+		if asJSON {
+			format, h = "json", slog.NewJSONHandler(io.Discard, nil)
+		}
+		b.Run(format+"/direct", func(b *testing.B) {
+			b.ReportAllocs()
+			buf := make([]byte, 0, 512)
+			for b.Loop() {
+				buf = appendRequestLine(buf[:0], asJSON, time.Now(), slog.LevelInfo, "request", r, sw, 1234)
+			}
+		})
+		b.Run(format+"/slog", func(b *testing.B) {
+			b.ReportAllocs()
+			logger := slog.New(h)
+			for b.Loop() {
+				logger.LogAttrs(r.Context(), slog.LevelInfo, "request", requestAttrs(r, sw, 1234)...)
+			}
+		})
 	}
 }

@@ -50,10 +50,12 @@ type Options struct {
 	// the calendar being served (see DefaultCacheSize); 0 means the default.
 	CacheSize int64
 	// RequestLog, if set, receives the line of each request directly, in
-	// the form of slog's text handler, instead of through Logger: much
-	// cheaper, for a Logger that is a text handler writing to the same
-	// place. Logger still decides whether it is written (its level).
-	RequestLog io.Writer
+	// the form of slog's text handler (its JSON handler with
+	// RequestLogJSON), instead of through Logger: much cheaper, for a
+	// Logger that is such a handler writing to the same place. Logger
+	// still decides whether it is written (its level).
+	RequestLog     io.Writer
+	RequestLogJSON bool
 	// NoRequestLog leaves out the line of each request answered, for a
 	// server behind a proxy or CDN that logs them already. A response cut
 	// short is still logged, as a warning, and so is every error.
