@@ -50,6 +50,7 @@ PORT_NODE=$((PORT_BASE + 3))
 PORT_RELOAD=$((PORT_BASE + 4))
 PORT_GOHTTP=$((PORT_BASE + 5))
 PORT_QUIET=$((PORT_BASE + 6))
+PORT_JSON=$((PORT_BASE + 7))
 RETRIES=${RETRIES:-2}
 DISTURBED=${DISTURBED:-10}
 SERVERS=(nginx gohttp calfeed node)
@@ -128,7 +129,7 @@ stop() { # pid: stop one process this script started
 	wait "$1" 2>/dev/null || true
 }
 
-for port in "$PORT_NGINX" "$PORT_CALFEED" "$PORT_NODE" "$PORT_RELOAD" "$PORT_GOHTTP" "$PORT_QUIET"; do
+for port in "$PORT_NGINX" "$PORT_CALFEED" "$PORT_NODE" "$PORT_RELOAD" "$PORT_GOHTTP" "$PORT_QUIET" "$PORT_JSON"; do
 	if curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/"; then
 		die "port $port is in use; set PORT_BASE"
 	fi
@@ -239,6 +240,11 @@ PIDS+=("$PID_CALFEED")
 $RUN_SERVER "$TMP/calfeed" serve -config "$TMP/cal/events.yaml" -addr "127.0.0.1:$PORT_QUIET" -request-log=false >"$TMP/calfeed-quiet.log" 2>&1 &
 PID_QUIET=$!
 PIDS+=("$PID_QUIET")
+# The same with its request log in JSON (-log-format json, as the Kubernetes
+# manifests run it), on the 304 row only.
+$RUN_SERVER "$TMP/calfeed" serve -config "$TMP/cal/events.yaml" -addr "127.0.0.1:$PORT_JSON" -log-format json >"$TMP/calfeed-json.log" 2>&1 &
+PID_JSON=$!
+PIDS+=("$PID_JSON")
 # The platform's own baseline: a minimal net/http server writing the same
 # bytes from memory (bench/gohttp).
 $RUN_SERVER "$TMP/gohttp" "$TMP/site" "127.0.0.1:$PORT_GOHTTP" >"$TMP/gohttp.log" 2>&1 &
@@ -250,6 +256,7 @@ PIDS+=("$PID_NODE")
 wait_up nginx "$PID_NGINX" "http://127.0.0.1:$PORT_NGINX/calendar.ics" 10
 wait_up calfeed "$PID_CALFEED" "http://127.0.0.1:$PORT_CALFEED/healthz" 60
 wait_up calfeed-quiet "$PID_QUIET" "http://127.0.0.1:$PORT_QUIET/healthz" 60
+wait_up calfeed-json "$PID_JSON" "http://127.0.0.1:$PORT_JSON/healthz" 60
 wait_up node "$PID_NODE" "http://127.0.0.1:$PORT_NODE/calendar.ics" 10
 wait_up gohttp "$PID_GOHTTP" "http://127.0.0.1:$PORT_GOHTTP/calendar.ics" 10
 
@@ -278,8 +285,10 @@ for s in "${SERVERS[@]}"; do
 	code=$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: ${ETAG[track,$s]}" "http://127.0.0.1:${PORT[$s]}/tracks/$TRACK.ics")
 	[[ $code == 304 ]] || die "$s: If-None-Match ${ETAG[track,$s]}: status $code, want 304"
 done
-code=$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: ${ETAG[track,calfeed]}" "http://127.0.0.1:$PORT_QUIET/tracks/$TRACK.ics")
-[[ $code == 304 ]] || die "calfeed -request-log=false: If-None-Match ${ETAG[track,calfeed]}: status $code, want 304"
+for variant in "$PORT_QUIET -request-log=false" "$PORT_JSON -log-format json"; do
+	code=$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: ${ETAG[track,calfeed]}" "http://127.0.0.1:${variant%% *}/tracks/$TRACK.ics")
+	[[ $code == 304 ]] || die "calfeed ${variant#* }: If-None-Match ${ETAG[track,calfeed]}: status $code, want 304"
+done
 check_same combined calfeed "$COMBINED" ""
 check_same agenda calfeed "$AGENDA" ""
 for s in "${SERVERS[@]}"; do
@@ -369,6 +378,7 @@ for ((round = 1; round <= ROUNDS; round++)); do
 		done
 		if [[ $row == 304 ]]; then
 			bench "304,quiet,$round" "$PID_QUIET" "http://127.0.0.1:$PORT_QUIET/tracks/$TRACK.ics" "If-None-Match: ${ETAG[track,calfeed]}"
+			bench "304,json,$round" "$PID_JSON" "http://127.0.0.1:$PORT_JSON/tracks/$TRACK.ics" "If-None-Match: ${ETAG[track,calfeed]}"
 		fi
 	done
 	bench "combined,calfeed,$round" "$PID_CALFEED" "http://127.0.0.1:$PORT_CALFEED$COMBINED"
@@ -379,6 +389,7 @@ stop "$PID_NGINX"
 stop "$PID_GOHTTP"
 stop "$PID_CALFEED"
 stop "$PID_QUIET"
+stop "$PID_JSON"
 stop "$PID_NODE"
 
 # median ARRAY key: the median over the rounds of ARRAY[key,round].
@@ -539,15 +550,18 @@ report() {
 		echo
 		echo "$line."
 	fi
-	local q line r vc=""
-	q=$(median RPS "304,quiet")
-	line="\`calfeed serve -request-log=false\` (no line per request answered), on the 304 row: $(fmtint "$q") req/s, $(ratio "$q" "$(median RPS "304,gohttp")")x gohttp, $(ratio "$q" "$(median RPS "304,nginx")")x nginx, $(ratio "$q" "$(median RPS "304,calfeed")")x calfeed with its log"
-	if ((ROUNDS > 1)); then
-		for ((r = 1; r <= ROUNDS; r++)); do vc+="${vc:+, }$(ratio "${RPS[304,quiet,$r]}" "${RPS[304,calfeed,$r]}")"; done
-		line+=" (round by round $vc)"
-	fi
-	echo
-	echo "$line."
+	local variant q line r vc
+	for variant in "quiet:\`calfeed serve -request-log=false\` (no line per request answered)" "json:\`calfeed serve -log-format json\` (its line per request in JSON, as the Kubernetes manifests log)"; do
+		q=$(median RPS "304,${variant%%:*}")
+		line="${variant#*:}, on the 304 row: $(fmtint "$q") req/s, $(ratio "$q" "$(median RPS "304,gohttp")")x gohttp, $(ratio "$q" "$(median RPS "304,nginx")")x nginx, $(ratio "$q" "$(median RPS "304,calfeed")")x calfeed with its text log"
+		if ((ROUNDS > 1)); then
+			vc=""
+			for ((r = 1; r <= ROUNDS; r++)); do vc+="${vc:+, }$(ratio "${RPS[304,${variant%%:*},$r]}" "${RPS[304,calfeed,$r]}")"; done
+			line+=" (round by round $vc)"
+		fi
+		echo
+		echo "$line."
+	done
 	echo
 	echo "The same runs counted per second of the server's own CPU time (requests / server CPU seconds: what it would serve on a core of its own when CPU is what limits it), the server's share of its core, and the share of the server's and of wrk's core that other processes took (load average $LOAD_START at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end; runs where others took over $DISTURBED% were retried up to $RETRIES times and the least disturbed kept). A server below ~90% of its core while others took little is waiting on wrk or the network, not on CPU."
 	echo
