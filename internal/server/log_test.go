@@ -20,10 +20,28 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
+// jsonLogs are the two ways a server logs its requests in JSON: through
+// its logger, or written directly (serve's way).
+func jsonLogs(buf *bytes.Buffer) map[string]Options {
+	logger := slog.New(slog.NewJSONHandler(buf, nil))
+	return map[string]Options{
+		"slog":   {Logger: logger},
+		"direct": {Logger: logger, RequestLog: buf, RequestLogJSON: true},
+	}
+}
+
 func TestRequestLog(t *testing.T) {
 	var buf bytes.Buffer
-	logger := slog.New(slog.NewJSONHandler(&buf, nil))
-	s, err := New(loadCalendar(t, testYAML), Options{Logger: logger})
+	for name, opts := range jsonLogs(&buf) {
+		t.Run(name, func(t *testing.T) {
+			buf.Reset()
+			testRequestLog(t, &buf, opts)
+		})
+	}
+}
+
+func testRequestLog(t *testing.T, buf *bytes.Buffer, opts Options) {
+	s, err := New(loadCalendar(t, testYAML), opts)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
@@ -80,9 +98,19 @@ func (w *failingWriter) Write(p []byte) (int, error) { return 0, errors.New("i/o
 // error, not as a plain 200.
 // With NoRequestLog too: it is a warning, not a line of the request log.
 func TestRequestLogIncomplete(t *testing.T) {
+	var buf bytes.Buffer
+	for name, opts := range jsonLogs(&buf) {
+		t.Run(name, func(t *testing.T) {
+			testRequestLogIncomplete(t, &buf, opts)
+		})
+	}
+}
+
+func testRequestLogIncomplete(t *testing.T, buf *bytes.Buffer, opts Options) {
 	for _, quiet := range []bool{false, true} {
-		var buf bytes.Buffer
-		s, err := New(loadCalendar(t, testYAML), Options{Logger: slog.New(slog.NewJSONHandler(&buf, nil)), NoRequestLog: quiet})
+		buf.Reset()
+		opts.NoRequestLog = quiet
+		s, err := New(loadCalendar(t, testYAML), opts)
 		if err != nil {
 			t.Fatal(err)
 		}
