@@ -172,6 +172,8 @@ func appendRequestLine(b []byte, asJSON bool, t time.Time, level slog.Level, msg
 	b = appendMillis(b, asJSON, micros)
 	b = appendStringAttr(b, asJSON, keyAgent, userAgent(r))
 	if sw.err != nil {
+		// As slog writes an error: its text, or as JSON its Error() (slog
+		// would marshal one that is a json.Marshaler; a write's is not).
 		if asJSON {
 			b = appendStringAttr(b, asJSON, keyError, sw.err.Error())
 		} else {
