@@ -230,18 +230,22 @@ func appendMillis(b []byte, asJSON bool, micros int64) []byte {
 		return strconv.AppendFloat(b, ms, 'g', -1, 64)
 	}
 	b = strconv.AppendInt(b, micros/1000, 10)
-	frac := micros % 1000
+	return appendFraction(b, int(micros%1000), 3)
+}
+
+// appendFraction appends the decimal fraction frac / 10^digits (digits up
+// to 9), its trailing zeros cut, and nothing if it is 0.
+func appendFraction(b []byte, frac, digits int) []byte {
 	if frac == 0 {
 		return b
 	}
-	digits := 3
 	for frac%10 == 0 {
 		frac /= 10
 		digits--
 	}
 	b = append(b, '.')
 	for d := digits - 1; d >= 0; d-- {
-		b = append(b, byte('0'+int(frac)/pow10[d]%10))
+		b = append(b, byte('0'+frac/pow10[d]%10))
 	}
 	return b
 }
@@ -317,19 +321,11 @@ func appendRFC3339(b []byte, t time.Time, nanos bool) []byte {
 	}
 	b = append(b, s.head...)
 	ns := t.Nanosecond()
-	if !nanos {
+	if nanos {
+		b = appendFraction(b, ns, 9)
+	} else {
 		ms := ns / int(time.Millisecond)
 		b = append(b, '.', byte('0'+ms/100), byte('0'+ms/10%10), byte('0'+ms%10))
-	} else if ns != 0 {
-		digits := 9
-		for ns%10 == 0 {
-			ns /= 10
-			digits--
-		}
-		b = append(b, '.')
-		for d := digits - 1; d >= 0; d-- {
-			b = append(b, byte('0'+ns/pow10[d]%10))
-		}
 	}
 	return append(b, s.zone...)
 }
