@@ -101,7 +101,8 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (se
 func (c serveConfig) serverOptions(logger *slog.Logger, logOut io.Writer) server.Options {
 	return server.Options{
 		Logger: logger, Gzip: c.gzip, BaseURL: c.baseURL, TrustProxy: c.trustProxy, CacheSize: c.cacheSize,
-		// The handler's lines, written directly.
+		// Request lines written directly, in the form of newLogger's
+		// handler for the same format.
 		RequestLog: logOut, RequestLogJSON: c.logFormat == "json", NoRequestLog: !c.requestLog,
 	}
 }

@@ -174,11 +174,11 @@ func appendRequestLine(b []byte, asJSON bool, t time.Time, level slog.Level, msg
 	if sw.err != nil {
 		// As slog writes an error: its text, or as JSON its Error() (slog
 		// would marshal one that is a json.Marshaler; a write's is not).
-		if asJSON {
-			b = appendStringAttr(b, asJSON, keyError, sw.err.Error())
-		} else {
-			b = appendStringAttr(b, asJSON, keyError, fmt.Sprintf("%+v", sw.err))
+		text := sw.err.Error()
+		if !asJSON {
+			text = fmt.Sprintf("%+v", sw.err)
 		}
+		b = appendStringAttr(b, asJSON, keyError, text)
 	}
 	if asJSON {
 		b = append(b, '}')
