@@ -32,7 +32,7 @@ calendar:
   description: Talks and workshops, with one feed for each.
   # The IANA zone of times that name none.
   timezone: {{.Zone}}
-  # More languages, such as [{{.Lang}}, fr]? Then write each text as {{"{"}}{{.Lang}}: …, fr: …{{"}"}}.
+  # More languages, such as [{{.Lang}}, {{.Other}}]? Then write each text as {{"{"}}{{.Lang}}: …, {{.Other}}: …{{"}"}}.
   languages: [{{.Lang}}]
   # How often subscribers' apps look for changes.
   refresh: 6h
@@ -102,6 +102,10 @@ comment. It never overwrites a file. Then: calfeed check, calfeed serve.
 		fs.Usage()
 		return errUsage
 	}
+	if !calendar.IsLanguage(*lang) {
+		fmt.Fprintf(stderr, "calfeed init: -lang %q is not a language code such as en, zh or pt-BR\n", *lang)
+		return errUsage
+	}
 	loc := time.UTC
 	switch {
 	case *zone != "":
@@ -144,7 +148,8 @@ comment. It never overwrites a file. Then: calfeed check, calfeed serve.
 
 // initValues are what the template fills in.
 type initValues struct {
-	ID, Name, Lang, Zone       string
+	ID, Name, Zone             string
+	Lang, Other                string // the calendar's language; another, for the comment on adding one
 	Talk, Day, Workshop, Until string
 }
 
@@ -156,8 +161,12 @@ func initData(now time.Time, loc *time.Location, lang string) initValues {
 	if !monday.After(day) {
 		monday = monday.AddDate(0, 0, 7)
 	}
+	other := "fr"
+	if primary, _, _ := strings.Cut(lang, "-"); primary == other {
+		other = "en"
+	}
 	return initValues{
-		ID: "my-calendar", Name: "My calendar", Lang: lang, Zone: loc.String(),
+		ID: "my-calendar", Name: "My calendar", Lang: lang, Other: other, Zone: loc.String(),
 		Talk:     monday.Format(time.DateOnly),
 		Day:      monday.AddDate(0, 0, 5).Format(time.DateOnly),
 		Workshop: monday.AddDate(0, 0, 2).Format(time.DateOnly),

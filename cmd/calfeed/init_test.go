@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -75,6 +76,39 @@ func TestInitDates(t *testing.T) {
 		talk, _ := time.Parse(time.DateOnly, v.Talk)
 		if talk.Weekday() != time.Monday || !talk.After(now) || talk.Sub(now) > 8*24*time.Hour {
 			t.Errorf("now %v: the talk is on %s", now, v.Talk)
+		}
+	}
+}
+
+// TestInitLang: -lang sets the calendar's language, the comment on adding
+// one suggests a different one, and a code that is not one is a usage
+// error that writes nothing.
+func TestInitLang(t *testing.T) {
+	for lang, other := range map[string]string{"zh": "fr", "fr": "en", "fr-CA": "en", "pt-BR": "fr"} {
+		path := filepath.Join(t.TempDir(), "events.yaml")
+		if r := runCmd(t, nil, "init", "-o", path, "-lang", lang); r.code != 0 {
+			t.Fatalf("init -lang %s: exit %d\n%s", lang, r.code, r.stderr)
+		}
+		cal, err := calendar.ReadFile(t.Context(), path, calendar.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(cal.Languages, []string{lang}) {
+			t.Errorf("init -lang %s: languages %v", lang, cal.Languages)
+		}
+		data, _ := os.ReadFile(path)
+		if want := "such as [" + lang + ", " + other + "]? Then write each text as {" + lang + ": …, " + other + ": …}."; !strings.Contains(string(data), want) {
+			t.Errorf("init -lang %s: no comment %q in\n%s", lang, want, data)
+		}
+	}
+	for _, bad := range []string{"Zh-Hans", "english", "", "e"} {
+		path := filepath.Join(t.TempDir(), "events.yaml")
+		r := runCmd(t, nil, "init", "-o", path, "-lang", bad)
+		if r.code != 2 || !strings.Contains(r.stderr, "is not a language code") || strings.Contains(r.stderr, "bug") {
+			t.Errorf("init -lang %q: exit %d, %s", bad, r.code, r.stderr)
+		}
+		if _, err := os.Stat(path); err == nil {
+			t.Errorf("init -lang %q wrote a file", bad)
 		}
 	}
 }

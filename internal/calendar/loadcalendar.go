@@ -12,6 +12,11 @@ import (
 
 var langRE = regexp.MustCompile(`^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$`)
 
+// IsLanguage reports whether s is written as calendar.languages needs a
+// language code: a lower-case primary language, then any subtags, such as
+// "en", "zh" or "pt-BR".
+func IsLanguage(s string) bool { return langRE.MatchString(s) }
+
 var calendarKeys = []string{"id", "name", "description", "timezone", "languages", "base_url", "refresh"}
 
 // calendar reads calendar:, what holds for the whole calendar. The
@@ -65,7 +70,7 @@ func (l *loader) languageList(m *fieldSet) []string {
 			if !ok {
 				continue
 			}
-			if !langRE.MatchString(s) {
+			if !IsLanguage(s) {
 				l.errorf(it.Line, it.Column, "calendar.languages: %q is not a language code like \"en\", \"zh\" or \"pt-BR\"", s)
 				continue
 			}

@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"calfeed/internal/calendar"
 )
 
 // csvKeys are the columns a spreadsheet may have: events.yaml's keys.
@@ -149,7 +151,7 @@ func columns(header []string, lang string, ns *notes, line int) (cols []column, 
 			continue
 		case hasLang && !slices.Contains(textKeys, key):
 			return nil, nil, fmt.Errorf("%d:%d: column %q: only %s may be given per language", line, i+1, h, strings.Join(textKeys, ", "))
-		case hasLang && !langRE.MatchString(l):
+		case hasLang && !calendar.IsLanguage(l):
 			return nil, nil, fmt.Errorf("%d:%d: column %q: %q is not a language code like \"en\" or \"pt-BR\"", line, i+1, h, l)
 		}
 		if prev, dup := seen[name]; dup {

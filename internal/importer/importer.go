@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"calfeed/internal/calendar"
 )
 
 // Options tune an import. The zero value derives everything from the source.
@@ -60,8 +62,7 @@ type Result struct {
 var ErrNoEvents = errors.New("no events could be imported")
 
 var (
-	langRE = regexp.MustCompile(`^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$`)
-	idRE   = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+	idRE = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 )
 
 // check validates the options that do not depend on the source.
@@ -69,7 +70,7 @@ func (o *Options) check() error {
 	if o.Lang == "" {
 		o.Lang = "en"
 	}
-	if !langRE.MatchString(o.Lang) {
+	if !calendar.IsLanguage(o.Lang) {
 		return fmt.Errorf("-lang %q is not a language code like \"en\", \"zh\" or \"pt-BR\"", o.Lang)
 	}
 	if o.CalendarID != "" && (!idRE.MatchString(o.CalendarID) || len(o.CalendarID) > maxIDLen) {
