@@ -238,6 +238,7 @@ func TestReloadSIGHUP(t *testing.T) {
 	}
 	waitTitle(t, s, base, "version 2")
 	// The file watch may have served version 2 before the signal was
-	// handled, and the log is written in batches: wait for the line.
-	waitLog(t, s, "SIGHUP: reloading")
+	// handled, and the log is written in batches: wait for the line, which
+	// names the file as -config gave it.
+	waitLog(t, s, `msg="SIGHUP: reloading" config=`+path+"\n")
 }

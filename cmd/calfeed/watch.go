@@ -31,6 +31,7 @@ const defaultReloadDelay = time.Second
 // watched is what a watch looks after: one events file, or every events
 // file of a folder.
 type watched struct {
+	name  string          // the events file or the folder, as -config gave it
 	dir   string          // the folder the files are in
 	files func() []string // the events files as they are now, sorted
 	limit int64           // the largest file read
@@ -93,7 +94,7 @@ func watch(ctx context.Context, wd watched, still time.Duration, loaded fingerpr
 		case <-ctx.Done():
 			return nil
 		case <-hup:
-			logger.Info("SIGHUP: reloading", slog.String("config", wd.dir))
+			logger.Info("SIGHUP: reloading", slog.String("config", wd.name))
 			now := fingerprint(ctx, wd)
 			c := diff(last, now)
 			c.changed = wd.files() // every file, changed or not
@@ -198,5 +199,5 @@ func notifyHUP() (hup <-chan os.Signal, stop func()) {
 
 // oneFile is what a watch of a single events file looks after.
 func oneFile(path string, limit int64) watched {
-	return watched{dir: filepath.Dir(path), files: func() []string { return []string{path} }, limit: limit}
+	return watched{name: path, dir: filepath.Dir(path), files: func() []string { return []string{path} }, limit: limit}
 }
