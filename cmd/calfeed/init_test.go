@@ -112,3 +112,21 @@ func TestInitLang(t *testing.T) {
 		}
 	}
 }
+
+// TestMissingEventsFile: every command that reads the events file says,
+// when there is none, how to make one.
+func TestMissingEventsFile(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "events.yaml")
+	for _, args := range [][]string{
+		{"check", missing},
+		{"stamp", missing},
+		{"serve", "-config", missing, "-addr", "127.0.0.1:0"},
+		{"build", "-config", missing, "-out", t.TempDir(), "-base-url", "https://calendar.example.org"},
+		{"token", "add", "-config", missing, "-name", "Bureau", "-all"},
+	} {
+		r := runCmd(t, nil, args...)
+		if want := "calfeed init -o " + missing; r.code != 1 || !strings.Contains(r.stderr, "no such file") || !strings.Contains(r.stderr, want) {
+			t.Errorf("%s: exit %d, want 1 and %q:\n%s", args[0], r.code, want, r.stderr)
+		}
+	}
+}

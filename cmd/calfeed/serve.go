@@ -133,9 +133,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	loaded := fingerprint(ctx, wd) // before loading: see watch
 	cal, lk, err := lock.Load(ctx, c.config, *c.limits)
 	if err != nil {
-		if printInvalid(err, c.config, stderr) == errInvalid {
+		if err = printInvalid(err, c.config, stderr); err == errInvalid {
 			fmt.Fprintf(stderr, "calfeed serve: %s is invalid; fix the problems above (calfeed check %s)\n", c.config, c.config)
-			return errInvalid
 		}
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	iofs "io/fs"
 	"time"
 
 	"calfeed/internal/calendar"
@@ -85,10 +86,14 @@ func stampFile(ctx context.Context, path string, limits calendar.Options, stdout
 }
 
 // printInvalid prints the problems of an invalid events file and returns
-// errInvalid; any other error is returned as it is.
+// errInvalid; any other error is returned as it is, and one that says the
+// file is not there says what to do.
 func printInvalid(err error, path string, stderr io.Writer) error {
 	var invalid *calendar.Error
 	if !errors.As(err, &invalid) {
+		if errors.Is(err, iofs.ErrNotExist) {
+			return fmt.Errorf("%w (create one with calfeed init -o %s, or give the path of yours)", err, path)
+		}
 		return err
 	}
 	for _, p := range invalid.Problems {
