@@ -47,12 +47,23 @@ calfeed stamp) are printed too and exit 0.
 	if isFolder(path) {
 		return checkFolder(ctx, path, *limits, stdout, stderr)
 	}
-	_, err := checkFile(ctx, path, *limits, stdout, stderr)
+	cal, err := checkFile(ctx, path, *limits, stdout, stderr)
+	if err == nil {
+		printOK(stdout, path, cal)
+	}
 	return err
 }
 
+// printOK says that the events file at path is valid, and what it holds.
+func printOK(stdout io.Writer, path string, cal *calendar.Calendar) {
+	fmt.Fprintf(stdout, "%s: ok: %d %s, %d %s\n", path,
+		len(cal.Events), plural(len(cal.Events), "event", "events"),
+		len(cal.Tracks), plural(len(cal.Tracks), "track", "tracks"))
+}
+
 // checkFile checks one events file: every problem, and the warnings of a
-// valid one, on stderr; errInvalid when it is not valid.
+// valid one, on stderr; errInvalid when it is not valid. The caller says
+// it is valid (printOK) once nothing else is wrong with it.
 func checkFile(ctx context.Context, path string, limits calendar.Options, stdout, stderr io.Writer) (*calendar.Calendar, error) {
 	cal, lk, err := lock.Load(ctx, path, limits)
 	if err != nil {
@@ -76,9 +87,6 @@ func checkFile(ctx context.Context, path string, limits calendar.Options, stdout
 	for _, p := range tokens.Check(cal) {
 		fmt.Fprintf(stderr, "%s: warning: %s\n", token.Path(path), p)
 	}
-	fmt.Fprintf(stdout, "%s: ok: %d %s, %d %s\n", path,
-		len(cal.Events), plural(len(cal.Events), "event", "events"),
-		len(cal.Tracks), plural(len(cal.Tracks), "track", "tracks"))
 	return cal, nil
 }
 

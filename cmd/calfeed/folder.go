@@ -91,7 +91,7 @@ func (c serveConfig) folderReloader(logger *slog.Logger, folder *server.Folder) 
 			}
 			if err != nil {
 				folder.LoadFailed(file, err)
-				logReloadFailure(logger, file, err)
+				logReloadFailure(logger, file, err, folder.Server(file) != nil)
 				continue
 			}
 			logTokenProblems(logger, file, tokens, cal)
@@ -120,11 +120,13 @@ func checkFolder(ctx context.Context, dir string, limits calendar.Options, stdou
 			continue
 		}
 		if other, ok := ids[cal.ID]; ok {
-			fmt.Fprintf(stderr, "%s: calendar id %q is already %s's; give each file a calendar.id of its own\n", file, cal.ID, other)
+			fmt.Fprintln(stderr, calendar.Problem{File: file, Line: cal.IDLine, Col: cal.IDCol,
+				Msg: fmt.Sprintf("calendar.id: %q is already %s's; give each file a calendar.id of its own", cal.ID, other)})
 			invalid++
 			continue
 		}
 		ids[cal.ID] = file
+		printOK(stdout, file, cal)
 	}
 	if invalid > 0 {
 		fmt.Fprintf(stderr, "%s: %d of %d %s invalid\n", dir, invalid, len(files), plural(invalid, "file is", "files are"))

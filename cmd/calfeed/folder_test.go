@@ -122,6 +122,9 @@ func TestServeFolder(t *testing.T) {
 	waitFor(t, s, "the second calendar c refused", func() bool {
 		for _, f := range folderHealth(t, base).Files {
 			if strings.HasSuffix(f.File, "d.yaml") && len(f.Error) > 0 && strings.Contains(f.Error[0], "c.yaml") {
+				if !strings.Contains(f.Error[0], "d.yaml:1:16: calendar.id:") {
+					t.Errorf("/healthz does not place the second id c at its calendar.id: %q", f.Error[0])
+				}
 				return true
 			}
 		}
@@ -129,6 +132,11 @@ func TestServeFolder(t *testing.T) {
 	})
 	if titleAt(base, "/c/events/talk.ics") != "C one" {
 		t.Error("the second file with id c replaced the first")
+	}
+	// d.yaml never loaded: the log does not say its last good version is served.
+	waitLog(t, s, "msg=\"load failed; this file's calendar is not served until it loads\" config="+filepath.Join(dir, "d.yaml"))
+	if strings.Contains(s.stderr.String(), "still serving the last good calendar\" config="+filepath.Join(dir, "d.yaml")) {
+		t.Error("the log says d.yaml, which never loaded, still serves its last good calendar")
 	}
 	os.Remove(filepath.Join(dir, "b.yaml"))
 	waitFor(t, s, "the removed calendar gone", func() bool {
@@ -221,8 +229,13 @@ func TestFolderCommands(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "c.yaml"), []byte(calendarYAML("a", "another A")), 0o644)
 	os.WriteFile(filepath.Join(dir, "d.yaml"), []byte("calendar: {id: d}\n"), 0o644)
 	r := runCmd(t, nil, "check", dir)
-	if r.code != 1 || !strings.Contains(r.stderr, `c.yaml: calendar id "a" is already `) || !strings.Contains(r.stderr, "d.yaml:1:1:") || !strings.Contains(r.stderr, "2 of 4 files are invalid") {
+	// The duplicate is named at its calendar.id (line 1, column 16), and
+	// its file is not said to be ok.
+	if r.code != 1 || !strings.Contains(r.stderr, `c.yaml:1:16: calendar.id: "a" is already `) || !strings.Contains(r.stderr, "d.yaml:1:1:") || !strings.Contains(r.stderr, "2 of 4 files are invalid") {
 		t.Errorf("check of a folder with a duplicate and a broken file: exit %d\n%s", r.code, r.stderr)
+	}
+	if !strings.Contains(r.stdout, "a.yaml: ok: 1 event, 1 track") || strings.Contains(r.stdout, "c.yaml") || strings.Contains(r.stdout, "d.yaml") {
+		t.Errorf("check of a folder: its valid files, and only those, are ok:\n%s", r.stdout)
 	}
 	if r := runCmd(t, nil, "build", "-config", dir, "-out", t.TempDir()); r.code != 2 || !strings.Contains(r.stderr, "-base-url") {
 		t.Errorf("build of a folder without a base URL: exit %d %s", r.code, r.stderr)

@@ -208,7 +208,7 @@ func (c serveConfig) reloader(logger *slog.Logger, srv *server.Server) func(cont
 		}
 		if err != nil {
 			srv.LoadFailed(err)
-			logReloadFailure(logger, c.config, err)
+			logReloadFailure(logger, c.config, err, true)
 			return
 		}
 		logTokenProblems(logger, c.config, tokens, cal)
@@ -344,13 +344,19 @@ func logWarnings(logger *slog.Logger, cal *calendar.Calendar) {
 	}
 }
 
-// logReloadFailure logs every problem of an invalid edit, each at its place.
-func logReloadFailure(logger *slog.Logger, path string, err error) {
+// logReloadFailure logs every problem of an invalid edit, each at its place,
+// and what is served instead: the last good calendar, or, when the file
+// never loaded (serving is false: a new file of a folder), nothing.
+func logReloadFailure(logger *slog.Logger, path string, err error, serving bool) {
 	var invalid *calendar.Error
 	if errors.As(err, &invalid) {
 		for _, p := range invalid.Problems {
 			logger.Error("invalid edit: "+p.String(), slog.String("file", p.File), slog.Int("line", p.Line), slog.Int("col", p.Col))
 		}
 	}
-	logger.Error("reload failed; still serving the last good calendar", slog.String("config", path), slog.Any("error", err))
+	msg := "reload failed; still serving the last good calendar"
+	if !serving {
+		msg = "load failed; this file's calendar is not served until it loads"
+	}
+	logger.Error(msg, slog.String("config", path), slog.Any("error", err))
 }

@@ -37,6 +37,9 @@ type Calendar struct {
 	// Warnings are problems that do not stop the calendar from loading but
 	// that a person should see (a repeated wall time, for one).
 	Warnings []Problem
+	// IDLine and IDCol are where calendar.id is in the file (1-based), for
+	// a problem found after loading: a folder's other file with the same id.
+	IDLine, IDCol int
 
 	tracks  map[string]*Track
 	events  map[string]*Event

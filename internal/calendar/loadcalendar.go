@@ -28,6 +28,7 @@ func (l *loader) calendar(cal *Calendar, f field) {
 	cal.Languages = l.languages
 	if v, ok := m.get("id"); ok {
 		cal.ID, _ = l.id(v.value, where("id"))
+		cal.IDLine, cal.IDCol = v.value.Line, v.value.Column
 	} else if m != nil {
 		l.errorf(f.key.Line, f.key.Column, "calendar.id: missing; give a stable id such as \"wsis10\": it is part of every event's UID")
 	}

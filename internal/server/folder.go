@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -80,7 +81,10 @@ func (f *Folder) Load(file string, cal *calendar.Calendar) error {
 	byID, files, removed := cloneView(v)
 	for _, other := range v.files {
 		if other.name != file && other.id == cal.ID {
-			err := fmt.Errorf("%s: calendar id %q is already served from %s; give each file a calendar.id of its own", file, cal.ID, other.name)
+			// A plain error, not a calendar.Error: /healthz shows it whole,
+			// as it quotes only what the folder serves openly.
+			err := errors.New(calendar.Problem{File: file, Line: cal.IDLine, Col: cal.IDCol,
+				Msg: fmt.Sprintf("calendar.id: %q is already served from %s; give each file a calendar.id of its own", cal.ID, other.name)}.String())
 			f.failLocked(byID, files, removed, file, err)
 			return err
 		}
