@@ -96,11 +96,27 @@ func (c serveConfig) folderReloader(logger *slog.Logger, folder *server.Folder) 
 			}
 			logTokenProblems(logger, file, tokens, cal)
 			logWarnings(logger, cal)
+			if w := folderBaseProblem(c.baseURL, cal); w != "" {
+				logger.Warn(file+": "+w, slog.String("config", file), slog.String("base_url", cal.BaseURL))
+			}
 			logLockDisagreement(logger, file, cal, lk)
 			logger.Info("loaded", slog.String("config", file), slog.String("calendar", cal.ID), slog.Int("events", len(cal.Events)))
 			c.published(ctx, logger, file, folder.Server(file), lk, func(cal *calendar.Calendar) error { return folder.Load(file, cal) })
 		}
 	}
+}
+
+// folderBaseProblem says what is wrong with cal's own base_url when a
+// folder serves it, or "". A folder serves each calendar under /{id}/, and
+// without -base-url (flagBase) a calendar's links start with its
+// base_url: one that does not end in /{id} (the folder's address, or the
+// one the file had when served alone) sends every link elsewhere.
+func folderBaseProblem(flagBase string, cal *calendar.Calendar) string {
+	if flagBase != "" || cal.BaseURL == "" || strings.HasSuffix(cal.BaseURL, "/"+cal.ID) {
+		return ""
+	}
+	return fmt.Sprintf("calendar.base_url %s does not end in /%s, where a folder serves this calendar, so the links of its page and feeds.json point elsewhere; "+
+		"give its own address (%s/%s), or serve the folder with -base-url, which takes its place", cal.BaseURL, cal.ID, cal.BaseURL, cal.ID)
 }
 
 // checkFolder checks every events file of a folder, and that no two give
@@ -126,6 +142,9 @@ func checkFolder(ctx context.Context, dir string, limits calendar.Options, stdou
 			continue
 		}
 		ids[cal.ID] = file
+		if w := folderBaseProblem("", cal); w != "" {
+			fmt.Fprintf(stderr, "%s: warning: %s\n", file, w)
+		}
 		printOK(stdout, file, cal)
 	}
 	if invalid > 0 {

@@ -241,3 +241,35 @@ func TestFolderCommands(t *testing.T) {
 		t.Errorf("build of a folder without a base URL: exit %d %s", r.code, r.stderr)
 	}
 }
+
+// TestFolderBaseURL: a calendar's own base_url that is not its address in
+// the folder (/{id}) is warned of by check and by serve, unless -base-url
+// takes its place.
+func TestFolderBaseURL(t *testing.T) {
+	dir := t.TempDir()
+	withBase := func(id, base string) string {
+		return strings.Replace(calendarYAML(id, "T"), "timezone: Europe/Zurich}", "timezone: Europe/Zurich, base_url: \""+base+"\"}", 1)
+	}
+	os.WriteFile(filepath.Join(dir, "a.yaml"), []byte(withBase("a", "https://calendar.example.org")), 0o644)
+	os.WriteFile(filepath.Join(dir, "b.yaml"), []byte(withBase("b", "https://calendar.example.org/b/")), 0o644)
+	warning := "a.yaml: warning: calendar.base_url https://calendar.example.org does not end in /a"
+	r := runCmd(t, nil, "check", dir)
+	if r.code != 0 || !strings.Contains(r.stderr, warning) || strings.Contains(r.stderr, "b.yaml: warning: calendar.base_url") {
+		t.Errorf("check: exit %d, want 0 and a warning about a.yaml's base_url alone:\n%s", r.code, r.stderr)
+	}
+
+	s := startServe(t, nil, "-config", dir, "-addr", "127.0.0.1:0")
+	waitLog(t, s, "a.yaml: calendar.base_url https://calendar.example.org does not end in /a")
+	waitLog(t, s, "msg=loaded config="+filepath.Join(dir, "b.yaml")) // logged after its warnings
+	if strings.Contains(s.stderr.String(), "b.yaml: calendar.base_url") {
+		t.Errorf("serve warned of b.yaml's base_url, its own address:\n%s", s.stderr)
+	}
+	s2 := startServe(t, nil, "-config", dir, "-addr", "127.0.0.1:0", "-base-url", "https://feeds.example.org")
+	if body, _ := get(t, s2.base, "/a/feeds.json"); !bytes.Contains(body, []byte("https://feeds.example.org/a/calendar.ics")) {
+		t.Errorf("-base-url does not take the place of a.yaml's base_url:\n%s", body)
+	}
+	waitLog(t, s2, "msg=loaded config="+filepath.Join(dir, "a.yaml")) // logged after its warnings
+	if strings.Contains(s2.stderr.String(), "does not end in /a") {
+		t.Errorf("serve -base-url warned of a.yaml's base_url, which it does not use:\n%s", s2.stderr)
+	}
+}

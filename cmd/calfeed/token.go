@@ -118,7 +118,7 @@ func runTokenAdd(ctx context.Context, args []string, stdout, stderr io.Writer, g
 	}
 	if base == "" {
 		base = "http://localhost:8080"
-		fmt.Fprintln(stderr, "calfeed token add: no public address known (-base-url, CALFEED_BASE_URL or calendar.base_url): the address below is the local server's")
+		fmt.Fprintf(stderr, "calfeed token add: no public address known (-base-url, CALFEED_BASE_URL or calendar.base_url): the address below is a local server's on its default port; where serve -config serves a folder of calendars, this one's is under /%s/ (%s/%s/p/TOKEN/)\n", cal.ID, base, cal.ID)
 	}
 	addr := strings.TrimRight(base, "/") + "/p/" + tok + "/"
 	fmt.Fprintf(stdout, "Secret address for %q (%s):\n", *name, grantText(g))

@@ -59,6 +59,15 @@ func TestTokenCommands(t *testing.T) {
 		t.Errorf("the tokens file should hold the name and a hash, not the token:\n%s", data)
 	}
 	all, _ := addToken(t, config, "-name", "Staff", "-all", "-base-url", "https://other.example.org/forum/")
+
+	// No public address known: a local one, and where a folder serves it.
+	noBase := filepath.Join(t.TempDir(), "priv.yaml")
+	os.WriteFile(noBase, []byte(strings.Replace(privateCalendarYAML, `, base_url: "https://cal.example.org"`, "", 1)), 0o644)
+	local, res := addToken(t, noBase, "-name", "Local", "-all")
+	if !strings.Contains(res.stdout, "http://localhost:8080/p/"+local+"/") || !strings.Contains(res.stderr, "no public address known") ||
+		!strings.Contains(res.stderr, "under /priv/ (http://localhost:8080/priv/p/TOKEN/)") {
+		t.Errorf("token add without a public address:\n%s%s", res.stdout, res.stderr)
+	}
 	if all == tok {
 		t.Fatal("two tokens alike")
 	}
