@@ -100,6 +100,10 @@ var known = sync.OnceValue(func() map[string]*Words {
 // Lang returns the language tag w was made for.
 func (w *Words) Lang() string { return w.lang }
 
+// Base returns the language w's words are written in: Lang, its primary
+// language, or English, the fallback.
+func (w *Words) Base() string { return w.base }
+
 // Get returns the message key, with {1}, {2}, … replaced by args; the key
 // itself when no language has it.
 func (w *Words) Get(key string, args ...any) string {

@@ -18,15 +18,7 @@ func newTranslator(lang string) *translator { return locale.For(lang) }
 // back to English.
 func UILanguages() []string { return locale.Languages() }
 
-// selfNames are the languages' names in themselves, for the switcher.
-var selfNames = map[string]string{
-	"ar": "العربية",
-	"zh": "中文",
-	"en": "English",
-	"fr": "Français",
-	"ru": "Русский",
-	"es": "Español",
-}
+//go:generate go run ./mkselfnames
 
 // languageName is lang's name in itself, or the code for a language this
 // package has no name for.

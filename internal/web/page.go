@@ -16,10 +16,14 @@ import (
 
 // pageData is what templates/page.html shows.
 type pageData struct {
-	Lang, Dir string
-	T         *translator
+	// Lang is the page's language, as links and forms carry it (?lang=).
+	Lang string
+	// WordsLang and Dir are the language and direction of the page's own
+	// words: Lang, or English for a data language calfeed has no words in.
+	WordsLang, Dir string
+	T              *translator
 	// DataAttrs marks text in the data's language when it is not the
-	// page's: lang="zh" dir="ltr".
+	// words': lang="zh" dir="ltr".
 	DataAttrs     htmltemplate.HTMLAttr
 	Name          string
 	Description   string
@@ -180,7 +184,8 @@ func (s *Site) pageData(r Request) *pageData {
 	dl := DataLanguage(r.Lang, cal.Languages)
 	d := &pageData{
 		Lang:        r.Lang,
-		Dir:         Direction(r.Lang),
+		WordsLang:   t.Base(),
+		Dir:         Direction(t.Base()),
 		T:           t,
 		Name:        cal.Name.In(dl),
 		Description: cal.Description.In(dl),
@@ -195,9 +200,11 @@ func (s *Site) pageData(r Request) *pageData {
 			"alarm-set":      t.Get("alarm_set"),
 		},
 	}
-	if dl != r.Lang {
+	if dl != d.WordsLang {
 		d.DataAttrs = htmltemplate.HTMLAttr(fmt.Sprintf(`lang="%s" dir="%s"`,
 			htmltemplate.HTMLEscapeString(dl), Direction(dl)))
+	}
+	if dl != r.Lang {
 		d.DataLangNote = t.Get("data_lang_note", languageName(dl))
 	}
 	d.notices(r, t)

@@ -258,6 +258,48 @@ func TestPageLanguages(t *testing.T) {
 	}
 }
 
+// TestPageWordsLanguage: a calendar in languages the page has no words in
+// (German, Hebrew) is shown in them with English words around: the page
+// is marked as English, the calendar's texts as theirs, and the switcher
+// names each language in itself.
+func TestPageWordsLanguage(t *testing.T) {
+	s := newSite(t)
+	cal := load(t, `calendar:
+  id: forum
+  name: {de: Forum Deutsch, he: פורום, en: Forum English}
+  timezone: Europe/Berlin
+  languages: [de, he, en]
+tracks: [{id: talks, name: {de: Vorträge, he: הרצאות, en: Talks}}]
+events:
+  - {id: talk, title: {de: Eröffnung, he: פתיחה, en: Opening}, start: 2026-05-04 09:00, duration: 1h, tracks: [talks]}
+`)
+	for _, tc := range []struct {
+		lang string
+		want []string
+		not  []string
+	}{
+		{"de", []string{`<html lang="en" dir="ltr"`, `<h1 lang="de" dir="ltr">Forum Deutsch</h1>`, `<span class="title" lang="de" dir="ltr">Eröffnung</span>`,
+			"<h2 id=\"subscribe-h\">Subscribe</h2>", `lang="de" hreflang="de" dir="ltr" aria-current="page" data-keep-agenda>Deutsch</a>`,
+			`lang="he" hreflang="he" dir="rtl" data-keep-agenda>עברית</a>`},
+			[]string{`<html lang="de"`}},
+		{"he", []string{`<html lang="en" dir="ltr"`, `<h1 lang="he" dir="rtl">פורום</h1>`, `<span class="title" lang="he" dir="rtl">פתיחה</span>`}, nil},
+		{"en", []string{`<html lang="en" dir="ltr"`, `<h1 >Forum English</h1>`}, []string{`<h1 lang=`}},
+		{"fr", []string{`<html lang="fr" dir="ltr"`, `<h1 lang="de" dir="ltr">Forum Deutsch</h1>`, "S&#39;abonner"}, nil},
+	} {
+		page := render(t, func(b *bytes.Buffer) error { return s.Page(b, Request{Cal: cal, Base: base, Lang: tc.lang}) })
+		for _, w := range tc.want {
+			if !strings.Contains(page, w) {
+				t.Errorf("%s page lacks %q", tc.lang, w)
+			}
+		}
+		for _, w := range tc.not {
+			if strings.Contains(page, w) {
+				t.Errorf("%s page has %q", tc.lang, w)
+			}
+		}
+	}
+}
+
 func TestPageReaderZone(t *testing.T) {
 	s := newSite(t)
 	cal := seed(t)
