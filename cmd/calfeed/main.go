@@ -74,11 +74,13 @@ const usage = `calfeed publishes the events of an events.yaml as calendar feeds.
 
 Usage:
   calfeed init [-o events.yaml] [-timezone ZONE] [-lang en]
-  calfeed serve [-config events.yaml] [-addr :8080] [-base-url URL] [-stamp] [-gzip]
-  calfeed check [FILE]
-  calfeed stamp [FILE]
-  calfeed build [-config FILE] -out DIR -base-url URL
-  calfeed token add|list|revoke -config FILE [-name NAME] [-tracks a,b | -all]
+  calfeed serve [-config FILE or FOLDER] [-addr :8080] [-base-url URL] [-stamp] [-gzip]
+  calfeed check [FILE or FOLDER]
+  calfeed stamp [FILE or FOLDER]
+  calfeed build [-config FILE or FOLDER] -out DIR -base-url URL
+  calfeed token add -config FILE -name NAME (-tracks a,b | -all) [-base-url URL]
+  calfeed token list [-config FILE]
+  calfeed token revoke -config FILE -name NAME
   calfeed import [-o FILE] [-calendar-id ID] [-name NAME] [-timezone ZONE] [-lang LANG] [-format ics|csv] SOURCE
   calfeed healthcheck [-addr :8080] [-timeout 3s]
   calfeed version
