@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -714,4 +715,111 @@ func largeRevalidated(t *testing.T, path string) {
 	if w.Code != http.StatusOK || w.Header().Get("ETag") != etag || w.Body.String() != body {
 		t.Errorf("another ETag: %d, ETag %q, %d bytes; want the feed", w.Code, w.Header().Get("ETag"), w.Body.Len())
 	}
+}
+
+// stalledWriter is a client that has stopped reading: its first Write of
+// a body blocks until release is closed.
+type stalledWriter struct {
+	header  http.Header
+	code    int
+	started chan struct{} // closed at the first Write
+	release chan struct{}
+	once    sync.Once
+}
+
+func newStalledWriter(release chan struct{}) *stalledWriter {
+	return &stalledWriter{header: http.Header{}, started: make(chan struct{}), release: release}
+}
+
+func (w *stalledWriter) Header() http.Header { return w.header }
+func (w *stalledWriter) WriteHeader(code int) {
+	if w.code == 0 {
+		w.code = code
+	}
+}
+
+func (w *stalledWriter) Write(b []byte) (int, error) {
+	w.WriteHeader(http.StatusOK)
+	w.once.Do(func() { close(w.started) })
+	<-w.release
+	return len(b), nil
+}
+
+// TestStalledReadersBounded: responses rendered on demand that clients
+// have stopped reading hold memory the cache no longer counts (a feed
+// with a reminder, a combination of tracks: each a rendering of its own).
+// Once they hold the cache's budget again, no new rendering starts (503,
+// Retry-After), while what is rendered already is still served; one
+// response sent to many counts once; and once they are read, or their
+// clients gone, renderings start again.
+func TestStalledReadersBounded(t *testing.T) {
+	const budget = 256 << 10
+	s := serverOf(t, synthYAML(t, 1000), Options{CacheSize: budget})
+	st := s.state.Load()
+	var all []string
+	for _, tr := range st.cal.Tracks {
+		all = append(all, tr.ID)
+	}
+	// A different combination of all tracks but one, with a reminder.
+	combination := func(i int) string {
+		ids := slices.Delete(slices.Clone(all), i%len(all), i%len(all)+1)
+		return "/calendar.ics?alarm=1h&tracks=" + strings.Join(ids, ",")
+	}
+	release := make(chan struct{})
+	var wg sync.WaitGroup
+	defer func() { close(release); wg.Wait() }()
+	stall := func(target string) *stalledWriter {
+		w := newStalledWriter(release)
+		wg.Go(func() { s.ServeHTTP(w, httptest.NewRequest(http.MethodGet, target, nil)) })
+		select {
+		case <-w.started:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("GET %s: no body written", target)
+		}
+		return w
+	}
+
+	first := stall(combination(0))
+	held := st.cache.budget.sending.Load()
+	if held < 100<<10 {
+		t.Fatalf("a stalled response of a combination counts %d bytes", held)
+	}
+	stall(combination(0)) // the same response, sent twice: counted once
+	if got := st.cache.budget.sending.Load(); got != held {
+		t.Errorf("one response sent to two clients counts %d bytes, want %d", got, held)
+	}
+	var refused *httptest.ResponseRecorder
+	for i := 1; i < len(all) && refused == nil; i++ {
+		if st.cache.budget.sending.Load() >= budget {
+			refused = do(t, s, http.MethodGet, combination(i), nil)
+			break
+		}
+		stall(combination(i))
+	}
+	if refused == nil {
+		t.Fatalf("%d stalled responses hold %d bytes, under the budget of %d", len(all), st.cache.budget.sending.Load(), budget)
+	}
+	if refused.Code != http.StatusServiceUnavailable || refused.Header().Get("Retry-After") == "" {
+		t.Errorf("a new rendering past the budget: status %d, Retry-After %q; want 503 and a Retry-After",
+			refused.Code, refused.Header().Get("Retry-After"))
+	}
+	if c := do(t, s, http.MethodGet, "/?tz=Bad/Zone", nil).Code; c != http.StatusServiceUnavailable {
+		t.Errorf("a page that is never kept, past the budget: status %d, want 503", c)
+	}
+	// What is rendered already is served: the feeds rendered ahead, and the
+	// response being sent.
+	get(t, s, "/calendar.ics", nil)
+	get(t, s, "/tracks/"+all[0]+".ics", nil)
+	get(t, s, combination(0), nil)
+	if first.code != http.StatusOK {
+		t.Errorf("the first stalled response: status %d", first.code)
+	}
+
+	close(release)
+	wg.Wait()
+	release = make(chan struct{})
+	if got := st.cache.budget.sending.Load(); got != 0 {
+		t.Errorf("with every response sent, %d bytes still count as being sent", got)
+	}
+	get(t, s, combination(len(all)-1), nil)
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"container/list"
+	"errors"
 	"net/http"
 	"runtime"
 	"strconv"
@@ -110,11 +111,25 @@ type flight struct {
 }
 
 // budget is the memory the caches of a server share: one calendar's, as
-// it is reloaded, or a folder's calendars'.
+// it is reloaded, or a folder's calendars'. The same amount again bounds
+// the responses rendered on demand that are being sent (sending): a
+// response leaves the cache's count when it is evicted or too large to
+// keep, but not memory while a client is still reading it, and a client
+// that reads slowly, or not at all, holds it for up to serve's write
+// timeout. Past that amount no new rendering starts (errBusy): what is
+// rendered already, kept or ahead, is still served.
 type budget struct {
-	max  int64
-	used atomic.Int64
+	max     int64
+	used    atomic.Int64
+	sending atomic.Int64 // bytes of responses rendered on demand being sent (see resource.sending)
 }
+
+// errBusy refuses a rendering while the responses being sent hold the
+// budget: a 503, to be asked again later.
+var errBusy = errors.New("busy: too many responses rendered on demand are being sent; try again in a minute")
+
+// full reports whether the responses being sent hold the budget.
+func (b *budget) full() bool { return b.sending.Load() >= b.max }
 
 func newBudget(max int64) *budget {
 	if max <= 0 {
@@ -217,9 +232,18 @@ func (c *cache) getOrMake(k cacheKey, fetch string, rh http.Header, render func(
 	if token && c.renders != nil {
 		c.renders <- struct{}{}
 	}
-	f.res, f.err = render()
+	// Checked once its turn has come: the renderings before it in the
+	// queue may have filled the budget meanwhile.
+	if token && c.budget.full() {
+		f.err = errBusy
+	} else {
+		f.res, f.err = render()
+	}
 	if token && c.renders != nil {
 		<-c.renders
+	}
+	if token && f.err == nil {
+		f.res.sending = c.budget
 	}
 
 	c.mu.Lock()
@@ -260,13 +284,20 @@ func validatorsKey(k cacheKey) cacheKey {
 }
 
 // render renders a response that is not to be kept, within the same
-// bound on renderings at once.
+// bounds on renderings at once and on responses being sent.
 func (c *cache) render(render func() (*resource, error)) (*resource, error) {
 	if c.renders != nil {
 		c.renders <- struct{}{}
 		defer func() { <-c.renders }()
 	}
-	return render()
+	if c.budget.full() {
+		return nil, errBusy
+	}
+	res, err := render()
+	if err == nil {
+		res.sending = c.budget
+	}
+	return res, err
 }
 
 // alias makes k stand for the entry kept under target, so that a query

@@ -54,6 +54,11 @@ func writeError(w http.ResponseWriter, r *http.Request, err error, logger *slog.
 		code = http.StatusBadRequest
 	case errors.Is(err, errMethod):
 		code = http.StatusMethodNotAllowed
+	case errors.Is(err, errBusy):
+		code = http.StatusServiceUnavailable
+		// The write timeout ends the slowest of the sends that hold the
+		// budget within a minute.
+		w.Header().Set("Retry-After", "60")
 	}
 	msg := err.Error()
 	if code == http.StatusInternalServerError {

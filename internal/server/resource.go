@@ -49,6 +49,29 @@ type resource struct {
 	// The cache entry holding it, if any: keptEl is guarded by keptBy's mutex.
 	keptBy atomic.Pointer[cache]
 	keptEl *list.Element
+
+	// sending is the budget a response rendered on demand counts in while
+	// its body is being sent (nil for a feed rendered ahead: that is the
+	// calendar itself); writers, the requests sending it.
+	sending *budget
+	writers atomic.Int32
+}
+
+// send counts res's body in its budget while the requests sending it
+// last, once however many they are; the returned func ends one request's.
+func (res *resource) send() func() {
+	b := res.sending
+	if b == nil {
+		return func() {}
+	}
+	if res.writers.Add(1) == 1 {
+		b.sending.Add(int64(res.size))
+	}
+	return func() {
+		if res.writers.Add(-1) == 0 {
+			b.sending.Add(-int64(res.size))
+		}
+	}
 }
 
 // validators returns res without its body: what answers a request that
@@ -225,6 +248,9 @@ func serveResource(w http.ResponseWriter, r *http.Request, res *resource, now fu
 		return
 	}
 	res.setHeaders(h, res.fixed, gz, etagHeader, lastModified)
+	if r.Method != http.MethodHead {
+		defer res.send()()
+	}
 	if rare {
 		var content io.ReadSeeker = bytes.NewReader(body)
 		if parts != nil {
