@@ -71,12 +71,7 @@ when nothing could be imported. See docs/import.md.
 		kind = sniff(data)
 	}
 	opts.Now = time.Now
-	var res *importer.Result
-	if kind == "csv" {
-		res, err = importer.CSV(name, data, opts)
-	} else {
-		res, err = importer.ICS(name, data, opts)
-	}
+	res, err := convert(ctx, kind, name, data, opts)
 	if res != nil {
 		for _, n := range res.Notes {
 			fmt.Fprintln(stderr, n)
@@ -95,6 +90,33 @@ when nothing could be imported. See docs/import.md.
 	}
 	fmt.Fprintf(stderr, "calfeed import: wrote %s: %d %s from %s, %d %s; next: calfeed check %s\n", *out, res.Events, plural(res.Events, "event", "events"), name, len(res.Notes), plural(len(res.Notes), "note", "notes"), *out)
 	return nil
+}
+
+// convert imports data, or gives up when ctx is done (Ctrl-C, SIGTERM):
+// the importer does not look at ctx, and a large or hostile file can take
+// a while, so it runs on its own and is left behind, to end with the
+// process.
+func convert(ctx context.Context, kind, name string, data []byte, opts importer.Options) (*importer.Result, error) {
+	type result struct {
+		res *importer.Result
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		var r result
+		if kind == "csv" {
+			r.res, r.err = importer.CSV(name, data, opts)
+		} else {
+			r.res, r.err = importer.ICS(name, data, opts)
+		}
+		done <- r
+	}()
+	select {
+	case r := <-done:
+		return r.res, r.err
+	case <-ctx.Done():
+		return nil, fmt.Errorf("import of %s stopped: %w", name, context.Cause(ctx))
+	}
 }
 
 // writeNew writes a file that must not exist yet.

@@ -66,7 +66,13 @@ func finish(d *doc, ns *notes, source string) (*Result, error) {
 	}
 	w := d.write()
 	out := w.buf.Bytes()
-	cal, err := calendar.Load("events.yaml", bytes.NewReader(out), calendar.Options{})
+	var limits calendar.Options
+	if n := len(d.events); n > calendar.DefaultMaxEvents {
+		// Written all the same: the limit is the commands' to raise.
+		limits.MaxEvents = n
+		ns.add(0, 0, "%d events, more than the %d that check, stamp, serve and build accept unless given -max-events %d; or split the calendar into a folder of calendars", n, calendar.DefaultMaxEvents, n)
+	}
+	cal, err := calendar.Load("events.yaml", bytes.NewReader(out), limits)
 	var le *calendar.Error
 	if errors.As(err, &le) {
 		for _, p := range place(w, le.Problems) {

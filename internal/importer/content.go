@@ -32,6 +32,10 @@ func readProp(l logical, ns *notes) *prop {
 		ns.once("utf8", l.line, "text that is not UTF-8 was read with U+FFFD in place of the bad bytes; save the file as UTF-8")
 		l.text = strings.ToValidUTF8(l.text, "\uFFFD")
 	}
+	if n := paramCount(l.text); n > maxParams {
+		ns.add(l.line, 0, "dropped a line with %d parameters (at most %d are read): %.40q", n, maxParams, l.text)
+		return nil
+	}
 	bp, err := ics.ParseProperty(ics.ContentLine(l.text))
 	if err != nil || bp == nil || bp.IANAToken == "" || !strings.HasPrefix(strings.ToUpper(l.text), strings.ToUpper(bp.IANAToken)) {
 		ns.add(l.line, 0, "dropped a line that is not an iCalendar content line (NAME:value): %.40q", l.text)
@@ -44,6 +48,32 @@ func readProp(l logical, ns *notes) *prop {
 	return p
 }
 
+// maxParams is the most parameters a content line may have to be read:
+// real ones have a dozen at most, and golang-ical's reading of each costs
+// as much as the whole line, so a line of many thousands took minutes.
+const maxParams = 50
+
+// paramCount is the number of parameters of a content line: the
+// semicolons before its value that are not inside a quoted value.
+func paramCount(line string) int {
+	n, quoted := 0, false
+	for i := 0; i < len(line); i++ {
+		switch line[i] {
+		case '"':
+			quoted = !quoted
+		case ';':
+			if !quoted {
+				n++
+			}
+		case ':':
+			if !quoted {
+				return n
+			}
+		}
+	}
+	return n
+}
+
 // logical is one unfolded content line and the line it starts on.
 type logical struct {
 	text string
@@ -52,20 +82,31 @@ type logical struct {
 
 // unfold joins folded lines (RFC 5545 §3.1: CRLF followed by a space or a
 // tab continues the line) and drops empty ones. LF alone is accepted as a
-// line end, as most readers do.
+// line end, as most readers do. A line folded many times is joined once,
+// in time linear in its length, however many pieces it has.
 func unfold(data []byte) []logical {
 	var out []logical
+	var pieces []string // the current line's continuations, joined when it ends
+	end := func() {
+		if len(pieces) > 0 {
+			last := &out[len(out)-1]
+			last.text += strings.Join(pieces, "")
+			pieces = pieces[:0]
+		}
+	}
 	for i, l := range strings.Split(string(data), "\n") {
 		l = strings.TrimSuffix(l, "\r")
 		if l != "" && (l[0] == ' ' || l[0] == '\t') && len(out) > 0 {
-			out[len(out)-1].text += l[1:]
+			pieces = append(pieces, l[1:])
 			continue
 		}
 		if strings.TrimSpace(l) == "" {
 			continue
 		}
+		end()
 		out = append(out, logical{l, i + 1})
 	}
+	end()
 	return out
 }
 

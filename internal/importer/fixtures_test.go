@@ -2,6 +2,7 @@ package importer
 
 import (
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -222,5 +223,65 @@ func TestRuleThatPanics(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("no note of the rule: %v", res.Notes)
+	}
+}
+
+// TestHostileLines: a line folded a hundred thousand times is read whole
+// (its pieces joined once, not one by one: each join copied all before
+// it), and a line with more parameters than any real one is dropped with a
+// note (golang-ical reads each parameter at the cost of the whole line).
+func TestHostileLines(t *testing.T) {
+	event := func(lines string) string {
+		return "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\nUID:a@example.org\r\n" +
+			"DTSTART:20270104T100000Z\r\nDTEND:20270104T110000Z\r\nSUMMARY:Talk\r\n" + lines + "END:VEVENT\r\nEND:VCALENDAR\r\n"
+	}
+	const folds = 100_000
+	res, err := ICS("folded.ics", []byte(event("DESCRIPTION:A"+strings.Repeat("\r\n B", folds)+"\r\n")), Options{Timezone: "UTC"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "A" + strings.Repeat("B", folds); !strings.Contains(string(res.YAML), want) {
+		t.Errorf("the description folded %d times is not read whole", folds)
+	}
+
+	params := func(n int) string {
+		var b strings.Builder
+		b.WriteString("LOCATION")
+		for i := range n {
+			fmt.Fprintf(&b, ";X-P%d=v", i)
+		}
+		return b.String() + ":Room 9\r\n"
+	}
+	res, err = ICS("params.ics", []byte(event(params(maxParams))), Options{Timezone: "UTC"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(res.YAML), "Room 9") {
+		t.Errorf("a line with %d parameters was not read:\n%s", maxParams, res.YAML)
+	}
+	res, err = ICS("params.ics", []byte(event(params(maxParams+1))), Options{Timezone: "UTC"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(res.YAML), "Room 9") {
+		t.Errorf("a line with %d parameters was read", maxParams+1)
+	}
+	found := false
+	for _, n := range res.Notes {
+		found = found || strings.Contains(n.String(), fmt.Sprintf("params.ics:9: dropped a line with %d parameters", maxParams+1))
+	}
+	if !found {
+		t.Errorf("no note of the line dropped: %v", res.Notes)
+	}
+}
+
+// BenchmarkUnfoldFolded unfolds one line folded 100,000 times: linear in
+// its length (joined piece by piece, it took seconds).
+func BenchmarkUnfoldFolded(b *testing.B) {
+	data := []byte("DESCRIPTION:A" + strings.Repeat("\r\n B", 100_000) + "\r\n")
+	for b.Loop() {
+		if l := unfold(data); len(l) != 1 || len(l[0].text) != len("DESCRIPTION:A")+100_000 {
+			b.Fatalf("%d lines", len(l))
+		}
 	}
 }
