@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -271,7 +272,8 @@ func (f *Folder) healthBody(v *folderView) []byte {
 	slices.Sort(names)
 	for _, n := range names {
 		ff := v.files[n]
-		fh := fileHealth{File: n, Calendar: ff.id}
+		// Named within the folder: where the folder is stays the server's.
+		fh := fileHealth{File: filepath.Base(n), Calendar: ff.id}
 		if ff.failed != nil {
 			rep.Status = "degraded"
 		}
@@ -282,6 +284,9 @@ func (f *Folder) healthBody(v *folderView) []byte {
 		case ff.failed != nil:
 			h := problemsOf(ff.failed)
 			fh.Error, fh.ErrorsTotal = h.problems, h.total
+			for i, e := range fh.Error {
+				fh.Error[i] = strings.ReplaceAll(e, filepath.Dir(n)+string(filepath.Separator), "")
+			}
 			since := ff.since.UTC()
 			fh.FailingSince = &since
 		}

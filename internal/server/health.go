@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -51,7 +52,8 @@ func (s *Server) LoadFailed(err error) {
 // alone (FILE:LINE:COL): its message can quote anything the file holds,
 // private tracks and events included, and /healthz is public. The log and
 // calfeed check say what each is. A problem of the file as a whole (too
-// large, not a regular file) is shown as it is: it quotes nothing.
+// large, not a regular file) is shown as it is: it quotes nothing. Files
+// are named without their folder, which is the server's business.
 func problemsOf(err error) *health {
 	var all []string
 	total := 1
@@ -59,6 +61,10 @@ func problemsOf(err error) *health {
 	if errors.As(err, &invalid) {
 		total = invalid.Count() // the problems not shown too
 		for _, p := range invalid.Problems {
+			if p.File != "" {
+				p.Msg = strings.ReplaceAll(p.Msg, filepath.Dir(p.File)+string(filepath.Separator), "")
+				p.File = filepath.Base(p.File)
+			}
 			if p.Whole {
 				all = append(all, p.String())
 			} else {
