@@ -25,7 +25,8 @@ func loadErr(t *testing.T, src string, opts Options) []Problem {
 }
 
 // TestBillionLaughs: aliases nested to expand into billions of nodes are
-// never expanded; the file is refused at once.
+// never expanded; the file is refused at once, at the alias where what
+// they repeat passes what a file may hold.
 func TestBillionLaughs(t *testing.T) {
 	src := "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n"
 	prev := "a"
@@ -37,8 +38,37 @@ func TestBillionLaughs(t *testing.T) {
 	// Also as events: each event's title a reference to the biggest list.
 	src += "calendar: {id: x, name: *i, timezone: UTC}\nevents: [{id: e, title: *i, start: 2016-01-01}]\n"
 	ps := loadErr(t, src, Options{})
-	if len(ps) == 0 || !strings.Contains(ps[0].String(), `limits.yaml:1:1: top level: unknown key "a"`) {
+	if len(ps) != 1 || !strings.Contains(ps[0].String(), `limits.yaml:9:8: aliases (*h and those before it) repeat more text than the file may hold`) {
 		t.Fatalf("problems = %v", ps)
+	}
+}
+
+// TestAliasedText: a long text named by alias in every event says, in the
+// feeds, as much as if it were written out each time; past what a file
+// may hold (-max-size), the file is refused at the alias that passes it.
+// A few aliases, as people use them, are fine.
+func TestAliasedText(t *testing.T) {
+	const textSize = 10 << 10
+	file := func(events int) string {
+		var b strings.Builder
+		b.WriteString("calendar: {id: x, name: X, timezone: UTC}\nevents:\n")
+		fmt.Fprintf(&b, "  - {id: e0, title: &t %q, start: 2026-01-01}\n", strings.Repeat("x", textSize))
+		for i := 1; i < events; i++ {
+			fmt.Fprintf(&b, "  - {id: e%d, title: *t, description: *t, location: *t, start: 2026-01-01}\n", i)
+		}
+		return b.String()
+	}
+	src := file(40)
+	// Room for 30 aliases of the 117: the 31st, the first of line 14, passes it.
+	limit := int64(len(src)) + 30*textSize + 1<<10
+	ps := loadErr(t, src, Options{MaxSize: limit})
+	line14 := strings.Split(src, "\n")[13]
+	want := fmt.Sprintf("limits.yaml:14:%d: aliases (*t and those before it) repeat more text than the file may hold (%d bytes, -max-size)", strings.Index(line14, "*t")+1, limit)
+	if len(ps) != 1 || !strings.Contains(ps[0].String(), want) {
+		t.Errorf("problems = %v, want %q", ps, want)
+	}
+	if _, err := Load("limits.yaml", strings.NewReader(file(4)), Options{MaxSize: limit}); err != nil {
+		t.Errorf("a file with nine aliases: %v", err)
 	}
 }
 
