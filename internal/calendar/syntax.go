@@ -1,6 +1,7 @@
 package calendar
 
 import (
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -27,6 +28,7 @@ type syntaxScan struct {
 	quote     pos   // a quoted scalar never closed
 	flow      []pos // '[' and '{' never closed, outermost first
 	flowChars []byte
+	deep      pos             // the first '[' or '{' nested more than maxDepth deep
 	closer    pos             // a ']' or '}' that closes nothing
 	escape    pos             // the first unknown escape in a double-quoted scalar
 	aliases   map[string]pos  // *name, first use
@@ -95,6 +97,9 @@ func (s *syntaxScan) scanLine(i int, line string, st *scanState) {
 		case (tokenStart || len(s.flow) > 0) && (c == '[' || c == '{'):
 			s.flow = append(s.flow, here)
 			s.flowChars = append(s.flowChars, byte(c))
+			if len(s.flow) > maxDepth && s.deep == (pos{}) {
+				s.deep = here
+			}
 			tokenStart = true
 			continue
 		case c == ']' || c == '}':
@@ -190,6 +195,8 @@ func syntaxProblem(data []byte, err error) (line, col int, msg string) {
 		}
 	case strings.Contains(raw, "unexpected end of stream") && s.quote != (pos{}):
 		return at(s.quote, "this quote is never closed; end the text with the same quote mark")
+	case strings.Contains(raw, "exceeded max depth"):
+		return at(s.deep, fmt.Sprintf("nested more than %d levels deep; events.yaml needs five", maxDepth))
 	case strings.Contains(raw, "unknown escape character"):
 		return at(s.escape, `an unknown escape in double quotes; write \\ for a backslash, or use single quotes`)
 	case strings.HasPrefix(raw, "unknown anchor"):
