@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html"
 	"io"
 	"math/rand/v2"
 	"net/http"
@@ -60,6 +61,36 @@ func TestPageCacheIgnoresUnknownParameters(t *testing.T) {
 	// The agenda (one spelling in calendar order) is the only new page.
 	if after > before+1 {
 		t.Errorf("cache grew from %d to %d entries on parameters that change nothing", before, after)
+	}
+}
+
+// TestUnknownZonesShareAPage: every unknown ?tz= gets the page that names
+// it, from one rendering kept for all of them (rendered for each, a flood
+// of misspellings cost a tenth of a second of CPU each at 10,000 events);
+// the name is escaped wherever the page repeats it.
+func TestUnknownZonesShareAPage(t *testing.T) {
+	s := serverOf(t, pagesYAML, Options{BaseURL: "https://cal.example.test"})
+	st := s.state.Load()
+	zones := []string{"Mars/Olympus", `<b>"Bad" & 'worse'</b>`, "Europe/Pari", badZoneMarker + "x"}
+	pageRequest(t, s, http.MethodGet, "/", nil)
+	before, _ := st.cache.stats()
+	pageRequest(t, s, http.MethodGet, "/?tz=Nowhere/First", nil)
+	for _, zone := range zones {
+		_, body := pageRequest(t, s, http.MethodGet, "/?tz="+url.QueryEscape(zone), nil)
+		shown := html.EscapeString(zone)
+		if !strings.Contains(body, "“"+shown+"” is not a time zone this page knows") || !strings.Contains(body, `value="`+shown+`"`) {
+			t.Errorf("?tz=%s: the page does not name it, escaped, in its notice and field", zone)
+		}
+		if strings.Contains(body, "Nowhere/First") || strings.Contains(body, badZoneMarker+`"`) {
+			t.Errorf("?tz=%s: the page names another zone, or its marker", zone)
+		}
+	}
+	if after, _ := st.cache.stats(); after != before+1 {
+		t.Errorf("the cache went from %d to %d entries for %d unknown zones; want one page kept for all", before, after, len(zones)+1)
+	}
+	// A known zone, and none, are pages of their own.
+	if _, body := pageRequest(t, s, http.MethodGet, "/", nil); strings.Contains(body, "tz-unknown") || strings.Contains(body, badZoneMarker) {
+		t.Error("the page without ?tz= says a zone is unknown")
 	}
 }
 

@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"fmt"
+	"html"
 	"net/http"
 	"slices"
 	"strconv"
@@ -112,6 +113,25 @@ func (p *pages) webRequest(r *http.Request, st *state) web.Request {
 	return req
 }
 
+// badZoneMarker stands for an unknown ?tz= in the page kept for every
+// unknown one (see withBadZone): letters and digits, which the page's
+// templates write as they are in text and in attributes alike.
+const badZoneMarker = "calfeedUnknownZone7e2d94b1"
+
+// withBadZone returns the page res, rendered with badZoneMarker, with the
+// zone the reader asked for in its place, escaped for HTML text and
+// quoted attributes (the two places a page repeats it). Its bytes count
+// among the responses being sent (see budget), as a rendering's would.
+func withBadZone(res *resource, zone string, b *budget) (*resource, error) {
+	if b.full() {
+		return nil, errBusy
+	}
+	body := bytes.ReplaceAll(res.body, []byte(badZoneMarker), []byte(html.EscapeString(zone)))
+	page := bodyResource(body, res.modified, res.headers, res.compress)
+	page.sending = b
+	return page, nil
+}
+
 // maxZoneShown bounds how much of an unknown ?tz= the page repeats.
 const maxZoneShown = 64
 
@@ -133,8 +153,11 @@ func shorten(s string, n int) string {
 // makes another entry.
 func requestKey(k kind, req web.Request) cacheKey {
 	key := cacheKey{kind: k, lang: req.Lang, page: pageKey{base: req.Base, open: req.Open, number: req.Page}}
-	if req.Zone != nil {
+	switch {
+	case req.Zone != nil:
 		key.page.zone = req.Zone.String()
+	case req.BadZone != "":
+		key.page.zone = "\x00unknown" // any: see badZoneMarker
 	}
 	key.page.agenda = strings.Join(req.Agenda, ",")
 	key.page.feeds = strings.Join(req.Feeds, ",")
@@ -186,13 +209,17 @@ func (p *pages) handleIndex(w http.ResponseWriter, r *http.Request) {
 	render := func() (*resource, error) {
 		return renderPage(func(b *bytes.Buffer) error { return p.site.Page(b, req) })
 	}
-	var res *resource
-	var err error
-	if req.BadZone != "" {
-		// Not kept: every misspelling would be an entry of its own.
-		res, err = st.cache.render(render)
-	} else {
-		res, err = st.cache.getOrRender(requestKey(kindPage, req), "", render)
+	bad := req.BadZone
+	if bad != "" {
+		// Every misspelling is the same page but for the name it repeats:
+		// rendered once with a marker, kept, and the name put in its place
+		// for each request (a rendering of a large calendar's page takes
+		// a tenth of a second; this, a copy of its bytes).
+		req.BadZone = badZoneMarker
+	}
+	res, err := st.cache.getOrRender(requestKey(kindPage, req), "", render)
+	if err == nil && bad != "" {
+		res, err = withBadZone(res, bad, st.cache.budget)
 	}
 	if err != nil {
 		p.s.error(w, r, err)
