@@ -3,6 +3,7 @@ package calendar
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -69,6 +70,16 @@ func TestAliasedText(t *testing.T) {
 	}
 	if _, err := Load("limits.yaml", strings.NewReader(file(4)), Options{MaxSize: limit}); err != nil {
 		t.Errorf("a file with nine aliases: %v", err)
+	}
+	// An alias within what it stands for repeats nothing: the problem is
+	// the loader's to say.
+	ps = loadErr(t, "a: &a [*a]\ncalendar: {id: x, name: X, timezone: UTC}\nevents: [{id: e, title: T, start: 2026-01-01}]\n", Options{})
+	if len(ps) != 1 || !strings.Contains(ps[0].String(), `limits.yaml:1:1: top level: unknown key "a"`) {
+		t.Errorf("a self-referring alias: problems = %v", ps)
+	}
+	// A limit too large to count against is none.
+	if _, err := Load("limits.yaml", strings.NewReader(file(40)), Options{MaxSize: math.MaxInt64}); err != nil {
+		t.Errorf("with no limit to speak of: %v", err)
 	}
 }
 

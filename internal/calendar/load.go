@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"runtime"
 	"slices"
 	"sync"
@@ -89,7 +90,7 @@ func (o Options) maxSize() int64 {
 // returned Calendar's Warnings.
 func Load(name string, r io.Reader, opts Options) (*Calendar, error) {
 	maxSize := opts.maxSize()
-	data, err := io.ReadAll(io.LimitReader(r, maxSize+1))
+	data, err := io.ReadAll(io.LimitReader(r, min(maxSize, math.MaxInt64-1)+1)) // one byte past the limit tells it is passed
 	if err != nil {
 		return nil, fmt.Errorf("calendar: reading %s: %w", name, err)
 	}
@@ -285,6 +286,9 @@ func tooDeep(doc *yaml.Node) *yaml.Node {
 // events each naming a 10 KB text three times by alias is 1.2 GB of text
 // in its feeds.
 func tooMuchAliased(doc *yaml.Node, room int64) *yaml.Node {
+	if room > math.MaxInt64/2 {
+		return nil // no limit to speak of; room+1 below must not wrap
+	}
 	sizes := map[*yaml.Node]int64{} // text of a node with its aliases expanded, capped past room
 	var size func(n *yaml.Node) int64
 	size = func(n *yaml.Node) int64 {
@@ -297,7 +301,9 @@ func tooMuchAliased(doc *yaml.Node, room int64) *yaml.Node {
 			s = int64(len(n.Value))
 		case yaml.AliasNode:
 			if n.Alias != nil {
-				sizes[n] = room + 1 // a cycle, should a tree hold one, counts as too much
+				// An alias within what it stands for (&a [*a]) repeats
+				// nothing here: the loader reports what is wrong there.
+				sizes[n] = 0
 				s = size(n.Alias)
 			}
 		default:

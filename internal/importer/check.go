@@ -72,6 +72,10 @@ func finish(d *doc, ns *notes, source string) (*Result, error) {
 		limits.MaxEvents = n
 		ns.add(0, 0, "%d events, more than the %d that check, stamp, serve and build accept unless given -max-events %d; or split the calendar into a folder of calendars", n, calendar.DefaultMaxEvents, n)
 	}
+	if n := int64(len(out)); n > calendar.DefaultMaxSize {
+		limits.MaxSize = n
+		ns.add(0, 0, "the events.yaml made is %d bytes, more than the %d that check, stamp, serve and build accept unless given -max-size %d; or split the calendar into a folder of calendars", n, calendar.DefaultMaxSize, n)
+	}
 	cal, err := calendar.Load("events.yaml", bytes.NewReader(out), limits)
 	var le *calendar.Error
 	if errors.As(err, &le) {

@@ -53,22 +53,30 @@ func readProp(l logical, ns *notes) *prop {
 // as much as the whole line, so a line of many thousands took minutes.
 const maxParams = 50
 
-// paramCount is the number of parameters of a content line: the
-// semicolons before its value that are not inside a quoted value.
+// paramCount is the number of parameters of a content line as golang-ical
+// reads them: the semicolons before its value, outside parameter values in
+// quotes. As there, a quote opens a value only where one starts (after =
+// or ,), and a backslash takes the next character as it is, in quotes or
+// not, so that no spelling hides parameters from the count.
 func paramCount(line string) int {
-	n, quoted := 0, false
+	n, quoted, start := 0, false, false
 	for i := 0; i < len(line); i++ {
-		switch line[i] {
-		case '"':
-			quoted = !quoted
-		case ';':
-			if !quoted {
-				n++
-			}
-		case ':':
-			if !quoted {
-				return n
-			}
+		c := line[i]
+		atStart := start
+		start = false
+		switch {
+		case c == '\\':
+			i++
+		case quoted:
+			quoted = c != '"'
+		case c == '"':
+			quoted = atStart
+		case c == ';':
+			n++
+		case c == ':':
+			return n
+		case c == '=' || c == ',':
+			start = true
 		}
 	}
 	return n

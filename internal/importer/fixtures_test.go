@@ -273,6 +273,30 @@ func TestHostileLines(t *testing.T) {
 	if !found {
 		t.Errorf("no note of the line dropped: %v", res.Notes)
 	}
+
+	// Counted as golang-ical reads them: quotes open a value only where
+	// one starts, a backslash takes the next character, quoted ; and :
+	// are the value's.
+	for line, want := range map[string]int{
+		`LOCATION;X-A=\";X-B=v;X-C=v:Room 9`:          3,
+		`LOCATION;ALTREP="http://x;y:z";X-B=v:Room 9`: 2,
+		`LOCATION;X-A=a"b;X-B=v:Room 9`:               2,
+		`LOCATION;X-A="a\"b;c";X-B=v:Room 9`:          2,
+		`LOCATION;X-A=a,"b;c:d",e;X-B=v:Room; 9`:      2,
+		`DESCRIPTION:a\;b\;c`:                         0,
+	} {
+		if got := paramCount(line); got != want {
+			t.Errorf("paramCount(%s) = %d, want %d", line, got, want)
+		}
+	}
+	hidden := strings.Replace(params(maxParams+1), "LOCATION;", `LOCATION;X-A=\";`, 1)
+	res, err = ICS("params.ics", []byte(event(hidden)), Options{Timezone: "UTC"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(res.YAML), "Room 9") {
+		t.Errorf("a line whose parameters hide behind an escaped quote was read")
+	}
 }
 
 // BenchmarkUnfoldFolded unfolds one line folded 100,000 times: linear in

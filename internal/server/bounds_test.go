@@ -92,6 +92,30 @@ func TestUnknownZonesShareAPage(t *testing.T) {
 	if _, body := pageRequest(t, s, http.MethodGet, "/", nil); strings.Contains(body, "tz-unknown") || strings.Contains(body, badZoneMarker) {
 		t.Error("the page without ?tz= says a zone is unknown")
 	}
+	// feeds.json and the snippet do not show the zone: no entry of their own.
+	for _, path := range []string{"/feeds.json", "/embed"} {
+		_, want := pageRequest(t, s, http.MethodGet, path, nil)
+		n, _ := st.cache.stats()
+		if _, got := pageRequest(t, s, http.MethodGet, path+"?tz=Mars/Olympus", nil); got != want {
+			t.Errorf("%s?tz=Mars/Olympus differs from %s", path, path)
+		}
+		if m, _ := st.cache.stats(); m != n {
+			t.Errorf("%s?tz=Mars/Olympus made a cache entry of its own", path)
+		}
+	}
+
+	// Without a public address the links follow the Host: one holding the
+	// marker gets a page rendered for it, the zone nowhere but where it
+	// is shown.
+	open := serverOf(t, pagesYAML, Options{})
+	req := httptest.NewRequest(http.MethodGet, "/?tz="+url.QueryEscape("x&y=z"), nil)
+	req.Host = badZoneMarker + ".example"
+	rec := httptest.NewRecorder()
+	open.ServeHTTP(rec, req)
+	body := rec.Body.String()
+	if rec.Code != http.StatusOK || strings.Count(body, "x&amp;y=z") != badZoneShown || !strings.Contains(body, "//"+badZoneMarker+".example/") {
+		t.Errorf("a Host holding the marker: status %d, the zone shown %d times, want %d", rec.Code, strings.Count(body, "x&amp;y=z"), badZoneShown)
+	}
 }
 
 // TestLargeCalendarPaged (D1): the page of a large calendar lists one page
@@ -781,8 +805,9 @@ func (w *stalledWriter) Write(b []byte) (int, error) {
 // with a reminder, a combination of tracks: each a rendering of its own).
 // Once they hold the cache's budget again, no new rendering starts (503,
 // Retry-After), while what is rendered already is still served; one
-// response sent to many counts once; and once they are read, or their
-// clients gone, renderings start again.
+// response sent to many counts once; one alone, even past the budget,
+// holds no other up; and once they are read, or their clients gone,
+// renderings start again.
 func TestStalledReadersBounded(t *testing.T) {
 	const budget = 256 << 10
 	s := serverOf(t, synthYAML(t, 1000), Options{CacheSize: budget})
@@ -819,9 +844,12 @@ func TestStalledReadersBounded(t *testing.T) {
 	if got := st.cache.budget.sending.Load(); got != held {
 		t.Errorf("one response sent to two clients counts %d bytes, want %d", got, held)
 	}
+	if held < budget || st.cache.budget.full() {
+		t.Fatalf("one response of %d bytes, past the budget of %d, holds the others up: %v", held, budget, st.cache.budget.full())
+	}
 	var refused *httptest.ResponseRecorder
 	for i := 1; i < len(all) && refused == nil; i++ {
-		if st.cache.budget.sending.Load() >= budget {
+		if st.cache.budget.full() {
 			refused = do(t, s, http.MethodGet, combination(i), nil)
 			break
 		}
@@ -853,4 +881,21 @@ func TestStalledReadersBounded(t *testing.T) {
 		t.Errorf("with every response sent, %d bytes still count as being sent", got)
 	}
 	get(t, s, combination(len(all)-1), nil)
+
+	// A feed of parts past maxJoined, without a reminder, holds slices of
+	// the calendar's rendered events: it counts those, not its size.
+	big := serverOf(t, synthYAML(t, 6000), Options{CacheSize: budget})
+	bst := big.state.Load()
+	var bigAll []string
+	for _, tr := range bst.cal.Tracks[1:] {
+		bigAll = append(bigAll, tr.ID)
+	}
+	target := "/calendar.ics?tracks=" + strings.Join(bigAll, ",")
+	w := newStalledWriter(release)
+	wg.Go(func() { big.ServeHTTP(w, httptest.NewRequest(http.MethodGet, target, nil)) })
+	<-w.started
+	size := get(t, big, target, nil).Body.Len()
+	if got := bst.cache.budget.sending.Load(); size <= maxJoined || got <= 0 || got > int64(size/20) {
+		t.Errorf("a combination of %d tracks, %d bytes, counts %d bytes being sent", len(bigAll), size, got)
+	}
 }

@@ -117,19 +117,23 @@ type flight struct {
 // keep, but not memory while a client is still reading it, and a client
 // that reads slowly, or not at all, holds it for up to serve's write
 // timeout. Past that amount no new rendering starts (errBusy): what is
-// rendered already, kept or ahead, is still served.
+// rendered already, kept or ahead, is still served. One response alone
+// never holds the others up: one larger than the budget (the whole of a
+// large calendar with a reminder) is sent while others are rendered.
 type budget struct {
-	max     int64
-	used    atomic.Int64
-	sending atomic.Int64 // bytes of responses rendered on demand being sent (see resource.sending)
+	max       int64
+	used      atomic.Int64
+	sending   atomic.Int64 // bytes held by responses rendered on demand being sent (see resource.send)
+	responses atomic.Int64 // how many they are
 }
 
 // errBusy refuses a rendering while the responses being sent hold the
 // budget: a 503, to be asked again later.
 var errBusy = errors.New("busy: too many responses rendered on demand are being sent; try again in a minute")
 
-// full reports whether the responses being sent hold the budget.
-func (b *budget) full() bool { return b.sending.Load() >= b.max }
+// full reports whether the responses being sent, more than one, hold the
+// budget.
+func (b *budget) full() bool { return b.responses.Load() > 1 && b.sending.Load() >= b.max }
 
 func newBudget(max int64) *budget {
 	if max <= 0 {

@@ -52,8 +52,10 @@ func (s *Server) LoadFailed(err error) {
 // alone (FILE:LINE:COL): its message can quote anything the file holds,
 // private tracks and events included, and /healthz is public. The log and
 // calfeed check say what each is. A problem of the file as a whole (too
-// large, not a regular file) is shown as it is: it quotes nothing. Files
-// are named without their folder, which is the server's business.
+// large, not a regular file) is shown as it is: it quotes nothing. The
+// events file is named without its folder, which is the server's business
+// (a folder's /healthz does the same for every error: see Folder); any
+// other error (a damaged lock file) is shown as it is.
 func problemsOf(err error) *health {
 	var all []string
 	total := 1

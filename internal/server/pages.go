@@ -118,16 +118,22 @@ func (p *pages) webRequest(r *http.Request, st *state) web.Request {
 // templates write as they are in text and in attributes alike.
 const badZoneMarker = "calfeedUnknownZone7e2d94b1"
 
+// badZoneShown is how many times the page repeats an unknown zone: in its
+// notice and in its field.
+const badZoneShown = 2
+
 // withBadZone returns the page res, rendered with badZoneMarker, with the
 // zone the reader asked for in its place, escaped for HTML text and
 // quoted attributes (the two places a page repeats it). Its bytes count
 // among the responses being sent (see budget), as a rendering's would.
+// It is not offered gzipped: compressing a large page for each request
+// would cost about what rendering it did.
 func withBadZone(res *resource, zone string, b *budget) (*resource, error) {
 	if b.full() {
 		return nil, errBusy
 	}
 	body := bytes.ReplaceAll(res.body, []byte(badZoneMarker), []byte(html.EscapeString(zone)))
-	page := bodyResource(body, res.modified, res.headers, res.compress)
+	page := bodyResource(body, res.modified, res.headers, false)
 	page.sending = b
 	return page, nil
 }
@@ -156,7 +162,7 @@ func requestKey(k kind, req web.Request) cacheKey {
 	switch {
 	case req.Zone != nil:
 		key.page.zone = req.Zone.String()
-	case req.BadZone != "":
+	case req.BadZone != "" && k == kindPage:
 		key.page.zone = "\x00unknown" // any: see badZoneMarker
 	}
 	key.page.agenda = strings.Join(req.Agenda, ",")
@@ -219,7 +225,14 @@ func (p *pages) handleIndex(w http.ResponseWriter, r *http.Request) {
 	}
 	res, err := st.cache.getOrRender(requestKey(kindPage, req), "", render)
 	if err == nil && bad != "" {
-		res, err = withBadZone(res, bad, st.cache.budget)
+		if bytes.Count(res.body, []byte(badZoneMarker)) == badZoneShown {
+			res, err = withBadZone(res, bad, st.cache.budget)
+		} else {
+			// The marker is elsewhere too (in a Host the links follow): a
+			// page of its own, rendered for this request alone.
+			req.BadZone = bad
+			res, err = st.cache.render(render)
+		}
 	}
 	if err != nil {
 		p.s.error(w, r, err)

@@ -52,9 +52,12 @@ type resource struct {
 
 	// sending is the budget a response rendered on demand counts in while
 	// its body is being sent (nil for a feed rendered ahead: that is the
-	// calendar itself); writers, the requests sending it.
+	// calendar itself); writers, the requests sending it; held, the bytes
+	// it holds of its own: its size, but for a large feed without a
+	// reminder, whose parts are the calendar's rendered events.
 	sending *budget
 	writers atomic.Int32
+	held    int
 }
 
 // send counts res's body in its budget while the requests sending it
@@ -65,11 +68,13 @@ func (res *resource) send() func() {
 		return func() {}
 	}
 	if res.writers.Add(1) == 1 {
-		b.sending.Add(int64(res.size))
+		b.responses.Add(1)
+		b.sending.Add(int64(res.held))
 	}
 	return func() {
 		if res.writers.Add(-1) == 0 {
-			b.sending.Add(-int64(res.size))
+			b.sending.Add(-int64(res.held))
+			b.responses.Add(-1)
 		}
 	}
 }
@@ -122,6 +127,7 @@ func newResourceSum(parts [][]byte, sum []byte, modified time.Time, headers http
 		modified: modified,
 		headers:  headers,
 		size:     size,
+		held:     size,
 		compress: compress && size >= minCompressed,
 	}
 	if len(parts) == 1 {

@@ -575,8 +575,13 @@ func (st *state) render(f feed.Feed, lang string, headers http.Header) (*resourc
 		parts = [][]byte{body}
 	}
 	// Larger feeds are kept as references to the rendered events they
-	// share with other feeds, rather than as a copy of them all.
-	return newResourceSum(parts, rd.Sum[:], modified, headers, st.gzip), nil
+	// share with other feeds, rather than as a copy of them all; with a
+	// reminder, the events are rendered for it, and are its own.
+	res := newResourceSum(parts, rd.Sum[:], modified, headers, st.gzip)
+	if len(parts) > 1 && f.Alarm == reminder.None {
+		res.held = len(parts) * 24 // a slice header each
+	}
+	return res, nil
 }
 
 // maxJoined is the largest feed kept as one piece of memory, sent with one

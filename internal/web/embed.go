@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	htmltemplate "html/template"
 	"slices"
 
@@ -9,8 +10,12 @@ import (
 
 // embedView is what templates/embed.html and embed.txt show.
 type embedView struct {
+	// Lang and Dir are those of the snippet's words (see pageData.WordsLang).
 	Lang, Dir string
 	T         *translator
+	// DataAttrs marks the calendar's texts when their language is not the
+	// words' (see pageData.DataAttrs).
+	DataAttrs htmltemplate.HTMLAttr
 	Name      string
 	PageURL   string
 	Feeds     []embedFeed
@@ -24,6 +29,7 @@ type embedView struct {
 type embedFeed struct {
 	Feed
 	CountText string
+	DataAttrs htmltemplate.HTMLAttr // the view's, but for "All events", in the words' language
 	Links     []embedLink
 	// Bar is the inline style of the feed's coloured edge, built here from
 	// a colour the loader checked (#RRGGBB).
@@ -39,13 +45,16 @@ func embedData(r Request) embedView {
 	t := newTranslator(r.Lang)
 	dl := DataLanguage(r.Lang, cal.Languages)
 	v := embedView{
-		Lang:    r.Lang,
-		Dir:     Direction(r.Lang),
+		Lang:    t.Base(),
+		Dir:     Direction(t.Base()),
 		T:       t,
 		Name:    cal.Name.In(dl),
 		PageURL: PageURL(cal, r.Base, r.Lang, ""),
 		Start:   "left",
 		End:     "right",
+	}
+	if dl != v.Lang {
+		v.DataAttrs = htmltemplate.HTMLAttr(fmt.Sprintf(`lang="%s" dir="%s"`, htmltemplate.HTMLEscapeString(dl), Direction(dl)))
 	}
 	v.Gap = "margin:0 6px 8px 0;"
 	if v.Dir == "rtl" {
@@ -65,7 +74,11 @@ func embedData(r Request) embedView {
 		ef := embedFeed{
 			Feed:      f,
 			CountText: t.N("events_count", f.Events),
+			DataAttrs: v.DataAttrs,
 			Bar:       htmltemplate.CSS("border-" + v.Start + ":6px solid " + color + ";"),
+		}
+		if f.ID == AllFeeds {
+			ef.DataAttrs = ""
 		}
 		for _, c := range []links.Client{links.Google, links.Outlook, links.Office365, links.Apple} {
 			ef.Links = append(ef.Links, embedLink{
