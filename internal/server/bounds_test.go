@@ -64,6 +64,54 @@ func TestPageCacheIgnoresUnknownParameters(t *testing.T) {
 	}
 }
 
+// TestUnknownZonePastBudget: an unknown zone's page is made for each
+// request from the one kept for all; while the responses being sent hold
+// the budget, it is refused where its body would be sent, and answered
+// where it would not (HEAD, a revalidation it matches), as a kept page is.
+func TestUnknownZonePastBudget(t *testing.T) {
+	// Feeds with a reminder too large to keep (past half the budget), so
+	// that the pages stay kept while they are sent.
+	s := serverOf(t, synthYAML(t, 4000), Options{CacheSize: 4 << 20})
+	st := s.state.Load()
+	badZone := get(t, s, "/?tz=Bad/Zone", nil).Header().Get("Etag")
+	get(t, s, "/", nil)
+	release := make(chan struct{})
+	var wg sync.WaitGroup
+	defer func() { close(release); wg.Wait() }()
+	for i := 0; !st.cache.budget.full(); i++ {
+		if i == len(st.cal.Tracks) {
+			t.Fatalf("%d stalled responses hold %d bytes", i, st.cache.budget.sending.Load())
+		}
+		w := newStalledWriter(release)
+		var ids []string
+		for j, tr := range st.cal.Tracks {
+			if j != i {
+				ids = append(ids, tr.ID)
+			}
+		}
+		target := "/calendar.ics?alarm=1h&tracks=" + strings.Join(ids, ",")
+		wg.Go(func() { s.ServeHTTP(w, httptest.NewRequest(http.MethodGet, target, nil)) })
+		<-w.started
+	}
+	for _, tc := range []struct {
+		method string
+		header http.Header
+		want   int
+	}{
+		{http.MethodGet, nil, http.StatusServiceUnavailable},
+		{http.MethodHead, nil, http.StatusOK},
+		{http.MethodGet, http.Header{"If-None-Match": {badZone}}, http.StatusNotModified},
+		{http.MethodGet, http.Header{"If-None-Match": {`"other"`}}, http.StatusServiceUnavailable},
+	} {
+		if c := do(t, s, tc.method, "/?tz=Bad/Zone", tc.header).Code; c != tc.want {
+			t.Errorf("%s %v of an unknown zone's page past the budget: status %d, want %d", tc.method, tc.header, c, tc.want)
+		}
+	}
+	if c := do(t, s, http.MethodGet, "/", nil).Code; c != http.StatusOK {
+		t.Errorf("the kept page past the budget: status %d", c)
+	}
+}
+
 // TestUnknownZonesShareAPage: every unknown ?tz= gets the page that names
 // it, from one rendering kept for all of them (rendered for each, a flood
 // of misspellings cost a tenth of a second of CPU each at 10,000 events);
@@ -863,7 +911,7 @@ func TestStalledReadersBounded(t *testing.T) {
 			refused.Code, refused.Header().Get("Retry-After"))
 	}
 	if c := do(t, s, http.MethodGet, "/?tz=Bad/Zone", nil).Code; c != http.StatusServiceUnavailable {
-		t.Errorf("a page that is never kept, past the budget: status %d, want 503", c)
+		t.Errorf("a page not yet rendered, past the budget: status %d, want 503", c)
 	}
 	// What is rendered already is served: the feeds rendered ahead, and the
 	// response being sent.

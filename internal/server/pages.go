@@ -124,17 +124,19 @@ const badZoneShown = 2
 
 // withBadZone returns the page res, rendered with badZoneMarker, with the
 // zone the reader asked for in its place, escaped for HTML text and
-// quoted attributes (the two places a page repeats it). Its bytes count
-// among the responses being sent (see budget), as a rendering's would.
-// It is not offered gzipped: compressing a large page for each request
-// would cost about what rendering it did.
-func withBadZone(res *resource, zone string, b *budget) (*resource, error) {
-	if b.full() {
-		return nil, errBusy
-	}
+// quoted attributes (the two places a page repeats it), for the request
+// r. Its bytes count among the responses being sent (see budget), as a
+// rendering's would, and while those hold the budget it is refused where
+// its body would be sent (not to a HEAD, nor to a revalidation it
+// answers with a 304). It is not offered gzipped: compressing a large
+// page for each request would cost about what rendering it did.
+func withBadZone(res *resource, zone string, b *budget, r *http.Request) (*resource, error) {
 	body := bytes.ReplaceAll(res.body, []byte(badZoneMarker), []byte(html.EscapeString(zone)))
 	page := bodyResource(body, res.modified, res.headers, false)
 	page.sending = b
+	if b.full() && r.Method != http.MethodHead && !(revalidatesOnly(r.Header) && notModified(r.Header, page.etag, page.modified)) {
+		return nil, errBusy
+	}
 	return page, nil
 }
 
@@ -226,7 +228,7 @@ func (p *pages) handleIndex(w http.ResponseWriter, r *http.Request) {
 	res, err := st.cache.getOrRender(requestKey(kindPage, req), "", render)
 	if err == nil && bad != "" {
 		if bytes.Count(res.body, []byte(badZoneMarker)) == badZoneShown {
-			res, err = withBadZone(res, bad, st.cache.budget)
+			res, err = withBadZone(res, bad, st.cache.budget, r)
 		} else {
 			// The marker is elsewhere too (in a Host the links follow): a
 			// page of its own, rendered for this request alone.
