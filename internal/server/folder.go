@@ -283,10 +283,7 @@ func (f *Folder) healthBody(v *folderView) []byte {
 			fh.Served = &raw
 		case ff.failed != nil:
 			h := problemsOf(ff.failed)
-			fh.Error, fh.ErrorsTotal = h.problems, h.total
-			for i, e := range fh.Error {
-				fh.Error[i] = strings.ReplaceAll(e, filepath.Dir(n)+string(filepath.Separator), "")
-			}
+			fh.Error, fh.ErrorsTotal = h.problems, h.total // named without folders (problemsOf)
 			since := ff.since.UTC()
 			fh.FailingSince = &since
 		}

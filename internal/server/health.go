@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -52,10 +53,9 @@ func (s *Server) LoadFailed(err error) {
 // alone (FILE:LINE:COL): its message can quote anything the file holds,
 // private tracks and events included, and /healthz is public. The log and
 // calfeed check say what each is. A problem of the file as a whole (too
-// large, not a regular file) is shown as it is: it quotes nothing. The
-// events file is named without its folder, which is the server's business
-// (a folder's /healthz does the same for every error: see Folder); any
-// other error (a damaged lock file) is shown as it is.
+// large, not a regular file) is shown as it is: it quotes nothing. Any
+// other error (a damaged lock file) is shown as it is. Files are named
+// without their folder, which is the server's business (see withoutFolders).
 func problemsOf(err error) *health {
 	var all []string
 	total := 1
@@ -78,9 +78,19 @@ func problemsOf(err error) *health {
 	}
 	h := &health{total: total}
 	for _, p := range all[:min(len(all), maxHealthProblems)] {
-		h.problems = append(h.problems, shortenProblem(p))
+		h.problems = append(h.problems, shortenProblem(withoutFolders(p)))
 	}
 	return h
+}
+
+// calendarFiles are the names of an events file, its lock and tokens
+// file, with the folder before them, in a message.
+var calendarFiles = regexp.MustCompile(`[^\s"'“:]*/([^/\s"'”:]+\.(?:yaml|yml|lock|tokens))\b`)
+
+// withoutFolders names the calendar's files in a message without the
+// folder they are in.
+func withoutFolders(msg string) string {
+	return calendarFiles.ReplaceAllString(msg, "$1")
 }
 
 // problemHidden stands for a problem's message in /healthz.
