@@ -74,9 +74,16 @@ func watch(ctx context.Context, wd watched, still time.Duration, loaded fingerpr
 			dirs = append(dirs, filepath.Dir(real))
 		}
 	}
-	for _, d := range dirs {
+	if err := w.Add(dirs[0]); err != nil {
+		return fmt.Errorf("watch %s: %w", dirs[0], err)
+	}
+	for _, d := range dirs[1:] {
+		// A folder a link pointed to may be gone already: a ConfigMap
+		// update swaps ..data to a new folder and removes the old one,
+		// which the watch of the file's own folder sees. Giving up here
+		// would stop every later reload.
 		if err := w.Add(d); err != nil {
-			return fmt.Errorf("watch %s: %w", d, err)
+			logger.Warn("not watching the folder a link points to; its own folder is watched", slog.String("folder", d), slog.Any("error", err))
 		}
 	}
 	last := loaded
