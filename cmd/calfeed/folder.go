@@ -70,7 +70,16 @@ func (c serveConfig) folderReloader(logger *slog.Logger, folder *server.Folder) 
 			folder.Remove(file)
 			logger.Info("removed", slog.String("config", file))
 		}
-		for _, file := range ch.changed {
+		// A file refused because another served its calendar id is tried
+		// again once the other is removed or changed: nothing else would
+		// touch it until it is edited.
+		files := ch.changed
+		for _, file := range folder.Waiting() {
+			if !slices.Contains(files, file) && !slices.Contains(ch.removed, file) {
+				files = append(slices.Clip(files), file)
+			}
+		}
+		for _, file := range files {
 			if ctx.Err() != nil {
 				return // shutting down
 			}

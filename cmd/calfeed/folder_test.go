@@ -143,6 +143,9 @@ func TestServeFolder(t *testing.T) {
 	if strings.Contains(s.stderr.String(), "still serving the last good calendar\" config="+filepath.Join(dir, "d.yaml")) {
 		t.Error("the log says d.yaml, which never loaded, still serves its last good calendar")
 	}
+	// Once c.yaml is gone, d.yaml, unchanged, serves calendar c.
+	os.Remove(filepath.Join(dir, "c.yaml"))
+	waitFor(t, s, "d.yaml served once c.yaml is gone", func() bool { return titleAt(base, "/c/events/talk.ics") == "another C" })
 	os.Remove(filepath.Join(dir, "b.yaml"))
 	waitFor(t, s, "the removed calendar gone", func() bool {
 		resp, err := http.Get(base + "/b/calendar.ics")

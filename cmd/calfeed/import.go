@@ -94,28 +94,40 @@ when nothing could be imported. See docs/import.md.
 
 // convert imports data, or gives up when ctx is done (Ctrl-C, SIGTERM):
 // the importer does not look at ctx, and a large or hostile file can take
-// a while, so it runs on its own and is left behind, to end with the
-// process.
+// a while (see untilDone).
 func convert(ctx context.Context, kind, name string, data []byte, opts importer.Options) (*importer.Result, error) {
+	res, err := untilDone(ctx, func() (*importer.Result, error) {
+		if kind == "csv" {
+			return importer.CSV(name, data, opts)
+		}
+		return importer.ICS(name, data, opts)
+	})
+	if ctx.Err() != nil && res == nil {
+		return nil, fmt.Errorf("import of %s stopped: %w", name, err)
+	}
+	return res, err
+}
+
+// untilDone returns what f returns, or the cause of ctx's end if that
+// comes first: for work that does not look at ctx (the importer, a read
+// of stdin that waits on a terminal or a pipe), run on its own and left
+// behind, to end with the process.
+func untilDone[T any](ctx context.Context, f func() (T, error)) (T, error) {
 	type result struct {
-		res *importer.Result
+		v   T
 		err error
 	}
 	done := make(chan result, 1)
 	go func() {
-		var r result
-		if kind == "csv" {
-			r.res, r.err = importer.CSV(name, data, opts)
-		} else {
-			r.res, r.err = importer.ICS(name, data, opts)
-		}
-		done <- r
+		v, err := f()
+		done <- result{v, err}
 	}()
 	select {
 	case r := <-done:
-		return r.res, r.err
+		return r.v, r.err
 	case <-ctx.Done():
-		return nil, fmt.Errorf("import of %s stopped: %w", name, context.Cause(ctx))
+		var zero T
+		return zero, context.Cause(ctx)
 	}
 }
 
@@ -141,7 +153,10 @@ func writeNew(path string, data []byte) error {
 func readSource(ctx context.Context, src string, stdin io.Reader, timeout time.Duration) (data []byte, name, kind string, err error) {
 	switch {
 	case src == "-":
-		data, err = readLimited(stdin, "stdin")
+		data, err = untilDone(ctx, func() ([]byte, error) { return readLimited(stdin, "stdin") })
+		if data == nil && ctx.Err() != nil {
+			err = fmt.Errorf("import: reading stdin stopped: %w", err)
+		}
 		return data, "stdin", "", err
 	case isURL(src):
 		return fetchSource(ctx, src, timeout)

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -10,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"calfeed/internal/calendar"
 )
@@ -179,4 +181,24 @@ type zeros struct{}
 func (zeros) Read(p []byte) (int, error) {
 	clear(p)
 	return len(p), nil
+}
+
+// TestImportStdinStopped: an import waiting on stdin (a terminal, a pipe
+// nobody writes to) stops when the command is interrupted.
+func TestImportStdinStopped(t *testing.T) {
+	r, w := io.Pipe() // nothing is ever written
+	defer w.Close()
+	ctx, cancel := context.WithCancelCause(t.Context())
+	done := make(chan error, 1)
+	var stdout, stderr bytes.Buffer
+	go func() { done <- runImport(ctx, []string{"-"}, r, &stdout, &stderr) }()
+	cancel(errors.New("interrupt signal received"))
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "reading stdin stopped: interrupt signal received") {
+			t.Errorf("import - interrupted: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("import - did not stop when interrupted")
+	}
 }

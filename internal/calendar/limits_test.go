@@ -102,7 +102,7 @@ func TestNestingDepth(t *testing.T) {
 	for open, step := range map[string]int{"[": 1, "{a: ": 4} {
 		src := "calendar: {id: x, name: y, timezone: UTC}\nevents: " + strings.Repeat(open, 20_000) + "\n"
 		ps := loadErr(t, src, Options{})
-		want := fmt.Sprintf("limits.yaml:2:%d: YAML syntax: nested more than 32 levels deep", len("events: ")+1+32*step)
+		want := fmt.Sprintf("limits.yaml:2:%d: nested more than 32 levels deep", len("events: ")+1+32*step)
 		if len(ps) != 1 || !strings.Contains(ps[0].String(), want) {
 			t.Errorf("%q nested 20,000 deep: problems = %v, want %q", open, ps, want)
 		}

@@ -195,8 +195,11 @@ func syntaxProblem(data []byte, err error) (line, col int, msg string) {
 		}
 	case strings.Contains(raw, "unexpected end of stream") && s.quote != (pos{}):
 		return at(s.quote, "this quote is never closed; end the text with the same quote mark")
-	case strings.Contains(raw, "exceeded max depth"):
-		return at(s.deep, fmt.Sprintf("nested more than %d levels deep; events.yaml needs five", maxDepth))
+	case strings.Contains(raw, "exceeded max depth") && s.deep != (pos{}):
+		// As a shallower file's nesting is reported (load), at the first
+		// bracket past maxDepth brackets; that file's place counts the
+		// mappings and lists around the brackets too, so may come earlier.
+		return s.deep.line, s.deep.col, fmt.Sprintf("nested more than %d levels deep; events.yaml needs five", maxDepth)
 	case strings.Contains(raw, "unknown escape character"):
 		return at(s.escape, `an unknown escape in double quotes; write \\ for a backslash, or use single quotes`)
 	case strings.HasPrefix(raw, "unknown anchor"):

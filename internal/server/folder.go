@@ -82,10 +82,10 @@ func (f *Folder) Load(file string, cal *calendar.Calendar) error {
 	byID, files, removed := cloneView(v)
 	for _, other := range v.files {
 		if other.name != file && other.id == cal.ID {
-			// A plain error, not a calendar.Error: /healthz shows it whole,
-			// as it quotes only what the folder serves openly.
-			err := errors.New(calendar.Problem{File: file, Line: cal.IDLine, Col: cal.IDCol,
-				Msg: fmt.Sprintf("calendar.id: %q is already served from %s; give each file a calendar.id of its own", cal.ID, other.name)}.String())
+			// Not a calendar.Error: /healthz shows it whole, as it quotes
+			// only what the folder serves openly.
+			err := &duplicateIDError{calendar.Problem{File: file, Line: cal.IDLine, Col: cal.IDCol,
+				Msg: fmt.Sprintf("calendar.id: %q is already served from %s; give each file a calendar.id of its own", cal.ID, other.name)}.String()}
 			f.failLocked(byID, files, removed, file, err)
 			return err
 		}
@@ -122,6 +122,26 @@ func (f *Folder) Load(file string, cal *calendar.Calendar) error {
 	files[file] = ff
 	f.view.Store(f.newView(byID, files, removed))
 	return nil
+}
+
+// duplicateIDError refuses a file whose calendar id another file serves.
+type duplicateIDError struct{ msg string }
+
+func (e *duplicateIDError) Error() string { return e.msg }
+
+// Waiting returns the files refused because another file served their
+// calendar id when they were loaded, sorted: to be loaded again when the
+// other is removed or changes its id.
+func (f *Folder) Waiting() []string {
+	var out []string
+	for name, ff := range f.view.Load().files {
+		var dup *duplicateIDError
+		if errors.As(ff.failed, &dup) {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // LoadFailed records that file could not be loaded: its calendar, if it

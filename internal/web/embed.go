@@ -29,7 +29,7 @@ type embedView struct {
 type embedFeed struct {
 	Feed
 	CountText string
-	DataAttrs htmltemplate.HTMLAttr // the view's, but for "All events", in the words' language
+	DataAttrs htmltemplate.HTMLAttr // the view's, but for "All events" and its description, in the words' language
 	Links     []embedLink
 	// Bar is the inline style of the feed's coloured edge, built here from
 	// a colour the loader checked (#RRGGBB).

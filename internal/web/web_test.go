@@ -301,7 +301,7 @@ events:
 	// The email snippet likewise.
 	snippet := render(t, func(b *bytes.Buffer) error { return s.Embed(b, Request{Cal: cal, Base: base, Lang: "de"}) })
 	for _, w := range []string{`<table role="presentation" lang="en" dir="ltr"`, `lang="de" dir="ltr">Forum Deutsch</td>`,
-		`lang="de" dir="ltr">Vorträge</p>`, `color:#1b1b1b;" >All events</p>`} {
+		`lang="de" dir="ltr">Vorträge</p>`, `color:#1b1b1b;" >All events</p>`, `<span >Every event of the programme, in every track.</span>`} {
 		if !strings.Contains(snippet, w) {
 			t.Errorf("de snippet lacks %q", w)
 		}
