@@ -1,7 +1,6 @@
 package web
 
 import (
-	"fmt"
 	htmltemplate "html/template"
 	"slices"
 
@@ -54,7 +53,7 @@ func embedData(r Request) embedView {
 		End:     "right",
 	}
 	if dl != v.Lang {
-		v.DataAttrs = htmltemplate.HTMLAttr(fmt.Sprintf(`lang="%s" dir="%s"`, htmltemplate.HTMLEscapeString(dl), Direction(dl)))
+		v.DataAttrs = langAttrs(dl)
 	}
 	v.Gap = "margin:0 6px 8px 0;"
 	if v.Dir == "rtl" {

@@ -1,11 +1,13 @@
 package web
 
 import (
-	"calfeed/internal/locale"
+	htmltemplate "html/template"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
+
+	"calfeed/internal/locale"
 )
 
 // translator gives the page's words in one language (package locale).
@@ -30,6 +32,11 @@ func languageName(lang string) string {
 		return n + " (" + lang + ")"
 	}
 	return lang
+}
+
+// langAttrs are the attributes that mark text in lang: lang="zh" dir="ltr".
+func langAttrs(lang string) htmltemplate.HTMLAttr {
+	return htmltemplate.HTMLAttr(`lang="` + htmltemplate.HTMLEscapeString(lang) + `" dir="` + Direction(lang) + `"`)
 }
 
 // Direction is "rtl" for a language written right to left, else "ltr".

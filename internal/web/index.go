@@ -100,7 +100,7 @@ func card(cal *calendar.Calendar, r IndexRequest, t *translator, root string) ca
 	c := calendarCard{ID: cal.ID, Name: cal.Name.In(dl), Description: cal.Description.In(dl),
 		Counts: t.N("events_count", len(cal.Events)) + " · " + t.N("tracks_count", len(cal.Tracks))}
 	if dl != r.Lang {
-		c.DataAttrs = htmltemplate.HTMLAttr(fmt.Sprintf(`lang="%s" dir="%s"`, htmltemplate.HTMLEscapeString(dl), Direction(dl)))
+		c.DataAttrs = langAttrs(dl)
 	}
 	switch {
 	case r.Static:

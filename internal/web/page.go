@@ -201,8 +201,7 @@ func (s *Site) pageData(r Request) *pageData {
 		},
 	}
 	if dl != d.WordsLang {
-		d.DataAttrs = htmltemplate.HTMLAttr(fmt.Sprintf(`lang="%s" dir="%s"`,
-			htmltemplate.HTMLEscapeString(dl), Direction(dl)))
+		d.DataAttrs = langAttrs(dl)
 	}
 	if dl != r.Lang {
 		d.DataLangNote = t.Get("data_lang_note", languageName(dl))
