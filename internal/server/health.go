@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"time"
@@ -63,10 +62,6 @@ func problemsOf(err error) *health {
 	if errors.As(err, &invalid) {
 		total = invalid.Count() // the problems not shown too
 		for _, p := range invalid.Problems {
-			if p.File != "" {
-				p.Msg = strings.ReplaceAll(p.Msg, filepath.Dir(p.File)+string(filepath.Separator), "")
-				p.File = filepath.Base(p.File)
-			}
 			if p.Whole {
 				all = append(all, p.String())
 			} else {
