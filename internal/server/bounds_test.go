@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"regexp"
 	"runtime"
 	"slices"
@@ -945,5 +946,151 @@ func TestStalledReadersBounded(t *testing.T) {
 	size := get(t, big, target, nil).Body.Len()
 	if got := bst.cache.budget.sending.Load(); size <= maxJoined || got <= 0 || got > int64(size/20) {
 		t.Errorf("a combination of %d tracks, %d bytes, counts %d bytes being sent", len(bigAll), size, got)
+	}
+}
+
+// cuttableWriter is a stalledWriter that, like net/http's, a write
+// deadline in the past makes fail at once.
+type cuttableWriter struct {
+	*stalledWriter
+	cut  chan struct{}
+	once sync.Once
+}
+
+func newCuttableWriter(release chan struct{}) *cuttableWriter {
+	return &cuttableWriter{stalledWriter: newStalledWriter(release), cut: make(chan struct{})}
+}
+
+func (w *cuttableWriter) SetWriteDeadline(t time.Time) error {
+	if !t.After(time.Now()) {
+		w.once.Do(func() { close(w.cut) })
+	}
+	return nil
+}
+
+func (w *cuttableWriter) Write(b []byte) (int, error) {
+	w.WriteHeader(http.StatusOK)
+	w.stalledWriter.once.Do(func() { close(w.started) })
+	select {
+	case <-w.release:
+		return len(b), nil
+	case <-w.cut:
+		return 0, os.ErrDeadlineExceeded
+	}
+}
+
+// TestStalledReadersCutOff: when the responses being sent hold the budget,
+// those that cannot be sent whole before the write timeout (here: nothing
+// written for the stall time) are cut off to make room for a new
+// rendering, which is served instead of refused; one still within its
+// stall time is not, and a new rendering is refused while it holds the
+// budget.
+func TestStalledReadersCutOff(t *testing.T) {
+	const budget = 256 << 10
+	s := serverOf(t, synthYAML(t, 1000), Options{CacheSize: budget})
+	st := s.state.Load()
+	b := st.cache.budget
+	var all []string
+	for _, tr := range st.cal.Tracks {
+		all = append(all, tr.ID)
+	}
+	combination := func(i int) string {
+		ids := slices.Delete(slices.Clone(all), i%len(all), i%len(all)+1)
+		return "/calendar.ics?alarm=1h&tracks=" + strings.Join(ids, ",")
+	}
+	release := make(chan struct{})
+	var wg sync.WaitGroup
+	defer func() { close(release); wg.Wait() }()
+	var stalled []*cuttableWriter
+	fill := func(from int) int {
+		i := from
+		for ; !b.full(); i++ {
+			w := newCuttableWriter(release)
+			target := combination(i)
+			wg.Go(func() { s.ServeHTTP(w, httptest.NewRequest(http.MethodGet, target, nil)) })
+			<-w.started
+			stalled = append(stalled, w)
+		}
+		return i
+	}
+
+	// Within the stall time, nothing is cut and a new rendering is refused.
+	setStall := func(d time.Duration) {
+		b.mu.Lock()
+		b.stall = d
+		b.mu.Unlock()
+	}
+	setStall(time.Hour)
+	next := fill(0)
+	if c := do(t, s, http.MethodGet, combination(next), nil).Code; c != http.StatusServiceUnavailable {
+		t.Fatalf("a new rendering while responses within their stall time hold the budget: status %d, want 503", c)
+	}
+	if n := b.cut.Load(); n != 0 {
+		t.Fatalf("%d responses within their stall time were cut off", n)
+	}
+
+	// Past it, they are cut off and the new rendering is served.
+	setStall(10 * time.Millisecond)
+	time.Sleep(20 * time.Millisecond)
+	rec := do(t, s, http.MethodGet, combination(next), nil)
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "END:VCALENDAR") {
+		t.Fatalf("a new rendering once the stalled responses can be cut off: status %d, %d bytes", rec.Code, rec.Body.Len())
+	}
+	if n := b.cut.Load(); n != int64(len(stalled)) {
+		t.Errorf("%d of %d stalled responses cut off", n, len(stalled))
+	}
+	for i, w := range stalled {
+		select {
+		case <-w.cut:
+		default:
+			t.Errorf("stalled response %d: not cut off", i)
+		}
+	}
+	// Their handlers return and give back what they held.
+	deadline := time.Now().Add(5 * time.Second)
+	for b.sending.Load() != 0 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	if got := b.sending.Load(); got != 0 {
+		t.Errorf("after the cut, %d bytes still count as being sent", got)
+	}
+	b.mu.Lock()
+	left := len(b.senders)
+	b.mu.Unlock()
+	if left != 0 {
+		t.Errorf("%d senders still followed after their handlers returned", left)
+	}
+}
+
+// TestSenderDoomed: which responses being sent count as unable to finish
+// before the write timeout.
+func TestSenderDoomed(t *testing.T) {
+	const timeout, stall = 60 * time.Second, 5 * time.Second
+	start := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name      string
+		size      int64
+		sent      int64
+		lastWrite time.Duration // after start
+		now       time.Duration // after start
+		want      bool
+	}{
+		{"just started", 10 << 20, 0, 0, time.Second, false},
+		{"nothing written for the stall time", 10 << 20, 0, 0, stall, true},
+		{"a write completed within it", 10 << 20, 4 << 20, 8 * time.Second, 12 * time.Second, false},
+		{"on pace to finish", 10 << 20, 5 << 20, 20 * time.Second, 20 * time.Second, false},
+		{"too slow to finish", 10 << 20, 1 << 20, 20 * time.Second, 20 * time.Second, true},
+		{"too slow, but watched for less than the stall time", 10 << 20, 64 << 10, 4 * time.Second, 4 * time.Second, false},
+		{"the timeout passed", 10 << 20, 9 << 20, timeout, timeout, true},
+		{"sent whole but for the last write", 10 << 20, 10<<20 - 1, 59 * time.Second, 59 * time.Second, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := &sender{start: start, size: tc.size}
+			s.sent.Store(tc.sent)
+			s.last.Store(start.Add(tc.lastWrite).UnixNano())
+			if got := s.doomed(start.Add(tc.now), timeout, stall); got != tc.want {
+				t.Errorf("doomed = %v, want %v", got, tc.want)
+			}
+		})
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
 	"weak"
 
 	"calfeed/internal/reminder"
@@ -116,15 +117,24 @@ type flight struct {
 // response leaves the cache's count when it is evicted or too large to
 // keep, but not memory while a client is still reading it, and a client
 // that reads slowly, or not at all, holds it for up to serve's write
-// timeout. Past that amount no new rendering starts (errBusy): what is
-// rendered already, kept or ahead, is still served. One response alone
-// never holds the others up: one larger than the budget (the whole of a
-// large calendar with a reminder) is sent while others are rendered.
+// timeout. Past that amount the responses that cannot be sent whole
+// before that timeout are cut off (see admit), and if that does not make
+// room, no new rendering starts (errBusy): what is rendered already, kept
+// or ahead, is still served. One response alone never holds the others
+// up: one larger than the budget (the whole of a large calendar with a
+// reminder) is sent while others are rendered.
 type budget struct {
 	max       int64
 	used      atomic.Int64
 	sending   atomic.Int64 // bytes held by responses rendered on demand being sent (see resource.send)
 	responses atomic.Int64 // how many they are
+	cut       atomic.Int64 // how many requests admit has cut off
+
+	// The requests sending those responses (see admit).
+	mu      sync.Mutex
+	senders map[*sender]struct{}
+	timeout time.Duration // WriteTimeout
+	stall   time.Duration // stallAfter, unless a test sets it
 }
 
 // errBusy refuses a rendering while the responses being sent hold the
@@ -139,7 +149,7 @@ func newBudget(max int64) *budget {
 	if max <= 0 {
 		max = DefaultCacheSize
 	}
-	return &budget{max: max}
+	return &budget{max: max, timeout: WriteTimeout, stall: stallAfter}
 }
 
 func newCache(b *budget, renders chan struct{}) *cache {
@@ -238,7 +248,7 @@ func (c *cache) getOrMake(k cacheKey, fetch string, rh http.Header, render func(
 	}
 	// Checked once its turn has come: the renderings before it in the
 	// queue may have filled the budget meanwhile.
-	if token && c.budget.full() {
+	if token && !c.budget.admit() {
 		f.err = errBusy
 	} else {
 		f.res, f.err = render()
@@ -294,7 +304,7 @@ func (c *cache) render(render func() (*resource, error)) (*resource, error) {
 		c.renders <- struct{}{}
 		defer func() { <-c.renders }()
 	}
-	if c.budget.full() {
+	if !c.budget.admit() {
 		return nil, errBusy
 	}
 	res, err := render()

@@ -79,6 +79,9 @@ func (w *statusWriter) ReadFrom(r io.Reader) (int64, error) {
 // a ReadFrom and loop).
 type writerOnly struct{ io.Writer }
 
+// Unwrap lets http.ResponseController reach net/http's own writer: the
+// budget cuts off, through its write deadline, a response that cannot be
+// sent in time (see budget.admit).
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // logRequests logs one line per request: through logger, or, when

@@ -134,7 +134,7 @@ func withBadZone(res *resource, zone string, b *budget, r *http.Request) (*resou
 	body := bytes.ReplaceAll(res.body, []byte(badZoneMarker), []byte(html.EscapeString(zone)))
 	page := bodyResource(body, res.modified, res.headers, false)
 	page.sending = b
-	if b.full() && r.Method != http.MethodHead && !(revalidatesOnly(r.Header) && notModified(r.Header, page.etag, page.modified)) {
+	if r.Method != http.MethodHead && !(revalidatesOnly(r.Header) && notModified(r.Header, page.etag, page.modified)) && !b.admit() {
 		return nil, errBusy
 	}
 	return page, nil

@@ -61,17 +61,29 @@ type resource struct {
 }
 
 // send counts res's body in its budget while the requests sending it
-// last, once however many they are; the returned func ends one request's.
-func (res *resource) send() func() {
+// last, once however many they are, and follows this request's progress
+// in sending size bytes of it to w when that takes more than one write
+// (see budget.admit). It returns what to write the body to, and the func
+// that ends the request's count.
+func (res *resource) send(w http.ResponseWriter, size int) (io.Writer, func()) {
 	b := res.sending
 	if b == nil {
-		return func() {}
+		return w, func() {}
 	}
 	if res.writers.Add(1) == 1 {
 		b.responses.Add(1)
 		b.sending.Add(int64(res.held))
 	}
-	return func() {
+	var s *sender
+	out := io.Writer(w)
+	if size > sendChunk {
+		s = b.track(w, size)
+		out = progressWriter{w, s}
+	}
+	return out, func() {
+		if s != nil {
+			b.untrack(s)
+		}
 		if res.writers.Add(-1) == 0 {
 			b.sending.Add(-int64(res.held))
 			b.responses.Add(-1)
@@ -254,8 +266,15 @@ func serveResource(w http.ResponseWriter, r *http.Request, res *resource, now fu
 		return
 	}
 	res.setHeaders(h, res.fixed, gz, etagHeader, lastModified)
+	out := io.Writer(w)
 	if r.Method != http.MethodHead {
-		defer res.send()()
+		size := res.size
+		if gz {
+			size = len(body)
+		}
+		var done func()
+		out, done = res.send(w, size)
+		defer done()
 	}
 	if rare {
 		var content io.ReadSeeker = bytes.NewReader(body)
@@ -274,10 +293,10 @@ func serveResource(w http.ResponseWriter, r *http.Request, res *resource, now fu
 		if len(body) == res.size && sendSpilled(w, res) {
 			return
 		}
-		w.Write(body)
+		out.Write(body)
 		return
 	}
-	writeParts(w, parts)
+	writeParts(out, parts)
 }
 
 // setHeaders sets a response's headers: fixed (res.fixed, or

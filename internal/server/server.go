@@ -26,6 +26,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"calfeed/internal/calendar"
 	"calfeed/internal/feed"
 	"calfeed/internal/locale"
@@ -117,6 +119,11 @@ func newShared(opts Options) *shared {
 	}
 	sh := &shared{metrics: newMetrics(), site: site, assets: map[string]*resource{},
 		renders: make(chan struct{}, runtime.GOMAXPROCS(0)), budget: newBudget(opts.CacheSize)}
+	sh.metrics.registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "calfeed_responses_cut_total",
+		Help: "Responses rendered on demand cut off to make room for new renderings: their clients, reading too slowly " +
+			"or not at all, could not have been sent them whole before the write timeout.",
+	}, func() float64 { return float64(sh.budget.cut.Load()) }))
 	for _, name := range web.AssetNames() {
 		a := site.Asset(name)
 		sh.assets[name] = bodyResource(a.Body, time.Time{}, nil, !strings.HasPrefix(a.ContentType, "image/png"))

@@ -1,0 +1,147 @@
+package server
+
+import (
+	"io"
+	"net/http"
+	"sync/atomic"
+	"time"
+)
+
+// WriteTimeout is how long serve gives a response to be written (its
+// http.Server's WriteTimeout): a client slower than that gets it cut
+// short, and a response that cannot be sent whole in that time is given
+// up early when its memory is wanted (see budget.admit).
+const WriteTimeout = 60 * time.Second
+
+// stallAfter is how long a response rendered on demand may be sent
+// without progress, and how long its pace is watched before it is judged,
+// before it counts as one that cannot finish (see sender.doomed).
+const stallAfter = 5 * time.Second
+
+// sendChunk is how much of a body rendered on demand is written at once,
+// so that its progress is seen between writes.
+const sendChunk = 64 << 10
+
+// A sender is one request sending a response rendered on demand: how far
+// it has got, and how to cut it off.
+type sender struct {
+	start time.Time
+	size  int64
+	sent  atomic.Int64
+	last  atomic.Int64 // when a write last completed, in Unix nanoseconds
+	// cut makes the write under way, and every later one, fail at once;
+	// false when the ResponseWriter cannot (see http.ResponseController).
+	// Called with the budget's mutex held, and only while the sender is
+	// tracked: never once its handler has returned, when the connection
+	// may be sending another request's response.
+	cut    func() bool
+	cutOff bool // guarded by the budget's mutex
+}
+
+// doomed reports whether s cannot be sent whole before the write timeout,
+// at now: the timeout has passed, nothing was written for stall, or, once
+// it has been sent for stall, its pace so far would not finish it in the
+// time left.
+func (s *sender) doomed(now time.Time, timeout, stall time.Duration) bool {
+	elapsed := now.Sub(s.start)
+	left := timeout - elapsed
+	if left <= 0 || now.Sub(time.Unix(0, s.last.Load())) >= stall {
+		return true
+	}
+	if elapsed < stall {
+		return false
+	}
+	sent := s.sent.Load()
+	return float64(sent)/elapsed.Seconds()*left.Seconds() < float64(s.size-sent)
+}
+
+// Write writes b to w in chunks of sendChunk, recording the progress of
+// each.
+func (s *sender) write(w io.Writer, b []byte) error {
+	for len(b) > 0 {
+		n := min(len(b), sendChunk)
+		k, err := w.Write(b[:n])
+		s.sent.Add(int64(k))
+		s.last.Store(time.Now().UnixNano())
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+	}
+	return nil
+}
+
+// progressWriter writes through a sender.
+type progressWriter struct {
+	w io.Writer
+	s *sender
+}
+
+func (p progressWriter) Write(b []byte) (int, error) {
+	before := p.s.sent.Load()
+	err := p.s.write(p.w, b)
+	return int(p.s.sent.Load() - before), err
+}
+
+// track starts following a response of size bytes being sent to w.
+func (b *budget) track(w http.ResponseWriter, size int) *sender {
+	now := time.Now()
+	rc := http.NewResponseController(w)
+	s := &sender{start: now, size: int64(size), cut: func() bool {
+		// A deadline in the past: the write under way returns at once.
+		return rc.SetWriteDeadline(time.Unix(1, 0)) == nil
+	}}
+	s.last.Store(now.UnixNano())
+	b.mu.Lock()
+	if b.senders == nil {
+		b.senders = map[*sender]struct{}{}
+	}
+	b.senders[s] = struct{}{}
+	b.mu.Unlock()
+	return s
+}
+
+// untrack stops following s; its handler is about to return.
+func (b *budget) untrack(s *sender) {
+	b.mu.Lock()
+	delete(b.senders, s)
+	b.mu.Unlock()
+}
+
+// admit reports whether a new rendering may start: the responses being
+// sent do not hold the budget, or no longer do once those that cannot be
+// sent whole before the write timeout are cut off. Their clients lose
+// nothing they would have had; the memory they held goes to a request
+// that can use it. This keeps a few clients that stop reading, or read at
+// a trickle, from refusing every new rendering for a minute at a time:
+// to hold the budget now, a client has to read what it asked for.
+func (b *budget) admit() bool {
+	if !b.full() {
+		return true
+	}
+	if b.cutDoomed(time.Now()) == 0 {
+		return false
+	}
+	// The writes cut fail at once; their handlers return and release what
+	// they held.
+	for wait := time.Now().Add(time.Second); b.full() && time.Now().Before(wait); {
+		time.Sleep(5 * time.Millisecond)
+	}
+	return !b.full()
+}
+
+// cutDoomed cuts off every response being sent that cannot finish in
+// time, and returns how many it cut.
+func (b *budget) cutDoomed(now time.Time) int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	n := 0
+	for s := range b.senders {
+		if !s.cutOff && s.doomed(now, b.timeout, b.stall) && s.cut() {
+			s.cutOff = true
+			n++
+		}
+	}
+	b.cut.Add(int64(n))
+	return n
+}
