@@ -29,13 +29,19 @@ type sender struct {
 	size  int64
 	sent  atomic.Int64
 	last  atomic.Int64 // when a write last completed, in Unix nanoseconds
-	// cut makes the write under way, and every later one, fail at once;
-	// false when the ResponseWriter cannot (see http.ResponseController).
-	// Called with the budget's mutex held, and only while the sender is
-	// tracked: never once its handler has returned, when the connection
-	// may be sending another request's response.
-	cut    func() bool
-	cutOff bool // guarded by the budget's mutex
+	w     http.ResponseWriter
+	// cutOff is set once s is cut off (see cut); guarded by the budget's
+	// mutex.
+	cutOff bool
+}
+
+// cut makes the write under way, and every later one, fail at once: a
+// write deadline in the past. It reports false when the ResponseWriter
+// cannot (see http.ResponseController). The caller holds the budget's
+// mutex, and s is tracked: never once its handler has returned, when the
+// connection may be sending another request's response.
+func (s *sender) cut() bool {
+	return http.NewResponseController(s.w).SetWriteDeadline(time.Unix(1, 0)) == nil
 }
 
 // doomed reports whether s cannot be sent whole before the write timeout,
@@ -55,7 +61,7 @@ func (s *sender) doomed(now time.Time, timeout, stall time.Duration) bool {
 	return float64(sent)/elapsed.Seconds()*left.Seconds() < float64(s.size-sent)
 }
 
-// Write writes b to w in chunks of sendChunk, recording the progress of
+// write writes b to w in chunks of sendChunk, recording the progress of
 // each.
 func (s *sender) write(w io.Writer, b []byte) error {
 	for len(b) > 0 {
@@ -86,11 +92,7 @@ func (p progressWriter) Write(b []byte) (int, error) {
 // track starts following a response of size bytes being sent to w.
 func (b *budget) track(w http.ResponseWriter, size int) *sender {
 	now := time.Now()
-	rc := http.NewResponseController(w)
-	s := &sender{start: now, size: int64(size), cut: func() bool {
-		// A deadline in the past: the write under way returns at once.
-		return rc.SetWriteDeadline(time.Unix(1, 0)) == nil
-	}}
+	s := &sender{start: now, size: int64(size), w: w}
 	s.last.Store(now.UnixNano())
 	b.mu.Lock()
 	if b.senders == nil {
