@@ -953,8 +953,9 @@ func TestStalledReadersBounded(t *testing.T) {
 // deadline in the past makes fail at once.
 type cuttableWriter struct {
 	*stalledWriter
-	cut  chan struct{}
-	once sync.Once
+	cut    chan struct{}
+	once   sync.Once
+	writes int
 }
 
 func newCuttableWriter(release chan struct{}) *cuttableWriter {
@@ -968,8 +969,13 @@ func (w *cuttableWriter) SetWriteDeadline(t time.Time) error {
 	return nil
 }
 
+// Write takes the first write at once, as a socket's buffer would, and
+// blocks on the others.
 func (w *cuttableWriter) Write(b []byte) (int, error) {
 	w.WriteHeader(http.StatusOK)
+	if w.writes++; w.writes == 1 {
+		return len(b), nil
+	}
 	w.stalledWriter.once.Do(func() { close(w.started) })
 	select {
 	case <-w.release:
@@ -981,10 +987,10 @@ func (w *cuttableWriter) Write(b []byte) (int, error) {
 
 // TestStalledReadersCutOff: when the responses being sent hold the budget,
 // those that cannot be sent whole before the write timeout (here: nothing
-// written for the stall time) are cut off to make room for a new
-// rendering, which is served instead of refused; one still within its
-// stall time is not, and a new rendering is refused while it holds the
-// budget.
+// written for the stall time), a range among them, are cut off to make
+// room for a new rendering, which is served instead of refused; those
+// still within their stall time are not, and a new rendering is refused
+// while they hold the budget.
 func TestStalledReadersCutOff(t *testing.T) {
 	const budget = 256 << 10
 	s := serverOf(t, synthYAML(t, 1000), Options{CacheSize: budget})
@@ -1006,8 +1012,12 @@ func TestStalledReadersCutOff(t *testing.T) {
 		i := from
 		for ; !b.full(); i++ {
 			w := newCuttableWriter(release)
-			target := combination(i)
-			wg.Go(func() { s.ServeHTTP(w, httptest.NewRequest(http.MethodGet, target, nil)) })
+			req := httptest.NewRequest(http.MethodGet, combination(i), nil)
+			if i == 0 {
+				// A range (http.ServeContent's path) is cut off too.
+				req.Header.Set("Range", "bytes=0-")
+			}
+			wg.Go(func() { s.ServeHTTP(w, req) })
 			<-w.started
 			stalled = append(stalled, w)
 		}
@@ -1028,6 +1038,14 @@ func TestStalledReadersCutOff(t *testing.T) {
 	if n := b.cut.Load(); n != 0 {
 		t.Fatalf("%d responses within their stall time were cut off", n)
 	}
+	// Each one's progress is seen, the range's too.
+	b.mu.Lock()
+	for s := range b.senders {
+		if s.sent.Load() == 0 {
+			t.Errorf("a response of %d bytes being sent: no progress seen", s.size)
+		}
+	}
+	b.mu.Unlock()
 
 	// Past it, they are cut off and the new rendering is served.
 	setStall(10 * time.Millisecond)

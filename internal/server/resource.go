@@ -65,7 +65,7 @@ type resource struct {
 // in sending size bytes of it to w when that takes more than one write
 // (see budget.admit). It returns what to write the body to, and the func
 // that ends the request's count.
-func (res *resource) send(w http.ResponseWriter, size int) (io.Writer, func()) {
+func (res *resource) send(w http.ResponseWriter, size int) (http.ResponseWriter, func()) {
 	b := res.sending
 	if b == nil {
 		return w, func() {}
@@ -75,7 +75,7 @@ func (res *resource) send(w http.ResponseWriter, size int) (io.Writer, func()) {
 		b.sending.Add(int64(res.held))
 	}
 	var s *sender
-	out := io.Writer(w)
+	out := w
 	if size > sendChunk {
 		s = b.track(w, size)
 		out = progressWriter{w, s}
@@ -266,7 +266,7 @@ func serveResource(w http.ResponseWriter, r *http.Request, res *resource, now fu
 		return
 	}
 	res.setHeaders(h, res.fixed, gz, etagHeader, lastModified)
-	out := io.Writer(w)
+	out := w
 	if r.Method != http.MethodHead {
 		size := res.size
 		if gz {
@@ -281,7 +281,7 @@ func serveResource(w http.ResponseWriter, r *http.Request, res *resource, now fu
 		if parts != nil {
 			content = io.NewSectionReader(partsReader(parts), 0, int64(res.size))
 		}
-		http.ServeContent(w, r, "", modified, content)
+		http.ServeContent(out, r, "", modified, content)
 		return
 	}
 	h["Content-Length"] = length

@@ -77,17 +77,21 @@ func (s *sender) write(w io.Writer, b []byte) error {
 	return nil
 }
 
-// progressWriter writes through a sender.
+// progressWriter writes a response's body through its sender. It has no
+// ReadFrom: whatever copies to it (http.ServeContent) writes in chunks.
 type progressWriter struct {
-	w io.Writer
+	http.ResponseWriter
 	s *sender
 }
 
 func (p progressWriter) Write(b []byte) (int, error) {
 	before := p.s.sent.Load()
-	err := p.s.write(p.w, b)
+	err := p.s.write(p.ResponseWriter, b)
 	return int(p.s.sent.Load() - before), err
 }
+
+// Unwrap lets http.ResponseController reach the writer beneath.
+func (p progressWriter) Unwrap() http.ResponseWriter { return p.ResponseWriter }
 
 // track starts following a response of size bytes being sent to w.
 func (b *budget) track(w http.ResponseWriter, size int) *sender {
