@@ -269,6 +269,75 @@ events:
 	}
 }
 
+// TestDurationEndsInRepeatedHour: an end found from a duration whose wall
+// time the clocks show twice would be read as the first of the two, which
+// may not be it: a one-off event and an occurrence are written in UTC,
+// with a warning at the duration, and a series is refused, as for an end
+// written in that hour.
+func TestDurationEndsInRepeatedHour(t *testing.T) {
+	src := `
+calendar: {id: demo, name: Demo, timezone: America/New_York}
+events:
+  - {id: first-pass, title: x, start: 2024-11-03 00:30, duration: 1h}
+  - {id: second-pass, title: x, start: 2024-11-03 00:30, duration: 2h}
+  - {id: troll, title: x, timezone: Antarctica/Troll, start: 2024-10-27 00:30, duration: 2h}
+  - {id: clear, title: x, start: 2024-11-03 00:30, duration: 3h}
+  - id: series
+    title: x
+    start: 2024-11-01 00:30
+    duration: 45m
+    repeat: {freq: daily, count: 5}
+    overrides:
+      2024-11-03: {duration: 1h}
+      2024-11-04: {start: 2024-11-04 00:30, duration: 2h}
+`
+	cal, err := Load("d.yaml", strings.NewReader(src), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ends := map[string]string{
+		"first-pass":  "2024-11-03T05:30:00Z", // 01:30 EDT
+		"second-pass": "2024-11-03T06:30:00Z", // 01:30 EST
+		"troll":       "2024-10-27T00:30:00Z", // 02:30 +02, the first of 02:00-03:00
+		"clear":       "2024-11-03T07:30:00Z",
+	}
+	for id, want := range ends {
+		e := cal.Event(id)
+		if got := e.End.UTC().Format(time.RFC3339); got != want {
+			t.Errorf("%s ends %s, want %s", id, got, want)
+		}
+		if inRepeated := id != "clear"; e.UTC != inRepeated {
+			t.Errorf("%s: written in UTC = %v, want %v", id, e.UTC, inRepeated)
+		}
+	}
+	ov := cal.Event("series").Overrides[0]
+	if !ov.UTC || ov.End.UTC().Format(time.RFC3339) != "2024-11-03T05:30:00Z" {
+		t.Errorf("the override ending at 01:30 EDT: UTC %v, end %v", ov.UTC, ov.End.UTC())
+	}
+	if cal.Event("series").Overrides[1].UTC {
+		t.Error("an override ending outside the repeated hour is written in UTC")
+	}
+	var warned []string
+	for _, w := range cal.Warnings {
+		if strings.Contains(w.String(), "happens twice") {
+			warned = append(warned, w.String())
+		}
+	}
+	if len(warned) != 4 || !strings.Contains(warned[0], "d.yaml:4:67: ") || !strings.Contains(warned[0], "end (start + 1h): 2024-11-03 01:30 happens twice") {
+		t.Errorf("warnings %q; want one at each of the four durations, the first at d.yaml:4:67", warned)
+	}
+
+	// A series whose first end, from its duration, is in that hour.
+	_, err = Load("s.yaml", strings.NewReader(`
+calendar: {id: demo, name: Demo, timezone: America/New_York}
+events:
+  - {id: s, title: x, start: 2024-11-03 00:30, duration: 45m, repeat: {freq: daily, count: 5}}
+`), Options{})
+	if err == nil || !strings.Contains(err.Error(), "s.yaml:4:58: ") || !strings.Contains(err.Error(), "a repeating event cannot end in that hour") {
+		t.Errorf("a series ending in the repeated hour: %v", err)
+	}
+}
+
 func TestResolveWall(t *testing.T) {
 	ny, _ := time.LoadLocation("America/New_York")
 	wall := func(s string) time.Time { v, _ := time.Parse("2006-01-02 15:04", s); return v }

@@ -85,7 +85,7 @@ func (l *loader) override(e *Event, what string, v *yaml.Node, d time.Time, read
 	if f, ok := m.get("status"); ok {
 		ov.Status, _ = l.status(f.value, what)
 	}
-	ok := l.overrideTimes(e, what, ov, m, ready)
+	ok := l.overrideTimes(e, what, deref(v), ov, m, ready)
 	if !ready || !ok {
 		return nil
 	}
@@ -94,8 +94,8 @@ func (l *loader) override(e *Event, what string, v *yaml.Node, d time.Time, read
 
 // overrideTimes reads an override's start, end and duration as when reads
 // an event's; without them the occurrence keeps its own start and the
-// series' length.
-func (l *loader) overrideTimes(e *Event, what string, ov *Override, m *fieldSet, ready bool) bool {
+// series' length. node is the override's mapping.
+func (l *loader) overrideTimes(e *Event, what string, node *yaml.Node, ov *Override, m *fieldSet, ready bool) bool {
 	sf, ef, df := lookup(m, "start"), lookup(m, "end"), lookup(m, "duration")
 	if ef != nil && df != nil {
 		l.errorf(df.key.Line, df.key.Column, "%s: give end or duration, not both", what)
@@ -125,9 +125,20 @@ func (l *loader) overrideTimes(e *Event, what string, ov *Override, m *fieldSet,
 		if s, ov.UTC, ok = l.startOf(*start, what+": start", tm); !ok {
 			return false
 		}
+		tm.utc = ov.UTC
 	}
 	ov.Start, ov.End = s, e.endAfter(s)
 	if end == nil && dur == nil {
+		if !e.AllDay {
+			// The occurrence is written with its own DTEND, which the
+			// series' length may put in a repeated hour.
+			at := node
+			if sf != nil {
+				at = sf.value
+			}
+			utc, _ := l.endInRepeatedHour(what+": end (start + the series' length)", at, ov.End, tm)
+			ov.UTC = ov.UTC || utc
+		}
 		return true
 	}
 	t, utc, ok := l.endOf(what, s, end, dur, tm)

@@ -64,6 +64,7 @@ type timing struct {
 	allDay bool           // dates, not wall-clock times
 	loc    *time.Location // the zone of the wall-clock times
 	twice  repeatedHour   // what a time the clocks show twice does
+	utc    bool           // the start is written in UTC already (it fell in a repeated hour)
 }
 
 // when reads an event's start, end and duration, turning wall times into
@@ -90,6 +91,7 @@ func (l *loader) when(e *Event, what string, node *yaml.Node, m *fieldSet, twice
 		return
 	}
 	e.AllDay, e.Start, e.UTC = tm.allDay, s, utc
+	tm.utc = utc
 	if tm.allDay {
 		e.End = s.AddDate(0, 0, 1) // one day, unless end or duration says otherwise
 	}
@@ -161,8 +163,39 @@ func (l *loader) endOf(what string, start time.Time, end *wallValue, dur *durati
 		}
 		return t, utc, true
 	default:
-		return start.Add(dur.d), false, true
+		t := start.Add(dur.d)
+		utc, ok := l.endInRepeatedHour(what+": end (start + "+dur.node.Value+")", dur.node, t, tm)
+		return t, utc, ok
 	}
+}
+
+// endInRepeatedHour checks an end found from a duration, t, whose wall
+// time in tm.loc may be one the clocks show twice. Written as that wall
+// time, readers would take the first of the two (RFC 5545 §3.3.5), which
+// may not be t, and they do not all agree: a one-off event or occurrence
+// is then written in UTC (utc), with a warning at node, and a series is
+// refused, as it is for an end written in that hour.
+func (l *loader) endInRepeatedHour(what string, node *yaml.Node, t time.Time, tm timing) (utc, ok bool) {
+	wall := t.In(tm.loc)
+	if _, res := resolveWall(wall, tm.loc); res != wallRepeated {
+		return false, true
+	}
+	if tm.utc {
+		return true, true // said of the start already
+	}
+	c := clockChange{res: wallRepeated, wall: wall.Format(wallLayout), loc: tm.loc}
+	switch tm.twice {
+	case seriesRefused:
+		l.errorf(node.Line, node.Column, "%s", c.problem(what, "; a repeating event cannot end in that hour: "+
+			"calendars would read the length of every occurrence from that time, and not all alike; "+
+			"give a length that ends outside that hour, or begin the series on another date"))
+		return false, false
+	case occurrenceInUTC:
+		l.warnf(node.Line, node.Column, "%s", c.problem(what, "; writing this occurrence's times in UTC, where they are unambiguous"))
+	default:
+		l.warnf(node.Line, node.Column, "%s", c.problem(what, "; writing this event's times in UTC, where they are unambiguous"))
+	}
+	return true, true
 }
 
 // instant returns the instant wall time w names in tm.loc. A time the
