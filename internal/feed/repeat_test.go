@@ -448,3 +448,43 @@ func TestAlarmConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// TestGapExdate: a date listed under except: because its time falls in a
+// daylight-saving gap goes out as the local EXDATE and as the instant RFC
+// 5545 gives that time, in UTC, which libical matches where it does not
+// match the local one; a date outside a gap, and an all-day series, keep
+// the one local EXDATE.
+func TestGapExdate(t *testing.T) {
+	src := `calendar: {id: x, name: X, timezone: America/New_York}
+events:
+  - {id: ny, title: x, start: 2024-03-08 02:30, duration: 30m, repeat: {freq: daily, count: 6, except: [2024-03-10, 2024-03-12]}}
+  - {id: day, title: x, start: 2024-03-08, repeat: {freq: daily, count: 6, except: [2024-03-10]}}
+`
+	cal, err := calendar.Load("x.yaml", strings.NewReader(src), calendar.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := New(cal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := render(t, r, allFeed(cal, "en"), "en")
+	want := map[string][]string{
+		"ny@x":  {"TZID=America/New_York:20240310T023000", ":20240310T073000Z", "TZID=America/New_York:20240312T023000"},
+		"day@x": {"VALUE=DATE:20240310"},
+	}
+	for _, ev := range parse(t, b).Events() {
+		uid := ev.Props.Get(goical.PropUID).Value
+		var got []string
+		for _, p := range ev.Props.Values(goical.PropExceptionDates) {
+			param := ""
+			for k, v := range p.Params {
+				param += k + "=" + strings.Join(v, ",")
+			}
+			got = append(got, param+":"+p.Value)
+		}
+		if !slices.Equal(got, want[uid]) {
+			t.Errorf("%s: EXDATEs %q, want %q", uid, got, want[uid])
+		}
+	}
+}

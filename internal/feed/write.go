@@ -122,12 +122,17 @@ func appendTimes(b []byte, e *calendar.Event, o calendar.Occurrence, utc bool) [
 
 // appendRecurrence appends the rule of a repeating event (RFC 5545 §3.8.5):
 // RRULE, then EXDATE and RDATE, one date each, in the form of DTSTART (a
-// local time with the event's TZID, or a DATE), never in UTC.
+// local time with the event's TZID, or a DATE), never in UTC, but for one
+// more EXDATE in UTC for each date whose time the clocks skip (see
+// gapExdate).
 func appendRecurrence(b []byte, e *calendar.Event) []byte {
 	rule, exdates, rdates := recurrenceDates(e)
 	b = append(append(append(b, "RRULE:"...), rule...), "\r\n"...)
 	for _, d := range exdates {
 		b = appendDateProp(b, "EXDATE", e, d)
+		if t, ok := gapExdate(e, d); ok {
+			b = append(appendUTC(append(b, "EXDATE:"...), t), "\r\n"...)
+		}
 	}
 	for _, d := range rdates {
 		b = appendDateProp(b, "RDATE", e, d)
@@ -145,6 +150,28 @@ func appendDateProp(b []byte, name string, e *calendar.Event, d time.Time) []byt
 	b = appendDate(appendTZID(b, e), d)
 	h, m, s := e.Start.In(e.Location).Clock()
 	return append(appendClock(append(b, 'T'), h, m, s), "\r\n"...)
+}
+
+// gapExdate returns, for an excluded date d whose wall time the clocks skip
+// (the documented way to keep a series clear of a gap), the instant RFC
+// 5545 §3.3.5 gives it (later by the gap's length), in UTC. Readers place
+// such an occurrence differently and match the local EXDATE to their own
+// placing, but not all: ical.js (Thunderbird) places it earlier and
+// matches the local one; libical (Evolution) places it later and matches
+// neither the local one nor, before this, anything: it showed the
+// occurrence excluded. Each matches one of the two; the UTC one is the
+// RFC's own reading, which no other occurrence has.
+func gapExdate(e *calendar.Event, d time.Time) (time.Time, bool) {
+	if e.AllDay {
+		return time.Time{}, false
+	}
+	t := e.StartOn(d).In(e.Location)
+	h, m, s := t.Clock()
+	wh, wm, ws := e.Start.In(e.Location).Clock()
+	if h == wh && m == wm && s == ws {
+		return time.Time{}, false
+	}
+	return t.UTC(), true
 }
 
 // appendTZID appends the TZID parameter of e's zone and the colon that
