@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -458,7 +459,7 @@ func TestBadCalendarZoneStillChecksEvents(t *testing.T) {
 	}
 	want := []string{
 		`events.yaml:1:38: calendar.timezone: unknown time zone "America/New_Yrok" (did you mean "America/New_York"?); use an IANA name such as "Europe/Zurich"; meanwhile the events without a timezone of their own are checked in America/New_York`,
-		`events.yaml:3:30: events[0] "b": start: 2016-03-13 02:30 does not exist in America/New_York: the clocks skip that hour (daylight saving starts); use a time outside the gap`,
+		`events.yaml:3:30: events[0] "b": start: 2016-03-13 02:30 does not exist in America/New_York: the clocks go forward from 02:00 to 03:00 that night; use a time outside the gap`,
 		`events.yaml:4:53: events[1] "c": end 2016-05-01 09:00 is not after start 2016-05-01 10:00`,
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
@@ -498,6 +499,39 @@ func TestLikelyLayout(t *testing.T) {
 		layout := likelyLayout(s)
 		if _, err := time.Parse(layout, s); err != nil {
 			t.Errorf("likelyLayout(%q) = %q, which does not read it: %v", s, layout, err)
+		}
+	}
+}
+
+// TestClockChangeWording: a gap or a repeated hour is described by the
+// change itself, whatever its length and whichever way daylight saving
+// goes: Lord Howe's half hour, Troll's two hours, Casablanca's return from
+// its negative summer offset, and a repeated hour in New York.
+func TestClockChangeWording(t *testing.T) {
+	src := `calendar: {id: x, name: X, timezone: UTC}
+events:
+  - {id: a, title: x, timezone: Australia/Lord_Howe, start: 2024-10-06 02:15, duration: 1h}
+  - {id: b, title: x, timezone: Antarctica/Troll, start: 2024-03-31 02:00, duration: 1h}
+  - {id: c, title: x, timezone: Africa/Casablanca, start: 2025-04-06 02:30, duration: 1h}
+  - {id: d, title: x, timezone: America/New_York, start: 2024-11-03 01:30, duration: 1h}
+`
+	_, err := Load("x.yaml", strings.NewReader(src), Options{})
+	var le *Error
+	if !errors.As(err, &le) {
+		t.Fatalf("Load: %v", err)
+	}
+	var got []string
+	for _, p := range append(le.Problems, le.Warnings...) {
+		got = append(got, p.Msg)
+	}
+	for _, want := range []string{
+		"2024-10-06 02:15 does not exist in Australia/Lord_Howe: the clocks go forward from 02:00 to 02:30 that night;",
+		"2024-03-31 02:00 does not exist in Antarctica/Troll: the clocks go forward from 01:00 to 03:00 that night;",
+		"2025-04-06 02:30 does not exist in Africa/Casablanca: the clocks go forward from 02:00 to 03:00 that night;",
+		"2024-11-03 01:30 happens twice in America/New_York (the clocks go back from 02:00 to 01:00);",
+	} {
+		if !slices.ContainsFunc(got, func(m string) bool { return strings.Contains(m, want) }) {
+			t.Errorf("no problem says %q; got %q", want, got)
 		}
 	}
 }

@@ -347,7 +347,7 @@ func (l *loader) checkDates(e *Event, what string, except, also []dated) {
 			if res == wallRepeated {
 				rest = ", and calendar clients disagree about which of the two it is" + rest
 			}
-			c := clockChange{res: res, wall: w.Format(wallLayout), loc: e.Location}
+			c := clockChange{res: res, wall: w.Format(wallLayout), at: w, loc: e.Location}
 			l.errorf(d.node.Line, d.node.Column, "%s", c.problem(what+".also", rest))
 		}
 	}
@@ -377,13 +377,13 @@ func (l *loader) checkShifts(e *Event, what string, startField field) {
 	wall := e.Start.In(e.Location).Format("15:04")
 	const fix = "; use a time outside the change, or list those dates under except:"
 	if len(gaps) > 0 {
-		c := clockChange{res: wallGap, wall: wall, loc: e.Location,
+		c := clockChange{res: wallGap, wall: wall, at: e.wallOn(gaps[0]), loc: e.Location,
 			on: " on " + gaps[0].Format(time.DateOnly) + others(len(gaps), scope)}
 		l.errorf(n.Line, n.Column, "%s", c.problem(what, ", and calendar clients disagree about when such an occurrence is "+
 			"(an hour later or earlier)"+fix))
 	}
 	if len(repeats) > 0 {
-		c := clockChange{res: wallRepeated, wall: wall, loc: e.Location,
+		c := clockChange{res: wallRepeated, wall: wall, at: e.wallOn(repeats[0]), loc: e.Location,
 			on: " on " + repeats[0].Format(time.DateOnly) + others(len(repeats), scope)}
 		l.errorf(n.Line, n.Column, "%s", c.problem(what, ", and calendar clients disagree about which of the two such an occurrence is"+fix))
 	}

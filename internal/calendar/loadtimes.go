@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"calfeed/internal/timezone"
 )
 
 // zone loads an IANA zone name, suggesting the nearest name on a typo.
@@ -183,7 +185,7 @@ func (l *loader) endInRepeatedHour(what string, node *yaml.Node, t time.Time, tm
 	if tm.utc {
 		return true, true // said of the start already
 	}
-	c := clockChange{res: wallRepeated, wall: wall.Format(wallLayout), loc: tm.loc}
+	c := clockChange{res: wallRepeated, wall: wall.Format(wallLayout), at: wall, loc: tm.loc}
 	switch tm.twice {
 	case seriesRefused:
 		l.errorf(node.Line, node.Column, "%s", c.problem(what, "; a repeating event cannot end in that hour: "+
@@ -203,7 +205,7 @@ func (l *loader) endInRepeatedHour(what string, node *yaml.Node, t time.Time, tm
 // happens, and utc reports that the first of the two was taken.
 func (l *loader) instant(w wallValue, what string, tm timing) (t time.Time, utc, ok bool) {
 	t, res := resolveWall(w.t, tm.loc)
-	c := clockChange{res: res, wall: w.t.Format(wallLayout), loc: tm.loc}
+	c := clockChange{res: res, wall: w.t.Format(wallLayout), at: w.t, loc: tm.loc}
 	switch {
 	case res == wallGap:
 		l.errorf(w.node.Line, w.node.Column, "%s", c.problem(what, "; use a time outside the gap"))
@@ -233,6 +235,7 @@ const wallLayout = "2006-01-02 15:04"
 type clockChange struct {
 	res  wallResult // wallGap or wallRepeated
 	wall string     // the time as the message writes it
+	at   time.Time  // the wall time (its location ignored), to find the change
 	loc  *time.Location
 	// on names the dates of a series the time falls on (" on 2016-03-27
 	// and on 2 other dates of the series"); "" for a single time.
@@ -243,14 +246,56 @@ type clockChange struct {
 // time is of, that it does not exist or happens twice, and then rest,
 // what follows and what to do.
 func (c clockChange) problem(what, rest string) string {
+	from, to := c.change()
 	if c.res == wallGap {
-		skipped := "that hour"
-		if c.on != "" {
-			skipped = "it" // the time, on the dates named
+		jump := " (the clocks go forward)"
+		if from != "" {
+			jump = fmt.Sprintf(": the clocks go forward from %s to %s", from, to)
+			if c.on == "" {
+				jump += " that night"
+			}
 		}
-		return fmt.Sprintf("%s: %s does not exist in %s%s: the clocks skip %s (daylight saving starts)%s", what, c.wall, c.loc, c.on, skipped, rest)
+		return fmt.Sprintf("%s: %s does not exist in %s%s%s%s", what, c.wall, c.loc, c.on, jump, rest)
 	}
-	return fmt.Sprintf("%s: %s happens twice in %s%s (clocks go back)%s", what, c.wall, c.loc, c.on, rest)
+	back := "clocks go back"
+	if from != "" {
+		back = fmt.Sprintf("the clocks go back from %s to %s", from, to)
+	}
+	return fmt.Sprintf("%s: %s happens twice in %s%s (%s)%s", what, c.wall, c.loc, c.on, back, rest)
+}
+
+// change returns the wall-clock times before and after the change of
+// offset that skips or repeats c.at in c.loc ("02:00", "03:00"), or "" if
+// none is found.
+func (c clockChange) change() (from, to string) {
+	if c.at.IsZero() {
+		return "", ""
+	}
+	naive := time.Date(c.at.Year(), c.at.Month(), c.at.Day(), c.at.Hour(), c.at.Minute(), c.at.Second(), 0, time.UTC)
+	p := naive.Add(-48 * time.Hour).In(c.loc)
+	limit := naive.Add(48 * time.Hour)
+	for range 16 {
+		_, before := p.Zone()
+		next := timezone.PeriodEnd(p)
+		if next.IsZero() || next.After(limit) {
+			break
+		}
+		p = next.In(c.loc)
+		_, after := p.Zone()
+		if before == after {
+			continue
+		}
+		was := next.UTC().Add(time.Duration(before) * time.Second)
+		now := next.UTC().Add(time.Duration(after) * time.Second)
+		lo, hi := was, now
+		if hi.Before(lo) {
+			lo, hi = hi, lo
+		}
+		if !naive.Before(lo) && naive.Before(hi) {
+			return was.Format("15:04"), now.Format("15:04")
+		}
+	}
+	return "", ""
 }
 
 // wallTime reads "2006-01-02", "2006-01-02 15:04" or "2006-01-02 15:04:05"
