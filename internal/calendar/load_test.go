@@ -535,3 +535,45 @@ events:
 		}
 	}
 }
+
+// TestSpansAndDays: a series whose occurrences span a change of the clocks
+// is warned of (Thunderbird reads their length by the clock), unless an
+// override gives that date its own end; a one-off event whose duration of
+// days spans one is warned that its end moved on the clock; one of hours
+// is not.
+func TestSpansAndDays(t *testing.T) {
+	src := `calendar: {id: x, name: X, timezone: America/New_York}
+events:
+  - {id: nightly, title: x, start: 2024-03-08 00:00, end: 2024-03-08 04:00, repeat: {freq: daily, count: 5}}
+  - id: settled
+    title: x
+    start: 2024-03-08 00:00
+    end: 2024-03-08 04:00
+    repeat: {freq: daily, count: 5}
+    overrides: {2024-03-10: {end: 2024-03-10 04:00}}
+  - {id: daytime, title: x, start: 2024-03-08 10:00, end: 2024-03-08 12:00, repeat: {freq: daily, count: 5}}
+  - {id: days, title: x, start: 2024-03-09 12:00, duration: 3d}
+  - {id: hours, title: x, start: 2024-03-09 12:00, duration: 72h}
+`
+	cal, err := Load("x.yaml", strings.NewReader(src), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, w := range cal.Warnings {
+		got = append(got, w.String())
+	}
+	want := []string{
+		`x.yaml:3:59: warning: events[0] "nightly": the occurrence on 2024-03-10 spans a change of the clocks (they go forward from 02:00 to 03:00): ` +
+			`like every occurrence it lasts 4h, so it ends at 05:00, as calfeed and Evolution show it, but Thunderbird ends it 4h after its start by the clock, at 04:00; ` +
+			`to give it one end in every calendar, add an override for that date with end:`,
+		`x.yaml:11:61: warning: events[3] "days": duration 3d is 72 hours, and the clocks change in between (from 02:00 to 03:00): ` +
+			`it ends at 2024-03-12 13:00; for the start's time of day, write end: 2024-03-12 12:00`,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("warnings (-want +got):\n%s", diff)
+	}
+	if got := cal.Event("settled").Occurrences(time.Time{}, 5)[2].End.UTC().Format(time.RFC3339); got != "2024-03-10T08:00:00Z" {
+		t.Errorf("the override's end: %s, want 04:00 EDT", got)
+	}
+}

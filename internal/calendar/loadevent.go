@@ -306,6 +306,9 @@ func (l *loader) times(e *Event, what string, node *yaml.Node, m *fieldSet) {
 	if v, ok := m.get("overrides"); ok {
 		l.overrides(e, what, v, timesOK, hasRepeat)
 	}
+	if timesOK && e.Repeat != nil && len(l.errs) == before {
+		l.checkSpans(e, what, m)
+	}
 }
 
 // status reads an event's or an override's status.

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"calfeed/internal/timezone"
 )
 
 var repeatKeys = []string{"freq", "interval", "days", "until", "count", "except", "also"}
@@ -387,6 +389,90 @@ func (l *loader) checkShifts(e *Event, what string, startField field) {
 			on: " on " + repeats[0].Format(time.DateOnly) + others(len(repeats), scope)}
 		l.errorf(n.Line, n.Column, "%s", c.problem(what, ", and calendar clients disagree about which of the two such an occurrence is"+fix))
 	}
+}
+
+// checkSpans warns of the occurrences of a series that span a change of
+// the clocks. Each lasts as long as the first, in elapsed time (RFC 5545
+// §3.8.5.3: the exact duration of DTEND less DTSTART), so its end moves
+// on the wall clock by the change; calfeed and libical (Evolution) show
+// that, but ical.js (Thunderbird) keeps the first's wall-clock length. An
+// override with its own end, written as a VEVENT of its own, is read alike
+// everywhere: the dates overridden are left out.
+func (l *loader) checkSpans(e *Event, what string, m *fieldSet) {
+	r := e.Repeat
+	end := r.Last.Add(48 * time.Hour)
+	scope := ""
+	if r.Last.IsZero() {
+		end = e.Start.AddDate(shiftScanYears, 0, 0)
+		scope = fmt.Sprintf(" in its first %d years", shiftScanYears)
+	}
+	spans := e.spans(end)
+	if len(spans) == 0 {
+		return
+	}
+	f := lookup(m, "end")
+	if f == nil {
+		f = lookup(m, "duration")
+	}
+	n := deref(f.value)
+	d := spans[0]
+	start := e.StartOn(d)
+	stop := e.endAfter(start)
+	length := e.End.Sub(e.Start)
+	w := start.In(e.Location)
+	byClock := time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), 0, time.UTC).Add(length)
+	from, to := changeBetween(start, stop, e.Location)
+	way := "forward"
+	if to < from {
+		way = "back"
+	}
+	skipped := ""
+	if _, res := resolveWall(byClock, e.Location); res == wallGap {
+		skipped = ", a time the clocks skip, which it shows before the change, before the start"
+	}
+	l.warnf(n.Line, n.Column, "%s: the occurrence on %s%s spans a change of the clocks (they go %s from %s to %s): "+
+		"like every occurrence it lasts %s, so it ends at %s, as calfeed and Evolution show it, "+
+		"but Thunderbird ends it %s after its start by the clock, at %s%s; "+
+		"to give it one end in every calendar, add an override for that date with end:",
+		what, d.Format(time.DateOnly), others(len(spans), scope), way, from, to,
+		formatLength(length), stop.In(e.Location).Format("15:04"), formatLength(length), byClock.Format("15:04"), skipped)
+}
+
+// changeBetween returns the wall-clock times before and after the first
+// change of offset in loc between a and b ("02:00", "03:00").
+func changeBetween(a, b time.Time, loc *time.Location) (from, to string) {
+	p := a.In(loc)
+	for range 16 {
+		_, before := p.Zone()
+		next := timezone.PeriodEnd(p)
+		if next.IsZero() || !next.Before(b) {
+			return "", ""
+		}
+		p = next.In(loc)
+		if _, after := p.Zone(); after != before {
+			return next.UTC().Add(time.Duration(before) * time.Second).Format("15:04"),
+				next.UTC().Add(time.Duration(after) * time.Second).Format("15:04")
+		}
+	}
+	return "", ""
+}
+
+// formatLength writes a length as durations are written in events.yaml:
+// 4h, 1h30m, 3d2h.
+func formatLength(d time.Duration) string {
+	var b strings.Builder
+	if days := d / (24 * time.Hour); days > 0 {
+		fmt.Fprintf(&b, "%dd", days)
+		d -= days * 24 * time.Hour
+	}
+	if h := d / time.Hour; h > 0 {
+		fmt.Fprintf(&b, "%dh", h)
+		d -= h * time.Hour
+	}
+	if m := d / time.Minute; m > 0 || b.Len() == 0 {
+		fmt.Fprintf(&b, "%dm", m)
+	}
+	return b.String()
 }
 
 func others(n int, scope string) string {

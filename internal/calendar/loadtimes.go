@@ -167,8 +167,29 @@ func (l *loader) endOf(what string, start time.Time, end *wallValue, dur *durati
 	default:
 		t := start.Add(dur.d)
 		utc, ok := l.endInRepeatedHour(what+": end (start + "+dur.node.Value+")", dur.node, t, tm)
+		if ok && strings.Contains(dur.node.Value, "d") && tm.twice != seriesRefused {
+			l.daysAcrossChange(what, dur, start, t, tm.loc)
+		}
 		return t, utc, ok
 	}
+}
+
+// daysAcrossChange warns when a duration of days, which is elapsed time
+// (3d is 72 hours), spans a change of the clocks: its end is not at the
+// start's wall time, as a reader of "3d" may expect (RFC 5545's P3D is).
+// A series' occurrences are checkSpans' to warn of.
+func (l *loader) daysAcrossChange(what string, dur *durationValue, start, end time.Time, loc *time.Location) {
+	_, a := start.In(loc).Zone()
+	_, b := end.In(loc).Zone()
+	if a == b {
+		return
+	}
+	from, to := changeBetween(start, end, loc)
+	w := start.In(loc)
+	sameClock := time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), 0, time.UTC).Add(dur.d)
+	l.warnf(dur.node.Line, dur.node.Column, "%s: duration %s is %d hours, and the clocks change in between (from %s to %s): "+
+		"it ends at %s; for the start's time of day, write end: %s",
+		what, dur.node.Value, int(dur.d/time.Hour), from, to, end.In(loc).Format(wallLayout), sameClock.Format(wallLayout))
 }
 
 // endInRepeatedHour checks an end found from a duration, t, whose wall

@@ -154,3 +154,45 @@ func (e *Event) shifts(end time.Time) (gaps, repeats []time.Time) {
 func truncDay(t time.Time) time.Time {
 	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
 }
+
+// spans finds the dates of a timed series' occurrences up to end that
+// span a change of offset (see checkShifts for those that start in one),
+// leaving out the dates an override gives times of their own.
+func (e *Event) spans(end time.Time) []time.Time {
+	length := e.End.Sub(e.Start)
+	if e.AllDay || length <= 0 {
+		return nil
+	}
+	overridden := map[time.Time]bool{}
+	for _, ov := range e.Overrides {
+		overridden[ov.Date] = true
+	}
+	var out []time.Time
+	seen := map[time.Time]bool{}
+	p := e.Start.In(e.Location)
+	for {
+		_, before := p.Zone()
+		next := timezone.PeriodEnd(p)
+		if next.IsZero() || next.After(end) {
+			return out
+		}
+		p = next.In(e.Location)
+		if _, after := p.Zone(); after == before {
+			continue
+		}
+		// The occurrences that span the change start in the length
+		// before it: at most a few hundred dates, since a series'
+		// occurrences do not overlap by much.
+		first := truncDay(next.Add(-length).In(e.Location))
+		last := truncDay(next.In(e.Location))
+		for d, k := first, 0; !d.After(last) && k < 400; d, k = d.AddDate(0, 0, 1), k+1 {
+			if seen[d] || overridden[d] || !e.isOccurrenceDate(d) {
+				continue
+			}
+			if s := e.StartOn(d); s.Before(next) && e.endAfter(s).After(next) {
+				seen[d] = true
+				out = append(out, d)
+			}
+		}
+	}
+}
