@@ -185,36 +185,52 @@ func (w *privateWriter) ReadFrom(r io.Reader) (int64, error) {
 func (w *privateWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // maskToken hides the tokens of secret addresses in a path or a query,
-// for the log: the token after /p/ (/p/{token}/... at the root,
-// /{calendar}/p/{token}/... in a folder), and anything else shaped like
-// one wherever it is (a mistyped /P/{token}/ or //p/{token}/ must not
-// write a live token to the log either). A token is 43 characters of
-// A-Z a-z 0-9 - _; an id is lower-case, so one with a capital or an
-// underscore is taken for a token. The mask costs nothing on the paths
-// that have no run of 43 such characters.
+// for the log: whatever follows /p/ (/p/{token}/... at the root,
+// /{calendar}/p/{token}/... in a folder), however short (a link cut short
+// keeps most of a live token), and anything else shaped like part of one
+// wherever it is (a mistyped /P/{token}/ or //p/{token}/, a token in a
+// query): a run of at least minMasked characters of A-Z a-z 0-9 - _ with
+// a capital letter or an underscore, which no id has. A character written
+// as %XX counts as the one it encodes, and makes the run look like a
+// token: no id needs one. The mask costs one pass over the paths that
+// have neither a capital, an underscore, a % nor a /p/.
 func maskToken(s string) string {
-	if len(s) < tokenLen {
+	if !mayHoldToken(s) {
 		return s
 	}
 	var b []byte
-	run := 0 // length of the run of token characters ending at i
-	for i := 0; i <= len(s); i++ {
-		if i < len(s) && isTokenChar(s[i]) {
-			run++
-			continue
-		}
-		if run >= tokenLen && (looksLikeToken(s[i-run:i]) || afterP(s, i-run)) {
-			if b == nil {
-				b = []byte(s[:i-run])
+	start, n, odd := 0, 0, false // the run from start: n characters, odd if one is a capital, _ or %XX
+	for i := 0; i <= len(s); {
+		if i < len(s) {
+			c, w := s[i], 1
+			if c == '%' && i+2 < len(s) {
+				c, w = unhex(s[i+1], s[i+2]), 3
 			}
-			b = append(b, "{token}"...)
-		} else if b != nil {
-			b = append(b, s[i-run:i]...)
+			if isTokenChar(c) && (w == 1 || s[i] == '%') {
+				if n == 0 {
+					start, odd = i, false
+				}
+				n++
+				odd = odd || w == 3 || 'A' <= c && c <= 'Z' || c == '_'
+				i += w
+				continue
+			}
+		}
+		if n > 0 {
+			if afterP(s, start) || n >= minMasked && odd {
+				if b == nil {
+					b = []byte(s[:start])
+				}
+				b = append(b, "{token}"...)
+			} else if b != nil {
+				b = append(b, s[start:i]...)
+			}
+			n = 0
 		}
 		if b != nil && i < len(s) {
 			b = append(b, s[i])
 		}
-		run = 0
+		i++
 	}
 	if b == nil {
 		return s
@@ -222,17 +238,46 @@ func maskToken(s string) string {
 	return string(b)
 }
 
-// tokenLen is the length of a token (package token: 32 bytes, base64url).
-const tokenLen = 43
+// minMasked is the shortest run of token characters masked outside a /p/
+// segment: longer than any part of a zone name (Dumont_DUrville), short
+// enough that what it leaves of a token (under 16 of its 43 characters)
+// cannot be guessed from.
+const minMasked = 16
+
+// mayHoldToken reports whether s has a capital, an underscore, a % or a
+// /p/: what maskToken looks for.
+func mayHoldToken(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; 'A' <= c && c <= 'Z' || c == '_' || c == '%' || c == '/' && strings.HasPrefix(s[i:], "/p/") {
+			return true
+		}
+	}
+	return false
+}
+
+// unhex decodes the two hex digits of a %XX, or returns 0.
+func unhex(a, b byte) byte {
+	d := func(c byte) (byte, bool) {
+		switch {
+		case '0' <= c && c <= '9':
+			return c - '0', true
+		case 'a' <= c && c <= 'f':
+			return c - 'a' + 10, true
+		case 'A' <= c && c <= 'F':
+			return c - 'A' + 10, true
+		}
+		return 0, false
+	}
+	x, ok1 := d(a)
+	y, ok2 := d(b)
+	if !ok1 || !ok2 {
+		return 0
+	}
+	return x<<4 | y
+}
 
 func isTokenChar(c byte) bool {
 	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_'
-}
-
-// looksLikeToken reports whether a run of token characters has what no id
-// has: a capital letter or an underscore.
-func looksLikeToken(run string) bool {
-	return strings.ContainsFunc(run, func(r rune) bool { return 'A' <= r && r <= 'Z' || r == '_' })
 }
 
 // afterP reports whether s[i:] follows a /p/ segment.
