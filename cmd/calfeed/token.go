@@ -103,7 +103,7 @@ func runTokenAdd(ctx context.Context, args []string, stdout, stderr io.Writer, g
 	if err != nil {
 		return err
 	}
-	f, tok, err := f.Add(*name, g, now())
+	f, tok, err := f.Add(cal.ID, *name, g, now())
 	if err != nil {
 		return fmt.Errorf("token add: %w", err)
 	}

@@ -61,7 +61,7 @@ func (s *Server) resetPrivate(cal *calendar.Calendar) {
 func (s *Server) privateServer(tok string) (*Server, bool, error) {
 	for {
 		ps := s.privates.Load()
-		t, ok := ps.tokens.Lookup(tok)
+		t, ok := ps.tokens.For(ps.cal.ID).Lookup(tok)
 		if !ok {
 			return nil, false, nil
 		}

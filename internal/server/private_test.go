@@ -125,7 +125,7 @@ func privateServer(t *testing.T) (*Server, map[string]string, *bytes.Buffer) {
 	var f *token.File
 	for name, g := range map[string]calendar.Grant{"board": {Tracks: []string{"hush"}}, "gender": {Tracks: []string{"gender"}}, "staff": {All: true}} {
 		var tok string
-		if f, tok, err = f.Add(name, g, time.Now()); err != nil {
+		if f, tok, err = f.Add(cal.ID, name, g, time.Now()); err != nil {
 			t.Fatal(err)
 		}
 		tokens[name] = tok
@@ -443,6 +443,27 @@ func TestMaskToken(t *testing.T) {
 	} {
 		if got := maskToken(in); got != want {
 			t.Errorf("maskToken(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestTokensOfAnotherCalendar: the tokens of a file made for another
+// calendar (one that held the events file before this one took it over)
+// open nothing: their secret addresses are 404s, as unknown ones are.
+func TestTokensOfAnotherCalendar(t *testing.T) {
+	s, tokens, _ := privateServer(t)
+	target := "/p/" + tokens["staff"] + "/calendar.ics"
+	if c := get(t, s, target, nil).Code; c != http.StatusOK {
+		t.Fatalf("GET %s with the calendar's own tokens: %d", target, c)
+	}
+	f, tok, err := (*token.File)(nil).Add("another-calendar", "staff", calendar.Grant{All: true}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.SetTokens(f)
+	for _, target := range []string{"/p/" + tok + "/calendar.ics", "/p/" + tok + "/"} {
+		if c := do(t, s, http.MethodGet, target, nil).Code; c != http.StatusNotFound {
+			t.Errorf("GET %s with another calendar's token: %d, want 404", target, c)
 		}
 	}
 }

@@ -6,7 +6,8 @@
 // hash, with the name it was given, what it grants and when it was made. A
 // token shown once is never shown again: whoever has the file can list and
 // revoke the tokens, not use them. Lookup compares a presented token with
-// every hash in constant time.
+// every hash in constant time. A file records the calendar its tokens were
+// made for, and grants nothing to another (see File.For).
 package token
 
 import (
@@ -39,8 +40,15 @@ const MaxSize = 4 << 20
 
 // File is the tokens file of one events file.
 type File struct {
-	Version int     `json:"version"`
-	Tokens  []Token `json:"tokens"`
+	Version int `json:"version"`
+	// Calendar is the id of the calendar the tokens were made for (empty in
+	// a file written before calfeed recorded it): they grant its private
+	// tracks and no other calendar's, should another one take over the
+	// events file (see For).
+	Calendar string  `json:"calendar,omitempty"`
+	Tokens   []Token `json:"tokens"`
+
+	sums [][sha256.Size]byte // each token's hash, decoded once (see Lookup)
 }
 
 // Token is one secret address, as the file keeps it.
@@ -96,7 +104,30 @@ func Read(ctx context.Context, path string) (*File, error) {
 			return nil, fmt.Errorf("tokens: %s: token %q grants nothing: give it tracks or all", path, t.Name)
 		}
 	}
+	f.decode()
 	return &f, nil
+}
+
+// decode decodes the hashes of f's tokens for Lookup.
+func (f *File) decode() { f.sums = sumsOf(f.Tokens) }
+
+func sumsOf(tokens []Token) [][sha256.Size]byte {
+	sums := make([][sha256.Size]byte, len(tokens))
+	for i, t := range tokens {
+		h, _ := parseHash(t.Hash)
+		copy(sums[i][:], h)
+	}
+	return sums
+}
+
+// For returns f if its tokens were made for the calendar id (or the file
+// does not say), else nil: a calendar that took over another's events
+// file does not take over its secret addresses.
+func (f *File) For(id string) *File {
+	if f == nil || f.Calendar == "" || f.Calendar == id {
+		return f
+	}
+	return nil
 }
 
 // Write writes f to path atomically (a server watching it reads the old
@@ -122,10 +153,11 @@ var encoding = base64.RawURLEncoding
 // maxTokenLen is the longest string Lookup hashes; a token is shorter.
 var maxTokenLen = encoding.EncodedLen(tokenBytes)
 
-// Add makes a new token with the given name and grant, records its hash
-// in f (a nil f is an empty file: use the result) and returns the token,
-// the only time it is ever seen. A name already in f is refused.
-func (f *File) Add(name string, g calendar.Grant, now time.Time) (*File, string, error) {
+// Add makes a new token with the given name and grant for the calendar
+// id, records its hash in f (a nil f is an empty file: use the result) and
+// returns the token, the only time it is ever seen. A name already in f is
+// refused, and so is a file made for another calendar.
+func (f *File) Add(id, name string, g calendar.Grant, now time.Time) (*File, string, error) {
 	if err := checkName(name); err != nil {
 		return f, "", err
 	}
@@ -135,6 +167,11 @@ func (f *File) Add(name string, g calendar.Grant, now time.Time) (*File, string,
 	if f == nil {
 		f = &File{Version: Version}
 	}
+	if f.For(id) == nil {
+		return f, "", fmt.Errorf("the tokens file was made for the calendar %q, and this events file now holds %q: "+
+			"its addresses grant nothing here; move the tokens file to %q's events file, or delete it (its addresses end) and add tokens anew", f.Calendar, id, f.Calendar)
+	}
+	f.Calendar = id
 	if f.index(name) >= 0 {
 		return f, "", fmt.Errorf("a token named %q exists; revoke it first or choose another name", name)
 	}
@@ -148,6 +185,7 @@ func (f *File) Add(name string, g calendar.Grant, now time.Time) (*File, string,
 		t.Tracks = slices.Clone(g.Tracks)
 	}
 	f.Tokens = append(f.Tokens, t)
+	f.decode()
 	return f, tok, nil
 }
 
@@ -159,6 +197,7 @@ func (f *File) Revoke(name string) bool {
 		return false
 	}
 	f.Tokens = slices.Delete(f.Tokens, i, i+1)
+	f.decode()
 	return true
 }
 
@@ -177,11 +216,14 @@ func (f *File) Lookup(tok string) (Token, bool) {
 	if f == nil || len(tok) == 0 || len(tok) > maxTokenLen {
 		return Token{}, false
 	}
+	sums := f.sums
+	if len(sums) != len(f.Tokens) {
+		sums = sumsOf(f.Tokens) // a File not made by Read or Add
+	}
 	sum := sha256.Sum256([]byte(tok))
 	found := -1
-	for i, t := range f.Tokens {
-		h, _ := parseHash(t.Hash) // checked by Read
-		if subtle.ConstantTimeCompare(h, sum[:]) == 1 {
+	for i := range sums {
+		if subtle.ConstantTimeCompare(sums[i][:], sum[:]) == 1 {
 			found = i
 		}
 	}
@@ -228,6 +270,10 @@ func checkName(name string) error {
 func (f *File) Check(cal *calendar.Calendar) []string {
 	if f == nil {
 		return nil
+	}
+	if f.For(cal.ID) == nil {
+		return []string{fmt.Sprintf("the tokens file was made for the calendar %q, but the events file now holds %q: "+
+			"none of its %d secret addresses is served; move it to %q's events file, or delete it and add tokens anew", f.Calendar, cal.ID, len(f.Tokens), f.Calendar)}
 	}
 	var out []string
 	for _, t := range f.Tokens {

@@ -16,11 +16,11 @@ import (
 var now = time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
 
 func TestAddLookupRevoke(t *testing.T) {
-	f, board, err := (*File)(nil).Add("bureau", calendar.Grant{Tracks: []string{"board"}}, now)
+	f, board, err := (*File)(nil).Add("forum", "bureau", calendar.Grant{Tracks: []string{"board"}}, now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, all, err := f.Add("staff", calendar.Grant{All: true}, now)
+	f, all, err := f.Add("forum", "staff", calendar.Grant{All: true}, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +47,7 @@ func TestAddLookupRevoke(t *testing.T) {
 			t.Errorf("Lookup(%.50q) found a token", wrong)
 		}
 	}
-	if _, _, err := f.Add("staff", calendar.Grant{All: true}, now); err == nil {
+	if _, _, err := f.Add("forum", "staff", calendar.Grant{All: true}, now); err == nil {
 		t.Error("a second token named staff was accepted")
 	}
 	if !f.Revoke("bureau") || f.Revoke("bureau") {
@@ -66,7 +66,7 @@ func TestWriteRead(t *testing.T) {
 	if f, err := Read(context.Background(), path); f != nil || err != nil {
 		t.Fatalf("Read(missing) = %v, %v; want no file, no error", f, err)
 	}
-	f, tok, err := (*File)(nil).Add("bureau", calendar.Grant{Tracks: []string{"board", "staff"}}, now)
+	f, tok, err := (*File)(nil).Add("forum", "bureau", calendar.Grant{Tracks: []string{"board", "staff"}}, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,16 +117,16 @@ func TestReadDamaged(t *testing.T) {
 
 func TestNames(t *testing.T) {
 	for _, bad := range []string{"", " lead", "tab\there", strings.Repeat("n", 65)} {
-		if _, _, err := (*File)(nil).Add(bad, calendar.Grant{All: true}, now); err == nil {
+		if _, _, err := (*File)(nil).Add("forum", bad, calendar.Grant{All: true}, now); err == nil {
 			t.Errorf("name %q accepted", bad)
 		}
 	}
 	for _, good := range []string{"Bureau", "主席团", strings.Repeat("n", 64)} {
-		if _, _, err := (*File)(nil).Add(good, calendar.Grant{All: true}, now); err != nil {
+		if _, _, err := (*File)(nil).Add("forum", good, calendar.Grant{All: true}, now); err != nil {
 			t.Errorf("name %q refused: %v", good, err)
 		}
 	}
-	if _, _, err := (*File)(nil).Add("nothing", calendar.Grant{}, now); err == nil {
+	if _, _, err := (*File)(nil).Add("forum", "nothing", calendar.Grant{}, now); err == nil {
 		t.Error("a token granting nothing was accepted")
 	}
 }
@@ -152,5 +152,53 @@ events:
 	got := f.Check(cal)
 	if len(got) != 2 || !strings.Contains(got[0], `"stale"`) || !strings.Contains(got[0], `no track "gone"`) || !strings.Contains(got[1], `track "open" is public`) {
 		t.Errorf("Check = %q, want the stale token's two tracks", got)
+	}
+}
+
+// TestBoundToCalendar: a tokens file records the calendar its tokens were
+// made for and grants nothing to another that takes over its events file;
+// a file written before it recorded one grants as before.
+func TestBoundToCalendar(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "forum.yaml.tokens")
+	f, tok, err := (*File)(nil).Add("forum", "bureau", calendar.Grant{All: true}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Write(path); err != nil {
+		t.Fatal(err)
+	}
+	f, err = Read(context.Background(), path)
+	if err != nil || f.Calendar != "forum" {
+		t.Fatalf("Read: calendar %q, %v; want forum", f.Calendar, err)
+	}
+	if _, ok := f.For("forum").Lookup(tok); !ok {
+		t.Error("the token is not found for its own calendar")
+	}
+	if _, ok := f.For("hr2027").Lookup(tok); ok {
+		t.Error("the token is found for another calendar")
+	}
+	if _, _, err := f.Add("hr2027", "staff", calendar.Grant{All: true}, now); err == nil || !strings.Contains(err.Error(), `made for the calendar "forum"`) {
+		t.Errorf("adding a token for another calendar: %v", err)
+	}
+	hr := calendar.Calendar{ID: "hr2027"}
+	if msgs := f.Check(&hr); len(msgs) != 1 || !strings.Contains(msgs[0], "none of its 1 secret addresses is served") {
+		t.Errorf("Check for another calendar: %q", msgs)
+	}
+
+	// A file without a calendar: as before, and the next add records it.
+	legacy := filepath.Join(t.TempDir(), "old.tokens")
+	data := `{"version": 1, "tokens": [{"name": "old", "hash": "` + hashOf(tok) + `", "all": true, "created": "2026-01-01T00:00:00Z"}]}`
+	if err := os.WriteFile(legacy, []byte(data), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	old, err := Read(context.Background(), legacy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := old.For("anything").Lookup(tok); !ok {
+		t.Error("a file without a calendar grants nothing")
+	}
+	if old, _, err = old.Add("forum", "new", calendar.Grant{All: true}, now); err != nil || old.Calendar != "forum" {
+		t.Errorf("add to a file without a calendar: %q, %v", old.Calendar, err)
 	}
 }
