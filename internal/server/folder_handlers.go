@@ -12,7 +12,7 @@ import (
 )
 
 func (f *Folder) instrument(route string, next http.Handler) http.Handler {
-	return instrument(f.root, route, next)
+	return instrument(f.root, route, next, true)
 }
 
 // baseURL is the public URL of the folder: Options.BaseURL, else the

@@ -5,11 +5,13 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/prometheus/common/expfmt"
 )
 
 // metrics are the Prometheus metrics of a server, of one calendar or a
@@ -28,6 +30,7 @@ type metrics struct {
 	unstamped   *prometheus.GaugeVec
 	feeds       *prometheus.GaugeVec
 	fetches     *prometheus.CounterVec
+	cached      metricsCache // what handler serves
 }
 
 func newMetrics() *metrics {
@@ -67,12 +70,79 @@ func newMetrics() *metrics {
 	m.registry.MustRegister(m.requests, m.notModified, m.bytes, m.latency, m.reloads, m.lastReload,
 		m.fileValid, m.events, m.unstamped, m.feeds, m.fetches,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.cached = metricsCache{h: promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{DisableCompression: true}), now: time.Now}
 	return m
 }
 
-// handler serves GET /metrics.
-func (m *metrics) handler() http.Handler {
-	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})
+// handler serves GET /metrics: every calendar's series, at /metrics and, in
+// a folder, at each calendar's /{id}/metrics.
+func (m *metrics) handler() http.Handler { return &m.cached }
+
+// metricsCache serves the registry's answer kept for up to a second for
+// each exposition format, and gathers it for one request at a time: a
+// folder of hundreds of calendars has a body of megabytes that takes a
+// fifth of a second of CPU to gather, which a few clients asking at once
+// turned into a flood (feeds fell from 27,600 to 1,350 requests a
+// second). Scrapers ask every 15 s or more; a second's delay is nothing
+// to them. Compression is left to the network: a body kept per encoding
+// too would be one more copy.
+type metricsCache struct {
+	h    http.Handler
+	mu   sync.Mutex
+	kept map[expfmt.Format]*keptMetrics
+	now  func() time.Time
+	// series counts the calendars whose series were added or removed: an
+	// answer kept from before is not served after.
+	series atomic.Int64
+}
+
+type keptMetrics struct {
+	series int64
+	at     time.Time
+	header http.Header
+	code   int
+	body   []byte
+}
+
+func (c *metricsCache) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	form := expfmt.Negotiate(r.Header)
+	c.mu.Lock()
+	k := c.kept[form]
+	series := c.series.Load()
+	if now := c.now(); k == nil || k.series != series || now.Sub(k.at) >= time.Second || now.Before(k.at) {
+		rec := &keptMetrics{series: series, at: now, header: http.Header{}}
+		req := r.Clone(r.Context())
+		req.Header = http.Header{"Accept": r.Header["Accept"]}
+		c.h.ServeHTTP(rec, req)
+		if rec.code == 0 {
+			rec.code = http.StatusOK
+		}
+		k = rec
+		if c.kept == nil {
+			c.kept = map[expfmt.Format]*keptMetrics{}
+		}
+		c.kept[form] = k
+	}
+	c.mu.Unlock()
+	h := w.Header()
+	for key, v := range k.header {
+		h[key] = v
+	}
+	w.WriteHeader(k.code)
+	w.Write(k.body)
+}
+
+// keptMetrics is the http.ResponseWriter the registry's answer is kept in.
+func (k *keptMetrics) Header() http.Header { return k.header }
+func (k *keptMetrics) WriteHeader(code int) {
+	if k.code == 0 {
+		k.code = code
+	}
+}
+func (k *keptMetrics) Write(b []byte) (int, error) {
+	k.WriteHeader(http.StatusOK)
+	k.body = append(k.body, b...)
+	return len(b), nil
 }
 
 // calMetrics are the series of one calendar.
@@ -89,6 +159,7 @@ type calMetrics struct {
 
 // forCalendar returns the series of the calendar with the given id.
 func (m *metrics) forCalendar(id string) *calMetrics {
+	m.cached.series.Add(1)
 	l := prometheus.Labels{"calendar": id}
 	return &calMetrics{
 		all: m, id: id,
@@ -102,6 +173,7 @@ func (m *metrics) forCalendar(id string) *calMetrics {
 
 // forget removes the calendar's series: it is served no more.
 func (c *calMetrics) forget() {
+	defer c.all.cached.series.Add(1)
 	l := prometheus.Labels{"calendar": c.id}
 	for _, v := range []interface{ DeletePartialMatch(prometheus.Labels) int }{
 		c.all.requests, c.all.notModified, c.all.bytes, c.all.latency, c.all.reloads, c.all.fetches,
@@ -121,14 +193,20 @@ func (s *Server) instrument(route string, next http.Handler) http.Handler {
 			route = "/p/{token}/" + route
 		}
 	}
-	return instrument(s.metrics, route, next)
+	return instrument(s.metrics, route, next, s.grant == nil)
 }
 
-// instrument counts the requests of one route in m.
-func instrument(m *calMetrics, route string, next http.Handler) http.Handler {
+// instrument counts the requests of one route in m, and with sizes the
+// bytes of their bodies: not those of a secret address, whose counter,
+// read before and after a fetch, would give anyone the size of the private
+// calendar and tell when it changed.
+func instrument(m *calMetrics, route string, next http.Handler, sizes bool) http.Handler {
 	requests := m.requests.MustCurryWith(prometheus.Labels{"route": route})
 	notModified := m.notModified.WithLabelValues(route)
-	bytes := m.bytes.WithLabelValues(route)
+	var bytes prometheus.Counter
+	if sizes {
+		bytes = m.bytes.WithLabelValues(route)
+	}
 	latency := m.latency.WithLabelValues(route)
 	// The usual codes' counters, looked up once (read-only after this).
 	common := map[int]prometheus.Counter{}
@@ -155,7 +233,9 @@ func instrument(m *calMetrics, route string, next http.Handler) http.Handler {
 		if code == http.StatusNotModified {
 			notModified.Inc()
 		}
-		bytes.Add(float64(sw.bytes))
+		if sizes {
+			bytes.Add(float64(sw.bytes))
+		}
 		sw.end = time.Now() // the request log's too: one clock reading fewer
 		latency.Observe(sw.end.Sub(start).Seconds())
 	})

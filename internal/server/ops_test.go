@@ -6,6 +6,8 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -345,5 +347,52 @@ func TestRemovedEventGone(t *testing.T) {
 	}
 	if rec := get(t, s, "/events/keynote.ics", nil); rec.Code != http.StatusOK {
 		t.Errorf("GET /events/keynote.ics: %d", rec.Code)
+	}
+}
+
+// TestMetricsGatheredOncePerSecond: /metrics gathers the registry once for
+// all who ask within a second (a folder's body of megabytes took a fifth
+// of a second each), at most one at a time, and anew once the second is
+// over or a calendar's series came or went.
+func TestMetricsGatheredOncePerSecond(t *testing.T) {
+	s := serverOf(t, testYAML, Options{})
+	c := &s.shared.metrics.cached
+	var gathers atomic.Int32
+	inner := c.h
+	c.h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		gathers.Add(1)
+		inner.ServeHTTP(w, r)
+	})
+	clock := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	var mu sync.Mutex
+	c.now = func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
+	advance := func(d time.Duration) { mu.Lock(); clock = clock.Add(d); mu.Unlock() }
+
+	first := get(t, s, "/metrics", nil).Body.String()
+	get(t, s, "/tracks/alpha.ics", nil)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			if got := get(t, s, "/metrics", nil).Body.String(); got != first {
+				t.Error("within the second, /metrics answered with another gathering")
+			}
+		})
+	}
+	wg.Wait()
+	if n := gathers.Load(); n != 1 {
+		t.Errorf("9 requests within a second gathered %d times, want 1", n)
+	}
+	advance(time.Second)
+	later := get(t, s, "/metrics", nil).Body.String()
+	if later == first || !strings.Contains(later, `route="/tracks/{id}.ics"`) {
+		t.Error("a second later, /metrics does not count the feed fetched since")
+	}
+	s.metrics.all.forCalendar("another")
+	get(t, s, "/metrics", nil)
+	if n := gathers.Load(); n != 3 {
+		t.Errorf("after a calendar's series came: %d gatherings, want 3", n)
+	}
+	if ct := get(t, s, "/metrics", nil).Header().Get("Content-Type"); !strings.HasPrefix(ct, "text/plain") {
+		t.Errorf("Content-Type %q", ct)
 	}
 }

@@ -467,3 +467,24 @@ func TestTokensOfAnotherCalendar(t *testing.T) {
 		}
 	}
 }
+
+// TestPrivateSizeNotInMetrics: /metrics counts the requests of secret
+// addresses, not the bytes of their bodies, which would give away the size
+// of the private calendar and when it changes.
+func TestPrivateSizeNotInMetrics(t *testing.T) {
+	s, tokens, _ := privateServer(t)
+	get(t, s, "/calendar.ics", nil)
+	get(t, s, "/p/"+tokens["staff"]+"/calendar.ics", nil)
+	m := get(t, s, "/metrics", nil).Body.String()
+	if !strings.Contains(m, `calfeed_http_requests_total{calendar="`) || !strings.Contains(m, `route="/p/{token}/calendar.ics"`) {
+		t.Fatalf("/metrics does not count the secret address's request:\n%s", m)
+	}
+	for _, line := range strings.Split(m, "\n") {
+		if strings.HasPrefix(line, "calfeed_http_response_bytes_total") && strings.Contains(line, "/p/{token}") {
+			t.Errorf("/metrics counts a secret address's bytes: %s", line)
+		}
+	}
+	if !strings.Contains(m, `calfeed_http_response_bytes_total{calendar="`) {
+		t.Error("/metrics no longer counts the public bytes")
+	}
+}
