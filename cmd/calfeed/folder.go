@@ -144,6 +144,11 @@ func checkFolder(ctx context.Context, dir string, limits calendar.Options, stdou
 			invalid++
 			continue
 		}
+		if msg := server.ReservedIDProblem(file, cal); msg != "" {
+			fmt.Fprintln(stderr, msg)
+			invalid++
+			continue
+		}
 		if other, ok := ids[cal.ID]; ok {
 			fmt.Fprintln(stderr, calendar.Problem{File: file, Line: cal.IDLine, Col: cal.IDCol,
 				Msg: fmt.Sprintf("calendar.id: %q is already %s's; give each file a calendar.id of its own", cal.ID, other)})

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"calfeed/internal/calendar"
+	"calfeed/internal/web"
 )
 
 // Folder serves a folder of calendars, each kept in a file of its own and
@@ -80,6 +81,11 @@ func (f *Folder) Load(file string, cal *calendar.Calendar) error {
 	defer f.mu.Unlock()
 	v := f.view.Load()
 	byID, files, removed := cloneView(v)
+	if msg := ReservedIDProblem(file, cal); msg != "" {
+		err := errors.New(msg)
+		f.failLocked(byID, files, removed, file, err)
+		return err
+	}
 	for _, other := range v.files {
 		if other.name != file && other.id == cal.ID {
 			// Not a calendar.Error: /healthz shows it whole, as it quotes
@@ -122,6 +128,33 @@ func (f *Folder) Load(file string, cal *calendar.Calendar) error {
 	files[file] = ff
 	f.view.Store(f.newView(byID, files, removed))
 	return nil
+}
+
+// reservedID says why a folder cannot serve a calendar under the id, or
+// returns "": the folder's own paths (/static/..., /healthz, /metrics) and
+// the folders of its index page in other languages on a static site
+// (/fr/index.html) would take the calendar's.
+func reservedID(id string) string {
+	switch id {
+	case "static", "healthz", "metrics":
+		return fmt.Sprintf("the folder serves its own /%s", id)
+	}
+	langs := web.IndexLanguages()
+	if slices.Contains(langs[1:], id) {
+		return fmt.Sprintf("calfeed build writes the folder's index page in that language to /%s/", id)
+	}
+	return ""
+}
+
+// ReservedIDProblem is the problem, at its place, of a folder's calendar
+// whose id the folder cannot serve it under (see reservedID), or "".
+func ReservedIDProblem(file string, cal *calendar.Calendar) string {
+	why := reservedID(cal.ID)
+	if why == "" {
+		return ""
+	}
+	return calendar.Problem{File: file, Line: cal.IDLine, Col: cal.IDCol,
+		Msg: fmt.Sprintf("calendar.id: %q cannot be served in a folder: %s; give the calendar another id", cal.ID, why)}.String()
 }
 
 // duplicateIDError refuses a file whose calendar id another file serves.

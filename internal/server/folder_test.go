@@ -192,3 +192,35 @@ func TestFolderConcurrent(t *testing.T) {
 	stop.Store(true)
 	wg.Wait()
 }
+
+// TestFolderReservedIDs: a calendar whose id the folder's own paths take
+// (/static/, /healthz, /metrics) or that calfeed build gives the index page
+// in another language (/fr/) is refused at its calendar.id, and the
+// folder's own paths are served as before.
+func TestFolderReservedIDs(t *testing.T) {
+	f := newFolder(t, Options{}, map[string]string{"a.yaml": folderYAML("a", "A")})
+	for _, id := range []string{"static", "healthz", "metrics", "fr", "zh"} {
+		cal, err := calendar.Load(id+".yaml", strings.NewReader(folderYAML(id, "X")), calendar.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = f.Load(id+".yaml", cal)
+		if err == nil || !strings.HasPrefix(err.Error(), id+".yaml:1:") || !strings.Contains(err.Error(), "cannot be served in a folder") {
+			t.Errorf("a calendar %q: %v", id, err)
+		}
+	}
+	for _, id := range []string{"stat", "en-events", "frank", "p"} {
+		cal, err := calendar.Load(id+".yaml", strings.NewReader(folderYAML(id, "X")), calendar.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.Load(id+".yaml", cal); err != nil {
+			t.Errorf("a calendar %q: %v", id, err)
+		}
+	}
+	for _, path := range []string{"/healthz", "/metrics", "/a/calendar.ics", "/stat/calendar.ics"} {
+		if c := do(t, f, http.MethodGet, path, nil).Code; c != http.StatusOK {
+			t.Errorf("GET %s: %d", path, c)
+		}
+	}
+}
