@@ -79,39 +79,57 @@ func (c serveConfig) folderReloader(logger *slog.Logger, folder *server.Folder) 
 				files = append(slices.Clip(files), file)
 			}
 		}
-		for _, file := range files {
-			if ctx.Err() != nil {
-				return // shutting down
+		released := folder.Released()
+		c.loadFolderFiles(ctx, logger, folder, files)
+		// A file refused because another served its id may load now that
+		// the other gave it up in this change (renamed away, or given
+		// another id): again while some id is given up.
+		for range len(files) {
+			waiting := folder.Waiting()
+			if len(waiting) == 0 || folder.Released() == released {
+				break
 			}
-			tokens, tokErr := token.Read(ctx, token.Path(file))
-			cal, lk, err := lock.Load(ctx, file, *c.limits)
-			if ctx.Err() != nil {
-				return
-			}
-			if err == nil {
-				err = folder.Load(file, cal)
-			}
-			if srv := folder.Server(file); srv != nil && tokErr == nil {
-				// Also when the file is broken: a revoked token ends at once.
-				srv.SetTokens(tokens)
-			}
-			if err == nil {
-				err = tokErr
-			}
-			if err != nil {
-				folder.LoadFailed(file, err)
-				logReloadFailure(logger, file, err, folder.Server(file) != nil)
-				continue
-			}
-			logTokenProblems(logger, file, tokens, cal)
-			logWarnings(logger, cal)
-			if w := folderBaseProblem(c.baseURL, cal); w != "" {
-				logger.Warn(file+": "+w, slog.String("config", file), slog.String("base_url", cal.BaseURL))
-			}
-			logLockDisagreement(logger, file, cal, lk)
-			logger.Info("loaded", slog.String("config", file), slog.String("calendar", cal.ID), slog.Int("events", len(cal.Events)))
-			c.published(ctx, logger, file, folder.Server(file), lk, func(cal *calendar.Calendar) error { return folder.Load(file, cal) })
+			released = folder.Released()
+			c.loadFolderFiles(ctx, logger, folder, waiting)
 		}
+	}
+}
+
+// loadFolderFiles loads each of files into folder: a broken file keeps its
+// calendar's last good version and touches no other.
+func (c serveConfig) loadFolderFiles(ctx context.Context, logger *slog.Logger, folder *server.Folder, files []string) {
+	for _, file := range files {
+		if ctx.Err() != nil {
+			return // shutting down
+		}
+		tokens, tokErr := token.Read(ctx, token.Path(file))
+		cal, lk, err := lock.Load(ctx, file, *c.limits)
+		if ctx.Err() != nil {
+			return
+		}
+		if err == nil {
+			err = folder.Load(file, cal)
+		}
+		if srv := folder.Server(file); srv != nil && tokErr == nil {
+			// Also when the file is broken: a revoked token ends at once.
+			srv.SetTokens(tokens)
+		}
+		if err == nil {
+			err = tokErr
+		}
+		if err != nil {
+			folder.LoadFailed(file, err)
+			logReloadFailure(logger, file, err, folder.Server(file) != nil)
+			continue
+		}
+		logTokenProblems(logger, file, tokens, cal)
+		logWarnings(logger, cal)
+		if w := folderBaseProblem(c.baseURL, cal); w != "" {
+			logger.Warn(file+": "+w, slog.String("config", file), slog.String("base_url", cal.BaseURL))
+		}
+		logLockDisagreement(logger, file, cal, lk)
+		logger.Info("loaded", slog.String("config", file), slog.String("calendar", cal.ID), slog.Int("events", len(cal.Events)))
+		c.published(ctx, logger, file, folder.Server(file), lk, func(cal *calendar.Calendar) error { return folder.Load(file, cal) })
 	}
 }
 

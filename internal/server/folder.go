@@ -35,8 +35,9 @@ type Folder struct {
 	handler http.Handler
 	root    *calMetrics // the metrics of the folder's own routes
 
-	mu   sync.Mutex                 // serialises changes
-	view atomic.Pointer[folderView] // what requests read
+	mu       sync.Mutex                 // serialises changes
+	view     atomic.Pointer[folderView] // what requests read
+	released atomic.Int64               // see Released
 }
 
 // folderView is the folder as requests see it; a change makes a new one.
@@ -55,6 +56,9 @@ type folderFile struct {
 	srv    *Server // its calendar, nil while it never loaded
 	failed error   // its last load, when it failed
 	since  time.Time
+	// wants is the id its newest valid version gives, when that was
+	// refused because another file served it (see Load).
+	wants string
 }
 
 // NewFolder returns a folder with no calendar yet; Load adds them.
@@ -87,14 +91,26 @@ func (f *Folder) Load(file string, cal *calendar.Calendar) error {
 		return err
 	}
 	for _, other := range v.files {
-		if other.name != file && other.id == cal.ID {
-			// Not a calendar.Error: /healthz shows it whole, as it quotes
-			// only what the folder serves openly.
-			err := &duplicateIDError{calendar.Problem{File: file, Line: cal.IDLine, Col: cal.IDCol,
-				Msg: fmt.Sprintf("calendar.id: %q is already served from %s; give each file a calendar.id of its own", cal.ID, other.name)}.String()}
-			f.failLocked(byID, files, removed, file, err)
-			return err
+		if other.name == file || other.id != cal.ID || other.srv == nil {
+			continue
 		}
+		if other.wants != "" && other.wants != cal.ID {
+			// The other file now gives another id, refused only because
+			// that one was taken (two files that swapped ids, a file
+			// renamed while a new one took its name): the id it serves is
+			// no longer in any file but this one, which takes it.
+			o := *other
+			f.dropLocked(byID, removed, &o)
+			o.srv, o.id = nil, ""
+			files[o.name] = &o
+			continue
+		}
+		// Not a calendar.Error: /healthz shows it whole, as it quotes
+		// only what the folder serves openly.
+		err := &duplicateIDError{calendar.Problem{File: file, Line: cal.IDLine, Col: cal.IDCol,
+			Msg: fmt.Sprintf("calendar.id: %q is already served from %s; give each file a calendar.id of its own", cal.ID, other.name)}.String()}
+		f.refuseLocked(byID, files, removed, file, err, cal.ID)
+		return err
 	}
 	ff := files[file]
 	if ff == nil {
@@ -124,7 +140,7 @@ func (f *Folder) Load(file string, cal *calendar.Calendar) error {
 		byID[cal.ID] = srv
 		delete(removed, cal.ID)
 	}
-	ff.failed, ff.since = nil, time.Time{}
+	ff.failed, ff.since, ff.wants = nil, time.Time{}, ""
 	files[file] = ff
 	f.view.Store(f.newView(byID, files, removed))
 	return nil
@@ -187,11 +203,24 @@ func (f *Folder) LoadFailed(file string, err error) {
 }
 
 func (f *Folder) failLocked(byID map[string]*Server, files map[string]*folderFile, removed map[string]time.Time, file string, err error) {
+	wants := ""
+	var dup *duplicateIDError
+	if old := files[file]; old != nil && errors.As(err, &dup) {
+		wants = old.wants // the refusal Load recorded, reported again
+	}
+	f.refuseLocked(byID, files, removed, file, err, wants)
+}
+
+// refuseLocked records err as file's last load; wants is the id its
+// version gives, when err refuses it only because another file serves
+// that id, else "".
+func (f *Folder) refuseLocked(byID map[string]*Server, files map[string]*folderFile, removed map[string]time.Time, file string, err error, wants string) {
 	ff := &folderFile{name: file}
 	if old := files[file]; old != nil {
 		copied := *old
 		ff = &copied
 	}
+	ff.wants = wants
 	if ff.srv != nil {
 		ff.srv.LoadFailed(err)
 	}
@@ -217,7 +246,13 @@ func (f *Folder) Remove(file string) {
 	f.view.Store(f.newView(byID, files, removed))
 }
 
+// Released counts the calendar ids the folder has given up (a file
+// removed, or giving another id): a file refused for a duplicate id may
+// load once it changes.
+func (f *Folder) Released() int64 { return f.released.Load() }
+
 func (f *Folder) dropLocked(byID map[string]*Server, removed map[string]time.Time, ff *folderFile) {
+	f.released.Add(1)
 	delete(byID, ff.id)
 	removed[ff.id] = f.now()
 	ff.srv.metrics.forget()

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -222,5 +223,48 @@ func TestFolderReservedIDs(t *testing.T) {
 		if c := do(t, f, http.MethodGet, path, nil).Code; c != http.StatusOK {
 			t.Errorf("GET %s: %d", path, c)
 		}
+	}
+}
+
+// TestFolderIDsChangeHands: two files that swap calendar ids in one change
+// both end up served under their new ids (the first refused only until the
+// other gives its id up), and a file renamed away while a new file takes
+// its name keeps its calendar once the new one gives the name another id.
+func TestFolderIDsChangeHands(t *testing.T) {
+	f := newFolder(t, Options{}, map[string]string{"a.yaml": folderYAML("x", "A"), "b.yaml": folderYAML("y", "B")})
+	load := func(file, id, name string) error {
+		cal, err := calendar.Load(file, strings.NewReader(folderYAML(id, name)), calendar.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f.Load(file, cal)
+	}
+	released := f.Released()
+	err := load("a.yaml", "y", "A2")
+	if err == nil {
+		t.Fatal("a.yaml taking y while b.yaml serves it: no error")
+	}
+	f.LoadFailed("a.yaml", err) // as serve reports it
+	if err := load("b.yaml", "x", "B2"); err != nil {
+		t.Fatalf("b.yaml taking x, which a.yaml gives up: %v", err)
+	}
+	if f.Released() == released || !slices.Equal(f.Waiting(), []string{"a.yaml"}) {
+		t.Fatalf("released %d -> %d, waiting %v; want ids given up and a.yaml waiting", released, f.Released(), f.Waiting())
+	}
+	if err := load("a.yaml", "y", "A2"); err != nil {
+		t.Fatalf("a.yaml taking y once b.yaml gave it up: %v", err)
+	}
+	for id, want := range map[string]string{"x": "Opening of B2", "y": "Opening of A2"} {
+		if body := get(t, f, "/"+id+"/calendar.ics", nil).Body.String(); !strings.Contains(body, want) {
+			t.Errorf("/%s/ does not serve %q", id, want)
+		}
+	}
+	if len(f.Waiting()) != 0 {
+		t.Errorf("still waiting: %v", f.Waiting())
+	}
+	// A true duplicate stays refused, and the file that served the id
+	// keeps it.
+	if err := load("c.yaml", "x", "C"); err == nil || !strings.Contains(get(t, f, "/x/calendar.ics", nil).Body.String(), "Opening of B2") {
+		t.Errorf("a third file taking x: %v", err)
 	}
 }
