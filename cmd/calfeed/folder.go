@@ -110,9 +110,13 @@ func (c serveConfig) loadFolderFiles(ctx context.Context, logger *slog.Logger, f
 		if err == nil {
 			err = folder.Load(file, cal)
 		}
-		if srv := folder.Server(file); srv != nil && tokErr == nil {
-			// Also when the file is broken: a revoked token ends at once.
-			srv.SetTokens(tokens)
+		if srv := folder.Server(file); srv != nil {
+			if tokErr == nil {
+				// Also when the file is broken: a revoked token ends at once.
+				srv.SetTokens(tokens)
+			} else {
+				srv.TokensUnreadable() // what it revokes is unknown: none is served
+			}
 		}
 		if err == nil {
 			err = tokErr

@@ -138,18 +138,23 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		}
 		return err
 	}
-	tokens, err := token.Read(ctx, token.Path(c.config))
-	if err != nil {
-		return fmt.Errorf("serve: %w", err)
-	}
+	tokens, tokErr := token.Read(ctx, token.Path(c.config))
 	logWarnings(logger, cal)
 	logLockDisagreement(logger, c.config, cal, lk)
 	srv, err := server.New(cal, c.serverOptions(logger, logOut))
 	if err != nil {
 		return err
 	}
-	srv.SetTokens(tokens)
-	logTokenProblems(logger, c.config, tokens, cal)
+	if tokErr != nil {
+		// The public calendar is served; no secret address is, until
+		// the file is mended.
+		srv.TokensUnreadable()
+		srv.LoadFailed(tokErr)
+		logger.Error("no secret address is served: "+tokErr.Error(), slog.String("config", c.config))
+	} else {
+		srv.SetTokens(tokens)
+		logTokenProblems(logger, c.config, tokens, cal)
+	}
 	c.published(ctx, logger, c.config, srv, lk, srv.Load)
 	warnBase(logger, c.baseURL, cal.BaseURL)
 	reload := c.reloader(logger, srv)
@@ -195,6 +200,8 @@ func (c serveConfig) reloader(logger *slog.Logger, srv *server.Server) func(cont
 		tokens, tokErr := token.Read(ctx, token.Path(c.config))
 		if tokErr == nil {
 			srv.SetTokens(tokens) // a revoked token ends even while the events file is broken
+		} else {
+			srv.TokensUnreadable() // what it revokes is unknown: none is served
 		}
 		cal, lk, err := lock.Load(ctx, c.config, *c.limits)
 		if ctx.Err() != nil {

@@ -59,6 +59,9 @@ func writeError(w http.ResponseWriter, r *http.Request, err error, logger *slog.
 		// The write timeout ends the slowest of the sends that hold the
 		// budget within a minute.
 		w.Header().Set("Retry-After", "60")
+	case errors.Is(err, errTokensUnreadable):
+		code = http.StatusServiceUnavailable
+		w.Header().Set("Retry-After", "300")
 	}
 	msg := err.Error()
 	if code == http.StatusInternalServerError {

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"io"
 	"net/http"
 	"strings"
@@ -37,8 +38,23 @@ type privates struct {
 // an address no longer in f is a 404 at once.
 func (s *Server) SetTokens(f *token.File) {
 	s.tokens.Store(f)
+	s.tokensUnreadable.Store(false)
 	s.resetPrivate(s.state.Load().full)
 }
+
+// TokensUnreadable ends every secret address until SetTokens gives them
+// again: the tokens file is damaged, and what it holds now, revocations
+// included, is unknown. They answer 503 with a Retry-After, not 404: a
+// subscriber's calendar tries again later, and keeps the subscription.
+func (s *Server) TokensUnreadable() {
+	s.tokens.Store(nil)
+	s.tokensUnreadable.Store(true)
+	s.resetPrivate(s.state.Load().full)
+}
+
+// errTokensUnreadable answers a secret address while the tokens file is
+// damaged (see TokensUnreadable).
+var errTokensUnreadable = errors.New("secret addresses are unavailable for now: the server cannot read its tokens file; try again later")
 
 // resetPrivate drops the servers of the secret addresses: the calendar or
 // the tokens changed. Each is made again on its next request.
@@ -101,6 +117,10 @@ func (s *Server) newPrivate(cal *calendar.Calendar, t token.Token, tok string) (
 // token's server. A token that is not one (wrong, revoked, never made) is
 // the 404 of any unknown path; /p/{token} alone is sent to /p/{token}/.
 func (s *Server) handlePrivate(w http.ResponseWriter, r *http.Request) {
+	if s.tokensUnreadable.Load() {
+		privateHeaders(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.error(w, r, errTokensUnreadable) })).ServeHTTP(w, r)
+		return
+	}
 	tok, rest, slash := strings.Cut(strings.TrimPrefix(r.URL.Path, "/p/"), "/")
 	p, ok, err := s.privateServer(tok)
 	switch {

@@ -488,3 +488,28 @@ func TestPrivateSizeNotInMetrics(t *testing.T) {
 		t.Error("/metrics no longer counts the public bytes")
 	}
 }
+
+// TestTokensUnreadable: while the tokens file cannot be read, no secret
+// address is served (what it revokes is unknown), each answering 503 with
+// a Retry-After and the private headers, and the public calendar as
+// before; once it is read again, they are back.
+func TestTokensUnreadable(t *testing.T) {
+	s, tokens, _ := privateServer(t)
+	f := s.tokens.Load()
+	target := "/p/" + tokens["staff"] + "/calendar.ics"
+	s.TokensUnreadable()
+	for _, path := range []string{target, "/p/" + tokens["board"] + "/", "/p/unknown/calendar.ics"} {
+		rec := do(t, s, http.MethodGet, path, nil)
+		if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") == "" ||
+			rec.Header().Get("Referrer-Policy") != "no-referrer" || strings.Contains(rec.Body.String(), "BEGIN:VCALENDAR") {
+			t.Errorf("GET %s with the tokens file unreadable: %d %v", path, rec.Code, rec.Header())
+		}
+	}
+	if c := get(t, s, "/calendar.ics", nil).Code; c != http.StatusOK {
+		t.Errorf("the public feed with the tokens file unreadable: %d", c)
+	}
+	s.SetTokens(f)
+	if c := get(t, s, target, nil).Code; c != http.StatusOK {
+		t.Errorf("a secret address once the tokens file is read again: %d", c)
+	}
+}

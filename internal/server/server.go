@@ -95,8 +95,10 @@ type Server struct {
 	secret string
 	// tokens are the secret addresses of the calendar, and privates the
 	// servers made for them; unused in a secret address's server.
-	tokens   atomic.Pointer[token.File]
-	privates atomic.Pointer[privates]
+	tokens atomic.Pointer[token.File]
+	// tokensUnreadable is set while the tokens file cannot be read.
+	tokensUnreadable atomic.Bool
+	privates         atomic.Pointer[privates]
 }
 
 // shared is what the calendars of a folder share: one registry of
