@@ -93,6 +93,9 @@ func (v *vtimezone) onsets(from, to int, ns *notes) []onset {
 	lo := time.Date(from-1, 1, 1, 0, 0, 0, 0, time.UTC)
 	hi := time.Date(to+2, 1, 1, 0, 0, 0, 0, time.UTC)
 	var out []onset
+	// The last onset before lo gives the offset at lo: a fixed offset
+	// since 1601, or the last change before the years asked for.
+	var last onset
 	for _, o := range v.observances {
 		start, fromOff, toOff, err := observance(o)
 		if err != nil {
@@ -101,7 +104,12 @@ func (v *vtimezone) onsets(from, to int, ns *notes) []onset {
 		}
 		add := func(w time.Time) {
 			at := w.Add(-time.Duration(fromOff) * time.Second)
-			if !at.Before(lo) && at.Before(hi) {
+			switch {
+			case at.Before(lo):
+				if last.at.IsZero() || at.After(last.at) {
+					last = onset{at, fromOff, toOff}
+				}
+			case at.Before(hi):
 				out = append(out, onset{at, fromOff, toOff})
 			}
 		}
@@ -122,10 +130,14 @@ func (v *vtimezone) onsets(from, to int, ns *notes) []onset {
 			ns.add(rp.line, 0, "VTIMEZONE %q: RRULE %v; left out", v.tzid, err)
 			continue
 		}
+		fastForward(opt, lo.Year()-1)
 		r, err := rrule.NewRRule(*opt)
 		if err != nil {
 			ns.add(rp.line, 0, "VTIMEZONE %q: RRULE %v; left out", v.tzid, err)
 			continue
+		}
+		if w := r.Before(lo.Add(24*time.Hour), true); !w.IsZero() && until.allows(w, w.Add(-time.Duration(fromOff)*time.Second)) {
+			add(w)
 		}
 		for _, w := range r.Between(lo.Add(-24*time.Hour), hi.Add(24*time.Hour), true) {
 			if !until.allows(w, w.Add(-time.Duration(fromOff)*time.Second)) {
@@ -135,7 +147,29 @@ func (v *vtimezone) onsets(from, to int, ns *notes) []onset {
 		}
 	}
 	slices.SortStableFunc(out, func(a, b onset) int { return a.at.Compare(b.at) })
+	if !last.at.IsZero() && (len(out) == 0 || out[0].at.After(last.at)) {
+		out = append([]onset{last}, out...)
+	}
 	return out
+}
+
+// fastForward moves the start of a yearly rule without COUNT to a year
+// of its own sequence at or just before year: the same dates from there
+// on. Outlook and Exchange start every observance in 1601, and rrule-go
+// gives nothing centuries after its start (a 1601 rule: no date in 2020),
+// which matched their zones to UTC.
+func fastForward(opt *rrule.ROption, year int) {
+	start := opt.Dtstart
+	if opt.Freq != rrule.YEARLY || opt.Count != 0 || start.Year() >= year {
+		return
+	}
+	interval := max(opt.Interval, 1)
+	years := (year - start.Year()) / interval * interval
+	moved := time.Date(start.Year()+years, start.Month(), start.Day(), start.Hour(), start.Minute(), start.Second(), 0, start.Location())
+	if moved.Day() != start.Day() {
+		return // 29 February to a year without one: keep the start
+	}
+	opt.Dtstart = moved
 }
 
 // observance reads a STANDARD or DAYLIGHT: its DTSTART (a local time,

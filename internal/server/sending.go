@@ -20,7 +20,7 @@ const stallAfter = 5 * time.Second
 
 // sendChunk is how much of a body rendered on demand is written at once,
 // so that its progress is seen between writes.
-const sendChunk = 64 << 10
+const sendChunk = 256 << 10
 
 // A sender is one request sending a response rendered on demand: how far
 // it has got, and how to cut it off.
