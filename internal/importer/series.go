@@ -28,6 +28,7 @@ type series struct {
 	rule      *rrule.ROption // nil with RDATE alone
 	ruleLine  int
 	until     untilBound
+	more      []extraRule // the RRULEs after the first, whose dates add to its
 	exdates   []when
 	rdates    []when
 	overrides []*vevent
@@ -36,6 +37,14 @@ type series struct {
 	z         *zone         // the zone wall times are read in
 	dur       time.Duration // the length of an occurrence (timed)
 	days      int           // the length of an occurrence in days (all-day)
+}
+
+// extraRule is an RRULE of a VEVENT that has several (RFC 5545 allowed
+// it once; RFC 2445 did): its dates add to the first rule's.
+type extraRule struct {
+	opt   *rrule.ROption
+	until untilBound
+	line  int
 }
 
 // occ is one occurrence of a series as the source means it.
@@ -67,6 +76,14 @@ func (im *icsImport) newSeries(g *recurring) *series {
 			im.ns.add(rules[0].line, 0, "RRULE %v: only the first occurrence and any RDATEs are imported", err)
 		} else {
 			s.rule, s.until = opt, u
+			for _, p := range rules[1:] {
+				opt, u, err := ruleOption(p.raw, m.start.wall)
+				if err != nil {
+					im.ns.add(p.line, 0, "RRULE %v: the dates of this rule are not imported", err)
+					continue
+				}
+				s.more = append(s.more, extraRule{opt, u, p.line})
+			}
 		}
 	}
 	if p := m.c.get("EXRULE"); p != nil {
@@ -124,6 +141,24 @@ func (s *series) ruleStarts(limit time.Time, max int) (starts []time.Time, more 
 		s.rule = nil
 		return nil, false
 	}
+	for i := 0; i < len(s.more); i++ {
+		x := s.more[i]
+		_, add, m, err := ruleTimes(x.opt, x.until, s.z, s.allDay, naive(wallLimit), max)
+		if err != nil {
+			s.im.ns.add(x.line, 0, "RRULE: %v: the dates of this rule are not imported", err)
+			s.more = slices.Delete(s.more, i, i+1)
+			i--
+			continue
+		}
+		instants, more = append(instants, add...), more || m
+	}
+	if len(s.more) > 0 {
+		slices.SortFunc(instants, time.Time.Compare)
+		instants = slices.CompactFunc(instants, time.Time.Equal)
+		if len(instants) > max {
+			instants, more = instants[:max], true
+		}
+	}
 	for len(instants) > 0 && instants[len(instants)-1].After(limit) {
 		instants, more = instants[:len(instants)-1], false
 	}
@@ -136,6 +171,11 @@ func naive(t time.Time) time.Time {
 
 // bounded reports whether the series ends.
 func (s *series) bounded() bool {
+	for _, x := range s.more {
+		if x.opt.Count == 0 && !x.until.set {
+			return false
+		}
+	}
 	return s.rule == nil || s.rule.Count > 0 || s.until.set
 }
 
