@@ -2,6 +2,7 @@ package importer
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -256,14 +257,20 @@ func (zs *zones) find(tzid string, line int) *zone {
 			return &zone{loc: loc}
 		}
 	}
-	if win, ok := windowsDisplayNames[tzid]; ok {
+	// Older Outlooks wrote "(GMT+10:00) Canberra, Melbourne, Sydney" for
+	// what Windows now calls "(UTC+10:00) Canberra, Melbourne, Sydney".
+	display := tzid
+	if rest, ok := strings.CutPrefix(tzid, "(GMT"); ok {
+		display = "(UTC" + rest
+	}
+	if win, ok := windowsDisplayNames[display]; ok {
 		if loc, err := loadZone(windowsZones[win]); err == nil {
 			return &zone{loc: loc}
 		}
 	}
 	v := zs.vtz[tzid]
 	if v == nil {
-		return nil
+		return zs.offsetInName(tzid, line)
 	}
 	if loc := ianaZone(v.location); loc != nil {
 		return &zone{loc: loc}
@@ -291,6 +298,41 @@ func (zs *zones) find(tzid string, line int) *zone {
 	}
 	zs.ns.add(v.line, 0, "TZID %q is no zone name calfeed knows, and no IANA zone has its VTIMEZONE's offsets in %s: its times are read with that VTIMEZONE and written in the calendar's zone: the instants stay right, the zone's name is lost", tzid, span)
 	return &zone{onsets: onsets}
+}
+
+// offsetNameRE matches a zone name that starts with its offset from UTC,
+// as Outlook's do: "(GMT +01:00)", "(UTC-03:00) Brasília".
+var offsetNameRE = regexp.MustCompile(`^\((?:GMT|UTC) ?([+-])(\d\d):(\d\d)\)`)
+
+// offsetInName reads the times of a TZID without VTIMEZONE whose name
+// gives its offset, with that offset all year, and notes it: nil when the
+// name gives none.
+func (zs *zones) offsetInName(tzid string, line int) *zone {
+	m := offsetNameRE.FindStringSubmatch(tzid)
+	if m == nil {
+		return nil
+	}
+	h, _ := strconv.Atoi(m[2])
+	mins, _ := strconv.Atoi(m[3])
+	off := h*3600 + mins*60
+	if m[1] == "-" {
+		off = -off
+	}
+	if mins == 0 && h <= 12 {
+		// Etc/GMT-1 is UTC+01:00: POSIX's sign.
+		name := fmt.Sprintf("Etc/GMT%+d", -off/3600)
+		if off == 0 {
+			name = "Etc/UTC"
+		}
+		if loc, err := loadZone(name); err == nil {
+			zs.ns.add(line, 0, "TZID %q has no VTIMEZONE and names no zone calfeed knows: its times are read at the offset its name gives, UTC%s%s:%s all year (%s); "+
+				"if that place changes its clocks, set each event's timezone: to its IANA zone", tzid, m[1], m[2], m[3], name)
+			return &zone{loc: loc}
+		}
+	}
+	zs.ns.add(line, 0, "TZID %q has no VTIMEZONE and names no zone calfeed knows: its times are read at the offset its name gives, UTC%s%s:%s all year, "+
+		"and written in the calendar's zone; if that place changes its clocks, set each event's timezone: to its IANA zone", tzid, m[1], m[2], m[3])
+	return &zone{onsets: []onset{{at: time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC), from: off, to: off}}}
 }
 
 // ianaZone loads an IANA zone name, also from the end of a path, as in

@@ -83,3 +83,52 @@ END:VCALENDAR
 		t.Errorf("notes:\n%s", report)
 	}
 }
+
+// TestZoneNamesWithOffsets: an older Outlook's "(GMT+10:00) Canberra,
+// Melbourne, Sydney" is Windows' "(UTC+10:00) ...", Australia/Sydney; a
+// name that gives only its offset, without a VTIMEZONE, is read at that
+// offset (with a note), where both were read in the calendar's zone.
+func TestZoneNamesWithOffsets(t *testing.T) {
+	src := strings.ReplaceAll(`BEGIN:VCALENDAR
+VERSION:2.0
+PRODID:-//Microsoft Corporation//Outlook 12.0 MIMEDIR//EN
+BEGIN:VEVENT
+UID:sydney
+DTSTAMP:20200101T000000Z
+SUMMARY:Sydney
+DTSTART;TZID="(GMT+10:00) Canberra, Melbourne, Sydney":20201028T133000
+DTEND;TZID="(GMT+10:00) Canberra, Melbourne, Sydney":20201028T150000
+END:VEVENT
+BEGIN:VEVENT
+UID:plus-one
+DTSTAMP:20200101T000000Z
+SUMMARY:Plus one
+DTSTART;TZID="(GMT +01:00)":20221004T140000
+DTEND;TZID="(GMT +01:00)":20221004T150000
+END:VEVENT
+BEGIN:VEVENT
+UID:kolkata
+DTSTAMP:20200101T000000Z
+SUMMARY:Half hour
+DTSTART;TZID="(UTC+05:30) Somewhere new":20221004T140000
+DTEND;TZID="(UTC+05:30) Somewhere new":20221004T150000
+END:VEVENT
+END:VCALENDAR
+`, "\n", "\r\n")
+	res, err := ICS("names.ics", []byte(src), Options{Now: now})
+	if err != nil {
+		t.Fatalf("ICS: %v\n%s", err, notesText(res.Notes))
+	}
+	want := map[string][]string{
+		"Sydney":    {"2020-10-28T02:30Z/2020-10-28T04:00Z"}, // AEDT, +11:00
+		"Plus one":  {"2022-10-04T13:00Z/2022-10-04T14:00Z"},
+		"Half hour": {"2022-10-04T08:30Z/2022-10-04T09:30Z"},
+	}
+	if diff := cmp.Diff(want, byTitle(load(t, res), time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))); diff != "" {
+		t.Errorf("occurrences (-want +got):\n%s", diff)
+	}
+	report := notesText(res.Notes)
+	if !strings.Contains(report, `TZID "(GMT +01:00)" has no VTIMEZONE`) || strings.Contains(report, "Canberra") {
+		t.Errorf("notes:\n%s", report)
+	}
+}
