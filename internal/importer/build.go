@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -25,9 +26,19 @@ func (g *recurring) first() *vevent {
 	return g.overrides[0]
 }
 
+// sequence is a VEVENT's SEQUENCE, 0 when it has none.
+func (v *vevent) sequence() int {
+	n, _ := strconv.Atoi(strings.TrimSpace(v.c.text("SEQUENCE")))
+	return n
+}
+
 // group groups VEVENTs by UID and orders the groups by start, then UID:
-// the same input always gives the same order, and so the same ids.
-func group(read []*vevent) []*recurring {
+// the same input always gives the same order, and so the same ids. Of two
+// versions of one event (no RECURRENCE-ID), or of two changes of one
+// occurrence, the higher SEQUENCE is kept and the other dropped, with a
+// note; two with one SEQUENCE are two events (the second imported on its
+// own), or the first change in the file.
+func group(read []*vevent, ns *notes) []*recurring {
 	byUID := map[string]*recurring{}
 	var out []*recurring
 	for _, v := range read {
@@ -43,11 +54,30 @@ func group(read []*vevent) []*recurring {
 		}
 		switch {
 		case v.rid != nil:
-			g.overrides = append(g.overrides, v)
+			i := slices.IndexFunc(g.overrides, func(o *vevent) bool { return o.rid.t.Equal(v.rid.t) })
+			if i < 0 {
+				g.overrides = append(g.overrides, v)
+				break
+			}
+			kept, dropped := g.overrides[i], v
+			if v.sequence() > kept.sequence() {
+				kept, dropped = v, kept
+				g.overrides[i] = v
+			}
+			ns.add(dropped.c.line, 0, "a second change of the occurrence %s of %q (SEQUENCE %d) is dropped: the one at line %d (SEQUENCE %d) is kept",
+				dropped.c.text("RECURRENCE-ID"), v.uid, dropped.sequence(), kept.c.line, kept.sequence())
 		case g.master == nil:
 			g.master = v
-		default:
+		case v.sequence() == g.master.sequence():
 			g.extra = append(g.extra, v)
+		default:
+			kept, dropped := g.master, v
+			if v.sequence() > kept.sequence() {
+				kept, dropped = v, kept
+				g.master = v
+			}
+			ns.add(dropped.c.line, 0, "an older version of %q (SEQUENCE %d) is dropped: the one at line %d (SEQUENCE %d) is kept",
+				v.uid, dropped.sequence(), kept.c.line, kept.sequence())
 		}
 	}
 	slices.SortStableFunc(out, func(a, b *recurring) int {

@@ -54,7 +54,7 @@ func (im *icsImport) run() (*Result, error) {
 	}
 	im.doc = &doc{zone: im.calLoc.String(), languages: []string{im.opts.Lang}}
 	im.calendarProps(read)
-	groups := group(read)
+	groups := group(read, im.ns)
 	native := im.nativeIDs(groups)
 	for _, g := range groups {
 		id, ok := native[g]

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // TestSeveralRules: an event with two RRULEs (RFC 2445 allowed it; ical.js
@@ -34,5 +36,79 @@ END:VCALENDAR
 	}
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("occurrences:\n got %q\nwant %q", got, want)
+	}
+}
+
+// TestSequenceWins: of two versions of an event, or two changes of one
+// occurrence, the higher SEQUENCE is imported, whatever their order in the
+// file, and the other dropped with a note; two versions with one SEQUENCE
+// stay two events.
+func TestSequenceWins(t *testing.T) {
+	src := strings.ReplaceAll(`BEGIN:VCALENDAR
+VERSION:2.0
+PRODID:-//test//EN
+BEGIN:VEVENT
+UID:moved
+DTSTAMP:20240101T000000Z
+SEQUENCE:1
+SUMMARY:Old time
+DTSTART:20240115T090000Z
+DTEND:20240115T100000Z
+END:VEVENT
+BEGIN:VEVENT
+UID:moved
+DTSTAMP:20240101T000000Z
+SEQUENCE:3
+SUMMARY:New time
+DTSTART:20240115T140000Z
+DTEND:20240115T150000Z
+END:VEVENT
+BEGIN:VEVENT
+UID:daily
+DTSTAMP:20240101T000000Z
+SUMMARY:Daily
+DTSTART:20240101T100000Z
+DTEND:20240101T110000Z
+RRULE:FREQ=DAILY;COUNT=3
+END:VEVENT
+BEGIN:VEVENT
+UID:daily
+DTSTAMP:20240101T000000Z
+SEQUENCE:4
+RECURRENCE-ID:20240102T100000Z
+SUMMARY:Daily, later
+DTSTART:20240102T150000Z
+DTEND:20240102T160000Z
+END:VEVENT
+BEGIN:VEVENT
+UID:daily
+DTSTAMP:20240101T000000Z
+SEQUENCE:2
+RECURRENCE-ID:20240102T100000Z
+SUMMARY:Daily, earlier change
+DTSTART:20240102T120000Z
+DTEND:20240102T130000Z
+END:VEVENT
+END:VCALENDAR
+`, "\n", "\r\n")
+	res, err := ICS("seq.ics", []byte(src), Options{Now: now})
+	if err != nil {
+		t.Fatalf("ICS: %v\n%s", err, notesText(res.Notes))
+	}
+	got := byTitle(load(t, res), time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
+	want := map[string][]string{
+		"New time":     {"2024-01-15T14:00Z/2024-01-15T15:00Z"},
+		"Daily":        {"2024-01-01T10:00Z/2024-01-01T11:00Z", "2024-01-03T10:00Z/2024-01-03T11:00Z"},
+		"Daily, later": {"2024-01-02T15:00Z/2024-01-02T16:00Z"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("occurrences (-want +got):\n%s", diff)
+	}
+	report := notesText(res.Notes)
+	for _, n := range []string{`seq.ics:4: an older version of "moved" (SEQUENCE 1) is dropped: the one at line 12 (SEQUENCE 3) is kept`,
+		`seq.ics:37: a second change of the occurrence 20240102T100000Z of "daily" (SEQUENCE 2) is dropped: the one at line 28 (SEQUENCE 4) is kept`} {
+		if !strings.Contains(report, n) {
+			t.Errorf("no note %q in:\n%s", n, report)
+		}
 	}
 }
