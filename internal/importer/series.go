@@ -39,6 +39,19 @@ type series struct {
 	days      int           // the length of an occurrence in days (all-day)
 }
 
+// lastFrom returns the last of the changes (by RECURRENCE-ID) that
+// applies from t on, or nil.
+func lastFrom(future []*vevent, t time.Time) *vevent {
+	var last *vevent
+	for _, f := range future {
+		if f.rid.t.After(t) {
+			break
+		}
+		last = f
+	}
+	return last
+}
+
 // extraRule is an RRULE of a VEVENT that has several (RFC 5545 allowed
 // it once; RFC 2445 did): its dates add to the first rule's.
 type extraRule struct {
@@ -108,6 +121,9 @@ func (im *icsImport) newSeries(g *recurring) *series {
 	}
 	for _, ov := range s.overrides {
 		ov.rid.t = s.align(*ov.rid)
+		if ov.future && s.reason == "" {
+			s.reason = "a change of this and later occurrences, RANGE=THISANDFUTURE"
+		}
 	}
 	return s
 }
@@ -217,9 +233,14 @@ func (s *series) occurrences(limit time.Time, max int) (occs []occ, more bool, o
 	slices.SortStableFunc(all, func(a, b base) int { return a.t.Compare(b.t) })
 	all = slices.CompactFunc(all, func(a, b base) bool { return a.t.Equal(b.t) })
 	overrides := map[int64]*vevent{}
+	var future []*vevent // RANGE=THISANDFUTURE, by RECURRENCE-ID
 	for _, ov := range s.overrides {
 		overrides[ov.rid.t.Unix()] = ov
+		if ov.future {
+			future = append(future, ov)
+		}
 	}
+	slices.SortStableFunc(future, func(a, b *vevent) int { return a.rid.t.Compare(b.rid.t) })
 	for _, b := range all {
 		if containsTime(s.exdates, b.t) || b.t.After(limit) {
 			continue
@@ -231,6 +252,11 @@ func (s *series) occurrences(limit time.Time, max int) (occs []occ, more bool, o
 		if ov, ok := overrides[b.t.Unix()]; ok {
 			o.start, o.end, o.v = ov.start.t, ov.end.t, ov
 			delete(overrides, b.t.Unix())
+		} else if f := lastFrom(future, b.t); f != nil {
+			// RFC 5545 §3.8.4.4: the change, and the shift of its start,
+			// applies to every later occurrence.
+			o.start = b.t.Add(f.start.t.Sub(f.rid.t))
+			o.end, o.v = o.start.Add(f.end.t.Sub(f.start.t)), f
 		}
 		occs = append(occs, o)
 	}

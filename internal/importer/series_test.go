@@ -112,3 +112,44 @@ END:VCALENDAR
 		}
 	}
 }
+
+// TestThisAndFuture: a change with RANGE=THISANDFUTURE moves, and retitles,
+// its occurrence and every later one (RFC 5545 §3.8.4.4), until the next
+// such change; it was applied to its own date only, silently.
+func TestThisAndFuture(t *testing.T) {
+	src := strings.ReplaceAll(`BEGIN:VCALENDAR
+VERSION:2.0
+PRODID:-//test//EN
+BEGIN:VEVENT
+UID:daily
+DTSTAMP:20240101T000000Z
+SUMMARY:Original
+DTSTART:20240901T120000Z
+DTEND:20240901T130000Z
+RRULE:FREQ=DAILY;COUNT=5
+END:VEVENT
+BEGIN:VEVENT
+UID:daily
+DTSTAMP:20240101T000000Z
+RECURRENCE-ID;RANGE=THISANDFUTURE:20240903T120000Z
+SUMMARY:Moved
+DTSTART:20240903T090000Z
+DTEND:20240903T110000Z
+END:VEVENT
+END:VCALENDAR
+`, "\n", "\r\n")
+	res, err := ICS("range.ics", []byte(src), Options{Now: now})
+	if err != nil {
+		t.Fatalf("ICS: %v\n%s", err, notesText(res.Notes))
+	}
+	want := map[string][]string{
+		"Original": {"2024-09-01T12:00Z/2024-09-01T13:00Z", "2024-09-02T12:00Z/2024-09-02T13:00Z"},
+		"Moved":    {"2024-09-03T09:00Z/2024-09-03T11:00Z", "2024-09-04T09:00Z/2024-09-04T11:00Z", "2024-09-05T09:00Z/2024-09-05T11:00Z"},
+	}
+	if diff := cmp.Diff(want, byTitle(load(t, res), time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))); diff != "" {
+		t.Errorf("occurrences (-want +got):\n%s", diff)
+	}
+	if report := notesText(res.Notes); !strings.Contains(report, "RANGE=THISANDFUTURE") {
+		t.Errorf("no note of the range in:\n%s", report)
+	}
+}

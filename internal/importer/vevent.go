@@ -14,6 +14,7 @@ type vevent struct {
 	c                            *component
 	uid                          string
 	rid                          *when // RECURRENCE-ID
+	future                       bool  // RANGE=THISANDFUTURE: the change applies to the later occurrences too
 	start, end                   when
 	title, description, location string
 	url, online, status, updated string
@@ -70,6 +71,7 @@ func (im *icsImport) readTimes(v *vevent) bool {
 			im.ns.add(p.line, 0, "RECURRENCE-ID %v: the event is read as one of its own", err)
 		} else {
 			v.rid = &rid
+			v.future = strings.EqualFold(p.param("RANGE"), "THISANDFUTURE")
 		}
 	}
 	v.end = im.end(v)
