@@ -22,6 +22,13 @@ func (im *icsImport) series(g *recurring, id string) []*event {
 		im.ns.add(ov.c.line, 0, "RECURRENCE-ID %s names no occurrence of the repeating event %q: imported as an event of its own", ov.rid.wall.Format(wallLayout), g.uid)
 		out = append(out, im.alone(ov, im.ids.claim(id+"-"+ov.rid.t.In(s.z.locOr(im.calLoc)).Format("20060102"))))
 	}
+	if len(src) == 1 && !more && s.bounded() {
+		// A rule that gives its start alone (COUNT=1, as Google writes
+		// birthdays; an empty or unreadable RRULE): a one-off event,
+		// which keeps its UID.
+		o := src[0]
+		return append([]*event{im.plain(o.v, id, g.uid, o.start, o.end)}, out...)
+	}
 	reason := s.reason
 	if s.rule == nil && reason == "" {
 		reason = "RDATE without RRULE"

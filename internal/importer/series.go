@@ -2,6 +2,7 @@ package importer
 
 import (
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/teambition/rrule-go"
@@ -85,9 +86,12 @@ func (im *icsImport) newSeries(g *recurring) *series {
 	if len(rules) > 0 {
 		s.ruleLine = rules[0].line
 		opt, u, err := ruleOption(rules[0].raw, m.start.wall)
-		if err != nil {
+		switch {
+		case strings.TrimSpace(rules[0].raw) == "":
+			im.ns.once("empty RRULE", rules[0].line, "an empty RRULE is no rule: the event is imported as a one-off event")
+		case err != nil:
 			im.ns.add(rules[0].line, 0, "RRULE %v: only the first occurrence and any RDATEs are imported", err)
-		} else {
+		default:
 			s.rule, s.until = opt, u
 			for _, p := range rules[1:] {
 				opt, u, err := ruleOption(p.raw, m.start.wall)

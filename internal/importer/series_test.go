@@ -153,3 +153,48 @@ END:VCALENDAR
 		t.Errorf("no note of the range in:\n%s", report)
 	}
 }
+
+// TestOneDateRules: a rule that gives its start alone (Google's COUNT=1
+// birthdays, an empty RRULE line) is a one-off event that keeps its UID;
+// such events lost it, with the reason "RDATE without RRULE".
+func TestOneDateRules(t *testing.T) {
+	src := strings.ReplaceAll(`BEGIN:VCALENDAR
+VERSION:2.0
+PRODID:-//test//EN
+BEGIN:VEVENT
+UID:count-one@example.org
+DTSTAMP:20240101T000000Z
+SUMMARY:Once
+DTSTART;VALUE=DATE:20241210
+RRULE:FREQ=YEARLY;COUNT=1
+END:VEVENT
+BEGIN:VEVENT
+UID:empty-rule@example.org
+DTSTAMP:20240101T000000Z
+SUMMARY:Holiday
+DTSTART;VALUE=DATE:20241003
+DTEND;VALUE=DATE:20241004
+RRULE:
+END:VEVENT
+END:VCALENDAR
+`, "\n", "\r\n")
+	res, err := ICS("one.ics", []byte(src), Options{Now: now})
+	if err != nil {
+		t.Fatalf("ICS: %v\n%s", err, notesText(res.Notes))
+	}
+	cal := load(t, res)
+	var uids []string
+	for _, e := range cal.Events {
+		uids = append(uids, e.UID)
+		if e.Repeats() {
+			t.Errorf("%s repeats", e.ID)
+		}
+	}
+	if strings.Join(uids, " ") != "empty-rule@example.org count-one@example.org" {
+		t.Errorf("UIDs %q", uids)
+	}
+	report := notesText(res.Notes)
+	if strings.Contains(report, "RDATE without RRULE") || !strings.Contains(report, "one.ics:17: an empty RRULE is no rule") {
+		t.Errorf("notes:\n%s", report)
+	}
+}
