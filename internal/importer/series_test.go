@@ -198,3 +198,32 @@ END:VCALENDAR
 		t.Errorf("notes:\n%s", report)
 	}
 }
+
+// TestDateTimeMarkedDate: DTSTART;VALUE=DATE with a date-time, as a
+// festival's export writes every event, is read as the date-time it is,
+// with one note; each such event was dropped.
+func TestDateTimeMarkedDate(t *testing.T) {
+	src := strings.ReplaceAll(`BEGIN:VCALENDAR
+VERSION:2.0
+PRODID:-//test//EN
+BEGIN:VEVENT
+UID:a@example.org
+DTSTAMP:20110101T000000Z
+SUMMARY:Doors open
+DTSTART;VALUE=DATE:20110804T120000Z
+DTEND;VALUE=DATE:20110804T130000Z
+END:VEVENT
+END:VCALENDAR
+`, "\n", "\r\n")
+	res, err := ICS("festival.ics", []byte(src), Options{Now: now})
+	if err != nil {
+		t.Fatalf("ICS: %v\n%s", err, notesText(res.Notes))
+	}
+	want := map[string][]string{"Doors open": {"2011-08-04T12:00Z/2011-08-04T13:00Z"}}
+	if diff := cmp.Diff(want, byTitle(load(t, res), time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))); diff != "" {
+		t.Errorf("occurrences (-want +got):\n%s", diff)
+	}
+	if report := notesText(res.Notes); strings.Count(report, "VALUE=DATE has a date-time") != 1 {
+		t.Errorf("notes:\n%s", report)
+	}
+}

@@ -2,6 +2,7 @@ package importer
 
 import (
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 )
@@ -72,6 +73,13 @@ func (im *icsImport) whens(p *prop) ([]when, error) {
 func (im *icsImport) parseWhen(p *prop, v string) (when, error) {
 	w := when{line: p.line}
 	switch {
+	case strings.EqualFold(p.param("VALUE"), "DATE") && len(v) > 8 && v[8] == 'T':
+		// VALUE=DATE on a date-time, as some exporters write: read as the
+		// date-time it is, as ical.js and node-ical do.
+		im.ns.once("value=date", p.line, "%s;VALUE=DATE has a date-time (%s): read as a date-time", p.name, v)
+		params := maps.Clone(p.params)
+		delete(params, "VALUE")
+		return im.parseWhen(&prop{name: p.name, raw: p.raw, value: p.value, params: params, line: p.line}, v)
 	case strings.EqualFold(p.param("VALUE"), "DATE") || len(v) == 8:
 		t, err := time.Parse("20060102", v)
 		if err != nil {
