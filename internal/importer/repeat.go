@@ -14,9 +14,27 @@ import (
 // gives the same occurrences, else as one event per occurrence.
 func (im *icsImport) series(g *recurring, id string) []*event {
 	s := im.newSeries(g)
+	var apart []*event
+	s.overrides = slices.DeleteFunc(s.overrides, func(ov *vevent) bool {
+		if ov.start.date == s.allDay {
+			return false
+		}
+		// events.yaml's overrides keep the series' kind: an occurrence
+		// made all-day (or given a time) is an event of its own, its date
+		// left out of the series.
+		kind := "an all-day event"
+		if !ov.start.date {
+			kind = "a timed event"
+		}
+		im.ns.add(ov.c.line, 0, "the occurrence %s of %q is changed to %s, which a change of one occurrence cannot be in events.yaml: "+
+			"imported as an event of its own, and left out of the series", ov.rid.wall.Format(wallLayout), g.uid, kind)
+		s.exdates = append(s.exdates, when{t: ov.rid.t, wall: ov.rid.wall, line: ov.c.line})
+		apart = append(apart, im.alone(ov, im.ids.claim(id+"-"+ov.start.wall.Format("20060102"))))
+		return true
+	})
 	limit := s.limit(compareYears)
 	src, more, orphans := s.occurrences(limit, maxCompare)
-	var out []*event
+	out := apart
 	s.overrides = slices.DeleteFunc(s.overrides, func(v *vevent) bool { return slices.Contains(orphans, v) })
 	for _, ov := range orphans {
 		im.ns.add(ov.c.line, 0, "RECURRENCE-ID %s names no occurrence of the repeating event %q: imported as an event of its own", ov.rid.wall.Format(wallLayout), g.uid)

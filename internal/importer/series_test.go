@@ -227,3 +227,44 @@ END:VCALENDAR
 		t.Errorf("notes:\n%s", report)
 	}
 }
+
+// TestOccurrenceMadeAllDay: an occurrence of a timed series changed to a
+// date (Thunderbird writes it so) is an all-day event of its own, its date
+// left out of the series; it was a timed event of 24 hours from 01:00.
+func TestOccurrenceMadeAllDay(t *testing.T) {
+	src := strings.ReplaceAll(`BEGIN:VCALENDAR
+VERSION:2.0
+PRODID:-//test//EN
+BEGIN:VEVENT
+UID:daily
+DTSTAMP:20190101T000000Z
+SUMMARY:Daily
+DTSTART;TZID=Europe/Berlin:20190307T020000
+DTEND;TZID=Europe/Berlin:20190307T030000
+RRULE:FREQ=DAILY;COUNT=5
+END:VEVENT
+BEGIN:VEVENT
+UID:daily
+DTSTAMP:20190101T000000Z
+RECURRENCE-ID;TZID=Europe/Berlin:20190309T020000
+SUMMARY:Whole day
+DTSTART;VALUE=DATE:20190309
+DTEND;VALUE=DATE:20190310
+END:VEVENT
+END:VCALENDAR
+`, "\n", "\r\n")
+	res, err := ICS("allday.ics", []byte(src), Options{Now: now})
+	if err != nil {
+		t.Fatalf("ICS: %v\n%s", err, notesText(res.Notes))
+	}
+	want := map[string][]string{
+		"Daily":     {"2019-03-07T01:00Z/2019-03-07T02:00Z", "2019-03-08T01:00Z/2019-03-08T02:00Z", "2019-03-10T01:00Z/2019-03-10T02:00Z", "2019-03-11T01:00Z/2019-03-11T02:00Z"},
+		"Whole day": {"2019-03-09/2019-03-10"},
+	}
+	if diff := cmp.Diff(want, byTitle(load(t, res), time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))); diff != "" {
+		t.Errorf("occurrences (-want +got):\n%s", diff)
+	}
+	if report := notesText(res.Notes); !strings.Contains(report, "allday.ics:12: the occurrence 2019-03-09 02:00 of \"daily\" is changed to an all-day event") {
+		t.Errorf("notes:\n%s", report)
+	}
+}
