@@ -95,11 +95,23 @@ func (n *nesting) begin(p *prop) {
 		n.root.children = append(n.root.children, c)
 		n.stack = append(n.stack, n.root, c)
 	default:
+		// A calendar component (VEVENT, VTODO...) is never inside another
+		// (RFC 5545 §3.6): one begun inside one left open ends that one
+		// first, so that a missing END (a typo, END:VTOOD) loses nothing
+		// after it.
+		for len(n.stack) > 1 && topLevel[c.name] && topLevel[n.stack[len(n.stack)-1].name] {
+			open := n.stack[len(n.stack)-1]
+			n.ns.add(open.line, 0, "BEGIN:%s has no END:%s; it ends where BEGIN:%s begins, at line %d", open.name, open.name, c.name, p.line)
+			n.stack = n.stack[:len(n.stack)-1]
+		}
 		top := n.stack[len(n.stack)-1]
 		top.children = append(top.children, c)
 		n.stack = append(n.stack, c)
 	}
 }
+
+// topLevel are the components that are children of VCALENDAR only.
+var topLevel = map[string]bool{"VEVENT": true, "VTODO": true, "VJOURNAL": true, "VFREEBUSY": true, "VTIMEZONE": true, "VAVAILABILITY": true}
 
 // end closes the innermost open component an END line names, and any
 // opened inside it and not ended.

@@ -268,3 +268,35 @@ END:VCALENDAR
 		t.Errorf("notes:\n%s", report)
 	}
 }
+
+// TestUnendedComponent: a VTODO whose END is mistyped ends where the next
+// VEVENT begins, which is imported; it and everything after it were
+// swallowed into the VTODO.
+func TestUnendedComponent(t *testing.T) {
+	src := strings.ReplaceAll(`BEGIN:VCALENDAR
+VERSION:2.0
+PRODID:-//test//EN
+BEGIN:VTODO
+UID:todo
+SUMMARY:A task
+END:VTOOD
+BEGIN:VEVENT
+UID:after@example.org
+DTSTAMP:20240101T000000Z
+SUMMARY:After the task
+DTSTART:20240105T100000Z
+DTEND:20240105T110000Z
+END:VEVENT
+END:VCALENDAR
+`, "\n", "\r\n")
+	res, err := ICS("todo.ics", []byte(src), Options{Now: now})
+	if err != nil {
+		t.Fatalf("ICS: %v\n%s", err, notesText(res.Notes))
+	}
+	if got := byTitle(load(t, res), time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)); len(got["After the task"]) != 1 {
+		t.Errorf("occurrences %v", got)
+	}
+	if report := notesText(res.Notes); !strings.Contains(report, "todo.ics:4: BEGIN:VTODO has no END:VTODO; it ends where BEGIN:VEVENT begins, at line 8") {
+		t.Errorf("notes:\n%s", report)
+	}
+}
