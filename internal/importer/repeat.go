@@ -371,8 +371,9 @@ func (s *series) expand(id, reason string) []*event {
 		line = s.m.c.line
 	}
 	msg := fmt.Sprintf("%q repeats in a way calfeed's repeat: cannot say (%s): its %d %s written as events of their own, with new UIDs", s.m.title, reason, len(out), plural(len(out), "occurrence is", "occurrences are"))
-	if more && len(occs) > 0 {
-		msg += fmt.Sprintf(", up to %s; add later ones by hand, or simplify the rule and write it as repeat:", occs[len(occs)-1].start.In(s.z.locOr(im.calLoc)).Format(dateLayout))
+	if (more || !s.bounded()) && len(occs) > 0 {
+		// A rule without end is written out some years ahead only.
+		msg += fmt.Sprintf(", up to %s; later ones are not published: add them by hand, or simplify the rule and write it as repeat:", occs[len(occs)-1].start.In(s.z.locOr(im.calLoc)).Format(dateLayout))
 	}
 	im.ns.add(line, 0, "%s", msg)
 	if len(out) > 0 {

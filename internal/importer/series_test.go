@@ -300,3 +300,29 @@ END:VCALENDAR
 		t.Errorf("notes:\n%s", report)
 	}
 }
+
+// TestEndlessRuleWrittenOut: a rule without end that repeat: cannot say is
+// written out some years ahead, and the note says up to when, and that
+// later occurrences are not published.
+func TestEndlessRuleWrittenOut(t *testing.T) {
+	src := strings.ReplaceAll(`BEGIN:VCALENDAR
+VERSION:2.0
+PRODID:-//test//EN
+BEGIN:VEVENT
+UID:twice-monthly
+DTSTAMP:20240101T000000Z
+SUMMARY:Report
+DTSTART;TZID=Europe/Zurich:20240101T090000
+DTEND;TZID=Europe/Zurich:20240101T100000
+RRULE:FREQ=MONTHLY;BYMONTHDAY=1,15
+END:VEVENT
+END:VCALENDAR
+`, "\n", "\r\n")
+	res, err := ICS("endless.ics", []byte(src), Options{Now: now})
+	if err != nil {
+		t.Fatalf("ICS: %v\n%s", err, notesText(res.Notes))
+	}
+	if report := notesText(res.Notes); !strings.Contains(report, "later ones are not published") || !strings.Contains(report, ", up to 20") {
+		t.Errorf("notes:\n%s", report)
+	}
+}
