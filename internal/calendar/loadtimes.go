@@ -199,6 +199,11 @@ func (l *loader) daysAcrossChange(what string, dur *durationValue, start, end ti
 // is then written in UTC (utc), with a warning at node, and a series is
 // refused, as it is for an end written in that hour.
 func (l *loader) endInRepeatedHour(what string, node *yaml.Node, t time.Time, tm timing) (utc, ok bool) {
+	// No change of offset within a day either side: no repeated hour
+	// (the quick answer for nearly every event).
+	if end := timezone.PeriodEnd(t.Add(-25 * time.Hour).In(tm.loc)); end.IsZero() || end.After(t.Add(25*time.Hour)) {
+		return false, true
+	}
 	wall := t.In(tm.loc)
 	if _, res := resolveWall(wall, tm.loc); res != wallRepeated {
 		return false, true
