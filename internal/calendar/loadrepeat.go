@@ -367,13 +367,7 @@ func (l *loader) checkShifts(e *Event, what string, startField field) {
 	if e.AllDay {
 		return
 	}
-	r := e.Repeat
-	end := r.Last.Add(48 * time.Hour)
-	scope := ""
-	if r.Last.IsZero() {
-		end = e.Start.AddDate(shiftScanYears, 0, 0)
-		scope = fmt.Sprintf(" in its first %d years", shiftScanYears)
-	}
+	end, scope := e.scanned()
 	gaps, repeats := e.shifts(end)
 	n := deref(startField.value)
 	wall := e.Start.In(e.Location).Format("15:04")
@@ -399,13 +393,7 @@ func (l *loader) checkShifts(e *Event, what string, startField field) {
 // override with its own end, written as a VEVENT of its own, is read alike
 // everywhere: the dates overridden are left out.
 func (l *loader) checkSpans(e *Event, what string, m *fieldSet) {
-	r := e.Repeat
-	end := r.Last.Add(48 * time.Hour)
-	scope := ""
-	if r.Last.IsZero() {
-		end = e.Start.AddDate(shiftScanYears, 0, 0)
-		scope = fmt.Sprintf(" in its first %d years", shiftScanYears)
-	}
+	end, scope := e.scanned()
 	spans := e.spans(end)
 	if len(spans) == 0 {
 		return
@@ -435,7 +423,7 @@ func (l *loader) checkSpans(e *Event, what string, m *fieldSet) {
 		"but Thunderbird ends it %s after its start by the clock, at %s%s; "+
 		"to give it one end in every calendar, add an override for that date with end:",
 		what, d.Format(time.DateOnly), others(len(spans), scope), way, from, to,
-		formatLength(length), stop.In(e.Location).Format("15:04"), formatLength(length), byClock.Format("15:04"), skipped)
+		FormatLength(length), stop.In(e.Location).Format("15:04"), FormatLength(length), byClock.Format("15:04"), skipped)
 }
 
 // changeBetween returns the wall-clock times before and after the first
@@ -457,9 +445,9 @@ func changeBetween(a, b time.Time, loc *time.Location) (from, to string) {
 	return "", ""
 }
 
-// formatLength writes a length as durations are written in events.yaml:
-// 4h, 1h30m, 3d2h.
-func formatLength(d time.Duration) string {
+// FormatLength writes a length as durations are written in events.yaml:
+// 4h, 1h30m, 3d2h (whole minutes; 0m for less than one).
+func FormatLength(d time.Duration) string {
 	var b strings.Builder
 	if days := d / (24 * time.Hour); days > 0 {
 		fmt.Fprintf(&b, "%dd", days)
@@ -473,6 +461,15 @@ func formatLength(d time.Duration) string {
 		fmt.Fprintf(&b, "%dm", m)
 	}
 	return b.String()
+}
+
+// scanned is how far a series is checked against the clock changes: to
+// its end, or its first shiftScanYears years, which scope then says.
+func (e *Event) scanned() (end time.Time, scope string) {
+	if e.Repeat.Last.IsZero() {
+		return e.Start.AddDate(shiftScanYears, 0, 0), fmt.Sprintf(" in its first %d years", shiftScanYears)
+	}
+	return e.Repeat.Last.Add(48 * time.Hour), ""
 }
 
 func others(n int, scope string) string {

@@ -1,9 +1,9 @@
 package importer
 
 import (
-	"fmt"
-	"strings"
 	"time"
+
+	"calfeed/internal/calendar"
 )
 
 // doc is events.yaml as the importer builds it: every value is text as
@@ -112,17 +112,5 @@ func duration(d time.Duration) string {
 	if d <= 0 || d%time.Minute != 0 {
 		return ""
 	}
-	var b strings.Builder
-	if days := d / (24 * time.Hour); days > 0 {
-		fmt.Fprintf(&b, "%dd", days)
-		d -= days * 24 * time.Hour
-	}
-	if h := d / time.Hour; h > 0 {
-		fmt.Fprintf(&b, "%dh", h)
-		d -= h * time.Hour
-	}
-	if m := d / time.Minute; m > 0 {
-		fmt.Fprintf(&b, "%dm", m)
-	}
-	return b.String()
+	return calendar.FormatLength(d)
 }
