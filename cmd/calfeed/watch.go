@@ -90,10 +90,10 @@ func watch(ctx context.Context, wd watched, still time.Duration, loaded fingerpr
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	armed := false
-	var seen string // the files' signature when the timer was last set
+	var seen map[string]string // each file's signature when the timer was last set
 	if c := diff(last, fingerprint(ctx, wd)); len(c.changed)+len(c.removed) > 0 {
 		// Changed since the load: reload once still, as after an event.
-		armed, seen = true, signature(wd)
+		armed, seen = true, signatures(wd)
 		timer.Reset(still)
 	}
 	for {
@@ -112,7 +112,7 @@ func watch(ctx context.Context, wd watched, still time.Duration, loaded fingerpr
 				return nil
 			}
 			if !armed {
-				armed, seen = true, signature(wd)
+				armed, seen = true, signatures(wd)
 				timer.Reset(still)
 			}
 		case err, ok := <-w.Errors:
@@ -121,16 +121,31 @@ func watch(ctx context.Context, wd watched, still time.Duration, loaded fingerpr
 			}
 			logger.Warn("file watch", slog.Any("error", err))
 		case <-timer.C:
-			if sig := signature(wd); sig != seen {
-				seen = sig // still being written: wait until it is still
-				timer.Reset(still)
-				continue
-			}
-			armed = false
+			// Each file is reloaded once it is still: one being written
+			// over and over holds back none of the others (a revocation
+			// in another calendar's tokens file).
+			sigs := signatures(wd)
 			now := fingerprint(ctx, wd)
+			busy := false
+			for f, sig := range sigs {
+				if sig == seen[f] {
+					continue
+				}
+				busy = true // still being written: looked at again when still
+				if v, ok := last[f]; ok {
+					now[f] = v
+				} else {
+					delete(now, f)
+				}
+			}
+			seen = sigs
 			if c := diff(last, now); len(c.changed)+len(c.removed) > 0 {
 				last = now
 				reload(ctx, c)
+			}
+			armed = busy
+			if busy {
+				timer.Reset(still)
 			}
 		}
 	}
@@ -154,12 +169,13 @@ func diff(before, after fingerprints) changes {
 	return c
 }
 
-// signature sums up the events files, their locks and tokens files as the file system
-// describes them (size, time, type), reading nothing: it changes while
-// any is being written.
-func signature(wd watched) string {
-	var b strings.Builder
+// signatures sum up each events file with its lock and tokens files as
+// the file system describes them (size, time, type), reading nothing: a
+// file's changes while it, its lock or its tokens file is being written.
+func signatures(wd watched) map[string]string {
+	sigs := map[string]string{}
 	for _, f := range wd.files() {
+		var b strings.Builder
 		for _, p := range []string{f, lock.Path(f), token.Path(f)} {
 			fi, err := os.Stat(p)
 			if err != nil {
@@ -168,8 +184,9 @@ func signature(wd watched) string {
 			}
 			fmt.Fprintf(&b, "%s %d %d %v\n", p, fi.Size(), fi.ModTime().UnixNano(), fi.Mode())
 		}
+		sigs[f] = b.String()
 	}
-	return b.String()
+	return sigs
 }
 
 // fingerprint digests each events file, its lock and tokens files as they are now.
