@@ -49,15 +49,18 @@ func CSV(source string, data []byte, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: no header row: %v", source, err)
 	}
+	rows, err := readRows(r, len(header), lineOffset, ns)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", source, err)
+	}
+	if h, converted, ok := exportColumns(header, rows, ns, 1+lineOffset); ok {
+		header, rows = h, converted
+	}
 	cols, langs, err := columns(header, opts.Lang, ns, 1+lineOffset)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", source, err)
 	}
 	ci := &csvImport{ns: ns, opts: opts, cols: cols, ids: ids{}, tracks: newTrackSet(langs[0])}
-	rows, err := readRows(r, len(header), lineOffset, ns)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", source, err)
-	}
 	zone, err := ci.zone(rows)
 	if err != nil {
 		return &Result{Notes: ns.sorted()}, fmt.Errorf("%s: %w", source, err)

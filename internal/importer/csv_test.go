@@ -134,3 +134,53 @@ func TestCSVErrors(t *testing.T) {
 		t.Errorf("an empty sheet: %v, want ErrNoEvents", err)
 	}
 }
+
+// TestCSVExports: the CSV files Google Calendar and Outlook export (and
+// Google Calendar imports) are read by their own columns: Subject, Start
+// Date, Start Time, End Date, End Time, All Day Event, with dates month
+// first (Google, US Outlook) or day first (a German Outlook: 30.05.2020),
+// found from a date that can only be one; they were refused for lacking a
+// title column.
+func TestCSVExports(t *testing.T) {
+	for _, tc := range []struct {
+		name, csv string
+		want      map[string][]string
+		note      string
+	}{
+		{
+			name: "google",
+			csv: "Subject,Start Date,Start Time,End Date,End Time,All Day Event,Description,Location,Private\r\n" +
+				"Final exam,05/30/2020,10:00 AM,05/30/2020,1:00 PM,False,Two essay questions,Columbia,True\r\n" +
+				"Conference,06/01/2020,,06/04/2020,,True,,Geneva,False\r\n",
+			want: map[string][]string{
+				"Final exam": {"2020-05-30T08:00Z/2020-05-30T11:00Z"},
+				"Conference": {"2020-06-01/2020-06-04"},
+			},
+			note: `"Final exam" is private in the export`,
+		},
+		{
+			name: "outlook, German dates",
+			csv: "\"Betreff\",\"Subject\",\"Start Date\",\"Start Time\",\"End Date\",\"End Time\",\"All day event\"\r\n" +
+				"x,Sitzung,03.04.2020,14:00:00,03.04.2020,15:30:00,False\r\n" +
+				"x,Tagung,30.05.2020,09:00:00,30.05.2020,10:00:00,False\r\n",
+			want: map[string][]string{
+				"Sitzung": {"2020-04-03T12:00Z/2020-04-03T13:30Z"},
+				"Tagung":  {"2020-05-30T07:00Z/2020-05-30T08:00Z"},
+			},
+			note: "the columns are those of an Outlook or Google Calendar export",
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := CSV("export.csv", []byte(tc.csv), Options{Now: now, Timezone: "Europe/Zurich"})
+			if err != nil {
+				t.Fatalf("CSV: %v\n%s", err, notesText(res.Notes))
+			}
+			if diff := cmp.Diff(tc.want, byTitle(load(t, res), time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))); diff != "" {
+				t.Errorf("occurrences (-want +got):\n%s", diff)
+			}
+			if report := notesText(res.Notes); !strings.Contains(report, tc.note) {
+				t.Errorf("no note %q in:\n%s", tc.note, report)
+			}
+		})
+	}
+}
