@@ -44,6 +44,13 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
+// Cap is the memory the buffer holds.
+func (b *syncBuffer) Cap() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Cap()
+}
+
 // runResult is what one call of run did.
 type runResult struct {
 	err            error
