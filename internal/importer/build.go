@@ -99,7 +99,11 @@ func (im *icsImport) build(g *recurring, id string) []*event {
 	if g.master == nil {
 		im.ns.add(g.overrides[0].c.line, 0, "the file has changed occurrences (RECURRENCE-ID) of the event %q but not the event itself: each is imported as an event of its own", g.uid)
 		for _, v := range g.overrides {
-			out = append(out, im.alone(v, im.ids.claim(id+"-"+v.start.t.In(im.calLoc).Format("20060102"))))
+			day := v.start.t.In(im.calLoc).Format("20060102")
+			if v.start.date {
+				day = v.start.t.Format("20060102") // a date, not an instant to move into a zone
+			}
+			out = append(out, im.alone(v, im.ids.claim(id+"-"+day)))
 		}
 		return compact(out)
 	}

@@ -41,6 +41,10 @@ type icsImport struct {
 // run reads the calendar's zones and events and builds events.yaml.
 func (im *icsImport) run() (*Result, error) {
 	vevents, vtz := im.components()
+	if len(vevents) == 0 {
+		// Nothing to import: say so, not what the zone would have been.
+		return &Result{Notes: im.ns.sorted()}, fmt.Errorf("%s has no event (VEVENT): only events are imported (to-dos, journals and free/busy are not): %w", im.source, ErrNoEvents)
+	}
 	im.calfeed = strings.HasPrefix(im.root.text("PRODID"), "-//calfeed//")
 	im.zs = newZones(vtz, im.ns)
 	im.scanYears(vevents)

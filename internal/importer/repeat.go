@@ -38,7 +38,11 @@ func (im *icsImport) series(g *recurring, id string) []*event {
 	s.overrides = slices.DeleteFunc(s.overrides, func(v *vevent) bool { return slices.Contains(orphans, v) })
 	for _, ov := range orphans {
 		im.ns.add(ov.c.line, 0, "RECURRENCE-ID %s names no occurrence of the repeating event %q: imported as an event of its own", ov.rid.wall.Format(wallLayout), g.uid)
-		out = append(out, im.alone(ov, im.ids.claim(id+"-"+ov.rid.t.In(s.z.locOr(im.calLoc)).Format("20060102"))))
+		day := ov.rid.t.In(s.z.locOr(im.calLoc)).Format("20060102")
+		if ov.rid.date {
+			day = ov.rid.t.Format("20060102") // a date, not an instant to move into a zone
+		}
+		out = append(out, im.alone(ov, im.ids.claim(id+"-"+day)))
 	}
 	if len(src) == 1 && !more && s.bounded() {
 		// A rule that gives its start alone (COUNT=1, as Google writes

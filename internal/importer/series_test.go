@@ -326,3 +326,59 @@ END:VCALENDAR
 		t.Errorf("notes:\n%s", report)
 	}
 }
+
+// TestImportWording: what the field test found said wrongly. Google's
+// category URL is no track; a file without events says so; a date-time of
+// the right form on a day that does not exist says that; an orphan change
+// of an all-day occurrence keeps its own date in its id.
+func TestImportWording(t *testing.T) {
+	crlf := func(s string) []byte { return []byte(strings.ReplaceAll(s, "\n", "\r\n")) }
+	res, err := ICS("google.ics", crlf(`BEGIN:VCALENDAR
+VERSION:2.0
+PRODID:-//Google Inc//Google Calendar 70.9054//EN
+BEGIN:VEVENT
+UID:g1
+DTSTAMP:20240101T000000Z
+SUMMARY:Meeting
+CATEGORIES:http://schemas.google.com/g/2005#event
+DTSTART:20240105T100000Z
+DTEND:20240105T110000Z
+END:VEVENT
+BEGIN:VEVENT
+UID:bad-day
+DTSTAMP:20240101T000000Z
+SUMMARY:Leap
+DTSTART:20240230T100000Z
+DTEND:20240230T110000Z
+END:VEVENT
+BEGIN:VEVENT
+UID:birthday
+DTSTAMP:20240101T000000Z
+RECURRENCE-ID;VALUE=DATE:20121210
+SUMMARY:Birthday
+DTSTART;VALUE=DATE:20121210
+END:VEVENT
+END:VCALENDAR
+`), Options{Now: now, Timezone: "America/Los_Angeles"})
+	if err != nil {
+		t.Fatalf("ICS: %v\n%s", err, notesText(res.Notes))
+	}
+	cal := load(t, res)
+	if len(cal.Tracks) != 0 {
+		t.Errorf("tracks %v, want none from Google's category URL", cal.Tracks)
+	}
+	if cal.Event("birthday-20121210") == nil {
+		var ids []string
+		for _, e := range cal.Events {
+			ids = append(ids, e.ID)
+		}
+		t.Errorf("ids %q, want birthday-20121210 for the change of 10 December", ids)
+	}
+	if report := notesText(res.Notes); !strings.Contains(report, `"20240230T100000Z" is not a date-time (YYYYMMDDTHHMMSSZ): it has the right form, but that day does not exist`) {
+		t.Errorf("notes:\n%s", report)
+	}
+	_, err = ICS("todo.ics", crlf("BEGIN:VCALENDAR\nVERSION:2.0\nBEGIN:VTODO\nUID:t\nSUMMARY:x\nEND:VTODO\nEND:VCALENDAR\n"), Options{Now: now})
+	if err == nil || !strings.Contains(err.Error(), "todo.ics has no event (VEVENT)") {
+		t.Errorf("a file of to-dos: %v", err)
+	}
+}

@@ -97,6 +97,11 @@ func categories(c *component) []string {
 	var out []string
 	for _, p := range c.all("CATEGORIES") {
 		for _, cat := range splitText(p.raw) {
+			// Google writes http://schemas.google.com/g/2005#event: a
+			// kind of entry, not a category anyone chose.
+			if strings.Contains(cat, "://") {
+				continue
+			}
 			if cat = clean(cat); cat != "" && !slices.Contains(out, cat) {
 				out = append(out, cat)
 			}

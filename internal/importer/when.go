@@ -70,6 +70,15 @@ func (im *icsImport) whens(p *prop) ([]when, error) {
 	return out, nil
 }
 
+// noSuchDay says, for a date-time in the right form whose day does not
+// exist (20240230T100000Z), that it is the day that is wrong.
+func noSuchDay(err error) string {
+	if strings.Contains(err.Error(), "day out of range") {
+		return ": it has the right form, but that day does not exist"
+	}
+	return ""
+}
+
 func (im *icsImport) parseWhen(p *prop, v string) (when, error) {
 	w := when{line: p.line}
 	switch {
@@ -90,14 +99,14 @@ func (im *icsImport) parseWhen(p *prop, v string) (when, error) {
 	case strings.HasSuffix(v, "Z"):
 		t, err := time.Parse("20060102T150405Z", v)
 		if err != nil {
-			return w, fmt.Errorf("%q is not a date-time (YYYYMMDDTHHMMSSZ)", v)
+			return w, fmt.Errorf("%q is not a date-time (YYYYMMDDTHHMMSSZ)%s", v, noSuchDay(err))
 		}
 		w.t, w.wall, w.kind, w.z = t, t, whenUTC, &zone{loc: time.UTC}
 		return w, nil
 	}
 	t, err := time.Parse("20060102T150405", v)
 	if err != nil {
-		return w, fmt.Errorf("%q is not a date-time (YYYYMMDDTHHMMSS)", v)
+		return w, fmt.Errorf("%q is not a date-time (YYYYMMDDTHHMMSS)%s", v, noSuchDay(err))
 	}
 	w.wall = t
 	tzid := p.param("TZID")
