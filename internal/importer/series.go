@@ -93,6 +93,9 @@ func (im *icsImport) newSeries(g *recurring) *series {
 			im.ns.add(rules[0].line, 0, "RRULE %v: only the first occurrence and any RDATEs are imported", err)
 		default:
 			s.rule, s.until = opt, u
+			if u.set && !u.utc && !u.date && m.start.kind == whenZoned {
+				im.ns.add(rules[0].line, 0, "RRULE's UNTIL has no Z though DTSTART has a zone (RFC 5545 asks for UTC there): read in the event's zone; calendars differ on such an end, so check the last occurrence")
+			}
 			for _, p := range rules[1:] {
 				opt, u, err := ruleOption(p.raw, m.start.wall)
 				if err != nil {

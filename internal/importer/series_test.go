@@ -382,3 +382,32 @@ END:VCALENDAR
 		t.Errorf("a file of to-dos: %v", err)
 	}
 }
+
+// TestFloatingUntil: an UNTIL without Z beside a zoned DTSTART (RFC 5545
+// asks for UTC) is read in the event's zone, with a note, since readers
+// differ on it.
+func TestFloatingUntil(t *testing.T) {
+	src := strings.ReplaceAll(`BEGIN:VCALENDAR
+VERSION:2.0
+PRODID:-//test//EN
+BEGIN:VEVENT
+UID:weekly
+DTSTAMP:20240101T000000Z
+SUMMARY:Weekly
+DTSTART;TZID=America/New_York:20240105T100000
+DTEND;TZID=America/New_York:20240105T110000
+RRULE:FREQ=WEEKLY;UNTIL=20240119T100000
+END:VEVENT
+END:VCALENDAR
+`, "\n", "\r\n")
+	res, err := ICS("until.ics", []byte(src), Options{Now: now})
+	if err != nil {
+		t.Fatalf("ICS: %v\n%s", err, notesText(res.Notes))
+	}
+	if got := byTitle(load(t, res), time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))["Weekly"]; len(got) != 3 {
+		t.Errorf("occurrences %q, want 3 (UNTIL 10:00 in New York takes 19 January)", got)
+	}
+	if report := notesText(res.Notes); !strings.Contains(report, "until.ics:10: RRULE's UNTIL has no Z though DTSTART has a zone") {
+		t.Errorf("notes:\n%s", report)
+	}
+}
