@@ -577,3 +577,19 @@ events:
 		t.Errorf("the override's end: %s, want 04:00 EDT", got)
 	}
 }
+
+// TestSpanBackAtMidnight: Santiago's clocks go back from 00:00 to 23:00;
+// the warning says back, where comparing the two times said forward.
+func TestSpanBackAtMidnight(t *testing.T) {
+	src := `calendar: {id: x, name: X, timezone: America/Santiago}
+events:
+  - {id: night, title: x, start: 2024-04-05 22:00, end: 2024-04-06 06:00, repeat: {freq: daily, count: 4}}
+`
+	cal, err := Load("x.yaml", strings.NewReader(src), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cal.Warnings) != 1 || !strings.Contains(cal.Warnings[0].Msg, "they go back from 00:00 to 23:00") {
+		t.Errorf("warnings %v", cal.Warnings)
+	}
+}

@@ -409,9 +409,9 @@ func (l *loader) checkSpans(e *Event, what string, m *fieldSet) {
 	length := e.End.Sub(e.Start)
 	w := start.In(e.Location)
 	byClock := time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), 0, time.UTC).Add(length)
-	from, to := changeBetween(start, stop, e.Location)
+	from, to, forward := changeBetween(start, stop, e.Location)
 	way := "forward"
-	if to < from {
+	if !forward {
 		way = "back"
 	}
 	skipped := ""
@@ -427,22 +427,23 @@ func (l *loader) checkSpans(e *Event, what string, m *fieldSet) {
 }
 
 // changeBetween returns the wall-clock times before and after the first
-// change of offset in loc between a and b ("02:00", "03:00").
-func changeBetween(a, b time.Time, loc *time.Location) (from, to string) {
+// change of offset in loc between a and b ("02:00", "03:00"), and whether
+// the clocks go forward (by the offsets: 00:00 to 23:00 is back).
+func changeBetween(a, b time.Time, loc *time.Location) (from, to string, forward bool) {
 	p := a.In(loc)
 	for range 16 {
 		_, before := p.Zone()
 		next := timezone.PeriodEnd(p)
 		if next.IsZero() || !next.Before(b) {
-			return "", ""
+			return "", "", false
 		}
 		p = next.In(loc)
 		if _, after := p.Zone(); after != before {
 			return next.UTC().Add(time.Duration(before) * time.Second).Format("15:04"),
-				next.UTC().Add(time.Duration(after) * time.Second).Format("15:04")
+				next.UTC().Add(time.Duration(after) * time.Second).Format("15:04"), after > before
 		}
 	}
-	return "", ""
+	return "", "", false
 }
 
 // FormatLength writes a length as durations are written in events.yaml:

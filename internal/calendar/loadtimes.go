@@ -184,7 +184,7 @@ func (l *loader) daysAcrossChange(what string, dur *durationValue, start, end ti
 	if a == b {
 		return
 	}
-	from, to := changeBetween(start, end, loc)
+	from, to, _ := changeBetween(start, end, loc)
 	w := start.In(loc)
 	sameClock := time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), 0, time.UTC).Add(dur.d)
 	l.warnf(dur.node.Line, dur.node.Column, "%s: duration %s is %d hours, and the clocks change in between (from %s to %s): "+

@@ -1042,7 +1042,7 @@ func TestStalledReadersCutOff(t *testing.T) {
 	b.mu.Lock()
 	for s := range b.senders {
 		if s.sent.Load() == 0 {
-			t.Errorf("a response of %d bytes being sent: no progress seen", s.size)
+			t.Errorf("a response of %d bytes being sent: no progress seen", s.size.Load())
 		}
 	}
 	b.mu.Unlock()
@@ -1103,7 +1103,8 @@ func TestSenderDoomed(t *testing.T) {
 		{"sent whole but for the last write", 10 << 20, 10<<20 - 1, 59 * time.Second, 59 * time.Second, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s := &sender{start: start, size: tc.size}
+			s := &sender{start: start}
+			s.size.Store(tc.size)
 			s.sent.Store(tc.sent)
 			s.last.Store(start.Add(tc.lastWrite).UnixNano())
 			if got := s.doomed(start.Add(tc.now), timeout, stall); got != tc.want {

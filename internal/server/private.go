@@ -38,8 +38,10 @@ type privates struct {
 // an address no longer in f is a 404 at once.
 func (s *Server) SetTokens(f *token.File) {
 	s.tokens.Store(f)
-	s.tokensUnreadable.Store(false)
 	s.resetPrivate(s.state.Load().full)
+	// Only now: a secret address asked for in between gets the 503, not
+	// a 404 from the tokens it had before.
+	s.tokensUnreadable.Store(false)
 }
 
 // TokensUnreadable ends every secret address until SetTokens gives them
@@ -247,10 +249,14 @@ func maskToken(s string) string {
 			}
 			n = 0
 		}
-		if b != nil && i < len(s) {
-			b = append(b, s[i])
+		w := 1
+		if i+2 < len(s) && s[i] == '%' {
+			w = 3 // a %XX outside a token is skipped whole
 		}
-		i++
+		if b != nil && i < len(s) {
+			b = append(b, s[i:min(i+w, len(s))]...)
+		}
+		i += w
 	}
 	if b == nil {
 		return s

@@ -3,6 +3,7 @@ package server
 import (
 	"io"
 	"net/http"
+	"strconv"
 	"sync/atomic"
 	"time"
 )
@@ -26,7 +27,7 @@ const sendChunk = 256 << 10
 // it has got, and how to cut it off.
 type sender struct {
 	start time.Time
-	size  int64
+	size  atomic.Int64 // the body's length: a range's once its headers are written
 	sent  atomic.Int64
 	last  atomic.Int64 // when a write last completed, in Unix nanoseconds
 	w     http.ResponseWriter
@@ -58,7 +59,7 @@ func (s *sender) doomed(now time.Time, timeout, stall time.Duration) bool {
 		return false
 	}
 	sent := s.sent.Load()
-	return float64(sent)/elapsed.Seconds()*left.Seconds() < float64(s.size-sent)
+	return float64(sent)/elapsed.Seconds()*left.Seconds() < float64(s.size.Load()-sent)
 }
 
 // write writes b to w in chunks of sendChunk, recording the progress of
@@ -90,13 +91,23 @@ func (p progressWriter) Write(b []byte) (int, error) {
 	return int(p.s.sent.Load() - before), err
 }
 
+// WriteHeader takes the length of what is sent from the Content-Length
+// http.ServeContent sets: a range's, not the whole body's.
+func (p progressWriter) WriteHeader(code int) {
+	if n, err := strconv.ParseInt(p.Header().Get("Content-Length"), 10, 64); err == nil {
+		p.s.size.Store(n)
+	}
+	p.ResponseWriter.WriteHeader(code)
+}
+
 // Unwrap lets http.ResponseController reach the writer beneath.
 func (p progressWriter) Unwrap() http.ResponseWriter { return p.ResponseWriter }
 
 // track starts following a response of size bytes being sent to w.
 func (b *budget) track(w http.ResponseWriter, size int) *sender {
 	now := time.Now()
-	s := &sender{start: now, size: int64(size), w: w}
+	s := &sender{start: now, w: w}
+	s.size.Store(int64(size))
 	s.last.Store(now.UnixNano())
 	b.mu.Lock()
 	if b.senders == nil {

@@ -276,6 +276,9 @@ func (f *File) Check(cal *calendar.Calendar) []string {
 			"none of its %d secret addresses is served; move it to %q's events file, or delete it and add tokens anew", f.Calendar, cal.ID, len(f.Tokens), f.Calendar)}
 	}
 	var out []string
+	if f.Calendar == "" && len(f.Tokens) > 0 {
+		out = append(out, fmt.Sprintf("the tokens file records no calendar (an older calfeed wrote it): should another calendar take over this events file, its tokens would open that one too; the next calfeed token add records %q", cal.ID))
+	}
 	for _, t := range f.Tokens {
 		if t.All {
 			if !cal.HasPrivate() {

@@ -144,7 +144,7 @@ events:
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &File{Version: Version, Tokens: []Token{
+	f := &File{Version: Version, Calendar: "c", Tokens: []Token{
 		{Name: "ok", Tracks: []string{"board", "gender"}},
 		{Name: "all", All: true},
 		{Name: "stale", Tracks: []string{"gone", "open"}},
@@ -152,6 +152,11 @@ events:
 	got := f.Check(cal)
 	if len(got) != 2 || !strings.Contains(got[0], `"stale"`) || !strings.Contains(got[0], `no track "gone"`) || !strings.Contains(got[1], `track "open" is public`) {
 		t.Errorf("Check = %q, want the stale token's two tracks", got)
+	}
+	// A file an older calfeed wrote records no calendar: said first.
+	f.Calendar = ""
+	if got := f.Check(cal); len(got) != 3 || !strings.Contains(got[0], "records no calendar") {
+		t.Errorf("Check of a file without a calendar = %q", got)
 	}
 }
 
