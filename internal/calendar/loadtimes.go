@@ -297,31 +297,11 @@ func (c clockChange) change() (from, to string) {
 	if c.at.IsZero() {
 		return "", ""
 	}
-	naive := time.Date(c.at.Year(), c.at.Month(), c.at.Day(), c.at.Hour(), c.at.Minute(), c.at.Second(), 0, time.UTC)
-	p := naive.Add(-48 * time.Hour).In(c.loc)
-	limit := naive.Add(48 * time.Hour)
-	for range 16 {
-		_, before := p.Zone()
-		next := timezone.PeriodEnd(p)
-		if next.IsZero() || next.After(limit) {
-			break
-		}
-		p = next.In(c.loc)
-		_, after := p.Zone()
-		if before == after {
-			continue
-		}
-		was := next.UTC().Add(time.Duration(before) * time.Second)
-		now := next.UTC().Add(time.Duration(after) * time.Second)
-		lo, hi := was, now
-		if hi.Before(lo) {
-			lo, hi = hi, lo
-		}
-		if !naive.Before(lo) && naive.Before(hi) {
-			return was.Format("15:04"), now.Format("15:04")
-		}
+	before, after, at, ok := changeAround(c.at, c.loc)
+	if !ok {
+		return "", ""
 	}
-	return "", ""
+	return at.UTC().Add(time.Duration(before) * time.Second).Format("15:04"), at.UTC().Add(time.Duration(after) * time.Second).Format("15:04")
 }
 
 // wallTime reads "2006-01-02", "2006-01-02 15:04" or "2006-01-02 15:04:05"

@@ -91,25 +91,36 @@ func resolveRFC(w time.Time, loc *time.Location) (time.Time, wallResult) {
 	if res != wallGap {
 		return t, res
 	}
+	if before, _, _, ok := changeAround(w, loc); ok {
+		naive := time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), 0, time.UTC)
+		return naive.Add(-time.Duration(before) * time.Second).In(loc), wallGap
+	}
+	// Not reached for a real gap; fall back to Go's choice.
+	return time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), 0, loc), wallGap
+}
+
+// changeAround finds the change of offset in loc whose wall-clock times,
+// those it skips or shows twice, hold the wall time w (its location
+// ignored): the offsets before and after it, and its instant.
+func changeAround(w time.Time, loc *time.Location) (before, after int, at time.Time, ok bool) {
 	naive := time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), 0, time.UTC)
 	p := naive.Add(-48 * time.Hour).In(loc)
 	limit := naive.Add(48 * time.Hour)
 	for range 16 {
-		_, before := p.Zone()
-		end := timezone.PeriodEnd(p)
-		if end.IsZero() || end.After(limit) {
+		_, before = p.Zone()
+		at = timezone.PeriodEnd(p)
+		if at.IsZero() || at.After(limit) {
 			break
 		}
-		p = end.In(loc)
-		_, after := p.Zone()
-		gapStart := end.UTC().Add(time.Duration(before) * time.Second)
-		gapEnd := end.UTC().Add(time.Duration(after) * time.Second)
-		if !naive.Before(gapStart) && naive.Before(gapEnd) {
-			return naive.Add(-time.Duration(before) * time.Second).In(loc), wallGap
+		p = at.In(loc)
+		_, after = p.Zone()
+		lo := at.UTC().Add(time.Duration(min(before, after)) * time.Second)
+		hi := at.UTC().Add(time.Duration(max(before, after)) * time.Second)
+		if !naive.Before(lo) && naive.Before(hi) {
+			return before, after, at, true
 		}
 	}
-	// Not reached for a real gap; fall back to Go's choice.
-	return time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), 0, loc), wallGap
+	return 0, 0, time.Time{}, false
 }
 
 // shifts finds the dates among a timed event's occurrences up to end whose
