@@ -8,10 +8,21 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
+// importICS imports src, an iCalendar file written with LF line ends
+// (CRLF is put in), as name, failing the test if nothing is imported.
+func importICS(t *testing.T, name, src string) *Result {
+	t.Helper()
+	res, err := ICS(name, []byte(strings.ReplaceAll(src, "\n", "\r\n")), Options{Now: now})
+	if err != nil {
+		t.Fatalf("ICS: %v\n%s", err, notesText(res.Notes))
+	}
+	return res
+}
+
 // TestSeveralRules: an event with two RRULEs (RFC 2445 allowed it; ical.js
 // and libical read it) has the dates of both: the second rule's were lost.
 func TestSeveralRules(t *testing.T) {
-	src := strings.ReplaceAll(`BEGIN:VCALENDAR
+	src := `BEGIN:VCALENDAR
 VERSION:2.0
 PRODID:-//test//EN
 BEGIN:VEVENT
@@ -24,11 +35,8 @@ RRULE:FREQ=WEEKLY;COUNT=3
 RRULE:FREQ=MONTHLY;BYDAY=1SU;UNTIL=20120601T000000Z
 END:VEVENT
 END:VCALENDAR
-`, "\n", "\r\n")
-	res, err := ICS("two.ics", []byte(src), Options{Now: now})
-	if err != nil {
-		t.Fatalf("ICS: %v\n%s", err, notesText(res.Notes))
-	}
+`
+	res := importICS(t, "two.ics", src)
 	got := byTitle(load(t, res), time.Date(2013, 1, 1, 0, 0, 0, 0, time.UTC))["Two rules"]
 	want := []string{
 		"2012-03-05T10:00Z/2012-03-05T10:30Z", "2012-03-12T10:00Z/2012-03-12T10:30Z", "2012-03-19T10:00Z/2012-03-19T10:30Z", // weekly, 3
@@ -44,7 +52,7 @@ END:VCALENDAR
 // file, and the other dropped with a note; two versions with one SEQUENCE
 // stay two events.
 func TestSequenceWins(t *testing.T) {
-	src := strings.ReplaceAll(`BEGIN:VCALENDAR
+	src := `BEGIN:VCALENDAR
 VERSION:2.0
 PRODID:-//test//EN
 BEGIN:VEVENT
@@ -90,11 +98,8 @@ DTSTART:20240102T120000Z
 DTEND:20240102T130000Z
 END:VEVENT
 END:VCALENDAR
-`, "\n", "\r\n")
-	res, err := ICS("seq.ics", []byte(src), Options{Now: now})
-	if err != nil {
-		t.Fatalf("ICS: %v\n%s", err, notesText(res.Notes))
-	}
+`
+	res := importICS(t, "seq.ics", src)
 	got := byTitle(load(t, res), time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
 	want := map[string][]string{
 		"New time":     {"2024-01-15T14:00Z/2024-01-15T15:00Z"},
@@ -117,7 +122,7 @@ END:VCALENDAR
 // its occurrence and every later one (RFC 5545 §3.8.4.4), until the next
 // such change; it was applied to its own date only, silently.
 func TestThisAndFuture(t *testing.T) {
-	src := strings.ReplaceAll(`BEGIN:VCALENDAR
+	src := `BEGIN:VCALENDAR
 VERSION:2.0
 PRODID:-//test//EN
 BEGIN:VEVENT
@@ -137,11 +142,8 @@ DTSTART:20240903T090000Z
 DTEND:20240903T110000Z
 END:VEVENT
 END:VCALENDAR
-`, "\n", "\r\n")
-	res, err := ICS("range.ics", []byte(src), Options{Now: now})
-	if err != nil {
-		t.Fatalf("ICS: %v\n%s", err, notesText(res.Notes))
-	}
+`
+	res := importICS(t, "range.ics", src)
 	want := map[string][]string{
 		"Original": {"2024-09-01T12:00Z/2024-09-01T13:00Z", "2024-09-02T12:00Z/2024-09-02T13:00Z"},
 		"Moved":    {"2024-09-03T09:00Z/2024-09-03T11:00Z", "2024-09-04T09:00Z/2024-09-04T11:00Z", "2024-09-05T09:00Z/2024-09-05T11:00Z"},
@@ -158,7 +160,7 @@ END:VCALENDAR
 // birthdays, an empty RRULE line) is a one-off event that keeps its UID;
 // such events lost it, with the reason "RDATE without RRULE".
 func TestOneDateRules(t *testing.T) {
-	src := strings.ReplaceAll(`BEGIN:VCALENDAR
+	src := `BEGIN:VCALENDAR
 VERSION:2.0
 PRODID:-//test//EN
 BEGIN:VEVENT
@@ -177,11 +179,8 @@ DTEND;VALUE=DATE:20241004
 RRULE:
 END:VEVENT
 END:VCALENDAR
-`, "\n", "\r\n")
-	res, err := ICS("one.ics", []byte(src), Options{Now: now})
-	if err != nil {
-		t.Fatalf("ICS: %v\n%s", err, notesText(res.Notes))
-	}
+`
+	res := importICS(t, "one.ics", src)
 	cal := load(t, res)
 	var uids []string
 	for _, e := range cal.Events {
@@ -203,7 +202,7 @@ END:VCALENDAR
 // festival's export writes every event, is read as the date-time it is,
 // with one note; each such event was dropped.
 func TestDateTimeMarkedDate(t *testing.T) {
-	src := strings.ReplaceAll(`BEGIN:VCALENDAR
+	src := `BEGIN:VCALENDAR
 VERSION:2.0
 PRODID:-//test//EN
 BEGIN:VEVENT
@@ -214,11 +213,8 @@ DTSTART;VALUE=DATE:20110804T120000Z
 DTEND;VALUE=DATE:20110804T130000Z
 END:VEVENT
 END:VCALENDAR
-`, "\n", "\r\n")
-	res, err := ICS("festival.ics", []byte(src), Options{Now: now})
-	if err != nil {
-		t.Fatalf("ICS: %v\n%s", err, notesText(res.Notes))
-	}
+`
+	res := importICS(t, "festival.ics", src)
 	want := map[string][]string{"Doors open": {"2011-08-04T12:00Z/2011-08-04T13:00Z"}}
 	if diff := cmp.Diff(want, byTitle(load(t, res), time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))); diff != "" {
 		t.Errorf("occurrences (-want +got):\n%s", diff)
@@ -232,7 +228,7 @@ END:VCALENDAR
 // date (Thunderbird writes it so) is an all-day event of its own, its date
 // left out of the series; it was a timed event of 24 hours from 01:00.
 func TestOccurrenceMadeAllDay(t *testing.T) {
-	src := strings.ReplaceAll(`BEGIN:VCALENDAR
+	src := `BEGIN:VCALENDAR
 VERSION:2.0
 PRODID:-//test//EN
 BEGIN:VEVENT
@@ -252,11 +248,8 @@ DTSTART;VALUE=DATE:20190309
 DTEND;VALUE=DATE:20190310
 END:VEVENT
 END:VCALENDAR
-`, "\n", "\r\n")
-	res, err := ICS("allday.ics", []byte(src), Options{Now: now})
-	if err != nil {
-		t.Fatalf("ICS: %v\n%s", err, notesText(res.Notes))
-	}
+`
+	res := importICS(t, "allday.ics", src)
 	want := map[string][]string{
 		"Daily":     {"2019-03-07T01:00Z/2019-03-07T02:00Z", "2019-03-08T01:00Z/2019-03-08T02:00Z", "2019-03-10T01:00Z/2019-03-10T02:00Z", "2019-03-11T01:00Z/2019-03-11T02:00Z"},
 		"Whole day": {"2019-03-09/2019-03-10"},
@@ -273,7 +266,7 @@ END:VCALENDAR
 // VEVENT begins, which is imported; it and everything after it were
 // swallowed into the VTODO.
 func TestUnendedComponent(t *testing.T) {
-	src := strings.ReplaceAll(`BEGIN:VCALENDAR
+	src := `BEGIN:VCALENDAR
 VERSION:2.0
 PRODID:-//test//EN
 BEGIN:VTODO
@@ -288,11 +281,8 @@ DTSTART:20240105T100000Z
 DTEND:20240105T110000Z
 END:VEVENT
 END:VCALENDAR
-`, "\n", "\r\n")
-	res, err := ICS("todo.ics", []byte(src), Options{Now: now})
-	if err != nil {
-		t.Fatalf("ICS: %v\n%s", err, notesText(res.Notes))
-	}
+`
+	res := importICS(t, "todo.ics", src)
 	if got := byTitle(load(t, res), time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)); len(got["After the task"]) != 1 {
 		t.Errorf("occurrences %v", got)
 	}
@@ -305,7 +295,7 @@ END:VCALENDAR
 // written out some years ahead, and the note says up to when, and that
 // later occurrences are not published.
 func TestEndlessRuleWrittenOut(t *testing.T) {
-	src := strings.ReplaceAll(`BEGIN:VCALENDAR
+	src := `BEGIN:VCALENDAR
 VERSION:2.0
 PRODID:-//test//EN
 BEGIN:VEVENT
@@ -317,11 +307,8 @@ DTEND;TZID=Europe/Zurich:20240101T100000
 RRULE:FREQ=MONTHLY;BYMONTHDAY=1,15
 END:VEVENT
 END:VCALENDAR
-`, "\n", "\r\n")
-	res, err := ICS("endless.ics", []byte(src), Options{Now: now})
-	if err != nil {
-		t.Fatalf("ICS: %v\n%s", err, notesText(res.Notes))
-	}
+`
+	res := importICS(t, "endless.ics", src)
 	if report := notesText(res.Notes); !strings.Contains(report, "later ones are not published") || !strings.Contains(report, ", up to 20") {
 		t.Errorf("notes:\n%s", report)
 	}
@@ -387,7 +374,7 @@ END:VCALENDAR
 // asks for UTC) is read in the event's zone, with a note, since readers
 // differ on it.
 func TestFloatingUntil(t *testing.T) {
-	src := strings.ReplaceAll(`BEGIN:VCALENDAR
+	src := `BEGIN:VCALENDAR
 VERSION:2.0
 PRODID:-//test//EN
 BEGIN:VEVENT
@@ -399,11 +386,8 @@ DTEND;TZID=America/New_York:20240105T110000
 RRULE:FREQ=WEEKLY;UNTIL=20240119T100000
 END:VEVENT
 END:VCALENDAR
-`, "\n", "\r\n")
-	res, err := ICS("until.ics", []byte(src), Options{Now: now})
-	if err != nil {
-		t.Fatalf("ICS: %v\n%s", err, notesText(res.Notes))
-	}
+`
+	res := importICS(t, "until.ics", src)
 	if got := byTitle(load(t, res), time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))["Weekly"]; len(got) != 3 {
 		t.Errorf("occurrences %q, want 3 (UNTIL 10:00 in New York takes 19 January)", got)
 	}

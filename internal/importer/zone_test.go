@@ -15,7 +15,7 @@ import (
 // that offset. Both were matched to UTC, each instant hours off, with a
 // note saying the offsets matched.
 func TestOutlookCustomZones(t *testing.T) {
-	src := strings.ReplaceAll(`BEGIN:VCALENDAR
+	src := `BEGIN:VCALENDAR
 VERSION:2.0
 PRODID:-//Microsoft Corporation//Outlook 16.0 MIMEDIR//EN
 BEGIN:VTIMEZONE
@@ -63,11 +63,8 @@ DTSTART;TZID=Nowhere/Middle:20230306T134200
 DTEND;TZID=Nowhere/Middle:20230306T144200
 END:VEVENT
 END:VCALENDAR
-`, "\n", "\r\n")
-	res, err := ICS("custom.ics", []byte(src), Options{Now: now})
-	if err != nil {
-		t.Fatalf("ICS: %v\n%s", err, notesText(res.Notes))
-	}
+`
+	res := importICS(t, "custom.ics", src)
 	cal := load(t, res)
 	want := map[string][]string{
 		"Summer meeting": {"2020-08-25T14:35Z/2020-08-25T15:50Z"}, // EDT
@@ -89,7 +86,7 @@ END:VCALENDAR
 // name that gives only its offset, without a VTIMEZONE, is read at that
 // offset (with a note), where both were read in the calendar's zone.
 func TestZoneNamesWithOffsets(t *testing.T) {
-	src := strings.ReplaceAll(`BEGIN:VCALENDAR
+	src := `BEGIN:VCALENDAR
 VERSION:2.0
 PRODID:-//Microsoft Corporation//Outlook 12.0 MIMEDIR//EN
 BEGIN:VEVENT
@@ -114,11 +111,8 @@ DTSTART;TZID="(UTC+05:30) Somewhere new":20221004T140000
 DTEND;TZID="(UTC+05:30) Somewhere new":20221004T150000
 END:VEVENT
 END:VCALENDAR
-`, "\n", "\r\n")
-	res, err := ICS("names.ics", []byte(src), Options{Now: now})
-	if err != nil {
-		t.Fatalf("ICS: %v\n%s", err, notesText(res.Notes))
-	}
+`
+	res := importICS(t, "names.ics", src)
 	want := map[string][]string{
 		"Sydney":    {"2020-10-28T02:30Z/2020-10-28T04:00Z"}, // AEDT, +11:00
 		"Plus one":  {"2022-10-04T13:00Z/2022-10-04T14:00Z"},

@@ -861,15 +861,7 @@ func TestStalledReadersBounded(t *testing.T) {
 	const budget = 256 << 10
 	s := serverOf(t, synthYAML(t, 1000), Options{CacheSize: budget})
 	st := s.state.Load()
-	var all []string
-	for _, tr := range st.cal.Tracks {
-		all = append(all, tr.ID)
-	}
-	// A different combination of all tracks but one, with a reminder.
-	combination := func(i int) string {
-		ids := slices.Delete(slices.Clone(all), i%len(all), i%len(all)+1)
-		return "/calendar.ics?alarm=1h&tracks=" + strings.Join(ids, ",")
-	}
+	all, combination := reminderCombinations(st)
 	release := make(chan struct{})
 	var wg sync.WaitGroup
 	defer func() { close(release); wg.Wait() }()
@@ -949,6 +941,19 @@ func TestStalledReadersBounded(t *testing.T) {
 	}
 }
 
+// reminderCombinations returns the ids of st's tracks and, for each i, a
+// feed of all of them but one, with a reminder: a rendering of its own,
+// and of nearly the whole calendar.
+func reminderCombinations(st *state) (all []string, combination func(int) string) {
+	for _, tr := range st.cal.Tracks {
+		all = append(all, tr.ID)
+	}
+	return all, func(i int) string {
+		ids := slices.Delete(slices.Clone(all), i%len(all), i%len(all)+1)
+		return "/calendar.ics?alarm=1h&tracks=" + strings.Join(ids, ",")
+	}
+}
+
 // cuttableWriter is a stalledWriter that, like net/http's, a write
 // deadline in the past makes fail at once.
 type cuttableWriter struct {
@@ -996,14 +1001,7 @@ func TestStalledReadersCutOff(t *testing.T) {
 	s := serverOf(t, synthYAML(t, 1000), Options{CacheSize: budget})
 	st := s.state.Load()
 	b := st.cache.budget
-	var all []string
-	for _, tr := range st.cal.Tracks {
-		all = append(all, tr.ID)
-	}
-	combination := func(i int) string {
-		ids := slices.Delete(slices.Clone(all), i%len(all), i%len(all)+1)
-		return "/calendar.ics?alarm=1h&tracks=" + strings.Join(ids, ",")
-	}
+	_, combination := reminderCombinations(st)
 	release := make(chan struct{})
 	var wg sync.WaitGroup
 	defer func() { close(release); wg.Wait() }()

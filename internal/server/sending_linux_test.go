@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -33,14 +32,7 @@ func TestSlowClientsCutOffOverTCP(t *testing.T) {
 	hs.Start()
 	defer hs.Close()
 
-	var all []string
-	for _, tr := range st.cal.Tracks {
-		all = append(all, tr.ID)
-	}
-	combination := func(i int) string {
-		ids := slices.Delete(slices.Clone(all), i%len(all), i%len(all)+1)
-		return "/calendar.ics?alarm=1h&tracks=" + strings.Join(ids, ",")
-	}
+	_, combination := reminderCombinations(st)
 	dialer := net.Dialer{Control: func(_, _ string, c syscall.RawConn) error {
 		var err error
 		c.Control(func(fd uintptr) { err = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096) })
