@@ -1111,3 +1111,33 @@ func TestSenderDoomed(t *testing.T) {
 		})
 	}
 }
+
+// TestSharedResponseCutWhole: a response two clients read is held once;
+// cutting the one who cannot finish would free nothing while the other
+// reads, so neither is cut until both cannot finish.
+func TestSharedResponseCutWhole(t *testing.T) {
+	b := newBudget(1 << 20)
+	res := &resource{}
+	res.writers.Store(2)
+	now := time.Now()
+	add := func(lastWrite time.Time) *cuttableWriter {
+		w := newCuttableWriter(make(chan struct{}))
+		s := b.track(res, w, 10<<20)
+		s.last.Store(lastWrite.UnixNano())
+		return w
+	}
+	stalled, reading := add(now.Add(-time.Minute)), add(now)
+	if n := b.cutDoomed(now); n != 0 {
+		t.Fatalf("cut %d readers of a response another still reads", n)
+	}
+	if n := b.cutDoomed(now.Add(b.stall)); n != 2 {
+		t.Fatalf("with both readers stalled, cut %d, want 2", n)
+	}
+	for _, w := range []*cuttableWriter{stalled, reading} {
+		select {
+		case <-w.cut:
+		default:
+			t.Error("a reader not cut")
+		}
+	}
+}

@@ -77,7 +77,7 @@ func (res *resource) send(w http.ResponseWriter, size int) (http.ResponseWriter,
 	var s *sender
 	out := w
 	if size > sendChunk {
-		s = b.track(w, size)
+		s = b.track(res, w, size)
 		out = progressWriter{w, s}
 	}
 	return out, func() {

@@ -31,6 +31,7 @@ type sender struct {
 	sent  atomic.Int64
 	last  atomic.Int64 // when a write last completed, in Unix nanoseconds
 	w     http.ResponseWriter
+	res   *resource // the response it sends
 	// cutOff is set once s is cut off (see cut); guarded by the budget's
 	// mutex.
 	cutOff bool
@@ -103,10 +104,10 @@ func (p progressWriter) WriteHeader(code int) {
 // Unwrap lets http.ResponseController reach the writer beneath.
 func (p progressWriter) Unwrap() http.ResponseWriter { return p.ResponseWriter }
 
-// track starts following a response of size bytes being sent to w.
-func (b *budget) track(w http.ResponseWriter, size int) *sender {
+// track starts following the response res, size bytes of it being sent to w.
+func (b *budget) track(res *resource, w http.ResponseWriter, size int) *sender {
 	now := time.Now()
-	s := &sender{start: now, w: w}
+	s := &sender{start: now, w: w, res: res}
 	s.size.Store(int64(size))
 	s.last.Store(now.UnixNano())
 	b.mu.Lock()
@@ -147,16 +148,29 @@ func (b *budget) admit() bool {
 	return !b.full()
 }
 
-// cutDoomed cuts off every response being sent that cannot finish in
-// time, and returns how many it cut.
+// cutDoomed cuts off the responses being sent that cannot finish in time,
+// and returns how many requests it cut. A response is held once, however
+// many clients read it (see resource.send): its readers are cut only when
+// none of them can finish, since cutting some frees nothing.
 func (b *budget) cutDoomed(now time.Time) int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	n := 0
+	doomed := map[*resource][]*sender{}
 	for s := range b.senders {
-		if !s.cutOff && s.doomed(now, b.timeout, b.stall) && s.cut() {
-			s.cutOff = true
-			n++
+		if !s.cutOff && s.doomed(now, b.timeout, b.stall) {
+			doomed[s.res] = append(doomed[s.res], s)
+		}
+	}
+	n := 0
+	for res, ss := range doomed {
+		if int32(len(ss)) < res.writers.Load() {
+			continue // another reader keeps it in memory
+		}
+		for _, s := range ss {
+			if s.cut() {
+				s.cutOff = true
+				n++
+			}
 		}
 	}
 	b.cut.Add(int64(n))
