@@ -135,28 +135,46 @@ func TestCSVErrors(t *testing.T) {
 	}
 }
 
-// TestCSVExports: the CSV files Google Calendar and Outlook export (and
-// Google Calendar imports) are read by their own columns: Subject, Start
-// Date, Start Time, End Date, End Time, All Day Event, with dates month
-// first (Google, US Outlook) or day first (a German Outlook: 30.05.2020),
-// found from a date that can only be one; they were refused for lacking a
-// title column.
+// TestCSVExports: Outlook's CSV export and the CSV files Google Calendar
+// imports are read by their own columns: Subject, Start Date, Start Time,
+// End Date, End Time, All Day Event, with dates month first (Google, US
+// Outlook) or day first (a German Outlook: 30.05.2020), found from a date
+// that can only be one; they were refused for lacking a title column. An
+// all-day End Date is the last day in Google's template, the day after in
+// Outlook's export, told apart by Outlook's own columns.
 func TestCSVExports(t *testing.T) {
 	for _, tc := range []struct {
 		name, csv string
 		want      map[string][]string
-		note      string
+		notes     []string
 	}{
 		{
 			name: "google",
 			csv: "Subject,Start Date,Start Time,End Date,End Time,All Day Event,Description,Location,Private\r\n" +
 				"Final exam,05/30/2020,10:00 AM,05/30/2020,1:00 PM,False,Two essay questions,Columbia,True\r\n" +
-				"Conference,06/01/2020,,06/04/2020,,True,,Geneva,False\r\n",
+				"Conference,06/01/2020,,06/04/2020,,True,,Geneva,False\r\n" +
+				"Holiday,06/10/2020,,06/10/2020,,True,,,False\r\n",
+			// Google's template gives an all-day event's last day: the
+			// conference is four days, as Google Calendar shows it.
 			want: map[string][]string{
 				"Final exam": {"2020-05-30T08:00Z/2020-05-30T11:00Z"},
-				"Conference": {"2020-06-01/2020-06-04"},
+				"Conference": {"2020-06-01/2020-06-05"},
+				"Holiday":    {"2020-06-10/2020-06-11"},
 			},
-			note: `"Final exam" is private in the export`,
+			notes: []string{`"Final exam" is private in the export`, "those of Google Calendar's CSV template", "End Date read as the last day"},
+		},
+		{
+			name: "outlook, all-day",
+			csv: `"Subject","Start Date","Start Time","End Date","End Time","All day event","Reminder on/off","Reminder Date","Reminder Time","Meeting Organizer","Required Attendees","Optional Attendees","Meeting Resources","Billing Information","Categories","Description","Location","Mileage","Priority","Private","Sensitivity","Show time as"` + "\r\n" +
+				`"Conference","6/1/2020","12:00:00 AM","6/4/2020","12:00:00 AM","True","False","5/31/2020","8:00:00 AM","Ana",,,,,,,"Geneva",,"Normal","False","Normal","3"` + "\r\n" +
+				`"Holiday","6/10/2020","12:00:00 AM","6/11/2020","12:00:00 AM","True","False",,,"Ana",,,,,,,,,"Normal","False","Normal","3"` + "\r\n",
+			// Outlook writes the day after the last: the conference is
+			// three days, as Outlook shows it.
+			want: map[string][]string{
+				"Conference": {"2020-06-01/2020-06-04"},
+				"Holiday":    {"2020-06-10/2020-06-11"},
+			},
+			notes: []string{"those of Outlook's CSV export", "End Date read as the day after the last day"},
 		},
 		{
 			name: "outlook, German dates",
@@ -167,7 +185,7 @@ func TestCSVExports(t *testing.T) {
 				"Sitzung": {"2020-04-03T12:00Z/2020-04-03T13:30Z"},
 				"Tagung":  {"2020-05-30T07:00Z/2020-05-30T08:00Z"},
 			},
-			note: "the columns are those of an Outlook or Google Calendar export",
+			notes: []string{"the columns are those of"},
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -178,8 +196,11 @@ func TestCSVExports(t *testing.T) {
 			if diff := cmp.Diff(tc.want, byTitle(load(t, res), time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))); diff != "" {
 				t.Errorf("occurrences (-want +got):\n%s", diff)
 			}
-			if report := notesText(res.Notes); !strings.Contains(report, tc.note) {
-				t.Errorf("no note %q in:\n%s", tc.note, report)
+			report := notesText(res.Notes)
+			for _, note := range tc.notes {
+				if !strings.Contains(report, note) {
+					t.Errorf("no note %q in:\n%s", note, report)
+				}
 			}
 		})
 	}

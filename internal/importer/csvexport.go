@@ -6,13 +6,20 @@ import (
 	"time"
 )
 
-// Outlook's and Google Calendar's CSV exports (and the template Google
-// Calendar imports) name their columns Subject, Start Date, Start Time,
-// End Date, End Time, All Day Event, Description, Location, Private;
-// their dates are written the way the exporting machine writes dates
-// (Google: 05/30/2020; Outlook: its locale's, 30.05.2020 in German), and
-// their times 10:00 AM or 10:00. exportColumns turns such a file's rows
-// into events.yaml's columns, and reports whether the header was one.
+// Outlook's CSV export and the template Google Calendar's CSV import
+// takes (Google exports only iCalendar) name their columns Subject, Start
+// Date, Start Time, End Date, End Time, All Day Event, Description,
+// Location, Private; their dates are written the way the machine writes
+// dates (Google: 05/30/2020; Outlook: its locale's, 30.05.2020 in
+// German), and their times 10:00 AM or 10:00. exportColumns turns such a
+// file's rows into events.yaml's columns, and reports whether the header
+// was one.
+//
+// The two differ on an all-day event's End Date: Outlook writes the day
+// after the last (a one-day event on 1 June ends 2 June), Google's help
+// for its template calls it "the last day of the event", and Google
+// Calendar reads it so. Outlook's export always has columns the template
+// has not (outlookColumns), which tells the two apart.
 
 // exportHeader maps an export's column names (lower-case) to what they are.
 var exportHeader = map[string]string{
@@ -22,15 +29,27 @@ var exportHeader = map[string]string{
 	"sensitivity": "sensitivity",
 }
 
-// exportColumns converts the rows of an Outlook or Google Calendar CSV
-// export to the columns title, start, end, description and location; ok
+// outlookColumns are columns of Outlook's export (in English) that Google's
+// template has not: a file with one of them is Outlook's.
+var outlookColumns = map[string]bool{
+	"reminder on/off": true, "reminder date": true, "reminder time": true,
+	"meeting organizer": true, "required attendees": true, "optional attendees": true,
+	"meeting resources": true, "billing information": true, "categories": true,
+	"mileage": true, "priority": true, "sensitivity": true, "show time as": true,
+}
+
+// exportColumns converts the rows of Outlook's CSV export or a file in
+// Google Calendar's CSV template to the columns title, start, end, description and location; ok
 // is false when the header is not such an export's.
 func exportColumns(header []string, rows []csvRow, ns *notes, headerLine int) (newHeader []string, out []csvRow, ok bool) {
 	at := map[string]int{}
+	outlook := false
 	for i, h := range header {
-		if k, known := exportHeader[strings.ToLower(strings.TrimSpace(h))]; known {
+		name := strings.ToLower(strings.TrimSpace(h))
+		if k, known := exportHeader[name]; known {
 			at[k] = i
 		}
+		outlook = outlook || outlookColumns[name]
 	}
 	if _, has := at["title"]; !has {
 		return nil, nil, false
@@ -49,8 +68,8 @@ func exportColumns(header []string, rows []csvRow, ns *notes, headerLine int) (n
 		dates = append(dates, cell(r, "startdate"), cell(r, "enddate"))
 	}
 	order, note := dateOrder(dates)
-	ns.add(headerLine, 0, "the columns are those of an Outlook or Google Calendar export: read as title, start, end, description and location%s", note)
 	newHeader = []string{"title", "start", "end", "description", "location"}
+	longer := false // an all-day row whose End Date is not its start's
 	for _, r := range rows {
 		allDay := strings.EqualFold(cell(r, "allday"), "true") || strings.EqualFold(cell(r, "allday"), "yes")
 		start, err := exportTime(cell(r, "startdate"), cell(r, "starttime"), order, allDay)
@@ -66,20 +85,42 @@ func exportColumns(header []string, rows []csvRow, ns *notes, headerLine int) (n
 			}
 		}
 		if allDay && end != "" {
-			// An export's all-day end is the day after the last; events.yaml's
-			// end is the last day.
-			if t, err := time.Parse(dateLayout, end); err == nil && t.After(mustDate(start)) {
-				end = t.AddDate(0, 0, -1).Format(dateLayout)
-			} else {
-				end = ""
-			}
+			longer = longer || end != start
+			end = allDayEnd(start, end, outlook)
 		}
 		if strings.EqualFold(cell(r, "private"), "true") || strings.EqualFold(cell(r, "sensitivity"), "private") {
 			ns.add(r.line, 0, "%q is private in the export, but everything in events.yaml is published: remove it, or make sure it may be public", cell(r, "title"))
 		}
 		out = append(out, csvRow{cells: []string{cell(r, "title"), start, end, cell(r, "description"), cell(r, "location")}, line: r.line})
 	}
+	kind := "of Google Calendar's CSV template"
+	if outlook {
+		kind = "of Outlook's CSV export"
+	}
+	if longer {
+		if outlook {
+			note += "; an all-day End Date read as the day after the last day, as Outlook writes it"
+		} else {
+			note += "; an all-day End Date read as the last day, as Google Calendar reads its template (write the day before if the file gives the day after, as Outlook does)"
+		}
+	}
+	ns.add(headerLine, 0, "the columns are those %s: read as title, start, end, description and location%s", kind, note)
 	return newHeader, out, true
+}
+
+// allDayEnd is events.yaml's end (the last day; empty for one day) of an
+// all-day row from start to end, both dates: end is the day after the
+// last in Outlook's export, the last day in Google's template. An end
+// before the start (or not after it, in Outlook's) is read as one day.
+func allDayEnd(start, end string, outlook bool) string {
+	s, e := mustDate(start), mustDate(end)
+	if outlook {
+		e = e.AddDate(0, 0, -1)
+	}
+	if !e.After(s) {
+		return ""
+	}
+	return e.Format(dateLayout)
 }
 
 func mustDate(s string) time.Time {
