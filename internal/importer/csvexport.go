@@ -39,8 +39,8 @@ var outlookColumns = map[string]bool{
 }
 
 // exportColumns converts the rows of Outlook's CSV export or a file in
-// Google Calendar's CSV template to the columns title, start, end, description and location; ok
-// is false when the header is not such an export's.
+// Google Calendar's CSV template to the columns title, start, end,
+// description and location; ok is false when the header is neither.
 func exportColumns(header []string, rows []csvRow, ns *notes, headerLine int) (newHeader []string, out []csvRow, ok bool) {
 	at := map[string]int{}
 	outlook := false
