@@ -1141,3 +1141,53 @@ func TestSharedResponseCutWhole(t *testing.T) {
 		}
 	}
 }
+
+// TestAdmitWaitsForRelease: admit, having cut off the responses that
+// cannot finish, waits for their handlers to give back what they held and
+// admits the new rendering as soon as they have (told, not polling: here
+// it would otherwise wait an hour); if they have not within its wait, it
+// refuses.
+func TestAdmitWaitsForRelease(t *testing.T) {
+	for _, returns := range []bool{true, false} {
+		b := newBudget(1 << 20)
+		b.stall = time.Millisecond
+		b.wait = 20 * time.Millisecond
+		if returns {
+			b.wait = time.Hour
+		}
+		var dones []func()
+		var handlers sync.WaitGroup
+		for range 2 {
+			res := &resource{sending: b, held: 1 << 20}
+			w := newCuttableWriter(make(chan struct{}))
+			_, done := res.send(w, 2*sendChunk)
+			dones = append(dones, done)
+			// The handler returns once its write fails.
+			handlers.Go(func() {
+				<-w.cut
+				if returns {
+					done()
+				}
+			})
+		}
+		if !b.full() {
+			t.Fatal("two responses of the budget's size being sent do not fill it")
+		}
+		time.Sleep(2 * b.stall)
+		if got := b.admit(); got != returns {
+			t.Errorf("handlers of the cut responses return: %v; admit = %v", returns, got)
+		}
+		if n := b.waiting.Load(); n != 0 {
+			t.Errorf("%d still waiting after admit returned", n)
+		}
+		handlers.Wait()
+		if !returns {
+			for _, done := range dones {
+				done()
+			}
+		}
+		if b.full() || b.sending.Load() != 0 || b.responses.Load() != 0 {
+			t.Errorf("after every response is sent: %d bytes of %d responses held", b.sending.Load(), b.responses.Load())
+		}
+	}
+}

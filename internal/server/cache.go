@@ -135,6 +135,11 @@ type budget struct {
 	senders map[*sender]struct{}
 	timeout time.Duration // WriteTimeout
 	stall   time.Duration // stallAfter, unless a test sets it
+	// Requests in admit waiting for the responses cut off to give back
+	// their memory, and what tells them a response has (see released).
+	waiting atomic.Int32
+	freed   chan struct{} // closed, and replaced, when one gives it back
+	wait    time.Duration // how long admit waits for them: a second
 }
 
 // errBusy refuses a rendering while the responses being sent hold the
@@ -149,7 +154,7 @@ func newBudget(max int64) *budget {
 	if max <= 0 {
 		max = DefaultCacheSize
 	}
-	return &budget{max: max, timeout: WriteTimeout, stall: stallAfter}
+	return &budget{max: max, timeout: WriteTimeout, stall: stallAfter, freed: make(chan struct{}), wait: time.Second}
 }
 
 func newCache(b *budget, renders chan struct{}) *cache {

@@ -87,6 +87,7 @@ func (res *resource) send(w http.ResponseWriter, size int) (http.ResponseWriter,
 		if res.writers.Add(-1) == 0 {
 			b.sending.Add(-int64(res.held))
 			b.responses.Add(-1)
+			b.released()
 		}
 	}
 }

@@ -140,12 +140,37 @@ func (b *budget) admit() bool {
 	if b.cutDoomed(time.Now()) == 0 {
 		return false
 	}
-	// The writes cut fail at once; their handlers return and release what
-	// they held.
-	for wait := time.Now().Add(time.Second); b.full() && time.Now().Before(wait); {
-		time.Sleep(5 * time.Millisecond)
+	// The writes cut fail at once; their handlers return and give back
+	// what they held (see released).
+	b.waiting.Add(1)
+	defer b.waiting.Add(-1)
+	timeout := time.NewTimer(b.wait)
+	defer timeout.Stop()
+	for {
+		b.mu.Lock()
+		freed := b.freed
+		b.mu.Unlock()
+		if !b.full() { // after taking freed: a release since is not missed
+			return true
+		}
+		select {
+		case <-freed:
+		case <-timeout.C:
+			return !b.full()
+		}
 	}
-	return !b.full()
+}
+
+// released tells the requests waiting in admit that a response being sent
+// gave back its memory. It costs an atomic load when none waits.
+func (b *budget) released() {
+	if b.waiting.Load() == 0 {
+		return
+	}
+	b.mu.Lock()
+	close(b.freed)
+	b.freed = make(chan struct{})
+	b.mu.Unlock()
 }
 
 // cutDoomed cuts off the responses being sent that cannot finish in time,
