@@ -430,18 +430,12 @@ func (l *loader) checkSpans(e *Event, what string, m *fieldSet) {
 // change of offset in loc between a and b ("02:00", "03:00"), and whether
 // the clocks go forward (by the offsets: 00:00 to 23:00 is back).
 func changeBetween(a, b time.Time, loc *time.Location) (from, to string, forward bool) {
-	p := a.In(loc)
-	for range 16 {
-		_, before := p.Zone()
-		next := timezone.PeriodEnd(p)
-		if next.IsZero() || !next.Before(b) {
-			return "", "", false
+	for c := range timezone.OffsetChanges(a.In(loc), b) {
+		if !c.At.Before(b) {
+			break
 		}
-		p = next.In(loc)
-		if _, after := p.Zone(); after != before {
-			return next.UTC().Add(time.Duration(before) * time.Second).Format("15:04"),
-				next.UTC().Add(time.Duration(after) * time.Second).Format("15:04"), after > before
-		}
+		before, after := c.Walls()
+		return before.Format("15:04"), after.Format("15:04"), c.To > c.From
 	}
 	return "", "", false
 }

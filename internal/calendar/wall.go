@@ -47,19 +47,13 @@ func resolveWall(w time.Time, loc *time.Location) (time.Time, wallResult) {
 
 // offsetsNear lists the UTC offsets loc uses within two days of naive.
 func offsetsNear(naive time.Time, loc *time.Location) []int {
-	var offs []int
 	t := naive.Add(-48 * time.Hour).In(loc)
-	limit := naive.Add(48 * time.Hour)
-	for range 16 { // bounded: no zone changes offset more than a few times in 4 days
-		_, off := t.Zone()
-		if !slices.Contains(offs, off) {
-			offs = append(offs, off)
+	_, off := t.Zone()
+	offs := []int{off}
+	for c := range timezone.OffsetChanges(t, naive.Add(48*time.Hour)) {
+		if !slices.Contains(offs, c.To) {
+			offs = append(offs, c.To)
 		}
-		end := timezone.PeriodEnd(t)
-		if end.IsZero() || end.After(limit) {
-			break
-		}
-		t = end.In(loc)
 	}
 	return offs
 }
@@ -104,23 +98,22 @@ func resolveRFC(w time.Time, loc *time.Location) (time.Time, wallResult) {
 // ignored): the offsets before and after it, and its instant.
 func changeAround(w time.Time, loc *time.Location) (before, after int, at time.Time, ok bool) {
 	naive := time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), 0, time.UTC)
-	p := naive.Add(-48 * time.Hour).In(loc)
-	limit := naive.Add(48 * time.Hour)
-	for range 16 {
-		_, before = p.Zone()
-		at = timezone.PeriodEnd(p)
-		if at.IsZero() || at.After(limit) {
-			break
-		}
-		p = at.In(loc)
-		_, after = p.Zone()
-		lo := at.UTC().Add(time.Duration(min(before, after)) * time.Second)
-		hi := at.UTC().Add(time.Duration(max(before, after)) * time.Second)
-		if !naive.Before(lo) && naive.Before(hi) {
-			return before, after, at, true
+	for c := range timezone.OffsetChanges(naive.Add(-48*time.Hour).In(loc), naive.Add(48*time.Hour)) {
+		if lo, hi := wallsBetween(c); !naive.Before(lo) && naive.Before(hi) {
+			return c.From, c.To, c.At, true
 		}
 	}
 	return 0, 0, time.Time{}, false
+}
+
+// wallsBetween returns the wall-clock times, with Location UTC, that the
+// change c skips or shows twice: from lo up to hi.
+func wallsBetween(c timezone.OffsetChange) (lo, hi time.Time) {
+	before, after := c.Walls()
+	if after.Before(before) {
+		return after, before
+	}
+	return before, after
 }
 
 // shifts finds the dates among a timed event's occurrences up to end whose
@@ -130,36 +123,23 @@ func (e *Event) shifts(end time.Time) (gaps, repeats []time.Time) {
 	if e.AllDay {
 		return nil, nil
 	}
-	p := e.Start.Add(-48 * time.Hour).In(e.Location)
 	seen := map[time.Time]bool{}
-	for {
-		_, before := p.Zone()
-		next := timezone.PeriodEnd(p)
-		if next.IsZero() || next.After(end) {
-			return gaps, repeats
-		}
-		p = next.In(e.Location)
-		_, after := p.Zone()
-		if before == after {
-			continue
-		}
-		// The wall-clock times shown twice or not at all lie between the
-		// clock before and the clock after the change.
-		lo := next.UTC().Add(time.Duration(min(before, after)) * time.Second)
-		hi := next.UTC().Add(time.Duration(max(before, after)) * time.Second)
+	for c := range timezone.OffsetChanges(e.Start.Add(-48*time.Hour).In(e.Location), end) {
+		lo, hi := wallsBetween(c)
 		for _, d := range []time.Time{truncDay(lo), truncDay(hi)} {
 			w := e.wallOn(d)
 			if seen[d] || w.Before(lo) || !w.Before(hi) || !e.isOccurrenceDate(d) {
 				continue
 			}
 			seen[d] = true
-			if after > before {
+			if c.To > c.From {
 				gaps = append(gaps, d)
 			} else {
 				repeats = append(repeats, d)
 			}
 		}
 	}
+	return gaps, repeats
 }
 
 func truncDay(t time.Time) time.Time {
@@ -180,30 +160,21 @@ func (e *Event) spans(end time.Time) []time.Time {
 	}
 	var out []time.Time
 	seen := map[time.Time]bool{}
-	p := e.Start.In(e.Location)
-	for {
-		_, before := p.Zone()
-		next := timezone.PeriodEnd(p)
-		if next.IsZero() || next.After(end) {
-			return out
-		}
-		p = next.In(e.Location)
-		if _, after := p.Zone(); after == before {
-			continue
-		}
+	for c := range timezone.OffsetChanges(e.Start.In(e.Location), end) {
 		// The occurrences that span the change start in the length
 		// before it: at most a few hundred dates, since a series'
 		// occurrences do not overlap by much.
-		first := truncDay(next.Add(-length).In(e.Location))
-		last := truncDay(next.In(e.Location))
+		first := truncDay(c.At.Add(-length).In(e.Location))
+		last := truncDay(c.At.In(e.Location))
 		for d, k := first, 0; !d.After(last) && k < 400; d, k = d.AddDate(0, 0, 1), k+1 {
 			if seen[d] || overridden[d] || !e.isOccurrenceDate(d) {
 				continue
 			}
-			if s := e.StartOn(d); s.Before(next) && e.endAfter(s).After(next) {
+			if s := e.StartOn(d); s.Before(c.At) && e.endAfter(s).After(c.At) {
 				seen[d] = true
 				out = append(out, d)
 			}
 		}
 	}
+	return out
 }

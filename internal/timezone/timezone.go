@@ -14,6 +14,7 @@ package timezone
 
 import (
 	"fmt"
+	"iter"
 	"sort"
 	"time"
 )
@@ -180,6 +181,43 @@ func PeriodEnd(t time.Time) time.Time {
 		return end
 	}
 	return time.Date(t.UTC().Year()+1, time.January, 1, 0, 0, 0, 0, time.UTC).In(t.Location())
+}
+
+// OffsetChange is a change of a zone's UTC offset: its instant, and the
+// offsets (seconds east of UTC) before and after it.
+type OffsetChange struct {
+	At       time.Time
+	From, To int
+}
+
+// OffsetChanges yields the changes of offset of t's Location after t, up
+// to and including until, in order. Boundaries of Go's zone periods that
+// keep the offset (a new abbreviation, or the isDST flag alone) are
+// stepped over.
+func OffsetChanges(t, until time.Time) iter.Seq[OffsetChange] {
+	return func(yield func(OffsetChange) bool) {
+		_, before := t.Zone()
+		for {
+			end := PeriodEnd(t)
+			if end.IsZero() || end.After(until) {
+				return
+			}
+			_, after := end.Zone()
+			if after != before && !yield(OffsetChange{At: end, From: before, To: after}) {
+				return
+			}
+			t, before = end, after
+		}
+	}
+}
+
+// Walls returns the wall clock just before the change and just after it,
+// with Location UTC: a change forward skips the wall-clock times from the
+// first up to the second; a change back shows those from the second up to
+// the first twice.
+func (c OffsetChange) Walls() (before, after time.Time) {
+	at := c.At.UTC()
+	return at.Add(time.Duration(c.From) * time.Second), at.Add(time.Duration(c.To) * time.Second)
 }
 
 // changeBefore returns the change that began the period containing t (it

@@ -506,3 +506,68 @@ func TestFormatOffset(t *testing.T) {
 		}
 	}
 }
+
+// TestOffsetChanges: the changes of offset after a time up to another, in
+// order, stepping over period boundaries that keep the offset (London kept
+// +01:00 from February 1968 to October 1971, "British Standard Time", a
+// period boundary in the database in October 1968), half-hour changes
+// included, the last one yielded when it falls on until itself.
+func TestOffsetChanges(t *testing.T) {
+	london, err := time.LoadLocation("Europe/London")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lordHowe, err := time.LoadLocation("Australia/Lord_Howe")
+	if err != nil {
+		t.Fatal(err)
+	}
+	type got struct {
+		at               string
+		from, to         int
+		wallFrom, wallTo string
+	}
+	collect := func(from, until time.Time) []got {
+		var out []got
+		for c := range OffsetChanges(from, until) {
+			before, after := c.Walls()
+			out = append(out, got{c.At.UTC().Format(time.RFC3339), c.From, c.To, before.Format("2006-01-02 15:04"), after.Format("2006-01-02 15:04")})
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name        string
+		from, until time.Time
+		want        []got
+	}{
+		{
+			name: "London 1968-1971", from: time.Date(1968, 1, 1, 0, 0, 0, 0, london), until: time.Date(1972, 1, 1, 0, 0, 0, 0, london),
+			want: []got{
+				{"1968-02-18T02:00:00Z", 0, 3600, "1968-02-18 02:00", "1968-02-18 03:00"},
+				{"1971-10-31T02:00:00Z", 3600, 0, "1971-10-31 03:00", "1971-10-31 02:00"},
+			},
+		},
+		{
+			name: "Lord Howe, half an hour, until the second change itself", from: time.Date(2026, 1, 1, 0, 0, 0, 0, lordHowe), until: time.Date(2026, 10, 3, 15, 30, 0, 0, time.UTC),
+			want: []got{
+				{"2026-04-04T15:00:00Z", 39600, 37800, "2026-04-05 02:00", "2026-04-05 01:30"},
+				{"2026-10-03T15:30:00Z", 37800, 39600, "2026-10-04 02:00", "2026-10-04 02:30"},
+			},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if diff := cmp.Diff(tc.want, collect(tc.from, tc.until), cmp.AllowUnexported(got{})); diff != "" {
+				t.Errorf("changes (-want +got):\n%s", diff)
+			}
+		})
+	}
+	// A loop that stops early stops the walk.
+	n := 0
+	for range OffsetChanges(time.Date(2000, 1, 1, 0, 0, 0, 0, london), time.Date(2030, 1, 1, 0, 0, 0, 0, london)) {
+		if n++; n == 3 {
+			break
+		}
+	}
+	if n != 3 {
+		t.Errorf("%d changes seen, want the walk stopped at 3", n)
+	}
+}
