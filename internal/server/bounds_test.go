@@ -221,6 +221,57 @@ func TestLargeCalendarPaged(t *testing.T) {
 	}
 }
 
+// TestLaterPagesLinkFeedBoxes: the feeds' boxes (buttons, reminder form,
+// QR code) are on the first page only; a later page of a long programme
+// lists the feeds, and its list and its events' tracks link to the boxes
+// on the first page, each of which is there. A page of a calendar with
+// 200 tracks repeated 1.8 MB of boxes on each of its pages.
+func TestLaterPagesLinkFeedBoxes(t *testing.T) {
+	s := serverOf(t, synthYAML(t, 2000), Options{BaseURL: "https://cal.example.test"})
+	st := s.state.Load()
+	if st.programme().Pages() < 3 {
+		t.Fatalf("%d pages for 2000 events", st.programme().Pages())
+	}
+	boxRE := regexp.MustCompile(`<details class="feed" id="([^"]+)"`)
+	hrefRE := regexp.MustCompile(`href="([^"#]*)#((?:track-|all-)[^"]*)"`)
+	_, first := pageRequest(t, s, http.MethodGet, "/?lang=en&tz=Asia%2FTokyo", nil)
+	boxes := map[string]bool{}
+	for _, m := range boxRE.FindAllStringSubmatch(first, -1) {
+		boxes[m[1]] = true
+	}
+	if want := len(st.cal.Tracks) + 1; len(boxes) != want {
+		t.Fatalf("the first page has %d feed boxes, want %d", len(boxes), want)
+	}
+	for _, m := range hrefRE.FindAllStringSubmatch(first, -1) {
+		if m[1] != "" {
+			t.Errorf("the first page links to %s#%s for a box it has", m[1], m[2])
+		}
+	}
+	_, later := pageRequest(t, s, http.MethodGet, "/?lang=en&tz=Asia%2FTokyo&page=2", nil)
+	if n := len(boxRE.FindAllString(later, -1)); n != 0 || strings.Contains(later, `class="qr"`) {
+		t.Errorf("page 2 has %d feed boxes (and QR codes: %v), want none", n, strings.Contains(later, `class="qr"`))
+	}
+	if !strings.Contains(later, "subscribe buttons are on the first page") {
+		t.Error("page 2 does not say where the subscribe buttons are")
+	}
+	links := hrefRE.FindAllStringSubmatch(later, -1)
+	chips := 0
+	for _, m := range links {
+		if m[1] != "?lang=en&amp;tz=Asia%2FTokyo" {
+			t.Errorf("page 2 links to %q#%s, want the first page in the reader's zone", m[1], m[2])
+		}
+		if !boxes[m[2]] {
+			t.Errorf("page 2 links to #%s, which the first page has no box for", m[2])
+		}
+		if strings.HasPrefix(m[2], "track-") {
+			chips++
+		}
+	}
+	if chips <= len(st.cal.Tracks) {
+		t.Errorf("page 2 has %d links to tracks: the list's %d and no event's", chips, len(st.cal.Tracks))
+	}
+}
+
 // TestCacheBytesUnderHostileQueries (D1, D4): distinct pages, zones and
 // combinations of a calendar of a thousand events, more than the budget
 // holds, never make the cache hold more than its budget.

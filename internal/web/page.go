@@ -39,6 +39,7 @@ type pageData struct {
 	BaseNotice    string       // said when the links are to no public https address
 	PrivateNotice string       // said on a private address's page (Request.Private)
 	PageNumber    int          // the programme's page shown when not the first, else 0
+	FeedsAt       string       // the first page, where the feeds' boxes are, from a later one; else ""
 	Elsewhere     []pickedView // agenda events not on this page
 	Alarm         string       // the reminder chosen, as ?alarm= takes it, else ""
 	Agenda        agendaView
@@ -138,7 +139,8 @@ type eventView struct {
 }
 
 type trackChip struct {
-	Name, Color, Anchor string
+	Name, Color string
+	Href        string // to the track's feed box
 }
 
 type agendaView struct {
@@ -231,11 +233,21 @@ func (s *Site) pageData(r Request) *pageData {
 	if page > 1 {
 		keep = append(keep, hiddenField{"page", strconv.Itoa(page)})
 	}
+	// The feeds' boxes are on the first page. Later pages list the feeds
+	// and link to their boxes there: a long programme (the one that has
+	// pages) repeated every box, its buttons and QR code, on each page.
+	if page > 1 {
+		d.FeedsAt = d.localPage(r, d.Lang, agenda, 1)
+	}
 	for _, f := range r.FeedList() {
+		if page > 1 {
+			d.Feeds = append(d.Feeds, feedEntry(f, t, d.DataAttrs))
+			continue
+		}
 		d.Feeds = append(d.Feeds, feedBox(cal, f, r, t, d.DataAttrs, keep))
 	}
 
-	d.Days = days(cal, prog, page, r, t, d.DataAttrs, agenda)
+	d.Days = days(cal, prog, page, r, t, d.DataAttrs, agenda, d.FeedsAt)
 	if n := prog.Pages(); n > 1 {
 		d.Pager = d.pager(r, prog, page, agenda, t)
 	}
@@ -305,27 +317,28 @@ func (d *pageData) pager(r Request, prog *Programme, n int, agenda []string, t *
 	return v
 }
 
+// feedEntry is f as the list of feeds shows it: its name and size.
+func feedEntry(f Feed, t *translator, attrs htmltemplate.HTMLAttr) feedView {
+	v := feedView{Feed: f, T: t, DataAttrs: attrs, CountText: t.N("events_count", f.Events)}
+	if f.ID == AllFeeds {
+		v.DataAttrs = "" // "All events" is in the page's language
+	}
+	return v
+}
+
 // feedBox is f's box on the page, its links with the reminder r chose.
 func feedBox(cal *calendar.Calendar, f Feed, r Request, t *translator, attrs htmltemplate.HTMLAttr, keep []hiddenField) feedView {
 	alarm := r.chosenAlarm()
 	f.Path = r.root() + f.Path // linked from this page
-	v := feedView{
-		Feed:      f.WithAlarm(alarm),
-		T:         t,
-		DataAttrs: attrs,
-		CountText: t.N("events_count", f.Events),
-		QRSVG:     r.root() + r.QRPath(f.ID, "svg", r.Lang),
-		QRPNG:     r.root() + r.QRPath(f.ID, "png", r.Lang),
-		Alarms:    alarmChoices(r, alarm, t),
-		PlainURL:  f.URL,
-		PlainPath: f.Path,
-		Keep:      keep,
-		OpenID:    f.ID,
-		Open:      f.ID == AllFeeds || f.ID == r.Open,
-	}
-	if f.ID == AllFeeds {
-		v.DataAttrs = "" // "All events" is in the page's language
-	}
+	v := feedEntry(f.WithAlarm(alarm), t, attrs)
+	v.QRSVG = r.root() + r.QRPath(f.ID, "svg", r.Lang)
+	v.QRPNG = r.root() + r.QRPath(f.ID, "png", r.Lang)
+	v.Alarms = alarmChoices(r, alarm, t)
+	v.PlainURL = f.URL
+	v.PlainPath = f.Path
+	v.Keep = keep
+	v.OpenID = f.ID
+	v.Open = f.ID == AllFeeds || f.ID == r.Open
 	v.Clients = clients(v.Feed, t)
 	if svg, err := r.qrCode(r.PageURL(r.Lang, f.Anchor), t.Get("qr_alt", f.Title)); err == nil {
 		v.QR = htmltemplate.HTML(svg)
@@ -405,8 +418,10 @@ func agendaBox(cal *calendar.Calendar, ids []string, r Request, t *translator, a
 	return v
 }
 
-// days groups the entries of page n of the programme by their own date.
-func days(cal *calendar.Calendar, prog *Programme, n int, r Request, t *translator, attrs htmltemplate.HTMLAttr, agenda []string) []dayView {
+// days groups the entries of page n of the programme by their own date;
+// their tracks link to the feeds' boxes on the page feedsAt ("" for this
+// one).
+func days(cal *calendar.Calendar, prog *Programme, n int, r Request, t *translator, attrs htmltemplate.HTMLAttr, agenda []string, feedsAt string) []dayView {
 	rules := map[*calendar.Event]string{}
 	var out []dayView
 	for _, it := range prog.page(n) {
@@ -419,7 +434,7 @@ func days(cal *calendar.Calendar, prog *Programme, n int, r Request, t *translat
 			rule = RuleText(it.e, t)
 			rules[it.e] = rule
 		}
-		v := eventBox(cal, it, r, t, attrs)
+		v := eventBox(cal, it, r, t, attrs, feedsAt)
 		v.Checked = slices.Contains(agenda, it.e.ID)
 		v.Pick = !r.Static
 		v.Order = prog.order[it.e]
@@ -429,7 +444,7 @@ func days(cal *calendar.Calendar, prog *Programme, n int, r Request, t *translat
 	return out
 }
 
-func eventBox(cal *calendar.Calendar, it listed, r Request, t *translator, attrs htmltemplate.HTMLAttr) eventView {
+func eventBox(cal *calendar.Calendar, it listed, r Request, t *translator, attrs htmltemplate.HTMLAttr, feedsAt string) eventView {
 	e, o := it.e, it.o
 	dl := DataLanguage(r.Lang, cal.Languages)
 	v := eventView{
@@ -464,7 +479,7 @@ func eventBox(cal *calendar.Calendar, it listed, r Request, t *translator, attrs
 	}
 	for _, id := range e.Tracks {
 		if tr := cal.Track(id); tr != nil {
-			v.Tracks = append(v.Tracks, trackChip{Name: tr.Name.In(dl), Color: tr.Color, Anchor: "track-" + tr.ID})
+			v.Tracks = append(v.Tracks, trackChip{Name: tr.Name.In(dl), Color: tr.Color, Href: feedsAt + "#track-" + tr.ID})
 		}
 	}
 	le := links.Event{Title: v.Title, Details: eventDetails(v), Place: v.Place, Start: o.Start, End: o.End, AllDay: e.AllDay, Zone: e.Location}
