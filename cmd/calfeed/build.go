@@ -96,27 +96,35 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if err != nil {
 		return err
 	}
-	files, err := srv.StaticFiles(ctx)
+	n, err := writeFiles(ctx, *out, srv.EachStaticFile)
 	if err != nil {
-		return fmt.Errorf("build: %w", err)
-	}
-	if err := writeFiles(*out, files); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%s: wrote %d files\n", *out, len(files))
+	fmt.Fprintf(stdout, "%s: wrote %d files\n", *out, n)
 	return nil
 }
 
-// writeFiles writes a static site's files under out.
-func writeFiles(out string, files []server.File) error {
-	for _, f := range files {
+// writeFiles writes each file a static site's each gives under out as it
+// is made, and returns how many it wrote.
+func writeFiles(ctx context.Context, out string, each func(context.Context, func(server.File) error) error) (int, error) {
+	n := 0
+	made := map[string]bool{}
+	err := each(ctx, func(f server.File) error {
 		dst := filepath.Join(out, filepath.FromSlash(f.Name))
-		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-			return fmt.Errorf("build: %w", err)
+		if dir := filepath.Dir(dst); !made[dir] {
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return err
+			}
+			made[dir] = true
 		}
 		if err := os.WriteFile(dst, f.Body, 0o644); err != nil {
-			return fmt.Errorf("build: %w", err)
+			return err
 		}
+		n++
+		return nil
+	})
+	if err != nil {
+		return n, fmt.Errorf("build: %w", err)
 	}
-	return nil
+	return n, nil
 }

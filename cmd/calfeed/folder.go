@@ -238,9 +238,5 @@ func buildFolder(ctx context.Context, dir, out string, opts server.Options, limi
 	if invalid {
 		return 0, errInvalid
 	}
-	built, err := folder.StaticFiles(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("build: %w", err)
-	}
-	return len(built), writeFiles(out, built)
+	return writeFiles(ctx, out, folder.EachStaticFile)
 }

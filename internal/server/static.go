@@ -29,7 +29,7 @@ type File struct {
 // make every one of them dead.
 var errNoBase = errors.New("server: a static site needs its public base URL")
 
-// StaticFiles renders the calendar as a static site, for any static host
+// EachStaticFile renders the calendar as a static site, for any static host
 // or CDN (calfeed build): in each data language (the default's at the
 // root, the others in a folder named after the language), the feed of
 // every event, each track's, each event's download and the changes feed;
@@ -38,82 +38,119 @@ var errNoBase = errors.New("server: a static site needs its public base URL")
 // files and robots.txt. Files that serve also sends are its very bytes.
 // A static host ignores queries, so what needs a server (reminders,
 // personal agendas, /subscribe/ redirects) is left out of the pages.
-func (s *Server) StaticFiles(ctx context.Context) ([]File, error) {
+//
+// Each file goes to emit as it is made, and is not kept: a large calendar's
+// site is many times its feeds' size.
+func (s *Server) EachStaticFile(ctx context.Context, emit func(File) error) error {
 	st := s.state.Load()
 	cal := st.cal
 	base := s.fixedBaseURL()
 	if base == "" {
-		return nil, errNoBase
+		return errNoBase
 	}
-	var files []File
+	served := func(name, target string) error {
+		body, err := s.get(ctx, target)
+		if err != nil {
+			return err
+		}
+		return emit(File{Name: name, Path: target, Body: body})
+	}
 	def := cal.Languages[0]
 	for _, dl := range cal.Languages {
 		query := ""
 		if dl != def {
 			query = "?lang=" + dl
 		}
-		add := func(file string) {
-			files = append(files, File{Name: web.StaticFeed(cal, file, dl), Path: "/" + file + query})
+		feed := func(file string) error { return served(web.StaticFeed(cal, file, dl), "/"+file+query) }
+		if err := feed("calendar.ics"); err != nil {
+			return err
 		}
-		add("calendar.ics")
 		for _, t := range cal.Tracks {
-			add("tracks/" + t.ID + ".ics")
+			if err := feed("tracks/" + t.ID + ".ics"); err != nil {
+				return err
+			}
 		}
 		for _, e := range cal.Events {
-			add("events/" + e.ID + ".ics")
+			if err := feed("events/" + e.ID + ".ics"); err != nil {
+				return err
+			}
 		}
 	}
 	for _, name := range web.AssetNames() {
-		files = append(files, File{Name: "static/" + name, Path: "/static/" + name})
-	}
-	files = append(files, File{Name: "robots.txt", Path: "/robots.txt"})
-	for i := range files {
-		body, err := s.get(ctx, files[i].Path)
-		if err != nil {
-			return nil, err
+		if err := served("static/"+name, "/static/"+name); err != nil {
+			return err
 		}
-		files[i].Body = body
+	}
+	if err := served("robots.txt", "/robots.txt"); err != nil {
+		return err
 	}
 
 	p := s.pages
 	qr := qrMemo{}
 	for _, dl := range cal.Languages {
 		body, _ := st.atom(base, dl, nil, true)
-		files = append(files, File{Name: web.StaticFeed(cal, "changes.atom", dl), Body: body})
+		if err := emit(File{Name: web.StaticFeed(cal, "changes.atom", dl), Body: body}); err != nil {
+			return err
+		}
 	}
 	for _, lang := range web.Languages(cal.Languages) {
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return err
 		}
 		req := web.Request{Cal: cal, Programme: st.programme(), Base: base, Lang: lang, Static: true, QRCode: qr.code}
 		for n := 1; n <= req.Programme.Pages(); n++ {
 			req.Page = n
 			var b bytes.Buffer
 			if err := p.site.Page(&b, req); err != nil {
-				return nil, err
+				return err
 			}
-			files = append(files, File{Name: web.StaticPage(cal, lang, n), Body: b.Bytes()})
+			if err := emit(File{Name: web.StaticPage(cal, lang, n), Body: b.Bytes()}); err != nil {
+				return err
+			}
 		}
 		req.Page = 0
 		var b bytes.Buffer
 		if err := feedsjson.Write(&b, req); err != nil {
-			return nil, err
+			return err
 		}
-		files = append(files, File{Name: path.Join(path.Dir(web.StaticPage(cal, lang, 1)), "feeds.json"), Body: b.Bytes()})
+		if err := emit(File{Name: path.Join(path.Dir(web.StaticPage(cal, lang, 1)), "feeds.json"), Body: b.Bytes()}); err != nil {
+			return err
+		}
 		for _, f := range web.Feeds(cal, base, lang) {
 			target := web.StaticPageURL(cal, base, lang, f.Anchor)
 			svg, err := web.QRSVG(target, web.QRLabel(lang, f.Title))
 			if err != nil {
-				return nil, err
+				return err
 			}
 			png, err := web.QRPNG(target)
 			if err != nil {
-				return nil, err
+				return err
 			}
-			files = append(files,
-				File{Name: web.StaticQR(cal, f.ID, "svg", lang), Body: svg},
-				File{Name: web.StaticQR(cal, f.ID, "png", lang), Body: png})
+			if err := emit(File{Name: web.StaticQR(cal, f.ID, "svg", lang), Body: svg}); err != nil {
+				return err
+			}
+			if err := emit(File{Name: web.StaticQR(cal, f.ID, "png", lang), Body: png}); err != nil {
+				return err
+			}
 		}
+	}
+	return nil
+}
+
+// StaticFiles returns every file of EachStaticFile.
+func (s *Server) StaticFiles(ctx context.Context) ([]File, error) {
+	return collect(ctx, s.EachStaticFile)
+}
+
+// collect gathers the files an EachStaticFile gives.
+func collect(ctx context.Context, each func(context.Context, func(File) error) error) ([]File, error) {
+	var files []File
+	err := each(ctx, func(f File) error {
+		files = append(files, f)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return files, nil
 }
@@ -148,45 +185,54 @@ func (m qrMemo) code(content, label string) (string, error) {
 	return svg, err
 }
 
-// StaticFiles renders the folder as a static site: each calendar's site
-// (Server.StaticFiles) in a folder named after its id, and at the root the
-// index in every language (index.html, LANG/index.html), feeds.json in
-// every language, the static files and robots.txt.
-func (f *Folder) StaticFiles(ctx context.Context) ([]File, error) {
+// EachStaticFile renders the folder as a static site: each calendar's
+// site (Server.EachStaticFile) in a folder named after its id, and at the
+// root the index in every language (index.html, LANG/index.html),
+// feeds.json in every language, the static files and robots.txt; each file
+// goes to emit as it is made.
+func (f *Folder) EachStaticFile(ctx context.Context, emit func(File) error) error {
 	if f.opts.BaseURL == "" {
-		return nil, errNoBase
+		return errNoBase
 	}
 	base := strings.TrimRight(f.opts.BaseURL, "/")
 	v := f.view.Load()
-	var files []File
 	for _, cal := range v.calendars() {
-		sub, err := v.byID[cal.ID].StaticFiles(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", cal.ID, err)
-		}
-		for _, file := range sub {
+		err := v.byID[cal.ID].EachStaticFile(ctx, func(file File) error {
 			file.Name = cal.ID + "/" + file.Name
 			if file.Path != "" {
 				file.Path = "/" + cal.ID + file.Path
 			}
-			files = append(files, file)
+			return emit(file)
+		})
+		if err != nil {
+			return fmt.Errorf("%s: %w", cal.ID, err)
 		}
 	}
 	for _, lang := range web.IndexLanguages() {
 		var page, list bytes.Buffer
 		if err := f.shared.site.Index(&page, web.IndexRequest{Calendars: v.calendars(), Lang: lang, Static: true}); err != nil {
-			return nil, err
+			return err
 		}
 		if err := feedsjson.WriteIndex(&list, v.calendars(), base, lang, true); err != nil {
-			return nil, err
+			return err
 		}
 		name := web.StaticIndex(lang)
-		files = append(files, File{Name: name, Body: page.Bytes()},
-			File{Name: path.Join(path.Dir(name), "feeds.json"), Body: list.Bytes()})
+		if err := emit(File{Name: name, Body: page.Bytes()}); err != nil {
+			return err
+		}
+		if err := emit(File{Name: path.Join(path.Dir(name), "feeds.json"), Body: list.Bytes()}); err != nil {
+			return err
+		}
 	}
 	for _, name := range web.AssetNames() {
-		files = append(files, File{Name: "static/" + name, Path: "/static/" + name, Body: f.shared.site.Asset(name).Body})
+		if err := emit(File{Name: "static/" + name, Path: "/static/" + name, Body: f.shared.site.Asset(name).Body}); err != nil {
+			return err
+		}
 	}
-	files = append(files, File{Name: "robots.txt", Path: "/robots.txt", Body: robots.body})
-	return files, nil
+	return emit(File{Name: "robots.txt", Path: "/robots.txt", Body: robots.body})
+}
+
+// StaticFiles returns every file of EachStaticFile.
+func (f *Folder) StaticFiles(ctx context.Context) ([]File, error) {
+	return collect(ctx, f.EachStaticFile)
 }
