@@ -19,12 +19,16 @@ const buildUsage = `Usage: calfeed build [-config FILE or FOLDER] -out DIR -base
 Writes the feeds and pages that serve would send as files for any static
 host or CDN, in every language of the calendar and of the page:
 
-  DIR/calendar.ics, DIR/tracks/ID.ics, DIR/events/ID.ics, DIR/changes.atom
+  DIR/calendar.ics, DIR/tracks/ID.ics, DIR/events/ID.ics
       the feeds in the calendar's default language, byte for byte as serve
       sends them; DIR/LANG/... the same in each other language (en/tracks/ID.ics)
+  DIR/changes.atom
+      the changes feed, its links to the static pages (index.html)
   DIR/index.html, DIR/page-N.html, DIR/feeds.json, DIR/qr/ID.svg and .png
       the subscribe page (every page of a long programme), feed list and QR
-      codes in the default language; DIR/LANG/... in each other language
+      codes in the default language; DIR/LANG/... in each other language.
+      Made for a static host: links to files, not queries; no reminders,
+      personal agendas or /subscribe/ redirects, which need a server
   DIR/static/, DIR/robots.txt
       the page's style, script and icon; robots.txt allowing all
 
@@ -42,7 +46,7 @@ agendas need a running server: the static pages leave them out.
 func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
 	fs := flag.NewFlagSet("build", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	config := fs.String("config", "", "events file (env CALFEED_CONFIG; default events.yaml)")
+	config := fs.String("config", "", "events file, or a folder of them, each a calendar built into DIR/{id}/ (env CALFEED_CONFIG; default events.yaml)")
 	out := fs.String("out", "", "directory to write into (required)")
 	baseURL := fs.String("base-url", "", "public URL the files will be served from (env CALFEED_BASE_URL; else calendar.base_url; required)")
 	limits := limitFlags(fs)

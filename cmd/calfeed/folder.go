@@ -57,7 +57,9 @@ func runServeFolder(ctx context.Context, c serveConfig, logger *slog.Logger, log
 	folder := server.NewFolder(c.serverOptions(logger, logOut))
 	reload := c.folderReloader(logger, folder)
 	reload(ctx, changes{changed: wd.files()})
-	warnBase(logger, c.baseURL, "")
+	if c.baseURL != "" {
+		warnBase(logger, c.baseURL, "") // else each calendar's own (see loadFolderFiles)
+	}
 	return c.listenAndWatch(ctx, logger, folder, watching{wd, loaded, hup, reload}, slog.Int("files", len(wd.files())))
 }
 
@@ -130,6 +132,8 @@ func (c serveConfig) loadFolderFiles(ctx context.Context, logger *slog.Logger, f
 		logWarnings(logger, cal)
 		if w := folderBaseProblem(c.baseURL, cal); w != "" {
 			logger.Warn(file+": "+w, slog.String("config", file), slog.String("base_url", cal.BaseURL))
+		} else if w := baseProblem(cal.BaseURL); c.baseURL == "" && w != "" {
+			logger.Warn(file+": "+w, slog.String("config", file), slog.String("base_url", cal.BaseURL))
 		}
 		logLockDisagreement(logger, file, cal, lk)
 		logger.Info("loaded", slog.String("config", file), slog.String("calendar", cal.ID), slog.Int("events", len(cal.Events)))
@@ -184,7 +188,7 @@ func checkFolder(ctx context.Context, dir string, limits calendar.Options, stdou
 		printOK(stdout, file, cal)
 	}
 	if invalid > 0 {
-		fmt.Fprintf(stderr, "%s: %d of %d %s invalid\n", dir, invalid, len(files), plural(invalid, "file is", "files are"))
+		fmt.Fprintf(stderr, "%s: %d of %d %s %s invalid\n", dir, invalid, len(files), plural(len(files), "file", "files"), plural(invalid, "is", "are"))
 		return errInvalid
 	}
 	return nil

@@ -245,6 +245,10 @@ func TestFolderCommands(t *testing.T) {
 	if !strings.Contains(r.stdout, "a.yaml: ok: 1 event, 1 track") || strings.Contains(r.stdout, "c.yaml") || strings.Contains(r.stdout, "d.yaml") {
 		t.Errorf("check of a folder: its valid files, and only those, are ok:\n%s", r.stdout)
 	}
+	os.Remove(filepath.Join(dir, "d.yaml"))
+	if r := runCmd(t, nil, "check", dir); !strings.Contains(r.stderr, "1 of 3 files is invalid") {
+		t.Errorf("check of a folder with one invalid file of three:\n%s", r.stderr)
+	}
 	if r := runCmd(t, nil, "build", "-config", dir, "-out", t.TempDir()); r.code != 2 || !strings.Contains(r.stderr, "-base-url") {
 		t.Errorf("build of a folder without a base URL: exit %d %s", r.code, r.stderr)
 	}
@@ -279,5 +283,36 @@ func TestFolderBaseURL(t *testing.T) {
 	waitLog(t, s2, "msg=loaded config="+filepath.Join(dir, "a.yaml")) // logged after its warnings
 	if strings.Contains(s2.stderr.String(), "does not end in /a") {
 		t.Errorf("serve -base-url warned of a.yaml's base_url, which it does not use:\n%s", s2.stderr)
+	}
+}
+
+// TestFolderNoPublicAddress: without -base-url, a folder's calendars that
+// have their own public https base_url are not said to have no public
+// address (they were, whatever their files said); one without is, by its
+// file, and so is one whose base_url is plain http.
+func TestFolderNoPublicAddress(t *testing.T) {
+	dir := t.TempDir()
+	withBase := func(id, base string) string {
+		return strings.Replace(calendarYAML(id, "T"), "timezone: Europe/Zurich}", "timezone: Europe/Zurich, base_url: \""+base+"\"}", 1)
+	}
+	os.WriteFile(filepath.Join(dir, "a.yaml"), []byte(withBase("a", "https://calendar.example.org/a")), 0o644)
+	os.WriteFile(filepath.Join(dir, "b.yaml"), []byte(calendarYAML("b", "T")), 0o644)
+	os.WriteFile(filepath.Join(dir, "c.yaml"), []byte(withBase("c", "http://calendar.example.org/c")), 0o644)
+	s := startServe(t, nil, "-config", dir, "-addr", "127.0.0.1:0")
+	waitLog(t, s, "msg=serving")
+	log := s.stderr.String()
+	if strings.Contains(log, "a.yaml: no public address") || strings.Contains(log, `msg="no public address`) {
+		t.Errorf("a calendar with a public https base_url, served in a folder, is said to have no public address:\n%s", log)
+	}
+	for _, want := range []string{"b.yaml: no public address given", "c.yaml: the public address http://calendar.example.org/c is not a public https address"} {
+		if !strings.Contains(log, want) {
+			t.Errorf("no warning %q in:\n%s", want, log)
+		}
+	}
+	s.stop(t)
+	s2 := startServe(t, nil, "-config", dir, "-addr", "127.0.0.1:0", "-base-url", "http://feeds.example.org")
+	waitLog(t, s2, "msg=serving")
+	if log := s2.stderr.String(); !strings.Contains(log, "http://feeds.example.org is not a public https address") || strings.Contains(log, "b.yaml: no public address") {
+		t.Errorf("serve -base-url http://...: the folder's address is not the one warned of:\n%s", log)
 	}
 }

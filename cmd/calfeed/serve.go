@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -311,16 +312,22 @@ func (c serveConfig) published(ctx context.Context, logger *slog.Logger, path st
 // addresses: Google Calendar and Outlook fetch feeds from the internet, and
 // their buttons on the page would hand out addresses they cannot reach.
 func warnBase(logger *slog.Logger, flagBase, calBase string) {
-	base := flagBase
-	if base == "" {
-		base = calBase
+	base := cmp.Or(flagBase, calBase)
+	if msg := baseProblem(base); msg != "" {
+		logger.Warn(msg, slog.String("base_url", base))
 	}
+}
+
+// baseProblem says why the subscribe links of base (empty: none given)
+// will fail in Google Calendar and Outlook, or "".
+func baseProblem(base string) string {
 	switch {
 	case base == "":
-		logger.Warn("no public address given: links take the address each request came to, and Google Calendar and Outlook cannot fetch a localhost or plain http one; set -base-url https://your.domain (or CALFEED_BASE_URL, or calendar.base_url) when the server is public")
+		return "no public address given: links take the address each request came to, and Google Calendar and Outlook cannot fetch a localhost or plain http one; set -base-url https://your.domain (or CALFEED_BASE_URL, or calendar.base_url) when the server is public"
 	case !web.PublicHTTPS(base):
-		logger.Warn(fmt.Sprintf("the public address %s is not a public https address: Google Calendar and Outlook cannot fetch feeds from it, so their subscribe buttons will fail", base), slog.String("base_url", base))
+		return fmt.Sprintf("the public address %s is not a public https address: Google Calendar and Outlook cannot fetch feeds from it, so their subscribe buttons will fail", base)
 	}
+	return ""
 }
 
 // logLockDisagreement warns when the lock publishes events the file lacks:
