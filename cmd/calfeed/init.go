@@ -28,47 +28,48 @@ calendar:
   # Part of every event's UID: choose it once, never change it.
   id: {{.ID}}
   # The calendar's name in subscribers' apps.
-  name: {{.Name}}
-  description: Talks and workshops, with one feed for each.
+  name: {{.T.Name}}
+  description: {{.T.Description}}
   # The IANA zone of times that name none.
   timezone: {{.Zone}}
   # More languages, such as [{{.Lang}}, {{.Other}}]? Then write each text as {{"{"}}{{.Lang}}: …, {{.Other}}: …{{"}"}}.
-  languages: [{{.Lang}}]
+  languages: [{{.Lang}}]{{if .English}}
+  # The sample texts below are in English: write yours in {{.Lang}}.{{end}}
   # How often subscribers' apps look for changes.
   refresh: 6h
 
 # Themes: each has a feed of its own, tracks/ID.ics.
 tracks:
   - id: talks
-    name: Talks
+    name: {{.T.Talks}}
     color: "#1565C0"        # quoted: # starts a YAML comment
   - id: workshops
-    name: Workshops
+    name: {{.T.Workshops}}
     color: "#2E7D32"
 
 events:
   # The id is unique and never reused: the event's UID is opening-talk@{{.ID}}.
   - id: opening-talk
-    title: Opening talk
+    title: {{.T.Opening}}
     description: |
-      What this calendar is for, and how to subscribe.
-      Line breaks are kept.
+      {{.T.About}}
+      {{.T.Breaks}}
     start: {{.Talk}} 10:00    # a wall-clock time in the calendar's zone
     end: {{.Talk}} 11:00      # or: duration: 1h
-    location: Main hall
+    location: {{.T.Hall}}
     url: https://example.org/opening
     tracks: [talks]
 
   # A date alone is an all-day event; its end is the last day, inclusive.
   - id: open-day
-    title: Open day
+    title: {{.T.OpenDay}}
     start: {{.Day}}
     end: {{.Day}}
     tracks: [talks, workshops]
 
   # Every Wednesday for eight weeks. An event may name its own timezone.
   - id: weekly-workshop
-    title: Weekly workshop
+    title: {{.T.Workshop}}
     start: {{.Workshop}} 18:00
     duration: 2h
     timezone: {{.Zone}}
@@ -84,7 +85,7 @@ func runInit(ctx context.Context, args []string, stdout, stderr io.Writer, now f
 	fs.SetOutput(stderr)
 	out := fs.String("o", "events.yaml", "file to write; an existing file is never overwritten")
 	zone := fs.String("timezone", "", "IANA time zone of the events (default: this machine's, else UTC)")
-	lang := fs.String("lang", "en", "language of the texts")
+	lang := fs.String("lang", "en", "language of the calendar's texts (the sample's are written in it for en, zh, fr, es, ar and ru)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: calfeed init [-o events.yaml] [-timezone ZONE] [-lang en]
 
@@ -148,9 +149,42 @@ comment. It never overwrites a file. Then: calfeed check, calfeed serve.
 
 // initValues are what the template fills in.
 type initValues struct {
-	ID, Name, Zone             string
+	ID, Zone                   string
 	Lang, Other                string // the calendar's language; another, for the comment on adding one
+	T                          initTexts
+	English                    bool // the texts are English, not Lang's
 	Talk, Day, Workshop, Until string
+}
+
+// initTexts are the sample calendar's texts in one language.
+type initTexts struct {
+	Name, Description, Talks, Workshops   string
+	Opening, About, Breaks, Hall, OpenDay string
+	Workshop                              string
+}
+
+// initTranslations are the sample's texts in the languages of calfeed's
+// own pages; a calendar in another language gets the English ones, and a
+// comment asking for its own.
+var initTranslations = map[string]initTexts{
+	"en": {"My calendar", "Talks and workshops, with one feed for each.", "Talks", "Workshops",
+		"Opening talk", "What this calendar is for, and how to subscribe.", "Line breaks are kept.", "Main hall", "Open day",
+		"Weekly workshop"},
+	"zh": {"我的日历", "讲座和工作坊，各有一个日历源。", "讲座", "工作坊",
+		"开幕讲座", "这个日历的用途，以及如何订阅。", "换行会保留。", "主会场", "开放日",
+		"每周工作坊"},
+	"fr": {"Mon agenda", "Conférences et ateliers, chacun avec son flux.", "Conférences", "Ateliers",
+		"Conférence d'ouverture", "À quoi sert cet agenda, et comment s'y abonner.", "Les retours à la ligne sont gardés.", "Grande salle", "Journée portes ouvertes",
+		"Atelier hebdomadaire"},
+	"es": {"Mi calendario", "Charlas y talleres, cada uno con su canal.", "Charlas", "Talleres",
+		"Charla inaugural", "Para qué sirve este calendario y cómo suscribirse.", "Los saltos de línea se conservan.", "Sala principal", "Jornada de puertas abiertas",
+		"Taller semanal"},
+	"ar": {"تقويمي", "محاضرات وورش عمل، لكل منها موجز.", "محاضرات", "ورش عمل",
+		"المحاضرة الافتتاحية", "الغرض من هذا التقويم، وكيفية الاشتراك فيه.", "تُحفظ فواصل الأسطر.", "القاعة الرئيسية", "اليوم المفتوح",
+		"ورشة العمل الأسبوعية"},
+	"ru": {"Мой календарь", "Доклады и мастер-классы, у каждого своя лента.", "Доклады", "Мастер-классы",
+		"Вступительный доклад", "Для чего этот календарь и как на него подписаться.", "Переносы строк сохраняются.", "Главный зал", "День открытых дверей",
+		"Еженедельный мастер-класс"},
 }
 
 // initData dates the sample events in the coming weeks: the talk next
@@ -161,12 +195,17 @@ func initData(now time.Time, loc *time.Location, lang string) initValues {
 	if !monday.After(day) {
 		monday = monday.AddDate(0, 0, 7)
 	}
+	primary, _, _ := strings.Cut(lang, "-")
 	other := "fr"
-	if primary, _, _ := strings.Cut(lang, "-"); primary == other {
+	if primary == other {
 		other = "en"
 	}
+	texts, ok := initTranslations[primary]
+	if !ok {
+		texts = initTranslations["en"]
+	}
 	return initValues{
-		ID: "my-calendar", Name: "My calendar", Lang: lang, Other: other, Zone: loc.String(),
+		ID: "my-calendar", Lang: lang, Other: other, Zone: loc.String(), T: texts, English: !ok,
 		Talk:     monday.Format(time.DateOnly),
 		Day:      monday.AddDate(0, 0, 5).Format(time.DateOnly),
 		Workshop: monday.AddDate(0, 0, 2).Format(time.DateOnly),

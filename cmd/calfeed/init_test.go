@@ -80,10 +80,12 @@ func TestInitDates(t *testing.T) {
 	}
 }
 
-// TestInitLang: -lang sets the calendar's language, the comment on adding
-// one suggests a different one, and a code that is not one is a usage
-// error that writes nothing.
+// TestInitLang: -lang sets the calendar's language, the sample's texts are
+// in it (for the languages of calfeed's pages; in English with a comment
+// saying so for others), the comment on adding one suggests a different
+// one, and a code that is not one is a usage error that writes nothing.
 func TestInitLang(t *testing.T) {
+	titles := map[string]string{"zh": "开幕讲座", "fr": "Conférence d'ouverture", "fr-CA": "Conférence d'ouverture", "pt-BR": "Opening talk"}
 	for lang, other := range map[string]string{"zh": "fr", "fr": "en", "fr-CA": "en", "pt-BR": "fr"} {
 		path := filepath.Join(t.TempDir(), "events.yaml")
 		if r := runCmd(t, nil, "init", "-o", path, "-lang", lang); r.code != 0 {
@@ -96,7 +98,13 @@ func TestInitLang(t *testing.T) {
 		if !slices.Equal(cal.Languages, []string{lang}) {
 			t.Errorf("init -lang %s: languages %v", lang, cal.Languages)
 		}
+		if got := cal.Event("opening-talk").Title.In(lang); got != titles[lang] {
+			t.Errorf("init -lang %s: the opening talk is called %q, want %q", lang, got, titles[lang])
+		}
 		data, _ := os.ReadFile(path)
+		if english := strings.Contains(string(data), "The sample texts below are in English: write yours in "+lang+"."); english != (lang == "pt-BR") {
+			t.Errorf("init -lang %s: the comment on English texts there: %v", lang, english)
+		}
 		if want := "such as [" + lang + ", " + other + "]? Then write each text as {" + lang + ": …, " + other + ": …}."; !strings.Contains(string(data), want) {
 			t.Errorf("init -lang %s: no comment %q in\n%s", lang, want, data)
 		}

@@ -174,7 +174,7 @@ func checkBaseURL(s string) (string, error) {
 // events file shares.
 func limitFlags(fs *flag.FlagSet) *calendar.Options {
 	var o calendar.Options
-	fs.Int64Var(&o.MaxSize, "max-size", calendar.DefaultMaxSize, "largest events file accepted, in bytes")
+	fs.Int64Var(&o.MaxSize, "max-size", calendar.DefaultMaxSize, "largest events file (and lock file) accepted, in bytes")
 	fs.IntVar(&o.MaxEvents, "max-events", calendar.DefaultMaxEvents, "most events accepted in one file")
 	return &o
 }
