@@ -6,6 +6,7 @@ import (
 	"compress/gzip"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"net"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -128,9 +130,12 @@ func readHeaderTable(t *testing.T) *headerTable {
 	return h
 }
 
+// matches reports whether rel matches one of patterns, whose * stands for
+// any characters, / included (as the upload script's bash matches them).
 func matches(patterns []string, rel string) bool {
 	for _, p := range patterns {
-		if ok, err := path.Match(p, rel); ok && err == nil {
+		re := "^" + strings.ReplaceAll(regexp.QuoteMeta(p), `\*`, ".*") + "$"
+		if regexp.MustCompile(re).MatchString(rel) {
 			return true
 		}
 	}
@@ -242,15 +247,38 @@ func TestStaticHosting(t *testing.T) {
 	if err := os.WriteFile(fixturePath, []byte(staticFixture), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// Folders of calendars: the Kubernetes example's (a refresh of 6h and
+	// one of 12h), and the same with 6h for both, for nginx.
+	folder := filepath.Join(t.TempDir(), "calendars")
+	folder6h := filepath.Join(t.TempDir(), "calendars")
+	for _, dir := range []string{folder, folder6h} {
+		if err := os.CopyFS(dir, os.DirFS("../../deploy/kubernetes/calendars")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	measurement := filepath.Join(folder6h, "measurement.yaml")
+	if b, err := os.ReadFile(measurement); err != nil || !bytes.Contains(b, []byte("refresh: 12h")) {
+		t.Fatalf("%s: %v; want a refresh of 12h to change", measurement, err)
+	} else if err := os.WriteFile(measurement, bytes.Replace(b, []byte("refresh: 12h"), []byte("refresh: 6h"), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	every := func(seconds int) func(string) int { return func(string) int { return seconds } }
 	for _, tc := range []struct {
 		name    string
 		config  string
-		refresh int // seconds: the calendar's refresh
+		refresh func(rel string) int // seconds: the refresh of the calendar of the file rel
 		nginx   bool
 	}{
 		// nginx.conf is written for a refresh of 6h, like events.yaml's.
-		{"events.yaml", "../../events.yaml", 6 * 3600, true},
-		{"refresh 90m", fixturePath, 90 * 60, false},
+		{"events.yaml", "../../events.yaml", every(6 * 3600), true},
+		{"refresh 90m", fixturePath, every(90 * 60), false},
+		{"folder", folder, func(rel string) int {
+			if strings.HasPrefix(rel, "measurement-wg/") {
+				return 12 * 3600
+			}
+			return 6 * 3600
+		}, false},
+		{"folder, 6h", folder6h, every(6 * 3600), true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out := t.TempDir()
@@ -261,7 +289,7 @@ func TestStaticHosting(t *testing.T) {
 			served := serveHeaders(t, tc.config, files)
 
 			for rel := range files {
-				want, err := table.want(rel, tc.refresh)
+				want, err := table.want(rel, tc.refresh(rel))
 				if err != nil {
 					t.Errorf("%s: %v: add a row with the headers serve sends for it", headersTable, err)
 					continue
@@ -283,13 +311,21 @@ func TestStaticHosting(t *testing.T) {
 
 // staticPaths maps each file of a build in out to the request whose
 // response headers serve sends for it: a file in a language's folder is
-// that language's (?lang=), a page of the programme its ?page=.
+// that language's (?lang=), a page of the programme its ?page=, and in a
+// folder's build a file in a calendar's folder that calendar's (/{id}/).
 func staticPaths(t *testing.T, out string) map[string]string {
 	t.Helper()
 	paths := map[string]string{}
+	_, err := os.Stat(filepath.Join(out, "calendar.ics"))
+	folder := err != nil
 	for _, rel := range builtFiles(t, out) {
-		name, query := rel, url.Values{}
-		if first, rest, ok := strings.Cut(rel, "/"); ok && !slices.Contains([]string{"tracks", "events", "qr", "static"}, first) {
+		name, query, prefix := rel, url.Values{}, ""
+		if id, rest, ok := strings.Cut(rel, "/"); ok && folder {
+			if _, err := os.Stat(filepath.Join(out, id, "calendar.ics")); err == nil {
+				name, prefix = rest, "/"+id
+			}
+		}
+		if first, rest, ok := strings.Cut(name, "/"); ok && !slices.Contains([]string{"tracks", "events", "qr", "static"}, first) {
 			name = rest
 			query.Set("lang", first)
 		}
@@ -300,7 +336,7 @@ func staticPaths(t *testing.T, out string) map[string]string {
 			query.Set("page", strings.TrimSuffix(strings.TrimPrefix(name, "page-"), ".html"))
 			name = ""
 		}
-		p := "/" + name
+		p := prefix + "/" + name
 		if len(query) > 0 {
 			p += "?" + query.Encode()
 		}
@@ -551,10 +587,17 @@ http {
 	}
 
 	// Subscribers revalidate: nginx answers its own ETag with a 304.
-	resp, _ := fetch(t, client, "http://"+addr+"/calendar.ics", nil)
+	var feed string
+	for _, rel := range slices.Sorted(maps.Keys(files)) {
+		if path.Base(rel) == "calendar.ics" {
+			feed = "/" + rel
+			break
+		}
+	}
+	resp, _ := fetch(t, client, "http://"+addr+feed, nil)
 	etag := resp.Header.Get("ETag")
-	resp, _ = fetch(t, client, "http://"+addr+"/calendar.ics", http.Header{"If-None-Match": {etag}})
+	resp, _ = fetch(t, client, "http://"+addr+feed, http.Header{"If-None-Match": {etag}})
 	if etag == "" || resp.StatusCode != http.StatusNotModified {
-		t.Errorf("nginx: GET /calendar.ics with If-None-Match %s: %s, want 304", etag, resp.Status)
+		t.Errorf("nginx: GET %s with If-None-Match %s: %s, want 304", feed, etag, resp.Status)
 	}
 }

@@ -48,8 +48,11 @@ func (f *Folder) handleIndex(w http.ResponseWriter, r *http.Request) {
 	serveResource(w, r, res, f.now)
 }
 
-// indexCSP is the index's Content-Security-Policy: no script at all.
-const indexCSP = "default-src 'none'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'self'"
+// indexCSP is the index's Content-Security-Policy: a calendar's page's,
+// so that a static host serving a folder's build can send one policy to
+// every page, whose index.html may be either. The index has no script, and
+// its own policy (a meta element) allows none.
+const indexCSP = pageCSP
 
 // handleFeedsJSON serves GET /feeds.json: the calendars, each with its
 // page and its own feeds.json.
