@@ -32,6 +32,10 @@ host or CDN, in every language of the calendar and of the page:
   DIR/static/, DIR/robots.txt
       the page's style, script and icon; robots.txt allowing all
 
+The files are made in a folder beside DIR and moved into it at the end: a
+build that fails, or is stopped, leaves DIR as it was. Files DIR holds that
+the build does not write are kept.
+
 Subscribe links must be absolute, so the public address the files will be
 served from is required: -base-url, else CALFEED_BASE_URL, else
 calendar.base_url. With a FOLDER of calendars (every *.yaml in it), each
@@ -108,27 +112,64 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	return nil
 }
 
-// writeFiles writes each file a static site's each gives under out as it
-// is made, and returns how many it wrote.
+// writeFiles writes the files a static site's each gives under out, and
+// returns how many it wrote. Each is written as it is made (a large
+// calendar's site is many times its feeds' size) into a folder beside
+// out, and moved into out once all are made: a build that fails or is
+// stopped half way leaves out as it was, not half old and half new.
 func writeFiles(ctx context.Context, out string, each func(context.Context, func(server.File) error) error) (int, error) {
-	n := 0
+	if err := os.MkdirAll(filepath.Dir(filepath.Clean(out)), 0o755); err != nil {
+		return 0, fmt.Errorf("build: %w", err)
+	}
+	tmp, err := os.MkdirTemp(filepath.Dir(filepath.Clean(out)), "."+filepath.Base(filepath.Clean(out))+".build-")
+	if err != nil {
+		return 0, fmt.Errorf("build: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	var names []string
 	made := map[string]bool{}
-	err := each(ctx, func(f server.File) error {
-		dst := filepath.Join(out, filepath.FromSlash(f.Name))
-		if dir := filepath.Dir(dst); !made[dir] {
-			if err := os.MkdirAll(dir, 0o755); err != nil {
+	err = each(ctx, func(f server.File) error {
+		name := filepath.FromSlash(f.Name)
+		if dir := filepath.Dir(name); !made[dir] {
+			if err := os.MkdirAll(filepath.Join(tmp, dir), 0o755); err != nil {
 				return err
 			}
 			made[dir] = true
 		}
-		if err := os.WriteFile(dst, f.Body, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(tmp, name), f.Body, 0o644); err != nil {
 			return err
 		}
-		n++
+		names = append(names, name)
 		return nil
 	})
-	if err != nil {
-		return n, fmt.Errorf("build: %w", err)
+	if err == nil {
+		err = ctx.Err()
 	}
-	return n, nil
+	if err != nil {
+		return 0, fmt.Errorf("build: %w; %s was left as it was", err, out)
+	}
+	for dir := range made {
+		if err := os.MkdirAll(filepath.Join(out, dir), 0o755); err != nil {
+			return 0, fmt.Errorf("build: %w", err)
+		}
+	}
+	for i, name := range names {
+		if err := moveFile(filepath.Join(tmp, name), filepath.Join(out, name)); err != nil {
+			return i, fmt.Errorf("build: %w (%d of %d files moved into %s)", err, i, len(names), out)
+		}
+	}
+	return len(names), nil
+}
+
+// moveFile renames src to dst, or copies it where a rename cannot (out is
+// a mount of its own, such as a container's volume).
+func moveFile(src, dst string) error {
+	if os.Rename(src, dst) == nil {
+		return nil
+	}
+	b, err := os.ReadFile(src)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(dst, b, 0o644)
 }

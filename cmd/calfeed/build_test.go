@@ -2,11 +2,15 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"calfeed/internal/server"
 )
 
 // servedPath is the request serve answers with the bytes of a built file
@@ -160,5 +164,62 @@ func TestReplicasAgree(t *testing.T) {
 		if e0 == "" || e0 != e1 || !bytes.Equal(b0, b1) {
 			t.Errorf("GET %s: replicas differ (ETag %s vs %s)", path, e0, e1)
 		}
+	}
+}
+
+// TestBuildLeavesOutOnFailure: the files of a build are moved into the
+// output folder only once all are made, so a build that fails (or is
+// stopped) half way leaves the folder as it was; one that succeeds
+// replaces what it writes and keeps the rest.
+func TestBuildLeavesOutOnFailure(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "site")
+	write := func(name, body string) {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(out, name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(out, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	read := func(name string) string {
+		b, err := os.ReadFile(filepath.Join(out, name))
+		if err != nil {
+			return "(none)"
+		}
+		return string(b)
+	}
+	write("calendar.ics", "old")
+	write("tracks/a.ics", "old")
+	write("notes.txt", "mine")
+	site := func(fail error) func(context.Context, func(server.File) error) error {
+		return func(ctx context.Context, emit func(server.File) error) error {
+			for _, f := range []server.File{{Name: "calendar.ics", Body: []byte("new")}, {Name: "tracks/b.ics", Body: []byte("new")}} {
+				if err := emit(f); err != nil {
+					return err
+				}
+			}
+			return fail
+		}
+	}
+	if _, err := writeFiles(t.Context(), out, site(errors.New("rendering failed"))); err == nil || !strings.Contains(err.Error(), "left as it was") {
+		t.Fatalf("a failing build: %v", err)
+	}
+	if got := []string{read("calendar.ics"), read("tracks/a.ics"), read("tracks/b.ics"), read("notes.txt")}; !slices.Equal(got, []string{"old", "old", "(none)", "mine"}) {
+		t.Errorf("after a failing build, the folder holds %q; want it as it was", got)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if _, err := writeFiles(ctx, out, site(nil)); !errors.Is(err, context.Canceled) || read("calendar.ics") != "old" {
+		t.Errorf("a stopped build: %v; calendar.ics %q", err, read("calendar.ics"))
+	}
+	n, err := writeFiles(t.Context(), out, site(nil))
+	if err != nil || n != 2 {
+		t.Fatalf("a build: %d files, %v", n, err)
+	}
+	if got := []string{read("calendar.ics"), read("tracks/a.ics"), read("tracks/b.ics"), read("notes.txt")}; !slices.Equal(got, []string{"new", "old", "new", "mine"}) {
+		t.Errorf("after a build, the folder holds %q", got)
+	}
+	if left, _ := filepath.Glob(filepath.Join(filepath.Dir(out), ".site.build-*")); len(left) != 0 {
+		t.Errorf("temporary folders left beside the output: %v", left)
 	}
 }

@@ -233,7 +233,7 @@ func TestLaterPagesLinkFeedBoxes(t *testing.T) {
 		t.Fatalf("%d pages for 2000 events", st.programme().Pages())
 	}
 	boxRE := regexp.MustCompile(`<details class="feed" id="([^"]+)"`)
-	hrefRE := regexp.MustCompile(`href="([^"#]*)#((?:track-|all-)[^"]*)"`)
+	hrefRE := regexp.MustCompile(`href="([^"#]*)#((?:track-|all-)[^"]*)"( data-keep-agenda)?`)
 	_, first := pageRequest(t, s, http.MethodGet, "/?lang=en&tz=Asia%2FTokyo", nil)
 	boxes := map[string]bool{}
 	for _, m := range boxRE.FindAllStringSubmatch(first, -1) {
@@ -243,8 +243,8 @@ func TestLaterPagesLinkFeedBoxes(t *testing.T) {
 		t.Fatalf("the first page has %d feed boxes, want %d", len(boxes), want)
 	}
 	for _, m := range hrefRE.FindAllStringSubmatch(first, -1) {
-		if m[1] != "" {
-			t.Errorf("the first page links to %s#%s for a box it has", m[1], m[2])
+		if m[1] != "" || m[3] != "" {
+			t.Errorf("the first page links to %s#%s (%s) for a box it has", m[1], m[2], m[3])
 		}
 	}
 	_, later := pageRequest(t, s, http.MethodGet, "/?lang=en&tz=Asia%2FTokyo&page=2", nil)
@@ -262,6 +262,9 @@ func TestLaterPagesLinkFeedBoxes(t *testing.T) {
 		}
 		if !boxes[m[2]] {
 			t.Errorf("page 2 links to #%s, which the first page has no box for", m[2])
+		}
+		if m[3] == "" {
+			t.Errorf("page 2's link to #%s on the first page does not keep the reader's agenda (data-keep-agenda)", m[2])
 		}
 		if strings.HasPrefix(m[2], "track-") {
 			chips++

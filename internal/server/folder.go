@@ -154,6 +154,10 @@ func reservedID(id string) string {
 	switch id {
 	case "static", "healthz", "metrics":
 		return fmt.Sprintf("the folder serves its own /%s", id)
+	case "tracks", "events", "qr":
+		// /tracks/x.ics would be a calendar's feed and a track's alike to
+		// a static host, which tells files apart by their paths alone.
+		return fmt.Sprintf("a static host could not tell its files from a calendar's own %s/ (deploy/static/headers.md)", id)
 	}
 	langs := web.IndexLanguages()
 	if slices.Contains(langs[1:], id) {

@@ -200,7 +200,7 @@ func TestFolderConcurrent(t *testing.T) {
 // folder's own paths are served as before.
 func TestFolderReservedIDs(t *testing.T) {
 	f := newFolder(t, Options{}, map[string]string{"a.yaml": folderYAML("a", "A")})
-	for _, id := range []string{"static", "healthz", "metrics", "fr", "zh"} {
+	for _, id := range []string{"static", "healthz", "metrics", "tracks", "events", "qr", "fr", "zh"} {
 		cal, err := calendar.Load(id+".yaml", strings.NewReader(folderYAML(id, "X")), calendar.Options{})
 		if err != nil {
 			t.Fatal(err)

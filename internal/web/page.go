@@ -141,6 +141,7 @@ type eventView struct {
 type trackChip struct {
 	Name, Color string
 	Href        string // to the track's feed box
+	Elsewhere   bool   // on another page (the first): the link keeps the agenda
 }
 
 type agendaView struct {
@@ -479,7 +480,7 @@ func eventBox(cal *calendar.Calendar, it listed, r Request, t *translator, attrs
 	}
 	for _, id := range e.Tracks {
 		if tr := cal.Track(id); tr != nil {
-			v.Tracks = append(v.Tracks, trackChip{Name: tr.Name.In(dl), Color: tr.Color, Href: feedsAt + "#track-" + tr.ID})
+			v.Tracks = append(v.Tracks, trackChip{Name: tr.Name.In(dl), Color: tr.Color, Href: feedsAt + "#track-" + tr.ID, Elsewhere: feedsAt != ""})
 		}
 	}
 	le := links.Event{Title: v.Title, Details: eventDetails(v), Place: v.Place, Start: o.Start, End: o.End, AllDay: e.AllDay, Zone: e.Location}
