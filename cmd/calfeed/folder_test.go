@@ -254,16 +254,18 @@ func TestFolderCommands(t *testing.T) {
 	}
 }
 
+// calendarWithBase is calendarYAML's calendar id, given base_url base.
+func calendarWithBase(id, base string) string {
+	return strings.Replace(calendarYAML(id, "T"), "timezone: Europe/Zurich}", "timezone: Europe/Zurich, base_url: \""+base+"\"}", 1)
+}
+
 // TestFolderBaseURL: a calendar's own base_url that is not its address in
 // the folder (/{id}) is warned of by check and by serve, unless -base-url
 // takes its place.
 func TestFolderBaseURL(t *testing.T) {
 	dir := t.TempDir()
-	withBase := func(id, base string) string {
-		return strings.Replace(calendarYAML(id, "T"), "timezone: Europe/Zurich}", "timezone: Europe/Zurich, base_url: \""+base+"\"}", 1)
-	}
-	os.WriteFile(filepath.Join(dir, "a.yaml"), []byte(withBase("a", "https://calendar.example.org")), 0o644)
-	os.WriteFile(filepath.Join(dir, "b.yaml"), []byte(withBase("b", "https://calendar.example.org/b/")), 0o644)
+	os.WriteFile(filepath.Join(dir, "a.yaml"), []byte(calendarWithBase("a", "https://calendar.example.org")), 0o644)
+	os.WriteFile(filepath.Join(dir, "b.yaml"), []byte(calendarWithBase("b", "https://calendar.example.org/b/")), 0o644)
 	warning := "a.yaml: warning: calendar.base_url https://calendar.example.org does not end in /a"
 	r := runCmd(t, nil, "check", dir)
 	if r.code != 0 || !strings.Contains(r.stderr, warning) || strings.Contains(r.stderr, "b.yaml: warning: calendar.base_url") {
@@ -292,12 +294,9 @@ func TestFolderBaseURL(t *testing.T) {
 // file, and so is one whose base_url is plain http.
 func TestFolderNoPublicAddress(t *testing.T) {
 	dir := t.TempDir()
-	withBase := func(id, base string) string {
-		return strings.Replace(calendarYAML(id, "T"), "timezone: Europe/Zurich}", "timezone: Europe/Zurich, base_url: \""+base+"\"}", 1)
-	}
-	os.WriteFile(filepath.Join(dir, "a.yaml"), []byte(withBase("a", "https://calendar.example.org/a")), 0o644)
+	os.WriteFile(filepath.Join(dir, "a.yaml"), []byte(calendarWithBase("a", "https://calendar.example.org/a")), 0o644)
 	os.WriteFile(filepath.Join(dir, "b.yaml"), []byte(calendarYAML("b", "T")), 0o644)
-	os.WriteFile(filepath.Join(dir, "c.yaml"), []byte(withBase("c", "http://calendar.example.org/c")), 0o644)
+	os.WriteFile(filepath.Join(dir, "c.yaml"), []byte(calendarWithBase("c", "http://calendar.example.org/c")), 0o644)
 	s := startServe(t, nil, "-config", dir, "-addr", "127.0.0.1:0")
 	waitLog(t, s, "msg=serving")
 	log := s.stderr.String()
