@@ -49,6 +49,11 @@ type Options struct {
 	// History is what the lock file records (package lock); nil for a
 	// calendar without one: every event at SEQUENCE 0.
 	History *History
+	// Zones, if set, keeps the zones the load reads by name, for the next
+	// load given the same: the importer checks each event it writes as a
+	// document of its own. Unset, each load reads the zones anew (a reload
+	// then sees the system's time zone database as it is now).
+	Zones *ZoneCache
 
 	pieceItems int // minPieceItems, unless a test sets it
 }
@@ -137,7 +142,11 @@ func load(ctx context.Context, name string, data []byte, opts Options) (*Calenda
 }
 
 func newLoader(ctx context.Context, ps *problems, opts Options) *loader {
-	return &loader{ctx: ctx, problems: ps, maxEvents: opts.maxEvents(), zones: &zoneCache{}}
+	zones := opts.Zones
+	if zones == nil {
+		zones = &ZoneCache{}
+	}
+	return &loader{ctx: ctx, problems: ps, maxEvents: opts.maxEvents(), zones: zones}
 }
 
 // loadInPieces loads a large file in pieces, in parallel (pieces.go), and
@@ -418,7 +427,7 @@ type loader struct {
 	languages []string       // the calendar's, the default first; set before any text is read
 	defaultTZ *time.Location // the zone of events that name none
 	maxEvents int
-	zones     *zoneCache // loaded zones by name, shared by the loaders of one file
+	zones     *ZoneCache // loaded zones by name, shared by the loaders of one file
 	// pieces, when set, are the events: list cut into pieces that are
 	// parsed and read in parallel (pieces.go); the document then has
 	// events: empty.
@@ -426,18 +435,18 @@ type loader struct {
 	piecesErr error // why the pieces could not be read as cut
 }
 
-// zoneCache keeps one *time.Location per zone name: events in the same zone
+// ZoneCache keeps one *time.Location per zone name: events in the same zone
 // share it, so that feeds can tell which zones they use (and loading
 // 100,000 events does not parse the zone 100,000 times). The loaders of
 // one file's events, working in parallel, share it.
-type zoneCache struct {
+type ZoneCache struct {
 	mu sync.Mutex
 	m  map[string]*time.Location
 }
 
 // load returns the zone named s, loading it on first use; false for a
 // name the time zone database lacks.
-func (z *zoneCache) load(s string) (*time.Location, bool) {
+func (z *ZoneCache) load(s string) (*time.Location, bool) {
 	z.mu.Lock()
 	defer z.mu.Unlock()
 	if loc, ok := z.m[s]; ok {

@@ -21,7 +21,7 @@ func (l *loader) zone(n *yaml.Node, what string) (*time.Location, bool) {
 	// LoadLocation accepts "" (UTC) and "Local" (the host's zone): neither is
 	// a zone that means the same thing on every server.
 	if s != "" && s != "Local" {
-		// One *time.Location per zone name (see zoneCache).
+		// One *time.Location per zone name (see ZoneCache).
 		if loc, ok := l.zones.load(s); ok {
 			return loc, true
 		}

@@ -119,29 +119,44 @@ const (
 )
 
 // nodeArena hands out nodes a block at a time, and takes them all back
-// at once.
+// at once. Blocks start small and double up to arenaBlock nodes: a file
+// of 100,000 events takes thousands of blocks, while the document of one
+// event, as the importer checks each, takes one small one.
 type nodeArena struct {
 	blocks [][]yaml.Node
-	used   int // nodes handed out
+	b, i   int // the block being handed out, and its next node
 }
 
-const arenaBlock = 256
+const (
+	arenaFirst = 16  // nodes in the first block
+	arenaBlock = 256 // in the largest
+)
 
 func (a *nodeArena) node() *yaml.Node {
-	b, i := a.used/arenaBlock, a.used%arenaBlock
-	if b == len(a.blocks) {
-		a.blocks = append(a.blocks, make([]yaml.Node, arenaBlock))
+	if a.b < len(a.blocks) && a.i == len(a.blocks[a.b]) {
+		a.b, a.i = a.b+1, 0
 	}
-	a.used++
-	return &a.blocks[b][i]
+	if a.b == len(a.blocks) {
+		size := arenaFirst
+		if a.b > 0 {
+			size = min(2*len(a.blocks[a.b-1]), arenaBlock)
+		}
+		a.blocks = append(a.blocks, make([]yaml.Node, size))
+	}
+	n := &a.blocks[a.b][a.i]
+	a.i++
+	return n
 }
 
 // reset takes back every node handed out, which must no longer be used.
 func (a *nodeArena) reset() {
-	for b := 0; b*arenaBlock < a.used; b++ {
+	for b := 0; b < a.b && b < len(a.blocks); b++ {
 		clear(a.blocks[b])
 	}
-	a.used = 0
+	if a.b < len(a.blocks) {
+		clear(a.blocks[a.b][:a.i])
+	}
+	a.b, a.i = 0, 0
 }
 
 // qline is one line of the source, without its LF.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -248,4 +249,38 @@ func BenchmarkPieceParse(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestNodeArena: the arena hands out distinct, zeroed nodes from blocks
+// that start small and double up to arenaBlock, and after a reset hands
+// out the same memory again, cleared, without a new block.
+func TestNodeArena(t *testing.T) {
+	var a nodeArena
+	seen := map[*yaml.Node]bool{}
+	const n = 1000
+	for i := range n {
+		nd := a.node()
+		if seen[nd] || nd.Value != "" {
+			t.Fatalf("node %d: handed out twice, or not zeroed (%q)", i, nd.Value)
+		}
+		seen[nd] = true
+		nd.Value = "x"
+	}
+	var sizes []int
+	for _, b := range a.blocks {
+		sizes = append(sizes, len(b))
+	}
+	if want := []int{16, 32, 64, 128, 256, 256, 256}; !slices.Equal(sizes, want) {
+		t.Errorf("blocks of %v nodes for %d, want %v", sizes, n, want)
+	}
+	a.reset()
+	for i := range n {
+		nd := a.node()
+		if !seen[nd] || nd.Value != "" {
+			t.Fatalf("after a reset, node %d: new memory (%v) or not cleared (%q)", i, !seen[nd], nd.Value)
+		}
+	}
+	if len(a.blocks) != len(sizes) {
+		t.Errorf("after a reset, %d blocks, want the %d there were", len(a.blocks), len(sizes))
+	}
 }

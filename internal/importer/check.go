@@ -45,7 +45,7 @@ func (d *doc) trial(e *event) (*calendar.Event, []problem) {
 		}
 	}
 	w := mini.write()
-	cal, err := calendar.Load("trial", bytes.NewReader(w.buf.Bytes()), calendar.Options{})
+	cal, err := calendar.Load("trial", bytes.NewReader(w.buf.Bytes()), calendar.Options{Zones: &d.zones})
 	var le *calendar.Error
 	switch {
 	case errors.As(err, &le):

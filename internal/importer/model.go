@@ -15,6 +15,9 @@ type doc struct {
 	tracks                []*track
 	events                []*event
 	header                []string // comment lines at the top
+	// zones, shared by the loads that check each event (see trial): one
+	// reading of each zone, not one an event.
+	zones calendar.ZoneCache
 }
 
 // text is a translatable text: language -> text.
