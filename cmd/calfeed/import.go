@@ -19,8 +19,9 @@ import (
 	"calfeed/internal/importer"
 )
 
-// maxImportSize bounds what import reads: a calendar of many thousand
-// events is a few MB.
+// maxImportSize is the default bound on what import reads (-max-size): a
+// calendar of many thousand events is a few MB, and an import takes about
+// twenty times its source in memory.
 const maxImportSize = 64 << 20
 
 // runImport writes events.yaml from a calendar kept elsewhere: an .ics
@@ -36,6 +37,7 @@ func runImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	fs.StringVar(&opts.Lang, "lang", "en", "the `LANG`uage of the source's text")
 	format := fs.String("format", "", "`ics` or csv; default: from the file name, the server's Content-Type, or the content")
 	timeout := fs.Duration("timeout", 30*time.Second, "how long to wait for an http(s) SOURCE")
+	maxSize := fs.Int64("max-size", maxImportSize, "largest SOURCE read, in bytes (an import takes about 20 times its source in memory)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: calfeed import [-o FILE] [-calendar-id ID] [-name NAME] [-timezone ZONE] [-lang LANG] [-format ics|csv] [-timeout 30s] SOURCE
 
@@ -60,7 +62,11 @@ when nothing could be imported. See docs/import.md.
 		return errUsage
 	}
 	src := fs.Arg(0)
-	data, name, kind, err := readSource(ctx, src, stdin, *timeout)
+	if *maxSize <= 0 {
+		fmt.Fprintf(stderr, "calfeed import: -max-size %d: give the largest source to read, in bytes\n", *maxSize)
+		return errUsage
+	}
+	data, name, kind, err := readSource(ctx, src, stdin, *timeout, *maxSize)
 	if err != nil {
 		return err
 	}
@@ -150,23 +156,23 @@ func writeNew(path string, data []byte) error {
 // readSource reads SOURCE: stdin, a URL or a file. name is what notes
 // call it, and kind the format its name or Content-Type says ("" if
 // neither does).
-func readSource(ctx context.Context, src string, stdin io.Reader, timeout time.Duration) (data []byte, name, kind string, err error) {
+func readSource(ctx context.Context, src string, stdin io.Reader, timeout time.Duration, limit int64) (data []byte, name, kind string, err error) {
 	switch {
 	case src == "-":
-		data, err = untilDone(ctx, func() ([]byte, error) { return readLimited(stdin, "stdin") })
+		data, err = untilDone(ctx, func() ([]byte, error) { return readLimited(stdin, "stdin", limit) })
 		if data == nil && ctx.Err() != nil {
 			err = fmt.Errorf("import: reading stdin stopped: %w", err)
 		}
 		return data, "stdin", "", err
 	case isURL(src):
-		return fetchSource(ctx, src, timeout)
+		return fetchSource(ctx, src, timeout, limit)
 	}
 	f, err := os.Open(src)
 	if err != nil {
 		return nil, "", "", fmt.Errorf("import: %w", err)
 	}
 	defer f.Close()
-	data, err = readLimited(f, src)
+	data, err = readLimited(f, src, limit)
 	return data, src, kindOf(src), err
 }
 
@@ -175,14 +181,14 @@ func isURL(s string) bool {
 	return err == nil && u.Host != "" && (u.Scheme == "http" || u.Scheme == "https" || u.Scheme == "webcal" || u.Scheme == "webcals")
 }
 
-// readLimited reads all of r, up to maxImportSize.
-func readLimited(r io.Reader, name string) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(r, maxImportSize+1))
+// readLimited reads all of r, up to limit bytes.
+func readLimited(r io.Reader, name string, limit int64) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, limit+1))
 	if err != nil {
 		return nil, fmt.Errorf("import: reading %s: %w", name, err)
 	}
-	if len(data) > maxImportSize {
-		return nil, fmt.Errorf("import: %s is larger than %d MiB; split it, or import it in parts", name, maxImportSize>>20)
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("import: %s is larger than the limit of %d bytes; if it is the calendar you mean, raise it with -max-size (an import takes about 20 times its source in memory)", name, limit)
 	}
 	return data, nil
 }
@@ -192,7 +198,7 @@ func readLimited(r io.Reader, name string) ([]byte, error) {
 // address's path but its last part: a calendar's private address (Google's
 // "secret address in iCal format") should not end up in a report or a
 // file header.
-func fetchSource(ctx context.Context, src string, timeout time.Duration) (data []byte, name, kind string, err error) {
+func fetchSource(ctx context.Context, src string, timeout time.Duration, limit int64) (data []byte, name, kind string, err error) {
 	u, _ := url.Parse(src)
 	switch u.Scheme {
 	case "webcal":
@@ -223,7 +229,7 @@ func fetchSource(ctx context.Context, src string, timeout time.Duration) (data [
 	if resp.StatusCode != http.StatusOK {
 		return nil, "", "", fmt.Errorf("import: fetching %s: the server answered %s; check the address (a published calendar's address usually ends in .ics) and that the calendar is public", name, resp.Status)
 	}
-	data, err = readLimited(resp.Body, name)
+	data, err = readLimited(resp.Body, name, limit)
 	if err != nil {
 		return nil, "", "", err
 	}

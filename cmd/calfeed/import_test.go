@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -169,10 +170,34 @@ func TestImportURL(t *testing.T) {
 		{[]string{srv.URL + "/huge.ics"}},
 	} {
 		r := runCmd(t, nil, append([]string{"import"}, tc.args...)...)
-		want := map[string]string{"/nothing.ics": "the server answered 404 Not Found; check the address", "/slow.ics": "no answer within 100ms", "/huge.ics": "is larger than 64 MiB"}[tc.args[len(tc.args)-1][len(srv.URL):]]
+		want := map[string]string{"/nothing.ics": "the server answered 404 Not Found; check the address", "/slow.ics": "no answer within 100ms", "/huge.ics": "is larger than the limit of 67108864 bytes; if it is the calendar you mean, raise it with -max-size"}[tc.args[len(tc.args)-1][len(srv.URL):]]
 		if r.code != 1 || !strings.Contains(r.stderr, want) {
 			t.Errorf("%v: exit %d; stderr lacks %q:\n%s", tc.args, r.code, want, r.stderr)
 		}
+	}
+}
+
+// TestImportMaxSize: -max-size bounds the source read, a file or stdin,
+// and a larger one is refused with the limit named; raised, it is read.
+func TestImportMaxSize(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "sheet.csv")
+	sheet := "title,start\nForum,2016-05-02\n"
+	if err := os.WriteFile(src, []byte(sheet), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	limit := strconv.Itoa(len(sheet) - 1)
+	for _, args := range [][]string{{"-max-size", limit, src}, {"-max-size", limit, "-format", "csv", "-"}} {
+		var stdout, stderr bytes.Buffer
+		err := runImport(t.Context(), append([]string{"-timezone", "UTC"}, args...), strings.NewReader(sheet), &stdout, &stderr)
+		if err == nil || !strings.Contains(err.Error(), "larger than the limit of "+limit+" bytes") {
+			t.Errorf("import %v: %v", args, err)
+		}
+	}
+	if r := runCmd(t, nil, "import", "-timezone", "UTC", "-max-size", strconv.Itoa(len(sheet)), src); r.code != 0 {
+		t.Errorf("import of a source the size of -max-size: exit %d, %s", r.code, r.stderr)
+	}
+	if r := runCmd(t, nil, "import", "-max-size", "0", src); r.code != 2 {
+		t.Errorf("import -max-size 0: exit %d, want 2", r.code)
 	}
 }
 

@@ -81,7 +81,7 @@ Usage:
   calfeed token add -config FILE -name NAME (-tracks a,b | -all) [-base-url URL]
   calfeed token list [-config FILE]
   calfeed token revoke -config FILE -name NAME
-  calfeed import [-o FILE] [-calendar-id ID] [-name NAME] [-timezone ZONE] [-lang LANG] [-format ics|csv] [-timeout 30s] SOURCE
+  calfeed import [-o FILE] [-calendar-id ID] [-name NAME] [-timezone ZONE] [-lang LANG] [-format ics|csv] [-timeout 30s] [-max-size BYTES] SOURCE
   calfeed healthcheck [-addr :8080] [-timeout 3s]
   calfeed version
 
