@@ -174,7 +174,11 @@ func (d *pageData) notices(r Request, t *translator) {
 	}
 	d.BadZone = r.BadZone
 	if r.Base != "" && !PublicHTTPS(r.Base) {
-		d.BaseNotice = t.Get("base_notice", r.Base)
+		flag := "calfeed serve -base-url" // the command that names the address
+		if r.Static {
+			flag = "calfeed build -base-url"
+		}
+		d.BaseNotice = t.Get("base_notice", r.Base, flag)
 	}
 	if r.Private {
 		d.PrivateNotice = t.Get("private_notice")

@@ -645,4 +645,14 @@ func TestBaseNotice(t *testing.T) {
 			t.Errorf("base %s: the notice appears %d times", base, got)
 		}
 	}
+	// It names the command that gives the address: serve's for a page it
+	// serves, build's for a static site's.
+	for static, want := range map[bool]string{false: "(calfeed serve -base-url)", true: "(calfeed build -base-url)"} {
+		out := render(t, func(b *bytes.Buffer) error {
+			return s.Page(b, Request{Cal: cal, Base: "http://localhost:8080", Lang: "en", Static: static})
+		})
+		if !strings.Contains(out, "Publish calfeed at a public https address "+want) {
+			t.Errorf("static %v: the notice does not name %s", static, want)
+		}
+	}
 }
