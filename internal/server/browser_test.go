@@ -86,8 +86,22 @@ func TestBrowser(t *testing.T) {
 	folder.Load("forum.yaml", second)
 	fs := httptest.NewServer(folder)
 	defer fs.Close()
+	// A calendar written in Arabic, for its texts on a left-to-right page.
+	arabic, err := calendar.Load("ar.yaml", strings.NewReader(`calendar: {id: ar, name: تقويمي, description: محاضرات وورش عمل، لكل منها موجز., timezone: Asia/Riyadh, languages: [ar]}
+events:
+  - {id: talk, title: المحاضرة الافتتاحية, start: 2026-05-04 09:00, duration: 1h}
+`), calendar.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	arabicSrv, err := New(arabic, Options{BaseURL: "https://calendar.example.org"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	as := httptest.NewServer(arabicSrv)
+	defer as.Close()
 	local := map[string]bool{}
-	for _, s := range []string{ts.URL, shown.URL, fs.URL} {
+	for _, s := range []string{ts.URL, shown.URL, fs.URL, as.URL} {
 		u, _ := url.Parse(s)
 		local[u.Host] = true
 	}
@@ -458,6 +472,20 @@ func TestBrowser(t *testing.T) {
 	openOn(shown.URL, "/?lang=ar&alarm=1h&open=gender#track-gender")
 	screenshot("subscribe-alarm-phone-ar.png")
 	call("desktop viewport", func() error { return chromedp.Do(bctx, viewport(1280, 1500, false)) })
+
+	// Data in the other direction from the page's runs its own way, its
+	// block aligned with the page: the Chinese name on the Arabic page, an
+	// Arabic calendar's name and description on the English page.
+	openOn(shown.URL, "/?lang=ar")
+	if got := eval(`getComputedStyle(document.querySelector('h1')).direction + ' ' + getComputedStyle(document.querySelector('h1')).textAlign`); got != "ltr right" {
+		t.Errorf("the Chinese name on the Arabic page: %q, want ltr right", got)
+	}
+	openOn(as.URL, "/?lang=en")
+	for _, sel := range []string{"h1", "p.lead"} {
+		if got := eval(`getComputedStyle(document.querySelector('` + sel + `')).direction + ' ' + getComputedStyle(document.querySelector('` + sel + `')).textAlign`); got != "rtl left" {
+			t.Errorf("the Arabic calendar's %s on the English page: %q, want rtl left", sel, got)
+		}
+	}
 
 	// 8. Without JavaScript the reminder's form reloads the page with
 	// ?alarm=, the Gender feed unfolded, every link of every feed carrying
