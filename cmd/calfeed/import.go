@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"mime"
 	"net/http"
 	"net/url"
@@ -37,9 +38,9 @@ func runImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	fs.StringVar(&opts.Lang, "lang", "en", "the `LANG`uage of the source's text")
 	format := fs.String("format", "", "`ics` or csv; default: from the file name, the server's Content-Type, or the content")
 	timeout := fs.Duration("timeout", 30*time.Second, "how long to wait for an http(s) SOURCE")
-	maxSize := fs.Int64("max-size", maxImportSize, "largest SOURCE read, in bytes (an import takes about 20 times its source in memory)")
+	maxSize := fs.Int64("max-size", maxImportSize, "largest SOURCE read, in `BYTES` (an import takes about 20 times its source in memory)")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, `Usage: calfeed import [-o FILE] [-calendar-id ID] [-name NAME] [-timezone ZONE] [-lang LANG] [-format ics|csv] [-timeout 30s] SOURCE
+		fmt.Fprint(stderr, `Usage: calfeed import [-o FILE] [-calendar-id ID] [-name NAME] [-timezone ZONE] [-lang LANG] [-format ics|csv] [-timeout 30s] [-max-size BYTES] SOURCE
 
 Writes events.yaml, on stdout or to -o FILE, from SOURCE: an iCalendar
 file (.ics, as Google Calendar, Outlook and Apple Calendar export it), a
@@ -183,7 +184,7 @@ func isURL(s string) bool {
 
 // readLimited reads all of r, up to limit bytes.
 func readLimited(r io.Reader, name string, limit int64) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(r, limit+1))
+	data, err := io.ReadAll(io.LimitReader(r, min(limit, math.MaxInt64-1)+1)) // one more: to see a larger one
 	if err != nil {
 		return nil, fmt.Errorf("import: reading %s: %w", name, err)
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -193,8 +194,10 @@ func TestImportMaxSize(t *testing.T) {
 			t.Errorf("import %v: %v", args, err)
 		}
 	}
-	if r := runCmd(t, nil, "import", "-timezone", "UTC", "-max-size", strconv.Itoa(len(sheet)), src); r.code != 0 {
-		t.Errorf("import of a source the size of -max-size: exit %d, %s", r.code, r.stderr)
+	for _, limit := range []string{strconv.Itoa(len(sheet)), strconv.Itoa(math.MaxInt64)} {
+		if r := runCmd(t, nil, "import", "-timezone", "UTC", "-max-size", limit, src); r.code != 0 {
+			t.Errorf("import -max-size %s of a source of %d bytes: exit %d, %s", limit, len(sheet), r.code, r.stderr)
+		}
 	}
 	if r := runCmd(t, nil, "import", "-max-size", "0", src); r.code != 2 {
 		t.Errorf("import -max-size 0: exit %d, want 2", r.code)
