@@ -24,7 +24,7 @@ type File struct {
 	Body []byte
 }
 
-// errNoBase is returned by StaticFiles without a public base URL: a static
+// errNoBase is returned by EachStaticFile without a public base URL: a static
 // site's subscribe links must be absolute, and a placeholder host would
 // make every one of them dead.
 var errNoBase = errors.New("server: a static site needs its public base URL")
@@ -137,24 +137,6 @@ func (s *Server) EachStaticFile(ctx context.Context, emit func(File) error) erro
 	return nil
 }
 
-// StaticFiles returns every file of EachStaticFile.
-func (s *Server) StaticFiles(ctx context.Context) ([]File, error) {
-	return collect(ctx, s.EachStaticFile)
-}
-
-// collect gathers the files an EachStaticFile gives.
-func collect(ctx context.Context, each func(context.Context, func(File) error) error) ([]File, error) {
-	var files []File
-	err := each(ctx, func(f File) error {
-		files = append(files, f)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return files, nil
-}
-
 // get answers a request for path as serve would, and returns the body.
 func (s *Server) get(ctx context.Context, target string) ([]byte, error) {
 	req := httptest.NewRequestWithContext(ctx, http.MethodGet, target, nil)
@@ -230,9 +212,4 @@ func (f *Folder) EachStaticFile(ctx context.Context, emit func(File) error) erro
 		}
 	}
 	return emit(File{Name: "robots.txt", Path: "/robots.txt", Body: robots.body})
-}
-
-// StaticFiles returns every file of EachStaticFile.
-func (f *Folder) StaticFiles(ctx context.Context) ([]File, error) {
-	return collect(ctx, f.EachStaticFile)
 }
