@@ -130,9 +130,11 @@ func (c serveConfig) loadFolderFiles(ctx context.Context, logger *slog.Logger, f
 		}
 		logTokenProblems(logger, file, tokens, cal)
 		logWarnings(logger, cal)
-		if w := folderBaseProblem(c.baseURL, cal); w != "" {
-			logger.Warn(file+": "+w, slog.String("config", file), slog.String("base_url", cal.BaseURL))
-		} else if w := baseProblem(cal.BaseURL); c.baseURL == "" && w != "" {
+		w := folderBaseProblem(c.baseURL, cal)
+		if w == "" && c.baseURL == "" {
+			w = baseProblem(cal.BaseURL) // its own address serves its links
+		}
+		if w != "" {
 			logger.Warn(file+": "+w, slog.String("config", file), slog.String("base_url", cal.BaseURL))
 		}
 		logLockDisagreement(logger, file, cal, lk)
