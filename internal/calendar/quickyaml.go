@@ -150,10 +150,10 @@ func (a *nodeArena) node() *yaml.Node {
 
 // reset takes back every node handed out, which must no longer be used.
 func (a *nodeArena) reset() {
-	for b := 0; b < a.b && b < len(a.blocks); b++ {
-		clear(a.blocks[b])
-	}
-	if a.b < len(a.blocks) {
+	if a.b < len(a.blocks) { // else nothing was handed out
+		for _, blk := range a.blocks[:a.b] {
+			clear(blk)
+		}
 		clear(a.blocks[a.b][:a.i])
 	}
 	a.b, a.i = 0, 0
