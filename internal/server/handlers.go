@@ -20,8 +20,7 @@ const maxListed = 200
 
 // handleCalendar serves GET /calendar.ics: every event, or with ?tracks= a
 // combined feed, or with ?events= a personal agenda.
-func (s *Server) handleCalendar(w http.ResponseWriter, r *http.Request) {
-	st := s.state.Load()
+func (s *Server) handleCalendar(w http.ResponseWriter, r *http.Request, st *state) {
 	// A subscriber's calendar asks for the same URL every time: a query
 	// seen before goes straight to its rendered feed, without parsing.
 	if r.URL.RawQuery != "" {
@@ -71,15 +70,13 @@ func (s *Server) handleCalendar(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// handleTrack serves GET /tracks/{id}.ics.
-func (s *Server) handleTrack(w http.ResponseWriter, r *http.Request, id string) {
-	st := s.state.Load()
+// handleTrack serves GET /tracks/{id}.ics; key is trackKey(id).
+func (s *Server) handleTrack(w http.ResponseWriter, r *http.Request, st *state, id, key string) {
 	_, v, err := st.feedRequest(r)
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
-	key := trackKey(id)
 	if _, ok := st.source(key); !ok {
 		s.error(w, r, st.unknownTrack(id))
 		return
@@ -89,8 +86,7 @@ func (s *Server) handleTrack(w http.ResponseWriter, r *http.Request, id string) 
 }
 
 // handleEvent serves GET /events/{id}.ics, one event as a download.
-func (s *Server) handleEvent(w http.ResponseWriter, r *http.Request, id string) {
-	st := s.state.Load()
+func (s *Server) handleEvent(w http.ResponseWriter, r *http.Request, st *state, id string) {
 	_, v, err := st.feedRequest(r)
 	if err != nil {
 		s.error(w, r, err)

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"net/http"
 	"strconv"
 	"strings"
@@ -185,6 +186,12 @@ func (c *calMetrics) forget() {
 
 // instrument counts the requests of one route.
 func (s *Server) instrument(route string, next http.Handler) http.Handler {
+	rm := s.routeMetrics(route)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { rm.serve(w, r, next.ServeHTTP) })
+}
+
+// routeMetrics are the series of one route of s.
+func (s *Server) routeMetrics(route string) *routeMetrics {
 	if s.grant != nil {
 		// A secret address's: counted apart, the token unsaid.
 		if strings.HasPrefix(route, "/") {
@@ -193,52 +200,67 @@ func (s *Server) instrument(route string, next http.Handler) http.Handler {
 			route = "/p/{token}/" + route
 		}
 	}
-	return instrument(s.metrics, route, next, s.grant == nil)
+	return newRouteMetrics(s.metrics, route, s.grant == nil)
 }
 
 // instrument counts the requests of one route in m, and with sizes the
-// bytes of their bodies: not those of a secret address, whose counter,
-// read before and after a fetch, would give anyone the size of the private
-// calendar and tell when it changed.
+// bytes of their bodies (see newRouteMetrics).
 func instrument(m *calMetrics, route string, next http.Handler, sizes bool) http.Handler {
+	rm := newRouteMetrics(m, route, sizes)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { rm.serve(w, r, next.ServeHTTP) })
+}
+
+// routeMetrics are the series of one route, looked up once: a request is
+// counted with atomic adds, not a hash of label values.
+type routeMetrics struct {
+	requests    *prometheus.CounterVec // curried with the route: by code
+	ok, notMod  prometheus.Counter     // requests of the usual codes, 200 and 304
+	notModified prometheus.Counter
+	bytes       prometheus.Counter // nil: sizes not counted
+	latency     prometheus.Observer
+}
+
+// newRouteMetrics returns the series of one route in m, with sizes the
+// bytes of its bodies: not those of a secret address, whose counter, read
+// before and after a fetch, would give anyone the size of the private
+// calendar and tell when it changed.
+func newRouteMetrics(m *calMetrics, route string, sizes bool) *routeMetrics {
 	requests := m.requests.MustCurryWith(prometheus.Labels{"route": route})
-	notModified := m.notModified.WithLabelValues(route)
-	var bytes prometheus.Counter
+	rm := &routeMetrics{
+		requests:    requests,
+		ok:          requests.WithLabelValues(strconv.Itoa(http.StatusOK)),
+		notMod:      requests.WithLabelValues(strconv.Itoa(http.StatusNotModified)),
+		notModified: m.notModified.WithLabelValues(route),
+		latency:     m.latency.WithLabelValues(route),
+	}
 	if sizes {
-		bytes = m.bytes.WithLabelValues(route)
+		rm.bytes = m.bytes.WithLabelValues(route)
 	}
-	latency := m.latency.WithLabelValues(route)
-	// The usual codes' counters, looked up once (read-only after this).
-	common := map[int]prometheus.Counter{}
-	for _, code := range []int{http.StatusOK, http.StatusNotModified} {
-		common[code] = requests.WithLabelValues(strconv.Itoa(code))
+	return rm
+}
+
+// serve answers r with h and counts the request.
+func (rm *routeMetrics) serve(w http.ResponseWriter, r *http.Request, h func(http.ResponseWriter, *http.Request)) {
+	sw, ok := w.(*statusWriter)
+	if !ok {
+		sw = &statusWriter{ResponseWriter: w, start: time.Now()}
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		sw, ok := w.(*statusWriter)
-		if !ok {
-			sw = &statusWriter{ResponseWriter: w, start: time.Now()}
-			w = sw
-		}
-		start := sw.start // the request log's: one clock reading fewer
-		next.ServeHTTP(w, r)
-		code := sw.status
-		if code == 0 {
-			code = http.StatusOK
-		}
-		if c, ok := common[code]; ok {
-			c.Inc()
-		} else {
-			requests.WithLabelValues(strconv.Itoa(code)).Inc()
-		}
-		if code == http.StatusNotModified {
-			notModified.Inc()
-		}
-		if sizes {
-			bytes.Add(float64(sw.bytes))
-		}
-		sw.end = time.Now() // the request log's too: one clock reading fewer
-		latency.Observe(sw.end.Sub(start).Seconds())
-	})
+	start := sw.start // the request log's: one clock reading fewer
+	h(sw, r)
+	switch code := cmp.Or(sw.status, http.StatusOK); code {
+	case http.StatusOK:
+		rm.ok.Inc()
+	case http.StatusNotModified:
+		rm.notMod.Inc()
+		rm.notModified.Inc()
+	default:
+		rm.requests.WithLabelValues(strconv.Itoa(code)).Inc()
+	}
+	if rm.bytes != nil {
+		rm.bytes.Add(float64(sw.bytes))
+	}
+	sw.end = time.Now() // the request log's too: one clock reading fewer
+	rm.latency.Observe(sw.end.Sub(start).Seconds())
 }
 
 // clientFamilies are the values of the client label.

@@ -174,6 +174,59 @@ func TestHealthAndMetrics(t *testing.T) {
 	}
 }
 
+// TestFeedRouteMetrics: a feed path is counted under its route whichever
+// way it is answered: found by the one lookup of a feed that exists, or by
+// the router (a track or event that does not exist, a method other than
+// GET and HEAD).
+func TestFeedRouteMetrics(t *testing.T) {
+	s := serverOf(t, testYAML, Options{})
+	etag := get(t, s, "/tracks/alpha.ics", nil).Header().Get("ETag")
+	for _, tc := range []struct {
+		method, target string
+		header         http.Header
+		want           int
+	}{
+		{http.MethodGet, "/tracks/alpha.ics", http.Header{"If-None-Match": {etag}}, http.StatusNotModified},
+		{http.MethodHead, "/tracks/alpha.ics", nil, http.StatusOK},
+		{http.MethodGet, "/tracks/alpha.ics?lang=en", nil, http.StatusOK},
+		{http.MethodGet, "/tracks/alpha.ics?alarm=2h", nil, http.StatusBadRequest},
+		{http.MethodGet, "/tracks/nosuch.ics", nil, http.StatusNotFound},
+		{http.MethodPost, "/tracks/alpha.ics", nil, http.StatusMethodNotAllowed},
+		{http.MethodGet, "/calendar.ics", nil, http.StatusOK},
+		{http.MethodGet, "/calendar.ics?tracks=alpha,beta", nil, http.StatusOK},
+		{http.MethodGet, "/events/keynote.ics", nil, http.StatusOK},
+		{http.MethodGet, "/events/nosuch.ics", nil, http.StatusNotFound},
+		{http.MethodGet, "/tracks/alpha.ics/", nil, http.StatusNotFound},
+	} {
+		if rec := do(t, s, tc.method, tc.target, tc.header); rec.Code != tc.want {
+			t.Errorf("%s %s: status %d, want %d", tc.method, tc.target, rec.Code, tc.want)
+		}
+	}
+	body := get(t, s, "/metrics", nil).Body.String()
+	for _, want := range []string{
+		`calfeed_http_requests_total{calendar="testcal",code="200",route="/tracks/{id}.ics"} 3`, // the ETag's GET, HEAD, ?lang=
+		`calfeed_http_requests_total{calendar="testcal",code="304",route="/tracks/{id}.ics"} 1`,
+		`calfeed_http_requests_total{calendar="testcal",code="400",route="/tracks/{id}.ics"} 1`,
+		`calfeed_http_requests_total{calendar="testcal",code="404",route="/tracks/{id}.ics"} 1`,
+		`calfeed_http_requests_total{calendar="testcal",code="200",route="/calendar.ics"} 2`,
+		`calfeed_http_requests_total{calendar="testcal",code="200",route="/events/{id}.ics"} 1`,
+		`calfeed_http_requests_total{calendar="testcal",code="404",route="/events/{id}.ics"} 1`,
+		`calfeed_http_requests_total{calendar="testcal",code="405",route="other"} 1`,
+		`calfeed_http_requests_total{calendar="testcal",code="404",route="other"} 1`,
+		`calfeed_http_not_modified_total{calendar="testcal",route="/tracks/{id}.ics"} 1`,
+		`calfeed_http_request_duration_seconds_count{calendar="testcal",route="/tracks/{id}.ics"} 6`,
+		`calfeed_feed_fetches_total{calendar="testcal",client="other",feed="alpha"} 4`,
+		`calfeed_feed_fetches_total{calendar="testcal",client="other",feed="combined"} 1`,
+	} {
+		if !strings.Contains(body, want+"\n") {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	if t.Failed() {
+		t.Logf("/metrics:\n%s", grepLines(body, "calfeed_http_requests_total", "calfeed_feed_fetches_total"))
+	}
+}
+
 func TestBaseURL(t *testing.T) {
 	tests := []struct {
 		name string
@@ -395,4 +448,18 @@ func TestMetricsGatheredOncePerSecond(t *testing.T) {
 	if ct := get(t, s, "/metrics", nil).Header().Get("Content-Type"); !strings.HasPrefix(ct, "text/plain") {
 		t.Errorf("Content-Type %q", ct)
 	}
+}
+
+// grepLines are the lines of s that begin with one of prefixes.
+func grepLines(s string, prefixes ...string) string {
+	var out []string
+	for line := range strings.Lines(s) {
+		for _, p := range prefixes {
+			if strings.HasPrefix(line, p) {
+				out = append(out, strings.TrimSuffix(line, "\n"))
+				break
+			}
+		}
+	}
+	return strings.Join(out, "\n")
 }

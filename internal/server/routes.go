@@ -12,27 +12,29 @@ import (
 // in /metrics under its pattern.
 //
 // Feed paths that exist (/calendar.ics, /tracks/ID.ics, /events/ID.ics) are
-// found by their form and one lookup of the id before the router's
-// patterns are tried: they are nearly all the traffic, polled by every
-// subscriber's calendar.
+// found by their form and one lookup before the router's patterns are
+// tried: they are nearly all the traffic, polled by every subscriber's
+// calendar.
 func (s *Server) routes() http.Handler {
 	router := s.router()
-	feeds := map[string]http.Handler{
-		routeCalendar: s.instrument(routeCalendar, http.HandlerFunc(s.handleCalendar)),
-		// The path is one feedPath found: its id is between these.
-		routeTrack: s.instrument(routeTrack, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			id, _ := cutAround(r.URL.Path, "/tracks/", ".ics")
-			s.handleTrack(w, r, id)
-		})),
-		routeEvent: s.instrument(routeEvent, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			id, _ := cutAround(r.URL.Path, "/events/", ".ics")
-			s.handleEvent(w, r, id)
-		})),
+	var feeds [len(feedRoutes)]*routeMetrics
+	for i, route := range feedRoutes {
+		feeds[i] = s.routeMetrics(route)
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodGet || r.Method == http.MethodHead {
-			if p, ok := s.state.Load().feedPath(r.URL.Path); ok {
-				feeds[p.route].ServeHTTP(w, r)
+			st := s.state.Load()
+			if p, ok := st.feedPath(r.URL.Path); ok {
+				feeds[p.route].serve(w, r, func(w http.ResponseWriter, r *http.Request) {
+					switch p.route {
+					case feedCalendar:
+						s.handleCalendar(w, r, st)
+					case feedTrack:
+						s.handleTrack(w, r, st, p.id, p.key)
+					default:
+						s.handleEvent(w, r, st, p.id)
+					}
+				})
 				return
 			}
 		}
@@ -47,22 +49,31 @@ const (
 	routeEvent    = "/events/{id}.ics"
 )
 
+// feedRoute is a feed's route, an index of feedRoutes.
+type feedRoute uint8
+
+const (
+	feedCalendar feedRoute = iota
+	feedTrack
+	feedEvent
+)
+
+var feedRoutes = [...]string{feedCalendar: routeCalendar, feedTrack: routeTrack, feedEvent: routeEvent}
+
 // feedPath is a feed path that exists, found by exact lookup.
 type feedPath struct {
-	route string // its pattern
+	route feedRoute
 	id    string // the track or event id
+	key   string // a track's feed key (see feedKey)
 }
 
 // feedPath returns the feed that path is, if it is one that exists.
 func (st *state) feedPath(path string) (feedPath, bool) {
-	if path == routeCalendar {
-		return feedPath{route: routeCalendar}, true
-	}
-	if id, ok := cutAround(path, "/tracks/", ".ics"); ok && st.cal.Track(id) != nil {
-		return feedPath{routeTrack, id}, true
+	if p, ok := st.paths[path]; ok {
+		return p, true
 	}
 	if id, ok := cutAround(path, "/events/", ".ics"); ok && st.cal.Event(id) != nil {
-		return feedPath{routeEvent, id}, true
+		return feedPath{route: feedEvent, id: id}, true
 	}
 	return feedPath{}, false
 }
@@ -89,9 +100,11 @@ func (s *Server) router() http.Handler {
 	}
 	id := func(r *http.Request) string { return mux.Vars(r)["id"] }
 
-	handle(routeCalendar, s.handleCalendar)
-	handle(routeTrack, func(w http.ResponseWriter, r *http.Request) { s.handleTrack(w, r, id(r)) })
-	handle(routeEvent, func(w http.ResponseWriter, r *http.Request) { s.handleEvent(w, r, id(r)) })
+	handle(routeCalendar, func(w http.ResponseWriter, r *http.Request) { s.handleCalendar(w, r, s.state.Load()) })
+	handle(routeTrack, func(w http.ResponseWriter, r *http.Request) {
+		s.handleTrack(w, r, s.state.Load(), id(r), trackKey(id(r)))
+	})
+	handle(routeEvent, func(w http.ResponseWriter, r *http.Request) { s.handleEvent(w, r, s.state.Load(), id(r)) })
 	handle("/changes.atom", s.handleChanges)
 	if s.grant == nil {
 		handle("/healthz", s.handleHealth)

@@ -261,6 +261,10 @@ type state struct {
 	// front would make each load several times slower and larger for
 	// variants few subscribers ask for.
 	sources map[string]source
+	// paths are the full feed and the track feeds by path
+	// (/calendar.ics, /tracks/ID.ics): a subscriber's request is one
+	// lookup.
+	paths map[string]feedPath
 	// cache keeps what is rendered on demand: those variants, combined
 	// feeds and agendas, pages, QR codes and the changes feed.
 	cache *cache
@@ -316,8 +320,11 @@ func newState(cal *calendar.Calendar, gz bool, c *cache, prerender int) (*state,
 	}
 	st.fixed = append(st.fixed, keyAll)
 	st.sources[keyAll] = source{build: st.allFeed}
+	st.paths = make(map[string]feedPath, 1+len(cal.Tracks))
+	st.paths[routeCalendar] = feedPath{route: feedCalendar, key: keyAll}
 	for _, t := range cal.Tracks {
 		key := trackKey(t.ID)
+		st.paths["/tracks/"+t.ID+".ics"] = feedPath{route: feedTrack, id: t.ID, key: key}
 		st.fixed = append(st.fixed, key)
 		st.sources[key] = source{build: func(lang string) feed.Feed { return st.tracksFeed([]string{t.ID}, lang) }}
 	}
