@@ -12,7 +12,7 @@ import (
 )
 
 func (f *Folder) instrument(route string, next http.Handler) http.Handler {
-	return instrument(f.root, route, next, true)
+	return newRouteMetrics(f.root, route, true).wrap(next)
 }
 
 // baseURL is the public URL of the folder: Options.BaseURL, else the

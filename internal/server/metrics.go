@@ -186,8 +186,7 @@ func (c *calMetrics) forget() {
 
 // instrument counts the requests of one route.
 func (s *Server) instrument(route string, next http.Handler) http.Handler {
-	rm := s.routeMetrics(route)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { rm.serve(w, r, next.ServeHTTP) })
+	return s.routeMetrics(route).wrap(next)
 }
 
 // routeMetrics are the series of one route of s.
@@ -201,13 +200,6 @@ func (s *Server) routeMetrics(route string) *routeMetrics {
 		}
 	}
 	return newRouteMetrics(s.metrics, route, s.grant == nil)
-}
-
-// instrument counts the requests of one route in m, and with sizes the
-// bytes of their bodies (see newRouteMetrics).
-func instrument(m *calMetrics, route string, next http.Handler, sizes bool) http.Handler {
-	rm := newRouteMetrics(m, route, sizes)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { rm.serve(w, r, next.ServeHTTP) })
 }
 
 // routeMetrics are the series of one route, looked up once: a request is
@@ -237,6 +229,11 @@ func newRouteMetrics(m *calMetrics, route string, sizes bool) *routeMetrics {
 		rm.bytes = m.bytes.WithLabelValues(route)
 	}
 	return rm
+}
+
+// wrap returns next, its requests counted.
+func (rm *routeMetrics) wrap(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { rm.serve(w, r, next.ServeHTTP) })
 }
 
 // serve answers r with h and counts the request.
