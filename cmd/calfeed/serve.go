@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime"
 	"strings"
 	"time"
 
@@ -38,6 +39,7 @@ type serveConfig struct {
 	stamp       bool
 	writeLock   func(f *lock.File, path string) error // (*lock.File).Write; tests replace it
 	cacheSize   int64
+	renderings  int
 	reloadDelay time.Duration
 	limits      *calendar.Options
 }
@@ -56,6 +58,7 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (se
 	fs.BoolVar(&c.stamp, "stamp", false, "stamp the lock file on every load that finds changed events (as calfeed stamp does), for a single server where nobody runs stamp by hand")
 	fs.DurationVar(&c.reloadDelay, "reload-delay", defaultReloadDelay, "reload once the events file has been unchanged this long")
 	fs.Var(byteSize{&c.cacheSize}, "cache-size", "memory for responses rendered on demand (pages, combined feeds, reminders, downloads), such as 64MiB (env CALFEED_CACHE_SIZE; default 64MiB)")
+	fs.IntVar(&c.renderings, "max-renderings", 0, fmt.Sprintf("run at most `N` renderings on demand (pages, combined feeds, reminders, downloads) at once; the processors left keep sending what is rendered (default half the processors, at least 1: %d here)", server.RenderingsFor(runtime.GOMAXPROCS(0))))
 	c.limits = limitFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "Usage: calfeed serve [flags]\n\nServes the feeds of an events file over HTTP.\n\n")
@@ -90,6 +93,10 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (se
 		fmt.Fprintf(stderr, "calfeed serve: -reload-delay %v: give a duration of 0 or more, such as 1s\n", c.reloadDelay)
 		return c, errUsage
 	}
+	if c.renderings < 0 {
+		fmt.Fprintf(stderr, "calfeed serve: -max-renderings %d: give 1 or more, or 0 for the default\n", c.renderings)
+		return c, errUsage
+	}
 	if c.logFormat != "text" && c.logFormat != "json" {
 		fmt.Fprintf(stderr, "calfeed serve: -log-format is text or json, not %q\n", c.logFormat)
 		return c, errUsage
@@ -102,6 +109,7 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (se
 func (c serveConfig) serverOptions(logger *slog.Logger, logOut io.Writer) server.Options {
 	return server.Options{
 		Logger: logger, Gzip: c.gzip, BaseURL: c.baseURL, TrustProxy: c.trustProxy, CacheSize: c.cacheSize,
+		MaxRenderings: c.renderings,
 		// Request lines written directly, in the form of newLogger's
 		// handler for the same format.
 		RequestLog: logOut, RequestLogJSON: c.logFormat == "json", NoRequestLog: !c.requestLog,

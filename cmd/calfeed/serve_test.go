@@ -122,11 +122,9 @@ func TestServeRequestLog(t *testing.T) {
 	}
 }
 
-// TestServeAddress checks where serve listens: -addr, else $CALFEED_ADDR,
-// else :$PORT. The settings that must lose are unusable, so choosing one
-// makes run fail at once.
 // TestServeAddress: -addr, else CALFEED_ADDR, else :$PORT; each given as
-// port 0, and the port the system chose is served.
+// port 0, and the port the system chose is served. The settings that must
+// lose are unusable, so choosing one would make run fail at once.
 func TestServeAddress(t *testing.T) {
 	dir := t.TempDir()
 	config := fixture(t, "valid.yaml", dir, "events.yaml")

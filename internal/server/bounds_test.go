@@ -393,6 +393,28 @@ func TestCacheOneRenderingAtATime(t *testing.T) {
 	}
 }
 
+// TestMaxRenderings: by default half the processors render on demand, at
+// least one, so that the others keep sending what is rendered while a
+// flood of distinct pages waits its turn; Options.MaxRenderings sets the
+// number, for one calendar or a folder of them.
+func TestMaxRenderings(t *testing.T) {
+	for procs, want := range map[int]int{1: 1, 2: 1, 3: 1, 4: 2, 7: 3, 8: 4, 64: 32} {
+		if got := RenderingsFor(procs); got != want {
+			t.Errorf("RenderingsFor(%d) = %d, want %d", procs, got, want)
+		}
+	}
+	for _, tc := range []struct{ opts, want int }{{0, RenderingsFor(runtime.GOMAXPROCS(0))}, {1, 1}, {5, 5}} {
+		s := serverOf(t, testYAML, Options{MaxRenderings: tc.opts})
+		if got := cap(s.renders); got != tc.want {
+			t.Errorf("MaxRenderings %d: a calendar renders %d at once, want %d", tc.opts, got, tc.want)
+		}
+		f := NewFolder(Options{MaxRenderings: tc.opts})
+		if got := cap(f.shared.renders); got != tc.want {
+			t.Errorf("MaxRenderings %d: a folder renders %d at once, want %d", tc.opts, got, tc.want)
+		}
+	}
+}
+
 // TestReloadReleasesOldCalendar (D5): once a reload swaps in a new
 // calendar, nothing the server keeps refers to the old one, pages served
 // or not.

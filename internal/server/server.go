@@ -13,6 +13,7 @@
 package server
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -51,6 +52,10 @@ type Options struct {
 	// CacheSize bounds, in bytes, the responses kept rendered on demand for
 	// the calendar being served (see DefaultCacheSize); 0 means the default.
 	CacheSize int64
+	// MaxRenderings bounds the renderings on demand (pages, combined feeds,
+	// reminder variants, downloads, QR codes) that run at once; 0 means
+	// RenderingsFor(GOMAXPROCS).
+	MaxRenderings int
 	// RequestLog, if set, receives the line of each request directly, in
 	// the form of slog's text handler (its JSON handler with
 	// RequestLogJSON), instead of through Logger: much cheaper, for a
@@ -77,7 +82,7 @@ type Server struct {
 	health  atomic.Pointer[health]
 	pages   *pages
 	// renders holds a token per rendering on demand in progress: at most
-	// as many as there are processors, whatever the number of requests.
+	// Options.MaxRenderings, whatever the number of requests.
 	renders chan struct{}
 	budget  *budget // the memory its caches may hold
 	// prefix is the path the calendar is served under in a folder of
@@ -120,7 +125,7 @@ func newShared(opts Options) *shared {
 		panic(fmt.Sprintf("server: %v", err))
 	}
 	sh := &shared{metrics: newMetrics(), site: site, assets: map[string]*resource{},
-		renders: make(chan struct{}, runtime.GOMAXPROCS(0)), budget: newBudget(opts.CacheSize)}
+		renders: make(chan struct{}, cmp.Or(opts.MaxRenderings, RenderingsFor(runtime.GOMAXPROCS(0)))), budget: newBudget(opts.CacheSize)}
 	sh.metrics.registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
 		Name: "calfeed_responses_cut_total",
 		Help: "Responses rendered on demand cut off to make room for new renderings: their clients, reading too slowly " +
@@ -132,6 +137,14 @@ func newShared(opts Options) *shared {
 	}
 	return sh
 }
+
+// RenderingsFor is how many renderings on demand run at once by default
+// on procs processors: half of them, at least one. The rest are left to
+// what is rendered already: under a flood of requests for distinct pages
+// (a crawler, or anyone asking for pages nobody else reads), the feeds
+// subscribers poll are still sent from memory on the processors left,
+// instead of waiting behind renderings for their turn on each processor.
+func RenderingsFor(procs int) int { return max(1, procs/2) }
 
 // New renders every feed of cal and returns a Server ready to serve them.
 func New(cal *calendar.Calendar, opts Options) (*Server, error) {
