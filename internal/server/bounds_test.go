@@ -396,14 +396,16 @@ func TestCacheOneRenderingAtATime(t *testing.T) {
 // TestMaxRenderings: by default half the processors render on demand, at
 // least one, so that the others keep sending what is rendered while a
 // flood of distinct pages waits its turn; Options.MaxRenderings sets the
-// number, for one calendar or a folder of them.
+// number, for one calendar or a folder of them (none, or fewer, is the
+// default).
 func TestMaxRenderings(t *testing.T) {
 	for procs, want := range map[int]int{1: 1, 2: 1, 3: 1, 4: 2, 7: 3, 8: 4, 64: 32} {
 		if got := RenderingsFor(procs); got != want {
 			t.Errorf("RenderingsFor(%d) = %d, want %d", procs, got, want)
 		}
 	}
-	for _, tc := range []struct{ opts, want int }{{0, RenderingsFor(runtime.GOMAXPROCS(0))}, {1, 1}, {5, 5}} {
+	def := RenderingsFor(runtime.GOMAXPROCS(0))
+	for _, tc := range []struct{ opts, want int }{{0, def}, {-1, def}, {1, 1}, {5, 5}} {
 		s := serverOf(t, testYAML, Options{MaxRenderings: tc.opts})
 		if got := cap(s.renders); got != tc.want {
 			t.Errorf("MaxRenderings %d: a calendar renders %d at once, want %d", tc.opts, got, tc.want)

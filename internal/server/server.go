@@ -13,7 +13,6 @@
 package server
 
 import (
-	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -53,8 +52,8 @@ type Options struct {
 	// the calendar being served (see DefaultCacheSize); 0 means the default.
 	CacheSize int64
 	// MaxRenderings bounds the renderings on demand (pages, combined feeds,
-	// reminder variants, downloads, QR codes) that run at once; 0 means
-	// RenderingsFor(GOMAXPROCS).
+	// reminder variants, downloads, QR codes) that run at once; 0 or less
+	// means RenderingsFor(GOMAXPROCS).
 	MaxRenderings int
 	// RequestLog, if set, receives the line of each request directly, in
 	// the form of slog's text handler (its JSON handler with
@@ -125,7 +124,7 @@ func newShared(opts Options) *shared {
 		panic(fmt.Sprintf("server: %v", err))
 	}
 	sh := &shared{metrics: newMetrics(), site: site, assets: map[string]*resource{},
-		renders: make(chan struct{}, cmp.Or(opts.MaxRenderings, RenderingsFor(runtime.GOMAXPROCS(0)))), budget: newBudget(opts.CacheSize)}
+		renders: make(chan struct{}, opts.maxRenderings()), budget: newBudget(opts.CacheSize)}
 	sh.metrics.registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
 		Name: "calfeed_responses_cut_total",
 		Help: "Responses rendered on demand cut off to make room for new renderings: their clients, reading too slowly " +
@@ -136,6 +135,14 @@ func newShared(opts Options) *shared {
 		sh.assets[name] = bodyResource(a.Body, time.Time{}, nil, !strings.HasPrefix(a.ContentType, "image/png"))
 	}
 	return sh
+}
+
+// maxRenderings is Options.MaxRenderings, or the default.
+func (o Options) maxRenderings() int {
+	if o.MaxRenderings > 0 {
+		return o.MaxRenderings
+	}
+	return RenderingsFor(runtime.GOMAXPROCS(0))
 }
 
 // RenderingsFor is how many renderings on demand run at once by default
