@@ -8,7 +8,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path"
+	"runtime"
 	"strings"
+	"sync"
 
 	"calfeed/internal/feedsjson"
 	"calfeed/internal/web"
@@ -86,55 +88,124 @@ func (s *Server) EachStaticFile(ctx context.Context, emit func(File) error) erro
 	}
 
 	p := s.pages
-	qr := qrMemo{}
+	qr := &qrMemo{codes: map[[2]string]string{}}
 	for _, dl := range cal.Languages {
 		body, _ := st.atom(base, dl, nil, true)
 		if err := emit(File{Name: web.StaticFeed(cal, "changes.atom", dl), Body: body}); err != nil {
 			return err
 		}
 	}
+	// The pages, feeds.json and QR codes of each language: most of a
+	// build's work, made on every processor and written in order.
+	var jobs []func() ([]File, error)
 	for _, lang := range web.Languages(cal.Languages) {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
 		req := web.Request{Cal: cal, Programme: st.programme(), Base: base, Lang: lang, Static: true, QRCode: qr.code}
 		for n := 1; n <= req.Programme.Pages(); n++ {
-			req.Page = n
+			jobs = append(jobs, func() ([]File, error) {
+				req := req
+				req.Page = n
+				var b bytes.Buffer
+				if err := p.site.Page(&b, req); err != nil {
+					return nil, err
+				}
+				return []File{{Name: web.StaticPage(cal, lang, n), Body: b.Bytes()}}, nil
+			})
+		}
+		jobs = append(jobs, func() ([]File, error) {
 			var b bytes.Buffer
-			if err := p.site.Page(&b, req); err != nil {
-				return err
+			if err := feedsjson.Write(&b, req); err != nil {
+				return nil, err
 			}
-			if err := emit(File{Name: web.StaticPage(cal, lang, n), Body: b.Bytes()}); err != nil {
-				return err
-			}
-		}
-		req.Page = 0
-		var b bytes.Buffer
-		if err := feedsjson.Write(&b, req); err != nil {
-			return err
-		}
-		if err := emit(File{Name: path.Join(path.Dir(web.StaticPage(cal, lang, 1)), "feeds.json"), Body: b.Bytes()}); err != nil {
-			return err
-		}
+			return []File{{Name: path.Join(path.Dir(web.StaticPage(cal, lang, 1)), "feeds.json"), Body: b.Bytes()}}, nil
+		})
 		for _, f := range web.Feeds(cal, base, lang) {
-			target := web.StaticPageURL(cal, base, lang, f.Anchor)
-			svg, err := web.QRSVG(target, web.QRLabel(lang, f.Title))
-			if err != nil {
-				return err
-			}
-			png, err := web.QRPNG(target)
-			if err != nil {
-				return err
-			}
-			if err := emit(File{Name: web.StaticQR(cal, f.ID, "svg", lang), Body: svg}); err != nil {
-				return err
-			}
-			if err := emit(File{Name: web.StaticQR(cal, f.ID, "png", lang), Body: png}); err != nil {
-				return err
-			}
+			jobs = append(jobs, func() ([]File, error) {
+				target := web.StaticPageURL(cal, base, lang, f.Anchor)
+				svg, err := web.QRSVG(target, web.QRLabel(lang, f.Title))
+				if err != nil {
+					return nil, err
+				}
+				png, err := web.QRPNG(target)
+				if err != nil {
+					return nil, err
+				}
+				return []File{{Name: web.StaticQR(cal, f.ID, "svg", lang), Body: svg}, {Name: web.StaticQR(cal, f.ID, "png", lang), Body: png}}, nil
+			})
 		}
 	}
-	return nil
+	return inOrder(ctx, runtime.GOMAXPROCS(0), jobs, func(files []File) error {
+		for _, f := range files {
+			if err := emit(f); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// inOrder runs jobs on up to workers goroutines and passes each one's
+// result to emit, one at a time and in the order of jobs, as soon as it
+// and those before it are done; at most twice workers results wait for
+// their turn. The first error (a job's, emit's or ctx's) stops it: no
+// job starts after it, and inOrder returns once those running are done.
+func inOrder[T any](ctx context.Context, workers int, jobs []func() (T, error), emit func(T) error) error {
+	type result struct {
+		v   T
+		err error
+	}
+	stop := make(chan struct{})
+	pending := make(chan chan result, 2*max(1, workers)) // in the order of jobs
+	sem := make(chan struct{}, max(1, workers))
+	var running sync.WaitGroup
+	go func() {
+		defer close(pending)
+		for _, job := range jobs {
+			c := make(chan result, 1)
+			select {
+			case pending <- c:
+			case <-stop:
+				return
+			}
+			select {
+			case sem <- struct{}{}:
+			case <-stop:
+			}
+			select {
+			case <-stop: // stopped while it waited for its turn
+				close(c) // never started: read as no result
+				return
+			default:
+			}
+			running.Go(func() {
+				defer func() { <-sem }()
+				v, err := job()
+				c <- result{v, err}
+			})
+		}
+	}()
+	finish := func(err error) error {
+		close(stop)
+		for range pending { // let the producer see stop and return
+		}
+		running.Wait()
+		return err
+	}
+	for c := range pending {
+		r, ok := <-c
+		if !ok {
+			break
+		}
+		if r.err == nil {
+			r.err = ctx.Err()
+		}
+		if r.err == nil {
+			r.err = emit(r.v)
+		}
+		if r.err != nil {
+			return finish(r.err)
+		}
+	}
+	return finish(nil)
 }
 
 // get answers a request for path as serve would, and returns the body.
@@ -152,17 +223,25 @@ func (s *Server) get(ctx context.Context, target string) ([]byte, error) {
 }
 
 // qrMemo draws each QR code of a static site once: every page of a
-// language shows the same codes.
-type qrMemo map[[2]string]string
+// language shows the same codes. Pages made at once share it.
+type qrMemo struct {
+	mu    sync.Mutex
+	codes map[[2]string]string
+}
 
-func (m qrMemo) code(content, label string) (string, error) {
+func (m *qrMemo) code(content, label string) (string, error) {
 	k := [2]string{content, label}
-	if svg, ok := m[k]; ok {
+	m.mu.Lock()
+	svg, ok := m.codes[k]
+	m.mu.Unlock()
+	if ok {
 		return svg, nil
 	}
 	svg, err := web.QRCode(content, label)
 	if err == nil {
-		m[k] = svg
+		m.mu.Lock()
+		m.codes[k] = svg
+		m.mu.Unlock()
 	}
 	return svg, err
 }
