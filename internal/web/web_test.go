@@ -3,6 +3,8 @@ package web
 import (
 	"bytes"
 	"html"
+	"image"
+	"image/png"
 	"net/url"
 	"os"
 	"regexp"
@@ -518,9 +520,29 @@ func TestQRSVG(t *testing.T) {
 			t.Errorf("SVG lacks %q", frag)
 		}
 	}
-	png, err := QRPNG(content)
-	if err != nil || !bytes.HasPrefix(png, []byte("\x89PNG\r\n\x1a\n")) {
-		t.Errorf("QRPNG: %v, not a PNG", err)
+	b, err := QRPNG(content)
+	if err != nil {
+		t.Fatalf("QRPNG: %v", err)
+	}
+	img, err := png.Decode(bytes.NewReader(b))
+	if err != nil {
+		t.Fatalf("QRPNG: not a PNG: %v", err)
+	}
+	if size := img.Bounds().Size(); size != image.Pt(8*n, 8*n) {
+		t.Fatalf("QRPNG: %v pixels, want 8 a module: %d", size, 8*n)
+	}
+	// Every pixel of every module is the module's colour.
+	wrong := 0
+	for y := range 8 * n {
+		for x := range 8 * n {
+			r, _, _, _ := img.At(x, y).RGBA()
+			if dark := r == 0; dark != want[y/8][x/8] {
+				wrong++
+			}
+		}
+	}
+	if wrong > 0 {
+		t.Errorf("QRPNG: %d pixels differ from the encoder's modules", wrong)
 	}
 }
 
