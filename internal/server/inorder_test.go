@@ -109,3 +109,43 @@ func TestInOrderStops(t *testing.T) {
 		})
 	}
 }
+
+// TestInOrderCancelled: with its context cancelled already, no job
+// starts; cancelled while a job is slow, no job starts once the cancel is
+// seen, and none is left running.
+func TestInOrderCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var started, running, most atomic.Int32
+	err := inOrder(ctx, 3, jobsFor(40, &started, &running, &most, -1), func(int) error {
+		t.Error("a result was emitted with the context cancelled")
+		return nil
+	})
+	if !errors.Is(err, context.Canceled) || started.Load() != 0 {
+		t.Errorf("inOrder = %v with %d jobs started, want context.Canceled and none", err, started.Load())
+	}
+
+	ctx, cancel = context.WithCancel(context.Background())
+	defer cancel()
+	var afterCancel atomic.Int32
+	var cancelled atomic.Bool
+	jobs := make([]func() (int, error), 1000)
+	for i := range jobs {
+		jobs[i] = func() (int, error) {
+			if cancelled.Load() {
+				afterCancel.Add(1)
+			}
+			if i == 0 {
+				time.Sleep(50 * time.Millisecond)
+			}
+			return i, nil
+		}
+	}
+	time.AfterFunc(10*time.Millisecond, func() { cancelled.Store(true); cancel() })
+	if err := inOrder(ctx, 3, jobs, func(int) error { return nil }); !errors.Is(err, context.Canceled) {
+		t.Errorf("inOrder = %v, want context.Canceled", err)
+	}
+	if n := afterCancel.Load(); n > 1 {
+		t.Errorf("%d jobs started after the context was cancelled", n)
+	}
+}

@@ -41,8 +41,9 @@ var errNoBase = errors.New("server: a static site needs its public base URL")
 // A static host ignores queries, so what needs a server (reminders,
 // personal agendas, /subscribe/ redirects) is left out of the pages.
 //
-// Each file goes to emit as it is made, and is not kept: a large calendar's
-// site is many times its feeds' size.
+// Each file goes to emit once it, and every file before it, is made (the
+// pages and QR codes are made on every processor: a few wait their turn),
+// and is not kept: a large calendar's site is many times its feeds' size.
 func (s *Server) EachStaticFile(ctx context.Context, emit func(File) error) error {
 	st := s.state.Load()
 	cal := st.cal
@@ -51,6 +52,9 @@ func (s *Server) EachStaticFile(ctx context.Context, emit func(File) error) erro
 		return errNoBase
 	}
 	served := func(name, target string) error {
+		if err := ctx.Err(); err != nil {
+			return err // stopped: a large calendar has a download for every event
+		}
 		body, err := s.get(ctx, target)
 		if err != nil {
 			return err
@@ -146,35 +150,38 @@ func (s *Server) EachStaticFile(ctx context.Context, emit func(File) error) erro
 // inOrder runs jobs on up to workers goroutines and passes each one's
 // result to emit, one at a time and in the order of jobs, as soon as it
 // and those before it are done; at most twice workers results wait for
-// their turn. The first error (a job's, emit's or ctx's) stops it: no
-// job starts after it, and inOrder returns once those running are done.
+// their turn. An error stops it: a job's or emit's, seen when its result's
+// turn comes, or ctx's. No job starts once it is seen (those already
+// started, at most three times workers, run to their end), and inOrder
+// returns it once no job is running.
 func inOrder[T any](ctx context.Context, workers int, jobs []func() (T, error), emit func(T) error) error {
 	type result struct {
 		v   T
 		err error
 	}
+	workers = max(1, workers)
 	stop := make(chan struct{})
-	pending := make(chan chan result, 2*max(1, workers)) // in the order of jobs
-	sem := make(chan struct{}, max(1, workers))
+	pending := make(chan chan result, 2*workers) // in the order of jobs
+	sem := make(chan struct{}, workers)
 	var running sync.WaitGroup
 	go func() {
 		defer close(pending)
 		for _, job := range jobs {
-			c := make(chan result, 1)
-			select {
-			case pending <- c:
-			case <-stop:
+			if ctx.Err() != nil {
 				return
 			}
 			select {
 			case sem <- struct{}{}:
 			case <-stop:
-			}
-			select {
-			case <-stop: // stopped while it waited for its turn
-				close(c) // never started: read as no result
 				return
-			default:
+			case <-ctx.Done():
+				return
+			}
+			c := make(chan result, 1)
+			select {
+			case pending <- c:
+			case <-stop:
+				return
 			}
 			running.Go(func() {
 				defer func() { <-sem }()
@@ -185,16 +192,13 @@ func inOrder[T any](ctx context.Context, workers int, jobs []func() (T, error), 
 	}()
 	finish := func(err error) error {
 		close(stop)
-		for range pending { // let the producer see stop and return
+		for range pending { // until the goroutine starting jobs has seen stop
 		}
 		running.Wait()
 		return err
 	}
 	for c := range pending {
-		r, ok := <-c
-		if !ok {
-			break
-		}
+		r := <-c // every job put in pending is started
 		if r.err == nil {
 			r.err = ctx.Err()
 		}
@@ -205,7 +209,7 @@ func inOrder[T any](ctx context.Context, workers int, jobs []func() (T, error), 
 			return finish(r.err)
 		}
 	}
-	return finish(nil)
+	return finish(ctx.Err())
 }
 
 // get answers a request for path as serve would, and returns the body.
@@ -250,7 +254,7 @@ func (m *qrMemo) code(content, label string) (string, error) {
 // site (Server.EachStaticFile) in a folder named after its id, and at the
 // root the index in every language (index.html, LANG/index.html),
 // feeds.json in every language, the static files and robots.txt; each file
-// goes to emit as it is made.
+// goes to emit as Server.EachStaticFile says.
 func (f *Folder) EachStaticFile(ctx context.Context, emit func(File) error) error {
 	if f.opts.BaseURL == "" {
 		return errNoBase
