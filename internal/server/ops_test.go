@@ -153,8 +153,7 @@ func TestHealthAndMetrics(t *testing.T) {
 	}
 	do(t, s, http.MethodGet, "/tracks/alpha.ics", http.Header{"If-None-Match": {get(t, s, "/tracks/alpha.ics", nil).Header().Get("ETag")}})
 	s.Load(loadCalendar(t, testYAML))
-	body := get(t, s, "/metrics", nil).Body.String()
-	for _, want := range []string{
+	checkMetrics(t, s,
 		`calfeed_feed_fetches_total{calendar="testcal",client="google",feed="alpha"} 1`,
 		`calfeed_feed_fetches_total{calendar="testcal",client="microsoft",feed="alpha"} 1`,
 		`calfeed_feed_fetches_total{calendar="testcal",client="apple",feed="alpha"} 1`,
@@ -167,11 +166,7 @@ func TestHealthAndMetrics(t *testing.T) {
 		`calfeed_config_valid{calendar="testcal"} 1`,
 		`calfeed_events{calendar="testcal"} 5`,
 		`calfeed_http_request_duration_seconds_count{calendar="testcal",route="/healthz"} 3`,
-	} {
-		if !strings.Contains(body, want+"\n") {
-			t.Errorf("/metrics lacks %s", want)
-		}
-	}
+	)
 }
 
 // TestFeedRouteMetrics: a feed path is counted under its route whichever
@@ -202,8 +197,7 @@ func TestFeedRouteMetrics(t *testing.T) {
 			t.Errorf("%s %s: status %d, want %d", tc.method, tc.target, rec.Code, tc.want)
 		}
 	}
-	body := get(t, s, "/metrics", nil).Body.String()
-	for _, want := range []string{
+	checkMetrics(t, s,
 		`calfeed_http_requests_total{calendar="testcal",code="200",route="/tracks/{id}.ics"} 3`, // the ETag's GET, HEAD, ?lang=
 		`calfeed_http_requests_total{calendar="testcal",code="304",route="/tracks/{id}.ics"} 1`,
 		`calfeed_http_requests_total{calendar="testcal",code="400",route="/tracks/{id}.ics"} 1`,
@@ -217,14 +211,7 @@ func TestFeedRouteMetrics(t *testing.T) {
 		`calfeed_http_request_duration_seconds_count{calendar="testcal",route="/tracks/{id}.ics"} 6`,
 		`calfeed_feed_fetches_total{calendar="testcal",client="other",feed="alpha"} 4`,
 		`calfeed_feed_fetches_total{calendar="testcal",client="other",feed="combined"} 1`,
-	} {
-		if !strings.Contains(body, want+"\n") {
-			t.Errorf("/metrics lacks %s", want)
-		}
-	}
-	if t.Failed() {
-		t.Logf("/metrics:\n%s", grepLines(body, "calfeed_http_requests_total", "calfeed_feed_fetches_total"))
-	}
+	)
 }
 
 func TestBaseURL(t *testing.T) {
@@ -450,16 +437,29 @@ func TestMetricsGatheredOncePerSecond(t *testing.T) {
 	}
 }
 
-// grepLines are the lines of s that begin with one of prefixes.
-func grepLines(s string, prefixes ...string) string {
-	var out []string
-	for line := range strings.Lines(s) {
-		for _, p := range prefixes {
-			if strings.HasPrefix(line, p) {
-				out = append(out, strings.TrimSuffix(line, "\n"))
-				break
-			}
+// checkMetrics fails t for each of series (a line of /metrics, name,
+// labels and value) that h's /metrics lacks, and then shows the lines of
+// the same metrics that it has.
+func checkMetrics(t *testing.T, h http.Handler, series ...string) {
+	t.Helper()
+	body := get(t, h, "/metrics", nil).Body.String()
+	names := map[string]bool{}
+	for _, want := range series {
+		if !strings.Contains(body, want+"\n") {
+			t.Errorf("/metrics lacks %s", want)
+			name, _, _ := strings.Cut(want, "{")
+			names[name] = true
 		}
 	}
-	return strings.Join(out, "\n")
+	if len(names) == 0 {
+		return
+	}
+	var have []string
+	for line := range strings.Lines(body) {
+		name, _, _ := strings.Cut(line, "{")
+		if names[name] {
+			have = append(have, strings.TrimSuffix(line, "\n"))
+		}
+	}
+	t.Logf("what /metrics has of them:\n%s", strings.Join(have, "\n"))
 }
