@@ -2,7 +2,7 @@
 # bench/flood.sh: how a flood of requests for distinct pages slows the feeds
 # that subscribers poll, with renderings on demand bounded to half the
 # processors (calfeed serve's default) and to all of them (the bound before
-# -max-renderings). One command: `bash bench/flood.sh`. About 2 minutes.
+# -max-renderings). One command: `bash bench/flood.sh`. About 3 minutes.
 #
 # calfeed serve of a 10,000-event calendar (bench/gen, seed 1), on every
 # processor of the machine, a public -base-url, for each setting in turn:
@@ -15,13 +15,18 @@
 # a machine, not a core), so only the ratios between the settings, measured
 # in the same run and interleaved round by round, compare.
 #
-# Knobs (environment): DURATION (s, 8), ROUNDS (2), PORT (18190).
+# Then, once: BURST requests for distinct agenda pages, each hung up on after
+# 50 ms, and how long a reader's page takes after them (the renderings
+# given up by clients gone should not hold it).
+#
+# Knobs (environment): DURATION (s, 8), ROUNDS (2), BURST (400), PORT (18190).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 DURATION=${DURATION:-8}
 ROUNDS=${ROUNDS:-2}
 PORT=${PORT:-18190}
+BURST=${BURST:-400}
 PROCS=$(nproc)
 
 die() {
@@ -92,11 +97,32 @@ measure() {
 	PID=""
 }
 
+# burst: BURST distinct agenda pages asked for and hung up on after 50 ms,
+# 32 at a time, then the time a reader's page takes; appends it to rows.
+burst() {
+	local i
+	"$TMP/calfeed" serve -config "$TMP/cal/events.yaml" -addr "127.0.0.1:$PORT" -base-url https://cal.example.org >"$TMP/serve-burst.log" 2>&1 &
+	PID=$!
+	for ((i = 0; i < 300; i++)); do
+		curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$PORT/healthz" && break
+		sleep 0.1
+	done
+	curl -sf -o /dev/null "http://127.0.0.1:$PORT/?events=ev-000001" || die "the page failed"
+	seq -f %06g "$BURST" | xargs -P 32 -I{} curl -s -o /dev/null -m 0.05 "http://127.0.0.1:$PORT/?events=ev-{},ev-009999" || true
+	echo "burst $(curl -s -o /dev/null -w '%{time_total}' "http://127.0.0.1:$PORT/?events=ev-009998") $(grep -c 'status=499' "$TMP/serve-burst.log" || true)" >>"$TMP/rows"
+	log "$(tail -1 "$TMP/rows")"
+	kill "$PID"
+	wait "$PID" 2>/dev/null || true
+	PID=""
+}
+
 for ((round = 1; round <= ROUNDS; round++)); do
 	log "round $round of $ROUNDS"
 	measure half
 	measure all -max-renderings "$PROCS"
 done
+log "a burst of $BURST distinct pages hung up on, then a reader's page"
+burst
 
 echo
 REV=$(git rev-parse --short HEAD)
@@ -105,6 +131,7 @@ echo "calfeed serve of 10,000 events at $REV on $PROCS processors; wrk on the sa
 echo
 echo "| renderings at once | feed req/s alone | under the flood | ratio | p99 alone | p99 under the flood | pages/s rendered |"
 echo "|---|---|---|---|---|---|---|"
+awk '$1 == "burst" { printf "\nA reader'"'"'s page after %s distinct pages asked for and hung up on: %.3f s; %d of them given up (status 499).\n", burst, $2, $3 }' burst="$BURST" "$TMP/rows" >"$TMP/burst.md"
 for name in half all; do
 	awk -v n="$name" -v procs="$PROCS" '
 		$1 == n { a[++k] = $2; b[k] = $4; pa[k] = $3; pb[k] = $5; f[k] = $6 }
@@ -116,3 +143,4 @@ for name in half all; do
 			printf "| %s | %.0f | %.0f | **%.2f** | %.2f ms | %.2f ms | %.1f |\n", label, med(a, k), med(b, k), med(r, k), med(qa, k), med(qb, k), med(f, k)
 		}' "$TMP/rows"
 done
+cat "$TMP/burst.md"

@@ -34,7 +34,7 @@ func (s *Server) handleChanges(w http.ResponseWriter, r *http.Request) {
 	// Rendered once per language, choice of tracks and base URL, and
 	// compressed once, for the first client that accepts gzip.
 	k := cacheKey{kind: kindAtom, name: strings.Join(tracks, ","), lang: lang, page: pageKey{base: base}}
-	res, err := st.cache.getOrRender(k, "", func() (*resource, error) {
+	res, err := st.cache.getOrRender(r.Context(), k, "", func() (*resource, error) {
 		body, updated := st.atom(base, lang, tracks, false)
 		return bodyResource(body, updated, st.atomHeaders(), true), nil
 	})

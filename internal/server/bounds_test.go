@@ -2,11 +2,13 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"html"
 	"io"
+	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -333,13 +335,13 @@ func TestCacheAliasHoldsNoBody(t *testing.T) {
 	c := newCache(newBudget(4*entryOverhead+4096), nil)
 	k := cacheKey{kind: kindCombination, name: "a"}
 	body := bytes.Repeat([]byte("x"), 1024)
-	c.getOrRender(k, "combined", func() (*resource, error) { return bodyResource(body, time.Time{}, nil, false), nil })
+	c.getOrRender(context.Background(), k, "combined", func() (*resource, error) { return bodyResource(body, time.Time{}, nil, false), nil })
 	c.alias(queryKey("tracks=a&x=1"), k)
 	if res, fetch, ok := c.get(queryKey("tracks=a&x=1")); !ok || res == nil || fetch != "combined" {
 		t.Fatal("the alias does not find its response")
 	}
 	for i := range 8 { // push the response out
-		c.getOrRender(cacheKey{kind: kindCombination, name: fmt.Sprint(i)}, "", func() (*resource, error) {
+		c.getOrRender(context.Background(), cacheKey{kind: kindCombination, name: fmt.Sprint(i)}, "", func() (*resource, error) {
 			return bodyResource(body, time.Time{}, nil, false), nil
 		})
 	}
@@ -379,7 +381,7 @@ func TestCacheOneRenderingAtATime(t *testing.T) {
 			if i%2 == 1 {
 				k.name = fmt.Sprint(i)
 			}
-			if res, err := c.getOrRender(k, "", render); err != nil || res == nil {
+			if res, err := c.getOrRender(context.Background(), k, "", render); err != nil || res == nil {
 				t.Errorf("getOrRender: %v", err)
 			}
 		}()
@@ -390,6 +392,115 @@ func TestCacheOneRenderingAtATime(t *testing.T) {
 	}
 	if got := most.Load(); got > 2 {
 		t.Errorf("%d renderings ran at once; the bound is 2", got)
+	}
+}
+
+// TestRenderWaitGivesUp: a request whose client goes away while it
+// waits for its turn renders nothing, and those waiting for the same
+// response take its turn; a client that leaves costs no rendering later.
+func TestRenderWaitGivesUp(t *testing.T) {
+	c := newCache(newBudget(1<<20), make(chan struct{}, 1))
+	release := make(chan struct{})
+	var renders sync.Map // key name -> *atomic.Int32
+	render := func(name string, block bool) func() (*resource, error) {
+		return func() (*resource, error) {
+			n, _ := renders.LoadOrStore(name, new(atomic.Int32))
+			n.(*atomic.Int32).Add(1)
+			if block {
+				<-release
+			}
+			return bodyResource([]byte(name), time.Time{}, nil, false), nil
+		}
+	}
+	count := func(name string) int32 {
+		if n, ok := renders.Load(name); ok {
+			return n.(*atomic.Int32).Load()
+		}
+		return 0
+	}
+	key := func(name string) cacheKey { return cacheKey{kind: kindPage, name: name} }
+
+	// a holds the one turn until release.
+	aDone := make(chan error, 1)
+	go func() {
+		_, err := c.getOrRender(context.Background(), key("a"), "", render("a", true))
+		aDone <- err
+	}()
+	for count("a") == 0 {
+		time.Sleep(time.Millisecond)
+	}
+
+	// b waits for its turn, and b2 for the same response; b's client goes.
+	ctxB, cancelB := context.WithCancel(context.Background())
+	bDone := make(chan error, 1)
+	go func() {
+		_, err := c.getOrRender(ctxB, key("b"), "", render("b", false))
+		bDone <- err
+	}()
+	for { // until b's flight is there for b2 to wait on
+		c.mu.Lock()
+		_, ok := c.flights[key("b")]
+		c.mu.Unlock()
+		if ok {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	b2Done := make(chan *resource, 1)
+	go func() {
+		res, err := c.getOrRender(context.Background(), key("b"), "", render("b", false))
+		if err != nil {
+			t.Errorf("b2: %v", err)
+		}
+		b2Done <- res
+	}()
+	// gone waits for its turn too, and goes; so does a rendering not kept.
+	ctxGone, cancelGone := context.WithCancel(context.Background())
+	goneDone := make(chan error, 2)
+	go func() {
+		_, err := c.getOrRender(ctxGone, key("gone"), "", render("gone", false))
+		goneDone <- err
+	}()
+	go func() {
+		_, err := c.render(ctxGone, render("unkept", false))
+		goneDone <- err
+	}()
+	time.Sleep(20 * time.Millisecond)
+	cancelB()
+	cancelGone()
+	for _, done := range []chan error{bDone, goneDone, goneDone} {
+		select {
+		case err := <-done:
+			if !errors.Is(err, errGone) {
+				t.Errorf("a request whose client went away returned %v, want errGone", err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("a request whose client went away still waits for its turn")
+		}
+	}
+
+	close(release)
+	if err := <-aDone; err != nil {
+		t.Fatalf("a: %v", err)
+	}
+	select {
+	case res := <-b2Done:
+		if res == nil || string(res.body) != "b" {
+			t.Errorf("b2 got %v, want b's rendering", res)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("b2 never got the rendering its fellow gave up")
+	}
+	for name, want := range map[string]int32{"a": 1, "b": 1, "gone": 0, "unkept": 0} {
+		if got := count(name); got != want {
+			t.Errorf("%s rendered %d times, want %d", name, got, want)
+		}
+	}
+	if n := len(c.renders); n != 0 {
+		t.Errorf("%d turns still taken after every request ended", n)
+	}
+	if len(c.flights) != 0 {
+		t.Errorf("flights left: %v", c.flights)
 	}
 }
 
@@ -587,7 +698,7 @@ func TestSpilledFeed(t *testing.T) {
 	if want.Body.Len() < minSpilled {
 		t.Fatalf("the full feed is %d bytes, under %d: nothing to spill", want.Body.Len(), minSpilled)
 	}
-	res, _, err := s.state.Load().feed(keyAll, variant{Lang: s.Calendar().Languages[0]}, nil)
+	res, _, err := s.state.Load().feed(context.Background(), keyAll, variant{Lang: s.Calendar().Languages[0]}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -812,14 +923,14 @@ func TestLargeResponseShared(t *testing.T) {
 	s := serverOf(t, synthYAML(t, 1000), Options{CacheSize: 256 << 10})
 	st := s.state.Load()
 	v := variant{Lang: st.cal.Languages[0], Alarm: reminder.All()[0]}
-	first, _, err := st.feed(keyAll, v, nil)
+	first, _, err := st.feed(context.Background(), keyAll, v, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if first.size <= int(st.cache.budget.max/2) {
 		t.Fatalf("the feed has %d bytes: small enough to keep", first.size)
 	}
-	again, _, err := st.feed(keyAll, v, nil)
+	again, _, err := st.feed(context.Background(), keyAll, v, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1267,5 +1378,20 @@ func TestAdmitWaitsForRelease(t *testing.T) {
 		if b.full() || b.sending.Load() != 0 || b.responses.Load() != 0 {
 			t.Errorf("after every response is sent: %d bytes of %d responses held", b.sending.Load(), b.responses.Load())
 		}
+	}
+}
+
+// TestClientGoneStatus: a request given up because its client went away
+// is logged as nginx logs it, 499, and not as a failure of the server.
+func TestClientGoneStatus(t *testing.T) {
+	var log bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&log, nil))
+	rec := httptest.NewRecorder()
+	writeError(rec, httptest.NewRequest(http.MethodGet, "/?events=a", nil), errGone, logger)
+	if rec.Code != 499 {
+		t.Errorf("status %d, want 499", rec.Code)
+	}
+	if log.Len() != 0 {
+		t.Errorf("logged as a failure: %s", log.String())
 	}
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"container/list"
+	"context"
 	"errors"
 	"net/http"
 	"runtime"
@@ -144,6 +145,14 @@ type budget struct {
 
 // errBusy refuses a rendering while the responses being sent hold the
 // budget: a 503, to be asked again later.
+// errGone ends a request whose client went away while it waited for its
+// turn to be rendered; errGaveUp is what those waiting for the same
+// response find in its flight.
+var (
+	errGone   = errors.New("the client went away before its turn to be rendered came")
+	errGaveUp = errors.New("given up")
+)
+
 var errBusy = errors.New("busy: too many responses rendered on demand are being sent; try again in a minute")
 
 // full reports whether the responses being sent, more than one, hold the
@@ -204,8 +213,13 @@ func (c *cache) lookup(k cacheKey) (*resource, string, bool) {
 // getOrRender returns the response kept under k, or renders it with render
 // (one rendering at a time per key, and at most cap(c.renders) in all),
 // keeps it and returns it. fetch is the feed label it counts under.
-func (c *cache) getOrRender(k cacheKey, fetch string, render func() (*resource, error)) (*resource, error) {
-	return c.getOrMake(k, fetch, nil, render, true)
+//
+// A request whose client goes away (ctx done) while it waits for its turn
+// gives its place up: it renders nothing and returns errGone. Without
+// that, a client could ask for many distinct pages and hang up at once,
+// and each would still be rendered, in turn, long after.
+func (c *cache) getOrRender(ctx context.Context, k cacheKey, fetch string, render func() (*resource, error)) (*resource, error) {
+	return c.getOrMake(ctx, k, fetch, nil, render, true)
 }
 
 // getOrRenderFor is getOrRender for a request with header rh: when the
@@ -213,17 +227,17 @@ func (c *cache) getOrRender(k cacheKey, fetch string, render func() (*resource, 
 // revalidatesOnly) and its validators say it is unchanged, they are
 // returned instead, without a rendering of it (a subscriber polling the
 // whole calendar with a reminder is answered 304).
-func (c *cache) getOrRenderFor(k cacheKey, fetch string, rh http.Header, render func() (*resource, error)) (*resource, error) {
-	return c.getOrMake(k, fetch, rh, render, true)
+func (c *cache) getOrRenderFor(ctx context.Context, k cacheKey, fetch string, rh http.Header, render func() (*resource, error)) (*resource, error) {
+	return c.getOrMake(ctx, k, fetch, rh, render, true)
 }
 
 // memo is getOrRender for a part of a rendering (a QR code drawn in a
 // page): it takes no rendering token, the rendering it is part of holds one.
 func (c *cache) memo(k cacheKey, make func() (*resource, error)) (*resource, error) {
-	return c.getOrMake(k, "", nil, make, false)
+	return c.getOrMake(context.Background(), k, "", nil, make, false)
 }
 
-func (c *cache) getOrMake(k cacheKey, fetch string, rh http.Header, render func() (*resource, error), token bool) (*resource, error) {
+func (c *cache) getOrMake(ctx context.Context, k cacheKey, fetch string, rh http.Header, render func() (*resource, error), token bool) (*resource, error) {
 	c.mu.Lock()
 	if res, _, ok := c.lookup(k); ok {
 		c.mu.Unlock()
@@ -231,7 +245,14 @@ func (c *cache) getOrMake(k cacheKey, fetch string, rh http.Header, render func(
 	}
 	if f, ok := c.flights[k]; ok {
 		c.mu.Unlock()
-		<-f.done
+		select {
+		case <-f.done:
+		case <-ctx.Done():
+			return nil, errGone
+		}
+		if f.err == errGaveUp { // its client went away: this one takes the turn
+			return c.getOrMake(ctx, k, fetch, rh, render, token)
+		}
 		return f.res, f.err
 	}
 	if res := c.large[k].Value(); res != nil {
@@ -249,7 +270,15 @@ func (c *cache) getOrMake(k cacheKey, fetch string, rh http.Header, render func(
 	c.mu.Unlock()
 
 	if token && c.renders != nil {
-		c.renders <- struct{}{}
+		select {
+		case c.renders <- struct{}{}:
+		case <-ctx.Done():
+			return c.giveUp(k, f)
+		}
+		if ctx.Err() != nil { // gone while it waited, and its turn came at once
+			<-c.renders
+			return c.giveUp(k, f)
+		}
 	}
 	// Checked once its turn has come: the renderings before it in the
 	// queue may have filled the budget meanwhile.
@@ -282,6 +311,17 @@ func (c *cache) getOrMake(k cacheKey, fetch string, rh http.Header, render func(
 	return f.res, f.err
 }
 
+// giveUp ends flight f of key k without a rendering: its client went away
+// before its turn came. Those waiting for the same response try again.
+func (c *cache) giveUp(k cacheKey, f *flight) (*resource, error) {
+	c.mu.Lock()
+	delete(c.flights, k)
+	c.mu.Unlock()
+	f.err = errGaveUp
+	close(f.done)
+	return nil, errGone
+}
+
 // holdLarge lets those who ask for k get res, served but not kept, for as
 // long as anyone holds it. The caller holds c.mu.
 func (c *cache) holdLarge(k cacheKey, res *resource) {
@@ -304,10 +344,17 @@ func validatorsKey(k cacheKey) cacheKey {
 
 // render renders a response that is not to be kept, within the same
 // bounds on renderings at once and on responses being sent.
-func (c *cache) render(render func() (*resource, error)) (*resource, error) {
+func (c *cache) render(ctx context.Context, render func() (*resource, error)) (*resource, error) {
 	if c.renders != nil {
-		c.renders <- struct{}{}
+		select {
+		case c.renders <- struct{}{}:
+		case <-ctx.Done():
+			return nil, errGone
+		}
 		defer func() { <-c.renders }()
+		if ctx.Err() != nil {
+			return nil, errGone
+		}
 	}
 	if !c.budget.admit() {
 		return nil, errBusy

@@ -29,6 +29,9 @@ func (e requestError) Error() string { return string(e) }
 
 func badRequest(msg string) error { return requestError(msg) }
 
+// statusClientClosed is nginx's 499, which net/http has no name for.
+const statusClientClosed = 499
+
 var errMethod = errors.New("method not allowed: use GET or HEAD")
 
 // error writes err as a plain-text response. It is the one place that maps
@@ -59,6 +62,11 @@ func writeError(w http.ResponseWriter, r *http.Request, err error, logger *slog.
 		// The write timeout ends the slowest of the sends that hold the
 		// budget within a minute.
 		w.Header().Set("Retry-After", "60")
+	case errors.Is(err, errGone):
+		// What nginx logs as 499: the client closed the request before its
+		// response was ready. Nobody reads this one; the request log and
+		// /metrics count it apart from the server's own failures.
+		code = statusClientClosed
 	case errors.Is(err, errTokensUnreadable):
 		code = http.StatusServiceUnavailable
 		w.Header().Set("Retry-After", "300")

@@ -29,7 +29,7 @@ func (f *Folder) baseURL(r *http.Request) string {
 func (f *Folder) handleIndex(w http.ResponseWriter, r *http.Request) {
 	v := f.view.Load()
 	lang := web.Negotiate(r.URL.Query().Get("lang"), r.Header.Get("Accept-Language"), web.IndexLanguages())
-	res, err := v.index.getOrRender(cacheKey{kind: kindPage, lang: lang}, "", func() (*resource, error) {
+	res, err := v.index.getOrRender(r.Context(), cacheKey{kind: kindPage, lang: lang}, "", func() (*resource, error) {
 		return renderPage(func(b *bytes.Buffer) error {
 			return f.shared.site.Index(b, web.IndexRequest{Calendars: v.calendars(), Lang: lang})
 		})
@@ -61,7 +61,7 @@ func (f *Folder) handleFeedsJSON(w http.ResponseWriter, r *http.Request) {
 	base := f.baseURL(r)
 	lang := web.Negotiate(r.URL.Query().Get("lang"), r.Header.Get("Accept-Language"), web.IndexLanguages())
 	k := cacheKey{kind: kindFeedsJSON, lang: lang, page: pageKey{base: base}}
-	res, err := v.index.getOrRender(k, "", func() (*resource, error) {
+	res, err := v.index.getOrRender(r.Context(), k, "", func() (*resource, error) {
 		return renderPage(func(b *bytes.Buffer) error {
 			return feedsjson.WriteIndex(b, v.calendars(), base, lang, false)
 		})

@@ -114,7 +114,7 @@ func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) {
 
 // serveFixed sends a fixed feed (see feedKey) that exists.
 func (s *Server) serveFixed(w http.ResponseWriter, r *http.Request, st *state, key string, v variant) {
-	res, _, err := st.feed(key, v, r.Header)
+	res, _, err := st.feed(r.Context(), key, v, r.Header)
 	if err != nil {
 		s.error(w, r, err)
 		return
@@ -129,7 +129,7 @@ func (s *Server) serveFixed(w http.ResponseWriter, r *http.Request, st *state, k
 // string as sent becomes an alias of it.
 func (s *Server) serveCombination(w http.ResponseWriter, r *http.Request, st *state, fetch, ids string, v variant, build func() feed.Feed) {
 	k := cacheKey{kind: kindCombination, name: ids, lang: v.Lang, alarm: v.Alarm}
-	res, err := st.cache.getOrRenderFor(k, fetch, r.Header, func() (*resource, error) {
+	res, err := st.cache.getOrRenderFor(r.Context(), k, fetch, r.Header, func() (*resource, error) {
 		f := build()
 		f.Alarm = v.Alarm
 		return st.render(f, v.Lang, st.feedHeaders)

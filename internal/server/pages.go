@@ -225,7 +225,7 @@ func (p *pages) handleIndex(w http.ResponseWriter, r *http.Request) {
 		// a tenth of a second; this, a copy of its bytes).
 		req.BadZone = badZoneMarker
 	}
-	res, err := st.cache.getOrRender(requestKey(kindPage, req), "", render)
+	res, err := st.cache.getOrRender(r.Context(), requestKey(kindPage, req), "", render)
 	if err == nil && bad != "" {
 		if bytes.Count(res.body, []byte(badZoneMarker)) == badZoneShown {
 			res, err = withBadZone(res, bad, st.cache.budget, r)
@@ -233,7 +233,7 @@ func (p *pages) handleIndex(w http.ResponseWriter, r *http.Request) {
 			// The marker is elsewhere too (in a Host the links follow): a
 			// page of its own, rendered for this request alone.
 			req.BadZone = bad
-			res, err = st.cache.render(render)
+			res, err = st.cache.render(r.Context(), render)
 		}
 	}
 	if err != nil {
@@ -300,7 +300,7 @@ func (p *pages) handleEmbed(w http.ResponseWriter, r *http.Request) {
 	}
 	key := requestKey(kindEmbed, req)
 	key.page.format = contentType
-	res, err := st.cache.getOrRender(key, "", func() (*resource, error) {
+	res, err := st.cache.getOrRender(r.Context(), key, "", func() (*resource, error) {
 		return renderPage(func(b *bytes.Buffer) error { return render(b, req) })
 	})
 	if err != nil {
@@ -355,7 +355,7 @@ func feedList(cal *calendar.Calendar, list string) ([]string, error) {
 func (p *pages) handleFeedsJSON(w http.ResponseWriter, r *http.Request) {
 	st := p.s.state.Load()
 	req := p.webRequest(r, st)
-	res, err := st.cache.getOrRender(requestKey(kindFeedsJSON, req), "", func() (*resource, error) {
+	res, err := st.cache.getOrRender(r.Context(), requestKey(kindFeedsJSON, req), "", func() (*resource, error) {
 		return renderPage(func(b *bytes.Buffer) error { return feedsjson.Write(b, req) })
 	})
 	if err != nil {
@@ -454,7 +454,7 @@ func (p *pages) handleQR(w http.ResponseWriter, r *http.Request, feedID, format 
 		return
 	}
 	key := cacheKey{kind: kindQR, name: feedID, lang: lang, page: pageKey{base: base, format: format + " " + target}}
-	res, err := st.cache.getOrRender(key, "", func() (*resource, error) {
+	res, err := st.cache.getOrRender(r.Context(), key, "", func() (*resource, error) {
 		var img []byte
 		var err error
 		if format == "svg" {

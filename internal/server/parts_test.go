@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -27,7 +28,7 @@ func TestLargeFeedAsParts(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		res, _, _ := s.state.Load().feed(keyAll, variant{Lang: "en"}, nil)
+		res, _, _ := s.state.Load().feed(context.Background(), keyAll, variant{Lang: "en"}, nil)
 		if res.parts == nil || res.size <= maxJoined {
 			t.Fatalf("full feed of %d bytes kept whole; want parts past %d", res.size, maxJoined)
 		}

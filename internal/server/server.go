@@ -13,6 +13,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -487,7 +488,7 @@ func (st *state) renderSource(key string, src source, v variant) (*resource, err
 // one rendered on its first request into the cache (reminders, single
 // events, track feeds past the prerender budget); ok is false for an
 // unknown key. rh is the request's header, or nil (see getOrRenderFor).
-func (st *state) feed(key string, v variant, rh http.Header) (res *resource, ok bool, err error) {
+func (st *state) feed(ctx context.Context, key string, v variant, rh http.Header) (res *resource, ok bool, err error) {
 	if v.Alarm == reminder.None {
 		feeds, err := st.prerendered(v.Lang)
 		if err != nil {
@@ -502,7 +503,7 @@ func (st *state) feed(key string, v variant, rh http.Header) (res *resource, ok 
 		return nil, false, nil
 	}
 	k := cacheKey{kind: kindVariant, name: key, lang: v.Lang, alarm: v.Alarm}
-	res, err = st.cache.getOrRenderFor(k, "", rh, func() (*resource, error) { return st.renderSource(key, src, v) })
+	res, err = st.cache.getOrRenderFor(ctx, k, "", rh, func() (*resource, error) { return st.renderSource(key, src, v) })
 	return res, true, err
 }
 
