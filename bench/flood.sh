@@ -2,7 +2,7 @@
 # bench/flood.sh: how a flood of requests for distinct pages slows the feeds
 # that subscribers poll, with renderings on demand bounded to half the
 # processors (calfeed serve's default) and to all of them (the bound before
-# -max-renderings). One command: `bash bench/flood.sh`. About 3 minutes.
+# -max-renderings). One command: `bash bench/flood.sh`. About 2 minutes.
 #
 # calfeed serve of a 10,000-event calendar (bench/gen, seed 1), on every
 # processor of the machine, a public -base-url, for each setting in turn:

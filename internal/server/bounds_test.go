@@ -396,65 +396,65 @@ func TestCacheOneRenderingAtATime(t *testing.T) {
 }
 
 // TestRenderWaitGivesUp: a request whose client goes away while it
-// waits for its turn renders nothing, and those waiting for the same
-// response take its turn; a client that leaves costs no rendering later.
+// waits for its turn renders nothing, unless another request waits for
+// the same response: then it keeps its place in the queue for that one.
+// A client that leaves costs no rendering later.
 func TestRenderWaitGivesUp(t *testing.T) {
 	c := newCache(newBudget(1<<20), make(chan struct{}, 1))
 	release := make(chan struct{})
-	var renders sync.Map // key name -> *atomic.Int32
+	var mu sync.Mutex
+	var order []string
 	render := func(name string, block bool) func() (*resource, error) {
 		return func() (*resource, error) {
-			n, _ := renders.LoadOrStore(name, new(atomic.Int32))
-			n.(*atomic.Int32).Add(1)
+			mu.Lock()
+			order = append(order, name)
+			mu.Unlock()
 			if block {
 				<-release
 			}
 			return bodyResource([]byte(name), time.Time{}, nil, false), nil
 		}
 	}
-	count := func(name string) int32 {
-		if n, ok := renders.Load(name); ok {
-			return n.(*atomic.Int32).Load()
-		}
-		return 0
-	}
 	key := func(name string) cacheKey { return cacheKey{kind: kindPage, name: name} }
+	waitFor := func(what string, cond func() bool) {
+		t.Helper()
+		for start := time.Now(); !cond(); time.Sleep(time.Millisecond) {
+			if time.Since(start) > 5*time.Second {
+				t.Fatalf("timed out waiting for %s", what)
+			}
+		}
+	}
+	flight := func(name string) *flight {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return c.flights[key(name)]
+	}
+	get := func(ctx context.Context, name string) chan *resource {
+		done := make(chan *resource, 1)
+		go func() {
+			res, err := c.getOrRender(ctx, key(name), "", render(name, name == "a"))
+			if err != nil && ctx.Err() == nil {
+				t.Errorf("%s: %v", name, err)
+			}
+			done <- res
+		}()
+		return done
+	}
 
 	// a holds the one turn until release.
-	aDone := make(chan error, 1)
-	go func() {
-		_, err := c.getOrRender(context.Background(), key("a"), "", render("a", true))
-		aDone <- err
-	}()
-	for count("a") == 0 {
-		time.Sleep(time.Millisecond)
-	}
-
-	// b waits for its turn, and b2 for the same response; b's client goes.
+	aDone := get(context.Background(), "a")
+	waitFor("a's rendering", func() bool { mu.Lock(); defer mu.Unlock(); return len(order) == 1 })
+	// b waits for its turn and b2 for b's response; c, asked for later,
+	// waits behind b.
 	ctxB, cancelB := context.WithCancel(context.Background())
-	bDone := make(chan error, 1)
-	go func() {
-		_, err := c.getOrRender(ctxB, key("b"), "", render("b", false))
-		bDone <- err
-	}()
-	for { // until b's flight is there for b2 to wait on
-		c.mu.Lock()
-		_, ok := c.flights[key("b")]
-		c.mu.Unlock()
-		if ok {
-			break
-		}
-		time.Sleep(time.Millisecond)
-	}
-	b2Done := make(chan *resource, 1)
-	go func() {
-		res, err := c.getOrRender(context.Background(), key("b"), "", render("b", false))
-		if err != nil {
-			t.Errorf("b2: %v", err)
-		}
-		b2Done <- res
-	}()
-	// gone waits for its turn too, and goes; so does a rendering not kept.
+	bDone := get(ctxB, "b")
+	waitFor("b's flight", func() bool { return flight("b") != nil })
+	b2Done := get(context.Background(), "b")
+	waitFor("b2 waiting", func() bool { c.mu.Lock(); defer c.mu.Unlock(); return c.flights[key("b")].wanted == 2 })
+	cDone := get(context.Background(), "c")
+	waitFor("c's flight", func() bool { return flight("c") != nil })
+	time.Sleep(10 * time.Millisecond) // c queued for its turn behind b
+	// gone, and a rendering not kept, wait too, alone.
 	ctxGone, cancelGone := context.WithCancel(context.Background())
 	goneDone := make(chan error, 2)
 	go func() {
@@ -468,20 +468,24 @@ func TestRenderWaitGivesUp(t *testing.T) {
 	time.Sleep(20 * time.Millisecond)
 	cancelB()
 	cancelGone()
-	for _, done := range []chan error{bDone, goneDone, goneDone} {
+	for range 2 {
 		select {
-		case err := <-done:
+		case err := <-goneDone:
 			if !errors.Is(err, errGone) {
 				t.Errorf("a request whose client went away returned %v, want errGone", err)
 			}
 		case <-time.After(5 * time.Second):
-			t.Fatal("a request whose client went away still waits for its turn")
+			t.Fatal("a request whose client went away, with nobody waiting for it, still waits for its turn")
 		}
 	}
 
 	close(release)
-	if err := <-aDone; err != nil {
-		t.Fatalf("a: %v", err)
+	for name, done := range map[string]chan *resource{"a": aDone, "b": bDone, "c": cDone} {
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%s never ended", name)
+		}
 	}
 	select {
 	case res := <-b2Done:
@@ -489,18 +493,34 @@ func TestRenderWaitGivesUp(t *testing.T) {
 			t.Errorf("b2 got %v, want b's rendering", res)
 		}
 	case <-time.After(5 * time.Second):
-		t.Fatal("b2 never got the rendering its fellow gave up")
+		t.Fatal("b2 never got b's rendering")
 	}
-	for name, want := range map[string]int32{"a": 1, "b": 1, "gone": 0, "unkept": 0} {
-		if got := count(name); got != want {
-			t.Errorf("%s rendered %d times, want %d", name, got, want)
-		}
+	if want := []string{"a", "b", "c"}; !slices.Equal(order, want) {
+		t.Errorf("rendered %v, want %v: b kept its place for b2, and nothing was rendered for those gone", order, want)
 	}
 	if n := len(c.renders); n != 0 {
 		t.Errorf("%d turns still taken after every request ended", n)
 	}
 	if len(c.flights) != 0 {
 		t.Errorf("flights left: %v", c.flights)
+	}
+}
+
+// TestTurnTakesAFreeToken: a request whose context has ended (net/http
+// ends it when the client half-closes its connection) is still rendered
+// when its turn is free at once.
+func TestTurnTakesAFreeToken(t *testing.T) {
+	c := newCache(newBudget(1<<20), make(chan struct{}, 1))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	res, err := c.getOrRender(ctx, cacheKey{kind: kindPage, name: "p"}, "", func() (*resource, error) {
+		return bodyResource([]byte("p"), time.Time{}, nil, false), nil
+	})
+	if err != nil || res == nil {
+		t.Errorf("getOrRender with a free turn and an ended context = %v, %v; want the rendering", res, err)
+	}
+	if _, err := c.render(ctx, func() (*resource, error) { return bodyResource(nil, time.Time{}, nil, false), nil }); err != nil {
+		t.Errorf("render with a free turn and an ended context: %v", err)
 	}
 }
 
@@ -1393,5 +1413,50 @@ func TestClientGoneStatus(t *testing.T) {
 	}
 	if log.Len() != 0 {
 		t.Errorf("logged as a failure: %s", log.String())
+	}
+}
+
+// TestRenderWaitStress: many requests for a few responses, their clients
+// going away at random, one or two renderings at once: each request whose
+// client stays gets its response, none is rendered twice while kept, and
+// no turn or flight is left.
+func TestRenderWaitStress(t *testing.T) {
+	for _, tokens := range []int{1, 2} {
+		c := newCache(newBudget(64<<20), make(chan struct{}, tokens))
+		var renders [5]atomic.Int32
+		var wg sync.WaitGroup
+		for i := range 300 {
+			wg.Go(func() {
+				n := rand.IntN(len(renders))
+				ctx, cancel := context.WithCancel(context.Background())
+				defer cancel()
+				stays := i%3 == 0
+				if !stays {
+					time.AfterFunc(time.Duration(rand.IntN(3000))*time.Microsecond, cancel)
+				}
+				res, err := c.getOrRender(ctx, cacheKey{kind: kindPage, name: fmt.Sprint(n)}, "", func() (*resource, error) {
+					renders[n].Add(1)
+					time.Sleep(time.Duration(rand.IntN(500)) * time.Microsecond)
+					return bodyResource([]byte(fmt.Sprint(n)), time.Time{}, nil, false), nil
+				})
+				switch {
+				case err == nil && string(res.body) != fmt.Sprint(n):
+					t.Errorf("asked for %d, got %q", n, res.body)
+				case errors.Is(err, errGone) && stays:
+					t.Errorf("a request whose client stayed got errGone")
+				case err != nil && !errors.Is(err, errGone):
+					t.Errorf("getOrRender: %v", err)
+				}
+			})
+		}
+		wg.Wait()
+		for n := range renders {
+			if got := renders[n].Load(); got > 1 {
+				t.Errorf("%d tokens: response %d rendered %d times", tokens, n, got)
+			}
+		}
+		if len(c.renders) != 0 || len(c.flights) != 0 {
+			t.Errorf("%d tokens: %d turns and %d flights left", tokens, len(c.renders), len(c.flights))
+		}
 	}
 }

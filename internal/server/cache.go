@@ -110,6 +110,12 @@ type flight struct {
 	res   *resource
 	fetch string
 	err   error
+	// wanted counts the requests waiting for it whose clients are still
+	// there, its own included. Should it fall to 0 before the flight's
+	// turn to render comes, the flight is dropped and unwanted closed.
+	// Both under cache.mu; unwanted is nil once the turn has come.
+	wanted   int
+	unwanted chan struct{}
 }
 
 // budget is the memory the caches of a server share: one calendar's, as
@@ -143,16 +149,12 @@ type budget struct {
 	wait    time.Duration // how long admit waits for them: a second
 }
 
+// errGone ends a request whose client went away while it waited for its
+// turn to be rendered, with nobody else waiting for the same response.
+var errGone = errors.New("the client went away before its turn to be rendered came")
+
 // errBusy refuses a rendering while the responses being sent hold the
 // budget: a 503, to be asked again later.
-// errGone ends a request whose client went away while it waited for its
-// turn to be rendered; errGaveUp is what those waiting for the same
-// response find in its flight.
-var (
-	errGone   = errors.New("the client went away before its turn to be rendered came")
-	errGaveUp = errors.New("given up")
-)
-
 var errBusy = errors.New("busy: too many responses rendered on demand are being sent; try again in a minute")
 
 // full reports whether the responses being sent, more than one, hold the
@@ -215,9 +217,10 @@ func (c *cache) lookup(k cacheKey) (*resource, string, bool) {
 // keeps it and returns it. fetch is the feed label it counts under.
 //
 // A request whose client goes away (ctx done) while it waits for its turn
-// gives its place up: it renders nothing and returns errGone. Without
-// that, a client could ask for many distinct pages and hang up at once,
-// and each would still be rendered, in turn, long after.
+// gives its place up, unless others wait for the same response: it
+// renders nothing and returns errGone. Without that, a client could ask
+// for many distinct pages and hang up at once, and each would still be
+// rendered, in turn, long after.
 func (c *cache) getOrRender(ctx context.Context, k cacheKey, fetch string, render func() (*resource, error)) (*resource, error) {
 	return c.getOrMake(ctx, k, fetch, nil, render, true)
 }
@@ -244,16 +247,15 @@ func (c *cache) getOrMake(ctx context.Context, k cacheKey, fetch string, rh http
 		return res, nil
 	}
 	if f, ok := c.flights[k]; ok {
+		f.wanted++
 		c.mu.Unlock()
 		select {
 		case <-f.done:
+			return f.res, f.err
 		case <-ctx.Done():
+			c.leave(k, f)
 			return nil, errGone
 		}
-		if f.err == errGaveUp { // its client went away: this one takes the turn
-			return c.getOrMake(ctx, k, fetch, rh, render, token)
-		}
-		return f.res, f.err
 	}
 	if res := c.large[k].Value(); res != nil {
 		c.mu.Unlock()
@@ -265,20 +267,32 @@ func (c *cache) getOrMake(ctx context.Context, k cacheKey, fetch string, rh http
 			return v, nil
 		}
 	}
-	f := &flight{done: make(chan struct{}), fetch: fetch}
+	unwanted := make(chan struct{})
+	f := &flight{done: make(chan struct{}), fetch: fetch, wanted: 1, unwanted: unwanted}
 	c.flights[k] = f
 	c.mu.Unlock()
 
-	if token && c.renders != nil {
-		select {
-		case c.renders <- struct{}{}:
-		case <-ctx.Done():
-			return c.giveUp(k, f)
+	if token && c.renders != nil && !c.freeTurn() {
+		// It keeps its place in the queue while anyone waiting for the
+		// response is still there: its own client, or others'.
+		left := context.AfterFunc(ctx, func() { c.leave(k, f) })
+		took := c.turn(unwanted)
+		left()
+		c.mu.Lock()
+		dropped := f.unwanted == nil // by leave, as its turn came or before
+		f.unwanted = nil             // from here on it is rendered, wanted or not
+		c.mu.Unlock()
+		if dropped {
+			if took {
+				<-c.renders
+			}
+			close(f.done) // nobody waits for it
+			return nil, errGone
 		}
-		if ctx.Err() != nil { // gone while it waited, and its turn came at once
-			<-c.renders
-			return c.giveUp(k, f)
-		}
+	} else {
+		c.mu.Lock()
+		f.unwanted = nil
+		c.mu.Unlock()
 	}
 	// Checked once its turn has come: the renderings before it in the
 	// queue may have filled the budget meanwhile.
@@ -311,15 +325,44 @@ func (c *cache) getOrMake(ctx context.Context, k cacheKey, fetch string, rh http
 	return f.res, f.err
 }
 
-// giveUp ends flight f of key k without a rendering: its client went away
-// before its turn came. Those waiting for the same response try again.
-func (c *cache) giveUp(k cacheKey, f *flight) (*resource, error) {
+// leave is called when the client of a request waiting for f goes away:
+// once none is left, a flight whose turn has not come is dropped.
+func (c *cache) leave(k cacheKey, f *flight) {
 	c.mu.Lock()
-	delete(c.flights, k)
-	c.mu.Unlock()
-	f.err = errGaveUp
-	close(f.done)
-	return nil, errGone
+	defer c.mu.Unlock()
+	f.wanted--
+	if f.wanted == 0 && f.unwanted != nil {
+		delete(c.flights, k) // f is the flight of k: only its owner removes it otherwise
+		close(f.unwanted)
+		f.unwanted = nil
+	}
+}
+
+// freeTurn takes a rendering token if one is free at once. It is taken
+// whatever the request's context says: net/http ends a request's context
+// when its client half-closes the connection, and such a client still
+// reads the response.
+func (c *cache) freeTurn() bool {
+	select {
+	case c.renders <- struct{}{}:
+		return true
+	default:
+		return false
+	}
+}
+
+// turn waits for a rendering token, and reports whether it took one: not
+// when gone is closed first (see freeTurn for a token free at once).
+func (c *cache) turn(gone <-chan struct{}) bool {
+	if c.freeTurn() {
+		return true
+	}
+	select {
+	case c.renders <- struct{}{}:
+		return true
+	case <-gone:
+		return false
+	}
 }
 
 // holdLarge lets those who ask for k get res, served but not kept, for as
@@ -346,15 +389,10 @@ func validatorsKey(k cacheKey) cacheKey {
 // bounds on renderings at once and on responses being sent.
 func (c *cache) render(ctx context.Context, render func() (*resource, error)) (*resource, error) {
 	if c.renders != nil {
-		select {
-		case c.renders <- struct{}{}:
-		case <-ctx.Done():
+		if !c.turn(ctx.Done()) {
 			return nil, errGone
 		}
 		defer func() { <-c.renders }()
-		if ctx.Err() != nil {
-			return nil, errGone
-		}
 	}
 	if !c.budget.admit() {
 		return nil, errBusy
