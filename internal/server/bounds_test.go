@@ -1460,3 +1460,52 @@ func TestRenderWaitStress(t *testing.T) {
 		}
 	}
 }
+
+// TestRenderWaitJoinsRendering: a request whose context has ended (a
+// half-closed client) and that asks for a response being rendered
+// already gets it: waiting costs nothing more.
+func TestRenderWaitJoinsRendering(t *testing.T) {
+	c := newCache(newBudget(1<<20), make(chan struct{}, 2))
+	release, started := make(chan struct{}), make(chan struct{})
+	k := cacheKey{kind: kindPage, name: "p"}
+	go c.getOrRender(context.Background(), k, "", func() (*resource, error) {
+		close(started)
+		<-release
+		return bodyResource([]byte("p"), time.Time{}, nil, false), nil
+	})
+	<-started
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	time.AfterFunc(20*time.Millisecond, func() { close(release) })
+	res, err := c.getOrRender(ctx, k, "", func() (*resource, error) {
+		t.Error("rendered twice")
+		return nil, nil
+	})
+	if err != nil || res == nil || string(res.body) != "p" {
+		t.Errorf("joining a rendering with an ended context: %v, %v; want the rendering", res, err)
+	}
+}
+
+// TestRenderPanic: a rendering that panics is an error for those asking
+// for it; its turn and its flight are freed, and the next request renders
+// again.
+func TestRenderPanic(t *testing.T) {
+	c := newCache(newBudget(1<<20), make(chan struct{}, 1))
+	k := cacheKey{kind: kindPage, name: "p"}
+	boom := func() (*resource, error) { panic("boom") }
+	if _, err := c.getOrRender(context.Background(), k, "", boom); err == nil || !strings.Contains(err.Error(), "boom") {
+		t.Errorf("a rendering that panicked: %v, want its error", err)
+	}
+	if _, err := c.render(context.Background(), boom); err == nil {
+		t.Error("a rendering not kept that panicked: no error")
+	}
+	if len(c.renders) != 0 || len(c.flights) != 0 {
+		t.Fatalf("%d turns and %d flights left after a panic", len(c.renders), len(c.flights))
+	}
+	res, err := c.getOrRender(context.Background(), k, "", func() (*resource, error) {
+		return bodyResource([]byte("p"), time.Time{}, nil, false), nil
+	})
+	if err != nil || string(res.body) != "p" {
+		t.Errorf("after a panic: %v, %v", res, err)
+	}
+}

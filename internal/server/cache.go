@@ -4,8 +4,10 @@ import (
 	"container/list"
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -251,11 +253,13 @@ func (c *cache) getOrMake(ctx context.Context, k cacheKey, fetch string, rh http
 		c.mu.Unlock()
 		select {
 		case <-f.done:
-			return f.res, f.err
 		case <-ctx.Done():
-			c.leave(k, f)
-			return nil, errGone
+			if c.leave(k, f) {
+				return nil, errGone
+			}
+			<-f.done // rendering already: it costs nothing more to wait (a half-closed client reads it)
 		}
+		return f.res, f.err
 	}
 	if res := c.large[k].Value(); res != nil {
 		c.mu.Unlock()
@@ -299,7 +303,7 @@ func (c *cache) getOrMake(ctx context.Context, k cacheKey, fetch string, rh http
 	if token && !c.budget.admit() {
 		f.err = errBusy
 	} else {
-		f.res, f.err = render()
+		f.res, f.err = renderSafely(render)
 	}
 	if token && c.renders != nil {
 		<-c.renders
@@ -326,16 +330,32 @@ func (c *cache) getOrMake(ctx context.Context, k cacheKey, fetch string, rh http
 }
 
 // leave is called when the client of a request waiting for f goes away:
-// once none is left, a flight whose turn has not come is dropped.
-func (c *cache) leave(k cacheKey, f *flight) {
+// once none is left, a flight whose turn has not come is dropped. It
+// reports whether f was still waiting for its turn.
+func (c *cache) leave(k cacheKey, f *flight) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	f.wanted--
-	if f.wanted == 0 && f.unwanted != nil {
+	if f.unwanted == nil {
+		return false
+	}
+	if f.wanted == 0 {
 		delete(c.flights, k) // f is the flight of k: only its owner removes it otherwise
 		close(f.unwanted)
 		f.unwanted = nil
 	}
+	return true
+}
+
+// renderSafely is render, a panic in it made an error: the turn it holds
+// and those waiting for the same response must not wait for ever.
+func renderSafely(render func() (*resource, error)) (res *resource, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			res, err = nil, fmt.Errorf("server: rendering failed: %v\n%s", p, debug.Stack())
+		}
+	}()
+	return render()
 }
 
 // freeTurn takes a rendering token if one is free at once. It is taken
@@ -397,7 +417,7 @@ func (c *cache) render(ctx context.Context, render func() (*resource, error)) (*
 	if !c.budget.admit() {
 		return nil, errBusy
 	}
-	res, err := render()
+	res, err := renderSafely(render)
 	if err == nil {
 		res.sending = c.budget
 	}
