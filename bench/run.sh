@@ -51,7 +51,6 @@ PORT_RELOAD=$((PORT_BASE + 4))
 PORT_GOHTTP=$((PORT_BASE + 5))
 PORT_QUIET=$((PORT_BASE + 6))
 PORT_JSON=$((PORT_BASE + 7))
-PORT_NOGC=$((PORT_BASE + 8))
 RETRIES=${RETRIES:-2}
 DISTURBED=${DISTURBED:-10}
 SERVERS=(nginx gohttp calfeed node)
@@ -130,7 +129,7 @@ stop() { # pid: stop one process this script started
 	wait "$1" 2>/dev/null || true
 }
 
-for port in "$PORT_NGINX" "$PORT_CALFEED" "$PORT_NODE" "$PORT_RELOAD" "$PORT_GOHTTP" "$PORT_QUIET" "$PORT_JSON" "$PORT_NOGC"; do
+for port in "$PORT_NGINX" "$PORT_CALFEED" "$PORT_NODE" "$PORT_RELOAD" "$PORT_GOHTTP" "$PORT_QUIET" "$PORT_JSON"; do
 	if curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/"; then
 		die "port $port is in use; set PORT_BASE"
 	fi
@@ -246,11 +245,6 @@ PIDS+=("$PID_QUIET")
 $RUN_SERVER "$TMP/calfeed" serve -config "$TMP/cal/events.yaml" -addr "127.0.0.1:$PORT_JSON" -log-format json >"$TMP/calfeed-json.log" 2>&1 &
 PID_JSON=$!
 PIDS+=("$PID_JSON")
-# The same with Go's default garbage collection (-gc-headroom 0), on the 304
-# row only.
-$RUN_SERVER "$TMP/calfeed" serve -config "$TMP/cal/events.yaml" -addr "127.0.0.1:$PORT_NOGC" -gc-headroom 0 >"$TMP/calfeed-nogc.log" 2>&1 &
-PID_NOGC=$!
-PIDS+=("$PID_NOGC")
 # The platform's own baseline: a minimal net/http server writing the same
 # bytes from memory (bench/gohttp).
 $RUN_SERVER "$TMP/gohttp" "$TMP/site" "127.0.0.1:$PORT_GOHTTP" >"$TMP/gohttp.log" 2>&1 &
@@ -263,7 +257,6 @@ wait_up nginx "$PID_NGINX" "http://127.0.0.1:$PORT_NGINX/calendar.ics" 10
 wait_up calfeed "$PID_CALFEED" "http://127.0.0.1:$PORT_CALFEED/healthz" 60
 wait_up calfeed-quiet "$PID_QUIET" "http://127.0.0.1:$PORT_QUIET/healthz" 60
 wait_up calfeed-json "$PID_JSON" "http://127.0.0.1:$PORT_JSON/healthz" 60
-wait_up calfeed-nogc "$PID_NOGC" "http://127.0.0.1:$PORT_NOGC/healthz" 60
 wait_up node "$PID_NODE" "http://127.0.0.1:$PORT_NODE/calendar.ics" 10
 wait_up gohttp "$PID_GOHTTP" "http://127.0.0.1:$PORT_GOHTTP/calendar.ics" 10
 
@@ -292,7 +285,7 @@ for s in "${SERVERS[@]}"; do
 	code=$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: ${ETAG[track,$s]}" "http://127.0.0.1:${PORT[$s]}/tracks/$TRACK.ics")
 	[[ $code == 304 ]] || die "$s: If-None-Match ${ETAG[track,$s]}: status $code, want 304"
 done
-for variant in "$PORT_QUIET -request-log=false" "$PORT_JSON -log-format json" "$PORT_NOGC -gc-headroom 0"; do
+for variant in "$PORT_QUIET -request-log=false" "$PORT_JSON -log-format json"; do
 	code=$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: ${ETAG[track,calfeed]}" "http://127.0.0.1:${variant%% *}/tracks/$TRACK.ics")
 	[[ $code == 304 ]] || die "calfeed ${variant#* }: If-None-Match ${ETAG[track,calfeed]}: status $code, want 304"
 done
@@ -386,7 +379,6 @@ for ((round = 1; round <= ROUNDS; round++)); do
 		if [[ $row == 304 ]]; then
 			bench "304,quiet,$round" "$PID_QUIET" "http://127.0.0.1:$PORT_QUIET/tracks/$TRACK.ics" "If-None-Match: ${ETAG[track,calfeed]}"
 			bench "304,json,$round" "$PID_JSON" "http://127.0.0.1:$PORT_JSON/tracks/$TRACK.ics" "If-None-Match: ${ETAG[track,calfeed]}"
-			bench "304,nogc,$round" "$PID_NOGC" "http://127.0.0.1:$PORT_NOGC/tracks/$TRACK.ics" "If-None-Match: ${ETAG[track,calfeed]}"
 		fi
 	done
 	bench "combined,calfeed,$round" "$PID_CALFEED" "http://127.0.0.1:$PORT_CALFEED$COMBINED"
@@ -398,7 +390,6 @@ stop "$PID_GOHTTP"
 stop "$PID_CALFEED"
 stop "$PID_QUIET"
 stop "$PID_JSON"
-stop "$PID_NOGC"
 stop "$PID_NODE"
 
 # median ARRAY key: the median over the rounds of ARRAY[key,round].
@@ -560,7 +551,7 @@ report() {
 		echo "$line."
 	fi
 	local variant q line r vc
-	for variant in "quiet:\`calfeed serve -request-log=false\` (no line per request answered)" "json:\`calfeed serve -log-format json\` (its line per request in JSON, as the Kubernetes manifests log)" "nogc:\`calfeed serve -gc-headroom 0\` (Go's default garbage collection)"; do
+	for variant in "quiet:\`calfeed serve -request-log=false\` (no line per request answered)" "json:\`calfeed serve -log-format json\` (its line per request in JSON, as the Kubernetes manifests log)"; do
 		q=$(median RPS "304,${variant%%:*}")
 		line="${variant#*:}, on the 304 row: $(fmtint "$q") req/s, $(ratio "$q" "$(median RPS "304,gohttp")")x gohttp, $(ratio "$q" "$(median RPS "304,nginx")")x nginx, $(ratio "$q" "$(median RPS "304,calfeed")")x calfeed with its text log"
 		if ((ROUNDS > 1)); then
