@@ -180,19 +180,12 @@ func limitFlags(fs *flag.FlagSet) *calendar.Options {
 }
 
 // byteSize is a flag of a number of bytes with an optional unit: 65536,
-// 64KiB, 64MiB, 1GiB (or KB, MB, GB: the same powers of two), at least
-// 1MiB; with zeroOff, also 0, which turns off what it sizes.
-type byteSize struct {
-	n       *int64
-	zeroOff bool
-}
+// 64KiB, 64MiB, 1GiB (or KB, MB, GB: the same powers of two).
+type byteSize struct{ n *int64 }
 
 func (b byteSize) String() string {
-	switch {
-	case b.n == nil || *b.n == 0:
+	if b.n == nil || *b.n == 0 {
 		return ""
-	case *b.n%(1<<20) == 0:
-		return strconv.FormatInt(*b.n>>20, 10) + "MiB"
 	}
 	return strconv.FormatInt(*b.n, 10)
 }
@@ -206,10 +199,7 @@ func (b byteSize) Set(s string) error {
 	if !ok || err != nil || n < 0 || n > (1<<62)>>sh {
 		return fmt.Errorf("%q is not a size; give bytes, or a number with KiB, MiB or GiB, such as 64MiB", s)
 	}
-	if n<<sh < 1<<20 && !(b.zeroOff && n == 0) {
-		if b.zeroOff {
-			return fmt.Errorf("%q is less than 1MiB; give at least 1MiB, or 0 for none", s)
-		}
+	if n<<sh < 1<<20 {
 		return fmt.Errorf("%q is less than 1MiB; give at least 1MiB", s)
 	}
 	*b.n = n << sh

@@ -40,8 +40,6 @@ type serveConfig struct {
 	writeLock   func(f *lock.File, path string) error // (*lock.File).Write; tests replace it
 	cacheSize   int64
 	renderings  int
-	gcHeadroom  int64
-	gogc        string // the GOGC environment variable
 	reloadDelay time.Duration
 	limits      *calendar.Options
 }
@@ -59,10 +57,8 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (se
 	fs.BoolVar(&c.requestLog, "request-log", true, "log a line for every request (false: only responses cut short, and errors; for a server behind a proxy or CDN that logs requests)")
 	fs.BoolVar(&c.stamp, "stamp", false, "stamp the lock file on every load that finds changed events (as calfeed stamp does), for a single server where nobody runs stamp by hand")
 	fs.DurationVar(&c.reloadDelay, "reload-delay", defaultReloadDelay, "reload once the events file has been unchanged this long")
-	fs.Var(byteSize{n: &c.cacheSize}, "cache-size", "memory for responses rendered on demand (pages, combined feeds, reminders, downloads), such as 64MiB (env CALFEED_CACHE_SIZE; default 64MiB)")
+	fs.Var(byteSize{&c.cacheSize}, "cache-size", "memory for responses rendered on demand (pages, combined feeds, reminders, downloads), such as 64MiB (env CALFEED_CACHE_SIZE; default 64MiB)")
 	fs.IntVar(&c.renderings, "max-renderings", 0, fmt.Sprintf("run at most `N` renderings on demand (pages, combined feeds, reminders, downloads) at once; the processors left keep sending what is rendered (default half the processors, at least 1: %d here)", server.RenderingsFor(runtime.GOMAXPROCS(0))))
-	c.gcHeadroom = defaultGCHeadroom
-	fs.Var(byteSize{n: &c.gcHeadroom, zeroOff: true}, "gc-headroom", "let the heap gather this much garbage above what is alive before the garbage collector runs, while less than that is alive, such as 32MiB; 0: Go's default (the heap may double); not applied when GOGC is set")
 	c.limits = limitFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "Usage: calfeed serve [flags]\n\nServes the feeds of an events file over HTTP.\n\n")
@@ -77,13 +73,12 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (se
 	}
 	c.config = configPath(c.config, getenv)
 	c.addr = listenAddr(c.addr, getenv)
-	c.gogc = getenv("GOGC")
 	if c.baseURL == "" {
 		c.baseURL = getenv("CALFEED_BASE_URL")
 	}
 	if c.cacheSize == 0 {
 		if v := getenv("CALFEED_CACHE_SIZE"); v != "" {
-			if err := (byteSize{n: &c.cacheSize}).Set(v); err != nil {
+			if err := (byteSize{&c.cacheSize}).Set(v); err != nil {
 				fmt.Fprintf(stderr, "calfeed serve: CALFEED_CACHE_SIZE: %v\n", err)
 				return c, errUsage
 			}
@@ -195,8 +190,6 @@ func (c serveConfig) listenAndWatch(ctx context.Context, logger *slog.Logger, h 
 		f(ln.Addr())
 	}
 	logger.Info("serving", append([]any{slog.String("addr", ln.Addr().String()), slog.String("config", c.config)}, attrs...)...)
-	// Once loaded: the first load's garbage is collected as Go would.
-	defer tuneGC(c.gogc, c.gcHeadroom, logger)()
 	watchCtx, stopWatch := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
