@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/revalidate.sh: 304 revalidations of a track feed, calfeed serve against
 # the minimal net/http server (bench/gohttp), in short runs interleaved many
-# times. One command: `bash bench/revalidate.sh`. About 4 minutes.
+# times. One command: `bash bench/revalidate.sh`. About 3 minutes.
 #
 # bench/run.sh measures each server for 10 s, a minute or more apart from the
 # others of its row; on a shared machine whose speed drifts within minutes,
@@ -11,7 +11,6 @@
 # each round's ratio is taken within the round:
 #   gohttp              bench/gohttp, serving the built feeds from memory
 #   calfeed             calfeed serve as it ships (its request log to a file)
-#   calfeed-gc0         the same with -gc-headroom 0 (Go's default collection)
 #   calfeed-quiet       the same with -request-log=false
 # on the 1000-event synthetic calendar (bench/gen, seed 1), the track feed
 # nearest 56 KiB. Servers on CPU 1, wrk (1 thread, 64 connections) on CPU 0,
@@ -42,7 +41,7 @@ for cmd in go wrk curl taskset; do
 done
 [[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "ROUNDS is a number of rounds, 1 or more, not \"$ROUNDS\""
 
-NAMES=(gohttp calfeed calfeed-gc0 calfeed-quiet)
+NAMES=(gohttp calfeed calfeed-quiet)
 declare -A PORT PID ETAG
 for i in "${!NAMES[@]}"; do
 	PORT[${NAMES[$i]}]=$((PORT_BASE + i))
@@ -92,7 +91,6 @@ serve() { # name flags...
 }
 start gohttp "$TMP/gohttp" "$TMP/site" "127.0.0.1:${PORT[gohttp]}"
 serve calfeed
-serve calfeed-gc0 -gc-headroom 0
 serve calfeed-quiet -request-log=false
 
 for name in "${NAMES[@]}"; do
