@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"bytes"
 	"strings"
 	"unicode/utf8"
 
@@ -102,8 +103,12 @@ func unfold(data []byte) []logical {
 			pieces = pieces[:0]
 		}
 	}
-	for i, l := range strings.Split(string(data), "\n") {
-		l = strings.TrimSuffix(l, "\r")
+	i := -1
+	for b := range bytes.SplitSeq(data, []byte("\n")) {
+		i++
+		// Each line a string of its own: what an event keeps of a line
+		// (a substring) keeps that line alone, not the whole file.
+		l := strings.TrimSuffix(string(b), "\r")
 		if l != "" && (l[0] == ' ' || l[0] == '\t') && len(out) > 0 {
 			pieces = append(pieces, l[1:])
 			continue

@@ -58,13 +58,19 @@ func (im *icsImport) run() (*Result, error) {
 	}
 	im.doc = &doc{zone: im.calLoc.String(), languages: []string{im.opts.Lang}}
 	im.calendarProps(read)
+	// From here each VEVENT is reached through its group alone, and each
+	// group is let go once its events are built: a large file's parsed
+	// form and the events made of it are not all held at once.
+	im.root.children = nil
 	groups := group(read, im.ns)
 	native := im.nativeIDs(groups)
-	for _, g := range groups {
+	for i, g := range groups {
 		id, ok := native[g]
 		if !ok {
 			id = im.ids.claim(im.baseID(g.first(), g.uid))
 		}
+		delete(native, g)
+		groups[i] = nil
 		im.doc.events = append(im.doc.events, im.build(g, id)...)
 	}
 	im.doc.tracks = im.tracks.sorted()
