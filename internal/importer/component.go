@@ -2,6 +2,7 @@ package importer
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 )
 
@@ -73,8 +74,8 @@ func parseICS(data []byte, ns *notes) *component {
 }
 
 // nesting builds the tree of components from BEGIN and END lines,
-// forgiving what exports get wrong: a component outside VCALENDAR, an
-// END that ends nothing, a BEGIN never ended.
+// forgiving what exports get wrong: a component outside VCALENDAR, several
+// VCALENDARs (read as one), an END that ends nothing, a BEGIN never ended.
 type nesting struct {
 	root      *component
 	stack     []*component // open components; stack[0] is root
@@ -86,9 +87,16 @@ type nesting struct {
 func (n *nesting) begin(p *prop) {
 	c := &component{name: strings.ToUpper(strings.TrimSpace(p.value)), line: p.line}
 	switch {
-	case len(n.stack) == 0 && c.name == "VCALENDAR":
+	case c.name == "VCALENDAR":
+		// Every calendar's components are the root's: several
+		// VCALENDARs in a file (some exports join them), or one after a
+		// component outside any, are read as one. One begun inside an
+		// open component ends that component first.
+		for _, open := range slices.Backward(n.stack[min(1, len(n.stack)):]) {
+			n.ns.add(open.line, 0, "BEGIN:%s has no END:%s; it ends where BEGIN:VCALENDAR begins, at line %d", open.name, open.name, p.line)
+		}
 		n.calendars++
-		n.stack = append(n.stack, n.root)
+		n.stack = append(n.stack[:0], n.root)
 	case len(n.stack) == 0:
 		n.ns.add(p.line, 0, "BEGIN:%s outside BEGIN:VCALENDAR ... END:VCALENDAR: read as if inside one", c.name)
 		n.calendars++

@@ -395,3 +395,55 @@ END:VCALENDAR
 		t.Errorf("notes:\n%s", report)
 	}
 }
+
+// TestCalendarsJoined: the components of every VCALENDAR in a file are
+// read, whatever comes before: a component outside any calendar (which
+// opened one of its own, and the real calendar was read as a component
+// inside it and dropped, events and all), a second calendar, or a
+// calendar begun inside an event never ended.
+func TestCalendarsJoined(t *testing.T) {
+	event := func(uid, title, day string) string {
+		return "BEGIN:VEVENT\nUID:" + uid + "\nDTSTAMP:20240101T000000Z\nSUMMARY:" + title +
+			"\nDTSTART:202401" + day + "T100000Z\nDTEND:202401" + day + "T110000Z\n"
+	}
+	const head = "BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//test//EN\n"
+	for _, tc := range []struct {
+		name, src string
+		titles    []string
+		notes     []string
+	}{
+		{"stray event first", event("stray@x", "Stray", "05") + "END:VEVENT\n" +
+			head + event("a@x", "First", "06") + "END:VEVENT\n" + event("b@x", "Second", "07") + "END:VEVENT\nEND:VCALENDAR\n",
+			[]string{"Stray", "First", "Second"},
+			[]string{"stray.ics:1: BEGIN:VEVENT outside BEGIN:VCALENDAR ... END:VCALENDAR: read as if inside one"}},
+		{"two calendars", head + event("a@x", "First", "06") + "END:VEVENT\nEND:VCALENDAR\n" +
+			head + event("b@x", "Second", "07") + "END:VEVENT\nEND:VCALENDAR\n",
+			[]string{"First", "Second"}, nil},
+		{"calendar inside an unended event", head + event("a@x", "First", "06") +
+			head + event("b@x", "Second", "07") + "END:VEVENT\nEND:VCALENDAR\n",
+			[]string{"First", "Second"},
+			[]string{"stray.ics:4: BEGIN:VEVENT has no END:VEVENT; it ends where BEGIN:VCALENDAR begins, at line 10"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := importICS(t, "stray.ics", tc.src)
+			got := byTitle(load(t, res), time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
+			report := notesText(res.Notes)
+			for _, title := range tc.titles {
+				if len(got[title]) != 1 {
+					t.Errorf("%q: occurrences %v; all: %v\n%s", title, got[title], got, report)
+				}
+			}
+			if len(got) != len(tc.titles) {
+				t.Errorf("events %v, want %v", got, tc.titles)
+			}
+			if strings.Contains(report, "dropped VCALENDAR") {
+				t.Errorf("a calendar was dropped:\n%s", report)
+			}
+			for _, n := range tc.notes {
+				if !strings.Contains(report, n) {
+					t.Errorf("no note %q in:\n%s", n, report)
+				}
+			}
+		})
+	}
+}
