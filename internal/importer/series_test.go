@@ -447,3 +447,31 @@ func TestCalendarsJoined(t *testing.T) {
 		})
 	}
 }
+
+// TestNoZoneNote: a file whose events start in UTC, with a zone named only
+// by an EXDATE, is told that no event starts in a zone, not that it
+// names no TZID at all.
+func TestNoZoneNote(t *testing.T) {
+	src := `BEGIN:VCALENDAR
+VERSION:2.0
+PRODID:-//test//EN
+BEGIN:VEVENT
+UID:weekly@x
+DTSTAMP:20240101T000000Z
+SUMMARY:Weekly
+DTSTART:20240105T100000Z
+DTEND:20240105T110000Z
+RRULE:FREQ=WEEKLY;COUNT=3
+EXDATE;TZID=Europe/Zurich:20240112T110000
+END:VEVENT
+END:VCALENDAR
+`
+	res := importICS(t, "utc.ics", src)
+	report := notesText(res.Notes)
+	if !strings.Contains(report, "no time zone for its events (no X-WR-TIMEZONE, and no DTSTART with a TZID): the calendar's zone is UTC") {
+		t.Errorf("notes:\n%s", report)
+	}
+	if got := byTitle(load(t, res), time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)); len(got["Weekly"]) != 2 {
+		t.Errorf("occurrences %v, want 2 (the 12th excepted)", got["Weekly"])
+	}
+}
