@@ -22,7 +22,7 @@ import (
 
 // maxImportSize is the default bound on what import reads (-max-size): a
 // calendar of many thousand events is a few MB, and an import takes about
-// 14 times its source in memory (an .ics file; a CSV file 20).
+// 14 times its source in memory.
 const maxImportSize = 64 << 20
 
 // runImport writes events.yaml from a calendar kept elsewhere: an .ics
@@ -38,7 +38,7 @@ func runImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	fs.StringVar(&opts.Lang, "lang", "en", "the `LANG`uage of the source's text")
 	format := fs.String("format", "", "`ics` or csv; default: from the file name, the server's Content-Type, or the content")
 	timeout := fs.Duration("timeout", 30*time.Second, "how long to wait for an http(s) SOURCE")
-	maxSize := fs.Int64("max-size", maxImportSize, "largest SOURCE read, in `BYTES` (an import takes about 14 times its source in memory, 20 for a CSV file)")
+	maxSize := fs.Int64("max-size", maxImportSize, "largest SOURCE read, in `BYTES` (an import takes about 14 times its source in memory)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: calfeed import [-o FILE] [-calendar-id ID] [-name NAME] [-timezone ZONE] [-lang LANG] [-format ics|csv] [-timeout 30s] [-max-size BYTES] SOURCE
 
@@ -189,7 +189,7 @@ func readLimited(r io.Reader, name string, limit int64) ([]byte, error) {
 		return nil, fmt.Errorf("import: reading %s: %w", name, err)
 	}
 	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("import: %s is larger than the limit of %d bytes; if it is the calendar you mean, raise it with -max-size (an import takes about 14 times its source in memory, 20 for a CSV file)", name, limit)
+		return nil, fmt.Errorf("import: %s is larger than the limit of %d bytes; if it is the calendar you mean, raise it with -max-size (an import takes about 14 times its source in memory)", name, limit)
 	}
 	return data, nil
 }

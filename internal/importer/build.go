@@ -136,6 +136,14 @@ func (im *icsImport) alone(v *vevent, id string) *event {
 	return im.plain(v, id, "", v.start.t, v.end.t)
 }
 
+// eventFields are the events.yaml keys whose place in the source is the
+// line of a property.
+var eventFields = []struct{ key, prop string }{
+	{"title", "SUMMARY"}, {"description", "DESCRIPTION"}, {"location", "LOCATION"}, {"url", "URL"},
+	{"status", "STATUS"}, {"start", "DTSTART"}, {"end", "DTEND"}, {"repeat", "RRULE"}, {"except", "EXDATE"},
+	{"also", "RDATE"}, {"uid", "UID"}, {"updated", "LAST-MODIFIED"}, {"tracks", "CATEGORIES"},
+}
+
 // content fills e with v's text, links, tracks and status.
 func (im *icsImport) content(e *event, v *vevent) {
 	lang := im.opts.Lang
@@ -156,10 +164,10 @@ func (im *icsImport) content(e *event, v *vevent) {
 		e.tracks = append(e.tracks, im.tracks.id(cat))
 	}
 	e.at = pos{v.c.line, 0}
-	e.fields = map[string]pos{}
-	for key, name := range map[string]string{"title": "SUMMARY", "description": "DESCRIPTION", "location": "LOCATION", "url": "URL", "status": "STATUS", "start": "DTSTART", "end": "DTEND", "repeat": "RRULE", "except": "EXDATE", "also": "RDATE", "uid": "UID", "updated": "LAST-MODIFIED", "tracks": "CATEGORIES"} {
-		if p := v.c.get(name); p != nil {
-			e.fields[key] = pos{p.line, 0}
+	e.fields = nil
+	for _, f := range eventFields {
+		if p := v.c.get(f.prop); p != nil {
+			e.fields.set(f.key, pos{p.line, 0})
 		}
 	}
 }

@@ -41,7 +41,7 @@ func (d *doc) trial(e *event) (*calendar.Event, []problem) {
 	}
 	for _, id := range e.tracks {
 		if !slices.ContainsFunc(mini.tracks, func(t *track) bool { return t.id == id }) {
-			mini.tracks = append(mini.tracks, &track{id: id, name: text{d.languages[0]: id}})
+			mini.tracks = append(mini.tracks, &track{id: id, name: text{{d.languages[0], id}}})
 		}
 	}
 	w := mini.write()

@@ -60,7 +60,7 @@ func CSV(source string, data []byte, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", source, err)
 	}
-	ci := &csvImport{ns: ns, opts: opts, cols: cols, ids: ids{}, tracks: newTrackSet(langs[0])}
+	ci := &csvImport{ns: ns, opts: opts, cols: cols, ids: ids{}, tracks: newTrackSet(langs[0]), uids: map[string]int{}}
 	zone, err := ci.zone(rows)
 	if err != nil {
 		return &Result{Notes: ns.sorted()}, fmt.Errorf("%s: %w", source, err)
@@ -189,7 +189,8 @@ type csvImport struct {
 	doc    *doc
 	ids    ids
 	tracks *trackSet
-	order  []string // the ids of the tracks of the events imported, as first named
+	order  []string       // the ids of the tracks of the events imported, as first named
+	uids   map[string]int // the UIDs of the events imported, each its own and its default, to the row's line
 }
 
 type csvRow struct {
@@ -253,12 +254,18 @@ func (ci *csvImport) row(row csvRow) {
 		}
 	}
 	ci.doc.events = append(ci.doc.events, e)
+	if e.uid != "" {
+		ci.uids[e.uid] = e.at.line
+	}
+	if _, ok := ci.uids[e.id+"@"+ci.doc.id]; !ok {
+		ci.uids[e.id+"@"+ci.doc.id] = e.at.line
+	}
 }
 
 // event reads a row's cells as events.yaml's keys; a text without a
 // language is in the calendar's first.
 func (ci *csvImport) event(row csvRow) *event {
-	e := &event{at: pos{row.line, 0}, fields: map[string]pos{}}
+	e := &event{at: pos{row.line, 0}}
 	texts := map[string]*text{"title": &e.title, "location": &e.location, "description": &e.description}
 	values := map[string]*string{"id": &e.id, "uid": &e.uid, "start": &e.start, "end": &e.end, "duration": &e.duration, "timezone": &e.timezone, "url": &e.url, "online": &e.online, "updated": &e.updated}
 	for _, c := range ci.cols {
@@ -266,8 +273,8 @@ func (ci *csvImport) event(row csvRow) *event {
 		if v == "" {
 			continue
 		}
-		if _, ok := e.fields[c.key]; !ok {
-			e.fields[c.key] = pos{row.line, c.index + 1}
+		if _, ok := e.fields.get(c.key); !ok {
+			e.fields.set(c.key, pos{row.line, c.index + 1})
 		}
 		switch {
 		case texts[c.key] != nil:
@@ -305,7 +312,7 @@ func (ci *csvImport) complete(e *event, row csvRow) bool {
 		ci.ns.add(row.line, e.where("start").col, "row has no start; not imported")
 		return false
 	case e.id == "":
-		e.id = ci.ids.claim(firstOf(slug(e.title[lang0]), slug(firstText(e.title, ci.doc.languages)), "event"))
+		e.id = ci.ids.claim(firstOf(slug(firstText(e.title, []string{lang0})), slug(firstText(e.title, ci.doc.languages)), "event"))
 	case ci.ids[e.id]:
 		ci.ns.add(row.line, e.where("id").col, "id %q is taken by an earlier row; ids must be unique: row not imported", e.id)
 		return false
@@ -346,28 +353,22 @@ func (ci *csvImport) ownUID(e *event, row csvRow) bool {
 	if e.uid == "" {
 		return true
 	}
-	for _, other := range ci.doc.events {
-		if other.uid == e.uid || other.id+"@"+ci.doc.id == e.uid {
-			ci.ns.add(row.line, e.where("uid").col, "uid %q is the UID of row %d's event: row not imported", e.uid, other.at.line)
-			return false
-		}
+	if line, ok := ci.uids[e.uid]; ok {
+		ci.ns.add(row.line, e.where("uid").col, "uid %q is the UID of row %d's event: row not imported", e.uid, line)
+		return false
 	}
 	return true
 }
 
 func addText(t text, lang, s string) text {
-	if t == nil {
-		t = text{}
-	}
-	t[lang] = clean(s)
-	return t
+	return t.with(lang, clean(s))
 }
 
 // firstText returns the text in the first language that has one.
 func firstText(t text, langs []string) string {
 	for _, l := range langs {
-		if t[l] != "" {
-			return t[l]
+		if s, _ := t.in(l); s != "" {
+			return s
 		}
 	}
 	return ""

@@ -205,3 +205,32 @@ func TestCSVExports(t *testing.T) {
 		})
 	}
 }
+
+// TestCSVDuplicateUIDs: a row whose uid is an earlier event's, its own or
+// the one it has by default (id@calendar), is left out with a note naming
+// that row; the others are imported.
+func TestCSVDuplicateUIDs(t *testing.T) {
+	src := "id,uid,title,start\n" +
+		"a,old-1,A,2016-05-02\n" + // line 2
+		"b,,B,2016-05-03\n" + // line 3: b@events
+		"c,old-1,C,2016-05-04\n" + // line 4: A's own
+		"d,b@events,D,2016-05-05\n" + // line 5: B's by default
+		"e,old-2,E,2016-05-06\n" // line 6
+	res, err := CSV("events.csv", []byte(src), Options{Now: now})
+	if err != nil {
+		t.Fatalf("CSV: %v\n%s", err, notesText(res.Notes))
+	}
+	report := notesText(res.Notes)
+	for _, want := range []string{
+		`events.csv:4:2: uid "old-1" is the UID of row 2's event: row not imported`,
+		`events.csv:5:2: uid "b@events" is the UID of row 3's event: row not imported`,
+	} {
+		if !strings.Contains(report, want) {
+			t.Errorf("no note %q in:\n%s", want, report)
+		}
+	}
+	got := byTitle(load(t, res), horizon)
+	if len(got) != 3 || got["A"] == nil || got["B"] == nil || got["E"] == nil {
+		t.Errorf("events %v, want A, B and E", got)
+	}
+}

@@ -127,7 +127,7 @@ func (ts *trackSet) id(name string) string {
 	for id := range ts.byID {
 		taken[id] = true
 	}
-	t := &track{id: taken.claim(firstOf(slug(name), "track")), name: text{ts.lang: name}}
+	t := &track{id: taken.claim(firstOf(slug(name), "track")), name: text{{ts.lang, name}}}
 	ts.byName[key] = t
 	ts.byID[t.id] = t
 	return t.id

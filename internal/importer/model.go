@@ -20,16 +20,42 @@ type doc struct {
 	zones calendar.ZoneCache
 }
 
-// text is a translatable text: language -> text.
-type text map[string]string
+// text is a translatable text: its languages, each once. A slice, not a
+// map: an import holds a few of them for every event, nearly all in one
+// language, and a map takes ten times the memory.
+type text []langText
+
+// langText is a text in one language.
+type langText struct{ lang, s string }
 
 func (t text) empty() bool {
-	for _, s := range t {
-		if s != "" {
+	for _, l := range t {
+		if l.s != "" {
 			return false
 		}
 	}
 	return true
+}
+
+// in returns the text in lang, and whether it has one.
+func (t text) in(lang string) (string, bool) {
+	for _, l := range t {
+		if l.lang == lang {
+			return l.s, true
+		}
+	}
+	return "", false
+}
+
+// with returns t with its text in lang set to s.
+func (t text) with(lang, s string) text {
+	for i, l := range t {
+		if l.lang == lang {
+			t[i].s = s
+			return t
+		}
+	}
+	return append(t, langText{lang, s})
 }
 
 // one is a text in one language; empty for "".
@@ -37,7 +63,7 @@ func one(lang, s string) text {
 	if s = clean(s); s == "" {
 		return nil
 	}
-	return text{lang: s}
+	return text{{lang, s}}
 }
 
 type track struct {
@@ -63,12 +89,42 @@ type event struct {
 	overrides                    []*override
 	comments                     []string // written above the event
 	at                           pos      // where the event is in the source
-	fields                       map[string]pos
+	fields                       fieldsAt
+}
+
+// fieldsAt are the source places of an event's keys, each key once. A
+// slice, not a map, for the memory of an import of many events.
+type fieldsAt []fieldAt
+
+type fieldAt struct {
+	key string
+	at  pos
+}
+
+// set gives key its place.
+func (f *fieldsAt) set(key string, at pos) {
+	for i := range *f {
+		if (*f)[i].key == key {
+			(*f)[i].at = at
+			return
+		}
+	}
+	*f = append(*f, fieldAt{key, at})
+}
+
+// get returns key's place, and whether it has one.
+func (f fieldsAt) get(key string) (pos, bool) {
+	for _, x := range f {
+		if x.key == key {
+			return x.at, true
+		}
+	}
+	return pos{}, false
 }
 
 // where returns the source place of one of the event's keys.
 func (e *event) where(key string) pos {
-	if p, ok := e.fields[key]; ok {
+	if p, ok := e.fields.get(key); ok {
 		return p
 	}
 	return e.at

@@ -254,7 +254,7 @@ func (z *zoned) changed(e *event) string {
 			z.note(v.c.line, "the changed occurrence of %s removes a description, location or link; calfeed's overrides can change these but not remove them, so it keeps the series'", d)
 		}
 		z.byDate[d] = ov
-		e.fields["override "+d] = pos{v.c.line, 0}
+		e.fields.set("override "+d, pos{v.c.line, 0})
 	}
 	return ""
 }

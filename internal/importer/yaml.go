@@ -101,7 +101,7 @@ func (w *writer) text(at pos, indent int, key string, t text, langs []string) {
 	var first string
 	same := true
 	for _, l := range langs {
-		if s, ok := t[l]; ok {
+		if s, ok := t.in(l); ok {
 			if first == "" {
 				first = s
 			} else if s != first {
@@ -115,7 +115,7 @@ func (w *writer) text(at pos, indent int, key string, t text, langs []string) {
 	}
 	w.line(at, indent, key+":")
 	for _, l := range langs {
-		if s := t[l]; s != "" {
+		if s, _ := t.in(l); s != "" {
 			w.scalar(at, indent+2, l, s)
 		}
 	}

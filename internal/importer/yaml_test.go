@@ -31,7 +31,7 @@ func TestWriteText(t *testing.T) {
 	for _, s := range textCases {
 		want := clean(s)
 		d := &doc{id: "t", name: want, zone: "UTC", languages: []string{"en", "zh"}}
-		d.events = []*event{{id: "e", title: text{"en": want, "zh": want + "!"}, description: one("en", s), location: text{"en": want, "zh": want}, start: "2016-05-02"}}
+		d.events = []*event{{id: "e", title: text{{"en", want}, {"zh", want + "!"}}, description: one("en", s), location: text{{"en", want}, {"zh", want}}, start: "2016-05-02"}}
 		out := d.write().buf.Bytes()
 		cal, err := calendar.Load("t.yaml", bytes.NewReader(out), calendar.Options{})
 		if err != nil {
