@@ -80,6 +80,7 @@ type nesting struct {
 	root      *component
 	stack     []*component // open components; stack[0] is root
 	calendars int          // the VCALENDARs begun
+	depth     int          // the VCALENDARs begun and not ended
 	ns        *notes
 }
 
@@ -96,6 +97,7 @@ func (n *nesting) begin(p *prop) {
 			n.ns.add(open.line, 0, "BEGIN:%s has no END:%s; it ends where BEGIN:VCALENDAR begins, at line %d", open.name, open.name, p.line)
 		}
 		n.calendars++
+		n.depth++
 		n.stack = append(n.stack[:0], n.root)
 	case len(n.stack) == 0:
 		n.ns.add(p.line, 0, "BEGIN:%s outside BEGIN:VCALENDAR ... END:VCALENDAR: read as if inside one", c.name)
@@ -125,6 +127,16 @@ var topLevel = map[string]bool{"VEVENT": true, "VTODO": true, "VJOURNAL": true, 
 // opened inside it and not ended.
 func (n *nesting) end(p *prop) {
 	name := strings.ToUpper(strings.TrimSpace(p.value))
+	if name == "VCALENDAR" && n.depth > 1 {
+		// The end of a calendar begun inside another: its components
+		// were the root's, and the outer one goes on.
+		for _, c := range n.stack[1:] {
+			n.ns.add(c.line, 0, "BEGIN:%s has no END:%s; it ends at line %d", c.name, c.name, p.line)
+		}
+		n.stack = n.stack[:min(1, len(n.stack))]
+		n.depth--
+		return
+	}
 	i := len(n.stack) - 1
 	for i >= 0 && n.stack[i].name != name {
 		i--
@@ -137,6 +149,9 @@ func (n *nesting) end(p *prop) {
 		n.ns.add(c.line, 0, "BEGIN:%s has no END:%s; it ends at line %d", c.name, c.name, p.line)
 	}
 	n.stack = n.stack[:i]
+	if i == 0 {
+		n.depth = 0
+	}
 }
 
 // add gives a property to the innermost open component.

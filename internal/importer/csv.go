@@ -2,6 +2,7 @@ package importer
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -345,19 +346,25 @@ func (ci *csvImport) loads(e *event) bool {
 }
 
 // ownUID leaves out a uid: that is the event's default, and reports
-// whether the event's UID is its own: not an earlier row's, with a note.
+// whether the event's UID, the uid: given or its default (id@calendar),
+// is its own: not an earlier row's, with a note. A row left out frees its
+// id.
 func (ci *csvImport) ownUID(e *event, row csvRow) bool {
-	if e.uid == e.id+"@"+ci.doc.id {
+	def := e.id + "@" + ci.doc.id
+	if e.uid == def {
 		e.uid = ""
 	}
-	if e.uid == "" {
+	line, taken := ci.uids[cmp.Or(e.uid, def)]
+	switch {
+	case !taken:
 		return true
-	}
-	if line, ok := ci.uids[e.uid]; ok {
+	case e.uid != "":
 		ci.ns.add(row.line, e.where("uid").col, "uid %q is the UID of row %d's event: row not imported", e.uid, line)
-		return false
+	default:
+		ci.ns.add(row.line, e.where("id").col, "the UID the event would have, %q (its id at the calendar's), is the uid of row %d's event: give the row a uid of its own, or another id; row not imported", def, line)
 	}
-	return true
+	delete(ci.ids, e.id)
+	return false
 }
 
 func addText(t text, lang, s string) text {

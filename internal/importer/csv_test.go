@@ -215,7 +215,11 @@ func TestCSVDuplicateUIDs(t *testing.T) {
 		"b,,B,2016-05-03\n" + // line 3: b@events
 		"c,old-1,C,2016-05-04\n" + // line 4: A's own
 		"d,b@events,D,2016-05-05\n" + // line 5: B's by default
-		"e,old-2,E,2016-05-06\n" // line 6
+		"e,old-2,E,2016-05-06\n" + // line 6
+		"f,g@events,F,2016-05-07\n" + // line 7: G's default, G not yet read
+		"g,,G,2016-05-08\n" + // line 8: left out, its default F's
+		"h,g@events,H,2016-05-09\n" + // line 9: F's own, given as the row's default
+		"c,,C again,2016-05-10\n" // line 10: the id of a row left out, free again
 	res, err := CSV("events.csv", []byte(src), Options{Now: now})
 	if err != nil {
 		t.Fatalf("CSV: %v\n%s", err, notesText(res.Notes))
@@ -224,13 +228,15 @@ func TestCSVDuplicateUIDs(t *testing.T) {
 	for _, want := range []string{
 		`events.csv:4:2: uid "old-1" is the UID of row 2's event: row not imported`,
 		`events.csv:5:2: uid "b@events" is the UID of row 3's event: row not imported`,
+		`events.csv:8:1: the UID the event would have, "g@events" (its id at the calendar's), is the uid of row 7's event: give the row a uid of its own, or another id; row not imported`,
+		`events.csv:9:2: uid "g@events" is the UID of row 7's event: row not imported`,
 	} {
 		if !strings.Contains(report, want) {
 			t.Errorf("no note %q in:\n%s", want, report)
 		}
 	}
 	got := byTitle(load(t, res), horizon)
-	if len(got) != 3 || got["A"] == nil || got["B"] == nil || got["E"] == nil {
-		t.Errorf("events %v, want A, B and E", got)
+	if len(got) != 5 || got["A"] == nil || got["B"] == nil || got["E"] == nil || got["F"] == nil || got["C again"] == nil {
+		t.Errorf("events %v, want A, B, E, F and C again", got)
 	}
 }

@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -423,6 +424,10 @@ func TestCalendarsJoined(t *testing.T) {
 			head + event("b@x", "Second", "07") + "END:VEVENT\nEND:VCALENDAR\n",
 			[]string{"First", "Second"},
 			[]string{"stray.ics:4: BEGIN:VEVENT has no END:VEVENT; it ends where BEGIN:VCALENDAR begins, at line 10"}},
+		{"calendar inside a calendar", head + event("a@x", "First", "06") + "END:VEVENT\n" +
+			head + event("b@x", "Second", "07") + "END:VEVENT\nEND:VCALENDAR\n" +
+			"X-WR-CALNAME:Outer\n" + event("c@x", "Third", "08") + "END:VEVENT\nEND:VCALENDAR\n",
+			[]string{"First", "Second", "Third"}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res := importICS(t, "stray.ics", tc.src)
@@ -436,8 +441,13 @@ func TestCalendarsJoined(t *testing.T) {
 			if len(got) != len(tc.titles) {
 				t.Errorf("events %v, want %v", got, tc.titles)
 			}
-			if strings.Contains(report, "dropped VCALENDAR") {
-				t.Errorf("a calendar was dropped:\n%s", report)
+			for _, bad := range []string{"dropped", "ignored", "outside"} {
+				if strings.Contains(report, bad) && !slices.ContainsFunc(tc.notes, func(n string) bool { return strings.Contains(n, bad) }) {
+					t.Errorf("a note with %q:\n%s", bad, report)
+				}
+			}
+			if strings.Contains(tc.src, "X-WR-CALNAME:Outer") && !strings.Contains(string(res.YAML), "name: Outer") {
+				t.Errorf("the outer calendar's name was lost:\n%s", res.YAML)
 			}
 			for _, n := range tc.notes {
 				if !strings.Contains(report, n) {
@@ -468,7 +478,7 @@ END:VCALENDAR
 `
 	res := importICS(t, "utc.ics", src)
 	report := notesText(res.Notes)
-	if !strings.Contains(report, "no time zone for its events (no X-WR-TIMEZONE, and no DTSTART with a TZID): the calendar's zone is UTC") {
+	if !strings.Contains(report, "no time zone calfeed knows for its events (in X-WR-TIMEZONE or a DTSTART's TZID): the calendar's zone is UTC") {
 		t.Errorf("notes:\n%s", report)
 	}
 	if got := byTitle(load(t, res), time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)); len(got["Weekly"]) != 2 {

@@ -451,5 +451,5 @@ func (im *icsImport) calendarZone(vevents []*component) {
 		return
 	}
 	im.calLoc = time.UTC
-	im.ns.add(0, 0, "the file names no time zone for its events (no X-WR-TIMEZONE, and no DTSTART with a TZID): the calendar's zone is UTC; give -timezone to show its times in another")
+	im.ns.add(0, 0, "the file names no time zone calfeed knows for its events (in X-WR-TIMEZONE or a DTSTART's TZID): the calendar's zone is UTC; give -timezone to show its times in another")
 }
