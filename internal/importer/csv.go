@@ -61,7 +61,7 @@ func CSV(source string, data []byte, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", source, err)
 	}
-	ci := &csvImport{ns: ns, opts: opts, cols: cols, ids: ids{}, tracks: newTrackSet(langs[0]), uids: map[string]int{}}
+	ci := &csvImport{ns: ns, opts: opts, cols: cols, ids: newIDs(), tracks: newTrackSet(langs[0]), uids: map[string]int{}}
 	zone, err := ci.zone(rows)
 	if err != nil {
 		return &Result{Notes: ns.sorted()}, fmt.Errorf("%s: %w", source, err)
@@ -188,7 +188,7 @@ type csvImport struct {
 	opts   Options
 	cols   []column
 	doc    *doc
-	ids    ids
+	ids    *ids
 	tracks *trackSet
 	order  []string       // the ids of the tracks of the events imported, as first named
 	uids   map[string]int // the UIDs of the events imported, each its own and its default, to the row's line
@@ -314,11 +314,11 @@ func (ci *csvImport) complete(e *event, row csvRow) bool {
 		return false
 	case e.id == "":
 		e.id = ci.ids.claim(firstOf(slug(firstText(e.title, []string{lang0})), slug(firstText(e.title, ci.doc.languages)), "event"))
-	case ci.ids[e.id]:
+	case ci.ids.has(e.id):
 		ci.ns.add(row.line, e.where("id").col, "id %q is taken by an earlier row; ids must be unique: row not imported", e.id)
 		return false
 	default:
-		ci.ids[e.id] = true
+		ci.ids.take(e.id)
 	}
 	return true
 }
@@ -341,7 +341,7 @@ func (ci *csvImport) loads(e *event) bool {
 		}
 		ci.ns.add(at.line, at.col, "%s; row not imported", msg)
 	}
-	delete(ci.ids, e.id)
+	ci.ids.free(e.id)
 	return false
 }
 
@@ -363,7 +363,7 @@ func (ci *csvImport) ownUID(e *event, row csvRow) bool {
 	default:
 		ci.ns.add(row.line, e.where("id").col, "the UID the event would have, %q (its id at the calendar's), is the uid of row %d's event: give the row a uid of its own, or another id; row not imported", def, line)
 	}
-	delete(ci.ids, e.id)
+	ci.ids.free(e.id)
 	return false
 }
 

@@ -18,7 +18,7 @@ func ICS(source string, data []byte, opts Options) (*Result, error) {
 	if root == nil {
 		return &Result{Notes: ns.sorted()}, fmt.Errorf("%s has no BEGIN:VCALENDAR: it is not an iCalendar file: %w", source, ErrNoEvents)
 	}
-	im := &icsImport{opts: opts, ns: ns, root: root, source: source, ids: ids{}, tracks: newTrackSet(opts.Lang)}
+	im := &icsImport{opts: opts, ns: ns, root: root, source: source, ids: newIDs(), tracks: newTrackSet(opts.Lang)}
 	im.now = opts.Now()
 	return im.run()
 }
@@ -34,7 +34,7 @@ type icsImport struct {
 	calLoc  *time.Location // the calendar's zone
 	calfeed bool           // the file is a feed calfeed wrote
 	doc     *doc
-	ids     ids
+	ids     *ids
 	tracks  *trackSet
 }
 
@@ -98,7 +98,7 @@ func (im *icsImport) components() (vevents, vtz []*component) {
 func (im *icsImport) nativeIDs(groups []*recurring) map[*recurring]string {
 	native := map[*recurring]string{}
 	for _, g := range groups {
-		if local, domain := uidLocal(g.uid); domain == im.doc.id && idRE.MatchString(local) && len(local) <= maxIDLen && !im.ids[local] {
+		if local, domain := uidLocal(g.uid); domain == im.doc.id && idRE.MatchString(local) && len(local) <= maxIDLen && !im.ids.has(local) {
 			native[g] = im.ids.claim(local)
 		}
 	}

@@ -69,15 +69,47 @@ var folded = func() map[rune]string {
 
 // ids hands out unique ids, deterministically: the first to ask for an id
 // gets it, the next ones a numbered variant (-2, -3...).
-type ids map[string]bool
+type ids struct {
+	taken map[string]bool
+	// next is, for a base claimed before, an N such that every base-N'
+	// for N' from 2 below N is taken: where its next claim starts looking,
+	// so that many events of one title are not each checked against all
+	// the others. free forgets it.
+	next map[string]int
+}
+
+// newIDs returns ids with taken already taken.
+func newIDs(taken ...string) *ids {
+	s := &ids{taken: map[string]bool{}, next: map[string]int{}}
+	for _, id := range taken {
+		s.taken[id] = true
+	}
+	return s
+}
+
+// has reports whether id is taken.
+func (s *ids) has(id string) bool { return s.taken[id] }
+
+// take takes id.
+func (s *ids) take(id string) { s.taken[id] = true }
+
+// free gives id back: a claim may return it again.
+func (s *ids) free(id string) {
+	delete(s.taken, id)
+	clear(s.next)
+}
 
 // claim returns base, or base-N for the smallest N from 2 that is free.
-func (s ids) claim(base string) string {
+func (s *ids) claim(base string) string {
 	if base == "" {
 		base = "event"
 	}
 	id := base
-	for n := 2; s[id]; n++ {
+	n := 2
+	if s.taken[id] {
+		n = max(n, s.next[base])
+	}
+	for ; s.taken[id]; n++ {
 		suffix := "-" + itoa(n)
 		b := base
 		if len(b)+len(suffix) > maxIDLen {
@@ -85,7 +117,8 @@ func (s ids) claim(base string) string {
 		}
 		id = b + suffix
 	}
-	s[id] = true
+	s.next[base] = n
+	s.taken[id] = true
 	return id
 }
 
@@ -110,10 +143,11 @@ type trackSet struct {
 	lang   string            // the language of the names
 	byName map[string]*track // by lower-case name
 	byID   map[string]*track
+	ids    *ids // the tracks' ids, and "all" (the feed of every track)
 }
 
 func newTrackSet(lang string) *trackSet {
-	return &trackSet{lang: lang, byName: map[string]*track{}, byID: map[string]*track{}}
+	return &trackSet{lang: lang, byName: map[string]*track{}, byID: map[string]*track{}, ids: newIDs("all")}
 }
 
 // id returns the id of the track called name, making the track when the
@@ -123,11 +157,7 @@ func (ts *trackSet) id(name string) string {
 	if t, ok := ts.byName[key]; ok {
 		return t.id
 	}
-	taken := ids{"all": true}
-	for id := range ts.byID {
-		taken[id] = true
-	}
-	t := &track{id: taken.claim(firstOf(slug(name), "track")), name: text{{ts.lang, name}}}
+	t := &track{id: ts.ids.claim(firstOf(slug(name), "track")), name: text{{ts.lang, name}}}
 	ts.byName[key] = t
 	ts.byID[t.id] = t
 	return t.id

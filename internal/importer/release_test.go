@@ -27,7 +27,7 @@ func TestParsedFormReleased(t *testing.T) {
 			seen = append(seen, weak.Make(c))
 		}
 	}
-	im := &icsImport{opts: opts, ns: ns, root: root, source: "google.ics", ids: ids{}, tracks: newTrackSet(opts.Lang), now: now()}
+	im := &icsImport{opts: opts, ns: ns, root: root, source: "google.ics", ids: newIDs(), tracks: newTrackSet(opts.Lang), now: now()}
 	root = nil
 	if _, err := im.run(); err != nil {
 		t.Fatal(err)

@@ -85,13 +85,29 @@ func TestSlug(t *testing.T) {
 			t.Errorf("slug(%q) = %q, want %q", in, got, want)
 		}
 	}
-	s := ids{}
+	s := newIDs()
 	var got []string
 	for _, base := range []string{"a", "a", "a-2", "a", ""} {
 		got = append(got, s.claim(base))
 	}
 	if strings.Join(got, " ") != "a a-2 a-2-2 a-3 event" {
 		t.Errorf("claims: %v", got)
+	}
+	// The smallest free N, also after many claims of one base and once an
+	// id is given back.
+	for range 1000 {
+		s.claim("a")
+	}
+	if got := s.claim("a"); got != "a-1004" {
+		t.Errorf("after 1,003 claims of a: %s, want a-1004", got)
+	}
+	s.free("a-7")
+	if got := s.claim("a"); got != "a-7" {
+		t.Errorf("after a-7 was freed: %s, want a-7", got)
+	}
+	s.take("a-1005")
+	if got := s.claim("a"); got != "a-1006" {
+		t.Errorf("with a-1005 taken: %s, want a-1006", got)
 	}
 }
 
