@@ -304,7 +304,6 @@ func (ci *csvImport) event(row csvRow) *event {
 // event an id: its own unless an earlier row has it, else one made from
 // its title. It notes what is wrong.
 func (ci *csvImport) complete(e *event, row csvRow) bool {
-	lang0 := ci.doc.languages[0]
 	switch {
 	case e.title.empty():
 		ci.ns.add(row.line, 0, "row has no title; not imported")
@@ -313,7 +312,7 @@ func (ci *csvImport) complete(e *event, row csvRow) bool {
 		ci.ns.add(row.line, e.where("start").col, "row has no start; not imported")
 		return false
 	case e.id == "":
-		e.id = ci.ids.claim(firstOf(slug(firstText(e.title, []string{lang0})), slug(firstText(e.title, ci.doc.languages)), "event"))
+		e.id = ci.ids.claim(firstOf(slug(firstText(e.title, ci.doc.languages)), "event"))
 	case ci.ids.has(e.id):
 		ci.ns.add(row.line, e.where("id").col, "id %q is taken by an earlier row; ids must be unique: row not imported", e.id)
 		return false
