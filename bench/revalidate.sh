@@ -20,6 +20,8 @@
 # SERVER_CPU (1), CLIENT_CPU (0), PORT_BASE (18280), NICE (-10 as root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 SLICE=${SLICE:-4}
 WARMUP=${WARMUP:-1}
 ROUNDS=${ROUNDS:-10}
@@ -68,14 +70,7 @@ mkdir -p "$TMP/cal"
 "$TMP/gen" -events 1000 -seed 1 >"$TMP/cal/events.yaml"
 "$TMP/calfeed" build -config "$TMP/cal/events.yaml" -out "$TMP/site" -base-url "http://127.0.0.1:${PORT[calfeed]}" >"$TMP/build.txt" 2>&1 ||
 	die "build failed: $(cat "$TMP/build.txt")"
-TRACK="" best=""
-for f in "$TMP"/site/tracks/*.ics; do
-	size=$(stat -c %s "$f")
-	d=$((size > 57344 ? size - 57344 : 57344 - size))
-	if [[ -z $best || $d -lt $best ]]; then
-		best=$d TRACK=$(basename "$f" .ics)
-	fi
-done
+TRACK=$(nearest_track "$TMP/site") || die "no track feed in $TMP/site/tracks"
 URL_PATH=/tracks/$TRACK.ics
 
 start() { # name command...

@@ -33,6 +33,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 
 DURATION=${DURATION:-10}
 WARMUP=${WARMUP:-2}
@@ -153,14 +155,7 @@ mkdir -p "$TMP/cal"
 chmod -R a+rX "$TMP/site"
 
 # The ~56 KiB row: the track feed whose size is nearest 56 KiB.
-TRACK="" best=""
-for f in "$TMP"/site/tracks/*.ics; do
-	size=$(stat -c %s "$f")
-	d=$((size > 57344 ? size - 57344 : 57344 - size))
-	if [[ -z $best || $d -lt $best ]]; then
-		best=$d TRACK=$(basename "$f" .ics)
-	fi
-done
+TRACK=$(nearest_track "$TMP/site") || die "no track feed in $TMP/site/tracks"
 count_events() { grep -c '^BEGIN:VEVENT' "$1"; }
 TRACK_FILE=$TMP/site/tracks/$TRACK.ics
 FULL_FILE=$TMP/site/calendar.ics
