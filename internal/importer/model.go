@@ -141,6 +141,7 @@ type repeat struct {
 
 type override struct {
 	date                         string
+	at                           pos // the changed occurrence in the source, if it is one
 	start, end, duration         string
 	title, description, location text
 	url, online, status          string

@@ -253,8 +253,8 @@ func (z *zoned) changed(e *event) string {
 		if changes(ov, v, z.m, z.im.opts.Lang) {
 			z.note(v.c.line, "the changed occurrence of %s removes a description, location or link; calfeed's overrides can change these but not remove them, so it keeps the series'", d)
 		}
+		ov.at = pos{v.c.line, 0}
 		z.byDate[d] = ov
-		e.fields.set("override "+d, pos{v.c.line, 0})
 	}
 	return ""
 }

@@ -2,6 +2,7 @@ package importer
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -203,7 +204,7 @@ func (d *doc) writeEvent(w *writer, e *event) {
 	if len(e.overrides) > 0 {
 		w.line(e.where("overrides"), in, "overrides:")
 		for _, o := range e.overrides {
-			at := e.where("override " + o.date)
+			at := cmp.Or(o.at, e.at)
 			w.line(at, in+2, o.date+":")
 			w.plain(at, in+4, "start", o.start)
 			w.plain(at, in+4, "end", o.end)
