@@ -214,6 +214,24 @@ func (c *cache) lookup(k cacheKey) (*resource, string, bool) {
 	return t.res, t.fetch, true
 }
 
+// askedOnceKey marks the context of a request that will not be made again:
+// a static build asks for each file once (see EachStaticFile).
+type askedOnceKey struct{}
+
+// withAskedOnce returns ctx marked as a request's that will not be made
+// again: what it renders on demand is served, not kept. Kept, the
+// downloads of a large calendar's every event would fill the cache, and
+// hold the memory, for nobody.
+func withAskedOnce(ctx context.Context) context.Context {
+	return context.WithValue(ctx, askedOnceKey{}, true)
+}
+
+// askedOnce reports whether ctx is marked by withAskedOnce.
+func askedOnce(ctx context.Context) bool {
+	once, _ := ctx.Value(askedOnceKey{}).(bool)
+	return once
+}
+
 // getOrRender returns the response kept under k, or renders it with render
 // (one rendering at a time per key, and at most cap(c.renders) in all),
 // keeps it and returns it. fetch is the feed label it counts under.
@@ -314,7 +332,7 @@ func (c *cache) getOrMake(ctx context.Context, k cacheKey, fetch string, rh http
 
 	c.mu.Lock()
 	delete(c.flights, k)
-	if f.err == nil {
+	if f.err == nil && !askedOnce(ctx) {
 		c.add(k, &cacheEntry{key: k, res: f.res, fetch: fetch})
 		if _, kept := c.items[k]; !kept {
 			c.holdLarge(k, f.res)

@@ -43,7 +43,9 @@ var errNoBase = errors.New("server: a static site needs its public base URL")
 //
 // Each file goes to emit once it, and every file before it, is made (the
 // pages and QR codes are made on every processor: a few wait their turn),
-// and is not kept: a large calendar's site is many times its feeds' size.
+// and is not kept, nor is what is rendered on demand for it (a download of
+// each event, the track feeds not rendered ahead): a large calendar's site
+// is many times its feeds' size.
 func (s *Server) EachStaticFile(ctx context.Context, emit func(File) error) error {
 	st := s.state.Load()
 	cal := st.cal
@@ -55,7 +57,7 @@ func (s *Server) EachStaticFile(ctx context.Context, emit func(File) error) erro
 		if err := ctx.Err(); err != nil {
 			return err // stopped: a large calendar has a download for every event
 		}
-		body, err := s.get(ctx, target)
+		body, err := s.get(withAskedOnce(ctx), target)
 		if err != nil {
 			return err
 		}
