@@ -107,3 +107,60 @@ func TestServeStampUnwritable(t *testing.T) {
 		t.Errorf("after a failed stamp GET /events/talk.ics: %d", rec.Code)
 	}
 }
+
+// TestServeStampPrivate: an edit of a private event alone is stamped by
+// serve -stamp, and warned of without it, like a public one: its holders'
+// Google Calendar would ignore it otherwise. The public side still shows
+// nothing of it.
+func TestServeStampPrivate(t *testing.T) {
+	moved := strings.Replace(privateCalendarYAML, "start: 2026-05-04 11:00", "start: 2026-05-04 14:00", 1)
+	for _, stamp := range []bool{false, true} {
+		t.Run(map[bool]string{false: "warned", true: "stamped"}[stamp], func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "events.yaml")
+			os.WriteFile(path, []byte(privateCalendarYAML), 0o644)
+			if r := runCmd(t, nil, "stamp", path); r.code != 0 {
+				t.Fatal(r.stderr)
+			}
+			tok, _ := addToken(t, path, "-name", "board", "-all")
+			args := []string{"-config", path, "-reload-delay", "100ms"}
+			if stamp {
+				args = append(args, "-stamp")
+			}
+			s := startServe(t, nil, args...)
+			replace(t, path, moved)
+			if !eventually(5*time.Second, func() bool {
+				body, _ := get(t, s.base, "/p/"+tok+"/events/board-retreat.ics")
+				return bytes.Contains(body, []byte("T140000"))
+			}) {
+				t.Fatalf("the private edit was never served; log:\n%s", s.stderr)
+			}
+			if !stamp {
+				waitLog(t, s, "1 event changed since the last stamp")
+				if !strings.Contains(s.stderr.String(), "events=board-retreat") {
+					t.Errorf("the warning does not name the private event; log:\n%s", s.stderr)
+				}
+			} else {
+				var body []byte
+				if !eventually(5*time.Second, func() bool {
+					body, _ = get(t, s.base, "/p/"+tok+"/events/board-retreat.ics")
+					return bytes.Contains(body, []byte("SEQUENCE:1\r\n"))
+				}) {
+					t.Fatalf("the private edit went out without SEQUENCE 1:\n%s\nlog:\n%s", body, s.stderr)
+				}
+				f, err := lock.Read(context.Background(), lock.Path(path), 1<<20)
+				if err != nil || f.Events["board-retreat"].Sequence != 1 || f.Events["talk"].Sequence != 0 {
+					t.Errorf("lock after the stamp: %+v, %v", f, err)
+				}
+			}
+			h, _, _ := readHealth(s.base)
+			if h.UnstampedTotal != 0 || len(h.Unstamped) != 0 {
+				t.Errorf("/healthz shows the private edit: unstamped %v (%d)", h.Unstamped, h.UnstampedTotal)
+			}
+			metrics, _ := get(t, s.base, "/metrics")
+			if !bytes.Contains(metrics, []byte("\ncalfeed_unstamped_events{calendar=\"priv\"} 0\n")) {
+				t.Error("/metrics counts the private edit")
+			}
+		})
+	}
+}

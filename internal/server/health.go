@@ -117,7 +117,7 @@ func (s *Server) loaded(st *state) {
 	s.metrics.lastReload.Set(float64(now.UnixNano()) / 1e9)
 	s.metrics.fileValid.Set(1)
 	s.metrics.events.Set(float64(len(st.cal.Events)))
-	s.metrics.unstamped.Set(float64(len(st.unstamped)))
+	s.metrics.unstamped.Set(float64(len(st.publicUnstamped)))
 	n := 0
 	if len(st.cal.Languages) > 0 {
 		feeds, _ := st.prerendered(st.cal.Languages[0]) // rendered by Load (prerenderLanguages)
@@ -158,11 +158,12 @@ func (s *Server) healthBody(st *state, h *health) []byte {
 		LoadedAt: h.loadedAt.UTC(),
 		File:     "valid",
 	}
-	rep.Unstamped = st.unstamped[:min(len(st.unstamped), maxHealthUnstamped):min(len(st.unstamped), maxHealthUnstamped)]
+	pub := st.publicUnstamped
+	rep.Unstamped = pub[:min(len(pub), maxHealthUnstamped):min(len(pub), maxHealthUnstamped)]
 	if rep.Unstamped == nil {
 		rep.Unstamped = []string{}
 	}
-	rep.UnstampedTotal = len(st.unstamped)
+	rep.UnstampedTotal = len(pub)
 	if !h.invalidSince.IsZero() {
 		since := h.invalidSince.UTC()
 		rep.File, rep.InvalidSince, rep.Problems, rep.ProblemsTotal = "invalid", &since, h.problems, h.total

@@ -257,6 +257,7 @@ func (s *Server) ContentHashes() map[string]string {
 }
 
 // Unstamped returns the ids of the events changed since the last `calfeed
-// stamp` (new, edited or removed), sorted; every event when there is no
-// lock file yet.
+// stamp` (new, edited or removed), private ones included, sorted; every
+// event when there is no lock file yet. /healthz and /metrics count the
+// public ones only.
 func (s *Server) Unstamped() []string { return slices.Clone(s.state.Load().unstamped) }

@@ -63,11 +63,12 @@ type state struct {
 	changed time.Time
 	// programme is the page's list of events, made on first use.
 	programme func() *web.Programme
-	// unstamped are the ids of the events changed since the last `calfeed
-	// stamp` (new, edited or removed; every event without a lock file),
-	// sorted: their SEQUENCE did not go up, so Google Calendar ignores
-	// the change.
-	unstamped []string
+	// unstamped are the ids of the events of full changed since the last
+	// `calfeed stamp` (new, edited or removed; every event without a lock
+	// file), private ones included, sorted: their SEQUENCE did not go up,
+	// so Google Calendar ignores the change. publicUnstamped are those the
+	// public may know of (/healthz, /metrics).
+	unstamped, publicUnstamped []string
 	// hashes are the content hashes of the events of full, in its order.
 	hashes []string
 }
@@ -150,8 +151,9 @@ func (st *state) position(e *calendar.Event) int {
 }
 
 // findUnstamped finds the content hashes of every event of the whole
-// calendar (what a stamp records) and the public events changed since the
-// last stamp (what /healthz lists).
+// calendar (what a stamp records), the events changed since the last stamp
+// (what serve stamps, or warns of), and the public ones among them (what
+// /healthz lists).
 func (st *state) findUnstamped() error {
 	r := st.renderer
 	if st.full != st.cal {
@@ -164,10 +166,10 @@ func (st *state) findUnstamped() error {
 	if err != nil {
 		return fmt.Errorf("server: %w", err)
 	}
-	st.hashes = hashes
+	st.hashes, st.unstamped = hashes, ids
 	for _, id := range ids {
 		if st.cal.Event(id) != nil || (st.full.Event(id) == nil && st.cal.Stamped[id] != "") {
-			st.unstamped = append(st.unstamped, id)
+			st.publicUnstamped = append(st.publicUnstamped, id)
 		}
 	}
 	return nil
