@@ -61,9 +61,11 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *out == "" || fs.NArg() > 0 {
-		fs.Usage()
-		return errUsage
+	if err := checkArgs(fs, stderr, 0, "", "give the events file with -config FILE"); err != nil {
+		return err
+	}
+	if *out == "" {
+		return usageError(fs, stderr, "give the folder to write the site into with -out DIR")
 	}
 	path := configPath(*config, getenv)
 	if *baseURL == "" {

@@ -39,9 +39,8 @@ calfeed stamp) are printed too and exit 0.
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() > 1 {
-		fs.Usage()
-		return errUsage
+	if err := checkArgs(fs, stderr, 1, "events file or folder", ""); err != nil {
+		return err
 	}
 	path := configPath(fs.Arg(0), getenv)
 	if isFolder(path) {

@@ -24,6 +24,9 @@ func runHealthcheck(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if err := checkArgs(fs, stderr, 0, "", "give the server's address with -addr "+fs.Arg(0)); err != nil {
+		return err
+	}
 	host, port, err := net.SplitHostPort(listenAddr(*addr, getenv))
 	if err != nil {
 		return fmt.Errorf("healthcheck: %w", err)

@@ -58,9 +58,14 @@ when nothing could be imported. See docs/import.md.
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() != 1 || (*format != "" && *format != "ics" && *format != "csv") {
-		fs.Usage()
-		return errUsage
+	if *format != "" && *format != "ics" && *format != "csv" {
+		return usageError(fs, stderr, "-format is ics or csv, not %q", *format)
+	}
+	if fs.NArg() == 0 {
+		return usageError(fs, stderr, "give the SOURCE to import: a file, an http(s) address, or - for standard input")
+	}
+	if err := checkArgs(fs, stderr, 1, "SOURCE", ""); err != nil {
+		return err
 	}
 	src := fs.Arg(0)
 	if *maxSize <= 0 {

@@ -99,9 +99,8 @@ comment. It never overwrites a file. Then: calfeed check, calfeed serve.
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		fs.Usage()
-		return errUsage
+	if err := checkArgs(fs, stderr, 0, "", "give the file to write with -o "+fs.Arg(0)); err != nil {
+		return err
 	}
 	if !calendar.IsLanguage(*lang) {
 		fmt.Fprintf(stderr, "calfeed init: -lang %q is not a language code such as en, zh or pt-BR\n", *lang)

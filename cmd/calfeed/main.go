@@ -53,6 +53,36 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
+// usageError prints what is wrong with a command line, then the command's
+// usage, and returns errUsage.
+func usageError(fs *flag.FlagSet, stderr io.Writer, format string, args ...any) error {
+	fmt.Fprintf(stderr, "calfeed %s: %s\n\n", fs.Name(), fmt.Sprintf(format, args...))
+	fs.Usage()
+	return errUsage
+}
+
+// checkArgs returns a usage error saying what is wrong when fs has more
+// than n arguments left after its flags, n being 0 or 1 (the file, or the
+// source, named by what). A flag given after that argument, which the
+// flag package leaves unread, is shown where it belongs. With n 0, hint
+// says how the argument may have been meant.
+func checkArgs(fs *flag.FlagSet, stderr io.Writer, n int, what, hint string) error {
+	if fs.NArg() <= n {
+		return nil
+	}
+	extra := fs.Arg(n)
+	switch {
+	case n > 0 && strings.HasPrefix(extra, "-"):
+		rest := fs.Args()[n:]
+		return usageError(fs, stderr, "%s comes after the %s: give flags before it, as in calfeed %s %s %s",
+			extra, what, fs.Name(), strings.Join(rest, " "), strings.Join(fs.Args()[:n], " "))
+	case n > 0:
+		return usageError(fs, stderr, "give one %s, not %q and %q", what, fs.Arg(0), extra)
+	default:
+		return usageError(fs, stderr, "unexpected argument %q: %s", extra, hint)
+	}
+}
+
 // errInvalid reports an invalid events file; the problems are already printed.
 var errInvalid = errors.New("invalid")
 

@@ -201,3 +201,40 @@ func TestByteSize(t *testing.T) {
 		t.Errorf("serve with a bad CALFEED_CACHE_SIZE: exit %d, %s", r.code, r.stderr)
 	}
 }
+
+// TestUsageErrorsSay: a command line that is wrong is answered with exit 2
+// and, first, a line saying what is wrong and what to give, before the
+// usage.
+func TestUsageErrorsSay(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"build", "-config", "events.yaml", "-base-url", "https://c.example.org"}, "calfeed build: give the folder to write the site into with -out DIR"},
+		{[]string{"build", "-out", "site", "events.yaml"}, `calfeed build: unexpected argument "events.yaml": give the events file with -config FILE`},
+		{[]string{"import"}, "calfeed import: give the SOURCE to import"},
+		{[]string{"import", "-format", "xml", "a.ics"}, `calfeed import: -format is ics or csv, not "xml"`},
+		{[]string{"import", "a.ics", "b.ics"}, `calfeed import: give one SOURCE, not "a.ics" and "b.ics"`},
+		{[]string{"serve", "events.yaml"}, `calfeed serve: unexpected argument "events.yaml": give the events file or folder with -config events.yaml`},
+		{[]string{"check", "events.yaml", "-max-size", "10"}, "calfeed check: -max-size comes after the events file or folder: give flags before it, as in calfeed check -max-size 10 events.yaml"},
+		{[]string{"stamp", "a.yaml", "b.yaml"}, `calfeed stamp: give one events file or folder, not "a.yaml" and "b.yaml"`},
+		{[]string{"init", "mine.yaml"}, `calfeed init: unexpected argument "mine.yaml": give the file to write with -o mine.yaml`},
+		{[]string{"token", "list", "events.yaml"}, `calfeed token list: unexpected argument "events.yaml": give the events file with -config events.yaml`},
+		{[]string{"token", "add", "-all"}, "calfeed token add: give -name, and either -tracks or -all"},
+		{[]string{"token", "revoke"}, "calfeed token revoke: give -name"},
+		{[]string{"healthcheck", "localhost:8080"}, `calfeed healthcheck: unexpected argument "localhost:8080": give the server's address with -addr localhost:8080`},
+		{[]string{"version", "now"}, `calfeed version: unexpected argument "now"`},
+	}
+	for _, tc := range tests {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			r := runCmd(t, nil, tc.args...)
+			first, _, _ := strings.Cut(r.stderr, "\n")
+			if r.code != 2 || !strings.HasPrefix(first, tc.want) {
+				t.Errorf("exit %d, first line of stderr %q; want 2 and %q", r.code, first, tc.want)
+			}
+			if !strings.Contains(r.stderr, "\nUsage") {
+				t.Errorf("no usage after the message:\n%s", r.stderr)
+			}
+		})
+	}
+}

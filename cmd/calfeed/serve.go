@@ -67,9 +67,8 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (se
 	if err := parseFlags(fs, args); err != nil {
 		return c, err
 	}
-	if fs.NArg() > 0 {
-		fs.Usage()
-		return c, errUsage
+	if err := checkArgs(fs, stderr, 0, "", "give the events file or folder with -config "+fs.Arg(0)); err != nil {
+		return c, err
 	}
 	c.config = configPath(c.config, getenv)
 	c.addr = listenAddr(c.addr, getenv)

@@ -35,9 +35,8 @@ before publishing.
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() > 1 {
-		fs.Usage()
-		return errUsage
+	if err := checkArgs(fs, stderr, 1, "events file or folder", ""); err != nil {
+		return err
 	}
 	path := configPath(fs.Arg(0), getenv)
 	stampOne := func(file string) error { return stampFile(ctx, file, *limits, stdout, stderr, now) }

@@ -72,10 +72,11 @@ func runTokenAdd(ctx context.Context, args []string, stdout, stderr io.Writer, g
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 || *name == "" || (*tracks == "") == !*all {
-		fmt.Fprintln(stderr, "calfeed token add: give -name, and either -tracks or -all")
-		fs.Usage()
-		return errUsage
+	if err := checkArgs(fs, stderr, 0, "", "give the events file with -config FILE, the token's name with -name"); err != nil {
+		return err
+	}
+	if *name == "" || (*tracks == "") == !*all {
+		return usageError(fs, stderr, "give -name, and either -tracks or -all")
 	}
 	path := configPath(*config, getenv)
 	cal, err := calendar.ReadFile(ctx, path, *limits)
@@ -133,9 +134,8 @@ func runTokenList(ctx context.Context, args []string, stdout, stderr io.Writer, 
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		fs.Usage()
-		return errUsage
+	if err := checkArgs(fs, stderr, 0, "", "give the events file with -config "+fs.Arg(0)); err != nil {
+		return err
 	}
 	path := configPath(*config, getenv)
 	f, err := token.Read(ctx, token.Path(path))
@@ -160,10 +160,11 @@ func runTokenRevoke(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 || *name == "" {
-		fmt.Fprintln(stderr, "calfeed token revoke: give -name")
-		fs.Usage()
-		return errUsage
+	if err := checkArgs(fs, stderr, 0, "", "give the events file with -config FILE, the token's name with -name"); err != nil {
+		return err
+	}
+	if *name == "" {
+		return usageError(fs, stderr, "give -name")
 	}
 	path := configPath(*config, getenv)
 	tokensPath := token.Path(path)

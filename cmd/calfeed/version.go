@@ -103,9 +103,8 @@ and whether the tree was modified, the Go version and the licence.
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		fs.Usage()
-		return errUsage
+	if err := checkArgs(fs, stderr, 0, "", "version takes flags only"); err != nil {
+		return err
 	}
 	info, ok := readBuildInfo()
 	if !ok {
