@@ -118,7 +118,11 @@ func New(cal *calendar.Calendar) (*Renderer, error) {
 	for tzid, span := range zoneSpans(cal.Events) {
 		loc := span.loc
 		buf.Reset()
-		if err := vtimezone(timezone.For(loc, span.from, span.to)).SerializeTo(&buf, &serialization); err != nil {
+		zone := timezone.For(loc, span.from, span.to)
+		if span.endless {
+			zone = timezone.ForEndless(loc, span.from, span.to)
+		}
+		if err := vtimezone(zone).SerializeTo(&buf, &serialization); err != nil {
 			return nil, fmt.Errorf("feed: time zone %s: %w", loc, err)
 		}
 		r.zones[tzid] = newPiece(bytes.Clone(fold(buf.Bytes())))
@@ -380,14 +384,19 @@ func usesTZID(e *calendar.Event) bool { return !e.AllDay && !e.UTC }
 // rule has no end: to the end of the year HorizonYears after the last year
 // the calendar's data names (any event's start or end, any override, any
 // extra date). Past its horizon a VTIMEZONE's yearly rules still apply
-// without end, so it stays right unless the zone's law changes: a change
-// already in the time zone database within the horizon is in the feed.
+// without end; they are checked against the time zone database for
+// decades after it (timezone.ForEndless), so it stays right unless the
+// zone's law changes after that.
 const HorizonYears = 5
 
 // zoneSpan is the span of time a zone's VTIMEZONE must be right for.
 type zoneSpan struct {
 	loc      *time.Location
 	from, to time.Time
+	// endless is true when an event repeats in the zone without end: a
+	// client expands it past to, with the VTIMEZONE's rules that run on
+	// (see timezone.ForEndless).
+	endless bool
 }
 
 // zoneSpans returns, for each zone used with a TZID, the first and last
@@ -429,8 +438,9 @@ func zoneSpans(events []*calendar.Event) map[string]zoneSpan {
 		tzid := e.Location.String()
 		s, seen := spans[tzid]
 		if !seen {
-			s = zoneSpan{e.Location, start, end}
+			s = zoneSpan{loc: e.Location, from: start, to: end}
 		}
+		s.endless = s.endless || !ok
 		if start.Before(s.from) {
 			s.from = start
 		}

@@ -187,3 +187,47 @@ events:
 func TestFixtureZones(t *testing.T) {
 	checkZones(t, loadFixture(t))
 }
+
+// TestEndlessSeriesPastTheHorizon: a series repeating without end is read
+// by a client with its zone's rules that run on past the VTIMEZONE's
+// horizon; they must hold there too, in zones whose rules are not the nth
+// or last weekday of a month (Chile's Sunday on or after the 2nd, Egypt's
+// Friday after the last Thursday of October, Israel's Friday before the
+// last Sunday of March).
+func TestEndlessSeriesPastTheHorizon(t *testing.T) {
+	src := `
+calendar: {id: endless, name: Endless, timezone: America/Santiago}
+events:
+  - {id: santiago, title: x, start: 2025-01-07 10:00, duration: 1h, repeat: {freq: weekly}}
+  - {id: cairo, title: x, timezone: Africa/Cairo, start: 2025-01-07 10:00, duration: 1h, repeat: {freq: weekly}}
+  - {id: jerusalem, title: x, timezone: Asia/Jerusalem, start: 2025-01-07 10:00, duration: 1h, repeat: {freq: weekly}}
+`
+	cal, err := calendar.Load("endless.yaml", strings.NewReader(src), calendar.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := New(cal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := r.Write(&buf, Feed{Name: "endless", Events: cal.Events}, cal.Languages[0]); err != nil {
+		t.Fatal(err)
+	}
+	until := time.Date(2075, 1, 1, 0, 0, 0, 0, time.UTC)
+	zr := readZones(t, parse(t, buf.Bytes()), until)
+	for _, e := range cal.Events {
+		wrong := 0
+		for at := e.Start; at.Before(until); at = at.AddDate(0, 0, 7) { // the wall clock each week, in Go
+			_, want := at.Zone()
+			if got, ok := zr.offset(e.Location.String(), at); !ok || got != want {
+				if wrong++; wrong == 1 {
+					t.Errorf("%s: the occurrence of %s is read at offset %+d s, Go says %+d s", e.ID, at.Format("2006-01-02 15:04"), got, want)
+				}
+			}
+		}
+		if wrong > 1 {
+			t.Errorf("%s: %d occurrences up to %d read at the wrong offset", e.ID, wrong, until.Year())
+		}
+	}
+}

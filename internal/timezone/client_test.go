@@ -36,6 +36,9 @@ func expandZone(z Zone, until time.Time) (clientView, error) {
 		dtstart := time.Date(s.Year(), s.Month(), s.Day(), s.Hour(), s.Minute(), s.Second(), 0,
 			time.FixedZone("TZOFFSETFROM", o.OffsetFrom))
 		desc := fmt.Sprintf("%s %s", s.Format("20060102T150405"), o.RRule)
+		if dtstart.After(until) {
+			continue // not expanded so far
+		}
 
 		if o.RRule == "" {
 			onsets = append(onsets, clientOnset{at: dtstart.UTC(), offset: o.OffsetTo, from: desc})

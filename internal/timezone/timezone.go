@@ -15,7 +15,10 @@ package timezone
 import (
 	"fmt"
 	"iter"
+	"slices"
 	"sort"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -72,7 +75,20 @@ type Zone struct {
 // two yearly occurrences of each seasonal rule. If to is before from the two
 // are swapped. loc should come from time.LoadLocation, so that its String
 // is an IANA name; a nil loc means UTC.
-func For(loc *time.Location, from, to time.Time) Zone {
+func For(loc *time.Location, from, to time.Time) Zone { return zoneFor(loc, from, to, false) }
+
+// ForEndless is For for a zone an event repeats in without end, which a
+// client expands past to with the rules that run on at the VTIMEZONE's
+// end: it is also right for the futureYears after For's window (and past
+// them while the zone's rules stay as the time zone database has them).
+// Where For's rules would not go on as the zone does (a rule that is not
+// the nth or last weekday of a month, such as Chile's or Egypt's, is
+// written as one-off onsets; or the law changes soon after the window),
+// it ends them and describes the years after the window anew (see
+// continueAfter).
+func ForEndless(loc *time.Location, from, to time.Time) Zone { return zoneFor(loc, from, to, true) }
+
+func zoneFor(loc *time.Location, from, to time.Time, endless bool) Zone {
 	if loc == nil {
 		loc = time.UTC
 	}
@@ -88,8 +104,13 @@ func For(loc *time.Location, from, to time.Time) Zone {
 	inside := changesBetween(loc, windowStart, windowEnd)
 	if len(inside) == 0 {
 		// No change of offset or name in the window: a single STANDARD
-		// with equal offsets describes it.
+		// with equal offsets describes it (and what follows it, if the
+		// zone changes soon after).
 		zone.Observances = []Observance{fixedObservance(windowStart)}
+		if endless {
+			zone.Observances = continueAfter(loc, []ruled{{Observance: zone.Observances[0]}}, windowEnd)
+			sortObservances(zone.Observances)
+		}
 		return zone
 	}
 
@@ -104,9 +125,21 @@ func For(loc *time.Location, from, to time.Time) Zone {
 	}
 	changes = append(changes, inside...)
 
-	onsets := classify(changes)
-	observances = append(observances, observancesFor(onsets, windowEnd)...)
+	rs := observancesFor(classify(changes), windowEnd)
+	if endless {
+		observances = append(observances, continueAfter(loc, rs, windowEnd)...)
+	} else {
+		for _, r := range rs {
+			observances = append(observances, r.Observance)
+		}
+	}
+	sortObservances(observances)
+	zone.Observances = observances
+	return zone
+}
 
+// sortObservances sorts observances by Start, STANDARD before DAYLIGHT.
+func sortObservances(observances []Observance) {
 	sort.SliceStable(observances, func(i, j int) bool {
 		a, b := observances[i], observances[j]
 		if !a.Start.Equal(b.Start) {
@@ -114,8 +147,6 @@ func For(loc *time.Location, from, to time.Time) Zone {
 		}
 		return !a.Daylight && b.Daylight
 	})
-	zone.Observances = observances
-	return zone
 }
 
 // FormatOffset formats seconds east of UTC as an RFC 5545 UTC-OFFSET
@@ -324,10 +355,19 @@ func keyOf(o onset) ruleKey {
 	}
 }
 
+// ruled is an observance with the yearly rule it runs on by past the
+// window (an RRULE without UNTIL), if it does, and its last onset in the
+// window.
+type ruled struct {
+	Observance
+	rule *yearly
+	last time.Time
+}
+
 // observancesFor turns onsets into observances: onsets that follow one
 // yearly rule in consecutive years become one observance with an RRULE,
 // the rest become one-off observances (RFC 5545 §3.6.5).
-func observancesFor(onsets []onset, windowEnd time.Time) []Observance {
+func observancesFor(onsets []onset, windowEnd time.Time) []ruled {
 	// Group the onsets by rule key, keeping time order within each group
 	// and the order in which groups first appear.
 	var keys []ruleKey
@@ -340,7 +380,7 @@ func observancesFor(onsets []onset, windowEnd time.Time) []Observance {
 		groups[k] = append(groups[k], o)
 	}
 
-	var observances []Observance
+	var observances []ruled
 	for _, k := range keys {
 		for _, r := range splitRuns(groups[k]) {
 			observances = append(observances, r.observance(windowEnd))
@@ -411,37 +451,211 @@ func icalWeekday(wd time.Weekday) string {
 // UNTIL = the last onset (in UTC) when the rule should have applied again
 // before windowEnd but did not, i.e. the law changed inside the window; a
 // rule still going at the window's end is left open-ended.
-func (r run) observance(windowEnd time.Time) Observance {
+func (r run) observance(windowEnd time.Time) ruled {
 	first, lastOnset := r.onsets[0], r.onsets[len(r.onsets)-1]
-	obs := Observance{
+	obs := ruled{Observance: Observance{
 		Daylight:   first.daylight,
 		Start:      first.wall(),
 		OffsetFrom: first.from,
 		OffsetTo:   first.to,
 		Name:       first.name,
-	}
+	}, last: lastOnset.at}
 	if len(r.onsets) == 1 {
 		return obs
 	}
 
 	start := first.wall()
-	n := r.nth
+	rule := yearly{month: start.Month(), weekday: start.Weekday(), n: r.nth}
 	if r.byLast {
-		n = -1
+		rule.n = -1
 	}
-	obs.RRule = fmt.Sprintf("FREQ=YEARLY;BYMONTH=%d;BYDAY=%d%s",
-		int(start.Month()), n, icalWeekday(start.Weekday()))
+	obs.RRule = rule.String()
 
 	// Where would the rule fall in the year after its last onset?
-	nextYear := lastOnset.wall().Year() + 1
-	nextDay := nthWeekday(nextYear, start.Month(), start.Weekday(), n)
-	nextWall := time.Date(nextYear, start.Month(), nextDay,
+	nextDay, _ := rule.day(lastOnset.wall().Year() + 1)
+	nextWall := time.Date(lastOnset.wall().Year()+1, start.Month(), nextDay,
 		start.Hour(), start.Minute(), start.Second(), 0, time.UTC)
 	nextInstant := nextWall.Add(-time.Duration(first.from) * time.Second)
 	if nextInstant.Before(windowEnd) {
-		obs.RRule += ";UNTIL=" + lastOnset.at.UTC().Format("20060102T150405Z")
+		obs.RRule += until(lastOnset.at)
+	} else {
+		obs.rule = &rule
 	}
 	return obs
+}
+
+// until is the UNTIL part of a rule whose last onset is at.
+func until(at time.Time) string { return ";UNTIL=" + at.UTC().Format("20060102T150405Z") }
+
+// yearly is a yearly rule of onsets, at the wall clock of its DTSTART: on
+// the nth weekday of the month (n 1 to 4), the last (n -1), or, with n 0,
+// the weekday that falls on one of days (BYMONTHDAY), such as Chile's
+// "Sunday on or after the 2nd", or the part within the month of a week
+// that runs into the next (Egypt's "Friday after the last Thursday of
+// October", 26 October to 1 November).
+type yearly struct {
+	month   time.Month
+	weekday time.Weekday
+	n       int
+	days    []int
+}
+
+// String is the rule as an RRULE (RFC 5545 §3.3.10).
+func (y yearly) String() string {
+	if y.n != 0 {
+		return fmt.Sprintf("FREQ=YEARLY;BYMONTH=%d;BYDAY=%d%s", int(y.month), y.n, icalWeekday(y.weekday))
+	}
+	days := make([]string, len(y.days))
+	for i, d := range y.days {
+		days[i] = strconv.Itoa(d)
+	}
+	return fmt.Sprintf("FREQ=YEARLY;BYMONTH=%d;BYMONTHDAY=%s;BYDAY=%s", int(y.month), strings.Join(days, ","), icalWeekday(y.weekday))
+}
+
+// day returns the day of the month the rule falls on in year, if it does.
+func (y yearly) day(year int) (int, bool) {
+	if y.n != 0 {
+		return nthWeekday(year, y.month, y.weekday, y.n), true
+	}
+	for _, d := range y.days {
+		if d <= daysIn(year, y.month) && time.Date(year, y.month, d, 0, 0, 0, 0, time.UTC).Weekday() == y.weekday {
+			return d, true
+		}
+	}
+	return 0, false
+}
+
+// onsetsIn returns the instants of the rule's onsets in [from, to), for an
+// observance whose DTSTART is start (the wall clock of its onsets) in
+// offset (seconds east of UTC).
+func (y yearly) onsetsIn(start time.Time, offset int, from, to time.Time) []time.Time {
+	var at []time.Time
+	for year := from.UTC().Year() - 1; year <= to.UTC().Year()+1; year++ {
+		d, ok := y.day(year)
+		if !ok {
+			continue
+		}
+		t := time.Date(year, y.month, d, start.Hour(), start.Minute(), start.Second(), 0, time.UTC).
+			Add(-time.Duration(offset) * time.Second)
+		if !t.Before(from) && t.Before(to) {
+			at = append(at, t)
+		}
+	}
+	return at
+}
+
+// futureYears is how far past its window a zone's rules are checked
+// against Go's: 28 years, the cycle of the Gregorian calendar's weekdays
+// and dates (between century years), in which a yearly rule falls on
+// every day it can.
+const futureYears = 28
+
+// continueAfter returns the observances of the window (see For), and makes
+// the VTIMEZONE right past it too, where a client goes on applying the
+// rules that run on. Mostly they say what Go says for the years after the
+// window, and the observances are returned as they are. Where they do not
+// (a rule that is not the nth or last weekday of a month, such as Chile's
+// or Egypt's, was cut into one-off onsets in the window, or the law
+// changes soon after it), each rule running on is ended at its last onset
+// in the window, and the futureYears after it are described anew: each
+// rule of theirs, found from all its onsets there, runs on from its first
+// (see ruleFor), and onsets that follow no rule are one-offs.
+func continueAfter(loc *time.Location, rs []ruled, windowEnd time.Time) []Observance {
+	futureEnd := windowEnd.AddDate(futureYears, 0, 0)
+	future := changesBetween(loc, windowEnd.Add(-time.Nanosecond), futureEnd)
+	type key struct {
+		at       int64
+		from, to int
+		name     string
+	}
+	var predicted, actual []key
+	for _, r := range rs {
+		if r.rule == nil {
+			continue
+		}
+		for _, at := range r.rule.onsetsIn(r.Start, r.OffsetFrom, windowEnd, futureEnd) {
+			predicted = append(predicted, key{at.Unix(), r.OffsetFrom, r.OffsetTo, r.Name})
+		}
+	}
+	for _, c := range future {
+		actual = append(actual, key{c.at.Unix(), c.from, c.to, c.name})
+	}
+	sort.Slice(predicted, func(i, j int) bool { return predicted[i].at < predicted[j].at })
+	same := slices.Equal(predicted, actual)
+
+	observances := make([]Observance, len(rs))
+	for i, r := range rs {
+		observances[i] = r.Observance
+		if !same && r.rule != nil {
+			observances[i].RRule += until(r.last)
+		}
+	}
+	if same {
+		return observances
+	}
+	var keys []ruleKey
+	groups := make(map[ruleKey][]onset)
+	for _, o := range classify(future) {
+		k := keyOf(o)
+		if _, seen := groups[k]; !seen {
+			keys = append(keys, k)
+		}
+		groups[k] = append(groups[k], o)
+	}
+	for _, k := range keys {
+		// The longest run of the group's last onsets that one rule gives
+		// runs on from its first; those before it (the law before a
+		// change, or onsets that follow no rule) are one-offs.
+		g := groups[k]
+		rest := len(g)
+		var rule yearly
+		for i := 0; i < len(g)-1; i++ {
+			if y, ok := ruleFor(g[i:], futureEnd); ok {
+				rest, rule = i, y
+				break
+			}
+		}
+		for _, o := range g[:rest] {
+			observances = append(observances, o.oneOff())
+		}
+		if rest < len(g) {
+			obs := g[rest].oneOff()
+			obs.RRule = rule.String()
+			observances = append(observances, obs)
+		}
+	}
+	return observances
+}
+
+// oneOff is the observance of o alone.
+func (o onset) oneOff() Observance {
+	return Observance{Daylight: o.daylight, Start: o.wall(), OffsetFrom: o.from, OffsetTo: o.to, Name: o.name}
+}
+
+// ruleFor returns the yearly rule whose onsets from g's first up to to are
+// exactly those of g, onsets of one rule key: the nth weekday of their
+// month, the last, or the weekday on the days of the month they fall on.
+func ruleFor(g []onset, to time.Time) (yearly, bool) {
+	start := g[0].wall()
+	var days []int
+	for _, o := range g {
+		if d := o.wall().Day(); !slices.Contains(days, d) {
+			days = append(days, d)
+		}
+	}
+	slices.Sort(days)
+	candidates := []yearly{}
+	for _, n := range []int{1, 2, 3, 4, -1} {
+		candidates = append(candidates, yearly{month: start.Month(), weekday: start.Weekday(), n: n})
+	}
+	candidates = append(candidates, yearly{month: start.Month(), weekday: start.Weekday(), days: days})
+	for _, y := range candidates {
+		at := y.onsetsIn(start, g[0].from, g[0].at, to)
+		if len(at) == len(g) && slices.EqualFunc(at, g, func(t time.Time, o onset) bool { return t.Equal(o.at) }) {
+			return y, true
+		}
+	}
+	return yearly{}, false
 }
 
 // nthWeekday returns the day of the month of the nth weekday wd of the

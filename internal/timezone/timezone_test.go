@@ -1,6 +1,7 @@
 package timezone
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -212,10 +213,20 @@ func TestInterpreterCatchesWrongZones(t *testing.T) {
 // Every result, whatever the zone, has the form the contract describes.
 func TestShapeOfEveryResult(t *testing.T) {
 	// RFC 5545 §3.3.10, restricted to what this package emits; no RDATE.
-	rrulePattern := regexp.MustCompile(`^FREQ=YEARLY;BYMONTH=([1-9]|1[0-2]);BYDAY=(-1|[1-4])(SU|MO|TU|WE|TH|FR|SA)(;UNTIL=\d{8}T\d{6}Z)?$`)
+	rrulePattern := regexp.MustCompile(`^FREQ=YEARLY;BYMONTH=([1-9]|1[0-2]);(BYDAY=(-1|[1-4])|BYMONTHDAY=([1-9]|[12][0-9]|3[01])(,([1-9]|[12][0-9]|3[01])){0,6};BYDAY=)(SU|MO|TU|WE|TH|FR|SA)(;UNTIL=\d{8}T\d{6}Z)?$`)
+	var spans []span
 	for _, sp := range propertySpans {
+		spans = append(spans, sp, span{sp.zone, sp.from, -sp.to}) // -to: ForEndless
+	}
+	for _, sp := range spans {
 		loc := load(t, sp.zone)
-		z := forSpan(t, loc, sp.from, sp.to)
+		var z Zone
+		if sp.to < 0 {
+			sp.to = -sp.to
+			z = ForEndless(loc, time.Date(sp.from, 5, 5, 9, 0, 0, 0, loc), time.Date(sp.to, 9, 20, 18, 30, 0, 0, loc))
+		} else {
+			z = forSpan(t, loc, sp.from, sp.to)
+		}
 		if z.TZID != sp.zone {
 			t.Errorf("For(%s, %d-%d): TZID %q", sp.zone, sp.from, sp.to, z.TZID)
 		}
@@ -569,5 +580,96 @@ func TestOffsetChanges(t *testing.T) {
 	}
 	if n != 3 {
 		t.Errorf("%d changes seen, want the walk stopped at 3", n)
+	}
+}
+
+// endlessZones are zones whose rules a client applies past the VTIMEZONE's
+// window when an event repeats without end: Chile's and Israel's rules are
+// a weekday on or after a day of the month, Egypt's a Friday that may be
+// the 1st of November, Casablanca's follow Ramadan, and the rest are the
+// common kinds.
+var endlessZones = []string{
+	"America/Santiago", "Pacific/Easter", "Africa/Cairo", "Asia/Jerusalem", "Asia/Gaza",
+	"America/Nuuk", "America/Asuncion", "America/Havana", "Africa/Casablanca",
+	"Australia/Lord_Howe", "Pacific/Chatham", "Pacific/Auckland", "Australia/Sydney",
+	"Europe/Dublin", "Europe/Zurich", "Europe/London", "Europe/Chisinau", "America/New_York",
+	"America/St_Johns", "America/Sao_Paulo", "America/Mexico_City", "Antarctica/Troll",
+	"Pacific/Norfolk", "America/Scoresbysund", "Asia/Tehran", "Asia/Kolkata", "UTC",
+}
+
+// endlessMismatches counts the instants from the start of z's window (the
+// year before from) to past years after its end (two years after to) where
+// the offset a client derives from z differs from Go's, at every change
+// Go reports (a second either side too) and every day at noon UTC, and
+// returns the first few.
+func endlessMismatches(t *testing.T, loc *time.Location, z Zone, from, to, past int) (int, []string) {
+	t.Helper()
+	start := time.Date(from-1, time.January, 1, 0, 0, 0, 0, loc)
+	end := time.Date(to+2+past, time.January, 1, 0, 0, 0, 0, loc)
+	view, err := expandZone(z, end.Add(24*time.Hour))
+	if err != nil {
+		t.Fatalf("%s %d-%d: a client cannot read it: %v", loc, from, to, err)
+	}
+	var instants []time.Time
+	for at := time.Date(from-1, time.January, 1, 12, 0, 0, 0, time.UTC); at.Before(end); at = at.Add(24 * time.Hour) {
+		instants = append(instants, at)
+	}
+	for _, tr := range goTransitions(loc, start, end) {
+		instants = append(instants, tr.Add(-time.Second), tr, tr.Add(time.Second))
+	}
+	n := 0
+	var first []string
+	for _, at := range instants {
+		_, goOffset := at.In(loc).Zone()
+		if got, ok := view.offsetAt(at); !ok || got != goOffset {
+			if n++; len(first) < 3 {
+				first = append(first, fmt.Sprintf("at %v the VTIMEZONE gives %s, Go %s", at.UTC(), FormatOffset(got), FormatOffset(goOffset)))
+			}
+		}
+	}
+	return n, first
+}
+
+// TestEndlessRightPastTheWindow: ForEndless is right past the window For
+// describes, where a client keeps applying its rules to an event repeating
+// without end, in every zone above, for a calendar of today and for one of
+// ten years ago: for futureYears, as checked against Go, and as long again
+// after them, where its rules run on alone. For is not, in Chile and
+// Egypt: the check can fail.
+func TestEndlessRightPastTheWindow(t *testing.T) {
+	for _, name := range endlessZones {
+		loc := load(t, name)
+		for _, years := range [][2]int{{2025, 2026}, {2015, 2016}} {
+			z := ForEndless(loc, time.Date(years[0], 3, 1, 12, 0, 0, 0, loc), time.Date(years[1], 11, 1, 12, 0, 0, 0, loc))
+			// Its rules run on right past the years checked against Go,
+			// but for Casablanca's and Gaza's, which the time zone
+			// database lists year by year, after Ramadan.
+			past := 2 * futureYears
+			if name == "Africa/Casablanca" || name == "Asia/Gaza" {
+				past = futureYears
+			}
+			if n, first := endlessMismatches(t, loc, z, years[0], years[1], past); n > 0 {
+				t.Errorf("ForEndless(%s, %d-%d): %d instants wrong within %d years past its window: %v", name, years[0], years[1], n, past, first)
+			}
+		}
+	}
+	for _, name := range []string{"America/Santiago", "Africa/Cairo"} {
+		loc := load(t, name)
+		z := For(loc, time.Date(2025, 3, 1, 12, 0, 0, 0, loc), time.Date(2026, 11, 1, 12, 0, 0, 0, loc))
+		if n, _ := endlessMismatches(t, loc, z, 2025, 2026, futureYears); n == 0 {
+			t.Errorf("For(%s) is right past its window too: the check above cannot fail", name)
+		}
+	}
+}
+
+// TestEndlessLeavesRegularZonesAlone: where For's rules go on as the zone
+// does, ForEndless is For, byte for byte.
+func TestEndlessLeavesRegularZonesAlone(t *testing.T) {
+	for _, name := range []string{"America/New_York", "Europe/Zurich", "Australia/Sydney", "Asia/Shanghai", "UTC"} {
+		loc := load(t, name)
+		from, to := time.Date(2025, 3, 1, 12, 0, 0, 0, loc), time.Date(2026, 11, 1, 12, 0, 0, 0, loc)
+		if diff := cmp.Diff(For(loc, from, to), ForEndless(loc, from, to)); diff != "" {
+			t.Errorf("%s: ForEndless differs from For (-For +ForEndless):\n%s", name, diff)
+		}
 	}
 }
