@@ -141,7 +141,7 @@ func (im *icsImport) alone(v *vevent, id string) *event {
 var eventFields = []struct{ key, prop string }{
 	{"title", "SUMMARY"}, {"description", "DESCRIPTION"}, {"location", "LOCATION"}, {"url", "URL"},
 	{"status", "STATUS"}, {"start", "DTSTART"}, {"end", "DTEND"}, {"repeat", "RRULE"}, {"except", "EXDATE"},
-	{"also", "RDATE"}, {"uid", "UID"}, {"updated", "LAST-MODIFIED"}, {"tracks", "CATEGORIES"},
+	{"also", "RDATE"}, {"uid", "UID"}, {"updated", "LAST-MODIFIED"}, {"tracks", "CATEGORIES"}, {"private", "CLASS"},
 }
 
 // content fills e with v's text, links, tracks and status.
@@ -159,6 +159,7 @@ func (im *icsImport) content(e *event, v *vevent) {
 	if v.status != "confirmed" {
 		e.status = v.status
 	}
+	e.private = v.private
 	e.updated = v.updated
 	for _, cat := range v.categories {
 		e.tracks = append(e.tracks, im.tracks.id(cat))

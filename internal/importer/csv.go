@@ -16,7 +16,7 @@ import (
 )
 
 // csvKeys are the columns a spreadsheet may have: events.yaml's keys.
-var csvKeys = []string{"id", "uid", "title", "start", "end", "duration", "timezone", "location", "url", "online", "tracks", "status", "description", "updated"}
+var csvKeys = []string{"id", "uid", "title", "start", "end", "duration", "timezone", "location", "url", "online", "tracks", "status", "private", "description", "updated"}
 
 // textKeys may be given per language: title.en, title.fr.
 var textKeys = []string{"title", "location", "description"}
@@ -282,6 +282,15 @@ func (ci *csvImport) event(row csvRow) *event {
 			*texts[c.key] = addText(*texts[c.key], firstOf(c.lang, ci.doc.languages[0]), v)
 		case values[c.key] != nil:
 			*values[c.key] = v
+		case c.key == "private":
+			switch strings.ToLower(v) {
+			case "true", "yes", "1":
+				e.private = true
+			case "false", "no", "0":
+			default:
+				e.private = true // in doubt, not published
+				ci.ns.add(row.line, c.index+1, "private: %q is neither true nor false; read as true, so that only secret addresses show the event", v)
+			}
 		case c.key == "status":
 			e.status = strings.ToLower(v)
 			if e.status == "canceled" {

@@ -68,7 +68,7 @@ func exportColumns(header []string, rows []csvRow, ns *notes, headerLine int) (n
 		dates = append(dates, cell(r, "startdate"), cell(r, "enddate"))
 	}
 	order, note := dateOrder(dates)
-	newHeader = []string{"title", "start", "end", "description", "location"}
+	newHeader = []string{"title", "start", "end", "description", "location", "private"}
 	longer := false // an all-day row whose End Date is not its start's
 	for _, r := range rows {
 		allDay := strings.EqualFold(cell(r, "allday"), "true") || strings.EqualFold(cell(r, "allday"), "yes")
@@ -88,10 +88,12 @@ func exportColumns(header []string, rows []csvRow, ns *notes, headerLine int) (n
 			longer = longer || end != start
 			end = allDayEnd(start, end, outlook)
 		}
+		private := "false"
 		if strings.EqualFold(cell(r, "private"), "true") || strings.EqualFold(cell(r, "sensitivity"), "private") {
-			ns.add(r.line, 0, "%q is private in the export, but everything in events.yaml is published: remove it, or make sure it may be public", cell(r, "title"))
+			private = "true"
+			ns.add(r.line, 0, "%q is private in the export: written with private: true, so that only secret addresses show it (calfeed token add; docs/private.md)", cell(r, "title"))
 		}
-		out = append(out, csvRow{cells: []string{cell(r, "title"), start, end, cell(r, "description"), cell(r, "location")}, line: r.line})
+		out = append(out, csvRow{cells: []string{cell(r, "title"), start, end, cell(r, "description"), cell(r, "location"), private}, line: r.line})
 	}
 	kind := "of Google Calendar's CSV template"
 	if outlook {
@@ -104,7 +106,7 @@ func exportColumns(header []string, rows []csvRow, ns *notes, headerLine int) (n
 			note += "; an all-day End Date read as the last day, as Google Calendar reads its template (write the day before if the file gives the day after, as Outlook does)"
 		}
 	}
-	ns.add(headerLine, 0, "the columns are those %s: read as title, start, end, description and location%s", kind, note)
+	ns.add(headerLine, 0, "the columns are those %s: read as title, start, end, description, location and private%s", kind, note)
 	return newHeader, out, true
 }
 

@@ -84,6 +84,7 @@ type event struct {
 	url, online                  string
 	tracks                       []string
 	status                       string // "" for confirmed
+	private                      bool
 	updated                      string
 	repeat                       *repeat
 	overrides                    []*override

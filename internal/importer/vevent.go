@@ -18,6 +18,7 @@ type vevent struct {
 	start, end                   when
 	title, description, location string
 	url, online, status, updated string
+	private                      bool // CLASS:PRIVATE or CONFIDENTIAL
 	categories                   []string
 }
 
@@ -116,7 +117,8 @@ func (im *icsImport) noteUnpublished(v *vevent) {
 	c := v.c
 	switch class := strings.ToUpper(c.text("CLASS")); class {
 	case "PRIVATE", "CONFIDENTIAL":
-		im.ns.add(c.get("CLASS").line, 0, "%q is CLASS:%s in the source, but everything in events.yaml is published: remove it, or make sure it may be public", v.title, class)
+		v.private = true
+		im.ns.add(c.get("CLASS").line, 0, "%q is CLASS:%s in the source: written with private: true, so that only secret addresses show it (calfeed token add; docs/private.md)", v.title, class)
 	}
 	for _, name := range []string{"ATTENDEE", "ORGANIZER", "ATTACH", "RESOURCES", "CONTACT"} {
 		if p := c.get(name); p != nil {

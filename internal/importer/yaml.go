@@ -185,6 +185,9 @@ func (d *doc) writeEvent(w *writer, e *event) {
 	}
 	w.list(e.where("tracks"), in, "tracks", e.tracks)
 	w.plain(e.where("status"), in, "status", e.status)
+	if e.private {
+		w.plain(e.where("private"), in, "private", "true")
+	}
 	w.plain(e.where("updated"), in, "updated", e.updated)
 	if r := e.repeat; r != nil {
 		at := e.where("repeat")
