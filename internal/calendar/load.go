@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"regexp"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -104,6 +106,39 @@ func Load(name string, r io.Reader, opts Options) (*Calendar, error) {
 
 // load loads the bytes of an events file; a cancelled ctx stops it.
 func load(ctx context.Context, name string, data []byte, opts Options) (*Calendar, error) {
+	cal, err := loadData(ctx, name, data, opts)
+	var e *Error
+	if errors.As(err, &e) {
+		hintComments(e.Problems, data)
+	}
+	return cal, err
+}
+
+// commentedValue is a key whose value, after a space, begins with #: a
+// YAML comment, so the key has no value (`color: #C2185B`).
+var commentedValue = regexp.MustCompile(`^\s*(?:-\s+)?([A-Za-z_][A-Za-z0-9_.-]*):[ \t]+(#.*?)\s*$`)
+
+// hintComments adds to a problem of a key with no value, whose line gives
+// it one that begins with #, what happened and what to write instead.
+func hintComments(ps []Problem, data []byte) {
+	var lines []string
+	for i, p := range ps {
+		if p.Warning || p.Line == 0 || !strings.HasSuffix(p.Msg, "got nothing") && !strings.HasSuffix(p.Msg, "must not be empty") {
+			continue
+		}
+		if lines == nil {
+			lines = strings.Split(string(data), "\n")
+		}
+		if p.Line > len(lines) {
+			continue
+		}
+		if m := commentedValue.FindStringSubmatch(lines[p.Line-1]); m != nil {
+			ps[i].Msg += fmt.Sprintf(`: after a space, # starts a comment in YAML, which hid the rest of the line; put the value in quotes: %s: "%s"`, m[1], strings.ReplaceAll(m[2], `"`, `\"`))
+		}
+	}
+}
+
+func loadData(ctx context.Context, name string, data []byte, opts Options) (*Calendar, error) {
 	maxSize := opts.maxSize()
 	ps := &problems{file: name}
 	if int64(len(data)) > maxSize {

@@ -593,3 +593,28 @@ events:
 		t.Errorf("warnings %v", cal.Warnings)
 	}
 }
+
+// TestCommentedValue: a value that begins with # after a space (a colour
+// left unquoted) is a YAML comment; the problem says so and what to write,
+// in block and in flow style.
+func TestCommentedValue(t *testing.T) {
+	for _, tc := range []struct{ name, yaml, want string }{
+		{"block", "calendar: {id: c, name: C, timezone: Europe/Zurich}\ntracks:\n  - id: talks\n    name: Talks\n    color: #C2185B\nevents: []\n",
+			`c.yaml:5:11: tracks[0] "talks": color: want a single value, got nothing: after a space, # starts a comment in YAML, which hid the rest of the line; put the value in quotes: color: "#C2185B"`},
+		{"empty title", "calendar: {id: c, name: C, timezone: Europe/Zurich}\nevents:\n  - id: b\n    title: #2 meeting\n    start: 2026-05-04 09:00\n    duration: 1h\n",
+			`put the value in quotes: title: "#2 meeting"`},
+		{"flow", "calendar: {id: c, name: C, timezone: Europe/Zurich}\ntracks:\n  - {id: talks, name: Talks, color: #C2185B}\nevents: []\n",
+			`c.yaml:3:37: YAML syntax: this # starts a comment (after a space, # does in YAML), which hides the rest of the line and the } that ends the {; put the value in quotes, as in color: "#C2185B"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Load("c.yaml", strings.NewReader(tc.yaml), Options{})
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("got %v\nwant it to contain %s", err, tc.want)
+			}
+		})
+	}
+	// A comment after a complete value is no problem.
+	if _, err := Load("c.yaml", strings.NewReader("calendar: {id: c, name: C, timezone: Europe/Zurich} # the calendar\ntracks:\n  - {id: talks, name: Talks, color: \"#C2185B\"} # red\nevents: []\n"), Options{}); err != nil {
+		t.Errorf("comments after values: %v", err)
+	}
+}

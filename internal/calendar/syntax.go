@@ -20,6 +20,9 @@ import (
 // pos is a place in the file: 1-based line, and column in characters.
 type pos struct{ line, col int }
 
+// before reports whether p comes before q in the file.
+func (p pos) before(q pos) bool { return p.line < q.line || p.line == q.line && p.col < q.col }
+
 // syntaxScan is what a light reading of the file finds.
 type syntaxScan struct {
 	lines     []string
@@ -30,6 +33,7 @@ type syntaxScan struct {
 	flowChars []byte
 	deep      pos             // the first '[' or '{' nested more than maxDepth deep
 	closer    pos             // a ']' or '}' that closes nothing
+	comment   pos             // the first # that starts a comment inside a flow collection
 	escape    pos             // the first unknown escape in a double-quoted scalar
 	aliases   map[string]pos  // *name, first use
 	anchors   map[string]bool // &name
@@ -90,6 +94,9 @@ func (s *syntaxScan) scanLine(i int, line string, st *scanState) {
 			tokenStart = true
 			continue
 		case c == '#' && (j == 0 || runes[j-1] == ' ' || runes[j-1] == '\t'):
+			if len(s.flow) > 0 && s.comment == (pos{}) {
+				s.comment = here
+			}
 			j = len(runes) // a comment, to the end of the line
 			continue
 		case tokenStart && (c == '"' || c == '\''):
@@ -190,6 +197,10 @@ func syntaxProblem(data []byte, err error) (line, col int, msg string) {
 			open, want := s.flowChars[n-1], "]"
 			if open == '{' {
 				want = "}"
+			}
+			if s.comment != (pos{}) && !s.comment.before(s.flow[n-1]) {
+				// color: #C2185B inside { }: the comment hid the closer.
+				return at(s.comment, "this # starts a comment (after a space, # does in YAML), which hides the rest of the line and the "+want+" that ends the "+string(open)+"; put the value in quotes, as in color: \"#C2185B\"")
 			}
 			return at(s.flow[n-1], "this "+string(open)+" is never closed; end the list with "+want+" (or a mapping with })")
 		}
