@@ -618,3 +618,32 @@ func TestCommentedValue(t *testing.T) {
 		t.Errorf("comments after values: %v", err)
 	}
 }
+
+// TestZoneHint: an unknown zone gets the zone of the city it names, or a
+// zone it is a typo of, and nothing far from it (Europe/Geneva is not a
+// misspelt Europe/Kiev).
+func TestZoneHint(t *testing.T) {
+	for in, want := range map[string]string{
+		"Europe/Geneva":      ` (Geneva is in "Europe/Zurich")`,
+		"Asia/Beijing":       ` (Beijing is in "Asia/Shanghai")`,
+		"Europe/Zurik":       ` (did you mean "Europe/Zurich"?)`,
+		"america/new_york":   ` (did you mean "America/New_York"?)`,
+		"Erope/Zurich":       ` (did you mean "Europe/Zurich"?)`,
+		"Europe/Atlantis":    "",
+		"Mars/Olympus_Mons":  "",
+		"America/Washington": ` (Washington is in "America/New_York")`,
+	} {
+		if got := zoneHint(in); got != want {
+			t.Errorf("zoneHint(%q) = %q, want %q", in, got, want)
+		}
+	}
+	_, err := Load("s.yaml", strings.NewReader("calendar: {id: c, name: C, timezone: Europe/Geneva}\nevents:\n  - {id: a, title: x, start: 2026-05-04 09:00, duration: 1h, status: canceled}\n"), Options{})
+	for _, want := range []string{
+		`unknown time zone "Europe/Geneva" (Geneva is in "Europe/Zurich"); use an IANA name such as "Europe/Zurich"; meanwhile the events without a timezone of their own are checked in Europe/Zurich`,
+		`status "canceled" must be confirmed, tentative or cancelled (did you mean "cancelled"?)`,
+	} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("got %v\nwant it to contain %s", err, want)
+		}
+	}
+}

@@ -322,6 +322,6 @@ func (l *loader) status(n *yaml.Node, what string) (Status, bool) {
 		return st, true
 	}
 	n = deref(n)
-	l.errorf(n.Line, n.Column, "%s: status %q must be confirmed, tentative or cancelled", what, s)
+	l.errorf(n.Line, n.Column, "%s: status %q must be confirmed, tentative or cancelled%s", what, s, didYouMean(s, []string{"confirmed", "tentative", "cancelled"}))
 	return "", false
 }

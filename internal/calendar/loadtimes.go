@@ -3,6 +3,7 @@ package calendar
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -26,8 +27,63 @@ func (l *loader) zone(n *yaml.Node, what string) (*time.Location, bool) {
 			return loc, true
 		}
 	}
-	l.errorf(n.Line, n.Column, "%s: unknown time zone %q%s; use an IANA name such as \"Europe/Zurich\"", what, s, didYouMean(s, zoneNames[:]))
+	l.errorf(n.Line, n.Column, "%s: unknown time zone %q%s; use an IANA name such as \"Europe/Zurich\"", what, s, zoneHint(s))
 	return nil, false
+}
+
+// cityZones are the zones of cities people write as if they were zones:
+// the time zone database names one city for each zone, and Geneva, where
+// many international meetings are, is not it.
+var cityZones = map[string]string{
+	"geneva": "Europe/Zurich", "bern": "Europe/Zurich", "milan": "Europe/Rome", "munich": "Europe/Berlin",
+	"frankfurt": "Europe/Berlin", "barcelona": "Europe/Madrid", "hague": "Europe/Amsterdam",
+	"the_hague": "Europe/Amsterdam", "geneve": "Europe/Zurich", "washington": "America/New_York",
+	"washington_dc": "America/New_York", "boston": "America/New_York", "san_francisco": "America/Los_Angeles",
+	"seattle": "America/Los_Angeles", "beijing": "Asia/Shanghai", "mumbai": "Asia/Kolkata",
+	"delhi": "Asia/Kolkata", "new_delhi": "Asia/Kolkata", "osaka": "Asia/Tokyo", "hanoi": "Asia/Bangkok",
+	"abu_dhabi": "Asia/Dubai", "montreal": "America/Toronto", "rio_de_janeiro": "America/Sao_Paulo",
+	"nairobi": "Africa/Nairobi", "addis_ababa": "Africa/Addis_Ababa",
+}
+
+// zoneHint is the suggestion of suggestZone, for a message.
+func zoneHint(s string) string {
+	z, city := suggestZone(s)
+	switch {
+	case z == "":
+		return ""
+	case city != "":
+		return fmt.Sprintf(" (%s is in %q)", city, z)
+	default:
+		return fmt.Sprintf(" (did you mean %q?)", z)
+	}
+}
+
+// suggestZone suggests, for a zone name the time zone database lacks, the
+// zone of the city it names (Europe/Geneva: Europe/Zurich, and that city),
+// or a zone name it is a typo of: of the same area, by the city's spelling
+// (so that Europe/Geneva is not taken for Europe/Kiev), else by the whole
+// name's; "" when none is close.
+func suggestZone(s string) (zone, city string) {
+	area, c, ok := strings.Cut(s, "/")
+	if !ok {
+		return suggest(s, zoneNames[:]), ""
+	}
+	if z, ok := cityZones[strings.ToLower(strings.ReplaceAll(c, " ", "_"))]; ok && z != s {
+		return z, strings.ReplaceAll(c, "_", " ")
+	}
+	var cities, zones []string
+	for _, z := range zoneNames {
+		if a, zc, _ := strings.Cut(z, "/"); strings.EqualFold(a, area) {
+			cities, zones = append(cities, zc), append(zones, z)
+		}
+	}
+	if len(cities) == 0 {
+		return suggest(s, zoneNames[:]), ""
+	}
+	if m := suggest(c, cities); m != "" {
+		return zones[slices.Index(cities, m)], ""
+	}
+	return "", ""
 }
 
 // wallValue is a date or a wall-clock time as the file gives it.
