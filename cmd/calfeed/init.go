@@ -22,7 +22,7 @@ var initTemplate = template.Must(template.New("init").Parse(`# events.yaml: the 
 #   calfeed check          every problem at once, as FILE:LINE:COL
 #   calfeed stamp          records what changed, so that calendars take the change
 #   calfeed serve          the subscribe page at http://localhost:8080/
-# Every key is described in docs/events-yaml.md.
+# Every key is described in docs/events-yaml.md, in calfeed's source repository.
 
 calendar:
   # Part of every event's UID: choose it once, never change it.
