@@ -72,6 +72,13 @@ when nothing could be imported. See docs/import.md.
 		fmt.Fprintf(stderr, "calfeed import: -max-size %d: give the largest source to read, in bytes\n", *maxSize)
 		return errUsage
 	}
+	if *out != "" {
+		// Before the import's work and notes: they would be for nothing.
+		// (writeNew refuses it too, should the file appear meanwhile.)
+		if _, err := os.Lstat(*out); err == nil {
+			return errExists(*out)
+		}
+	}
 	data, name, kind, err := readSource(ctx, src, stdin, *timeout, *maxSize)
 	if err != nil {
 		return err
@@ -144,10 +151,15 @@ func untilDone[T any](ctx context.Context, f func() (T, error)) (T, error) {
 }
 
 // writeNew writes a file that must not exist yet.
+// errExists refuses to write over path.
+func errExists(path string) error {
+	return fmt.Errorf("import: %s exists, and import does not overwrite it: give another -o, or remove it first", path)
+}
+
 func writeNew(path string, data []byte) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if errors.Is(err, os.ErrExist) {
-		return fmt.Errorf("import: %s exists, and import does not overwrite it: give another -o, or remove it first", path)
+		return errExists(path)
 	}
 	if err != nil {
 		return fmt.Errorf("import: %w", err)
