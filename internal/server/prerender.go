@@ -100,3 +100,20 @@ func (st *state) prerender(lang string) (map[string]*resource, error) {
 	}
 	return feeds, nil
 }
+
+// memory is about the bytes st holds beyond its calendar: the events
+// rendered in each language it has rendered, and the copies among the
+// feeds rendered ahead (a larger feed refers to the events' renderings:
+// see maxJoined), with their gzipped forms. Not its cache, which counts
+// its own.
+func (st *state) memory() int64 {
+	var n int64
+	for _, lang := range st.renderedLanguages() {
+		n += int64(st.renderer.Size(st.cal.Events, lang))
+		feeds, _ := st.prerendered(lang)
+		for _, res := range feeds {
+			n += int64(len(res.body)+res.gzippedSize()) + int64(len(res.parts))*24
+		}
+	}
+	return n
+}

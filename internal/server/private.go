@@ -1,6 +1,7 @@
 package server
 
 import (
+	"container/list"
 	"errors"
 	"io"
 	"net/http"
@@ -21,7 +22,10 @@ import (
 // A token's server is made on its first request, from the calendar as the
 // token shows it (calendar.Calendar.View), and is dropped when the
 // calendar or the tokens file changes: only tokens in use cost memory, and
-// a revoked token's address is a 404 from the next load of the file.
+// a revoked token's address is a 404 from the next load of the file. The
+// servers' renderings count against the memory budget (-cache-size) as
+// the cache's entries do; past half of it, the servers used least recently
+// are dropped, and made again on their next request.
 
 // privates are the tokens of one version of the calendar and the servers
 // made for them.
@@ -30,8 +34,19 @@ type privates struct {
 	cal    *calendar.Calendar // the whole calendar, private parts and all
 
 	mu      sync.Mutex
-	closed  bool               // replaced: make no more servers here
-	servers map[string]*Server // by token hash
+	closed  bool                     // replaced: make no more servers here
+	servers map[string]*privateEntry // by token hash
+	lru     list.List                // of *privateEntry, the most recently used first
+	held    int64                    // the bytes the servers hold, as their entries count them
+}
+
+// privateEntry is the server of one token, and the memory counted for it.
+type privateEntry struct {
+	hash  string
+	srv   *Server
+	el    *list.Element
+	langs int   // the languages it had rendered when held was counted
+	held  int64 // counted in the budget's used bytes too
 }
 
 // SetTokens serves the secret addresses of f (nil for none) from now on:
@@ -61,17 +76,47 @@ var errTokensUnreadable = errors.New("secret addresses are unavailable for now: 
 // resetPrivate drops the servers of the secret addresses: the calendar or
 // the tokens changed. Each is made again on its next request.
 func (s *Server) resetPrivate(cal *calendar.Calendar) {
-	old := s.privates.Swap(&privates{tokens: s.tokens.Load(), cal: cal, servers: map[string]*Server{}})
+	old := s.privates.Swap(&privates{tokens: s.tokens.Load(), cal: cal, servers: map[string]*privateEntry{}})
 	if old == nil {
 		return
 	}
 	old.mu.Lock()
 	defer old.mu.Unlock()
 	old.closed = true
-	for _, p := range old.servers {
-		p.state.Load().cache.release()
+	for _, e := range old.servers {
+		old.drop(e, s.budget)
 	}
 	old.servers = nil
+}
+
+// drop lets e's server go, and what it held of b; the caller holds ps.mu.
+func (ps *privates) drop(e *privateEntry, b *budget) {
+	delete(ps.servers, e.hash)
+	ps.lru.Remove(e.el)
+	ps.held -= e.held
+	b.used.Add(-e.held)
+	e.srv.state.Load().cache.release()
+}
+
+// count counts e's server's memory anew when it has rendered another
+// language since it was last counted, then drops the servers used least
+// recently while the servers hold more than half of b (never e); the
+// caller holds ps.mu.
+func (ps *privates) count(e *privateEntry, b *budget) {
+	st := e.srv.state.Load()
+	if n := len(st.renderedLanguages()); n != e.langs {
+		held := st.memory()
+		ps.held += held - e.held
+		b.used.Add(held - e.held)
+		e.held, e.langs = held, n
+	}
+	for ps.held > b.max/2 && ps.lru.Len() > 1 {
+		last := ps.lru.Back().Value.(*privateEntry)
+		if last == e {
+			break
+		}
+		ps.drop(last, b)
+	}
 }
 
 // privateServer returns the server of the secret address tok, made on
@@ -88,17 +133,22 @@ func (s *Server) privateServer(tok string) (*Server, bool, error) {
 			ps.mu.Unlock()
 			continue // the tokens or the calendar changed meanwhile
 		}
-		p := ps.servers[t.Hash]
-		if p == nil {
-			var err error
-			if p, err = s.newPrivate(ps.cal, t, tok); err != nil {
+		e := ps.servers[t.Hash]
+		if e == nil {
+			p, err := s.newPrivate(ps.cal, t, tok)
+			if err != nil {
 				ps.mu.Unlock()
 				return nil, true, err
 			}
-			ps.servers[t.Hash] = p
+			e = &privateEntry{hash: t.Hash, srv: p}
+			e.el = ps.lru.PushFront(e)
+			ps.servers[t.Hash] = e
+		} else {
+			ps.lru.MoveToFront(e.el)
 		}
+		ps.count(e, s.budget)
 		ps.mu.Unlock()
-		return p, true, nil
+		return e.srv, true, nil
 	}
 }
 

@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -515,5 +516,73 @@ func TestTokensUnreadable(t *testing.T) {
 	s.SetTokens(f)
 	if c := get(t, s, target, nil).Code; c != http.StatusOK {
 		t.Errorf("a secret address once the tokens file is read again: %d", c)
+	}
+}
+
+// TestPrivateServersBounded: the servers of secret addresses count against
+// the memory budget (-cache-size): past half of it, those used least
+// recently are dropped, and made again on their next request, which is
+// answered as before. With the default budget, all are kept.
+func TestPrivateServersBounded(t *testing.T) {
+	cal := loadCalendar(t, privateYAML)
+	var f *token.File
+	var tokens []string
+	for i := range 8 {
+		var tok string
+		var err error
+		if f, tok, err = f.Add(cal.ID, fmt.Sprintf("group-%d", i), calendar.Grant{All: true}, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		tokens = append(tokens, tok)
+	}
+	kept := func(t *testing.T, s *Server) (int, int64) {
+		ps := s.privates.Load()
+		ps.mu.Lock()
+		defer ps.mu.Unlock()
+		return ps.lru.Len(), ps.held
+	}
+	fetchAll := func(t *testing.T, s *Server) []byte {
+		var first []byte
+		for _, tok := range tokens {
+			rec := get(t, s, "/p/"+tok+"/calendar.ics", nil)
+			if rec.Code != http.StatusOK {
+				t.Fatalf("GET a secret address: status %d", rec.Code)
+			}
+			if first == nil {
+				first = rec.Body.Bytes()
+			}
+		}
+		return first
+	}
+
+	roomy := serverOf(t, privateYAML, Options{BaseURL: "https://cal.example.org"})
+	roomy.SetTokens(f)
+	want := fetchAll(t, roomy)
+	n, held := kept(t, roomy)
+	if n != len(tokens) || held <= 0 {
+		t.Fatalf("default budget: %d servers kept, %d bytes counted; want all %d, counted", n, held, len(tokens))
+	}
+	one := held / int64(n)
+
+	// Room for about two servers in half the budget.
+	budget := 5 * one
+	tight := serverOf(t, privateYAML, Options{BaseURL: "https://cal.example.org", CacheSize: budget})
+	tight.SetTokens(f)
+	fetchAll(t, tight)
+	n, held = kept(t, tight)
+	if n >= len(tokens) || held > budget/2+one {
+		t.Errorf("budget %d: %d servers kept, %d bytes; want fewer than %d, within half the budget and one server", budget, n, held, len(tokens))
+	}
+	if used := tight.budget.used.Load(); used < held {
+		t.Errorf("the budget counts %d bytes used, less than the %d the servers hold", used, held)
+	}
+	// The first, dropped, is made again and answers the same.
+	if rec := get(t, tight, "/p/"+tokens[0]+"/calendar.ics", nil); rec.Code != http.StatusOK || !bytes.Equal(rec.Body.Bytes(), want) {
+		t.Errorf("a dropped secret address: status %d, body the same: %v", rec.Code, bytes.Equal(rec.Body.Bytes(), want))
+	}
+	// A reload lets them all go, and gives back what they held.
+	tight.Load(loadCalendar(t, privateYAML))
+	if n, held := kept(t, tight); n != 0 || held != 0 {
+		t.Errorf("after a reload: %d servers, %d bytes", n, held)
 	}
 }
