@@ -4,7 +4,14 @@ WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
-RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /calfeed ./cmd/calfeed
+# The copy has no .git, so `calfeed version` knows only what these say:
+#   docker build --build-arg VERSION="$(git describe --tags --always --dirty)" \
+#     --build-arg REVISION="$(git rev-parse HEAD)" -t calfeed .
+ARG VERSION=""
+ARG REVISION=""
+RUN CGO_ENABLED=0 go build -trimpath \
+    -ldflags="-s -w -X main.stampedVersion=${VERSION} -X main.stampedRevision=${REVISION}" \
+    -o /calfeed ./cmd/calfeed
 
 # Run: no shell, no libc, non-root. Mount your own directory (events.yaml and
 # events.yaml.lock) over /data: a directory, so that edits are seen and reloaded.

@@ -25,6 +25,25 @@ const licence = "Apache-2.0"
 // copyright is the notice of the LICENSE file.
 const copyright = "Copyright 2026 The calfeed authors"
 
+// stampedVersion and stampedRevision are set by the linker where a build
+// has no version control information, as the Dockerfile's build (a copy
+// of the source, without .git) does from its VERSION and REVISION
+// arguments: -ldflags "-X main.stampedVersion=v1.2.0 -X
+// main.stampedRevision=<commit>".
+var stampedVersion, stampedRevision string
+
+// withStamp is v with the version and revision the linker stamped, where
+// the build info has none.
+func (v buildVersion) withStamp(version, revision string) buildVersion {
+	if version != "" && (v.Version == "" || v.Version == "(devel)") {
+		v.Version = version
+	}
+	if revision != "" && v.Revision == "" {
+		v.Revision = revision
+	}
+	return v
+}
+
 // buildVersion is what a binary knows of its own build.
 type buildVersion struct {
 	Version  string // the main module's version: a tag, a pseudo-version, or "(devel)"
@@ -72,7 +91,8 @@ func (v buildVersion) write(w io.Writer) {
 	switch {
 	case v.Revision == "":
 		fmt.Fprintln(w, "revision: unknown (built without version control information;"+
-			" release binaries and `go build` in a git checkout have it)")
+			" release binaries, `go build` in a git checkout and images built with"+
+			" --build-arg REVISION have it)")
 	default:
 		rev := v.Revision
 		if v.Time != "" {
@@ -110,6 +130,6 @@ and whether the tree was modified, the Go version and the licence.
 	if !ok {
 		info = nil
 	}
-	versionOf(info).write(stdout)
+	versionOf(info).withStamp(stampedVersion, stampedRevision).write(stdout)
 	return nil
 }

@@ -2,6 +2,8 @@ package main
 
 import (
 	"os"
+	"os/exec"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"strings"
@@ -119,7 +121,7 @@ func TestVersionOf(t *testing.T) {
 			want: []string{
 				"calfeed (devel)",
 				"module:   calfeed (devel)",
-				"revision: unknown (built without version control information; release binaries and `go build` in a git checkout have it)",
+				"revision: unknown (built without version control information; release binaries, `go build` in a git checkout and images built with --build-arg REVISION have it)",
 				"go:       go1.26.8 " + platform,
 				licenceLine,
 			},
@@ -130,7 +132,7 @@ func TestVersionOf(t *testing.T) {
 			want: []string{
 				"calfeed (devel)",
 				"module:   calfeed (devel)",
-				"revision: unknown (built without version control information; release binaries and `go build` in a git checkout have it)",
+				"revision: unknown (built without version control information; release binaries, `go build` in a git checkout and images built with --build-arg REVISION have it)",
 				"go:       " + runtime.Version() + " " + platform,
 				licenceLine,
 			},
@@ -139,7 +141,7 @@ func TestVersionOf(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var b strings.Builder
-			versionOf(tc.info).write(&b)
+			versionOf(tc.info).withStamp("", "").write(&b)
 			got := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("version output (-want +got):\n%s", diff)
@@ -163,5 +165,35 @@ func TestVersionLicence(t *testing.T) {
 	}
 	if !strings.Contains(text, copyright+"\n") {
 		t.Errorf("LICENSE has no line %q, which calfeed version prints", copyright)
+	}
+}
+
+// TestVersionStamped: a build without version control information (the
+// Dockerfile's, from a copy of the source) takes the version and revision
+// the linker stamped; one with it keeps its own.
+func TestVersionStamped(t *testing.T) {
+	devel := &debug.BuildInfo{GoVersion: "go1.26.8", Main: debug.Module{Path: "calfeed", Version: "(devel)"}}
+	v := versionOf(devel).withStamp("v1.2.0", "e26c704efd56bee178285919bd09e3226598120b")
+	if v.Version != "v1.2.0" || v.Revision != "e26c704efd56bee178285919bd09e3226598120b" {
+		t.Errorf("stamped build: %+v", v)
+	}
+	tagged := &debug.BuildInfo{Main: debug.Module{Path: "calfeed", Version: "v0.1.0"},
+		Settings: []debug.BuildSetting{{Key: "vcs.revision", Value: "65476963c45edc7d09fbfcc07f170eae67814df1"}}}
+	v = versionOf(tagged).withStamp("v9.9.9", "ffff")
+	if v.Version != "v0.1.0" || v.Revision != "65476963c45edc7d09fbfcc07f170eae67814df1" {
+		t.Errorf("a build with version control information took the stamp: %+v", v)
+	}
+	// The linker's -X reaches the variables.
+	bin := filepath.Join(t.TempDir(), "calfeed")
+	build := exec.Command("go", "build", "-buildvcs=false", "-ldflags", "-X main.stampedVersion=v1.2.0 -X main.stampedRevision=abc123", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	out, err := exec.Command(bin, "version").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(string(out), "calfeed v1.2.0\n") || !strings.Contains(string(out), "revision: abc123") {
+		t.Errorf("calfeed version of a stamped build:\n%s", out)
 	}
 }
