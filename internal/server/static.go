@@ -63,36 +63,6 @@ func (s *Server) EachStaticFile(ctx context.Context, emit func(File) error) erro
 		}
 		return emit(File{Name: name, Path: target, Body: body})
 	}
-	def := cal.Languages[0]
-	for _, dl := range cal.Languages {
-		query := ""
-		if dl != def {
-			query = "?lang=" + dl
-		}
-		feed := func(file string) error { return served(web.StaticFeed(cal, file, dl), "/"+file+query) }
-		if err := feed("calendar.ics"); err != nil {
-			return err
-		}
-		for _, t := range cal.Tracks {
-			if err := feed("tracks/" + t.ID + ".ics"); err != nil {
-				return err
-			}
-		}
-		for _, e := range cal.Events {
-			if err := feed("events/" + e.ID + ".ics"); err != nil {
-				return err
-			}
-		}
-	}
-	for _, name := range web.AssetNames() {
-		if err := served("static/"+name, "/static/"+name); err != nil {
-			return err
-		}
-	}
-	if err := served("robots.txt", "/robots.txt"); err != nil {
-		return err
-	}
-
 	p := s.pages
 	qr := &qrMemo{codes: map[[2]string]string{}}
 	for _, dl := range cal.Languages {
@@ -139,7 +109,7 @@ func (s *Server) EachStaticFile(ctx context.Context, emit func(File) error) erro
 			})
 		}
 	}
-	return inOrder(ctx, runtime.GOMAXPROCS(0), jobs, func(files []File) error {
+	err := inOrder(ctx, runtime.GOMAXPROCS(0), jobs, func(files []File) error {
 		for _, f := range files {
 			if err := emit(f); err != nil {
 				return err
@@ -147,6 +117,42 @@ func (s *Server) EachStaticFile(ctx context.Context, emit func(File) error) erro
 		}
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	// The feeds after the pages: a language's feeds render its events,
+	// which would be held through the pages, the longest part of a build.
+	def := cal.Languages[0]
+	for _, dl := range cal.Languages {
+		query := ""
+		if dl != def {
+			query = "?lang=" + dl
+		}
+		feed := func(file string) error { return served(web.StaticFeed(cal, file, dl), "/"+file+query) }
+		if err := feed("calendar.ics"); err != nil {
+			return err
+		}
+		for _, t := range cal.Tracks {
+			if err := feed("tracks/" + t.ID + ".ics"); err != nil {
+				return err
+			}
+		}
+		for _, e := range cal.Events {
+			if err := feed("events/" + e.ID + ".ics"); err != nil {
+				return err
+			}
+		}
+	}
+	for _, name := range web.AssetNames() {
+		if err := served("static/"+name, "/static/"+name); err != nil {
+			return err
+		}
+	}
+	if err := served("robots.txt", "/robots.txt"); err != nil {
+		return err
+	}
+
+	return nil
 }
 
 // inOrder runs jobs on up to workers goroutines and passes each one's
