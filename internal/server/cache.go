@@ -135,6 +135,7 @@ type flight struct {
 type budget struct {
 	max       int64
 	used      atomic.Int64
+	private   atomic.Int64 // bytes the servers of secret addresses hold (see privates): at most half of max comes off the cache's
 	sending   atomic.Int64 // bytes held by responses rendered on demand being sent (see resource.send)
 	responses atomic.Int64 // how many they are
 	cut       atomic.Int64 // how many requests admit has cut off
@@ -497,7 +498,7 @@ func (c *cache) grow(res *resource, n int) {
 // exceeded. A cache can only evict its own: when the others hold the
 // budget, it keeps nothing more until they give some back.
 func (c *cache) evict() {
-	for c.budget.used.Load() > c.budget.max && c.order.Len() > 0 {
+	for c.budget.used.Load()+min(c.budget.private.Load(), c.budget.max/2) > c.budget.max && c.order.Len() > 0 {
 		c.remove(c.order.Back())
 	}
 }

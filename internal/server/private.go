@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 
 	"calfeed/internal/calendar"
 	"calfeed/internal/token"
@@ -43,10 +44,13 @@ type privates struct {
 // privateEntry is the server of one token, and the memory counted for it.
 type privateEntry struct {
 	hash  string
+	ready chan struct{} // closed once srv (or err) is set
 	srv   *Server
+	err   error
 	el    *list.Element
-	langs int   // the languages it had rendered when held was counted
-	held  int64 // counted in the budget's used bytes too
+	used  time.Time // its last request
+	langs int       // the languages it had rendered when held was counted
+	held  int64     // counted in the budget's private bytes too
 }
 
 // SetTokens serves the secret addresses of f (nil for none) from now on:
@@ -73,6 +77,11 @@ func (s *Server) TokensUnreadable() {
 // damaged (see TokensUnreadable).
 var errTokensUnreadable = errors.New("secret addresses are unavailable for now: the server cannot read its tokens file; try again later")
 
+// minResidency is how long a secret address's server stays after its last
+// request, over the budget or not: addresses asked for in turn would
+// otherwise make their servers again on every request.
+const minResidency = 30 * time.Second
+
 // resetPrivate drops the servers of the secret addresses: the calendar or
 // the tokens changed. Each is made again on its next request.
 func (s *Server) resetPrivate(cal *calendar.Calendar) {
@@ -90,66 +99,109 @@ func (s *Server) resetPrivate(cal *calendar.Calendar) {
 }
 
 // drop lets e's server go, and what it held of b; the caller holds ps.mu.
+// A server still being made is released by its maker (see privateServer).
 func (ps *privates) drop(e *privateEntry, b *budget) {
 	delete(ps.servers, e.hash)
 	ps.lru.Remove(e.el)
 	ps.held -= e.held
-	b.used.Add(-e.held)
-	e.srv.state.Load().cache.release()
+	b.private.Add(-e.held)
+	e.held = 0
+	if e.srv != nil {
+		e.srv.state.Load().cache.release()
+	}
 }
 
 // count counts e's server's memory anew when it has rendered another
 // language since it was last counted, then drops the servers used least
-// recently while the servers hold more than half of b (never e); the
-// caller holds ps.mu.
-func (ps *privates) count(e *privateEntry, b *budget) {
+// recently while the servers hold more than half of b, but never e nor a
+// server asked for within minResidency; the caller holds ps.mu.
+func (ps *privates) count(e *privateEntry, b *budget, now time.Time) {
+	if ps.servers[e.hash] != e || e.srv == nil {
+		return // dropped, or not made yet
+	}
 	st := e.srv.state.Load()
 	if n := len(st.renderedLanguages()); n != e.langs {
 		held := st.memory()
 		ps.held += held - e.held
-		b.used.Add(held - e.held)
+		b.private.Add(held - e.held)
 		e.held, e.langs = held, n
 	}
-	for ps.held > b.max/2 && ps.lru.Len() > 1 {
-		last := ps.lru.Back().Value.(*privateEntry)
-		if last == e {
-			break
+	for el := ps.lru.Back(); el != nil && ps.held > b.max/2; {
+		last := el.Value.(*privateEntry)
+		el = el.Prev()
+		if last != e && last.srv != nil && now.Sub(last.used) >= minResidency {
+			ps.drop(last, b)
 		}
-		ps.drop(last, b)
 	}
 }
 
 // privateServer returns the server of the secret address tok, made on
-// first use, and whether tok is one.
-func (s *Server) privateServer(tok string) (*Server, bool, error) {
+// first use (outside ps.mu, so that other addresses are served meanwhile,
+// and within a rendering turn), the set it is counted in and its entry,
+// and whether tok is one.
+func (s *Server) privateServer(tok string) (*privates, *privateEntry, bool, error) {
 	for {
 		ps := s.privates.Load()
 		t, ok := ps.tokens.For(ps.cal.ID).Lookup(tok)
 		if !ok {
-			return nil, false, nil
+			return nil, nil, false, nil
 		}
 		ps.mu.Lock()
 		if ps.closed {
 			ps.mu.Unlock()
 			continue // the tokens or the calendar changed meanwhile
 		}
-		e := ps.servers[t.Hash]
-		if e == nil {
-			p, err := s.newPrivate(ps.cal, t, tok)
-			if err != nil {
-				ps.mu.Unlock()
-				return nil, true, err
-			}
-			e = &privateEntry{hash: t.Hash, srv: p}
-			e.el = ps.lru.PushFront(e)
-			ps.servers[t.Hash] = e
-		} else {
+		now := s.now()
+		if e := ps.servers[t.Hash]; e != nil {
 			ps.lru.MoveToFront(e.el)
+			e.used = now
+			ps.mu.Unlock()
+			<-e.ready
+			if e.err != nil {
+				return nil, nil, true, e.err
+			}
+			return ps, e, true, nil
 		}
-		ps.count(e, s.budget)
+		e := &privateEntry{hash: t.Hash, ready: make(chan struct{}), used: now}
+		e.el = ps.lru.PushFront(e)
+		ps.servers[t.Hash] = e
 		ps.mu.Unlock()
-		return e.srv, true, nil
+
+		if s.renders != nil {
+			s.renders <- struct{}{}
+		}
+		p, err := s.newPrivate(ps.cal, t, tok)
+		if s.renders != nil {
+			<-s.renders
+		}
+		ps.mu.Lock()
+		e.srv, e.err = p, err
+		close(e.ready)
+		switch {
+		case err != nil:
+			if ps.servers[e.hash] == e {
+				delete(ps.servers, e.hash)
+				ps.lru.Remove(e.el)
+			}
+		case ps.servers[e.hash] != e:
+			p.state.Load().cache.release() // dropped while it was made: serve this request, keep nothing
+		default:
+			ps.count(e, s.budget, now)
+		}
+		ps.mu.Unlock()
+		if err != nil {
+			return nil, nil, true, err
+		}
+		return ps, e, true, nil
 	}
+}
+
+// counted counts e's memory again after a request it served, which may
+// have rendered another language.
+func (s *Server) counted(ps *privates, e *privateEntry) {
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	ps.count(e, s.budget, s.now())
 }
 
 // newPrivate makes the server of one secret address: the calendar as t
@@ -174,7 +226,7 @@ func (s *Server) handlePrivate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	tok, rest, slash := strings.Cut(strings.TrimPrefix(r.URL.Path, "/p/"), "/")
-	p, ok, err := s.privateServer(tok)
+	ps, e, ok, err := s.privateServer(tok)
 	switch {
 	case err != nil:
 		s.error(w, r, err)
@@ -194,7 +246,8 @@ func (s *Server) handlePrivate(w http.ResponseWriter, r *http.Request) {
 		r2 := r.Clone(r.Context())
 		r2.URL.Path = "/" + rest
 		r2.URL.RawPath = ""
-		p.ServeHTTP(w, r2)
+		e.srv.ServeHTTP(w, r2)
+		s.counted(ps, e)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -521,29 +522,24 @@ func TestTokensUnreadable(t *testing.T) {
 
 // TestPrivateServersBounded: the servers of secret addresses count against
 // the memory budget (-cache-size): past half of it, those used least
-// recently are dropped, and made again on their next request, which is
-// answered as before. With the default budget, all are kept.
+// recently (and not within minResidency) are dropped, and made again on
+// their next request, which is answered as before. With the default
+// budget, all are kept. A server that alone holds more than the budget
+// takes at most half of it from the public cache.
 func TestPrivateServersBounded(t *testing.T) {
 	cal := loadCalendar(t, privateYAML)
-	var f *token.File
-	var tokens []string
-	for i := range 8 {
-		var tok string
-		var err error
-		if f, tok, err = f.Add(cal.ID, fmt.Sprintf("group-%d", i), calendar.Grant{All: true}, time.Now()); err != nil {
-			t.Fatal(err)
-		}
-		tokens = append(tokens, tok)
-	}
-	kept := func(t *testing.T, s *Server) (int, int64) {
+	f, tokens := manyTokens(t, cal, 8)
+	kept := func(s *Server) (int, int64) {
 		ps := s.privates.Load()
 		ps.mu.Lock()
 		defer ps.mu.Unlock()
 		return ps.lru.Len(), ps.held
 	}
+	clock := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
 	fetchAll := func(t *testing.T, s *Server) []byte {
 		var first []byte
 		for _, tok := range tokens {
+			clock = clock.Add(time.Minute) // past minResidency
 			rec := get(t, s, "/p/"+tok+"/calendar.ics", nil)
 			if rec.Code != http.StatusOK {
 				t.Fatalf("GET a secret address: status %d", rec.Code)
@@ -556,33 +552,168 @@ func TestPrivateServersBounded(t *testing.T) {
 	}
 
 	roomy := serverOf(t, privateYAML, Options{BaseURL: "https://cal.example.org"})
+	roomy.now = func() time.Time { return clock }
 	roomy.SetTokens(f)
 	want := fetchAll(t, roomy)
-	n, held := kept(t, roomy)
-	if n != len(tokens) || held <= 0 {
-		t.Fatalf("default budget: %d servers kept, %d bytes counted; want all %d, counted", n, held, len(tokens))
+	n, held := kept(roomy)
+	if n != len(tokens) || held <= 0 || roomy.budget.private.Load() != held {
+		t.Fatalf("default budget: %d servers kept, %d bytes counted (%d in the budget); want all %d, counted", n, held, roomy.budget.private.Load(), len(tokens))
 	}
 	one := held / int64(n)
 
 	// Room for about two servers in half the budget.
 	budget := 5 * one
 	tight := serverOf(t, privateYAML, Options{BaseURL: "https://cal.example.org", CacheSize: budget})
+	tight.now = func() time.Time { return clock }
 	tight.SetTokens(f)
 	fetchAll(t, tight)
-	n, held = kept(t, tight)
+	n, held = kept(tight)
 	if n >= len(tokens) || held > budget/2+one {
 		t.Errorf("budget %d: %d servers kept, %d bytes; want fewer than %d, within half the budget and one server", budget, n, held, len(tokens))
 	}
-	if used := tight.budget.used.Load(); used < held {
-		t.Errorf("the budget counts %d bytes used, less than the %d the servers hold", used, held)
+	if got := tight.budget.private.Load(); got != held {
+		t.Errorf("the budget counts %d private bytes, the servers hold %d", got, held)
 	}
 	// The first, dropped, is made again and answers the same.
 	if rec := get(t, tight, "/p/"+tokens[0]+"/calendar.ics", nil); rec.Code != http.StatusOK || !bytes.Equal(rec.Body.Bytes(), want) {
 		t.Errorf("a dropped secret address: status %d, body the same: %v", rec.Code, bytes.Equal(rec.Body.Bytes(), want))
 	}
+	// Within minResidency nothing is dropped: addresses asked for in turn
+	// keep their servers.
+	before := map[string]*Server{}
+	for _, tok := range tokens[:3] {
+		ps, e, _, _ := tight.privateServer(tok)
+		_ = ps
+		before[tok] = e.srv
+	}
+	for range 3 {
+		for _, tok := range tokens[:3] {
+			if ps, e, _, _ := tight.privateServer(tok); e.srv != before[tok] {
+				t.Errorf("a secret address asked for again within %v got a new server", minResidency)
+				_ = ps
+			}
+		}
+	}
 	// A reload lets them all go, and gives back what they held.
 	tight.Load(loadCalendar(t, privateYAML))
-	if n, held := kept(t, tight); n != 0 || held != 0 {
-		t.Errorf("after a reload: %d servers, %d bytes", n, held)
+	if got := tight.budget.private.Load(); got != 0 {
+		t.Errorf("after a reload the budget still counts %d private bytes", got)
+	}
+}
+
+// manyTokens makes n tokens of cal granting everything.
+func manyTokens(t *testing.T, cal *calendar.Calendar, n int) (*token.File, []string) {
+	t.Helper()
+	var f *token.File
+	var tokens []string
+	for i := range n {
+		var tok string
+		var err error
+		if f, tok, err = f.Add(cal.ID, fmt.Sprintf("group-%d", i), calendar.Grant{All: true}, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		tokens = append(tokens, tok)
+	}
+	return f, tokens
+}
+
+// TestPrivateLeavesHalfTheCache: a secret address whose server alone holds
+// more than the whole budget leaves the public cache half of it, and a
+// language a request renders is counted when the request is done.
+func TestPrivateLeavesHalfTheCache(t *testing.T) {
+	yaml := synthYAML(t, 2000)
+	cal := loadCalendar(t, yaml)
+	f, tokens := manyTokens(t, cal, 1)
+	s := serverOf(t, yaml, Options{BaseURL: "https://cal.example.org", CacheSize: 2 << 20})
+	s.SetTokens(f)
+	for _, e := range cal.Events[:50] {
+		get(t, s, "/events/"+e.ID+".ics", nil)
+	}
+	if n, _ := s.state.Load().cache.stats(); n == 0 {
+		t.Fatal("the public cache keeps nothing before any secret address")
+	}
+	if rec := get(t, s, "/p/"+tokens[0]+"/calendar.ics", nil); rec.Code != http.StatusOK {
+		t.Fatalf("GET a secret address: status %d", rec.Code)
+	}
+	if s.budget.private.Load() <= s.budget.max {
+		t.Fatalf("the private server holds %d bytes, not more than the budget %d: the test means nothing", s.budget.private.Load(), s.budget.max)
+	}
+	for _, e := range cal.Events[50:100] {
+		get(t, s, "/events/"+e.ID+".ics", nil)
+	}
+	if n, used := s.state.Load().cache.stats(); n == 0 || used > s.budget.max/2 {
+		t.Errorf("with a secret address over the budget, the public cache keeps %d entries, %d bytes; want some, within half of %d", n, used, s.budget.max)
+	}
+
+	// Another language, rendered by a request, is counted once it is done.
+	before := s.budget.private.Load()
+	if rec := get(t, s, "/p/"+tokens[0]+"/calendar.ics?lang="+cal.Languages[len(cal.Languages)-1], nil); rec.Code != http.StatusOK {
+		t.Fatalf("GET a secret address in another language: status %d", rec.Code)
+	}
+	if len(cal.Languages) > 1 && s.budget.private.Load() <= before {
+		t.Errorf("after a request in another language the budget counts %d private bytes, as before (%d)", s.budget.private.Load(), before)
+	}
+}
+
+// TestPrivateConcurrent asks for secret addresses in every language from
+// many goroutines while the tokens and the calendar are replaced (run it
+// with -race): every answer is a 200 or a 503, and at the end the budget
+// counts exactly what the caches and the private servers hold.
+func TestPrivateConcurrent(t *testing.T) {
+	y := synthYAML(t, 100)
+	cal := loadCalendar(t, y)
+	f, toks := manyTokens(t, cal, 6)
+	s := serverOf(t, y, Options{BaseURL: "https://cal.example.org", CacheSize: 1 << 20})
+	s.SetTokens(f)
+	langs := s.state.Load().cal.Languages
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			for i := range 16 {
+				tok := toks[(g+i)%len(toks)]
+				lang := langs[(g*7+i)%len(langs)]
+				w := do(t, s, http.MethodGet, "/p/"+tok+"/calendar.ics?lang="+lang, nil)
+				if w.Code != 200 && w.Code != 503 {
+					t.Errorf("status %d", w.Code)
+				}
+				do(t, s, http.MethodGet, "/p/"+tok+"/", nil)
+				do(t, s, http.MethodGet, "/events/"+s.state.Load().cal.Events[i].ID+".ics", nil)
+				if g == 0 && i%8 == 4 {
+					s.SetTokens(f)
+				}
+				if g == 1 && i%12 == 5 {
+					s.TokensUnreadable()
+					s.SetTokens(f)
+				}
+				if g == 2 && i%16 == 9 {
+					s.Load(loadCalendar(t, y))
+				}
+			}
+		})
+	}
+	wg.Wait()
+	ps := s.privates.Load()
+	ps.mu.Lock()
+	var caches, held int64
+	for _, e := range ps.servers {
+		_, u := e.srv.state.Load().cache.stats()
+		caches += u
+		held += e.held
+	}
+	if held != ps.held {
+		t.Errorf("the entries hold %d bytes, the set counts %d", held, ps.held)
+	}
+	ps.mu.Unlock()
+	_, pub := s.state.Load().cache.stats()
+	if got, want := s.budget.used.Load(), pub+caches; got != want {
+		t.Errorf("budget.used %d, want the public cache's %d and the private servers' caches' %d", got, pub, caches)
+	}
+	if got := s.budget.private.Load(); got != held {
+		t.Errorf("the budget counts %d private bytes, the servers hold %d", got, held)
+	}
+	s.SetTokens(nil)
+	_, pub = s.state.Load().cache.stats()
+	if got, priv := s.budget.used.Load(), s.budget.private.Load(); got != pub || priv != 0 {
+		t.Errorf("after SetTokens(nil): budget.used %d, public cache %d, private %d", got, pub, priv)
 	}
 }
