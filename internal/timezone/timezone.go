@@ -593,15 +593,12 @@ func continueAfter(loc *time.Location, rs []ruled, windowEnd time.Time) []Observ
 	if same {
 		return observances
 	}
-	var keys []ruleKey
-	groups := make(map[ruleKey][]onset)
-	for _, o := range classify(future) {
-		k := keyOf(o)
-		if _, seen := groups[k]; !seen {
-			keys = append(keys, k)
-		}
-		groups[k] = append(groups[k], o)
-	}
+	keys, groups := group(classify(future))
+	// A rule is checked for futureYears from its own first onset, against
+	// the changes of twice as long: found from fewer years (a law that
+	// began late in them), it could leave out a day it falls on in a year
+	// not seen.
+	_, longer := group(classify(changesBetween(loc, windowEnd.Add(-time.Nanosecond), windowEnd.AddDate(2*futureYears, 0, 0))))
 	for _, k := range keys {
 		// The longest run of the group's last onsets that one rule gives
 		// runs on from its first; those before it (the law before a
@@ -610,7 +607,7 @@ func continueAfter(loc *time.Location, rs []ruled, windowEnd time.Time) []Observ
 		rest := len(g)
 		var rule yearly
 		for i := 0; i < len(g)-1; i++ {
-			if y, ok := ruleFor(g[i:], futureEnd); ok {
+			if y, ok := ruleFor(longer[k][i:]); ok {
 				rest, rule = i, y
 				break
 			}
@@ -632,26 +629,61 @@ func (o onset) oneOff() Observance {
 	return Observance{Daylight: o.daylight, Start: o.wall(), OffsetFrom: o.from, OffsetTo: o.to, Name: o.name}
 }
 
-// ruleFor returns the yearly rule whose onsets from g's first up to to are
-// exactly those of g, onsets of one rule key: the nth weekday of their
-// month, the last, or the weekday on the days of the month they fall on.
-func ruleFor(g []onset, to time.Time) (yearly, bool) {
+// group groups onsets by rule key, in the order the keys first appear.
+func group(onsets []onset) ([]ruleKey, map[ruleKey][]onset) {
+	var keys []ruleKey
+	groups := make(map[ruleKey][]onset)
+	for _, o := range onsets {
+		k := keyOf(o)
+		if _, seen := groups[k]; !seen {
+			keys = append(keys, k)
+		}
+		groups[k] = append(groups[k], o)
+	}
+	return keys, groups
+}
+
+// ruleFor returns the yearly rule whose onsets, from g's first for
+// futureYears, are exactly g's in that time (g, onsets of one rule key,
+// must reach that far): the nth weekday of their month, the last, the
+// weekday on or after a day of the month (tz's "Sun>=8", the days D to
+// D+6 within the month), or the weekday on the days of the month g's
+// onsets fall on (the part within the month of a week that runs into the
+// next).
+func ruleFor(g []onset) (yearly, bool) {
 	start := g[0].wall()
+	end := g[0].at.AddDate(futureYears, 0, 0)
 	var days []int
 	for _, o := range g {
+		if !o.at.Before(end) {
+			break
+		}
 		if d := o.wall().Day(); !slices.Contains(days, d) {
 			days = append(days, d)
 		}
 	}
 	slices.Sort(days)
-	candidates := []yearly{}
+	base := yearly{month: start.Month(), weekday: start.Weekday()}
+	var candidates []yearly
 	for _, n := range []int{1, 2, 3, 4, -1} {
-		candidates = append(candidates, yearly{month: start.Month(), weekday: start.Weekday(), n: n})
+		y := base
+		y.n = n
+		candidates = append(candidates, y)
 	}
-	candidates = append(candidates, yearly{month: start.Month(), weekday: start.Weekday(), days: days})
+	for d := max(1, days[len(days)-1]-6); d <= days[0]; d++ {
+		y := base
+		for day := d; day <= min(d+6, 31); day++ {
+			y.days = append(y.days, day)
+		}
+		candidates = append(candidates, y)
+	}
+	y := base
+	y.days = days
+	candidates = append(candidates, y)
 	for _, y := range candidates {
-		at := y.onsetsIn(start, g[0].from, g[0].at, to)
-		if len(at) == len(g) && slices.EqualFunc(at, g, func(t time.Time, o onset) bool { return t.Equal(o.at) }) {
+		at := y.onsetsIn(start, g[0].from, g[0].at, end)
+		if len(at) <= len(g) && slices.EqualFunc(at, g[:len(at)], func(t time.Time, o onset) bool { return t.Equal(o.at) }) &&
+			(len(at) == len(g) || !g[len(at)].at.Before(end)) {
 			return y, true
 		}
 	}
