@@ -112,19 +112,33 @@ func (im *icsImport) build(g *recurring, id string) []*event {
 		out = append(out, im.alone(v, im.ids.claim(id)))
 	}
 	m := g.master
+	// events.yaml makes whole events private: a private occurrence makes
+	// its series private, in doubt (its note says so), and so are the
+	// events split off it (an occurrence made all-day, one the rule does
+	// not give, a series written one event per occurrence).
+	private := m.private || slices.ContainsFunc(g.overrides, func(v *vevent) bool { return v.private })
 	if m.c.get("RRULE") == nil && m.c.get("RDATE") == nil {
+		var own []*event
 		for _, ov := range g.overrides {
 			if ov.rid.t.Equal(m.start.t) {
 				m = ov // the one occurrence, changed
 				continue
 			}
 			im.ns.add(ov.c.line, 0, "RECURRENCE-ID names no occurrence of the one-off event %q: imported as an event of its own", g.uid)
-			out = append(out, im.alone(ov, im.ids.claim(id)))
+			own = append(own, im.alone(ov, im.ids.claim(id)))
 		}
 		e := im.plain(m, id, g.uid, m.start.t, m.end.t)
-		return compact(append([]*event{e}, out...))
+		return compact(append(markPrivate(append([]*event{e}, own...), private), out...))
 	}
-	return compact(append(im.series(g, id), out...))
+	return compact(append(markPrivate(im.series(g, id), private), out...))
+}
+
+// markPrivate makes es private when private is true, and returns them.
+func markPrivate(es []*event, private bool) []*event {
+	for _, e := range es {
+		e.private = e.private || private
+	}
+	return es
 }
 
 func compact(es []*event) []*event {

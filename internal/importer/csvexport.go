@@ -2,6 +2,7 @@ package importer
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -89,7 +90,7 @@ func exportColumns(header []string, rows []csvRow, ns *notes, headerLine int) (n
 			end = allDayEnd(start, end, outlook)
 		}
 		private := "false"
-		if strings.EqualFold(cell(r, "private"), "true") || strings.EqualFold(cell(r, "sensitivity"), "private") {
+		if strings.EqualFold(cell(r, "private"), "true") || slices.Contains([]string{"private", "confidential", "personal"}, strings.ToLower(cell(r, "sensitivity"))) {
 			private = "true"
 			ns.add(r.line, 0, "%q is private in the export: written with private: true, so that only secret addresses show it (calfeed token add; docs/private.md)", cell(r, "title"))
 		}

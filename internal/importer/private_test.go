@@ -97,3 +97,65 @@ END:VCALENDAR
 		}
 	})
 }
+
+// TestPrivateSeriesSplit: the events split off a private series (an
+// occurrence made all-day, a RECURRENCE-ID the rule does not give) are
+// private too, and so is a row Outlook marks Confidential or Personal.
+func TestPrivateSeriesSplit(t *testing.T) {
+	src := strings.ReplaceAll(`BEGIN:VCALENDAR
+VERSION:2.0
+PRODID:-//test//EN
+BEGIN:VEVENT
+UID:board
+SUMMARY:Board meeting
+CLASS:PRIVATE
+DTSTART:20250106T090000Z
+DTEND:20250106T100000Z
+RRULE:FREQ=WEEKLY;COUNT=4
+END:VEVENT
+BEGIN:VEVENT
+UID:board
+SUMMARY:Board retreat
+RECURRENCE-ID:20250113T090000Z
+DTSTART;VALUE=DATE:20250113
+DTEND;VALUE=DATE:20250114
+END:VEVENT
+BEGIN:VEVENT
+UID:board
+SUMMARY:Board dinner
+RECURRENCE-ID:20250115T090000Z
+DTSTART:20250115T180000Z
+DTEND:20250115T200000Z
+END:VEVENT
+END:VCALENDAR
+`, "\n", "\r\n")
+	res, err := ICS("private.ics", []byte(src), Options{Now: now, Timezone: "Europe/Zurich"})
+	if err != nil {
+		t.Fatalf("ICS: %v", err)
+	}
+	cal := load(t, res)
+	if len(cal.Events) < 3 {
+		t.Fatalf("%d events, want the series and the two split off it:\n%s", len(cal.Events), res.YAML)
+	}
+	for _, e := range cal.Events {
+		if !e.Private {
+			t.Errorf("%s is public, split off a private series:\n%s", e.ID, res.YAML)
+		}
+	}
+
+	csv := `"Subject","Start Date","Start Time","End Date","End Time","All day event","Sensitivity","Show time as"` + "\r\n" +
+		`"Exam","6/1/2020","9:00:00 AM","6/1/2020","10:00:00 AM","False","Confidential","2"` + "\r\n" +
+		`"Doctor","6/2/2020","9:00:00 AM","6/2/2020","10:00:00 AM","False","Personal","2"` + "\r\n" +
+		`"Lecture","6/3/2020","9:00:00 AM","6/3/2020","10:00:00 AM","False","Normal","2"` + "\r\n"
+	res, err = CSV("export.csv", []byte(csv), Options{Now: now, Timezone: "Europe/Zurich"})
+	if err != nil {
+		t.Fatalf("CSV: %v", err)
+	}
+	got := map[string]bool{}
+	for _, e := range load(t, res).Events {
+		got[e.ID] = e.Private
+	}
+	if diff := cmp.Diff(map[string]bool{"exam": true, "doctor": true, "lecture": false}, got); diff != "" {
+		t.Errorf("Outlook's Sensitivity (-want +got):\n%s", diff)
+	}
+}

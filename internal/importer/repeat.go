@@ -253,9 +253,6 @@ func (z *zoned) changed(e *event) string {
 		if changes(ov, v, z.m, z.im.opts.Lang) {
 			z.note(v.c.line, "the changed occurrence of %s removes a description, location or link; calfeed's overrides can change these but not remove them, so it keeps the series'", d)
 		}
-		// events.yaml makes whole events private: a private occurrence
-		// makes its series private, in doubt (its note says so).
-		e.private = e.private || v.private
 		ov.at = pos{v.c.line, 0}
 		z.byDate[d] = ov
 	}
