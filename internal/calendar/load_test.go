@@ -605,6 +605,12 @@ func TestCommentedValue(t *testing.T) {
 			`put the value in quotes: title: "#2 meeting"`},
 		{"flow", "calendar: {id: c, name: C, timezone: Europe/Zurich}\ntracks:\n  - {id: talks, name: Talks, color: #C2185B}\nevents: []\n",
 			`c.yaml:3:37: YAML syntax: this # starts a comment (after a space, # does in YAML), which hides the rest of the line and the } that ends the {; put the value in quotes, as in color: "#C2185B"`},
+		{"flow, another item after", "calendar: {id: c, name: C, timezone: Europe/Zurich}\ntracks:\n  - {id: a, name: A, color: #C2185B}\n  - {id: b, name: B}\nevents: []\n",
+			`c.yaml:3:29: YAML syntax: this # starts a comment`},
+		{"flow, a block item after", "calendar: {id: c, name: C, timezone: Europe/Zurich}\ntracks:\n  - {id: a, name: A, color: #C2185B}\n  - id: b\n    name: B\nevents: []\n",
+			`c.yaml:3:29: YAML syntax: this # starts a comment`},
+		{"flow, at the end", "calendar: {id: c, name: C, timezone: Europe/Zurich}\nevents: []\ntracks:\n  - {id: a, name: A, color: #C2185B}\n",
+			`c.yaml:4:29: YAML syntax: this # starts a comment`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Load("c.yaml", strings.NewReader(tc.yaml), Options{})

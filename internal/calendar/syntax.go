@@ -20,6 +20,13 @@ import (
 // pos is a place in the file: 1-based line, and column in characters.
 type pos struct{ line, col int }
 
+// commentInFlow reports whether a comment began inside the innermost flow
+// collection left open.
+func (s *syntaxScan) commentInFlow() bool {
+	n := len(s.flow)
+	return n > 0 && s.comment != (pos{}) && !s.comment.before(s.flow[n-1])
+}
+
 // before reports whether p comes before q in the file.
 func (p pos) before(q pos) bool { return p.line < q.line || p.line == q.line && p.col < q.col }
 
@@ -192,15 +199,21 @@ func syntaxProblem(data []byte, err error) (line, col int, msg string) {
 			return at(s.tab, "a tab in the indentation; YAML indents with spaces only")
 		}
 		return at(s.badChar, "a value cannot start with @ or `; put it in quotes")
+	case s.commentInFlow() && (strings.Contains(raw, "did not find expected ',' or ") ||
+		strings.Contains(raw, "did not find expected node content") || strings.Contains(raw, "unexpected end of stream")):
+		// color: #C2185B inside { }: the comment hid the closer, and the
+		// parser stumbles on whatever follows.
+		n := len(s.flow)
+		want := "]"
+		if s.flowChars[n-1] == '{' {
+			want = "}"
+		}
+		return at(s.comment, "this # starts a comment (after a space, # does in YAML), which hides the rest of the line and the "+want+" that ends the "+string(s.flowChars[n-1])+"; put the value in quotes, as in color: \"#C2185B\"")
 	case strings.Contains(raw, "did not find expected ',' or ']'"), strings.Contains(raw, "did not find expected ',' or '}'"):
 		if n := len(s.flow); n > 0 {
 			open, want := s.flowChars[n-1], "]"
 			if open == '{' {
 				want = "}"
-			}
-			if s.comment != (pos{}) && !s.comment.before(s.flow[n-1]) {
-				// color: #C2185B inside { }: the comment hid the closer.
-				return at(s.comment, "this # starts a comment (after a space, # does in YAML), which hides the rest of the line and the "+want+" that ends the "+string(open)+"; put the value in quotes, as in color: \"#C2185B\"")
 			}
 			return at(s.flow[n-1], "this "+string(open)+" is never closed; end the list with "+want+" (or a mapping with })")
 		}
