@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"time"
 )
 
@@ -24,8 +25,14 @@ func runHealthcheck(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if err := checkArgs(fs, stderr, 0, "", "give the server's address with -addr "+fs.Arg(0)); err != nil {
-		return err
+	if fs.NArg() > 0 {
+		addr := fs.Arg(0)
+		if u, err := url.Parse(addr); err == nil && u.Host != "" {
+			addr = u.Host // http://localhost:8080/healthz: the address is the host and port
+		}
+		if err := checkArgs(fs, stderr, 0, "", "give the server's address with -addr "+addr); err != nil {
+			return err
+		}
 	}
 	host, port, err := net.SplitHostPort(listenAddr(*addr, getenv))
 	if err != nil {

@@ -150,12 +150,12 @@ func untilDone[T any](ctx context.Context, f func() (T, error)) (T, error) {
 	}
 }
 
-// writeNew writes a file that must not exist yet.
 // errExists refuses to write over path.
 func errExists(path string) error {
 	return fmt.Errorf("import: %s exists, and import does not overwrite it: give another -o, or remove it first", path)
 }
 
+// writeNew writes a file that must not exist yet.
 func writeNew(path string, data []byte) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if errors.Is(err, os.ErrExist) {

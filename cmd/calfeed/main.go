@@ -72,7 +72,7 @@ func checkArgs(fs *flag.FlagSet, stderr io.Writer, n int, what, hint string) err
 	}
 	extra := fs.Arg(n)
 	switch {
-	case n > 0 && strings.HasPrefix(extra, "-"):
+	case n > 0 && strings.HasPrefix(extra, "-") && extra != "-" && extra != "--":
 		rest := fs.Args()[n:]
 		return usageError(fs, stderr, "%s comes after the %s: give flags before it, as in calfeed %s %s %s",
 			extra, what, fs.Name(), strings.Join(rest, " "), strings.Join(fs.Args()[:n], " "))

@@ -224,6 +224,9 @@ func TestUsageErrorsSay(t *testing.T) {
 		{[]string{"token", "revoke"}, "calfeed token revoke: give -name"},
 		{[]string{"healthcheck", "localhost:8080"}, `calfeed healthcheck: unexpected argument "localhost:8080": give the server's address with -addr localhost:8080`},
 		{[]string{"version", "now"}, `calfeed version: unexpected argument "now"`},
+		{[]string{"import", "a.ics", "-"}, `calfeed import: give one SOURCE, not "a.ics" and "-"`},
+		{[]string{"check", "f.yaml", "--", "-x"}, `calfeed check: give one events file or folder, not "f.yaml" and "--"`},
+		{[]string{"healthcheck", "http://localhost:8080/healthz"}, `calfeed healthcheck: unexpected argument "http://localhost:8080/healthz": give the server's address with -addr localhost:8080`},
 	}
 	for _, tc := range tests {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {

@@ -638,6 +638,8 @@ func TestZoneHint(t *testing.T) {
 		"Europe/Atlantis":    "",
 		"Mars/Olympus_Mons":  "",
 		"America/Washington": ` (Washington is in "America/New_York")`,
+		"US/Washington":      "", // the state, on Pacific time
+		"Geneva":             ` (Geneva is in "Europe/Zurich")`,
 	} {
 		if got := zoneHint(in); got != want {
 			t.Errorf("zoneHint(%q) = %q, want %q", in, got, want)

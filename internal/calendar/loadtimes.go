@@ -66,9 +66,14 @@ func zoneHint(s string) string {
 func suggestZone(s string) (zone, city string) {
 	area, c, ok := strings.Cut(s, "/")
 	if !ok {
+		// Geneva alone: the city's zone, if it is one people write.
+		if z, ok := cityZones[strings.ToLower(strings.ReplaceAll(s, " ", "_"))]; ok {
+			return z, strings.ReplaceAll(s, "_", " ")
+		}
 		return suggest(s, zoneNames[:]), ""
 	}
-	if z, ok := cityZones[strings.ToLower(strings.ReplaceAll(c, " ", "_"))]; ok && z != s {
+	// Only in the city's own area: US/Washington is not Washington, D.C.
+	if z, ok := cityZones[strings.ToLower(strings.ReplaceAll(c, " ", "_"))]; ok && z != s && strings.EqualFold(area, z[:strings.Index(z, "/")]) {
 		return z, strings.ReplaceAll(c, "_", " ")
 	}
 	var cities, zones []string
