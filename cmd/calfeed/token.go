@@ -24,7 +24,8 @@ public calendar and the private events of the tracks it grants (or of all
 of them), prints its address, then the token alone on the last line. Only
 a hash of it is kept, in FILE.tokens: it is never shown again. list shows
 the tokens' names and grants; revoke ends one. A running server picks up
-the change as it does an edit of FILE.
+the change as it does an edit of FILE. Run calfeed token add -h (list -h,
+revoke -h) for what each flag means.
 `
 
 // runToken runs calfeed token add, list and revoke.
