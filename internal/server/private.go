@@ -3,8 +3,10 @@ package server
 import (
 	"container/list"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -167,13 +169,7 @@ func (s *Server) privateServer(tok string) (*privates, *privateEntry, bool, erro
 		ps.servers[t.Hash] = e
 		ps.mu.Unlock()
 
-		if s.renders != nil {
-			s.renders <- struct{}{}
-		}
-		p, err := s.newPrivate(ps.cal, t, tok)
-		if s.renders != nil {
-			<-s.renders
-		}
+		p, err := s.makePrivate(ps.cal, t, tok)
 		ps.mu.Lock()
 		e.srv, e.err = p, err
 		close(e.ready)
@@ -194,6 +190,22 @@ func (s *Server) privateServer(tok string) (*privates, *privateEntry, bool, erro
 		}
 		return ps, e, true, nil
 	}
+}
+
+// makePrivate is newPrivate within a rendering turn, a panic in it made an
+// error: those waiting for the same address must not wait for ever, nor
+// the turn be lost.
+func (s *Server) makePrivate(cal *calendar.Calendar, t token.Token, tok string) (p *Server, err error) {
+	if s.renders != nil {
+		s.renders <- struct{}{}
+		defer func() { <-s.renders }()
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			p, err = nil, fmt.Errorf("server: making a secret address's server failed: %v\n%s", r, debug.Stack())
+		}
+	}()
+	return s.newPrivate(cal, t, tok)
 }
 
 // counted counts e's memory again after a request it served, which may
