@@ -5,8 +5,10 @@
 // calendar years and describes them as STANDARD and DAYLIGHT observances:
 // a yearly rule ("second Sunday of March", "last Sunday of October") becomes
 // one observance with an RRULE (RFC 5545 §3.3.10, §3.8.5.3), anything else
-// a one-off observance with DTSTART alone. The result is data; turning it
-// into iCalendar text is another package's job.
+// a one-off observance with DTSTART alone. ForEndless also makes the rules
+// that run on past the window right there, for an event repeating without
+// end. The result is data; turning it into iCalendar text is another
+// package's job.
 //
 // The package never emits RDATE: some clients (Thunderbird) misread RDATE
 // lists inside VTIMEZONE, so irregular changes are separate observances.
@@ -368,18 +370,7 @@ type ruled struct {
 // yearly rule in consecutive years become one observance with an RRULE,
 // the rest become one-off observances (RFC 5545 §3.6.5).
 func observancesFor(onsets []onset, windowEnd time.Time) []ruled {
-	// Group the onsets by rule key, keeping time order within each group
-	// and the order in which groups first appear.
-	var keys []ruleKey
-	groups := make(map[ruleKey][]onset)
-	for _, o := range onsets {
-		k := keyOf(o)
-		if _, seen := groups[k]; !seen {
-			keys = append(keys, k)
-		}
-		groups[k] = append(groups[k], o)
-	}
-
+	keys, groups := group(onsets)
 	var observances []ruled
 	for _, k := range keys {
 		for _, r := range splitRuns(groups[k]) {
@@ -557,9 +548,10 @@ const futureYears = 28
 // (a rule that is not the nth or last weekday of a month, such as Chile's
 // or Egypt's, was cut into one-off onsets in the window, or the law
 // changes soon after it), each rule running on is ended at its last onset
-// in the window, and the futureYears after it are described anew: each
-// rule of theirs, found from all its onsets there, runs on from its first
-// (see ruleFor), and onsets that follow no rule are one-offs.
+// in the window, and the futureYears after it are described anew: for
+// each rule key, the longest run of its last onsets that one yearly rule
+// gives (see ruleFor) runs on from its first, and the onsets before it
+// are one-offs.
 func continueAfter(loc *time.Location, rs []ruled, windowEnd time.Time) []Observance {
 	futureEnd := windowEnd.AddDate(futureYears, 0, 0)
 	future := changesBetween(loc, windowEnd.Add(-time.Nanosecond), futureEnd)
@@ -629,7 +621,8 @@ func (o onset) oneOff() Observance {
 	return Observance{Daylight: o.daylight, Start: o.wall(), OffsetFrom: o.from, OffsetTo: o.to, Name: o.name}
 }
 
-// group groups onsets by rule key, in the order the keys first appear.
+// group groups onsets by rule key, keeping time order within each group,
+// and returns the keys in the order they first appear.
 func group(onsets []onset) ([]ruleKey, map[ruleKey][]onset) {
 	var keys []ruleKey
 	groups := make(map[ruleKey][]onset)
