@@ -148,11 +148,7 @@ func (s *Server) EachStaticFile(ctx context.Context, emit func(File) error) erro
 			return err
 		}
 	}
-	if err := served("robots.txt", "/robots.txt"); err != nil {
-		return err
-	}
-
-	return nil
+	return served("robots.txt", "/robots.txt")
 }
 
 // inOrder runs jobs on up to workers goroutines and passes each one's
