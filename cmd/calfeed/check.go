@@ -124,5 +124,14 @@ func clientWarnings(cal *calendar.Calendar, lk *lock.File, path string) ([]strin
 	case len(pending) > 0:
 		ws = append(ws, fmt.Sprintf("%d %s changed since the last stamp (%s); run calfeed stamp %s, or Google Calendar will ignore the edits", len(pending), plural(len(pending), "event", "events"), strings.Join(pending, ", "), path))
 	}
+	if lock.OwnPending(cal, lk) {
+		ws = append(ws, ownUnstamped(path))
+	}
 	return ws, nil
+}
+
+// ownUnstamped says that the calendar's own fields changed since the last
+// stamp, and what to do.
+func ownUnstamped(path string) string {
+	return fmt.Sprintf("the calendar's own fields (name, description, zone, refresh or tracks) changed since the last stamp: run calfeed stamp %s, so that calendars that revalidate by date (If-Modified-Since) take the change", path)
 }

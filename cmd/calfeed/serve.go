@@ -275,8 +275,8 @@ func serveUntilDone(ctx context.Context, ln net.Listener, h http.Handler, logger
 // path is the events file, srv its calendar's server, lk the lock it was
 // loaded with, and load how a calendar loaded anew is served.
 func (c serveConfig) published(ctx context.Context, logger *slog.Logger, path string, srv *server.Server, lk *lock.File, load func(*calendar.Calendar) error) {
-	pending := srv.Unstamped()
-	if len(pending) == 0 {
+	pending, own := srv.Unstamped(), srv.OwnUnstamped()
+	if len(pending) == 0 && !own {
 		return
 	}
 	lockPath := lock.Path(path)
@@ -286,8 +286,13 @@ func (c serveConfig) published(ctx context.Context, logger *slog.Logger, path st
 			logger.Warn(fmt.Sprintf("no lock file yet: run calfeed stamp %s and keep %s with it (or serve -stamp), so that later edits reach subscribers", path, lockPath))
 			return
 		}
-		logger.Warn(fmt.Sprintf("%d %s changed since the last stamp and go out with their old SEQUENCE, which Google Calendar ignores: run calfeed stamp %s (or serve -stamp)", len(pending), plural(len(pending), "event", "events"), path),
-			slog.Int("unstamped", len(pending)), slog.String("events", shown))
+		if len(pending) > 0 {
+			logger.Warn(fmt.Sprintf("%d %s changed since the last stamp and go out with their old SEQUENCE, which Google Calendar ignores: run calfeed stamp %s (or serve -stamp)", len(pending), plural(len(pending), "event", "events"), path),
+				slog.Int("unstamped", len(pending)), slog.String("events", shown))
+		}
+		if own {
+			logger.Warn(ownUnstamped(path) + " (or serve -stamp)")
+		}
 		return
 	}
 	cal := srv.Calendar()
@@ -304,7 +309,11 @@ func (c serveConfig) published(ctx context.Context, logger *slog.Logger, path st
 	if lk == nil {
 		logger.Info(fmt.Sprintf("-stamp: created %s with %d %s at SEQUENCE 0", lockPath, len(f.Events), plural(len(f.Events), "event", "events")))
 	} else {
-		logger.Info(fmt.Sprintf("-stamp: stamped %d %s in %s", len(changes), plural(len(changes), "change", "changes"), lockPath), slog.String("events", shown))
+		what := fmt.Sprintf("%d %s", len(changes), plural(len(changes), "change", "changes"))
+		if f.OwnChanged(lk) {
+			what += " and the calendar's own fields"
+		}
+		logger.Info(fmt.Sprintf("-stamp: stamped %s in %s", what, lockPath), slog.String("events", shown))
 	}
 	stampedCal, _, err := lock.Load(ctx, path, *c.limits)
 	if err == nil {

@@ -66,7 +66,8 @@ func stampFile(ctx context.Context, path string, limits calendar.Options, stdout
 		return err
 	}
 	f, changes := lock.Stamp(cal, hashes, old, now())
-	if old != nil && len(changes) == 0 {
+	own := f.OwnChanged(old)
+	if old != nil && len(changes) == 0 && !own {
 		fmt.Fprintf(stdout, "%s: no event changed since the last stamp\n", path)
 		return nil
 	}
@@ -79,6 +80,13 @@ func stampFile(ctx context.Context, path string, limits calendar.Options, stdout
 	}
 	for _, c := range changes {
 		fmt.Fprintf(stdout, "%-9s %s (SEQUENCE %d)\n", c.Kind, c.Event, c.Sequence)
+	}
+	if own {
+		if old.Calendar == nil {
+			fmt.Fprintln(stdout, "recorded  the calendar's own fields (name, description, zone, refresh, tracks)")
+		} else {
+			fmt.Fprintln(stdout, "edited    the calendar's own fields (name, description, zone, refresh, tracks)")
+		}
 	}
 	fmt.Fprintf(stdout, "%s: %d %s stamped; commit it with %s\n", lockPath, len(changes), plural(len(changes), "change", "changes"), path)
 	return nil

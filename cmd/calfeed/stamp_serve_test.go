@@ -164,3 +164,66 @@ func TestServeStampPrivate(t *testing.T) {
 		})
 	}
 }
+
+// TestServeStampOwnFields: an edit of the calendar's own fields (its name)
+// is warned of without -stamp, like an event's, and with -stamp recorded
+// in the lock and dates every feed: Last-Modified moves on, so that a
+// calendar revalidating by date takes the new name. calfeed check and
+// stamp say so too.
+func TestServeStampOwnFields(t *testing.T) {
+	renamed := strings.Replace(version(1), "name: Reload,", "name: Reload forum,", 1)
+	for _, stamp := range []bool{false, true} {
+		t.Run(map[bool]string{false: "warned", true: "stamped"}[stamp], func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "events.yaml")
+			os.WriteFile(path, []byte(version(1)), 0o644)
+			if r := runCmd(t, nil, "stamp", path); r.code != 0 {
+				t.Fatal(r.stderr)
+			}
+			args := []string{"-config", path, "-reload-delay", "100ms"}
+			if stamp {
+				args = append(args, "-stamp")
+			}
+			s := startServe(t, nil, args...)
+			resp, _ := fetch(t, http.DefaultClient, s.base+"/calendar.ics", nil)
+			before := resp.Header.Get("Last-Modified")
+			// The first stamp dated the events now: Last-Modified counts
+			// whole seconds, so the rename's stamp must come a second on.
+			time.Sleep(1100 * time.Millisecond)
+			replace(t, path, renamed)
+			if !eventually(5*time.Second, func() bool {
+				body, _ := get(t, s.base, "/calendar.ics")
+				return bytes.Contains(body, []byte("X-WR-CALNAME:Reload forum"))
+			}) {
+				t.Fatalf("the new name was never served; log:\n%s", s.stderr)
+			}
+			if !stamp {
+				waitLog(t, s, "the calendar's own fields (name, description, zone, refresh or tracks) changed since the last stamp")
+				if r := runCmd(t, nil, "check", path); !strings.Contains(r.stderr, "the calendar's own fields") {
+					t.Errorf("calfeed check does not warn of the own fields:\n%s", r.stderr)
+				}
+				if r := runCmd(t, nil, "stamp", path); r.code != 0 || !strings.Contains(r.stdout, "edited    the calendar's own fields") {
+					t.Errorf("calfeed stamp: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+				}
+				return
+			}
+			var after string
+			if !eventually(5*time.Second, func() bool {
+				resp, _ := fetch(t, http.DefaultClient, s.base+"/calendar.ics", nil)
+				after = resp.Header.Get("Last-Modified")
+				return after != before
+			}) {
+				t.Fatalf("Last-Modified stayed %q after the stamped rename; log:\n%s", before, s.stderr)
+			}
+			resp, _ = fetch(t, http.DefaultClient, s.base+"/calendar.ics", http.Header{"If-Modified-Since": {before}})
+			if resp.StatusCode != http.StatusOK {
+				t.Errorf("If-Modified-Since the old date: status %d, want 200", resp.StatusCode)
+			}
+			f, err := lock.Read(context.Background(), lock.Path(path), 1<<20)
+			if err != nil || f.Calendar == nil || f.Calendar.Modified.IsZero() {
+				t.Errorf("lock after the stamp: calendar %+v, %v", f.Calendar, err)
+			}
+			waitLog(t, s, "and the calendar's own fields")
+		})
+	}
+}

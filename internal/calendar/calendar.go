@@ -3,6 +3,9 @@ package calendar
 //go:generate go run ./mkzones
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"maps"
 	"slices"
 	"time"
@@ -34,6 +37,11 @@ type Calendar struct {
 	// file, by id, with when (the zero time when the history no longer
 	// says); nil without a lock file.
 	Removed map[string]time.Time
+	// OwnStamped is what `calfeed stamp` recorded of the calendar's own
+	// fields (see OwnHash): their hash, and when they last changed. Nil
+	// when the lock has no record of them (none yet, or written before
+	// it kept one).
+	OwnStamped *Revision
 	// Warnings are problems that do not stop the calendar from loading but
 	// that a person should see (a repeated wall time, for one).
 	Warnings []Problem
@@ -201,3 +209,37 @@ func (t Text) Map() map[string]string {
 
 // Equal reports whether t and u hold the same text in the same languages.
 func (t Text) Equal(u Text) bool { return maps.Equal(t.Map(), u.Map()) }
+
+// OwnHash is a digest of the calendar's own fields that subscribers see
+// besides its events: its name and description in every language, its
+// zone, languages and refresh interval, and its public tracks' ids, names,
+// descriptions and colours. `calfeed stamp` records it (OwnStamped), so
+// that a change of them is dated as an event's is.
+func (c *Calendar) OwnHash() string {
+	type track struct {
+		ID                string
+		Name, Description map[string]string
+		Color             string
+	}
+	own := struct {
+		Name, Description map[string]string
+		Zone              string
+		Languages         []string
+		Refresh           time.Duration
+		Tracks            []track
+	}{Name: c.Name.Map(), Description: c.Description.Map(), Languages: c.Languages, Refresh: c.Refresh}
+	if c.Location != nil {
+		own.Zone = c.Location.String()
+	}
+	for _, t := range c.Tracks {
+		if !t.Private {
+			own.Tracks = append(own.Tracks, track{t.ID, t.Name.Map(), t.Description.Map(), t.Color})
+		}
+	}
+	b, err := json.Marshal(own) // maps in key order: the same fields, the same bytes
+	if err != nil {
+		panic(err) // strings, a number and lists of them
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:16])
+}

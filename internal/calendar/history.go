@@ -18,6 +18,9 @@ type History struct {
 	// Calendar.IsPrivate), published or removed, by id, with the tracks
 	// they were in: a View hides the removal of one it does not show.
 	Private map[string][]string
+	// Own is the revision of the calendar's own fields (Calendar.OwnHash),
+	// its Sequence unused; nil when the lock has none.
+	Own *Revision
 }
 
 // Revision is the published revision of one event: its SEQUENCE and
@@ -49,4 +52,8 @@ func (h *History) apply(cal *Calendar) {
 	}
 	cal.Changes = append([]Change(nil), h.Changes...)
 	cal.wasPrivate = h.Private
+	if h.Own != nil {
+		own := *h.Own
+		cal.OwnStamped = &own
+	}
 }

@@ -44,6 +44,31 @@ type File struct {
 	// continues its SEQUENCE instead of restarting at 0.
 	Removed map[string]Entry `json:"removed,omitempty"`
 	Changes []Change         `json:"changes,omitempty"` // oldest first
+	// Calendar is the calendar's own fields as last stamped (see
+	// calendar.Calendar.OwnHash): a change of them is dated by the stamp
+	// that records it, as an event's is. Nil in a lock written before it
+	// was kept; the next stamp records it.
+	Calendar *Own `json:"calendar,omitempty"`
+}
+
+// Own is what the lock knows of the calendar's own fields: their hash, and
+// when a stamp found them changed (zero when none has since they were
+// first recorded: nothing has changed yet).
+type Own struct {
+	Hash     string    `json:"hash"`
+	Modified time.Time `json:"modified,omitzero"`
+}
+
+// OwnChanged reports whether f, the lock stamped after old, records the
+// calendar's own fields anew: they changed, or old had no record of them.
+func (f *File) OwnChanged(old *File) bool {
+	return old == nil || old.Calendar == nil || f.Calendar == nil || old.Calendar.Hash != f.Calendar.Hash
+}
+
+// OwnPending reports whether the calendar's own fields differ from what f
+// recorded (nothing is pending where f records nothing of them).
+func OwnPending(cal *calendar.Calendar, f *File) bool {
+	return f != nil && f.Calendar != nil && f.Calendar.Hash != cal.OwnHash()
 }
 
 // Entry is what the lock knows of one event.
@@ -168,6 +193,9 @@ func (f *File) History() (*calendar.History, error) {
 				h.Private[id] = en.Tracks
 			}
 		}
+	}
+	if f.Calendar != nil {
+		h.Own = &calendar.Revision{Hash: f.Calendar.Hash, Modified: f.Calendar.Modified}
 	}
 	for _, c := range f.Changes {
 		ch, err := c.change()
@@ -295,6 +323,14 @@ func Stamp(cal *calendar.Calendar, hashes map[string]string, old *File, now time
 		en := old.Events[id]
 		f.Removed[id] = en
 		changes = append(changes, Change{Event: id, Kind: calendar.ChangeRemoved, At: now, Sequence: en.Sequence, Snapshot: Snapshot{Title: en.Title, Tracks: en.Tracks, Private: en.Private}})
+	}
+	switch own := cal.OwnHash(); {
+	case old.Calendar == nil:
+		f.Calendar = &Own{Hash: own} // first recorded: a baseline, as the first stamp's events are
+	case old.Calendar.Hash != own:
+		f.Calendar = &Own{Hash: own, Modified: now}
+	default:
+		f.Calendar = old.Calendar
 	}
 	f.Changes = append(f.Changes, changes...)
 	if len(f.Changes) > maxChanges {

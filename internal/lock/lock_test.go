@@ -262,3 +262,52 @@ func TestPrivateRecorded(t *testing.T) {
 		t.Errorf("marking opening private: changes %+v, entry %+v; want no change, private recorded", changes, f3.Events["opening"])
 	}
 }
+
+// TestOwnFieldsStamped: the calendar's own fields (its name, refresh, zone,
+// tracks) are recorded like an event: a baseline first, dated by the stamp
+// that finds them changed, kept as they are when nothing changed; a lock
+// written before they were recorded gets them at its next stamp, undated.
+// A private track's description is not among them: its edit changes
+// nothing public.
+func TestOwnFieldsStamped(t *testing.T) {
+	f0, _ := stamp(t, base, nil, t0)
+	if f0.Calendar == nil || f0.Calendar.Hash == "" || !f0.Calendar.Modified.IsZero() {
+		t.Fatalf("first stamp: calendar %+v, want its hash, undated", f0.Calendar)
+	}
+	if f1, _ := stamp(t, base, f0, t1); f1.Calendar != f0.Calendar || f1.OwnChanged(f0) {
+		t.Errorf("nothing changed: calendar %+v, was %+v", f1.Calendar, f0.Calendar)
+	}
+	for _, edit := range []struct{ from, to string }{
+		{"name: Demo", "name: Demo forum"},
+		{"languages: [en, fr]}", "languages: [en, fr], refresh: 1h}"},
+		{"timezone: Europe/Zurich", "timezone: Europe/Paris"},
+		{"{id: labs, name: Labs}", "{id: labs, name: Labs, color: \"#C2185B\"}"},
+	} {
+		src := strings.Replace(base, edit.from, edit.to, 1)
+		if OwnPending(load(t, base), f0) || !OwnPending(load(t, src), f0) {
+			t.Errorf("%s -> %s: OwnPending does not tell the edit", edit.from, edit.to)
+		}
+		f1, _ := stamp(t, src, f0, t1)
+		if f1.Calendar.Hash == f0.Calendar.Hash || !f1.Calendar.Modified.Equal(t1) || !f1.OwnChanged(f0) {
+			t.Errorf("%s -> %s: calendar %+v, want a new hash dated %v", edit.from, edit.to, f1.Calendar, t1)
+		}
+		h, err := f1.History()
+		if err != nil || h.Own == nil || !h.Own.Modified.Equal(t1) || h.Own.Hash != f1.Calendar.Hash {
+			t.Errorf("%s -> %s: history %+v, %v", edit.from, edit.to, h.Own, err)
+		}
+	}
+	private := strings.Replace(base, "{id: labs, name: Labs}", "{id: labs, name: Labs, private: true, description: Secret}", 1)
+	fp, _ := stamp(t, private, nil, t0)
+	edited := strings.Replace(private, "description: Secret", "description: Still secret", 1)
+	if OwnPending(load(t, edited), fp) {
+		t.Error("a private track's description counts among the calendar's public own fields")
+	}
+
+	// A lock from before: recorded at the next stamp, undated.
+	old := *f0
+	old.Calendar = nil
+	f2, _ := stamp(t, base, &old, t2)
+	if f2.Calendar == nil || !f2.Calendar.Modified.IsZero() || !f2.OwnChanged(&old) {
+		t.Errorf("a lock without the calendar's fields: %+v after a stamp", f2.Calendar)
+	}
+}

@@ -261,3 +261,8 @@ func (s *Server) ContentHashes() map[string]string {
 // event when there is no lock file yet. /healthz and /metrics count the
 // public ones only.
 func (s *Server) Unstamped() []string { return slices.Clone(s.state.Load().unstamped) }
+
+// OwnUnstamped reports whether the calendar's own fields (its name,
+// description, zone, refresh interval or public tracks) changed since the
+// last `calfeed stamp` recorded them.
+func (s *Server) OwnUnstamped() bool { return s.state.Load().ownUnstamped }

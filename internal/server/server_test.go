@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"calfeed/internal/calendar"
 )
 
 // testYAML is the calendar most tests serve. French is the default language
@@ -482,5 +484,46 @@ func TestGzipAcceptEncoding(t *testing.T) {
 		if got := w.Header().Get("Content-Encoding"); got != tc.want {
 			t.Errorf("GET /calendar.ics with Accept-Encoding %q: Content-Encoding = %q, want %q", tc.accept, got, tc.want)
 		}
+	}
+}
+
+// TestLastModifiedOwnFields: a stamped change of the calendar's own fields
+// (its name, its refresh interval) dates every feed: one revalidated by
+// date alone (If-Modified-Since) is sent again, not answered 304. Fields
+// that differ from what the lock recorded are unstamped.
+func TestLastModifiedOwnFields(t *testing.T) {
+	cal := loadCalendar(t, testYAML)
+	ownChange := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC) // after every event's data time
+	withOwn := func(hash string) *Server {
+		c, err := calendar.Load("test.yaml", strings.NewReader(testYAML), calendar.Options{History: &calendar.History{Own: &calendar.Revision{Hash: hash, Modified: ownChange}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := New(c, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.now = func() time.Time { return ownChange.Add(48 * time.Hour) }
+		return s
+	}
+	s := withOwn(cal.OwnHash())
+	if s.OwnUnstamped() {
+		t.Error("the fields as recorded are unstamped")
+	}
+	for _, target := range []string{"/calendar.ics", "/tracks/" + cal.Tracks[0].ID + ".ics"} {
+		rec := get(t, s, target, nil)
+		if got := rec.Header().Get("Last-Modified"); got != ownChange.Format(http.TimeFormat) {
+			t.Errorf("%s: Last-Modified %q, want the own fields' change, %s", target, got, ownChange.Format(http.TimeFormat))
+		}
+		before := ownChange.Add(-time.Hour).Format(http.TimeFormat)
+		if rec := do(t, s, http.MethodGet, target, http.Header{"If-Modified-Since": {before}}); rec.Code != http.StatusOK {
+			t.Errorf("%s: If-Modified-Since before the change: status %d, want 200", target, rec.Code)
+		}
+		if rec := do(t, s, http.MethodGet, target, http.Header{"If-Modified-Since": {ownChange.Format(http.TimeFormat)}}); rec.Code != http.StatusNotModified {
+			t.Errorf("%s: If-Modified-Since at the change: status %d, want 304", target, rec.Code)
+		}
+	}
+	if !withOwn("0000").OwnUnstamped() {
+		t.Error("fields that differ from what the lock recorded are not unstamped")
 	}
 }

@@ -59,7 +59,8 @@ type state struct {
 	cache *cache
 	// feedHeaders are the headers of every feed but downloads.
 	feedHeaders http.Header
-	// changed is when the newest change the lock records was stamped.
+	// changed is when the newest change the lock records was stamped, an
+	// event's or the calendar's own fields'.
 	changed time.Time
 	// programme is the page's list of events, made on first use.
 	programme func() *web.Programme
@@ -69,6 +70,9 @@ type state struct {
 	// so Google Calendar ignores the change. publicUnstamped are those the
 	// public may know of (/healthz, /metrics).
 	unstamped, publicUnstamped []string
+	// ownUnstamped is true when the calendar's own fields differ from what
+	// the lock recorded of them (see calendar.Calendar.OwnStamped).
+	ownUnstamped bool
 	// hashes are the content hashes of the events of full, in its order.
 	hashes []string
 }
@@ -107,6 +111,11 @@ func newState(cal *calendar.Calendar, gz bool, c *cache, prerender int) (*state,
 		if c.At.After(st.changed) {
 			st.changed = c.At
 		}
+	}
+	// A change of the calendar's own fields (its name, its refresh
+	// interval) changes every feed: it dates them too.
+	if o := cal.OwnStamped; o != nil && o.Modified.After(st.changed) {
+		st.changed = o.Modified
 	}
 	st.fixed = append(st.fixed, keyAll)
 	st.sources[keyAll] = source{build: st.allFeed}
@@ -167,6 +176,7 @@ func (st *state) findUnstamped() error {
 		return fmt.Errorf("server: %w", err)
 	}
 	st.hashes, st.unstamped = hashes, ids
+	st.ownUnstamped = st.full.OwnStamped != nil && st.full.OwnStamped.Hash != st.full.OwnHash()
 	for _, id := range ids {
 		if st.cal.Event(id) != nil || (st.full.Event(id) == nil && st.cal.Stamped[id] != "") {
 			st.publicUnstamped = append(st.publicUnstamped, id)
