@@ -67,7 +67,7 @@ func stampFile(ctx context.Context, path string, limits calendar.Options, stdout
 	}
 	f, changes := lock.Stamp(cal, hashes, old, now())
 	own := f.OwnChanged(old)
-	if old != nil && len(changes) == 0 && !own {
+	if old != nil && len(changes) == 0 && !own && old.Version == lock.Version {
 		fmt.Fprintf(stdout, "%s: no event changed since the last stamp\n", path)
 		return nil
 	}

@@ -30,8 +30,10 @@ import (
 	"calfeed/internal/safefile"
 )
 
-// Version is the lock file format this package writes and reads.
-const Version = 1
+// Version is the lock file format this package writes. It reads every
+// format from 1: format 2 added the calendar's own fields (File.Calendar),
+// which calfeed 0.1.0, reading format 1 only, takes for damage.
+const Version = 2
 
 // maxChanges bounds the history kept in the lock file.
 const maxChanges = 500
@@ -115,14 +117,22 @@ func Read(ctx context.Context, path string, limit int64) (*File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("lock: %w", err)
 	}
+	// The format first: a newer one may hold what this one does not know,
+	// and is not damaged for it.
+	var format struct {
+		Version int `json:"calfeed_lock"`
+	}
+	if json.Unmarshal(data, &format) == nil && format.Version > Version {
+		return nil, fmt.Errorf("lock: %s has format %d, from a newer calfeed; this one reads formats 1 to %d: upgrade calfeed", path, format.Version, Version)
+	}
 	var f File
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&f); err != nil {
 		return nil, fmt.Errorf("lock: %s is damaged (%v); restore it from version control, or delete it and run calfeed stamp (sequences restart)", path, err)
 	}
-	if f.Version != Version {
-		return nil, fmt.Errorf("lock: %s has format %d; this calfeed reads format %d", path, f.Version, Version)
+	if f.Version < 1 || f.Version > Version {
+		return nil, fmt.Errorf("lock: %s has format %d; this calfeed reads formats 1 to %d", path, f.Version, Version)
 	}
 	return &f, nil
 }

@@ -1,6 +1,7 @@
 package lock
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -309,5 +310,33 @@ func TestOwnFieldsStamped(t *testing.T) {
 	f2, _ := stamp(t, base, &old, t2)
 	if f2.Calendar == nil || !f2.Calendar.Modified.IsZero() || !f2.OwnChanged(&old) {
 		t.Errorf("a lock without the calendar's fields: %+v after a stamp", f2.Calendar)
+	}
+}
+
+// TestFormats: a lock of format 1 (before the calendar's own fields) is
+// read, and stamped as format 2; one of a newer format is refused with a
+// message that says to upgrade, not that it is damaged.
+func TestFormats(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "events.yaml.lock")
+	f0, _ := stamp(t, base, nil, t0)
+	if f0.Version != Version || Version != 2 {
+		t.Fatalf("a stamp writes format %d, the package's is %d", f0.Version, Version)
+	}
+	v1 := *f0
+	v1.Version, v1.Calendar = 1, nil
+	if err := v1.Write(path); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Read(context.Background(), path, 1<<20)
+	if err != nil || got.Version != 1 || got.Calendar != nil {
+		t.Fatalf("format 1: %+v, %v", got, err)
+	}
+	if f1, _ := stamp(t, base, got, t1); f1.Version != 2 || f1.Calendar == nil {
+		t.Errorf("format 1 stamped: format %d, calendar %+v", f1.Version, f1.Calendar)
+	}
+	os.WriteFile(path, []byte(`{"calfeed_lock": 3, "events": {}, "whatever": true}`), 0o644)
+	if _, err := Read(context.Background(), path, 1<<20); err == nil || !strings.Contains(err.Error(), "has format 3, from a newer calfeed") {
+		t.Errorf("format 3: %v", err)
 	}
 }
