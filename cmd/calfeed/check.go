@@ -133,5 +133,5 @@ func clientWarnings(cal *calendar.Calendar, lk *lock.File, path string) ([]strin
 // ownUnstamped says that the calendar's own fields changed since the last
 // stamp, and what to do.
 func ownUnstamped(path string) string {
-	return fmt.Sprintf("the calendar's own fields (name, description, zone, refresh or tracks) changed since the last stamp: run calfeed stamp %s, so that calendars that revalidate by date (If-Modified-Since) take the change", path)
+	return fmt.Sprintf("the calendar's own fields (name, description, zone, refresh or tracks) changed since the last stamp, or were never stamped: run calfeed stamp %s, so that calendars that revalidate by date (If-Modified-Since) take a change", path)
 }

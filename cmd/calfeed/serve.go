@@ -302,7 +302,11 @@ func (c serveConfig) published(ctx context.Context, logger *slog.Logger, path st
 		write = (*lock.File).Write
 	}
 	if err := write(f, lockPath); err != nil {
-		logger.Warn(fmt.Sprintf("-stamp: could not stamp %s (%v); %d changed %s go out with their old SEQUENCE until it is writable or someone runs calfeed stamp", lockPath, err, len(pending), plural(len(pending), "event", "events")),
+		what := fmt.Sprintf("%d changed %s go out with their old SEQUENCE", len(pending), plural(len(pending), "event", "events"))
+		if len(pending) == 0 {
+			what = "the feeds go out with their old Last-Modified"
+		}
+		logger.Warn(fmt.Sprintf("-stamp: could not stamp %s (%v); %s until it is writable or someone runs calfeed stamp", lockPath, err, what),
 			slog.String("events", shown))
 		return
 	}
@@ -310,7 +314,10 @@ func (c serveConfig) published(ctx context.Context, logger *slog.Logger, path st
 		logger.Info(fmt.Sprintf("-stamp: created %s with %d %s at SEQUENCE 0", lockPath, len(f.Events), plural(len(f.Events), "event", "events")))
 	} else {
 		what := fmt.Sprintf("%d %s", len(changes), plural(len(changes), "change", "changes"))
-		if f.OwnChanged(lk) {
+		switch {
+		case lk.Calendar == nil:
+			what += " and recorded the calendar's own fields"
+		case f.OwnChanged(lk):
 			what += " and the calendar's own fields"
 		}
 		logger.Info(fmt.Sprintf("-stamp: stamped %s in %s", what, lockPath), slog.String("events", shown))

@@ -69,8 +69,9 @@ type Links struct {
 }
 
 // Render writes cal's changes in lang, those of the given tracks (nil for
-// all), and returns the document with the time of its newest change (the
-// calendar's newest `updated` without one; the Unix epoch without either).
+// all), and returns the document with the time of its newest change, or
+// of the stamped change of the calendar's own fields if later (the
+// calendar's newest `updated` without either; the Unix epoch without any).
 func Render(cal *calendar.Calendar, lang string, tracks []string, l Links) ([]byte, time.Time) {
 	w := locale.For(lang)
 	name := cal.Name.In(lang)
@@ -89,6 +90,9 @@ func Render(cal *calendar.Calendar, lang string, tracks []string, l Links) ([]by
 		Author: atomAuthor{Name: cal.Name.In(lang)},
 	}
 	updated := cal.Updated
+	if o := cal.OwnStamped; o != nil && o.Modified.After(updated) {
+		updated = o.Modified // the feed's title and author are the calendar's name
+	}
 	for i := len(cal.Changes) - 1; i >= 0 && len(f.Entries) < maxEntries; i-- {
 		c := cal.Changes[i]
 		if len(tracks) > 0 && !slices.ContainsFunc(c.Tracks, func(id string) bool { return slices.Contains(tracks, id) }) {

@@ -68,9 +68,10 @@ func (f *File) OwnChanged(old *File) bool {
 }
 
 // OwnPending reports whether the calendar's own fields differ from what f
-// recorded (nothing is pending where f records nothing of them).
+// recorded, or f, from before they were recorded, has no record of them
+// (none is pending without a lock: everything is).
 func OwnPending(cal *calendar.Calendar, f *File) bool {
-	return f != nil && f.Calendar != nil && f.Calendar.Hash != cal.OwnHash()
+	return f != nil && (f.Calendar == nil || f.Calendar.Hash != cal.OwnHash())
 }
 
 // Entry is what the lock knows of one event.
@@ -335,8 +336,13 @@ func Stamp(cal *calendar.Calendar, hashes map[string]string, old *File, now time
 		changes = append(changes, Change{Event: id, Kind: calendar.ChangeRemoved, At: now, Sequence: en.Sequence, Snapshot: Snapshot{Title: en.Title, Tracks: en.Tracks, Private: en.Private}})
 	}
 	switch own := cal.OwnHash(); {
+	case baseline:
+		f.Calendar = &Own{Hash: own} // a baseline, as the first stamp's events are
 	case old.Calendar == nil:
-		f.Calendar = &Own{Hash: own} // first recorded: a baseline, as the first stamp's events are
+		// A lock from before they were recorded: whether they changed
+		// since its last stamp is unknown, so they are dated now (a
+		// calendar revalidating by date fetches each feed once more).
+		f.Calendar = &Own{Hash: own, Modified: now}
 	case old.Calendar.Hash != own:
 		f.Calendar = &Own{Hash: own, Modified: now}
 	default:

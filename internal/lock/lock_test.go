@@ -267,7 +267,8 @@ func TestPrivateRecorded(t *testing.T) {
 // TestOwnFieldsStamped: the calendar's own fields (its name, refresh, zone,
 // tracks) are recorded like an event: a baseline first, dated by the stamp
 // that finds them changed, kept as they are when nothing changed; a lock
-// written before they were recorded gets them at its next stamp, undated.
+// written before they were recorded has them pending, and gets them at its
+// next stamp, dated by it.
 // A private track's description is not among them: its edit changes
 // nothing public.
 func TestOwnFieldsStamped(t *testing.T) {
@@ -304,12 +305,16 @@ func TestOwnFieldsStamped(t *testing.T) {
 		t.Error("a private track's description counts among the calendar's public own fields")
 	}
 
-	// A lock from before: recorded at the next stamp, undated.
+	// A lock from before: its fields are pending, and recorded at the
+	// next stamp, dated by it (whether they changed since is unknown).
 	old := *f0
 	old.Calendar = nil
+	if !OwnPending(load(t, base), &old) {
+		t.Error("a lock without the calendar's fields: not pending")
+	}
 	f2, _ := stamp(t, base, &old, t2)
-	if f2.Calendar == nil || !f2.Calendar.Modified.IsZero() || !f2.OwnChanged(&old) {
-		t.Errorf("a lock without the calendar's fields: %+v after a stamp", f2.Calendar)
+	if f2.Calendar == nil || !f2.Calendar.Modified.Equal(t2) || !f2.OwnChanged(&old) {
+		t.Errorf("a lock without the calendar's fields: %+v after a stamp, want dated %v", f2.Calendar, t2)
 	}
 }
 

@@ -264,5 +264,5 @@ func (s *Server) Unstamped() []string { return slices.Clone(s.state.Load().unsta
 
 // OwnUnstamped reports whether the calendar's own fields (its name,
 // description, zone, refresh interval or public tracks) changed since the
-// last `calfeed stamp` recorded them.
+// last `calfeed stamp` recorded them, or its lock has no record of them.
 func (s *Server) OwnUnstamped() bool { return s.state.Load().ownUnstamped }

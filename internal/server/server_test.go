@@ -510,7 +510,7 @@ func TestLastModifiedOwnFields(t *testing.T) {
 	if s.OwnUnstamped() {
 		t.Error("the fields as recorded are unstamped")
 	}
-	for _, target := range []string{"/calendar.ics", "/tracks/" + cal.Tracks[0].ID + ".ics"} {
+	for _, target := range []string{"/calendar.ics", "/tracks/" + cal.Tracks[0].ID + ".ics", "/changes.atom"} {
 		rec := get(t, s, target, nil)
 		if got := rec.Header().Get("Last-Modified"); got != ownChange.Format(http.TimeFormat) {
 			t.Errorf("%s: Last-Modified %q, want the own fields' change, %s", target, got, ownChange.Format(http.TimeFormat))

@@ -71,7 +71,8 @@ type state struct {
 	// public may know of (/healthz, /metrics).
 	unstamped, publicUnstamped []string
 	// ownUnstamped is true when the calendar's own fields differ from what
-	// the lock recorded of them (see calendar.Calendar.OwnStamped).
+	// the lock recorded of them (see calendar.Calendar.OwnStamped), or the
+	// lock has no record of them.
 	ownUnstamped bool
 	// hashes are the content hashes of the events of full, in its order.
 	hashes []string
@@ -176,7 +177,8 @@ func (st *state) findUnstamped() error {
 		return fmt.Errorf("server: %w", err)
 	}
 	st.hashes, st.unstamped = hashes, ids
-	st.ownUnstamped = st.full.OwnStamped != nil && st.full.OwnStamped.Hash != st.full.OwnHash()
+	// With a lock (Stamped), fields it has no record of are unstamped too.
+	st.ownUnstamped = st.full.Stamped != nil && (st.full.OwnStamped == nil || st.full.OwnStamped.Hash != st.full.OwnHash())
 	for _, id := range ids {
 		if st.cal.Event(id) != nil || (st.full.Event(id) == nil && st.cal.Stamped[id] != "") {
 			st.publicUnstamped = append(st.publicUnstamped, id)
