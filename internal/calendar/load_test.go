@@ -655,3 +655,14 @@ func TestZoneHint(t *testing.T) {
 		}
 	}
 }
+
+// TestSkippedDay: a time on a day its zone skipped whole (Kiritimati went
+// from UTC-10 to UTC+14 on 31 December 1994) is an error that gives the
+// dates of the jump, not "from 00:00 to 00:00".
+func TestSkippedDay(t *testing.T) {
+	_, err := Load("k.yaml", strings.NewReader("calendar: {id: k, name: K, timezone: Pacific/Kiritimati}\nevents:\n  - {id: a, title: x, start: 1994-12-31 10:00, duration: 1h}\n"), Options{})
+	want := "the clocks go forward from 1994-12-31 00:00 to 1995-01-01 00:00; use a time outside the gap"
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("got %v\nwant it to contain %s", err, want)
+	}
+}

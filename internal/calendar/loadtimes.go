@@ -338,7 +338,7 @@ func (c clockChange) problem(what, rest string) string {
 		jump := " (the clocks go forward)"
 		if from != "" {
 			jump = fmt.Sprintf(": the clocks go forward from %s to %s", from, to)
-			if c.on == "" {
+			if c.on == "" && len(from) == len("15:04") {
 				jump += " that night"
 			}
 		}
@@ -362,7 +362,13 @@ func (c clockChange) change() (from, to string) {
 	if !ok {
 		return "", ""
 	}
-	return at.UTC().Add(time.Duration(before) * time.Second).Format("15:04"), at.UTC().Add(time.Duration(after) * time.Second).Format("15:04")
+	b, a := at.UTC().Add(time.Duration(before)*time.Second), at.UTC().Add(time.Duration(after)*time.Second)
+	if b.YearDay() != a.YearDay() || b.Year() != a.Year() {
+		// A day skipped or repeated (Kiritimati, 31 December 1994): the
+		// dates tell the times apart.
+		return b.Format("2006-01-02 15:04"), a.Format("2006-01-02 15:04")
+	}
+	return b.Format("15:04"), a.Format("15:04")
 }
 
 // wallTime reads "2006-01-02", "2006-01-02 15:04" or "2006-01-02 15:04:05"
