@@ -17,10 +17,7 @@ package timezone
 import (
 	"fmt"
 	"iter"
-	"slices"
 	"sort"
-	"strconv"
-	"strings"
 	"time"
 )
 
@@ -388,11 +385,6 @@ func weekdayPosition(d time.Time) (nth int, last bool) {
 	return (day-1)/7 + 1, day+7 > daysIn(d.Year(), d.Month())
 }
 
-// daysIn returns the number of days in the month.
-func daysIn(year int, month time.Month) int {
-	return time.Date(year, month+1, 0, 0, 0, 0, 0, time.UTC).Day()
-}
-
 // run is a sequence of onsets in consecutive years that share one rule.
 // byLast means "the last such weekday of the month" (BYDAY=-1..), else
 // the rule is "the nth such weekday" (BYDAY=n..).
@@ -430,11 +422,6 @@ func splitRuns(onsets []onset) []run {
 		i = j
 	}
 	return runs
-}
-
-// icalWeekday returns the RFC 5545 §3.3.10 weekday code for wd ("SU", "MO"...).
-func icalWeekday(wd time.Weekday) string {
-	return [...]string{"SU", "MO", "TU", "WE", "TH", "FR", "SA"}[wd]
 }
 
 // observance returns the observance for the run: a one-off for a run of one
@@ -475,147 +462,6 @@ func (r run) observance(windowEnd time.Time) ruled {
 	return obs
 }
 
-// until is the UNTIL part of a rule whose last onset is at.
-func until(at time.Time) string { return ";UNTIL=" + at.UTC().Format("20060102T150405Z") }
-
-// yearly is a yearly rule of onsets, at the wall clock of its DTSTART: on
-// the nth weekday of the month (n 1 to 4), the last (n -1), or, with n 0,
-// the weekday that falls on one of days (BYMONTHDAY), such as Chile's
-// "Sunday on or after the 2nd", or the part within the month of a week
-// that runs into the next (Egypt's "Friday after the last Thursday of
-// October", 26 October to 1 November).
-type yearly struct {
-	month   time.Month
-	weekday time.Weekday
-	n       int
-	days    []int
-}
-
-// String is the rule as an RRULE (RFC 5545 §3.3.10).
-func (y yearly) String() string {
-	if y.n != 0 {
-		return fmt.Sprintf("FREQ=YEARLY;BYMONTH=%d;BYDAY=%d%s", int(y.month), y.n, icalWeekday(y.weekday))
-	}
-	days := make([]string, len(y.days))
-	for i, d := range y.days {
-		days[i] = strconv.Itoa(d)
-	}
-	return fmt.Sprintf("FREQ=YEARLY;BYMONTH=%d;BYMONTHDAY=%s;BYDAY=%s", int(y.month), strings.Join(days, ","), icalWeekday(y.weekday))
-}
-
-// day returns the day of the month the rule falls on in year, if it does.
-func (y yearly) day(year int) (int, bool) {
-	if y.n != 0 {
-		return nthWeekday(year, y.month, y.weekday, y.n), true
-	}
-	for _, d := range y.days {
-		if d <= daysIn(year, y.month) && time.Date(year, y.month, d, 0, 0, 0, 0, time.UTC).Weekday() == y.weekday {
-			return d, true
-		}
-	}
-	return 0, false
-}
-
-// onsetsIn returns the instants of the rule's onsets in [from, to), for an
-// observance whose DTSTART is start (the wall clock of its onsets) in
-// offset (seconds east of UTC).
-func (y yearly) onsetsIn(start time.Time, offset int, from, to time.Time) []time.Time {
-	var at []time.Time
-	for year := from.UTC().Year() - 1; year <= to.UTC().Year()+1; year++ {
-		d, ok := y.day(year)
-		if !ok {
-			continue
-		}
-		t := time.Date(year, y.month, d, start.Hour(), start.Minute(), start.Second(), 0, time.UTC).
-			Add(-time.Duration(offset) * time.Second)
-		if !t.Before(from) && t.Before(to) {
-			at = append(at, t)
-		}
-	}
-	return at
-}
-
-// futureYears is how far past its window a zone's rules are checked
-// against Go's: 28 years, the cycle of the Gregorian calendar's weekdays
-// and dates (between century years), in which a yearly rule falls on
-// every day it can.
-const futureYears = 28
-
-// continueAfter returns the observances of the window (see For), and makes
-// the VTIMEZONE right past it too, where a client goes on applying the
-// rules that run on. Mostly they say what Go says for the years after the
-// window, and the observances are returned as they are. Where they do not
-// (a rule that is not the nth or last weekday of a month, such as Chile's
-// or Egypt's, was cut into one-off onsets in the window, or the law
-// changes soon after it), each rule running on is ended at its last onset
-// in the window, and the futureYears after it are described anew: for
-// each rule key, the longest run of its last onsets that one yearly rule
-// gives (see ruleFor) runs on from its first, and the onsets before it
-// are one-offs.
-func continueAfter(loc *time.Location, rs []ruled, windowEnd time.Time) []Observance {
-	futureEnd := windowEnd.AddDate(futureYears, 0, 0)
-	future := changesBetween(loc, windowEnd.Add(-time.Nanosecond), futureEnd)
-	type key struct {
-		at       int64
-		from, to int
-		name     string
-	}
-	var predicted, actual []key
-	for _, r := range rs {
-		if r.rule == nil {
-			continue
-		}
-		for _, at := range r.rule.onsetsIn(r.Start, r.OffsetFrom, windowEnd, futureEnd) {
-			predicted = append(predicted, key{at.Unix(), r.OffsetFrom, r.OffsetTo, r.Name})
-		}
-	}
-	for _, c := range future {
-		actual = append(actual, key{c.at.Unix(), c.from, c.to, c.name})
-	}
-	sort.Slice(predicted, func(i, j int) bool { return predicted[i].at < predicted[j].at })
-	same := slices.Equal(predicted, actual)
-
-	observances := make([]Observance, len(rs))
-	for i, r := range rs {
-		observances[i] = r.Observance
-		if !same && r.rule != nil {
-			observances[i].RRule += until(r.last)
-		}
-	}
-	if same {
-		return observances
-	}
-	keys, groups := group(classify(future))
-	// A rule is checked for futureYears from its own first onset, against
-	// the changes of twice as long: found from fewer years (a law that
-	// began late in them), it could leave out a day it falls on in a year
-	// not seen.
-	_, longer := group(classify(changesBetween(loc, windowEnd.Add(-time.Nanosecond), windowEnd.AddDate(2*futureYears, 0, 0))))
-	for _, k := range keys {
-		// The longest run of the group's last onsets that one rule gives
-		// runs on from its first; those before it (the law before a
-		// change, or onsets that follow no rule) are one-offs.
-		g := groups[k]
-		rest := len(g)
-		var rule yearly
-		for i := 0; i < len(g)-1; i++ {
-			if y, ok := ruleFor(longer[k][i:]); ok {
-				rest, rule = i, y
-				break
-			}
-		}
-		for _, o := range g[:rest] {
-			observances = append(observances, o.oneOff())
-		}
-		if rest < len(g) {
-			obs := g[rest].oneOff()
-			obs.RRule = rule.String()
-			observances = append(observances, obs)
-		}
-	}
-	return observances
-}
-
 // oneOff is the observance of o alone.
 func (o onset) oneOff() Observance {
 	return Observance{Daylight: o.daylight, Start: o.wall(), OffsetFrom: o.from, OffsetTo: o.to, Name: o.name}
@@ -634,63 +480,4 @@ func group(onsets []onset) ([]ruleKey, map[ruleKey][]onset) {
 		groups[k] = append(groups[k], o)
 	}
 	return keys, groups
-}
-
-// ruleFor returns the yearly rule whose onsets, from g's first for
-// futureYears, are exactly g's in that time (g, onsets of one rule key,
-// must reach that far): the nth weekday of their month, the last, the
-// weekday on or after a day of the month (tz's "Sun>=8", the days D to
-// D+6 within the month), or the weekday on the days of the month g's
-// onsets fall on (the part within the month of a week that runs into the
-// next).
-func ruleFor(g []onset) (yearly, bool) {
-	start := g[0].wall()
-	end := g[0].at.AddDate(futureYears, 0, 0)
-	var days []int
-	for _, o := range g {
-		if !o.at.Before(end) {
-			break
-		}
-		if d := o.wall().Day(); !slices.Contains(days, d) {
-			days = append(days, d)
-		}
-	}
-	slices.Sort(days)
-	base := yearly{month: start.Month(), weekday: start.Weekday()}
-	var candidates []yearly
-	for _, n := range []int{1, 2, 3, 4, -1} {
-		y := base
-		y.n = n
-		candidates = append(candidates, y)
-	}
-	for d := max(1, days[len(days)-1]-6); d <= days[0]; d++ {
-		y := base
-		for day := d; day <= min(d+6, 31); day++ {
-			y.days = append(y.days, day)
-		}
-		candidates = append(candidates, y)
-	}
-	y := base
-	y.days = days
-	candidates = append(candidates, y)
-	for _, y := range candidates {
-		at := y.onsetsIn(start, g[0].from, g[0].at, end)
-		if len(at) <= len(g) && slices.EqualFunc(at, g[:len(at)], func(t time.Time, o onset) bool { return t.Equal(o.at) }) &&
-			(len(at) == len(g) || !g[len(at)].at.Before(end)) {
-			return y, true
-		}
-	}
-	return yearly{}, false
-}
-
-// nthWeekday returns the day of the month of the nth weekday wd of the
-// month (n = 1..4), or of the last one for n = -1.
-func nthWeekday(year int, month time.Month, wd time.Weekday, n int) int {
-	if n == -1 {
-		lastDay := daysIn(year, month)
-		lastWeekday := time.Date(year, month, lastDay, 0, 0, 0, 0, time.UTC).Weekday()
-		return lastDay - (int(lastWeekday)-int(wd)+7)%7
-	}
-	firstWeekday := time.Date(year, month, 1, 0, 0, 0, 0, time.UTC).Weekday()
-	return 1 + (int(wd)-int(firstWeekday)+7)%7 + 7*(n-1)
 }
