@@ -130,7 +130,7 @@ func Read(ctx context.Context, path string, limit int64) (*File, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&f); err != nil {
-		return nil, fmt.Errorf("lock: %s is damaged (%v); restore it from version control, or delete it and run calfeed stamp (sequences restart)", path, err)
+		return nil, fmt.Errorf("lock: %s: the file is damaged (%v); mend it there (a merge left conflict markers?), restore it from version control, or delete it and run calfeed stamp (sequences restart)", safefile.JSONPlace(path, data, err), err)
 	}
 	if f.Version < 1 || f.Version > Version {
 		return nil, fmt.Errorf("lock: %s has format %d; this calfeed reads formats 1 to %d", path, f.Version, Version)

@@ -194,8 +194,13 @@ func TestReadMissingAndDamaged(t *testing.T) {
 	}
 	bad := filepath.Join(dir, "bad.lock")
 	os.WriteFile(bad, []byte(`{"calfeed_lock": 1, "events": {"a": {"hash": 3}}}`), 0o644)
-	if _, err := Read(t.Context(), bad, 1<<20); err == nil || !strings.Contains(err.Error(), "damaged") {
+	if _, err := Read(t.Context(), bad, 1<<20); err == nil || !strings.Contains(err.Error(), "bad.lock:1:47: the file is damaged") {
 		t.Errorf("Read(damaged) = %v", err)
+	}
+	// A merge that left its conflict markers: the place of the first.
+	os.WriteFile(bad, []byte("{\"calfeed_lock\": 2,\n \"events\": {\n<<<<<<< HEAD\n"), 0o644)
+	if _, err := Read(t.Context(), bad, 1<<20); err == nil || !strings.Contains(err.Error(), "bad.lock:3:1: the file is damaged") || !strings.Contains(err.Error(), "conflict markers") {
+		t.Errorf("Read(conflict markers) = %v", err)
 	}
 }
 

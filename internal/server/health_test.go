@@ -16,6 +16,8 @@ func TestHealthNamesNoFolders(t *testing.T) {
 		want string
 	}{
 		{errors.New("lock: /srv/calendars/events.yaml.lock is damaged: line 3: bad JSON; restore it"), "lock: events.yaml.lock is damaged: line 3: bad JSON; restore it"},
+		{errors.New("lock: /srv/calendars/events.yaml.lock:3:1: the file is damaged (invalid character '<' looking for beginning of object key string); mend it there"),
+			"lock: events.yaml.lock:3:1: the file is damaged (invalid character '<' looking for beginning of object key string); mend it there"},
 		{errors.New(`open /home/ops/cal/forum.yaml: permission denied`), "open forum.yaml: permission denied"},
 		{errors.New(`cals/d.yaml:1:16: calendar.id: "c" is already served from cals/c.yaml; give each file a calendar.id of its own`),
 			`d.yaml:1:16: calendar.id: "…" is already served from c.yaml; give each file a calendar.id of its own`}, // quoted values hidden (shortenProblem)

@@ -83,20 +83,7 @@ func Read(ctx context.Context, path string) (*File, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&f); err != nil {
-		// Where, as FILE:LINE:COL, when the decoder says: a hand edit is
-		// the likely cause.
-		where := path
-		var syntax *json.SyntaxError
-		var typ *json.UnmarshalTypeError
-		switch {
-		case errors.As(err, &syntax):
-			line, col := lineCol(data, syntax.Offset-1) // the bytes read, the wrong one included
-			where = fmt.Sprintf("%s:%d:%d", path, line, col)
-		case errors.As(err, &typ):
-			line, col := lineCol(data, typ.Offset)
-			where = fmt.Sprintf("%s:%d:%d", path, line, col)
-		}
-		return nil, fmt.Errorf("tokens: %s: the file is damaged (%v); mend it there, restore it from a backup, or delete it and add the tokens again (their addresses change)", where, err)
+		return nil, fmt.Errorf("tokens: %s: the file is damaged (%v); mend it there, restore it from a backup, or delete it and add the tokens again (their addresses change)", safefile.JSONPlace(path, data, err), err)
 	}
 	if f.Version != Version {
 		return nil, fmt.Errorf("tokens: %s has format %d; this calfeed reads format %d", path, f.Version, Version)
@@ -328,13 +315,4 @@ func GrantProblem(cal *calendar.Calendar, id string) string {
 		}
 	}
 	return fmt.Sprintf("track %q is public and has no private event: its events are on the public feeds already; mark the track or its events private: true", id)
-}
-
-// lineCol is the line and column (1-based, in bytes) of offset off in data.
-func lineCol(data []byte, off int64) (line, col int) {
-	off = min(max(off, 0), int64(len(data)))
-	before := data[:off]
-	line = bytes.Count(before, []byte("\n")) + 1
-	col = len(before) - (bytes.LastIndexByte(before, '\n') + 1) + 1
-	return line, col
 }
