@@ -115,7 +115,8 @@ func (ps *privates) drop(e *privateEntry, b *budget) {
 
 // count counts e's server's memory anew when it has rendered another
 // language since it was last counted, then drops the servers used least
-// recently while the servers hold more than half of b, but never e nor a
+// recently while the servers of secret addresses hold more than half of b
+// (those of every calendar of a folder, which share b), but never e nor a
 // server asked for within minResidency; the caller holds ps.mu.
 func (ps *privates) count(e *privateEntry, b *budget, now time.Time) {
 	if ps.servers[e.hash] != e || e.srv == nil {
@@ -128,7 +129,7 @@ func (ps *privates) count(e *privateEntry, b *budget, now time.Time) {
 		b.private.Add(held - e.held)
 		e.held, e.langs = held, n
 	}
-	for el := ps.lru.Back(); el != nil && ps.held > b.max/2; {
+	for el := ps.lru.Back(); el != nil && b.private.Load() > b.max/2; {
 		last := el.Value.(*privateEntry)
 		el = el.Prev()
 		if last != e && last.srv != nil && now.Sub(last.used) >= minResidency {
