@@ -118,18 +118,18 @@ func Read(ctx context.Context, path string, limit int64) (*File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("lock: %w", err)
 	}
-	// The format first: a newer one may hold what this one does not know,
-	// and is not damaged for it.
-	var format struct {
-		Version int `json:"calfeed_lock"`
-	}
-	if json.Unmarshal(data, &format) == nil && format.Version > Version {
-		return nil, fmt.Errorf("lock: %s has format %d, from a newer calfeed; this one reads formats 1 to %d: upgrade calfeed", path, format.Version, Version)
-	}
 	var f File
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&f); err != nil {
+		// A newer format may hold what this one does not know, and is not
+		// damaged for it.
+		var format struct {
+			Version int `json:"calfeed_lock"`
+		}
+		if json.Unmarshal(data, &format) == nil && format.Version > Version {
+			return nil, fmt.Errorf("lock: %s has format %d, from a newer calfeed; this one reads formats 1 to %d: upgrade calfeed", path, format.Version, Version)
+		}
 		return nil, fmt.Errorf("lock: %s: the file is damaged (%v); mend it there (a merge left conflict markers?), restore it from version control, or delete it and run calfeed stamp (sequences restart)", safefile.JSONPlace(path, data, err), err)
 	}
 	if f.Version < 1 || f.Version > Version {
