@@ -24,7 +24,6 @@ import (
 	htmltemplate "html/template"
 	"io"
 	"io/fs"
-	"mime"
 	"path"
 	texttemplate "text/template"
 	"time"
@@ -51,6 +50,23 @@ type Asset struct {
 	Body        []byte
 	ContentType string
 	Version     string // a hash of Body: the page asks for name?v=Version
+}
+
+// assetTypes are the static files' content types, by extension. They are
+// fixed here, not looked up with mime.TypeByExtension: that loads the
+// host's MIME tables (thousands of entries on a desktop Linux, kept for the
+// life of the process, which every garbage collection then marks), and two
+// hosts with different tables would send one asset with different headers.
+var assetTypes = map[string]string{
+	".css":   "text/css; charset=utf-8",
+	".ico":   "image/x-icon",
+	".js":    "text/javascript; charset=utf-8",
+	".json":  "application/json",
+	".png":   "image/png",
+	".svg":   "image/svg+xml",
+	".txt":   "text/plain; charset=utf-8",
+	".webp":  "image/webp",
+	".woff2": "font/woff2",
 }
 
 // New parses the embedded templates and reads the static files.
@@ -82,14 +98,9 @@ func New() (*Site, error) {
 			return nil, fmt.Errorf("web: %w", err)
 		}
 		sum := sha256.Sum256(body)
-		ct := mime.TypeByExtension(path.Ext(e.Name()))
-		switch path.Ext(e.Name()) { // not left to the host's mime tables
-		case ".js":
-			ct = "text/javascript; charset=utf-8"
-		case ".css":
-			ct = "text/css; charset=utf-8"
-		case ".svg":
-			ct = "image/svg+xml"
+		ct, ok := assetTypes[path.Ext(e.Name())]
+		if !ok {
+			return nil, fmt.Errorf("web: static/%s: no content type for %q files; add one to assetTypes", e.Name(), path.Ext(e.Name()))
 		}
 		s.assets[e.Name()] = &Asset{Name: e.Name(), Body: body, ContentType: ct, Version: hex.EncodeToString(sum[:5])}
 	}
