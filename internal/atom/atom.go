@@ -70,7 +70,8 @@ type Links struct {
 
 // Render writes cal's changes in lang, those of the given tracks (nil for
 // all), and returns the document with the time of its newest change, or
-// of the stamped change of the calendar's own fields if later (the
+// of the stamped change of the calendar's own fields (or of a private
+// track's, for a private track's changes) if later (the
 // calendar's newest `updated` without either; the Unix epoch without any).
 func Render(cal *calendar.Calendar, lang string, tracks []string, l Links) ([]byte, time.Time) {
 	w := locale.For(lang)
@@ -92,6 +93,10 @@ func Render(cal *calendar.Calendar, lang string, tracks []string, l Links) ([]by
 	updated := cal.Updated
 	if o := cal.OwnStamped; o != nil && o.Modified.After(updated) {
 		updated = o.Modified // the feed's title and author are the calendar's name
+	}
+	if o := cal.PrivateTracksStamped; o != nil && o.Modified.After(updated) &&
+		slices.ContainsFunc(tracks, func(id string) bool { return cal.Track(id).Private }) {
+		updated = o.Modified // and its title a private track's name
 	}
 	for i := len(cal.Changes) - 1; i >= 0 && len(f.Entries) < maxEntries; i-- {
 		c := cal.Changes[i]

@@ -42,6 +42,11 @@ type Calendar struct {
 	// when the lock has no record of them (none yet, or written before
 	// it kept one).
 	OwnStamped *Revision
+	// PrivateTracksStamped is the same for the private tracks' own fields
+	// (see PrivateTracksHash), which only secret addresses show. A View
+	// keeps it only for a grant of private tracks: a change of them dates
+	// the feeds of secret addresses, not the public ones.
+	PrivateTracksStamped *Revision
 	// Warnings are problems that do not stop the calendar from loading but
 	// that a person should see (a repeated wall time, for one).
 	Warnings []Problem
@@ -216,27 +221,53 @@ func (t Text) Equal(u Text) bool { return maps.Equal(t.Map(), u.Map()) }
 // descriptions and colours. `calfeed stamp` records it (OwnStamped), so
 // that a change of them is dated as an event's is.
 func (c *Calendar) OwnHash() string {
-	type track struct {
-		ID                string
-		Name, Description map[string]string
-		Color             string
-	}
 	own := struct {
 		Name, Description map[string]string
 		Zone              string
 		Languages         []string
 		Refresh           time.Duration
-		Tracks            []track
-	}{Name: c.Name.Map(), Description: c.Description.Map(), Languages: c.Languages, Refresh: c.Refresh}
+		Tracks            []ownTrack
+	}{Name: c.Name.Map(), Description: c.Description.Map(), Languages: c.Languages, Refresh: c.Refresh, Tracks: c.ownTracks(false)}
 	if c.Location != nil {
 		own.Zone = c.Location.String()
 	}
+	return digest(own)
+}
+
+// PrivateTracksHash is a digest of the private tracks' ids, names,
+// descriptions and colours, which secret addresses show (their feeds'
+// names, the tracks' categories); "" when there is none. It is apart from
+// OwnHash so that a change of a private track dates secret addresses'
+// feeds only: a public feed's date says nothing of private tracks.
+func (c *Calendar) PrivateTracksHash() string {
+	tracks := c.ownTracks(true)
+	if len(tracks) == 0 {
+		return ""
+	}
+	return digest(tracks)
+}
+
+// ownTrack is what OwnHash and PrivateTracksHash digest of a track.
+type ownTrack struct {
+	ID                string
+	Name, Description map[string]string
+	Color             string
+}
+
+// ownTracks returns the fields of the public tracks, or the private ones.
+func (c *Calendar) ownTracks(private bool) []ownTrack {
+	var tracks []ownTrack
 	for _, t := range c.Tracks {
-		if !t.Private {
-			own.Tracks = append(own.Tracks, track{t.ID, t.Name.Map(), t.Description.Map(), t.Color})
+		if t.Private == private {
+			tracks = append(tracks, ownTrack{t.ID, t.Name.Map(), t.Description.Map(), t.Color})
 		}
 	}
-	b, err := json.Marshal(own) // maps in key order: the same fields, the same bytes
+	return tracks
+}
+
+// digest is the hex of the first 16 bytes of the SHA-256 of v as JSON.
+func digest(v any) string {
+	b, err := json.Marshal(v) // maps in key order: the same fields, the same bytes
 	if err != nil {
 		panic(err) // strings, a number and lists of them
 	}

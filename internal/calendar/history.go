@@ -21,6 +21,9 @@ type History struct {
 	// Own is the revision of the calendar's own fields (Calendar.OwnHash),
 	// its Sequence unused; nil when the lock has none.
 	Own *Revision
+	// PrivateTracks is the same for the private tracks' own fields
+	// (Calendar.PrivateTracksHash).
+	PrivateTracks *Revision
 }
 
 // Revision is the published revision of one event: its SEQUENCE and
@@ -55,5 +58,9 @@ func (h *History) apply(cal *Calendar) {
 	if h.Own != nil {
 		own := *h.Own
 		cal.OwnStamped = &own
+	}
+	if h.PrivateTracks != nil {
+		private := *h.PrivateTracks
+		cal.PrivateTracksStamped = &private
 	}
 }

@@ -49,10 +49,13 @@ func (c *Calendar) HasPrivate() bool {
 // but for those in tracks the view hides, which are copies that name only
 // the tracks shown. Public() is the view of the zero Grant.
 func (c *Calendar) View(g Grant) *Calendar {
-	if !c.HasPrivate() && len(c.wasPrivate) == 0 && !slices.ContainsFunc(c.Changes, func(ch Change) bool { return ch.Private }) {
+	if !c.HasPrivate() && len(c.wasPrivate) == 0 && c.PrivateTracksStamped == nil && !slices.ContainsFunc(c.Changes, func(ch Change) bool { return ch.Private }) {
 		return c
 	}
 	v := *c
+	if !g.All && !slices.ContainsFunc(g.Tracks, func(id string) bool { t := c.tracks[id]; return t != nil && t.Private }) {
+		v.PrivateTracksStamped = nil // no private track shown: their changes are not this view's
+	}
 	v.tracks, v.events, v.byTrack = map[string]*Track{}, map[string]*Event{}, nil
 	v.Tracks, v.Events = nil, nil
 	for _, t := range c.Tracks {

@@ -56,22 +56,31 @@ type File struct {
 // Own is what the lock knows of the calendar's own fields: their hash, and
 // when a stamp found them changed (zero when none has since they were
 // first recorded: nothing has changed yet).
+//
+// The private tracks' own fields are kept apart, as PrivateTracksHash and
+// PrivateTracksModified (calendar.Calendar.PrivateTracksHash): their change
+// dates the feeds of secret addresses only. Both are left out while the
+// calendar has no private track and never had one since it was recorded.
 type Own struct {
-	Hash     string    `json:"hash"`
-	Modified time.Time `json:"modified,omitzero"`
+	Hash                  string    `json:"hash"`
+	Modified              time.Time `json:"modified,omitzero"`
+	PrivateTracksHash     string    `json:"private_tracks_hash,omitempty"`
+	PrivateTracksModified time.Time `json:"private_tracks_modified,omitzero"`
 }
 
 // OwnChanged reports whether f, the lock stamped after old, records the
 // calendar's own fields anew: they changed, or old had no record of them.
 func (f *File) OwnChanged(old *File) bool {
-	return old == nil || old.Calendar == nil || f.Calendar == nil || old.Calendar.Hash != f.Calendar.Hash
+	return old == nil || old.Calendar == nil || f.Calendar == nil ||
+		old.Calendar.Hash != f.Calendar.Hash || old.Calendar.PrivateTracksHash != f.Calendar.PrivateTracksHash
 }
 
-// OwnPending reports whether the calendar's own fields differ from what f
-// recorded, or f, from before they were recorded, has no record of them
-// (none is pending without a lock: everything is).
+// OwnPending reports whether the calendar's own fields, its private
+// tracks' included, differ from what f recorded, or f, from before they
+// were recorded, has no record of them (none is pending without a lock:
+// everything is).
 func OwnPending(cal *calendar.Calendar, f *File) bool {
-	return f != nil && (f.Calendar == nil || f.Calendar.Hash != cal.OwnHash())
+	return f != nil && (f.Calendar == nil || f.Calendar.Hash != cal.OwnHash() || f.Calendar.PrivateTracksHash != cal.PrivateTracksHash())
 }
 
 // Entry is what the lock knows of one event.
@@ -207,6 +216,9 @@ func (f *File) History() (*calendar.History, error) {
 	}
 	if f.Calendar != nil {
 		h.Own = &calendar.Revision{Hash: f.Calendar.Hash, Modified: f.Calendar.Modified}
+		if f.Calendar.PrivateTracksHash != "" || !f.Calendar.PrivateTracksModified.IsZero() {
+			h.PrivateTracks = &calendar.Revision{Hash: f.Calendar.PrivateTracksHash, Modified: f.Calendar.PrivateTracksModified}
+		}
 	}
 	for _, c := range f.Changes {
 		ch, err := c.change()
@@ -335,19 +347,7 @@ func Stamp(cal *calendar.Calendar, hashes map[string]string, old *File, now time
 		f.Removed[id] = en
 		changes = append(changes, Change{Event: id, Kind: calendar.ChangeRemoved, At: now, Sequence: en.Sequence, Snapshot: Snapshot{Title: en.Title, Tracks: en.Tracks, Private: en.Private}})
 	}
-	switch own := cal.OwnHash(); {
-	case baseline:
-		f.Calendar = &Own{Hash: own} // a baseline, as the first stamp's events are
-	case old.Calendar == nil:
-		// A lock from before they were recorded: whether they changed
-		// since its last stamp is unknown, so they are dated now (a
-		// calendar revalidating by date fetches each feed once more).
-		f.Calendar = &Own{Hash: own, Modified: now}
-	case old.Calendar.Hash != own:
-		f.Calendar = &Own{Hash: own, Modified: now}
-	default:
-		f.Calendar = old.Calendar
-	}
+	f.Calendar = stampOwn(cal, old, baseline, now)
 	f.Changes = append(f.Changes, changes...)
 	if len(f.Changes) > maxChanges {
 		f.Changes = f.Changes[len(f.Changes)-maxChanges:]
@@ -356,6 +356,36 @@ func Stamp(cal *calendar.Calendar, hashes map[string]string, old *File, now time
 		f.Removed = nil
 	}
 	return f, changes
+}
+
+// stampOwn is what a stamp at now records of cal's own fields, old being
+// the lock before it; baseline is true for a first stamp.
+func stampOwn(cal *calendar.Calendar, old *File, baseline bool, now time.Time) *Own {
+	own, private := cal.OwnHash(), cal.PrivateTracksHash()
+	switch {
+	case baseline:
+		return &Own{Hash: own, PrivateTracksHash: private} // a baseline, as the first stamp's events are
+	case old.Calendar == nil:
+		// A lock from before they were recorded: whether they changed
+		// since its last stamp is unknown, so they are dated now (a
+		// calendar revalidating by date fetches each feed once more).
+		o := &Own{Hash: own, Modified: now, PrivateTracksHash: private}
+		if private != "" {
+			o.PrivateTracksModified = now
+		}
+		return o
+	}
+	o := *old.Calendar
+	if o.Hash != own {
+		o.Hash, o.Modified = own, now
+	}
+	// A lock that recorded no private tracks, beside a calendar that has
+	// some, dates them too: they are new, or were there before the lock
+	// kept them, and either way unknown to it.
+	if o.PrivateTracksHash != private {
+		o.PrivateTracksHash, o.PrivateTracksModified = private, now
+	}
+	return &o
 }
 
 // kindOf classifies a change from the snapshots before and after.

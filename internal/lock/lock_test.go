@@ -38,6 +38,7 @@ var (
 	t0 = time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)
 	t1 = t0.Add(time.Hour)
 	t2 = t0.Add(2 * time.Hour)
+	t3 = t0.Add(3 * time.Hour)
 )
 
 func stamp(t *testing.T, src string, old *File, now time.Time) (*File, []Change) {
@@ -274,14 +275,14 @@ func TestPrivateRecorded(t *testing.T) {
 // that finds them changed, kept as they are when nothing changed; a lock
 // written before they were recorded has them pending, and gets them at its
 // next stamp, dated by it.
-// A private track's description is not among them: its edit changes
-// nothing public.
+// A private track's fields are recorded beside them, and dated apart: an
+// edit of them changes nothing public.
 func TestOwnFieldsStamped(t *testing.T) {
 	f0, _ := stamp(t, base, nil, t0)
 	if f0.Calendar == nil || f0.Calendar.Hash == "" || !f0.Calendar.Modified.IsZero() {
 		t.Fatalf("first stamp: calendar %+v, want its hash, undated", f0.Calendar)
 	}
-	if f1, _ := stamp(t, base, f0, t1); f1.Calendar != f0.Calendar || f1.OwnChanged(f0) {
+	if f1, _ := stamp(t, base, f0, t1); *f1.Calendar != *f0.Calendar || f1.OwnChanged(f0) {
 		t.Errorf("nothing changed: calendar %+v, was %+v", f1.Calendar, f0.Calendar)
 	}
 	for _, edit := range []struct{ from, to string }{
@@ -305,9 +306,44 @@ func TestOwnFieldsStamped(t *testing.T) {
 	}
 	private := strings.Replace(base, "{id: labs, name: Labs}", "{id: labs, name: Labs, private: true, description: Secret}", 1)
 	fp, _ := stamp(t, private, nil, t0)
+	if fp.Calendar.PrivateTracksHash == "" || !fp.Calendar.PrivateTracksModified.IsZero() {
+		t.Errorf("first stamp with a private track: %+v, want its hash, undated", fp.Calendar)
+	}
+	if fb, _ := stamp(t, base, nil, t0); fb.Calendar.Hash == fp.Calendar.Hash {
+		t.Error("a track made private leaves the public fields' hash as it was")
+	}
 	edited := strings.Replace(private, "description: Secret", "description: Still secret", 1)
-	if OwnPending(load(t, edited), fp) {
-		t.Error("a private track's description counts among the calendar's public own fields")
+	if !OwnPending(load(t, edited), fp) {
+		t.Error("a private track's edit is not pending")
+	}
+	fe, _ := stamp(t, edited, fp, t1)
+	if fe.Calendar.Hash != fp.Calendar.Hash || !fe.Calendar.Modified.IsZero() {
+		t.Errorf("a private track's edit moved the public fields' record: %+v, was %+v", fe.Calendar, fp.Calendar)
+	}
+	if fe.Calendar.PrivateTracksHash == fp.Calendar.PrivateTracksHash || !fe.Calendar.PrivateTracksModified.Equal(t1) || !fe.OwnChanged(fp) {
+		t.Errorf("a private track's edit: %+v, want a new private hash dated %v", fe.Calendar, t1)
+	}
+	if h, err := fe.History(); err != nil || h.PrivateTracks == nil || !h.PrivateTracks.Modified.Equal(t1) || !h.Own.Modified.IsZero() {
+		t.Errorf("a private track's edit: history %+v and %+v, %v", h.Own, h.PrivateTracks, err)
+	}
+	// Removing the last private track is a change of them too; its date
+	// stays while there is none.
+	fr, _ := stamp(t, base, fe, t2)
+	if fr.Calendar.PrivateTracksHash != "" || !fr.Calendar.PrivateTracksModified.Equal(t2) {
+		t.Errorf("the private track made public: %+v, want no private hash, dated %v", fr.Calendar, t2)
+	}
+	if f, _ := stamp(t, base, fr, t3); !f.Calendar.PrivateTracksModified.Equal(t2) || f.OwnChanged(fr) {
+		t.Errorf("nothing changed since: %+v, want the date of %v kept", f.Calendar, t2)
+	}
+	// A lock that has the public record but none of private tracks (as
+	// written before it kept them) dates them at its next stamp.
+	noPrivate := *fp
+	noPrivate.Calendar = &Own{Hash: fp.Calendar.Hash}
+	if !OwnPending(load(t, private), &noPrivate) {
+		t.Error("a lock without the private tracks' record: not pending")
+	}
+	if f, _ := stamp(t, private, &noPrivate, t1); !f.Calendar.PrivateTracksModified.Equal(t1) || !f.Calendar.Modified.IsZero() {
+		t.Errorf("a lock without the private tracks' record: %+v after a stamp, want them dated %v, the public fields not", f.Calendar, t1)
 	}
 
 	// A lock from before: its fields are pending, and recorded at the

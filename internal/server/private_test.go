@@ -717,3 +717,89 @@ func TestPrivateConcurrent(t *testing.T) {
 		t.Errorf("after SetTokens(nil): budget.used %d, public cache %d, private %d", got, pub, priv)
 	}
 }
+
+// TestLastModifiedPrivateTracks: a stamped edit of a private track's own
+// fields dates the feeds of the secret addresses that show it, and no
+// public feed, nor an address that shows no private track; an unstamped
+// one is pending.
+func TestLastModifiedPrivateTracks(t *testing.T) {
+	// t2 is past, or Last-Modified would be the server's clock.
+	t1, t2 := time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC), time.Now().Add(-time.Hour).Truncate(time.Second).UTC()
+	edited := strings.Replace(privateYAML, "description: {en: Closed door hushboard,", "description: {en: Closed door hushboard moved,", 1)
+	stamp := func(src string, old *lock.File, at time.Time) *lock.File {
+		cal := loadCalendar(t, src)
+		r, err := feed.New(cal)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hashes, err := r.ContentHashes()
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, _ := lock.Stamp(cal, hashes, old, at)
+		return f
+	}
+	serve := func(src string, lk *lock.File) (*Server, map[string]string) {
+		h, err := lk.History()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cal, err := calendar.Load("test.yaml", strings.NewReader(src), calendar.Options{History: h})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := New(cal, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tokens := map[string]string{}
+		var f *token.File
+		for name, g := range map[string]calendar.Grant{"board": {Tracks: []string{"hush"}}, "gender": {Tracks: []string{"gender"}}, "staff": {All: true}} {
+			var tok string
+			if f, tok, err = f.Add(cal.ID, name, g, time.Now()); err != nil {
+				t.Fatal(err)
+			}
+			tokens[name] = tok
+		}
+		s.SetTokens(f)
+		return s, tokens
+	}
+	lk := stamp(privateYAML, nil, t1)
+	if s, _ := serve(edited, lk); !s.OwnUnstamped() {
+		t.Error("a private track's edit, not stamped: OwnUnstamped is false")
+	}
+	s, tokens := serve(edited, stamp(edited, lk, t2))
+	if s.OwnUnstamped() {
+		t.Error("a private track's edit, stamped: OwnUnstamped is true")
+	}
+	moved := t2.Format(http.TimeFormat)
+	for _, c := range []struct {
+		target string
+		dated  bool
+	}{
+		{"/calendar.ics", false},
+		{"/tracks/gender.ics", false},
+		{"/changes.atom", false},
+		{"/p/" + tokens["gender"] + "/calendar.ics", false},
+		{"/p/" + tokens["board"] + "/calendar.ics", true},
+		{"/p/" + tokens["board"] + "/tracks/hush.ics", true},
+		{"/p/" + tokens["board"] + "/tracks/gender.ics", true},
+		{"/p/" + tokens["staff"] + "/calendar.ics", true},
+		// The changes feed's title names a private track only when it is
+		// that track's.
+		{"/p/" + tokens["board"] + "/changes.atom", false},
+		{"/p/" + tokens["board"] + "/changes.atom?tracks=hush", true},
+	} {
+		rec := get(t, s, c.target, nil)
+		got := rec.Header().Get("Last-Modified")
+		if rec.Code != http.StatusOK || got == "" || (got == moved) != c.dated {
+			t.Errorf("%s: status %d, Last-Modified %q; dated by the private track's edit (%s): %v", maskToken(c.target), rec.Code, got, moved, c.dated)
+		}
+		if c.dated {
+			before := t2.Add(-time.Hour).Format(http.TimeFormat)
+			if rec := do(t, s, http.MethodGet, c.target, http.Header{"If-Modified-Since": {before}}); rec.Code != http.StatusOK {
+				t.Errorf("%s: If-Modified-Since before the edit: status %d, want 200", maskToken(c.target), rec.Code)
+			}
+		}
+	}
+}

@@ -115,8 +115,12 @@ func newState(cal *calendar.Calendar, gz bool, c *cache, prerender int) (*state,
 	}
 	// A change of the calendar's own fields (its name, its refresh
 	// interval) changes every feed: it dates them too.
-	if o := cal.OwnStamped; o != nil && o.Modified.After(st.changed) {
-		st.changed = o.Modified
+	// So does one of the private tracks', on a secret address that shows
+	// them (a View keeps it for those only).
+	for _, o := range []*calendar.Revision{cal.OwnStamped, cal.PrivateTracksStamped} {
+		if o != nil && o.Modified.After(st.changed) {
+			st.changed = o.Modified
+		}
 	}
 	st.fixed = append(st.fixed, keyAll)
 	st.sources[keyAll] = source{build: st.allFeed}
@@ -178,13 +182,22 @@ func (st *state) findUnstamped() error {
 	}
 	st.hashes, st.unstamped = hashes, ids
 	// With a lock (Stamped), fields it has no record of are unstamped too.
-	st.ownUnstamped = st.full.Stamped != nil && (st.full.OwnStamped == nil || st.full.OwnStamped.Hash != st.full.OwnHash())
+	st.ownUnstamped = st.full.Stamped != nil && (st.full.OwnStamped == nil || st.full.OwnStamped.Hash != st.full.OwnHash() ||
+		stampedHash(st.full.PrivateTracksStamped) != st.full.PrivateTracksHash())
 	for _, id := range ids {
 		if st.cal.Event(id) != nil || (st.full.Event(id) == nil && st.cal.Stamped[id] != "") {
 			st.publicUnstamped = append(st.publicUnstamped, id)
 		}
 	}
 	return nil
+}
+
+// stampedHash is the hash r records; "" for none.
+func stampedHash(r *calendar.Revision) string {
+	if r == nil {
+		return ""
+	}
+	return r.Hash
 }
 
 // unstamped lists the events of cal whose content differs from what the
