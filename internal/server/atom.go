@@ -22,7 +22,8 @@ func (s *Server) handleChanges(w http.ResponseWriter, r *http.Request) {
 	}
 	lang := st.langOf(q.Get("lang"))
 	var tracks []string
-	if list := q.Get("tracks"); list != "" {
+	if q.Has("tracks") {
+		list := q.Get("tracks")
 		ids, err := st.trackIDs(list)
 		if err != nil {
 			s.error(w, r, err)

@@ -35,11 +35,13 @@ func (s *Server) handleCalendar(w http.ResponseWriter, r *http.Request, st *stat
 		s.error(w, r, err)
 		return
 	}
+	// A parameter given empty (?events=) is a choice of nothing, refused
+	// as ?events=, is: not the whole calendar.
 	tracks, events := q.Get("tracks"), q.Get("events")
-	switch {
-	case tracks != "" && events != "":
+	switch hasTracks, hasEvents := q.Has("tracks"), q.Has("events"); {
+	case hasTracks && hasEvents:
 		s.error(w, r, badRequest("give ?tracks= or ?events=, not both"))
-	case tracks != "":
+	case hasTracks:
 		ids, err := st.trackIDs(tracks)
 		if err != nil {
 			s.error(w, r, err)
@@ -52,7 +54,7 @@ func (s *Server) handleCalendar(w http.ResponseWriter, r *http.Request, st *stat
 		}
 		s.countFetch("combined", r)
 		s.serveCombination(w, r, st, "combined", "tracks="+strings.Join(ids, ","), v, func() feed.Feed { return st.tracksFeed(ids, v.Lang) })
-	case events != "":
+	case hasEvents:
 		evs, err := st.events(events)
 		if err != nil {
 			s.error(w, r, err)
@@ -254,7 +256,7 @@ func (st *state) trackIDs(list string) ([]string, error) {
 		}
 	}
 	if len(ids) == 0 {
-		return nil, badRequest("?tracks= names no track")
+		return nil, badRequest("?tracks= names no track: give track ids, as in ?tracks=a,b, or leave it out for the whole calendar")
 	}
 	return ids, nil
 }
@@ -280,7 +282,7 @@ func (st *state) events(list string) ([]*calendar.Event, error) {
 		}
 	}
 	if len(events) == 0 {
-		return nil, badRequest("?events= names no event")
+		return nil, badRequest("?events= names no event: give event ids, as in ?events=id1,id2, or leave it out for the whole calendar")
 	}
 	// Calendar order, so that every spelling of one agenda is one feed.
 	slices.SortFunc(events, func(a, b *calendar.Event) int { return st.position(a) - st.position(b) })

@@ -193,3 +193,27 @@ func TestQueryBounds(t *testing.T) {
 		}
 	}
 }
+
+// TestEmptyChoice: ?events= or ?tracks= given empty chooses nothing, and
+// is refused as a list of commas is, with what to give: not answered with
+// the whole calendar, which a subscriber to an agenda did not ask for.
+func TestEmptyChoice(t *testing.T) {
+	s := serverOf(t, testYAML, Options{})
+	for _, target := range []string{
+		"/calendar.ics?events=", "/calendar.ics?events=,", "/calendar.ics?events=&lang=en",
+		"/calendar.ics?tracks=", "/calendar.ics?tracks=,%20",
+		"/changes.atom?tracks=",
+		"/subscribe/google/all?events=", "/subscribe/outlook/all?events=,",
+	} {
+		rec := do(t, s, http.MethodGet, target, nil)
+		if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "leave it out for the whole calendar") {
+			t.Errorf("GET %s: status %d, body %.200q; want 400 saying what to give", target, rec.Code, rec.Body.String())
+		}
+	}
+	// Without them, the whole calendar.
+	for _, target := range []string{"/calendar.ics", "/calendar.ics?lang=en", "/changes.atom", "/subscribe/google/all"} {
+		if rec := do(t, s, http.MethodGet, target, nil); rec.Code >= 400 {
+			t.Errorf("GET %s: status %d", target, rec.Code)
+		}
+	}
+}

@@ -400,7 +400,8 @@ func (p *pages) handleSubscribe(w http.ResponseWriter, r *http.Request, client, 
 		p.s.error(w, r, err)
 		return
 	}
-	if list := r.URL.Query().Get("events"); list != "" {
+	if q := r.URL.Query(); q.Has("events") {
+		list := q.Get("events")
 		if feedID != web.AllFeeds {
 			p.s.error(w, r, badRequest("?events= goes with /subscribe/"+client+"/all"))
 			return
