@@ -118,6 +118,9 @@ func load(ctx context.Context, name string, data []byte, opts Options) (*Calenda
 // YAML comment, so the key has no value (`color: #C2185B`).
 var commentedValue = regexp.MustCompile(`^\s*(?:-\s+)?([A-Za-z_][A-Za-z0-9_.-]*):[ \t]+(#.*?)\s*$`)
 
+// trailingComment is a comment after a value: a # after a space.
+var trailingComment = regexp.MustCompile(`[ \t]+#`)
+
 // hintComments adds to a problem of a key with no value, whose line gives
 // it one that begins with #, what happened and what to write instead.
 func hintComments(ps []Problem, data []byte) {
@@ -133,7 +136,13 @@ func hintComments(ps []Problem, data []byte) {
 			continue
 		}
 		if m := commentedValue.FindStringSubmatch(lines[p.Line-1]); m != nil {
-			ps[i].Msg += fmt.Sprintf(`: after a space, # starts a comment in YAML, which hid the rest of the line; put the value in quotes: %s: "%s"`, m[1], strings.ReplaceAll(m[2], `"`, `\"`))
+			// What follows the value is most likely a comment of its own
+			// (color: #1565C0  # blue): it stays out of the quotes.
+			value := m[2]
+			if loc := trailingComment.FindStringIndex(value); loc != nil {
+				value = value[:loc[0]]
+			}
+			ps[i].Msg += fmt.Sprintf(`: after a space, # starts a comment in YAML, which hid the rest of the line; put the value in quotes: %s: "%s"`, m[1], strings.ReplaceAll(value, `"`, `\"`))
 		}
 	}
 }

@@ -601,6 +601,10 @@ func TestCommentedValue(t *testing.T) {
 	for _, tc := range []struct{ name, yaml, want string }{
 		{"block", "calendar: {id: c, name: C, timezone: Europe/Zurich}\ntracks:\n  - id: talks\n    name: Talks\n    color: #C2185B\nevents: []\n",
 			`c.yaml:5:11: tracks[0] "talks": color: want a single value, got nothing: after a space, # starts a comment in YAML, which hid the rest of the line; put the value in quotes: color: "#C2185B"`},
+		{"a comment after it", "calendar: {id: c, name: C, timezone: Europe/Zurich}\ntracks:\n  - id: talks\n    name: Talks\n    color: #1565C0   # blue\nevents: []\n",
+			`put the value in quotes: color: "#1565C0"`},
+		{"quoted with its comment", "calendar: {id: c, name: C, timezone: Europe/Zurich}\ntracks:\n  - id: talks\n    name: Talks\n    color: \"#1565C0   # blue\"\nevents: []\n",
+			`c.yaml:5:12: tracks[0] "talks": color "#1565C0   # blue" holds a comment: within quotes, # is part of the value; write color: "#1565C0" and put the comment after the closing quote`},
 		{"empty title", "calendar: {id: c, name: C, timezone: Europe/Zurich}\nevents:\n  - id: b\n    title: #2 meeting\n    start: 2026-05-04 09:00\n    duration: 1h\n",
 			`put the value in quotes: title: "#2 meeting"`},
 		{"flow", "calendar: {id: c, name: C, timezone: Europe/Zurich}\ntracks:\n  - {id: talks, name: Talks, color: #C2185B}\nevents: []\n",
@@ -618,6 +622,10 @@ func TestCommentedValue(t *testing.T) {
 				t.Errorf("got %v\nwant it to contain %s", err, tc.want)
 			}
 		})
+	}
+	// A quoted colour is not told to be quoted.
+	if _, err := Load("c.yaml", strings.NewReader("calendar: {id: c, name: C, timezone: Europe/Zurich}\ntracks:\n  - {id: talks, name: Talks, color: \"#12345\"}\nevents: []\n"), Options{}); err == nil || strings.Contains(err.Error(), "quote it") {
+		t.Errorf("a quoted colour of five digits: %v", err)
 	}
 	// A comment after a complete value is no problem.
 	if _, err := Load("c.yaml", strings.NewReader("calendar: {id: c, name: C, timezone: Europe/Zurich} # the calendar\ntracks:\n  - {id: talks, name: Talks, color: \"#C2185B\"} # red\nevents: []\n"), Options{}); err != nil {

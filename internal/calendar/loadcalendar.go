@@ -184,6 +184,10 @@ func (l *loader) tracks(cal *Calendar, f field) {
 			if s, ok := l.scalar(v.value, what+": color"); ok {
 				if colorRE.MatchString(s) {
 					t.Color = strings.ToUpper(s)
+				} else if loc := trailingComment.FindStringIndex(s); loc != nil && strings.HasPrefix(s, "#") {
+					l.errorf(v.value.Line, v.value.Column, "%s: color %q holds a comment: within quotes, # is part of the value; write color: %q and put the comment after the closing quote", what, s, s[:loc[0]])
+				} else if strings.HasPrefix(s, "#") {
+					l.errorf(v.value.Line, v.value.Column, "%s: color %q must be #RRGGBB, like \"#C2185B\"", what, s)
 				} else {
 					l.errorf(v.value.Line, v.value.Column, "%s: color %q must be #RRGGBB, like \"#C2185B\" (quote it: # starts a YAML comment)", what, s)
 				}
