@@ -88,7 +88,14 @@ func stampFile(ctx context.Context, path string, limits calendar.Options, stdout
 			fmt.Fprintln(stdout, "edited    the calendar's own fields (name, description, zone, refresh, tracks)")
 		}
 	}
-	fmt.Fprintf(stdout, "%s: %d %s stamped; commit it with %s\n", lockPath, len(changes), plural(len(changes), "change", "changes"), path)
+	what := fmt.Sprintf("%d %s", len(changes), plural(len(changes), "event change", "event changes"))
+	switch {
+	case own && len(changes) == 0:
+		what = "the calendar's own fields"
+	case own:
+		what += " and the calendar's own fields"
+	}
+	fmt.Fprintf(stdout, "%s: %s stamped; commit it with %s\n", lockPath, what, path)
 	return nil
 }
 

@@ -202,7 +202,8 @@ func TestServeStampOwnFields(t *testing.T) {
 				if r := runCmd(t, nil, "check", path); !strings.Contains(r.stderr, "the calendar's own fields") {
 					t.Errorf("calfeed check does not warn of the own fields:\n%s", r.stderr)
 				}
-				if r := runCmd(t, nil, "stamp", path); r.code != 0 || !strings.Contains(r.stdout, "edited    the calendar's own fields") {
+				if r := runCmd(t, nil, "stamp", path); r.code != 0 || !strings.Contains(r.stdout, "edited    the calendar's own fields") ||
+					!strings.Contains(r.stdout, ".lock: the calendar's own fields stamped; commit it with") {
 					t.Errorf("calfeed stamp: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 				}
 				return
