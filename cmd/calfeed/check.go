@@ -71,6 +71,9 @@ func checkFile(ctx context.Context, path string, limits calendar.Options, stdout
 	for _, w := range cal.Warnings {
 		fmt.Fprintln(stderr, w)
 	}
+	if was := lock.Renamed(cal, lk); was != "" {
+		fmt.Fprintf(stderr, "%s:%d:%d: warning: %s\n", path, cal.IDLine, cal.IDCol, renamed(path, was, cal))
+	}
 	warnings, err := clientWarnings(cal, lk, path)
 	if err != nil {
 		return nil, err
@@ -128,6 +131,13 @@ func clientWarnings(cal *calendar.Calendar, lk *lock.File, path string) ([]strin
 		ws = append(ws, ownUnstamped(path))
 	}
 	return ws, nil
+}
+
+// renamed says that cal's id is no longer was, the one its lock was
+// stamped for, what that does, and what to do.
+func renamed(path, was string, cal *calendar.Calendar) string {
+	return fmt.Sprintf("calendar.id is %q, but %s was stamped for %q: every event's UID (<event id>@<calendar id>) changes with it, so subscribers' calendars see every event removed and another added, and the secret addresses made for %q end; put %q back, unless you mean to publish the calendar anew (then calfeed stamp %s)",
+		cal.ID, lock.Path(path), was, was, was, path)
 }
 
 // ownUnstamped says that the calendar's own fields changed since the last

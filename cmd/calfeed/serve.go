@@ -358,6 +358,9 @@ func baseProblem(base string) string {
 // of fewer events, and a person should hear of it before subscribers do.
 // Events removed on purpose stop being reported once stamped.
 func logLockDisagreement(logger *slog.Logger, path string, cal *calendar.Calendar, lk *lock.File) {
+	if was := lock.Renamed(cal, lk); was != "" {
+		logger.Warn(renamed(path, was, cal), slog.String("file", path), slog.Int("line", cal.IDLine), slog.Int("col", cal.IDCol))
+	}
 	missing := lk.Missing(cal)
 	if len(missing) == 0 {
 		return

@@ -81,12 +81,15 @@ func stampFile(ctx context.Context, path string, limits calendar.Options, stdout
 	for _, c := range changes {
 		fmt.Fprintf(stdout, "%-9s %s (SEQUENCE %d)\n", c.Kind, c.Event, c.Sequence)
 	}
-	if own {
-		if old.Calendar == nil {
-			fmt.Fprintln(stdout, "recorded  the calendar's own fields (name, description, zone, refresh, tracks)")
-		} else {
-			fmt.Fprintln(stdout, "edited    the calendar's own fields (name, description, zone, refresh, tracks)")
-		}
+	if was := lock.Renamed(cal, old); was != "" {
+		fmt.Fprintf(stdout, "renamed   the calendar from %s to %s: every event's UID changed with its id\n", was, cal.ID)
+	}
+	switch {
+	case !own:
+	case old.Calendar == nil:
+		fmt.Fprintln(stdout, "recorded  the calendar's own fields (name, description, zone, refresh, tracks)")
+	case old.Calendar.Hash != f.Calendar.Hash || old.Calendar.PrivateTracksHash != f.Calendar.PrivateTracksHash:
+		fmt.Fprintln(stdout, "edited    the calendar's own fields (name, description, zone, refresh, tracks)")
 	}
 	what := fmt.Sprintf("%d %s", len(changes), plural(len(changes), "event change", "event changes"))
 	switch {

@@ -228,3 +228,47 @@ func TestServeStampOwnFields(t *testing.T) {
 		})
 	}
 }
+
+// TestCalendarRenamed: a calendar.id changed since the lock was stamped,
+// which changes every event's UID, is a warning at its place in check and
+// in serve's log, and stamp says what it publishes; an id the lock never
+// recorded is no warning.
+func TestCalendarRenamed(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "events.yaml")
+	os.WriteFile(path, []byte(version(1)), 0o644)
+	if r := runCmd(t, nil, "stamp", path); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	if r := runCmd(t, nil, "check", path); r.code != 0 || strings.Contains(r.stderr, "calendar.id") {
+		t.Fatalf("check before the rename: exit %d\n%s", r.code, r.stderr)
+	}
+	os.WriteFile(path, []byte(strings.Replace(version(1), "id: reload,", "id: reloaded,", 1)), 0o644)
+	want := path + `:1:16: warning: calendar.id is "reloaded", but ` + path + `.lock was stamped for "reload": every event's UID`
+	if r := runCmd(t, nil, "check", path); r.code != 0 || !strings.Contains(r.stderr, want) || !strings.Contains(r.stderr, `put "reload" back`) {
+		t.Errorf("check after the rename: exit %d\n%s\nwant %s", r.code, r.stderr, want)
+	}
+	s := startServe(t, nil, "-config", path)
+	waitLog(t, s, `but `+path+`.lock was stamped for \"reload\"`)
+	s.stop(t)
+	r := runCmd(t, nil, "stamp", path)
+	if r.code != 0 || !strings.Contains(r.stdout, "renamed   the calendar from reload to reloaded") || strings.Contains(r.stdout, "edited    the calendar's own fields") {
+		t.Errorf("stamp after the rename: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if r := runCmd(t, nil, "check", path); r.code != 0 || strings.Contains(r.stderr, "calendar.id") {
+		t.Errorf("check after the stamp: exit %d\n%s", r.code, r.stderr)
+	}
+	// A lock from before it kept the id: nothing to compare with.
+	lk, err := lock.Read(context.Background(), lock.Path(path), 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lk.Calendar.ID = ""
+	if err := lk.Write(lock.Path(path)); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(path, []byte(version(1)), 0o644)
+	if r := runCmd(t, nil, "check", path); strings.Contains(r.stderr, "calendar.id") {
+		t.Errorf("check with a lock that has no id: %s", r.stderr)
+	}
+}

@@ -61,7 +61,11 @@ type File struct {
 // PrivateTracksModified (calendar.Calendar.PrivateTracksHash): their change
 // dates the feeds of secret addresses only. Both are left out while the
 // calendar has no private track and never had one since it was recorded.
+//
+// ID is the calendar's id when it was stamped, which every event's UID
+// derives from (see Renamed).
 type Own struct {
+	ID                    string    `json:"id,omitempty"`
 	Hash                  string    `json:"hash"`
 	Modified              time.Time `json:"modified,omitzero"`
 	PrivateTracksHash     string    `json:"private_tracks_hash,omitempty"`
@@ -69,10 +73,25 @@ type Own struct {
 }
 
 // OwnChanged reports whether f, the lock stamped after old, records the
-// calendar's own fields anew: they changed, or old had no record of them.
+// calendar's own fields anew: they or the calendar's id changed, or old
+// had no record of them. (An id recorded where old had none is no change:
+// it is written with the next one.)
 func (f *File) OwnChanged(old *File) bool {
 	return old == nil || old.Calendar == nil || f.Calendar == nil ||
-		old.Calendar.Hash != f.Calendar.Hash || old.Calendar.PrivateTracksHash != f.Calendar.PrivateTracksHash
+		old.Calendar.Hash != f.Calendar.Hash || old.Calendar.PrivateTracksHash != f.Calendar.PrivateTracksHash ||
+		old.Calendar.ID != "" && old.Calendar.ID != f.Calendar.ID
+}
+
+// Renamed returns the calendar id f was stamped for, when cal's differs
+// from it: every event's UID (<id>@<calendar id>) changed with it, so
+// subscribers' calendars see each event removed and another added, and
+// the secret addresses made for the old id end. "" when it is the same,
+// or f (nil, or from before it kept the id) does not say.
+func Renamed(cal *calendar.Calendar, f *File) string {
+	if f == nil || f.Calendar == nil || f.Calendar.ID == "" || f.Calendar.ID == cal.ID {
+		return ""
+	}
+	return f.Calendar.ID
 }
 
 // OwnPending reports whether the calendar's own fields, its private
@@ -364,18 +383,19 @@ func stampOwn(cal *calendar.Calendar, old *File, baseline bool, now time.Time) *
 	own, private := cal.OwnHash(), cal.PrivateTracksHash()
 	switch {
 	case baseline:
-		return &Own{Hash: own, PrivateTracksHash: private} // a baseline, as the first stamp's events are
+		return &Own{ID: cal.ID, Hash: own, PrivateTracksHash: private} // a baseline, as the first stamp's events are
 	case old.Calendar == nil:
 		// A lock from before they were recorded: whether they changed
 		// since its last stamp is unknown, so they are dated now (a
 		// calendar revalidating by date fetches each feed once more).
-		o := &Own{Hash: own, Modified: now, PrivateTracksHash: private}
+		o := &Own{ID: cal.ID, Hash: own, Modified: now, PrivateTracksHash: private}
 		if private != "" {
 			o.PrivateTracksModified = now
 		}
 		return o
 	}
 	o := *old.Calendar
+	o.ID = cal.ID // a new id dates nothing itself: every event's UID, in its content, changed with it
 	if o.Hash != own {
 		o.Hash, o.Modified = own, now
 	}

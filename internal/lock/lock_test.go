@@ -386,3 +386,32 @@ func TestFormats(t *testing.T) {
 		t.Errorf("format 3: %v", err)
 	}
 }
+
+// TestRenamed: the lock records the calendar's id; a stamp after it
+// changed records the new one as a change, and one that had none records
+// it without calling it one.
+func TestRenamed(t *testing.T) {
+	f0, _ := stamp(t, base, nil, t0)
+	cal := load(t, base)
+	if f0.Calendar.ID != cal.ID || Renamed(cal, f0) != "" {
+		t.Fatalf("first stamp: %+v; Renamed %q", f0.Calendar, Renamed(cal, f0))
+	}
+	src := strings.Replace(base, "id: "+cal.ID, "id: renamed", 1)
+	if got := Renamed(load(t, src), f0); got != cal.ID {
+		t.Fatalf("after the rename: Renamed %q, want %q", got, cal.ID)
+	}
+	f1, _ := stamp(t, src, f0, t1)
+	if f1.Calendar.ID != "renamed" || !f1.OwnChanged(f0) || Renamed(load(t, src), f1) != "" {
+		t.Errorf("stamped after the rename: %+v, OwnChanged %v", f1.Calendar, f1.OwnChanged(f0))
+	}
+	old := *f0
+	own := *f0.Calendar
+	own.ID = ""
+	old.Calendar = &own
+	if Renamed(load(t, src), &old) != "" {
+		t.Error("a lock without the id: Renamed says it changed")
+	}
+	if f2, _ := stamp(t, base, &old, t1); f2.Calendar.ID != cal.ID || f2.OwnChanged(&old) {
+		t.Errorf("a lock without the id, nothing changed: %+v, OwnChanged %v", f2.Calendar, f2.OwnChanged(&old))
+	}
+}
