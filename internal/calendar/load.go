@@ -488,23 +488,23 @@ type ZoneCache struct {
 	m  map[string]*time.Location
 }
 
-// load returns the zone named s, loading it on first use; false for a
-// name the time zone database lacks.
-func (z *ZoneCache) load(s string) (*time.Location, bool) {
+// load returns the zone named s, loading it on first use (then first is
+// true); false for a name the time zone database lacks.
+func (z *ZoneCache) load(s string) (loc *time.Location, first, ok bool) {
 	z.mu.Lock()
 	defer z.mu.Unlock()
 	if loc, ok := z.m[s]; ok {
-		return loc, true
+		return loc, false, true
 	}
 	loc, err := time.LoadLocation(s)
 	if err != nil {
-		return nil, false
+		return nil, false, false
 	}
 	if z.m == nil {
 		z.m = map[string]*time.Location{}
 	}
 	z.m[s] = loc
-	return loc, true
+	return loc, true, true
 }
 
 // document reads the top level: calendar:, tracks: and events:.

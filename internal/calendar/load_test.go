@@ -674,3 +674,43 @@ func TestSkippedDay(t *testing.T) {
 		t.Errorf("got %v\nwant it to contain %s", err, want)
 	}
 }
+
+// TestZoneWarning: zones that exist but are seldom what was meant (EST for
+// New York, an Etc zone's reversed sign) are a warning at their place,
+// once a file however many events name them; the zones people mean are
+// none.
+func TestZoneWarning(t *testing.T) {
+	src := `calendar: {id: c, name: C, timezone: EST}
+events:
+  - {id: a, title: A, start: 2026-05-04 09:00, end: 2026-05-04 10:00, timezone: Etc/GMT+8}
+  - {id: b, title: B, start: 2026-05-04 09:00, end: 2026-05-04 10:00, timezone: Etc/GMT+8}
+  - {id: d, title: D, start: 2026-05-04 09:00, end: 2026-05-04 10:00, timezone: America/New_York}
+  - {id: e, title: E, start: 2026-05-04 09:00, end: 2026-05-04 10:00, timezone: Etc/GMT+0}
+  - {id: f, title: F, start: 2026-05-04 09:00, end: 2026-05-04 10:00, timezone: MST}
+`
+	cal, err := Load("c.yaml", strings.NewReader(src), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, w := range cal.Warnings {
+		got = append(got, w.String())
+	}
+	want := []string{
+		`c.yaml:1:38: warning: calendar.timezone: "EST" is UTC-05:00 all year, with no daylight saving: New York, Toronto and the US East Coast are "America/New_York"`,
+		`c.yaml:3:81: warning: events[0] "a": timezone: "Etc/GMT+8" is UTC-08:00 (the Etc zones' sign is the reverse of the offset's): for UTC+08:00 write "Etc/GMT-8"`,
+		`c.yaml:7:81: warning: events[4] "f": timezone: "MST" is UTC-07:00 all year`,
+	}
+	if len(got) != len(want) {
+		t.Fatalf("warnings:\n%s\nwant %d", strings.Join(got, "\n"), len(want))
+	}
+	for i := range want {
+		if !strings.HasPrefix(got[i], want[i]) {
+			t.Errorf("warning %d:\n%s\nwant it to begin\n%s", i, got[i], want[i])
+		}
+	}
+	// The warning is one: the times are still those of the zone named.
+	if e := cal.Event("a"); e.Start.UTC().Hour() != 17 {
+		t.Errorf("09:00 in Etc/GMT+8 is %v, want 17:00 UTC", e.Start.UTC())
+	}
+}

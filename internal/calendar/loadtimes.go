@@ -23,12 +23,46 @@ func (l *loader) zone(n *yaml.Node, what string) (*time.Location, bool) {
 	// a zone that means the same thing on every server.
 	if s != "" && s != "Local" {
 		// One *time.Location per zone name (see ZoneCache).
-		if loc, ok := l.zones.load(s); ok {
+		if loc, first, ok := l.zones.load(s); ok {
+			if w := zoneWarning(s); w != "" && first { // once a file, not once an event
+				l.warnf(n.Line, n.Column, "%s: %s", what, w)
+			}
 			return loc, true
 		}
 	}
 	l.errorf(n.Line, n.Column, "%s: unknown time zone %q%s; use an IANA name such as \"Europe/Zurich\"", what, s, zoneHint(s))
 	return nil, false
+}
+
+// etcZone is a zone of the time zone database's Etc area with an offset,
+// whose sign is POSIX's: Etc/GMT+5 is five hours behind UTC.
+var etcZone = regexp.MustCompile(`^Etc/GMT([+-])(\d{1,2})$`)
+
+// zoneWarning says what is likely wrong with a zone that exists but is
+// seldom what its writer meant: EST and MST, which keep standard time all
+// year where the cities people mean by them do not, and the Etc zones,
+// whose sign is the reverse of the offset's. "" for any other zone.
+func zoneWarning(s string) string {
+	switch s {
+	case "EST":
+		return `"EST" is UTC-05:00 all year, with no daylight saving: New York, Toronto and the US East Coast are "America/New_York", an hour later in summer; keep EST only for a fixed offset`
+	case "MST":
+		return `"MST" is UTC-07:00 all year, with no daylight saving: Denver is "America/Denver", an hour later in summer (Phoenix, without it, is "America/Phoenix"); keep MST only for a fixed offset`
+	}
+	if m := etcZone.FindStringSubmatch(s); m != nil && m[2] != "0" {
+		sign := map[string]string{"+": "-", "-": "+"}[m[1]]
+		return fmt.Sprintf(`%q is UTC%s%s:00 (the Etc zones' sign is the reverse of the offset's): for UTC%s%s:00 write "Etc/GMT%s%s"; a city's zone, such as "Asia/Shanghai", follows its daylight saving too`,
+			s, sign, pad2(m[2]), m[1], pad2(m[2]), sign, m[2])
+	}
+	return ""
+}
+
+// pad2 pads a number of one or two digits to two.
+func pad2(s string) string {
+	if len(s) == 1 {
+		return "0" + s
+	}
+	return s
 }
 
 // cityZones are the zones of cities people write as if they were zones:
