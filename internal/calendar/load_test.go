@@ -714,3 +714,29 @@ events:
 		t.Errorf("09:00 in Etc/GMT+8 is %v, want 17:00 UTC", e.Start.UTC())
 	}
 }
+
+// TestDateHint: a date or time nearly right is told what is wrong with it,
+// not blamed on the part that is right.
+func TestDateHint(t *testing.T) {
+	for in, want := range map[string]string{
+		"2027-5-1 10:00":         ": write the month and the day with two digits each, as in 2027-05-01",
+		"2027-5-1":               ": write the month and the day with two digits each, as in 2027-05-01",
+		"2027-05-1T10:00":        ": write the month and the day with two digits each, as in 2027-05-01",
+		"2027-05-01T10:00:00Z":   ": a wall time takes no Z or UTC offset",
+		"2027-05-01 10:00+02:00": ": a wall time takes no Z or UTC offset",
+		"2027-05-01 10:00 -0500": ": a wall time takes no Z or UTC offset",
+		"2027-05-01 10h00":       ": the time must be HH:MM or HH:MM:SS, 24-hour",
+		"2027-05-01 25:00":       ": the time must be HH:MM or HH:MM:SS, 24-hour",
+		"2027-02-30":             ": February 2027 has 28 days",
+		"2027-13-01 10:00":       ": there is no month 13",
+		"next tuesday":           "",
+	} {
+		if got := dateHint(in); !strings.HasPrefix(got, want) || (want == "" && got != "") {
+			t.Errorf("dateHint(%q) = %q, want it to begin %q", in, got, want)
+		}
+	}
+	src := "calendar: {id: c, name: C, timezone: Europe/Zurich}\nevents:\n  - {id: a, title: A, start: 2027-5-1 10:00, duration: 1h}\n"
+	if _, err := Load("c.yaml", strings.NewReader(src), Options{}); err == nil || !strings.Contains(err.Error(), `c.yaml:3:30: events[0] "a": start: "2027-5-1 10:00" is not a date (2015-12-14) or a wall time (2015-12-14 18:00): write the month and the day with two digits each`) {
+		t.Errorf("got %v", err)
+	}
+}

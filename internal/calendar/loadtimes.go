@@ -470,12 +470,22 @@ func dateHint(s string) string {
 		if last := time.Date(y, time.Month(mo)+1, 0, 0, 0, 0, 0, time.UTC).Day(); d < 1 || d > last {
 			return fmt.Sprintf(": %s %d has %d days", time.Month(mo), y, last)
 		}
-		if strings.ContainsAny(s, " T") {
-			return ": the time must be HH:MM, 24-hour"
+		date, clock, _ := strings.Cut(strings.Replace(s, "T", " ", 1), " ")
+		if len(date) != len("2006-01-02") {
+			return fmt.Sprintf(": write the month and the day with two digits each, as in %04d-%02d-%02d", y, mo, d)
+		}
+		if zoned.MatchString(clock) {
+			return ": a wall time takes no Z or UTC offset; write the time as the programme prints it, and its zone with timezone: (timezone: UTC for a time in UTC)"
+		}
+		if clock != "" {
+			return ": the time must be HH:MM or HH:MM:SS, 24-hour"
 		}
 	}
 	return ""
 }
+
+// zoned is a time of day followed by a Z or an offset from UTC.
+var zoned = regexp.MustCompile(`^\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|z|[+-]\d{2}(:?\d{2})?)$`)
 
 // duration reads a duration longer than zero.
 func (l *loader) duration(n *yaml.Node, what string) (durationValue, bool) {
