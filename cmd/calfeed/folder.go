@@ -172,18 +172,11 @@ func checkFolder(ctx context.Context, dir string, limits calendar.Options, stdou
 			invalid++
 			continue
 		}
-		if msg := server.ReservedIDProblem(file, cal); msg != "" {
+		if msg := folderIDProblem(file, cal, ids); msg != "" {
 			fmt.Fprintln(stderr, msg)
 			invalid++
 			continue
 		}
-		if other, ok := ids[cal.ID]; ok {
-			fmt.Fprintln(stderr, calendar.Problem{File: file, Line: cal.IDLine, Col: cal.IDCol,
-				Msg: fmt.Sprintf("calendar.id: %q is already %s's; give each file a calendar.id of its own", cal.ID, other)})
-			invalid++
-			continue
-		}
-		ids[cal.ID] = file
 		if w := folderBaseProblem("", cal); w != "" {
 			fmt.Fprintf(stderr, "%s: warning: %s\n", file, w)
 		}
@@ -196,7 +189,24 @@ func checkFolder(ctx context.Context, dir string, limits calendar.Options, stdou
 	return nil
 }
 
-// stampFolder stamps every events file of a folder.
+// folderIDProblem is what is wrong with file's calendar id in a folder
+// whose files before it have the calendar ids of ids (id -> file), which
+// it adds the id to when nothing is: a reserved id, or another file's.
+func folderIDProblem(file string, cal *calendar.Calendar, ids map[string]string) string {
+	if msg := server.ReservedIDProblem(file, cal); msg != "" {
+		return msg
+	}
+	if other, ok := ids[cal.ID]; ok {
+		return calendar.Problem{File: file, Line: cal.IDLine, Col: cal.IDCol,
+			Msg: fmt.Sprintf("calendar.id: %q is already %s's; give each file a calendar.id of its own", cal.ID, other)}.String()
+	}
+	ids[cal.ID] = file
+	return ""
+}
+
+// stampFolder stamps every events file of a folder, but those the folder
+// would not serve for their calendar id (check says why): a lock stamped
+// for another file's id would publish its UIDs.
 func stampFolder(ctx context.Context, dir string, limits calendar.Options, stdout, stderr io.Writer, stampOne func(string) error) error {
 	files := configFiles(dir)
 	if len(files) == 0 {
@@ -204,7 +214,16 @@ func stampFolder(ctx context.Context, dir string, limits calendar.Options, stdou
 		return errInvalid
 	}
 	var failed error
+	ids := map[string]string{} // calendar id -> file
 	for _, file := range files {
+		// A file that does not load is stamped below, which prints why not.
+		if cal, err := calendar.ReadFile(ctx, file, limits); err == nil {
+			if msg := folderIDProblem(file, cal, ids); msg != "" {
+				fmt.Fprintf(stderr, "%s; not stamped\n", msg)
+				failed = errInvalid
+				continue
+			}
+		}
 		if err := stampOne(file); err != nil {
 			if err != errInvalid {
 				fmt.Fprintf(stderr, "%s: %v\n", file, err)

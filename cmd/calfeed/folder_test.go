@@ -249,6 +249,18 @@ func TestFolderCommands(t *testing.T) {
 	if r := runCmd(t, nil, "check", dir); !strings.Contains(r.stderr, "1 of 3 files is invalid") {
 		t.Errorf("check of a folder with one invalid file of three:\n%s", r.stderr)
 	}
+	// stamp leaves the duplicate unstamped, as the folder does not serve
+	// it, and stamps the others.
+	r = runCmd(t, nil, "stamp", dir)
+	if r.code != 1 || !strings.Contains(r.stderr, `c.yaml:1:16: calendar.id: "a" is already `) || !strings.Contains(r.stderr, "; not stamped") {
+		t.Errorf("stamp of a folder with a duplicate: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "c.yaml.lock")); err == nil {
+		t.Error("stamp of a folder wrote the duplicate's lock")
+	}
+	if !strings.Contains(r.stdout, "a.yaml: no event changed") || !strings.Contains(r.stdout, "b.yaml: no event changed") {
+		t.Errorf("stamp of a folder with a duplicate did not stamp the others:\n%s", r.stdout)
+	}
 	if r := runCmd(t, nil, "build", "-config", dir, "-out", t.TempDir()); r.code != 2 || !strings.Contains(r.stderr, "-base-url") {
 		t.Errorf("build of a folder without a base URL: exit %d %s", r.code, r.stderr)
 	}
