@@ -86,8 +86,11 @@ when nothing could be imported. See docs/import.md.
 	if *format != "" {
 		kind = *format
 	}
-	if kind == "" {
+	if kind == "" || (*format == "" && sniff(data) == "html") {
 		kind = sniff(data)
+	}
+	if kind == "html" {
+		return fmt.Errorf("import: %s is a web page, not a calendar: give the address of its feed, which usually ends in .ics (a calfeed subscribe page links each of its feeds), or an .ics or CSV file", name)
 	}
 	opts.Now = time.Now
 	res, err := convert(ctx, kind, name, data, opts)
@@ -225,7 +228,9 @@ func fetchSource(ctx context.Context, src string, timeout time.Duration, limit i
 		u.Scheme = "https"
 	}
 	name = u.Host + "/" + path.Base(u.Path)
-	if strings.Count(strings.Trim(u.Path, "/"), "/") > 0 {
+	if strings.Trim(u.Path, "/") == "" {
+		name = u.Host + "/" // path.Base would make it host//
+	} else if strings.Count(strings.Trim(u.Path, "/"), "/") > 0 {
 		name = u.Host + "/…/" + path.Base(u.Path)
 	}
 	client := &http.Client{Timeout: timeout}
@@ -258,6 +263,8 @@ func fetchSource(ctx context.Context, src string, timeout time.Duration, limit i
 			kind = "ics"
 		case "text/csv":
 			kind = "csv"
+		case "text/html", "application/xhtml+xml":
+			kind = "html"
 		}
 	}
 	return data, name, kind, nil
@@ -274,11 +281,17 @@ func kindOf(name string) string {
 	return ""
 }
 
-// sniff tells an iCalendar stream from a CSV file by its first line.
+// sniff tells an iCalendar stream from a CSV file by its first line, and
+// either from a web page ("html"), which a CSV file does not begin as.
 func sniff(data []byte) string {
 	data = bytes.TrimLeft(bytes.TrimPrefix(data, []byte("\xEF\xBB\xBF")), " \t\r\n")
 	if len(data) >= 15 && strings.EqualFold(string(data[:15]), "BEGIN:VCALENDAR") {
 		return "ics"
+	}
+	for _, start := range []string{"<!doctype html", "<html", "<!--", "<head", "<body"} {
+		if len(data) >= len(start) && strings.EqualFold(string(data[:len(start)]), start) {
+			return "html"
+		}
 	}
 	return "csv"
 }

@@ -139,6 +139,10 @@ func TestImportURL(t *testing.T) {
 		case "/sheet":
 			w.Header().Set("Content-Type", "text/csv")
 			io.WriteString(w, "title,start\nForum,2016-05-02\n")
+		case "/", "/login.ics":
+			// A subscribe page, or the login page a private address gives.
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			io.WriteString(w, "<!doctype html>\n<html><body>Sign in</body></html>\n")
 		case "/slow.ics":
 			<-r.Context().Done()
 		case "/huge.ics":
@@ -164,6 +168,21 @@ func TestImportURL(t *testing.T) {
 		t.Errorf("text/csv: exit %d: %s", r.code, r.stderr)
 	} else {
 		loads(t, r.stdout, 1)
+	}
+	// A web page is said to be one, by its type or by its first bytes,
+	// whatever its address ends in; the address is named as given.
+	host := strings.TrimPrefix(srv.URL, "http://")
+	for _, target := range []string{"/", "/login.ics"} {
+		r := runCmd(t, nil, "import", srv.URL+target)
+		want := host + target + " is a web page, not a calendar: give the address of its feed"
+		if r.code != 1 || !strings.Contains(r.stderr, want) {
+			t.Errorf("import %s: exit %d; stderr lacks %q:\n%s", target, r.code, want, r.stderr)
+		}
+	}
+	page := filepath.Join(t.TempDir(), "saved.ics")
+	os.WriteFile(page, []byte("\n<!DOCTYPE html><html></html>"), 0o644)
+	if r := runCmd(t, nil, "import", page); r.code != 1 || !strings.Contains(r.stderr, "saved.ics is a web page, not a calendar") {
+		t.Errorf("import of a saved web page: exit %d\n%s", r.code, r.stderr)
 	}
 	for _, tc := range []struct{ args []string }{
 		{[]string{srv.URL + "/nothing.ics"}},
