@@ -111,7 +111,7 @@ func TestImportErrors(t *testing.T) {
 	}{
 		{"nothing usable", []string{"import", empty}, 1, "no events could be imported"},
 		{"no file", []string{"import", filepath.Join(dir, "missing.ics")}, 1, "no such file"},
-		{"unknown zone", []string{"import", "-timezone", "Europe/Pari", empty}, 1, "is not an IANA time zone"},
+		{"unknown zone", []string{"import", "-timezone", "Europe/Pari", empty}, 1, `is not an IANA time zone (did you mean "Europe/Paris"?)`},
 		{"bad format", []string{"import", "-format", "xls", empty}, 2, "Usage: calfeed import"},
 		{"no source", []string{"import"}, 2, "Usage: calfeed import"},
 	}

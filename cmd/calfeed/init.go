@@ -111,7 +111,7 @@ comment. It never overwrites a file. Then: calfeed check, calfeed serve.
 	case *zone != "":
 		l, err := time.LoadLocation(*zone)
 		if err != nil || *zone == "Local" {
-			fmt.Fprintf(stderr, "calfeed init: -timezone %q is not an IANA time zone such as Europe/Paris\n", *zone)
+			fmt.Fprintf(stderr, "calfeed init: -timezone %q is not an IANA time zone%s; give one such as Europe/Paris\n", *zone, calendar.ZoneHint(*zone))
 			return errUsage
 		}
 		loc = l

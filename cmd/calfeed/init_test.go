@@ -61,6 +61,9 @@ func TestInit(t *testing.T) {
 	if again, _ := os.ReadFile(path); string(again) != string(data) {
 		t.Error("init changed an existing file")
 	}
+	if r := runCmd(t, nil, "init", "-o", filepath.Join(t.TempDir(), "x.yaml"), "-timezone", "Europe/Geneva"); r.code != 2 || !strings.Contains(r.stderr, `-timezone "Europe/Geneva" is not an IANA time zone (Geneva is in "Europe/Zurich")`) {
+		t.Errorf("init -timezone Europe/Geneva: exit %d\n%s", r.code, r.stderr)
+	}
 	if r := runCmd(t, nil, "init", "-o", filepath.Join(t.TempDir(), "x.yaml"), "-timezone", "Mars/Base"); r.code != 2 {
 		t.Errorf("init -timezone Mars/Base: exit %d", r.code)
 	}

@@ -649,8 +649,8 @@ func TestZoneHint(t *testing.T) {
 		"US/Washington":      "", // the state, on Pacific time
 		"Geneva":             ` (Geneva is in "Europe/Zurich")`,
 	} {
-		if got := zoneHint(in); got != want {
-			t.Errorf("zoneHint(%q) = %q, want %q", in, got, want)
+		if got := ZoneHint(in); got != want {
+			t.Errorf("ZoneHint(%q) = %q, want %q", in, got, want)
 		}
 	}
 	_, err := Load("s.yaml", strings.NewReader("calendar: {id: c, name: C, timezone: Europe/Geneva}\nevents:\n  - {id: a, title: x, start: 2026-05-04 09:00, duration: 1h, status: canceled}\n"), Options{})

@@ -109,7 +109,7 @@ func (l *loader) calendarZone(f field, m *fieldSet) *time.Location {
 		return time.UTC
 	}
 	last := &l.errs[len(l.errs)-1] // the unknown zone
-	if name, _ := suggestZone(v.value.Value); name != "" {
+	if name, _ := SuggestZone(v.value.Value); name != "" {
 		if loc, err := time.LoadLocation(name); err == nil {
 			last.Msg += fmt.Sprintf("; meanwhile the events without a timezone of their own are checked in %s", name)
 			return loc

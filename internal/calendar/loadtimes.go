@@ -30,7 +30,7 @@ func (l *loader) zone(n *yaml.Node, what string) (*time.Location, bool) {
 			return loc, true
 		}
 	}
-	l.errorf(n.Line, n.Column, "%s: unknown time zone %q%s; use an IANA name such as \"Europe/Zurich\"", what, s, zoneHint(s))
+	l.errorf(n.Line, n.Column, "%s: unknown time zone %q%s; use an IANA name such as \"Europe/Zurich\"", what, s, ZoneHint(s))
 	return nil, false
 }
 
@@ -79,9 +79,11 @@ var cityZones = map[string]string{
 	"nairobi": "Africa/Nairobi", "addis_ababa": "Africa/Addis_Ababa",
 }
 
-// zoneHint is the suggestion of suggestZone, for a message.
-func zoneHint(s string) string {
-	z, city := suggestZone(s)
+// ZoneHint is the suggestion for a zone name the time zone database lacks,
+// for a message: ` (Geneva is in "Europe/Zurich")`, ` (did you mean
+// "Europe/Zurich"?)`, or "" when none is near.
+func ZoneHint(s string) string {
+	z, city := SuggestZone(s)
 	switch {
 	case z == "":
 		return ""
@@ -92,12 +94,12 @@ func zoneHint(s string) string {
 	}
 }
 
-// suggestZone suggests, for a zone name the time zone database lacks, the
+// SuggestZone suggests, for a zone name the time zone database lacks, the
 // zone of the city it names (Europe/Geneva: Europe/Zurich, and that city),
 // or a zone name it is a typo of: of the same area, by the city's spelling
 // (so that Europe/Geneva is not taken for Europe/Kiev), else by the whole
 // name's; "" when none is close.
-func suggestZone(s string) (zone, city string) {
+func SuggestZone(s string) (zone, city string) {
 	area, c, ok := strings.Cut(s, "/")
 	if !ok {
 		// Geneva alone: the city's zone, if it is one people write.

@@ -78,7 +78,7 @@ func (o *Options) check() error {
 	}
 	if o.Timezone != "" {
 		if _, err := loadZone(o.Timezone); err != nil {
-			return fmt.Errorf("-timezone %q is not an IANA time zone; give one such as \"Europe/Zurich\"", o.Timezone)
+			return fmt.Errorf("-timezone %q is not an IANA time zone%s; give one such as \"Europe/Zurich\"", o.Timezone, calendar.ZoneHint(o.Timezone))
 		}
 	}
 	if o.Now == nil {

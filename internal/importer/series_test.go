@@ -485,3 +485,15 @@ END:VCALENDAR
 		t.Errorf("occurrences %v, want 2 (the 12th excepted)", got["Weekly"])
 	}
 }
+
+// TestUnknownTZIDHint: a TZID the time zone database lacks, written as a
+// city people take for a zone, is read in the calendar's zone as any
+// unknown one is, and the note names the city's zone and how to use it.
+func TestUnknownTZIDHint(t *testing.T) {
+	src := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\nUID:a@x\r\nDTSTAMP:20240101T000000Z\r\nSUMMARY:A\r\n" +
+		"DTSTART;TZID=Europe/Geneva:20240105T100000\r\nDTEND;TZID=Europe/Geneva:20240105T110000\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+	report := notesText(importICS(t, "geneva.ics", src).Notes)
+	if want := `TZID "Europe/Geneva" is no time zone calfeed knows (Geneva is in "Europe/Zurich") and has no VTIMEZONE: its times are read in the calendar's zone, UTC; check them (or import again with -timezone Europe/Zurich)`; !strings.Contains(report, want) {
+		t.Errorf("notes:\n%s\nwant %s", report, want)
+	}
+}

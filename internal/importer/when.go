@@ -5,6 +5,8 @@ import (
 	"maps"
 	"strings"
 	"time"
+
+	"calfeed/internal/calendar"
 )
 
 // when is a DATE or DATE-TIME value (RFC 5545 §3.3.4, §3.3.5).
@@ -115,7 +117,11 @@ func (im *icsImport) parseWhen(p *prop, v string) (when, error) {
 		im.ns.once("floating", p.line, "%s has a time without zone (a floating time): read in the calendar's zone, %s", p.name, im.calLoc)
 		w.kind, w.z = whenFloating, &zone{loc: im.calLoc}
 	case z == nil:
-		im.ns.once("tzid "+tzid, p.line, "TZID %q is no time zone calfeed knows and has no VTIMEZONE: its times are read in the calendar's zone, %s; check them", tzid, im.calLoc)
+		again := ""
+		if z, _ := calendar.SuggestZone(tzid); z != "" && z != im.calLoc.String() {
+			again = " (or import again with -timezone " + z + ")"
+		}
+		im.ns.once("tzid "+tzid, p.line, "TZID %q is no time zone calfeed knows%s and has no VTIMEZONE: its times are read in the calendar's zone, %s; check them%s", tzid, calendar.ZoneHint(tzid), im.calLoc, again)
 		w.kind, w.z = whenFloating, &zone{loc: im.calLoc}
 	case z.loc == nil:
 		w.kind, w.z = whenOther, z

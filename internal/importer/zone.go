@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/teambition/rrule-go"
+
+	"calfeed/internal/calendar"
 )
 
 // zone is how the times of one TZID are read: an IANA zone, or, for a
@@ -426,7 +428,7 @@ func (im *icsImport) calendarZone(vevents []*component) {
 			im.zs.prefer = z.loc
 			return
 		}
-		im.ns.add(p.line, 0, "X-WR-TIMEZONE %q is no time zone calfeed knows; ignored (give -timezone)", p.value)
+		im.ns.add(p.line, 0, "X-WR-TIMEZONE %q is no time zone calfeed knows%s; ignored (give -timezone)", p.value, calendar.ZoneHint(p.value))
 	}
 	counts := map[string]int{}
 	locs := map[string]*time.Location{}
