@@ -61,17 +61,16 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if err := checkArgs(fs, stderr, 0, "", "give the events file with -config FILE"); err != nil {
+	path, err := configArg(fs, *config, stderr, getenv)
+	if err != nil {
 		return err
 	}
 	if *out == "" {
 		return usageError(fs, stderr, "give the folder to write the site into with -out DIR")
 	}
-	path := configPath(*config, getenv)
 	if *baseURL == "" {
 		*baseURL = getenv("CALFEED_BASE_URL")
 	}
-	var err error
 	if *baseURL, err = checkBaseURL(*baseURL); err != nil {
 		fmt.Fprintf(stderr, "calfeed build: %v\n", err)
 		return errUsage

@@ -23,6 +23,7 @@ const (
 func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	config := fs.String("config", "", "the events file or folder, as the argument gives it")
 	limits := limitFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: calfeed check [FILE or FOLDER]
@@ -39,10 +40,10 @@ calfeed stamp) are printed too and exit 0.
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if err := checkArgs(fs, stderr, 1, "events file or folder", ""); err != nil {
+	path, err := configArg(fs, *config, stderr, getenv)
+	if err != nil {
 		return err
 	}
-	path := configPath(fs.Arg(0), getenv)
 	if isFolder(path) {
 		return checkFolder(ctx, path, *limits, stdout, stderr)
 	}

@@ -115,6 +115,9 @@ Usage:
   calfeed healthcheck [-addr :8080] [-timeout 3s]
   calfeed version
 
+Every command that takes the events file (or a folder of them) takes it
+with -config or as its last argument, after the flags.
+
 Commands:
   init    write a small, commented events.yaml to start from
   serve   serve the feeds over HTTP
@@ -162,6 +165,24 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		fmt.Fprintf(stderr, "calfeed: unknown command %q\n\n%s", args[0], usage)
 		return errUsage
 	}
+}
+
+// configArg returns the events file or folder of a command that takes it
+// both ways people write it, with -config (config) or as its one
+// argument: either, else $CALFEED_CONFIG, else events.yaml. Both at once
+// is a usage error, unless they are the same.
+func configArg(fs *flag.FlagSet, config string, stderr io.Writer, getenv func(string) string) (string, error) {
+	if err := checkArgs(fs, stderr, 1, "events file or folder", ""); err != nil {
+		return "", err
+	}
+	arg := fs.Arg(0)
+	if config != "" && arg != "" && config != arg {
+		return "", usageError(fs, stderr, "give the events file or folder once, with -config or as the argument, not %q and %q", config, arg)
+	}
+	if arg == "" {
+		arg = config
+	}
+	return configPath(arg, getenv), nil
 }
 
 // configPath is the events file: the argument, else $CALFEED_CONFIG, else events.yaml.

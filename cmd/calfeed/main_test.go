@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -154,7 +155,7 @@ func TestUsage(t *testing.T) {
 		{"check with two files", []string{"check", "a.yaml", "b.yaml"}, 2, []string{"Usage: calfeed check"}, nil},
 		{"check with an unknown flag", []string{"check", "-frob"}, 2, []string{"-frob", "Usage: calfeed check"}, nil},
 		{"serve with an unknown flag", []string{"serve", "-frob"}, 2, []string{"-frob", "Usage: calfeed serve"}, nil},
-		{"serve with an argument", []string{"serve", "extra"}, 2, []string{"Usage: calfeed serve"}, nil},
+		{"serve with two files", []string{"serve", "a.yaml", "b.yaml"}, 2, []string{"Usage: calfeed serve"}, nil},
 		{"serve with a bad log format", []string{"serve", "-log-format", "xml"}, 2, []string{"xml"}, nil},
 		{"serve with no renderings", []string{"serve", "-max-renderings", "-1"}, 2, []string{"-max-renderings -1", "1 or more"}, nil},
 		{"help", []string{"help"}, 0, nil, []string{"Usage:", "serve", "check"}},
@@ -211,15 +212,17 @@ func TestUsageErrorsSay(t *testing.T) {
 		want string
 	}{
 		{[]string{"build", "-config", "events.yaml", "-base-url", "https://c.example.org"}, "calfeed build: give the folder to write the site into with -out DIR"},
-		{[]string{"build", "-out", "site", "events.yaml"}, `calfeed build: unexpected argument "events.yaml": give the events file with -config FILE`},
+		{[]string{"build", "-config", "a.yaml", "-out", "site", "b.yaml"}, `calfeed build: give the events file or folder once, with -config or as the argument, not "a.yaml" and "b.yaml"`},
 		{[]string{"import"}, "calfeed import: give the SOURCE to import"},
 		{[]string{"import", "-format", "xml", "a.ics"}, `calfeed import: -format is ics or csv, not "xml"`},
 		{[]string{"import", "a.ics", "b.ics"}, `calfeed import: give one SOURCE, not "a.ics" and "b.ics"`},
-		{[]string{"serve", "events.yaml"}, `calfeed serve: unexpected argument "events.yaml": give the events file or folder with -config events.yaml`},
+		{[]string{"serve", "-config", "a.yaml", "b.yaml"}, `calfeed serve: give the events file or folder once, with -config or as the argument, not "a.yaml" and "b.yaml"`},
+		{[]string{"serve", "events.yaml", "-addr", ":8081"}, "calfeed serve: -addr comes after the events file or folder: give flags before it, as in calfeed serve -addr :8081 events.yaml"},
+		{[]string{"check", "-config", "a.yaml", "b.yaml"}, `calfeed check: give the events file or folder once, with -config or as the argument, not "a.yaml" and "b.yaml"`},
 		{[]string{"check", "events.yaml", "-max-size", "10"}, "calfeed check: -max-size comes after the events file or folder: give flags before it, as in calfeed check -max-size 10 events.yaml"},
 		{[]string{"stamp", "a.yaml", "b.yaml"}, `calfeed stamp: give one events file or folder, not "a.yaml" and "b.yaml"`},
 		{[]string{"init", "mine.yaml"}, `calfeed init: unexpected argument "mine.yaml": give the file to write with -o mine.yaml`},
-		{[]string{"token", "list", "events.yaml"}, `calfeed token list: unexpected argument "events.yaml": give the events file with -config events.yaml`},
+		{[]string{"token", "list", "a.yaml", "b.yaml"}, `calfeed token list: give one events file or folder, not "a.yaml" and "b.yaml"`},
 		{[]string{"token", "add", "-all"}, "calfeed token add: give -name, and either -tracks or -all"},
 		{[]string{"token", "revoke"}, "calfeed token revoke: give -name"},
 		{[]string{"healthcheck", "localhost:8080"}, `calfeed healthcheck: unexpected argument "localhost:8080": give the server's address with -addr localhost:8080`},
@@ -239,5 +242,34 @@ func TestUsageErrorsSay(t *testing.T) {
 				t.Errorf("no usage after the message:\n%s", r.stderr)
 			}
 		})
+	}
+}
+
+// TestConfigEitherWay: every command that takes the events file takes it
+// with -config or as its argument, as people write both.
+func TestConfigEitherWay(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "events.yaml")
+	if err := os.WriteFile(path, []byte(version(1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"check", "-config", path},
+		{"check", path},
+		{"stamp", "-config", path},
+		{"stamp", path},
+		{"token", "list", "-config", path},
+		{"token", "list", path},
+		{"build", "-out", filepath.Join(dir, "a"), "-base-url", "https://c.example.org", path},
+		{"build", "-config", path, "-out", filepath.Join(dir, "b"), "-base-url", "https://c.example.org"},
+		{"check", "-config", path, path}, // the same file twice is no conflict
+	} {
+		if r := runCmd(t, nil, args...); r.code != 0 {
+			t.Errorf("calfeed %s: exit %d\n%s", strings.Join(args, " "), r.code, r.stderr)
+		}
+	}
+	s := startServe(t, nil, "-addr", "127.0.0.1:0", path)
+	if body, _ := get(t, s.base, "/calendar.ics"); !bytes.Contains(body, []byte("SUMMARY:version 1")) {
+		t.Errorf("serve FILE did not serve it:\n%s", body)
 	}
 }

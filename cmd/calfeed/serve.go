@@ -61,16 +61,16 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (se
 	fs.IntVar(&c.renderings, "max-renderings", 0, fmt.Sprintf("run at most `N` renderings on demand (pages, combined feeds, reminders, downloads) at once; the processors left keep sending what is rendered (default half the processors, at least 1: %d here)", server.RenderingsFor(runtime.GOMAXPROCS(0))))
 	c.limits = limitFlags(fs)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: calfeed serve [flags]\n\nServes the feeds of an events file over HTTP.\n\n")
+		fmt.Fprint(stderr, "Usage: calfeed serve [flags] [FILE or FOLDER]\n\nServes the feeds of an events file, or of a folder of them, over HTTP;\nthe file is given with -config or as the argument.\n\n")
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args); err != nil {
 		return c, err
 	}
-	if err := checkArgs(fs, stderr, 0, "", "give the events file or folder with -config "+fs.Arg(0)); err != nil {
+	var err error
+	if c.config, err = configArg(fs, c.config, stderr, getenv); err != nil {
 		return c, err
 	}
-	c.config = configPath(c.config, getenv)
 	c.addr = listenAddr(c.addr, getenv)
 	if c.baseURL == "" {
 		c.baseURL = getenv("CALFEED_BASE_URL")
@@ -83,7 +83,6 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (se
 			}
 		}
 	}
-	var err error
 	if c.baseURL, err = checkBaseURL(c.baseURL); err != nil {
 		fmt.Fprintf(stderr, "calfeed serve: %v\n", err)
 		return c, errUsage

@@ -19,6 +19,7 @@ import (
 func runStamp(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string, now func() time.Time) error {
 	fs := flag.NewFlagSet("stamp", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	config := fs.String("config", "", "the events file or folder, as the argument gives it")
 	limits := limitFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: calfeed stamp [FILE or FOLDER]
@@ -35,10 +36,10 @@ before publishing.
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if err := checkArgs(fs, stderr, 1, "events file or folder", ""); err != nil {
+	path, err := configArg(fs, *config, stderr, getenv)
+	if err != nil {
 		return err
 	}
-	path := configPath(fs.Arg(0), getenv)
 	stampOne := func(file string) error { return stampFile(ctx, file, *limits, stdout, stderr, now) }
 	if isFolder(path) {
 		return stampFolder(ctx, path, *limits, stdout, stderr, stampOne)

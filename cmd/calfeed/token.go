@@ -73,13 +73,13 @@ func runTokenAdd(ctx context.Context, args []string, stdout, stderr io.Writer, g
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if err := checkArgs(fs, stderr, 0, "", "give the events file with -config FILE, the token's name with -name"); err != nil {
+	path, err := configArg(fs, *config, stderr, getenv)
+	if err != nil {
 		return err
 	}
 	if *name == "" || (*tracks == "") == !*all {
 		return usageError(fs, stderr, "give -name, and either -tracks or -all")
 	}
-	path := configPath(*config, getenv)
 	cal, err := calendar.ReadFile(ctx, path, *limits)
 	if err != nil {
 		return printInvalid(err, path, stderr)
@@ -135,10 +135,10 @@ func runTokenList(ctx context.Context, args []string, stdout, stderr io.Writer, 
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if err := checkArgs(fs, stderr, 0, "", "give the events file with -config "+fs.Arg(0)); err != nil {
+	path, err := configArg(fs, *config, stderr, getenv)
+	if err != nil {
 		return err
 	}
-	path := configPath(*config, getenv)
 	f, err := token.Read(ctx, token.Path(path))
 	if err != nil {
 		return err
@@ -161,13 +161,13 @@ func runTokenRevoke(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if err := checkArgs(fs, stderr, 0, "", "give the events file with -config FILE, the token's name with -name"); err != nil {
+	path, err := configArg(fs, *config, stderr, getenv)
+	if err != nil {
 		return err
 	}
 	if *name == "" {
 		return usageError(fs, stderr, "give -name")
 	}
-	path := configPath(*config, getenv)
 	tokensPath := token.Path(path)
 	f, err := token.Read(ctx, tokensPath)
 	if err != nil {
