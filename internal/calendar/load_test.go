@@ -740,3 +740,34 @@ func TestDateHint(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 }
+
+// TestShapeHints: what people write for a list, a text with a comma in
+// { }, and keys from other formats, is answered with what to write.
+func TestShapeHints(t *testing.T) {
+	for name, tc := range map[string]struct{ yaml, want string }{
+		"a list as one value": {"calendar: {id: c, name: C, timezone: Europe/Zurich}\ntracks: [{id: talks, name: Talks}, {id: panels, name: Panels}]\nevents:\n  - id: a\n    title: A\n    start: 2026-05-04 09:00\n    duration: 1h\n    tracks: talks, panels\n",
+			`c.yaml:8:13: events[0] "a": tracks: want a list, got "talks, panels"; write a list in brackets: [talks, panels]`},
+		"languages as one": {"calendar: {id: c, name: C, timezone: Europe/Zurich, languages: en}\nevents: []\n",
+			`calendar.languages: want a list, got "en"; write a list in brackets: [en]`},
+		"a comma in { }": {"calendar: {id: c, name: {zh: 测试,日历, en: Test}, timezone: Europe/Zurich, languages: [zh, en]}\nevents: []\n",
+			`c.yaml:1:33: calendar.name: language "日历" is not in calendar.languages (zh, en) (within { }, a comma ends a text: put a text that holds one in quotes, as in zh: "…, …")`},
+		"frequency": {"calendar: {id: c, name: C, timezone: Europe/Zurich}\nevents:\n  - {id: a, title: A, start: 2026-05-04 09:00, duration: 1h, repeat: {frequency: weekly, count: 3}}\n",
+			`unknown key "frequency" (did you mean "freq"?)`},
+		"summary": {"calendar: {id: c, name: C, timezone: Europe/Zurich}\nevents:\n  - {id: a, summary: A, start: 2026-05-04 09:00, duration: 1h}\n",
+			`unknown key "summary" (did you mean "title"?)`},
+		"begin": {"calendar: {id: c, name: C, timezone: Europe/Zurich}\nevents:\n  - {id: a, title: A, begin: 2026-05-04 09:00, duration: 1h}\n",
+			`unknown key "begin" (did you mean "start"?)`},
+		"a typo still": {"calendar: {id: c, name: C, timezone: Europe/Zurich}\nevents:\n  - {id: a, titel: A, start: 2026-05-04 09:00, duration: 1h}\n",
+			`unknown key "titel" (did you mean "title"?)`},
+	} {
+		_, err := Load("c.yaml", strings.NewReader(tc.yaml), Options{})
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: got %v\nwant it to contain %s", name, err, tc.want)
+		}
+	}
+	// A language not in the list, outside { } or after a text, is only that.
+	_, err := Load("c.yaml", strings.NewReader("calendar: {id: c, name: C, timezone: Europe/Zurich}\nevents:\n  - {id: a, title: {en: A, fr: B}, start: 2026-05-04 09:00, duration: 1h}\n"), Options{})
+	if err == nil || strings.Contains(err.Error(), "a comma ends") {
+		t.Errorf("a language not in the list: %v", err)
+	}
+}

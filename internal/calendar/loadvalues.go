@@ -1,6 +1,7 @@
 package calendar
 
 import (
+	"fmt"
 	"regexp"
 	"slices"
 	"strings"
@@ -99,8 +100,14 @@ func (l *loader) textMapping(n *yaml.Node, what string, texts []string) []bool {
 		lang := k.Value
 		li := slices.Index(l.languages, lang)
 		if k.Kind != yaml.ScalarNode || li < 0 {
+			hint := didYouMean(lang, l.languages)
+			if v := deref(n.Content[i+1]); i > 0 && n.Style&yaml.FlowStyle != 0 && v.Kind == yaml.ScalarNode && v.Tag == "!!null" && v.Value == "" {
+				// {zh: 一，二, en: One, two}: the comma ended zh's text,
+				// and what followed it became a key without a value.
+				hint = fmt.Sprintf(" (within { }, a comma ends a text: put a text that holds one in quotes, as in %s: \"…, …\")", deref(n.Content[i-2]).Value)
+			}
 			l.errorf(k.Line, k.Column, "%s: language %q is not in calendar.languages (%s)%s",
-				what, lang, strings.Join(l.languages, ", "), didYouMean(lang, l.languages))
+				what, lang, strings.Join(l.languages, ", "), hint)
 			continue
 		}
 		if given[li] {

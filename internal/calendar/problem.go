@@ -2,6 +2,7 @@ package calendar
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -196,6 +197,46 @@ func editDistance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(rb)]
+}
+
+// keySynonyms are the keys people write, from other formats and tools
+// (iCalendar's, spreadsheets' and other calendars'), for the ones the file
+// takes: a key far from any by its spelling is still found.
+var keySynonyms = map[string][]string{
+	"start":       {"begin", "begins", "from", "starts", "dtstart", "start_time", "start_date", "starttime", "startdate", "date", "when"},
+	"end":         {"finish", "to", "ends", "dtend", "end_time", "end_date", "endtime", "enddate", "until"},
+	"title":       {"summary", "subject", "name", "event", "heading"},
+	"description": {"desc", "details", "notes", "note", "body", "text", "about", "summary"},
+	"location":    {"place", "venue", "room", "where", "address"},
+	"url":         {"link", "website", "href", "web", "page"},
+	"online":      {"stream", "webcast", "meeting_url", "zoom", "join", "livestream"},
+	"timezone":    {"tz", "time_zone", "zone", "tzid"},
+	"tracks":      {"track", "category", "categories", "tags", "tag", "topics"},
+	"repeat":      {"repeats", "recurrence", "rrule", "recur", "recurring", "recurs"},
+	"freq":        {"frequency", "period", "repeats"},
+	"interval":    {"every"},
+	"days":        {"byday", "weekdays", "on", "day"},
+	"until":       {"end", "ends", "until_date", "last"},
+	"count":       {"times", "occurrences"},
+	"except":      {"exceptions", "exdate", "exdates", "skip", "excluding"},
+	"also":        {"rdate", "rdates", "extra", "additional"},
+	"status":      {"state", "cancelled", "canceled"},
+	"languages":   {"language", "lang", "langs", "locales"},
+	"overrides":   {"exceptions", "changes", "override"},
+	"color":       {"colour"},
+	"private":     {"hidden", "secret", "class", "confidential"},
+}
+
+// keyHint is the suggestion for an unknown key s among known: a key it is
+// a synonym of, else one it is a typo of.
+func keyHint(s string, known []string) string {
+	lower := strings.ToLower(s)
+	for _, k := range known {
+		if slices.Contains(keySynonyms[k], lower) {
+			return fmt.Sprintf(" (did you mean %q?)", k)
+		}
+	}
+	return didYouMean(s, known)
 }
 
 // didYouMean formats a suggestion for an error message.

@@ -69,7 +69,7 @@ func (l *loader) mapping(n *yaml.Node, what string, known []string) *fieldSet {
 			continue
 		}
 		if !slices.Contains(known, k.Value) {
-			l.errorf(k.Line, k.Column, "%s: unknown key %q%s; known keys: %s", what, k.Value, didYouMean(k.Value, known), strings.Join(known, ", "))
+			l.errorf(k.Line, k.Column, "%s: unknown key %q%s; known keys: %s", what, k.Value, keyHint(k.Value, known), strings.Join(known, ", "))
 			// Read a misspelt key as the one it resembles, so that one typo
 			// is one error and not also "title missing". The file is invalid
 			// either way.
@@ -138,7 +138,16 @@ func (l *loader) scalar(n *yaml.Node, what string) (string, bool) {
 func (l *loader) list(n *yaml.Node, what string) ([]*yaml.Node, bool) {
 	n = deref(n)
 	if n.Kind != yaml.SequenceNode {
-		l.errorf(n.Line, n.Column, "%s: want a list, got %s", what, describe(n))
+		hint := ""
+		if v := strings.TrimSpace(n.Value); n.Kind == yaml.ScalarNode && n.Tag != "!!null" && v != "" && len(v) <= maxQuoted && !strings.ContainsAny(v, "\n[]{}") {
+			// tracks: talks, or tracks: talks, panels: the list meant.
+			items := strings.Split(v, ",")
+			for i := range items {
+				items[i] = strings.TrimSpace(items[i])
+			}
+			hint = "; write a list in brackets: [" + strings.Join(items, ", ") + "]"
+		}
+		l.errorf(n.Line, n.Column, "%s: want a list, got %s%s", what, describe(n), hint)
 		return nil, false
 	}
 	return n.Content, true
