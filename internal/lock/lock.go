@@ -17,7 +17,6 @@
 package lock
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -147,9 +146,7 @@ func Read(ctx context.Context, path string, limit int64) (*File, error) {
 		return nil, fmt.Errorf("lock: %w", err)
 	}
 	var f File
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&f); err != nil {
+	if err := safefile.DecodeJSON(data, &f); err != nil {
 		// A newer format may hold what this one does not know, and is not
 		// damaged for it.
 		var format struct {

@@ -203,6 +203,12 @@ func TestReadMissingAndDamaged(t *testing.T) {
 	if _, err := Read(t.Context(), bad, 1<<20); err == nil || !strings.Contains(err.Error(), "bad.lock:3:1: the file is damaged") || !strings.Contains(err.Error(), "conflict markers") {
 		t.Errorf("Read(conflict markers) = %v", err)
 	}
+	// What follows a whole lock (markers after it, a second copy) is
+	// damage too, not left unread.
+	os.WriteFile(bad, []byte("{\"calfeed_lock\": 2, \"events\": {}}\n>>>>>>> theirs\n"), 0o644)
+	if _, err := Read(t.Context(), bad, 1<<20); err == nil || !strings.Contains(err.Error(), "bad.lock:2:1: the file is damaged") {
+		t.Errorf("Read(a lock, then more) = %v", err)
+	}
 }
 
 // hashes are the content hashes of cal's events, as a renderer gives them.

@@ -11,7 +11,6 @@
 package token
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -80,9 +79,7 @@ func Read(ctx context.Context, path string) (*File, error) {
 		return nil, fmt.Errorf("tokens: %w", err)
 	}
 	var f File
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&f); err != nil {
+	if err := safefile.DecodeJSON(data, &f); err != nil {
 		return nil, fmt.Errorf("tokens: %s: the file is damaged (%v); mend it there, restore it from a backup, or delete it and add the tokens again (their addresses change)", safefile.JSONPlace(path, data, err), err)
 	}
 	if f.Version != Version {

@@ -104,6 +104,9 @@ func TestReadDamaged(t *testing.T) {
 		"no grant":    `{"version":1,"tokens":[{"name":"a","hash":"` + hash + `"}]}`,
 		"twice":       `{"version":1,"tokens":[{"name":"a","hash":"` + hash + `","all":true},{"name":"a","hash":"` + hash + `","all":true}]}`,
 		"no name":     `{"version":1,"tokens":[{"name":"","hash":"` + hash + `","all":true}]}`,
+		// An old copy and the file after a revocation, put together: the
+		// decoder would read the first and let the revoked token live.
+		"two files": `{"version":1,"tokens":[{"name":"a","hash":"` + hash + `","all":true}]}` + "\n" + `{"version":1,"tokens":[]}`,
 	} {
 		path := filepath.Join(dir, strings.ReplaceAll(name, " ", "-"))
 		if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
