@@ -237,9 +237,17 @@ func (o Occurrence) over(t time.Time) bool {
 // Overridden returns the occurrence ov changes, as changed.
 func (e *Event) Overridden(ov *Override) Occurrence { return e.occurrence(ov.Date, ov) }
 
-// daysBetween returns the number of days from date a to date b.
+// daysBetween returns the number of days from date a to date b, each
+// taken in its location. It counts calendar days, not a time.Duration,
+// which stops at 292 years: dates further apart are days apart too.
 func daysBetween(a, b time.Time) int {
-	return int(b.Sub(a).Round(24*time.Hour) / (24 * time.Hour))
+	return int(dayNumber(b) - dayNumber(a))
+}
+
+// dayNumber is t's date as a count of days from 1 January 1970.
+func dayNumber(t time.Time) int64 {
+	y, m, d := t.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix() / 86400
 }
 
 // dates yields the dates of e's occurrences in order: the rule's, bounded

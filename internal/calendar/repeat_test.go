@@ -447,3 +447,32 @@ func TestFastForward(t *testing.T) {
 		}
 	}
 }
+
+// TestDaysBetweenFarApart: days are counted as dates, in the dates' own
+// zone across its clock changes, also past the 292 years a time.Duration
+// holds: a rule's dates centuries on are found, and an except on one is
+// taken.
+func TestDaysBetweenFarApart(t *testing.T) {
+	zurich, err := time.LoadLocation("Europe/Zurich")
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, zurich)
+	for _, n := range []int{0, 1, 89, 365, 106751, 106752, 200000, 2000000} {
+		if got := daysBetween(start, start.AddDate(0, 0, n)); got != n {
+			t.Errorf("daysBetween(%s, %d days on) = %d", start.Format(time.DateOnly), n, got)
+		}
+		if got := daysBetween(start.AddDate(0, 0, n), start); got != -n {
+			t.Errorf("daysBetween(%d days on, %s) = %d", n, start.Format(time.DateOnly), got)
+		}
+	}
+	src := "calendar: {id: c, name: C, timezone: Europe/Zurich}\nevents:\n  - {id: a, title: A, start: 2026-01-01 10:00, duration: 1h, repeat: {freq: daily, interval: 3, except: [%s]}}\n"
+	onRule := start.AddDate(0, 0, 3*45000).Format(time.DateOnly) // 2395
+	if _, err := Load("c.yaml", strings.NewReader(fmt.Sprintf(src, onRule)), Options{}); err != nil {
+		t.Errorf("except %s, a date of the rule: %v", onRule, err)
+	}
+	offRule := start.AddDate(0, 0, 3*45000+1).Format(time.DateOnly)
+	if _, err := Load("c.yaml", strings.NewReader(fmt.Sprintf(src, offRule)), Options{}); err == nil || !strings.Contains(err.Error(), offRule+" is not a date of the rule") {
+		t.Errorf("except %s, off the rule: %v", offRule, err)
+	}
+}
