@@ -28,7 +28,8 @@ import (
 // a revoked token's address is a 404 from the next load of the file. The
 // servers' renderings count against the memory budget (-cache-size) as
 // the cache's entries do; past half of it, the servers used least recently
-// are dropped, and made again on their next request.
+// are dropped, and made again on their next request (those used within
+// minResidency only past the whole budget).
 
 // privates are the tokens of one version of the calendar and the servers
 // made for them.
@@ -116,8 +117,9 @@ func (ps *privates) drop(e *privateEntry, b *budget) {
 // count counts e's server's memory anew when it has rendered another
 // language since it was last counted, then drops the servers used least
 // recently while the servers of secret addresses hold more than half of b
-// (those of every calendar of a folder, which share b), but never e nor a
-// server asked for within minResidency; the caller holds ps.mu.
+// (those of every calendar of a folder, which share b), but never e, nor a
+// server asked for within minResidency unless they hold more than all of
+// b; the caller holds ps.mu.
 func (ps *privates) count(e *privateEntry, b *budget, now time.Time) {
 	if ps.servers[e.hash] != e || e.srv == nil {
 		return // dropped, or not made yet
@@ -132,7 +134,10 @@ func (ps *privates) count(e *privateEntry, b *budget, now time.Time) {
 	for el := ps.lru.Back(); el != nil && b.private.Load() > b.max/2; {
 		last := el.Value.(*privateEntry)
 		el = el.Prev()
-		if last != e && last.srv != nil && now.Sub(last.used) >= minResidency {
+		// Within minResidency a server is kept while the servers hold at
+		// most the whole budget: past it, addresses asked for in turn
+		// make their servers again, rather than hold without bound.
+		if last != e && last.srv != nil && (now.Sub(last.used) >= minResidency || b.private.Load() > b.max) {
 			ps.drop(last, b)
 		}
 	}

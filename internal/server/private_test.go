@@ -594,6 +594,16 @@ func TestPrivateServersBounded(t *testing.T) {
 			}
 		}
 	}
+	// Every address asked for at once, within minResidency: past the
+	// whole budget, recently used servers are dropped too.
+	for _, tok := range tokens {
+		if rec := get(t, tight, "/p/"+tok+"/calendar.ics", nil); rec.Code != http.StatusOK {
+			t.Fatalf("GET a secret address: status %d", rec.Code)
+		}
+		if n, held := kept(tight); held > budget+one {
+			t.Fatalf("addresses asked for within %v: %d servers kept, %d bytes; want at most the budget, %d, and one server", minResidency, n, held, budget)
+		}
+	}
 	// A reload lets them all go, and gives back what they held.
 	tight.Load(loadCalendar(t, privateYAML))
 	if got := tight.budget.private.Load(); got != 0 {
