@@ -36,6 +36,9 @@ type icsImport struct {
 	doc     *doc
 	ids     *ids
 	tracks  *trackSet
+	// expanded counts the events written out for rules calfeed's repeat:
+	// cannot say, against maxExpandedTotal.
+	expanded int
 }
 
 // run reads the calendar's zones and events and builds events.yaml.

@@ -88,6 +88,32 @@ func ruleOption(raw string, start time.Time) (*rrule.ROption, untilBound, error)
 // every second for a year would otherwise take all the memory there is.
 const maxRuleSteps = 200_000
 
+// maxPeriodSet bounds the times a rule may give in one of its periods:
+// rrule-go makes a period's times all at once (a yearly rule of every
+// second of every day would be 31 million of them, gigabytes), before
+// maxRuleSteps can stop it.
+const maxPeriodSet = 100_000
+
+// periodSet is at most how many times opt gives in one of its periods (a
+// year for a yearly rule, a month, a week, a day): the days it can give
+// in one, times the hours, minutes and seconds it gives in a day.
+func periodSet(opt *rrule.ROption) int {
+	days := 1
+	switch opt.Freq {
+	case rrule.YEARLY:
+		days = 366
+	case rrule.MONTHLY:
+		days = 31
+	case rrule.WEEKLY:
+		days = 7
+	}
+	n := days
+	for _, by := range [][]int{opt.Byhour, opt.Byminute, opt.Bysecond} {
+		n *= max(len(by), 1)
+	}
+	return n
+}
+
 // ruleTimes returns the wall times (naive) a rule gives from its start up
 // to limit (a wall time), at most max of them, with the instant each
 // names; more says whether the rule gives more before limit.
@@ -99,6 +125,10 @@ func ruleTimes(opt *rrule.ROption, u untilBound, z *zone, allDay bool, limit tim
 			walls, instants, more, err = nil, nil, false, fmt.Errorf("the rule cannot be expanded (%v)", p)
 		}
 	}()
+	if n := periodSet(opt); n > maxPeriodSet {
+		period := map[rrule.Frequency]string{rrule.YEARLY: "year", rrule.MONTHLY: "month", rrule.WEEKLY: "week"}[opt.Freq]
+		return nil, nil, false, fmt.Errorf("the rule can give up to %d times in a %s (its days times its BYHOUR, BYMINUTE and BYSECOND), more than the %d calfeed expands", n, period, maxPeriodSet)
+	}
 	r, err := rrule.NewRRule(*opt)
 	if err != nil {
 		return nil, nil, false, err

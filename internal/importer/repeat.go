@@ -358,8 +358,18 @@ func compareOccs(e *calendar.Event, src []occ, limit time.Time, partial bool) st
 // UID is one series to a calendar.
 func (s *series) expand(id, reason string) []*event {
 	im := s.im
+	line := s.ruleLine
+	if line == 0 {
+		line = s.m.c.line
+	}
+	room := min(maxExpand, maxExpandedTotal-im.expanded)
+	if room <= 0 {
+		im.ns.once("expanded", line, "%q repeats in a way calfeed's repeat: cannot say (%s), and the import has written out %d occurrences of such rules already: it is not imported; simplify the rule and write it as repeat:, or import the file in parts", s.m.title, reason, im.expanded)
+		return nil
+	}
 	limit := s.limit(expandYears)
-	occs, more, _ := s.occurrences(limit, maxExpand)
+	occs, more, _ := s.occurrences(limit, room)
+	im.expanded += len(occs)
 	var out []*event
 	for _, o := range occs {
 		date := o.rid.Format("20060102")
@@ -369,10 +379,6 @@ func (s *series) expand(id, reason string) []*event {
 		if e := im.plain(o.v, im.ids.claim(id+"-"+date), "", o.start, o.end); e != nil {
 			out = append(out, e)
 		}
-	}
-	line := s.ruleLine
-	if line == 0 {
-		line = s.m.c.line
 	}
 	msg := fmt.Sprintf("%q repeats in a way calfeed's repeat: cannot say (%s): its %d %s written as events of their own, with new UIDs", s.m.title, reason, len(out), plural(len(out), "occurrence is", "occurrences are"))
 	if (more || !s.bounded()) && len(occs) > 0 {

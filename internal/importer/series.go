@@ -14,6 +14,10 @@ const (
 	expandYears = 2
 	// maxExpand bounds the events one rule is written out as.
 	maxExpand = 1000
+	// maxExpandedTotal bounds the events all the rules of a file are
+	// written out as: a small file of many such rules would otherwise
+	// make millions, and take the memory they need.
+	maxExpandedTotal = 50_000
 	// compareYears is how far after now (or the start) a rule without end
 	// is compared, occurrence by occurrence, with what calfeed makes of it.
 	compareYears = 10

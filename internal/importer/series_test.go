@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -495,5 +496,33 @@ func TestUnknownTZIDHint(t *testing.T) {
 	report := notesText(importICS(t, "geneva.ics", src).Notes)
 	if want := `TZID "Europe/Geneva" is no time zone calfeed knows (Geneva is in "Europe/Zurich") and has no VTIMEZONE: its times are read in the calendar's zone, UTC; check them (or import again with -timezone Europe/Zurich)`; !strings.Contains(report, want) {
 		t.Errorf("notes:\n%s\nwant %s", report, want)
+	}
+}
+
+// TestRuleBounds: a rule that would give millions of times a period is
+// not expanded (rrule-go would make them all at once), and the rules a
+// file writes out as events of their own make at most maxExpandedTotal
+// of them, with a note for the rest.
+func TestRuleBounds(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n")
+	b.WriteString("BEGIN:VEVENT\r\nUID:bomb@x\r\nDTSTAMP:20240101T000000Z\r\nSUMMARY:Bomb\r\nDTSTART:20260101T100000Z\r\n" +
+		"RRULE:FREQ=YEARLY;BYHOUR=0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23;BYMINUTE=0,10,20,30,40,50;BYSECOND=0,30\r\nEND:VEVENT\r\n")
+	series := maxExpandedTotal/maxExpand + 3
+	for i := range series {
+		fmt.Fprintf(&b, "BEGIN:VEVENT\r\nUID:s%d@x\r\nDTSTAMP:20240101T000000Z\r\nSUMMARY:S%d\r\nDTSTART:20260101T100000Z\r\nDTEND:20260101T110000Z\r\nRRULE:FREQ=MONTHLY;BYMONTHDAY=1,15;UNTIL=29991231T000000Z\r\nEND:VEVENT\r\n", i, i)
+	}
+	b.WriteString("END:VCALENDAR\r\n")
+	res := importICS(t, "many.ics", b.String())
+	report := notesText(res.Notes)
+	if !strings.Contains(report, "RRULE: the rule can give up to 105408 times in a year") {
+		t.Errorf("the rule of millions: notes\n%.2000s", report)
+	}
+	if !strings.Contains(report, "and the import has written out 50000 occurrences of such rules already: it is not imported") || !strings.Contains(report, "(and 2 more like it)") {
+		t.Errorf("the rules past the total: notes\n%.2000s", report)
+	}
+	// The bomb's first occurrence, and the series written out up to the total.
+	if res.Events != 1+maxExpandedTotal {
+		t.Errorf("%d events, want %d", res.Events, 1+maxExpandedTotal)
 	}
 }
