@@ -1509,3 +1509,39 @@ func TestRenderPanic(t *testing.T) {
 		t.Errorf("after a panic: %v, %v", res, err)
 	}
 }
+
+// TestGzipInTurn: a feed's first gzip compression waits for a rendering
+// turn, as a rendering does (a flood of distinct large responses, each
+// compressed at gzip's best level, would otherwise take every processor);
+// a client gone while it waits gets nothing compressed for it.
+func TestGzipInTurn(t *testing.T) {
+	s := serverOf(t, testYAML, Options{Gzip: true, MaxRenderings: 1})
+	gz := http.Header{"Accept-Encoding": {"gzip"}}
+	s.renders <- struct{}{} // a rendering in progress
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan *httptest.ResponseRecorder)
+	go func() {
+		req := httptest.NewRequestWithContext(ctx, http.MethodGet, "/calendar.ics", nil)
+		req.Header = gz.Clone()
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, req)
+		done <- rec
+	}()
+	select {
+	case rec := <-done:
+		t.Fatalf("served while every rendering turn was taken: status %d, encoding %q", rec.Code, rec.Header().Get("Content-Encoding"))
+	case <-time.After(200 * time.Millisecond):
+	}
+	cancel() // the client goes away
+	if rec := <-done; rec.Header().Get("Content-Encoding") == "gzip" {
+		t.Errorf("a client gone while it waited was sent the gzipped feed")
+	}
+	<-s.renders
+	rec := do(t, s, http.MethodGet, "/calendar.ics", gz)
+	if rec.Code != http.StatusOK || rec.Header().Get("Content-Encoding") != "gzip" {
+		t.Errorf("with a turn free: status %d, encoding %q", rec.Code, rec.Header().Get("Content-Encoding"))
+	}
+	if len(s.renders) != 0 {
+		t.Errorf("%d rendering turns still taken after the compression", len(s.renders))
+	}
+}

@@ -236,7 +236,35 @@ var (
 // advance; anything rarer (Range, If-Match, If-Unmodified-Since, If-Range)
 // goes to http.ServeContent, which knows all of RFC 9110's rules.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request, res *resource) {
+	if !s.gzipInTurn(r, res) {
+		s.error(w, r, errGone)
+		return
+	}
 	serveResource(w, r, res, s.now)
+}
+
+// gzipInTurn compresses res, for the first client that accepts gzip,
+// within a rendering turn: compressing a large feed at gzip's best level
+// costs a rendering's worth of CPU, and a flood of distinct ones must
+// wait behind -max-renderings as their renderings do, not take the
+// processors from the feeds rendered ahead. It reports false when the
+// client went away while it waited (as cache.turn does).
+func (s *Server) gzipInTurn(r *http.Request, res *resource) bool {
+	if !res.compress || s.renders == nil || res.gzippedSize() != 0 || !acceptsGzip(r) {
+		return true
+	}
+	select {
+	case s.renders <- struct{}{}:
+	default:
+		select {
+		case s.renders <- struct{}{}:
+		case <-r.Context().Done():
+			return false
+		}
+	}
+	defer func() { <-s.renders }()
+	res.gzipped()
+	return true
 }
 
 // serveResource is serve with the clock now.
