@@ -158,6 +158,7 @@ func TestUsage(t *testing.T) {
 		{"serve with two files", []string{"serve", "a.yaml", "b.yaml"}, 2, []string{"Usage: calfeed serve"}, nil},
 		{"serve with a bad log format", []string{"serve", "-log-format", "xml"}, 2, []string{"xml"}, nil},
 		{"serve with no renderings", []string{"serve", "-max-renderings", "-1"}, 2, []string{"-max-renderings -1", "1 or more"}, nil},
+		{"serve with no connections", []string{"serve", "-max-connections", "-1"}, 2, []string{"-max-connections -1", "1 or more"}, nil},
 		{"help", []string{"help"}, 0, nil, []string{"Usage:", "serve", "check"}},
 	}
 	for _, tc := range tests {

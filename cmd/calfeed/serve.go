@@ -40,6 +40,7 @@ type serveConfig struct {
 	writeLock   func(f *lock.File, path string) error // (*lock.File).Write; tests replace it
 	cacheSize   int64
 	renderings  int
+	connections int // -max-connections; 0 for defaultMaxConnections
 	reloadDelay time.Duration
 	limits      *calendar.Options
 }
@@ -59,6 +60,7 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (se
 	fs.DurationVar(&c.reloadDelay, "reload-delay", defaultReloadDelay, "reload once the events file has been unchanged this long")
 	fs.Var(byteSize{&c.cacheSize}, "cache-size", "memory for responses rendered on demand (pages, combined feeds, reminders, downloads), such as 64MiB (env CALFEED_CACHE_SIZE; default 64MiB)")
 	fs.IntVar(&c.renderings, "max-renderings", 0, fmt.Sprintf("run at most `N` renderings on demand (pages, combined feeds, reminders, downloads) at once; the processors left keep sending what is rendered (default half the processors, at least 1: %d here)", server.RenderingsFor(runtime.GOMAXPROCS(0))))
+	fs.IntVar(&c.connections, "max-connections", 0, fmt.Sprintf("hold at most `N` connections open; past it, each new one closes the connection idle longest (default the open-files limit less an eighth, at least 256 kept for files: %d here)", defaultMaxConnections()))
 	c.limits = limitFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "Usage: calfeed serve [flags] [FILE or FOLDER]\n\nServes the feeds of an events file, or of a folder of them, over HTTP;\nthe file is given with -config or as the argument.\n\n")
@@ -89,6 +91,10 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (se
 	}
 	if c.reloadDelay < 0 {
 		fmt.Fprintf(stderr, "calfeed serve: -reload-delay %v: give a duration of 0 or more, such as 1s\n", c.reloadDelay)
+		return c, errUsage
+	}
+	if c.connections < 0 {
+		fmt.Fprintf(stderr, "calfeed serve: -max-connections %d: give 1 or more, or 0 for the default\n", c.connections)
 		return c, errUsage
 	}
 	if c.renderings < 0 {
@@ -197,7 +203,11 @@ func (c serveConfig) listenAndWatch(ctx context.Context, logger *slog.Logger, h 
 		}
 	}()
 	defer func() { stopWatch(); <-done }()
-	return serveUntilDone(ctx, ln, h, logger)
+	conns := c.connections
+	if conns == 0 {
+		conns = defaultMaxConnections()
+	}
+	return serveUntilDone(ctx, ln, h, logger, newConnLimit(conns, logger))
 }
 
 // reloader is the reload of the events file: validate, render, then swap.
@@ -235,8 +245,9 @@ func (c serveConfig) reloader(logger *slog.Logger, srv *server.Server) func(cont
 
 // serveUntilDone serves h on ln until ctx is done, then stops gracefully:
 // requests in flight get 10 seconds to finish.
-func serveUntilDone(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Logger) error {
+func serveUntilDone(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Logger, conns *connLimit) error {
 	hs := &http.Server{
+		ConnState:         conns.state,
 		Handler:           h,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
