@@ -1,7 +1,6 @@
 package main
 
 import (
-	"container/list"
 	"log/slog"
 	"net"
 	"net/http"
@@ -23,15 +22,24 @@ type connLimit struct {
 	now    func() time.Time
 
 	mu     sync.Mutex
-	open   int
-	idle   list.List // of net.Conn, idle longest first
-	where  map[net.Conn]*list.Element
-	warned time.Time // when the limit was last logged
+	conns  map[net.Conn]*connEntry // every connection open, made at StateNew
+	idle   connEntry               // the idle ones' ring, idle longest first (idle.next)
+	warned time.Time               // when the limit was last logged
+}
+
+// connEntry is a connection, on the idle ring while it is idle: made once
+// a connection, so that a request's two changes of state (active, then
+// idle) allocate nothing.
+type connEntry struct {
+	c          net.Conn
+	prev, next *connEntry
 }
 
 // newConnLimit returns a limit of max connections (none for max <= 0).
 func newConnLimit(max int, logger *slog.Logger) *connLimit {
-	return &connLimit{max: max, logger: logger, now: time.Now, where: map[net.Conn]*list.Element{}}
+	l := &connLimit{max: max, logger: logger, now: time.Now, conns: map[net.Conn]*connEntry{}}
+	l.idle.prev, l.idle.next = &l.idle, &l.idle
+	return l
 }
 
 // state is the http.Server's ConnState hook.
@@ -43,14 +51,14 @@ func (l *connLimit) state(c net.Conn, s http.ConnState) {
 	defer l.mu.Unlock()
 	switch s {
 	case http.StateNew:
-		l.open++
-		if l.open <= l.max {
+		l.conns[c] = &connEntry{c: c}
+		if len(l.conns) <= l.max {
 			return
 		}
 		victim, what := c, "the new connection"
-		if el := l.idle.Front(); el != nil {
-			victim, what = el.Value.(net.Conn), "the connection idle longest"
-			l.forget(victim)
+		if e := l.idle.next; e != &l.idle {
+			victim, what = e.c, "the connection idle longest"
+			e.unlink()
 		}
 		// Its serve goroutine sees the close and reports StateClosed,
 		// which counts it out.
@@ -61,21 +69,39 @@ func (l *connLimit) state(c net.Conn, s http.ConnState) {
 				slog.Int("max_connections", l.max))
 		}
 	case http.StateIdle:
-		if _, ok := l.where[c]; !ok {
-			l.where[c] = l.idle.PushBack(c)
+		if e := l.conns[c]; e != nil && e.next == nil {
+			e.prev, e.next = l.idle.prev, &l.idle
+			l.idle.prev.next = e
+			l.idle.prev = e
 		}
 	case http.StateActive:
-		l.forget(c)
+		if e := l.conns[c]; e != nil {
+			e.unlink()
+		}
 	case http.StateClosed, http.StateHijacked:
-		l.forget(c)
-		l.open--
+		if e := l.conns[c]; e != nil {
+			e.unlink()
+			delete(l.conns, c)
+		}
 	}
 }
 
-// forget takes c off the idle list; the caller holds l.mu.
-func (l *connLimit) forget(c net.Conn) {
-	if el, ok := l.where[c]; ok {
-		l.idle.Remove(el)
-		delete(l.where, c)
+// unlink takes e off the idle ring, if it is on it; the caller holds the
+// limit's mutex.
+func (e *connEntry) unlink() {
+	if e.next == nil {
+		return
 	}
+	e.prev.next, e.next.prev = e.next, e.prev
+	e.prev, e.next = nil, nil
+}
+
+// counts are the connections open and idle, for tests.
+func (l *connLimit) counts() (open, idle int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for e := l.idle.next; e != &l.idle; e = e.next {
+		idle++
+	}
+	return len(l.conns), idle
 }

@@ -65,7 +65,7 @@ func TestConnLimit(t *testing.T) {
 			t.Fatal("a connection within the limit was not served")
 		}
 	}
-	until(t, func() bool { l.mu.Lock(); defer l.mu.Unlock(); return l.idle.Len() == 3 })
+	until(t, func() bool { _, idle := l.counts(); return idle == 3 })
 	fourth := dial()
 	if !get(fourth) {
 		t.Fatal("a connection past the limit, with one idle, was not served")
@@ -85,7 +85,7 @@ func TestConnLimit(t *testing.T) {
 		io.WriteString(c, "GET /wait HTTP/1.1\r\nHost: x\r\n\r\n")
 		busy = append(busy, c)
 	}
-	until(t, func() bool { l.mu.Lock(); defer l.mu.Unlock(); return l.idle.Len() == 0 })
+	until(t, func() bool { _, idle := l.counts(); return idle == 0 })
 	if fifth := dial(); !closed(fifth) {
 		t.Error("a connection past the limit, with none idle, was not closed")
 	}
@@ -95,7 +95,7 @@ func TestConnLimit(t *testing.T) {
 	// One of them goes: there is room again.
 	close(release)
 	busy[0].Close()
-	until(t, func() bool { l.mu.Lock(); defer l.mu.Unlock(); return l.open < 3 })
+	until(t, func() bool { open, _ := l.counts(); return open < 3 })
 	if !get(dial()) {
 		t.Error("a connection after one closed was not served")
 	}
