@@ -217,3 +217,24 @@ func TestEmptyChoice(t *testing.T) {
 		}
 	}
 }
+
+// TestManyRanges: a Range of many parts, overlapping, is ignored and the
+// body sent whole, not a part's headers for each (many times the body); a
+// few parts are still served as parts.
+func TestManyRanges(t *testing.T) {
+	s := serverOf(t, testYAML, Options{})
+	whole := do(t, s, http.MethodGet, "/calendar.ics", nil).Body.Len()
+	many := "bytes=" + strings.TrimSuffix(strings.Repeat("0-0,", 3000), ",")
+	rec := do(t, s, http.MethodGet, "/calendar.ics", http.Header{"Range": {many}})
+	if rec.Code != http.StatusOK || rec.Body.Len() != whole {
+		t.Errorf("3,000 ranges: status %d, %d bytes; want 200 and the %d of the body", rec.Code, rec.Body.Len(), whole)
+	}
+	rec = do(t, s, http.MethodGet, "/calendar.ics", http.Header{"Range": {"bytes=0-9,20-29"}})
+	if rec.Code != http.StatusPartialContent || !strings.HasPrefix(rec.Header().Get("Content-Type"), "multipart/byteranges") {
+		t.Errorf("two ranges: status %d, type %q", rec.Code, rec.Header().Get("Content-Type"))
+	}
+	rec = do(t, s, http.MethodGet, "/calendar.ics", http.Header{"Range": {"bytes=0-9"}})
+	if rec.Code != http.StatusPartialContent || rec.Body.Len() != 10 {
+		t.Errorf("one range: status %d, %d bytes", rec.Code, rec.Body.Len())
+	}
+}

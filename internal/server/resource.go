@@ -267,6 +267,10 @@ func (s *Server) gzipInTurn(r *http.Request, res *resource) bool {
 	return true
 }
 
+// maxRanges is the most parts a Range may ask for; one of more is
+// ignored (see serveResource).
+const maxRanges = 16
+
 // serveResource is serve with the clock now.
 func serveResource(w http.ResponseWriter, r *http.Request, res *resource, now func() time.Time) {
 	res.once.Do(res.prepare)
@@ -306,6 +310,13 @@ func serveResource(w http.ResponseWriter, r *http.Request, res *resource, now fu
 		defer done()
 	}
 	if rare {
+		if ranges := rh["Range"]; len(ranges) > 0 && (len(ranges) > 1 || strings.Count(ranges[0], ",") >= maxRanges) {
+			// RFC 9110 §14.2 lets a server ignore a Range: one of many
+			// parts (0-0 three thousand times) would make net/http send a
+			// part's headers for each, overlapping or not, many times the
+			// body. The whole body is sent.
+			rh.Del("Range")
+		}
 		var content io.ReadSeeker = bytes.NewReader(body)
 		if parts != nil {
 			content = io.NewSectionReader(partsReader(parts), 0, int64(res.size))
