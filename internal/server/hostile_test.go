@@ -224,10 +224,12 @@ func TestEmptyChoice(t *testing.T) {
 func TestManyRanges(t *testing.T) {
 	s := serverOf(t, testYAML, Options{})
 	whole := do(t, s, http.MethodGet, "/calendar.ics", nil).Body.Len()
-	many := "bytes=" + strings.TrimSuffix(strings.Repeat("0-0,", 3000), ",")
+	// Fewer bytes asked for than the body has (net/http ignores a Range
+	// that asks for more), in a hundred parts.
+	many := "bytes=" + strings.TrimSuffix(strings.Repeat("0-0,", 100), ",")
 	rec := do(t, s, http.MethodGet, "/calendar.ics", http.Header{"Range": {many}})
 	if rec.Code != http.StatusOK || rec.Body.Len() != whole {
-		t.Errorf("3,000 ranges: status %d, %d bytes; want 200 and the %d of the body", rec.Code, rec.Body.Len(), whole)
+		t.Errorf("100 ranges: status %d, %d bytes; want 200 and the %d of the body", rec.Code, rec.Body.Len(), whole)
 	}
 	rec = do(t, s, http.MethodGet, "/calendar.ics", http.Header{"Range": {"bytes=0-9,20-29"}})
 	if rec.Code != http.StatusPartialContent || !strings.HasPrefix(rec.Header().Get("Content-Type"), "multipart/byteranges") {
