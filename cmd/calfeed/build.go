@@ -6,8 +6,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	iofs "io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"calfeed/internal/lock"
 	"calfeed/internal/server"
@@ -150,6 +152,11 @@ func writeFiles(ctx context.Context, out string, each func(context.Context, func
 		return 0, fmt.Errorf("build: %w; %s was left as it was", err, out)
 	}
 	for dir := range made {
+		if err := noLinkBelow(out, dir); err != nil {
+			return 0, fmt.Errorf("build: %w; %s was left as it was", err, out)
+		}
+	}
+	for dir := range made {
 		if err := os.MkdirAll(filepath.Join(out, dir), 0o755); err != nil {
 			return 0, fmt.Errorf("build: %w", err)
 		}
@@ -162,11 +169,38 @@ func writeFiles(ctx context.Context, out string, each func(context.Context, func
 	return len(names), nil
 }
 
+// noLinkBelow reports an error when a folder on the way from out to
+// out/dir is a symbolic link: the files written there would land where it
+// points, outside out (out itself may be one: it is the user's choice).
+func noLinkBelow(out, dir string) error {
+	if dir == "." {
+		return nil
+	}
+	p := out
+	for _, part := range strings.Split(dir, string(filepath.Separator)) {
+		p = filepath.Join(p, part)
+		fi, err := os.Lstat(p)
+		if err != nil {
+			return nil // not there yet: made as a folder
+		}
+		if fi.Mode()&iofs.ModeSymlink != 0 {
+			return fmt.Errorf("%s is a symbolic link: build writes only into folders under -out, not where a link points; remove it, or build into another folder", p)
+		}
+	}
+	return nil
+}
+
 // moveFile renames src to dst, or copies it where a rename cannot (out is
-// a mount of its own, such as a container's volume).
+// a mount of its own, such as a container's volume). A rename replaces a
+// link at dst; the copy does too, rather than write where it points.
 func moveFile(src, dst string) error {
 	if os.Rename(src, dst) == nil {
 		return nil
+	}
+	if fi, err := os.Lstat(dst); err == nil && fi.Mode()&iofs.ModeSymlink != 0 {
+		if err := os.Remove(dst); err != nil {
+			return err
+		}
 	}
 	b, err := os.ReadFile(src)
 	if err != nil {

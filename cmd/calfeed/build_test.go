@@ -223,3 +223,49 @@ func TestBuildLeavesOutOnFailure(t *testing.T) {
 		t.Errorf("temporary folders left beside the output: %v", left)
 	}
 }
+
+// TestBuildNoLinks: a symbolic link to a folder under -out is refused
+// before anything is written, not written through; a link where a file
+// goes is replaced, and what it pointed to kept; -out itself may be one.
+func TestBuildNoLinks(t *testing.T) {
+	dir := t.TempDir()
+	victim := filepath.Join(dir, "victim")
+	os.MkdirAll(victim, 0o755)
+	os.WriteFile(filepath.Join(victim, "b.ics"), []byte("precious"), 0o644)
+	site := func(ctx context.Context, emit func(server.File) error) error {
+		for _, f := range []server.File{{Name: "calendar.ics", Body: []byte("new")}, {Name: "tracks/b.ics", Body: []byte("new")}} {
+			if err := emit(f); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	out := filepath.Join(dir, "site")
+	os.MkdirAll(out, 0o755)
+	os.Symlink(victim, filepath.Join(out, "tracks"))
+	if _, err := writeFiles(t.Context(), out, site); err == nil || !strings.Contains(err.Error(), "tracks is a symbolic link") {
+		t.Errorf("a linked folder under -out: %v", err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(victim, "b.ics")); string(b) != "precious" {
+		t.Errorf("the file the link pointed to holds %q", b)
+	}
+	if _, err := os.Stat(filepath.Join(out, "calendar.ics")); err == nil {
+		t.Error("a file was written before the link was refused")
+	}
+	// A link where a file goes: replaced by the file.
+	os.Remove(filepath.Join(out, "tracks"))
+	os.MkdirAll(filepath.Join(out, "tracks"), 0o755)
+	os.Symlink(filepath.Join(victim, "b.ics"), filepath.Join(out, "tracks", "b.ics"))
+	if _, err := writeFiles(t.Context(), out, site); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(victim, "b.ics")); string(b) != "precious" {
+		t.Errorf("the file a link pointed to holds %q", b)
+	}
+	// -out itself a link: the user's choice.
+	linked := filepath.Join(dir, "linked")
+	os.Symlink(out, linked)
+	if _, err := writeFiles(t.Context(), linked, site); err != nil {
+		t.Errorf("-out a link: %v", err)
+	}
+}
