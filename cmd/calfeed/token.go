@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"path/filepath"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -118,11 +119,17 @@ func runTokenAdd(ctx context.Context, args []string, stdout, stderr io.Writer, g
 			base = b
 		}
 	}
-	if base == "" {
+	guessed := base == ""
+	if guessed {
 		base = "http://localhost:8080"
 		fmt.Fprintf(stderr, "calfeed token add: no public address known (-base-url, CALFEED_BASE_URL or calendar.base_url): the address below is a local server's on its default port; where serve -config serves a folder of calendars, this one's is under /%s/ (%s/%s/p/TOKEN/)\n", cal.ID, base, cal.ID)
 	}
 	addr := strings.TrimRight(base, "/") + "/p/" + tok + "/"
+	if dir := filepath.Dir(path); !guessed && len(configFiles(dir)) > 1 && !strings.HasSuffix(strings.TrimRight(base, "/"), "/"+cal.ID) {
+		// Beside other calendars: likely served as a folder, where this
+		// one is under /{id}/.
+		fmt.Fprintf(stderr, "calfeed token add: %s holds other calendars too: where serve -config %s serves them as a folder, this calendar's secret address is %s/%s/p/TOKEN/, not the one below\n", dir, dir, strings.TrimRight(base, "/"), cal.ID)
+	}
 	fmt.Fprintf(stdout, "Secret address for %q (%s):\n", *name, grantText(g))
 	fmt.Fprintf(stdout, "  page:  %s\n  feed:  %scalendar.ics\n", addr, addr)
 	fmt.Fprintf(stderr, "Share it only with %s: anyone who has it sees what it grants. It is not shown again; it ends with: calfeed token revoke -config %s -name %q\n", *name, path, *name)

@@ -185,7 +185,12 @@ func TestServeFolderTokens(t *testing.T) {
 		"priv.yaml":  privateCalendarYAML,
 		"other.yaml": calendarYAML("other", "Other talk"),
 	})
-	tok, _ := addToken(t, filepath.Join(dir, "priv.yaml"), "-name", "Bureau", "-all")
+	tok, res := addToken(t, filepath.Join(dir, "priv.yaml"), "-name", "Bureau", "-all")
+	// The calendar's base_url knows nothing of the folder: token add says
+	// where its address is when the folder is served.
+	if want := "this calendar's secret address is https://cal.example.org/priv/p/TOKEN/"; !strings.Contains(res.stderr, want) {
+		t.Errorf("token add beside another calendar: stderr lacks %q:\n%s", want, res.stderr)
+	}
 	s := startServe(t, nil, "-config", dir, "-reload-delay", "50ms")
 	if got := titleAt(s.base, "/priv/p/"+tok+"/tracks/closedoor.ics"); got != "Boardretreat" {
 		t.Errorf("the private track under /priv/p/{token}/: %q", got)
