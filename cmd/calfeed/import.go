@@ -35,7 +35,7 @@ func runImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	fs.StringVar(&opts.CalendarID, "calendar-id", "", "calendar.id (`ID`); default: from the source")
 	fs.StringVar(&opts.Name, "name", "", "calendar.name (`NAME`); default: the source's")
 	fs.StringVar(&opts.Timezone, "timezone", "", "the calendar's IANA `ZONE`, for times given in UTC or without zone; default: the source's")
-	fs.StringVar(&opts.Lang, "lang", "en", "the `LANG`uage of the source's text")
+	fs.StringVar(&opts.Lang, "lang", "", "the `LANG`uage of the source's text (default en, or zh, ru or ar for texts written mostly in that script)")
 	format := fs.String("format", "", "`ics` or csv; default: from the file name, the server's Content-Type, or the content")
 	timeout := fs.Duration("timeout", 30*time.Second, "how long to wait for an http(s) SOURCE")
 	maxSize := fs.Int64("max-size", maxImportSize, "largest SOURCE read, in `BYTES` (an import takes about 14 times its source in memory)")

@@ -33,6 +33,7 @@ type column struct {
 // one event per row. A row with a problem is left out, each problem noted
 // as SOURCE:ROW:COLUMN, like `calfeed check`.
 func CSV(source string, data []byte, opts Options) (*Result, error) {
+	guess := opts.Lang == ""
 	if err := opts.check(); err != nil {
 		return nil, err
 	}
@@ -56,6 +57,18 @@ func CSV(source string, data []byte, opts Options) (*Result, error) {
 	}
 	if h, converted, ok := exportColumns(header, rows, ns, 1+lineOffset); ok {
 		header, rows = h, converted
+	}
+	if guess {
+		// The rows' texts, as far as a thousand rows: their dates and
+		// numbers are no letters.
+		var texts []string
+		for _, row := range rows[:min(len(rows), 1000)] {
+			texts = append(texts, row.cells...)
+		}
+		if lang, name := guessLanguage(texts); lang != "" {
+			opts.Lang = lang
+			languageNote(ns, lang, name)
+		}
 	}
 	cols, langs, err := columns(header, opts.Lang, ns, 1+lineOffset)
 	if err != nil {

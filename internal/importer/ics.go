@@ -10,6 +10,7 @@ import (
 // ICS imports an iCalendar file (RFC 5545): the VEVENTs, with the
 // calendar's name, description and zone. source names the file in notes.
 func ICS(source string, data []byte, opts Options) (*Result, error) {
+	guess := opts.Lang == ""
 	if err := opts.check(); err != nil {
 		return nil, err
 	}
@@ -17,6 +18,19 @@ func ICS(source string, data []byte, opts Options) (*Result, error) {
 	root := parseICS(data, ns)
 	if root == nil {
 		return &Result{Notes: ns.sorted()}, fmt.Errorf("%s has no BEGIN:VCALENDAR: it is not an iCalendar file: %w", source, ErrNoEvents)
+	}
+	if guess {
+		var texts []string
+		for _, c := range root.children {
+			if c.name == "VEVENT" {
+				texts = append(texts, c.text("SUMMARY"), c.text("LOCATION"))
+			}
+		}
+		texts = append(texts, root.text("X-WR-CALNAME"))
+		if lang, name := guessLanguage(texts); lang != "" {
+			opts.Lang = lang
+			languageNote(ns, lang, name)
+		}
 	}
 	im := &icsImport{opts: opts, ns: ns, root: root, source: source, ids: newIDs(), tracks: newTrackSet(opts.Lang)}
 	im.now = opts.Now()

@@ -1,0 +1,59 @@
+package importer
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestGuessLanguage: texts in Chinese, Russian or Arabic script, more than
+// in Latin letters, give that language; English, French or too few
+// letters give none.
+func TestGuessLanguage(t *testing.T) {
+	for _, tc := range []struct {
+		texts []string
+		want  string
+	}{
+		{[]string{"全球数字合作大会", "Room A", "开幕式"}, "zh"},
+		{[]string{"Открытие форума", "Зал B"}, "ru"},
+		{[]string{"افتتاح المنتدى"}, "ar"},
+		{[]string{"Opening of the forum", "Room A"}, ""},
+		{[]string{"Ouverture du forum", "Salle A"}, ""},
+		{[]string{"WSIS+10 开幕 opening ceremony of the high-level event"}, ""},
+		{[]string{"会"}, ""}, // too few letters to tell
+		{nil, ""},
+	} {
+		if got, _ := guessLanguage(tc.texts); got != tc.want {
+			t.Errorf("guessLanguage(%q) = %q, want %q", tc.texts, got, tc.want)
+		}
+	}
+}
+
+// TestImportLanguageGuessed: without -lang, a Chinese calendar (an .ics or
+// a CSV) is imported as zh, with a note; -lang given is kept.
+func TestImportLanguageGuessed(t *testing.T) {
+	ics := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nX-WR-CALNAME:读书会\r\nBEGIN:VEVENT\r\nUID:a@x\r\nDTSTAMP:20240101T000000Z\r\nSUMMARY:月度读书会\r\n" +
+		"DTSTART:20260105T100000Z\r\nDTEND:20260105T110000Z\r\nLOCATION:图书馆二楼\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+	csv := "title,start,end\n月度读书会,2026-01-05 10:00,2026-01-05 11:00\n开幕式,2026-01-06 10:00,2026-01-06 11:00\n"
+	for _, tc := range []struct {
+		name string
+		run  func(Options) (*Result, error)
+	}{
+		{"ics", func(o Options) (*Result, error) { return ICS("c.ics", []byte(ics), o) }},
+		{"csv", func(o Options) (*Result, error) { return CSV("c.csv", []byte(csv), o) }},
+	} {
+		res, err := tc.run(Options{Timezone: "Asia/Shanghai"})
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if !strings.Contains(string(res.YAML), "languages: [zh]") || !strings.Contains(notesText(res.Notes), "-lang not given: the texts are in Chinese, so the calendar's language is zh") {
+			t.Errorf("%s without -lang:\n%s\nnotes:\n%s", tc.name, res.YAML, notesText(res.Notes))
+		}
+		res, err = tc.run(Options{Timezone: "Asia/Shanghai", Lang: "en"})
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if !strings.Contains(string(res.YAML), "languages: [en]") || strings.Contains(notesText(res.Notes), "-lang not given") {
+			t.Errorf("%s with -lang en:\n%s", tc.name, res.YAML)
+		}
+	}
+}
