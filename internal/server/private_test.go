@@ -85,8 +85,9 @@ var privateWords = []string{
 }
 
 // privateServer serves privateYAML with a lock that recorded history
-// (a private event edited, another removed) and two tokens: one granting
-// hush, one everything. It returns the server, the tokens and the log.
+// (a private event edited, another removed) and three tokens: one granting
+// hush, one gender (a public track), one everything. It returns the
+// server, the tokens and the log.
 func privateServer(t *testing.T) (*Server, map[string]string, *bytes.Buffer) {
 	t.Helper()
 	// The first stamp has a private event since removed (hush-gone); the
@@ -95,31 +96,43 @@ func privateServer(t *testing.T) (*Server, map[string]string, *bytes.Buffer) {
   - id: closing
 `, 1)
 	before = strings.Replace(before, "title: {en: Hushretreat,", "title: {en: Hushretreat old,", 1)
-	stamp := func(src string, old *lock.File, at time.Time) *lock.File {
-		cal := loadCalendar(t, src)
-		r, err := feed.New(cal)
-		if err != nil {
-			t.Fatal(err)
-		}
-		hashes, err := r.ContentHashes()
-		if err != nil {
-			t.Fatal(err)
-		}
-		f, _ := lock.Stamp(cal, hashes, old, at)
-		return f
+	lk := stampYAML(t, before, nil, time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC))
+	lk = stampYAML(t, privateYAML, lk, time.Date(2026, 4, 2, 0, 0, 0, 0, time.UTC))
+	var logs bytes.Buffer
+	s, tokens := servePrivate(t, privateYAML, lk, Options{Logger: slog.New(slog.NewTextHandler(&logs, nil)), BaseURL: "https://cal.example.org"})
+	return s, tokens, &logs
+}
+
+// stampYAML is the lock calfeed stamp writes at at for the calendar src,
+// after old (nil for a first stamp).
+func stampYAML(t *testing.T, src string, old *lock.File, at time.Time) *lock.File {
+	t.Helper()
+	cal := loadCalendar(t, src)
+	r, err := feed.New(cal)
+	if err != nil {
+		t.Fatal(err)
 	}
-	lk := stamp(before, nil, time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC))
-	lk = stamp(privateYAML, lk, time.Date(2026, 4, 2, 0, 0, 0, 0, time.UTC))
+	hashes, err := r.ContentHashes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, _ := lock.Stamp(cal, hashes, old, at)
+	return f
+}
+
+// servePrivate serves src with the history of lk and three tokens: board
+// (granting hush), gender (a public track) and staff (everything).
+func servePrivate(t *testing.T, src string, lk *lock.File, opts Options) (*Server, map[string]string) {
+	t.Helper()
 	h, err := lk.History()
 	if err != nil {
 		t.Fatal(err)
 	}
-	cal, err := calendar.Load("test.yaml", strings.NewReader(privateYAML), calendar.Options{History: h})
+	cal, err := calendar.Load("test.yaml", strings.NewReader(src), calendar.Options{History: h})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var logs bytes.Buffer
-	s, err := New(cal, Options{Logger: slog.New(slog.NewTextHandler(&logs, nil)), BaseURL: "https://cal.example.org"})
+	s, err := New(cal, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +146,7 @@ func privateServer(t *testing.T) (*Server, map[string]string, *bytes.Buffer) {
 		tokens[name] = tok
 	}
 	s.SetTokens(f)
-	return s, tokens, &logs
+	return s, tokens
 }
 
 // TestPrivateNothingPublic crawls every public path in every language, and
@@ -736,49 +749,11 @@ func TestLastModifiedPrivateTracks(t *testing.T) {
 	// t2 is past, or Last-Modified would be the server's clock.
 	t1, t2 := time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC), time.Now().Add(-time.Hour).Truncate(time.Second).UTC()
 	edited := strings.Replace(privateYAML, "description: {en: Closed door hushboard,", "description: {en: Closed door hushboard moved,", 1)
-	stamp := func(src string, old *lock.File, at time.Time) *lock.File {
-		cal := loadCalendar(t, src)
-		r, err := feed.New(cal)
-		if err != nil {
-			t.Fatal(err)
-		}
-		hashes, err := r.ContentHashes()
-		if err != nil {
-			t.Fatal(err)
-		}
-		f, _ := lock.Stamp(cal, hashes, old, at)
-		return f
-	}
-	serve := func(src string, lk *lock.File) (*Server, map[string]string) {
-		h, err := lk.History()
-		if err != nil {
-			t.Fatal(err)
-		}
-		cal, err := calendar.Load("test.yaml", strings.NewReader(src), calendar.Options{History: h})
-		if err != nil {
-			t.Fatal(err)
-		}
-		s, err := New(cal, Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		tokens := map[string]string{}
-		var f *token.File
-		for name, g := range map[string]calendar.Grant{"board": {Tracks: []string{"hush"}}, "gender": {Tracks: []string{"gender"}}, "staff": {All: true}} {
-			var tok string
-			if f, tok, err = f.Add(cal.ID, name, g, time.Now()); err != nil {
-				t.Fatal(err)
-			}
-			tokens[name] = tok
-		}
-		s.SetTokens(f)
-		return s, tokens
-	}
-	lk := stamp(privateYAML, nil, t1)
-	if s, _ := serve(edited, lk); !s.OwnUnstamped() {
+	lk := stampYAML(t, privateYAML, nil, t1)
+	if s, _ := servePrivate(t, edited, lk, Options{}); !s.OwnUnstamped() {
 		t.Error("a private track's edit, not stamped: OwnUnstamped is false")
 	}
-	s, tokens := serve(edited, stamp(edited, lk, t2))
+	s, tokens := servePrivate(t, edited, stampYAML(t, edited, lk, t2), Options{})
 	if s.OwnUnstamped() {
 		t.Error("a private track's edit, stamped: OwnUnstamped is true")
 	}
