@@ -8,100 +8,99 @@ import (
 	"time"
 )
 
-// connLimit bounds the connections a server holds open: past max, a new
-// connection makes the one idle longest close (a keep-alive connection
-// waiting for a request that may never come), or, with none idle, is
-// closed itself. Without it, clients that each open a connection, send one
-// request and keep it idle take every file descriptor the process may
-// have (20,000 of them here), and accept fails for everyone else until
-// they go: the server is off the air while each costs its client one
-// small request every two minutes (IdleTimeout).
+// connLimit bounds the connections a server holds open. Past max, a new
+// connection has the server close its idle ones (keep-alive connections
+// waiting for a request that may never come, and connections that have
+// not sent a request's headers in 5 s) and is let in on the room they
+// make; when the last such purge was so recent that fewer than an eighth
+// of max connections came in since (the connections open are busy, not
+// idle), the new connection is closed instead. Without it, clients that
+// each open a connection, send one request and keep it idle take every
+// file descriptor the process may have (20,000 of them here), and accept
+// fails for everyone else until they go: the server is off the air while
+// each costs its client one small request every two minutes
+// (IdleTimeout).
+//
+// Only a connection's opening and closing are counted, not the changes of
+// state of each request (active, then idle): the hook costs a request a
+// switch, as the 304 of a subscriber's revalidation is the path most
+// taken (BenchmarkConnLimit).
 type connLimit struct {
 	max    int
 	logger *slog.Logger
 	now    func() time.Time
+	// closeIdle closes the server's idle connections (see forServer).
+	closeIdle func()
 
 	mu     sync.Mutex
-	conns  map[net.Conn]*connEntry // every connection open, made at StateNew
-	idle   connEntry               // the idle ones' ring, idle longest first (idle.next)
-	warned time.Time               // when the limit was last logged
-}
-
-// connEntry is a connection, on the idle ring while it is idle: made once
-// a connection, so that a request's two changes of state (active, then
-// idle) allocate nothing.
-type connEntry struct {
-	c          net.Conn
-	prev, next *connEntry
+	open   int
+	since  int       // connections let in since the last purge
+	warned time.Time // when the limit was last logged
 }
 
 // newConnLimit returns a limit of max connections (none for max <= 0).
 func newConnLimit(max int, logger *slog.Logger) *connLimit {
-	l := &connLimit{max: max, logger: logger, now: time.Now, conns: map[net.Conn]*connEntry{}}
-	l.idle.prev, l.idle.next = &l.idle, &l.idle
+	l := &connLimit{max: max, logger: logger, now: time.Now, closeIdle: func() {}}
+	l.since = l.purgeEvery()
+	return l
+}
+
+// purgeEvery is how many connections must come in after a purge before
+// another: an eighth of max, at least one. Purges cost a walk through
+// every connection; this many between them makes that a constant a
+// connection.
+func (l *connLimit) purgeEvery() int { return max(l.max/8, 1) }
+
+// forServer makes l close hs's idle connections when it must, and
+// returns l.
+func (l *connLimit) forServer(hs *http.Server) *connLimit {
+	l.closeIdle = func() {
+		// net/http closes idle connections when keep-alives are turned
+		// off; they are turned on again at once (a Shutdown in progress
+		// keeps them off).
+		hs.SetKeepAlivesEnabled(false)
+		hs.SetKeepAlivesEnabled(true)
+	}
 	return l
 }
 
 // state is the http.Server's ConnState hook.
 func (l *connLimit) state(c net.Conn, s http.ConnState) {
-	if l.max <= 0 {
+	if l.max <= 0 || (s != http.StateNew && s != http.StateClosed && s != http.StateHijacked) {
 		return
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	switch s {
-	case http.StateNew:
-		l.conns[c] = &connEntry{c: c}
-		if len(l.conns) <= l.max {
-			return
-		}
-		victim, what := c, "the new connection"
-		if e := l.idle.next; e != &l.idle {
-			victim, what = e.c, "the connection idle longest"
-			e.unlink()
-		}
-		// Its serve goroutine sees the close and reports StateClosed,
-		// which counts it out.
-		victim.Close()
-		if now := l.now(); now.Sub(l.warned) >= time.Minute {
-			l.warned = now
-			l.logger.Warn("connections at the limit: closing "+what+" for each new one; if these are subscribers, raise the open-files limit (ulimit -n, LimitNOFILE=) or -max-connections",
-				slog.Int("max_connections", l.max))
-		}
-	case http.StateIdle:
-		if e := l.conns[c]; e != nil && e.next == nil {
-			e.prev, e.next = l.idle.prev, &l.idle
-			l.idle.prev.next = e
-			l.idle.prev = e
-		}
-	case http.StateActive:
-		if e := l.conns[c]; e != nil {
-			e.unlink()
-		}
-	case http.StateClosed, http.StateHijacked:
-		if e := l.conns[c]; e != nil {
-			e.unlink()
-			delete(l.conns, c)
-		}
-	}
-}
-
-// unlink takes e off the idle ring, if it is on it; the caller holds the
-// limit's mutex.
-func (e *connEntry) unlink() {
-	if e.next == nil {
+	if s != http.StateNew {
+		l.open--
 		return
 	}
-	e.prev.next, e.next.prev = e.next, e.prev
-	e.prev, e.next = nil, nil
+	l.open++
+	if l.open <= l.max {
+		l.since++
+		return
+	}
+	what := "closing the idle connections"
+	if l.since >= l.purgeEvery() {
+		// Their StateClosed comes from their own goroutines, soon: this
+		// connection is let in on the room they make.
+		l.since = 0
+		l.closeIdle()
+	} else {
+		// Its serve goroutine sees the close and reports StateClosed.
+		c.Close()
+		what = "closing new connections, the open ones being busy"
+	}
+	if now := l.now(); now.Sub(l.warned) >= time.Minute {
+		l.warned = now
+		l.logger.Warn("connections at the limit: "+what+"; if these are subscribers, raise the open-files limit (ulimit -n, LimitNOFILE=) or -max-connections",
+			slog.Int("max_connections", l.max))
+	}
 }
 
-// counts are the connections open and idle, for tests.
-func (l *connLimit) counts() (open, idle int) {
+// count is the connections open, for tests.
+func (l *connLimit) count() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	for e := l.idle.next; e != &l.idle; e = e.next {
-		idle++
-	}
-	return len(l.conns), idle
+	return l.open
 }

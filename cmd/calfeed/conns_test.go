@@ -8,13 +8,15 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
 
-// TestConnLimit: past the limit, a new connection closes the one idle
-// longest and is served; with none idle (all in the middle of a request),
-// the new one is closed; a closed connection makes room again.
+// TestConnLimit: past the limit, a new connection makes the server close
+// its idle connections and is served; with none idle, one more is let in
+// (the purge made no room), and the next closed, until enough have come
+// in since; a closed connection makes room.
 func TestConnLimit(t *testing.T) {
 	var logs strings.Builder
 	l := newConnLimit(3, slog.New(slog.NewTextHandler(&logs, nil)))
@@ -25,7 +27,32 @@ func TestConnLimit(t *testing.T) {
 		}
 		io.WriteString(w, "ok")
 	}))
-	srv.Config.ConnState = l.state
+	// The test follows the connections' states, to know them idle.
+	var mu sync.Mutex
+	states := map[net.Conn]http.ConnState{}
+	hook := l.forServer(srv.Config).state
+	srv.Config.ConnState = func(c net.Conn, s http.ConnState) {
+		mu.Lock()
+		states[c] = s
+		mu.Unlock()
+		hook(c, s)
+	}
+	idleNow := func(n int) {
+		t.Helper()
+		if !eventually(10*time.Second, func() bool {
+			mu.Lock()
+			defer mu.Unlock()
+			k := 0
+			for _, s := range states {
+				if s == http.StateIdle {
+					k++
+				}
+			}
+			return k == n
+		}) {
+			t.Fatalf("never %d connections idle", n)
+		}
+	}
 	srv.Start()
 	defer srv.Close()
 	addr := srv.Listener.Addr().String()
@@ -38,11 +65,11 @@ func TestConnLimit(t *testing.T) {
 		t.Cleanup(func() { c.Close() })
 		return c
 	}
-	// get sends a request on c and reads its response; false when c was
-	// closed instead.
-	get := func(c net.Conn) bool {
+	// get sends a request for path on c and reads its response; false
+	// when c was closed instead.
+	get := func(c net.Conn, path string) bool {
 		c.SetDeadline(time.Now().Add(5 * time.Second))
-		if _, err := io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
+		if _, err := io.WriteString(c, "GET "+path+" HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
 			return false
 		}
 		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
@@ -56,60 +83,57 @@ func TestConnLimit(t *testing.T) {
 	closed := func(c net.Conn) bool {
 		c.SetReadDeadline(time.Now().Add(2 * time.Second))
 		_, err := c.Read(make([]byte, 1))
-		return err == io.EOF || err != nil && !isTimeout(err)
+		ne, timeout := err.(net.Error)
+		return err != nil && !(timeout && ne.Timeout())
+	}
+	opened := func(n int) {
+		t.Helper()
+		if !eventually(10*time.Second, func() bool { return l.count() == n }) {
+			t.Fatalf("%d connections counted, want %d", l.count(), n)
+		}
 	}
 
 	idle := []net.Conn{dial(), dial(), dial()}
 	for _, c := range idle {
-		if !get(c) {
+		if !get(c, "/") {
 			t.Fatal("a connection within the limit was not served")
 		}
 	}
-	until(t, func() bool { _, idle := l.counts(); return idle == 3 })
+	idleNow(3)
 	fourth := dial()
-	if !get(fourth) {
-		t.Fatal("a connection past the limit, with one idle, was not served")
+	if !get(fourth, "/") {
+		t.Fatal("a connection past the limit, with some idle, was not served")
 	}
-	if !closed(idle[0]) {
-		t.Error("the connection idle longest was not closed")
+	for i, c := range idle {
+		if !closed(c) {
+			t.Errorf("idle connection %d was not closed", i)
+		}
 	}
-	if !get(idle[1]) {
-		t.Error("another idle connection was closed")
-	}
+	opened(1)
 
-	// Three connections whose requests are being answered: a fourth is
-	// closed. (One only part of whose request has come is idle still, for
-	// net/http, and may be closed.)
-	var busy []net.Conn
-	for _, c := range []net.Conn{idle[1], idle[2], fourth} {
+	// Three connections whose requests are being answered (two came in
+	// since the purge): the next is let in, its purge closing nothing,
+	// and the one after is closed.
+	busy := []net.Conn{fourth, dial(), dial()}
+	for _, c := range busy {
 		io.WriteString(c, "GET /wait HTTP/1.1\r\nHost: x\r\n\r\n")
-		busy = append(busy, c)
 	}
-	until(t, func() bool { _, idle := l.counts(); return idle == 0 })
-	if fifth := dial(); !closed(fifth) {
-		t.Error("a connection past the limit, with none idle, was not closed")
+	opened(3)
+	fifth := dial()
+	opened(4)
+	if c := dial(); !closed(c) {
+		t.Error("a connection past the limit, none idle and none come in since the last purge, was not closed")
 	}
+	opened(4)
 	if !strings.Contains(logs.String(), "connections at the limit") {
 		t.Errorf("the limit was not logged:\n%s", logs.String())
 	}
-	// One of them goes: there is room again.
 	close(release)
-	busy[0].Close()
-	until(t, func() bool { open, _ := l.counts(); return open < 3 })
-	if !get(dial()) {
-		t.Error("a connection after one closed was not served")
+	for _, c := range append(busy, fifth) {
+		c.Close()
 	}
-}
-
-// until waits for ok, at most 10 s.
-func until(t *testing.T, ok func() bool) {
-	t.Helper()
-	if !eventually(10*time.Second, ok) {
-		t.Fatal("timed out")
+	opened(0)
+	if !get(dial(), "/") {
+		t.Error("a connection after the others closed was not served")
 	}
-}
-
-func isTimeout(err error) bool {
-	ne, ok := err.(net.Error)
-	return ok && ne.Timeout()
 }

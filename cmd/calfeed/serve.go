@@ -247,7 +247,6 @@ func (c serveConfig) reloader(logger *slog.Logger, srv *server.Server) func(cont
 // requests in flight get 10 seconds to finish.
 func serveUntilDone(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Logger, conns *connLimit) error {
 	hs := &http.Server{
-		ConnState:         conns.state,
 		Handler:           h,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
@@ -256,6 +255,7 @@ func serveUntilDone(ctx context.Context, ln net.Listener, h http.Handler, logger
 		MaxHeaderBytes:    16 << 10,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
+	hs.ConnState = conns.forServer(hs).state
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {
