@@ -60,7 +60,7 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (se
 	fs.DurationVar(&c.reloadDelay, "reload-delay", defaultReloadDelay, "reload once the events file has been unchanged this long")
 	fs.Var(byteSize{&c.cacheSize}, "cache-size", "memory for responses rendered on demand (pages, combined feeds, reminders, downloads), such as 64MiB (env CALFEED_CACHE_SIZE; default 64MiB)")
 	fs.IntVar(&c.renderings, "max-renderings", 0, fmt.Sprintf("run at most `N` renderings on demand (pages, combined feeds, reminders, downloads) at once; the processors left keep sending what is rendered (default half the processors, at least 1: %d here)", server.RenderingsFor(runtime.GOMAXPROCS(0))))
-	fs.IntVar(&c.connections, "max-connections", 0, fmt.Sprintf("hold at most `N` connections open; past it, each new one closes the connection idle longest (default the open-files limit less an eighth, at least 256 kept for files: %d here)", defaultMaxConnections()))
+	fs.IntVar(&c.connections, "max-connections", 0, fmt.Sprintf("hold at most `N` connections open; past it, a new one makes the idle ones close (default the open-files limit less an eighth, at least 256 kept for files: %d here)", defaultMaxConnections()))
 	c.limits = limitFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "Usage: calfeed serve [flags] [FILE or FOLDER]\n\nServes the feeds of an events file, or of a folder of them, over HTTP;\nthe file is given with -config or as the argument.\n\n")
