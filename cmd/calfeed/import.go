@@ -83,14 +83,19 @@ when nothing could be imported. See docs/import.md.
 	if err != nil {
 		return err
 	}
-	if *format != "" {
+	switch sniffed := sniff(data); {
+	case *format != "":
 		kind = *format
-	}
-	if kind == "" || (*format == "" && sniff(data) == "html") {
-		kind = sniff(data)
+	case sniffed != "csv":
+		// What the bytes are says more than a name or a Content-Type: a
+		// calendar sent as text/html (a script's default) is a calendar,
+		// and a login page at an address ending in .ics is a page.
+		kind = sniffed
+	case kind == "html" || kind == "":
+		kind = sniffed
 	}
 	if kind == "html" {
-		return fmt.Errorf("import: %s is a web page, not a calendar: give the address of its feed, which usually ends in .ics (a calfeed subscribe page links each of its feeds), or an .ics or CSV file", name)
+		return fmt.Errorf("import: %s is a web page, not a calendar: give the address of its feed, which usually ends in .ics (a calfeed subscribe page links each of its feeds), or an .ics or CSV file (or -format, if it is one)", name)
 	}
 	opts.Now = time.Now
 	res, err := convert(ctx, kind, name, data, opts)

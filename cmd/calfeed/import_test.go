@@ -139,6 +139,10 @@ func TestImportURL(t *testing.T) {
 		case "/sheet":
 			w.Header().Set("Content-Type", "text/csv")
 			io.WriteString(w, "title,start\nForum,2016-05-02\n")
+		case "/script.ics":
+			// A calendar that a script sends as a page.
+			w.Header().Set("Content-Type", "text/html; charset=UTF-8")
+			w.Write(ics)
 		case "/", "/login.ics":
 			// A subscribe page, or the login page a private address gives.
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -178,6 +182,11 @@ func TestImportURL(t *testing.T) {
 		if r.code != 1 || !strings.Contains(r.stderr, want) {
 			t.Errorf("import %s: exit %d; stderr lacks %q:\n%s", target, r.code, want, r.stderr)
 		}
+	}
+	if r := runCmd(t, nil, "import", srv.URL+"/script.ics"); r.code != 0 {
+		t.Errorf("a calendar sent as text/html: exit %d\n%s", r.code, r.stderr)
+	} else {
+		loads(t, r.stdout, 8)
 	}
 	page := filepath.Join(t.TempDir(), "saved.ics")
 	os.WriteFile(page, []byte("\n<!DOCTYPE html><html></html>"), 0o644)
