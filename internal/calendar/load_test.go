@@ -765,8 +765,19 @@ func TestShapeHints(t *testing.T) {
 			t.Errorf("%s: got %v\nwant it to contain %s", name, err, tc.want)
 		}
 	}
+	// A key from another format is read as the one it stands for: one
+	// slip, one problem, not also "title missing" and "start missing".
+	_, err := Load("c.yaml", strings.NewReader("calendar: {id: c, name: C, timezone: Europe/Zurich}\nevents:\n  - {id: a, summary: A, begin: 2026-05-04 09:00, duration: 1h}\n"), Options{})
+	if err == nil || strings.Contains(err.Error(), "missing") || strings.Count(err.Error(), "\n") != 1 {
+		t.Errorf("summary and begin: %v", err)
+	}
+	// until: beside a repeat: is not taken for end:.
+	_, err = Load("c.yaml", strings.NewReader("calendar: {id: c, name: C, timezone: Europe/Zurich}\nevents:\n  - {id: a, title: A, start: 2026-05-04 09:00, duration: 1h, repeat: {freq: weekly}, until: 2026-06-01}\n"), Options{})
+	if err == nil || strings.Contains(err.Error(), `did you mean "end"`) {
+		t.Errorf("until beside repeat: %v", err)
+	}
 	// A language not in the list, outside { } or after a text, is only that.
-	_, err := Load("c.yaml", strings.NewReader("calendar: {id: c, name: C, timezone: Europe/Zurich}\nevents:\n  - {id: a, title: {en: A, fr: B}, start: 2026-05-04 09:00, duration: 1h}\n"), Options{})
+	_, err = Load("c.yaml", strings.NewReader("calendar: {id: c, name: C, timezone: Europe/Zurich}\nevents:\n  - {id: a, title: {en: A, fr: B}, start: 2026-05-04 09:00, duration: 1h}\n"), Options{})
 	if err == nil || strings.Contains(err.Error(), "a comma ends") {
 		t.Errorf("a language not in the list: %v", err)
 	}

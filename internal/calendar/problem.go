@@ -204,7 +204,7 @@ func editDistance(a, b string) int {
 // takes: a key far from any by its spelling is still found.
 var keySynonyms = map[string][]string{
 	"start":       {"begin", "begins", "from", "starts", "dtstart", "start_time", "start_date", "starttime", "startdate", "date", "when"},
-	"end":         {"finish", "to", "ends", "dtend", "end_time", "end_date", "endtime", "enddate", "until"},
+	"end":         {"finish", "to", "ends", "dtend", "end_time", "end_date", "endtime", "enddate"},
 	"title":       {"summary", "subject", "name", "event", "heading"},
 	"description": {"desc", "details", "notes", "note", "body", "text", "about", "summary"},
 	"location":    {"place", "venue", "room", "where", "address"},
@@ -227,16 +227,16 @@ var keySynonyms = map[string][]string{
 	"private":     {"hidden", "secret", "class", "confidential"},
 }
 
-// keyHint is the suggestion for an unknown key s among known: a key it is
-// a synonym of, else one it is a typo of.
-func keyHint(s string, known []string) string {
+// keyFor is the key of known that an unknown key s stands for: one it is
+// a synonym of, else one it is a typo of; "" for none.
+func keyFor(s string, known []string) string {
 	lower := strings.ToLower(s)
 	for _, k := range known {
 		if slices.Contains(keySynonyms[k], lower) {
-			return fmt.Sprintf(" (did you mean %q?)", k)
+			return k
 		}
 	}
-	return didYouMean(s, known)
+	return suggest(s, known)
 }
 
 // didYouMean formats a suggestion for an error message.

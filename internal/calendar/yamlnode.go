@@ -69,11 +69,16 @@ func (l *loader) mapping(n *yaml.Node, what string, known []string) *fieldSet {
 			continue
 		}
 		if !slices.Contains(known, k.Value) {
-			l.errorf(k.Line, k.Column, "%s: unknown key %q%s; known keys: %s", what, k.Value, keyHint(k.Value, known), strings.Join(known, ", "))
-			// Read a misspelt key as the one it resembles, so that one typo
-			// is one error and not also "title missing". The file is invalid
-			// either way.
-			if s := suggest(k.Value, known); s != "" && !hasKey(n, s) {
+			s := keyFor(k.Value, known)
+			hint := ""
+			if s != "" {
+				hint = fmt.Sprintf(" (did you mean %q?)", s)
+			}
+			l.errorf(k.Line, k.Column, "%s: unknown key %q%s; known keys: %s", what, k.Value, hint, strings.Join(known, ", "))
+			// Read a misspelt key (or another format's name for it) as the
+			// one it stands for, so that one slip is one error and not also
+			// "title missing". The file is invalid either way.
+			if s != "" && !hasKey(n, s) {
 				if _, dup := fields.get(s); !dup {
 					fields.add(s, field{k, v})
 				}
