@@ -730,6 +730,8 @@ func TestDateHint(t *testing.T) {
 		"2027-02-30":             ": February 2027 has 28 days",
 		"2027-13-01 10:00":       ": there is no month 13",
 		"next tuesday":           "",
+		"26-03-05 10:00":         ": write the year with four digits",
+		"2026-03-051":            "",
 	} {
 		if got := dateHint(in); !strings.HasPrefix(got, want) || (want == "" && got != "") {
 			t.Errorf("dateHint(%q) = %q, want it to begin %q", in, got, want)

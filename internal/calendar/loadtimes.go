@@ -473,7 +473,12 @@ func dateHint(s string) string {
 			return fmt.Sprintf(": %s %d has %d days", time.Month(mo), y, last)
 		}
 		date, clock, _ := strings.Cut(strings.Replace(s, "T", " ", 1), " ")
-		if len(date) != len("2006-01-02") {
+		switch parts := strings.Split(date, "-"); {
+		case len(parts) != 3 || len(parts[1]) > 2 || len(parts[2]) > 2:
+			return ""
+		case len(parts[0]) != 4:
+			return ": write the year with four digits, as in 2026-03-05"
+		case len(date) != len("2006-01-02"):
 			return fmt.Sprintf(": write the month and the day with two digits each, as in %04d-%02d-%02d", y, mo, d)
 		}
 		if zoned.MatchString(clock) {
