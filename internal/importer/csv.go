@@ -59,13 +59,28 @@ func CSV(source string, data []byte, opts Options) (*Result, error) {
 		header, rows = h, converted
 	}
 	if guess {
-		// The rows' texts, as far as a thousand rows: their dates and
-		// numbers are no letters.
+		// The texts of the title, description and location columns, as
+		// far as a thousand rows; not when the header names languages
+		// (title.zh), which then come from it.
+		var cols []int
+		for i, h := range header {
+			switch name := strings.ToLower(strings.TrimSpace(h)); {
+			case strings.Contains(name, "."):
+				cols = nil
+				guess = false
+			case guess && (name == "title" || name == "description" || name == "location"):
+				cols = append(cols, i)
+			}
+		}
 		var texts []string
 		for _, row := range rows[:min(len(rows), 1000)] {
-			texts = append(texts, row.cells...)
+			for _, i := range cols {
+				if i < len(row.cells) {
+					texts = append(texts, row.cells[i])
+				}
+			}
 		}
-		if lang, name := guessLanguage(texts); lang != "" {
+		if lang, name := guessLanguage(texts); guess && lang != "" {
 			opts.Lang = lang
 			languageNote(ns, lang, name)
 		}

@@ -1,60 +1,70 @@
 package importer
 
 import (
+	"strings"
 	"unicode"
 )
 
 // scriptLanguages are the languages calfeed's pages speak that their
-// script alone tells apart from English: a source whose texts are written
-// in one of these scripts, more than in Latin letters, is taken to be in
-// that language when -lang is not given.
+// script tells apart from English: a source whose letters are mostly in
+// one of these scripts is taken to be in that language when -lang is not
+// given, unless letters of another language of that script are there too
+// (kana beside Chinese characters is Japanese; і, ї, є or ґ beside
+// Cyrillic is Ukrainian; پ, چ, ژ, گ or ی beside Arabic is Persian or
+// Urdu).
 var scriptLanguages = []struct {
 	script *unicode.RangeTable
 	lang   string
 	name   string
+	others string // letters of other languages of the script
 }{
-	{unicode.Han, "zh", "Chinese"},
-	{unicode.Cyrillic, "ru", "Russian"},
-	{unicode.Arabic, "ar", "Arabic"},
+	{unicode.Han, "zh", "Chinese", ""},
+	{unicode.Cyrillic, "ru", "Russian", "іїєґўђјљњћџѕ"},
+	{unicode.Arabic, "ar", "Arabic", "پچژگکیٹڈڑںےۓ"},
 }
 
 // guessLanguage returns the language texts are written in when their
 // script says it (see scriptLanguages), with its name; "" when it does
-// not (Latin letters, or too few letters to tell).
+// not: Latin letters, another script, or too few letters to tell.
 func guessLanguage(texts []string) (lang, name string) {
 	counts := make([]int, len(scriptLanguages))
-	latin, letters := 0, 0
+	letters, kana := 0, 0
+	others := make([]bool, len(scriptLanguages))
 	for _, s := range texts {
 		for _, r := range s {
 			if !unicode.IsLetter(r) {
 				continue
 			}
 			letters++
-			if unicode.Is(unicode.Latin, r) {
-				latin++
-				continue
+			if unicode.In(r, unicode.Hiragana, unicode.Katakana) {
+				kana++
 			}
 			for i, sl := range scriptLanguages {
 				if unicode.Is(sl.script, r) {
 					counts[i]++
+					if strings.ContainsRune(sl.others, unicode.ToLower(r)) {
+						others[i] = true
+					}
 					break
 				}
 			}
 		}
 	}
-	best := -1
-	for i, n := range counts {
-		if n > latin && (best < 0 || n > counts[best]) {
-			best = i
-		}
-	}
-	if best < 0 || letters < 4 {
+	if letters < 4 {
 		return "", ""
 	}
-	return scriptLanguages[best].lang, scriptLanguages[best].name
+	for i, sl := range scriptLanguages {
+		// More than half of the letters: the rest are often the place
+		// names, acronyms and brands in Latin letters that a programme in
+		// any language has.
+		if counts[i]*2 > letters && !others[i] && (sl.lang != "zh" || kana == 0) {
+			return sl.lang, sl.name
+		}
+	}
+	return "", ""
 }
 
 // languageNote is the note of a language guessed for source texts.
 func languageNote(ns *notes, lang, name string) {
-	ns.add(0, 0, "-lang not given: the texts are in %s, so the calendar's language is %s (give -lang to choose another)", name, lang)
+	ns.add(0, 0, "-lang not given: the texts look %s, so the calendar's language is %s (give -lang to choose another)", name, lang)
 }

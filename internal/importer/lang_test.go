@@ -20,6 +20,11 @@ func TestGuessLanguage(t *testing.T) {
 		{[]string{"Ouverture du forum", "Salle A"}, ""},
 		{[]string{"WSIS+10 开幕 opening ceremony of the high-level event"}, ""},
 		{[]string{"会"}, ""}, // too few letters to tell
+		{[]string{"開会式とレセプション", "東京国際フォーラム"}, ""},       // Japanese
+		{[]string{"Відкриття конференції", "Київ"}, ""}, // Ukrainian
+		{[]string{"جلسه افتتاحیه"}, ""},                 // Persian
+		{[]string{"개막식", "서울"}, ""},                     // Korean
+		{[]string{"全球数字合作大会 WSIS", "日内瓦 CICG"}, "zh"},   // Chinese with Latin names
 		{nil, ""},
 	} {
 		if got, _ := guessLanguage(tc.texts); got != tc.want {
@@ -33,7 +38,8 @@ func TestGuessLanguage(t *testing.T) {
 func TestImportLanguageGuessed(t *testing.T) {
 	ics := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nX-WR-CALNAME:读书会\r\nBEGIN:VEVENT\r\nUID:a@x\r\nDTSTAMP:20240101T000000Z\r\nSUMMARY:月度读书会\r\n" +
 		"DTSTART:20260105T100000Z\r\nDTEND:20260105T110000Z\r\nLOCATION:图书馆二楼\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
-	csv := "title,start,end\n月度读书会,2026-01-05 10:00,2026-01-05 11:00\n开幕式,2026-01-06 10:00,2026-01-06 11:00\n"
+	// Its url and timezone columns are Latin letters, and not counted.
+	csv := "title,start,end,timezone,url\n月度读书会,2026-01-05 10:00,2026-01-05 11:00,Asia/Shanghai,https://example.org/reading-club\n开幕式,2026-01-06 10:00,2026-01-06 11:00,Asia/Shanghai,https://example.org/opening\n"
 	for _, tc := range []struct {
 		name string
 		run  func(Options) (*Result, error)
@@ -45,7 +51,7 @@ func TestImportLanguageGuessed(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
-		if !strings.Contains(string(res.YAML), "languages: [zh]") || !strings.Contains(notesText(res.Notes), "-lang not given: the texts are in Chinese, so the calendar's language is zh") {
+		if !strings.Contains(string(res.YAML), "languages: [zh]") || !strings.Contains(notesText(res.Notes), "-lang not given: the texts look Chinese, so the calendar's language is zh") {
 			t.Errorf("%s without -lang:\n%s\nnotes:\n%s", tc.name, res.YAML, notesText(res.Notes))
 		}
 		res, err = tc.run(Options{Timezone: "Asia/Shanghai", Lang: "en"})
@@ -55,5 +61,18 @@ func TestImportLanguageGuessed(t *testing.T) {
 		if !strings.Contains(string(res.YAML), "languages: [en]") || strings.Contains(notesText(res.Notes), "-lang not given") {
 			t.Errorf("%s with -lang en:\n%s", tc.name, res.YAML)
 		}
+	}
+}
+
+// TestImportLanguageColumns: a CSV whose header names its languages gets
+// them from it, and no guess nor note.
+func TestImportLanguageColumns(t *testing.T) {
+	csv := "title.en,title.zh,start,end\nReading club,月度读书会,2026-01-05 10:00,2026-01-05 11:00\n"
+	res, err := CSV("c.csv", []byte(csv), Options{Timezone: "Asia/Shanghai"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(res.YAML), "languages: [en, zh]") || strings.Contains(notesText(res.Notes), "-lang not given") {
+		t.Errorf("a CSV with title.en and title.zh:\n%s\nnotes:\n%s", res.YAML, notesText(res.Notes))
 	}
 }
