@@ -364,7 +364,7 @@ func (s *series) expand(id, reason string) []*event {
 	}
 	room := min(maxExpand, maxExpandedTotal-im.expanded)
 	if room <= 0 {
-		im.ns.once("expanded", line, "%q repeats in a way calfeed's repeat: cannot say (%s), and the import has written out %d occurrences of such rules already: it is not imported; simplify the rule and write it as repeat:, or import the file in parts", s.m.title, reason, im.expanded)
+		im.ns.add(line, 0, "%q repeats in a way calfeed's repeat: cannot say (%s), and the import has written out %d occurrences of such rules already, its most: it is not imported; simplify the rule and write it as repeat:, or import the file in parts", s.m.title, reason, im.expanded)
 		return nil
 	}
 	limit := s.limit(expandYears)
