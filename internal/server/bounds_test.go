@@ -1545,3 +1545,4 @@ func TestGzipInTurn(t *testing.T) {
 		t.Errorf("%d rendering turns still taken after the compression", len(s.renders))
 	}
 }
+

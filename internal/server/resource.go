@@ -41,6 +41,7 @@ type resource struct {
 
 	// The gzipped form, made by gzipped on first demand.
 	gzOnce       sync.Once
+	gzMu         sync.Mutex // held by the request compressing it, or waiting for a turn to (see gzipInTurn)
 	gz           []byte
 	gzSize       atomic.Int64
 	gzETagHeader []string
@@ -252,6 +253,16 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, res *resource) {
 func (s *Server) gzipInTurn(r *http.Request, res *resource) bool {
 	if !res.compress || s.renders == nil || res.gzippedSize() != 0 || !acceptsGzip(r) {
 		return true
+	}
+	// One request at a time takes a turn for it: the others wait here,
+	// holding none, and find it done.
+	res.gzMu.Lock()
+	defer res.gzMu.Unlock()
+	if res.gzippedSize() != 0 {
+		return true
+	}
+	if r.Context().Err() != nil {
+		return false
 	}
 	select {
 	case s.renders <- struct{}{}:
