@@ -1545,4 +1545,3 @@ func TestGzipInTurn(t *testing.T) {
 		t.Errorf("%d rendering turns still taken after the compression", len(s.renders))
 	}
 }
-
