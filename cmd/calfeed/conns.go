@@ -2,6 +2,7 @@ package main
 
 import (
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"sync"
@@ -36,6 +37,28 @@ type connLimit struct {
 	open   int
 	since  int       // connections let in since the last purge
 	warned time.Time // when the limit was last logged
+}
+
+// connBytes is about what an idle keep-alive connection holds: its
+// goroutine, buffers and the kernel's socket (21 KB measured, idle, with
+// one request served).
+const connBytes = 32 << 10
+
+// connectionsFor is the default limit of connections: byFiles (see
+// defaultMaxConnections), and, under a memory limit (GOMEMLIMIT, or the
+// one serve sets from a container's), as many as a quarter of it holds at
+// connBytes each, at least 256. A pod of 256 MiB would otherwise be
+// killed for its memory by some 12,000 idle connections, long before a
+// container's open-files limit (often a million) is reached.
+func connectionsFor(byFiles int, memLimit int64) int {
+	if memLimit <= 0 || memLimit == math.MaxInt64 {
+		return byFiles
+	}
+	byMemory := int(max(memLimit/4/connBytes, 256))
+	if byFiles <= 0 {
+		return byMemory
+	}
+	return min(byFiles, byMemory)
 }
 
 // newConnLimit returns a limit of max connections (none for max <= 0).

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -135,5 +136,26 @@ func TestConnLimit(t *testing.T) {
 	opened(0)
 	if !get(dial(), "/") {
 		t.Error("a connection after the others closed was not served")
+	}
+}
+
+// TestConnectionsFor: the default limit is the open-files one, and under a
+// memory limit at most what a quarter of it holds, at least 256.
+func TestConnectionsFor(t *testing.T) {
+	for _, tc := range []struct {
+		files int
+		mem   int64
+		want  int
+	}{
+		{17500, math.MaxInt64, 17500}, // no memory limit
+		{917504, 204 << 20, 1632},     // a 256 MiB pod: 80% of it for Go
+		{1000, 8 << 30, 1000},         // files the tighter
+		{0, 204 << 20, 1632},          // files unknown
+		{917504, 16 << 20, 256},       // at least 256
+		{0, math.MaxInt64, 0},         // neither: no limit
+	} {
+		if got := connectionsFor(tc.files, tc.mem); got != tc.want {
+			t.Errorf("connectionsFor(%d, %d) = %d, want %d", tc.files, tc.mem, got, tc.want)
+		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -60,7 +61,7 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (se
 	fs.DurationVar(&c.reloadDelay, "reload-delay", defaultReloadDelay, "reload once the events file has been unchanged this long")
 	fs.Var(byteSize{&c.cacheSize}, "cache-size", "memory for responses rendered on demand (pages, combined feeds, reminders, downloads), such as 64MiB (env CALFEED_CACHE_SIZE; default 64MiB)")
 	fs.IntVar(&c.renderings, "max-renderings", 0, fmt.Sprintf("run at most `N` renderings on demand (pages, combined feeds, reminders, downloads) at once; the processors left keep sending what is rendered (default half the processors, at least 1: %d here)", server.RenderingsFor(runtime.GOMAXPROCS(0))))
-	fs.IntVar(&c.connections, "max-connections", 0, fmt.Sprintf("hold at most `N` connections open; past it, a new one makes the idle ones close (default the open-files limit less an eighth, at least 256 kept for files: %d here)", defaultMaxConnections()))
+	fs.IntVar(&c.connections, "max-connections", 0, fmt.Sprintf("hold at most `N` connections open; past it, a new one makes the idle ones close (default the open-files limit less an eighth, at least 256 kept for files: %d here; and at most one per 128 KiB of a memory limit, GOMEMLIMIT or a container's)", defaultMaxConnections()))
 	c.limits = limitFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "Usage: calfeed serve [flags] [FILE or FOLDER]\n\nServes the feeds of an events file, or of a folder of them, over HTTP;\nthe file is given with -config or as the argument.\n\n")
@@ -193,7 +194,11 @@ func (c serveConfig) listenAndWatch(ctx context.Context, logger *slog.Logger, h 
 	if f, ok := ctx.Value(listeningKey{}).(func(net.Addr)); ok {
 		f(ln.Addr())
 	}
-	logger.Info("serving", append([]any{slog.String("addr", ln.Addr().String()), slog.String("config", c.config)}, attrs...)...)
+	conns := c.connections
+	if conns == 0 {
+		conns = connectionsFor(defaultMaxConnections(), debug.SetMemoryLimit(-1))
+	}
+	logger.Info("serving", append([]any{slog.String("addr", ln.Addr().String()), slog.String("config", c.config), slog.Int("max_connections", conns)}, attrs...)...)
 	watchCtx, stopWatch := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
@@ -203,10 +208,6 @@ func (c serveConfig) listenAndWatch(ctx context.Context, logger *slog.Logger, h 
 		}
 	}()
 	defer func() { stopWatch(); <-done }()
-	conns := c.connections
-	if conns == 0 {
-		conns = defaultMaxConnections()
-	}
 	return serveUntilDone(ctx, ln, h, logger, newConnLimit(conns, logger))
 }
 
