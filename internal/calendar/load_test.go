@@ -594,6 +594,68 @@ events:
 	}
 }
 
+// TestEndInRepeatedHour: an occurrence that ends, by its length, just
+// before the clocks go back, at a time they then show twice (or exactly
+// as they go back), is ended by Thunderbird at the second such time: it is
+// warned of as one spanning the change is, and an override with its end
+// makes it one in every calendar (its end is written in UTC).
+func TestEndInRepeatedHour(t *testing.T) {
+	for _, tc := range []struct{ name, yaml, want string }{
+		{"Santiago's Saturday concert", "calendar: {id: x, name: X, timezone: America/Santiago}\nevents:\n  - {id: c, title: x, start: 2025-03-01 21:00, end: 2025-03-01 23:30, repeat: {freq: weekly, until: 2025-05-31}}\n",
+			`the occurrence on 2025-04-05 ends at 23:30, a time the clocks show twice that night (they go back from 00:00 to 23:00): like every occurrence it lasts 2h30m, so it ends at the first 23:30, as calfeed and Evolution show it, but Thunderbird takes the second, and shows it 1h longer`},
+		{"ends in Zurich's repeated hour", "calendar: {id: x, name: X, timezone: Europe/Zurich}\nevents:\n  - {id: c, title: x, start: 2025-10-05 01:30, end: 2025-10-05 02:30, repeat: {freq: weekly, until: 2025-11-30}}\n",
+			`the occurrence on 2025-10-26 ends at 02:30, a time the clocks show twice that night (they go back from 03:00 to 02:00)`},
+		{"ends as the clocks go back", "calendar: {id: x, name: X, timezone: Europe/Zurich}\nevents:\n  - {id: c, title: x, start: 2025-10-05 01:00, duration: 2h, repeat: {freq: weekly, until: 2025-11-30}}\n",
+			`the occurrence on 2025-10-26 spans a change of the clocks (they go back from 03:00 to 02:00): like every occurrence it lasts 2h, so it ends at 02:00, as calfeed and Evolution show it, but Thunderbird ends it 2h after its start by the clock, at 03:00`},
+	} {
+		got := strings.Join(warningsOf(t, tc.yaml), "\n")
+		if !strings.Contains(got, tc.want) {
+			t.Errorf("%s: warnings\n%s\nwant one containing\n%s", tc.name, got, tc.want)
+		}
+	}
+	// Ending well before the change, or on another night: nothing.
+	quiet := "calendar: {id: x, name: X, timezone: Europe/Zurich}\nevents:\n  - {id: c, title: x, start: 2025-10-05 10:00, duration: 2h, repeat: {freq: weekly, until: 2025-11-30}}\n"
+	if got := warningsOf(t, quiet); len(got) != 0 {
+		t.Errorf("a series far from the change: warnings %q", got)
+	}
+	// The override the warning asks for puts that end in UTC: no longer
+	// the series' warning.
+	fixed := "calendar: {id: x, name: X, timezone: America/Santiago}\nevents:\n  - id: c\n    title: x\n    start: 2025-03-01 21:00\n    end: 2025-03-01 23:30\n    repeat: {freq: weekly, until: 2025-05-31}\n    overrides:\n      2025-04-05: {end: 2025-04-05 23:30}\n"
+	if got := strings.Join(warningsOf(t, fixed), "\n"); strings.Contains(got, "Thunderbird takes the second") {
+		t.Errorf("with the override: warnings\n%s", got)
+	}
+}
+
+// TestGapLength: a series whose time the clocks skip is told how far
+// clients may move it: an hour in most zones, a day in Apia's skipped
+// 30 December 2011, half an hour on Lord Howe.
+func TestGapLength(t *testing.T) {
+	for zone, tc := range map[string]struct{ start, want string }{
+		"Europe/Zurich":       {"2025-03-02 02:30", "(an hour later or earlier)"},
+		"Pacific/Apia":        {"2011-12-03 10:00", "(a day later or earlier)"},
+		"Australia/Lord_Howe": {"2025-09-07 02:15", "(30m later or earlier)"},
+	} {
+		src := "calendar: {id: x, name: X, timezone: " + zone + "}\nevents:\n  - {id: a, title: A, start: " + tc.start + ", duration: 1h, repeat: {freq: daily, count: 400}}\n"
+		if _, err := Load("x.yaml", strings.NewReader(src), Options{}); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v\nwant %s", zone, err, tc.want)
+		}
+	}
+}
+
+// warningsOf loads src, which must be valid, and returns its warnings.
+func warningsOf(t *testing.T, src string) []string {
+	t.Helper()
+	cal, err := Load("x.yaml", strings.NewReader(src), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, w := range cal.Warnings {
+		got = append(got, w.String())
+	}
+	return got
+}
+
 // TestCommentedValue: a value that begins with # after a space (a colour
 // left unquoted) is a YAML comment; the problem says so and what to write,
 // in block and in flow style.

@@ -376,7 +376,7 @@ func (l *loader) checkShifts(e *Event, what string, startField field) {
 		c := clockChange{res: wallGap, wall: wall, at: e.wallOn(gaps[0]), loc: e.Location,
 			on: " on " + gaps[0].Format(time.DateOnly) + others(len(gaps), scope)}
 		l.errorf(n.Line, n.Column, "%s", c.problem(what, ", and calendar clients disagree about when such an occurrence is "+
-			"(an hour later or earlier)"+fix))
+			"("+gapLength(e.wallOn(gaps[0]), e.Location)+" later or earlier)"+fix))
 	}
 	if len(repeats) > 0 {
 		c := clockChange{res: wallRepeated, wall: wall, at: e.wallOn(repeats[0]), loc: e.Location,
@@ -409,10 +409,23 @@ func (l *loader) checkSpans(e *Event, what string, m *fieldSet) {
 	length := e.End.Sub(e.Start)
 	w := start.In(e.Location)
 	byClock := time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), 0, time.UTC).Add(length)
-	from, to, forward := changeBetween(start, stop, e.Location)
+	// The change is within the occurrence, or, for one that ends just
+	// before the clocks go back, between its end and Thunderbird's.
+	tb, _ := byClockEnd(start, length, e.Location)
+	from, to, forward := changeBetween(start, later(stop, tb).Add(time.Second), e.Location)
 	way := "forward"
 	if !forward {
 		way = "back"
+	}
+	if ends := stop.In(e.Location).Format("15:04"); tb.After(stop) && ends == byClock.Format("15:04") {
+		// Both ends are the same time by the clock, shown twice.
+		l.warnf(n.Line, n.Column, "%s: the occurrence on %s%s ends at %s, a time the clocks show twice that night (they go back from %s to %s): "+
+			"like every occurrence it lasts %s, so it ends at the first %s, as calfeed and Evolution show it, "+
+			"but Thunderbird takes the second, and shows it %s longer; "+
+			"to give it one end in every calendar, add an override for that date with end:",
+			what, d.Format(time.DateOnly), others(len(spans), scope), ends, from, to,
+			FormatLength(length), ends, FormatLength(tb.Sub(stop)))
+		return
 	}
 	skipped := ""
 	if _, res := resolveWall(byClock, e.Location); res == wallGap {
@@ -424,6 +437,20 @@ func (l *loader) checkSpans(e *Event, what string, m *fieldSet) {
 		"to give it one end in every calendar, add an override for that date with end:",
 		what, d.Format(time.DateOnly), others(len(spans), scope), way, from, to,
 		FormatLength(length), stop.In(e.Location).Format("15:04"), FormatLength(length), byClock.Format("15:04"), skipped)
+}
+
+// gapLength says how far the clocks jump over the wall time w, a time they
+// skip in loc: "an hour", or the length ("30m", "24h").
+func gapLength(w time.Time, loc *time.Location) string {
+	offs := offsetsNear(time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), 0, time.UTC), loc)
+	jump := time.Duration(slices.Max(offs)-slices.Min(offs)) * time.Second
+	switch jump {
+	case time.Hour, 0:
+		return "an hour"
+	case 24 * time.Hour:
+		return "a day"
+	}
+	return FormatLength(jump)
 }
 
 // changeBetween returns the wall-clock times before and after the first

@@ -154,6 +154,11 @@ func (e *Event) spans(end time.Time) []time.Time {
 	if e.AllDay || length <= 0 {
 		return nil
 	}
+	// An occurrence ending just before the clocks go back can end by the
+	// clock in the hour they repeat, which Thunderbird takes the second of:
+	// those start up to the change's length earlier (3 h covers every
+	// zone's, Troll's 2 h included).
+	const slack = 3 * time.Hour
 	overridden := map[time.Time]bool{}
 	for _, ov := range e.Overrides {
 		overridden[ov.Date] = true
@@ -164,17 +169,46 @@ func (e *Event) spans(end time.Time) []time.Time {
 		// The occurrences that span the change start in the length
 		// before it: at most a few hundred dates, since a series'
 		// occurrences do not overlap by much.
-		first := truncDay(c.At.Add(-length).In(e.Location))
+		first := truncDay(c.At.Add(-length - slack).In(e.Location))
 		last := truncDay(c.At.In(e.Location))
 		for d, k := first, 0; !d.After(last) && k < 400; d, k = d.AddDate(0, 0, 1), k+1 {
 			if seen[d] || overridden[d] || !e.isOccurrenceDate(d) {
 				continue
 			}
-			if s := e.StartOn(d); s.Before(c.At) && e.endAfter(s).After(c.At) {
+			s := e.StartOn(d)
+			if !s.Before(c.At) {
+				continue
+			}
+			stop := e.endAfter(s)
+			if stop.After(c.At) || byClockDiffers(s, stop, length, e.Location) {
 				seen[d] = true
 				out = append(out, d)
 			}
 		}
 	}
 	return out
+}
+
+// byClockEnd is the end Thunderbird (ical.js) gives an occurrence that
+// starts at start: length later by the clock, and, when the clocks show
+// that time twice, the second of them. false when they skip it (an
+// occurrence spanning a change forward, which spans finds by its
+// elapsed end).
+func byClockEnd(start time.Time, length time.Duration, loc *time.Location) (time.Time, bool) {
+	w := start.In(loc)
+	naive := time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), 0, time.UTC).Add(length)
+	var last time.Time
+	for _, off := range offsetsNear(naive, loc) {
+		if t := naive.Add(-time.Duration(off) * time.Second).In(loc); sameWall(t, naive) && t.After(last) {
+			last = t
+		}
+	}
+	return last, !last.IsZero()
+}
+
+// byClockDiffers reports whether Thunderbird ends an occurrence from start
+// to stop (length apart) elsewhere than at stop.
+func byClockDiffers(start, stop time.Time, length time.Duration, loc *time.Location) bool {
+	t, ok := byClockEnd(start, length, loc)
+	return ok && !t.Equal(stop)
 }
