@@ -13,9 +13,9 @@ import (
 // connection has the server close its idle ones (keep-alive connections
 // waiting for a request that may never come, and connections that have
 // not sent a request's headers in 5 s) and is let in on the room they
-// make; when the last such purge was so recent that fewer than an eighth
-// of max connections came in since (the connections open are busy, not
-// idle), the new connection is closed instead. Without it, clients that
+// make; when the last such purge was less than a second ago and fewer
+// than an eighth of max connections came in since (the connections open
+// are busy, not idle), the new connection is closed instead. Without it, clients that
 // each open a connection, send one request and keep it idle take every
 // file descriptor the process may have (20,000 of them here), and accept
 // fails for everyone else until they go: the server is off the air while
@@ -36,6 +36,7 @@ type connLimit struct {
 	mu     sync.Mutex
 	open   int
 	since  int       // connections let in since the last purge
+	purged time.Time // when the last purge ran
 	warned time.Time // when the limit was last logged
 }
 
@@ -104,17 +105,23 @@ func (l *connLimit) state(c net.Conn, s http.ConnState) {
 		return
 	}
 	what := "closing the idle connections"
-	if l.since >= l.purgeEvery() {
+	now := l.now()
+	// A purge that found the connections busy leaves them counted, and
+	// none come in to count towards the next: a second on, it is tried
+	// again, or the limit would close every newcomer for as long as the
+	// connections it found busy stay open, idle by then.
+	if l.since >= l.purgeEvery() || now.Sub(l.purged) >= time.Second {
 		// Their StateClosed comes from their own goroutines, soon: this
 		// connection is let in on the room they make.
 		l.since = 0
+		l.purged = now
 		l.closeIdle()
 	} else {
 		// Its serve goroutine sees the close and reports StateClosed.
 		c.Close()
 		what = "closing new connections, the open ones being busy"
 	}
-	if now := l.now(); now.Sub(l.warned) >= time.Minute {
+	if now.Sub(l.warned) >= time.Minute {
 		l.warned = now
 		l.logger.Warn("connections at the limit: "+what+"; if these are subscribers, raise the open-files limit (ulimit -n, LimitNOFILE=) or -max-connections",
 			slog.Int("max_connections", l.max))

@@ -21,6 +21,8 @@ import (
 func TestConnLimit(t *testing.T) {
 	var logs strings.Builder
 	l := newConnLimit(3, slog.New(slog.NewTextHandler(&logs, nil)))
+	clock := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
+	l.now = func() time.Time { return clock } // the hook calls it under l.mu
 	release := make(chan struct{})
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/wait" {
@@ -38,22 +40,23 @@ func TestConnLimit(t *testing.T) {
 		mu.Unlock()
 		hook(c, s)
 	}
-	idleNow := func(n int) {
+	inState := func(want http.ConnState, n int) {
 		t.Helper()
 		if !eventually(10*time.Second, func() bool {
 			mu.Lock()
 			defer mu.Unlock()
 			k := 0
 			for _, s := range states {
-				if s == http.StateIdle {
+				if s == want {
 					k++
 				}
 			}
 			return k == n
 		}) {
-			t.Fatalf("never %d connections idle", n)
+			t.Fatalf("never %d connections %v", n, want)
 		}
 	}
+	idleNow := func(n int) { t.Helper(); inState(http.StateIdle, n) }
 	srv.Start()
 	defer srv.Close()
 	addr := srv.Listener.Addr().String()
@@ -120,20 +123,44 @@ func TestConnLimit(t *testing.T) {
 		io.WriteString(c, "GET /wait HTTP/1.1\r\nHost: x\r\n\r\n")
 	}
 	opened(3)
+	inState(http.StateActive, 3)
 	fifth := dial()
 	opened(4)
 	if c := dial(); !closed(c) {
 		t.Error("a connection past the limit, none idle and none come in since the last purge, was not closed")
 	}
 	opened(4)
+	// A second on, the busy connections idle by then, a newcomer's purge
+	// closes them: the limit does not stay shut.
+	close(release)
+	for i, c := range busy { // fifth sent no request
+		c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			t.Fatalf("held request %d was not answered: %v", i, err)
+		}
+		io.Copy(io.Discard, resp.Body)
+	}
+	idleNow(3)
+	if c := dial(); !closed(c) {
+		t.Error("within the second, with fewer than an eighth come in since the last purge: a newcomer was not closed")
+	}
+	l.mu.Lock()
+	clock = clock.Add(time.Second)
+	l.mu.Unlock()
+	if !get(dial(), "/") {
+		t.Error("a second after a purge that found the connections busy, now idle: a newcomer was not served")
+	}
 	if !strings.Contains(logs.String(), "connections at the limit") {
 		t.Errorf("the limit was not logged:\n%s", logs.String())
 	}
-	close(release)
 	for _, c := range append(busy, fifth) {
 		c.Close()
 	}
-	opened(0)
+	until0 := eventually(10*time.Second, func() bool { return l.count() <= 1 })
+	if !until0 {
+		t.Fatalf("%d connections counted after they closed", l.count())
+	}
 	if !get(dial(), "/") {
 		t.Error("a connection after the others closed was not served")
 	}
