@@ -115,7 +115,7 @@ func TestTokenCommands(t *testing.T) {
 	if res := runCmd(t, nil, "token", "add", "-config", public, "-name", "X", "-all"); res.code != 1 || !strings.Contains(res.stderr, "nothing private") {
 		t.Errorf("token add -all on a public calendar: exit %d\n%s", res.code, res.stderr)
 	}
-	os.WriteFile(config+".tokens", []byte("{\"calfeed_tokens\": 1,\n \"tokens\": [\n  {\"name\": \"a\",, \"hash\": \"x\"}\n ]\n}\n"), 0o600)
+	os.WriteFile(config+".tokens", []byte("{\"version\": 1,\n \"tokens\": [\n  {\"name\": \"a\",, \"hash\": \"x\"}\n ]\n}\n"), 0o600)
 	if res := runCmd(t, nil, "check", config); res.code != 1 || !strings.Contains(res.stderr, "events.yaml.tokens:3:16: the file is damaged") {
 		t.Errorf("check with a damaged tokens file: exit %d\n%s", res.code, res.stderr)
 	}

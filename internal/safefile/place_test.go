@@ -3,6 +3,7 @@ package safefile
 import (
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -47,6 +48,30 @@ func TestDecodeJSON(t *testing.T) {
 		}
 		if got := JSONPlace("f.json", []byte(tc.data), err); got != tc.place {
 			t.Errorf("%q: %v placed at %q, want %q", tc.data, err, got, tc.place)
+		}
+	}
+}
+
+// TestExactKeys: keys are those given, exactly, once an object, at any
+// depth; a key in another case, unknown, or twice is refused at its place.
+func TestExactKeys(t *testing.T) {
+	keys := []string{"version", "tokens", "name", "all", "tracks"}
+	if err := ExactKeys([]byte(`{"version": 1, "tokens": [{"name": "a", "all": true}, {"name": "b", "tracks": ["x", "y"]}]}`), keys...); err != nil {
+		t.Errorf("a good file: %v", err)
+	}
+	for _, tc := range []struct{ data, want, place string }{
+		{`{"version": 1, "tokens": [{"name": "a", "ALL": true}]}`, `unknown key "ALL"`, "f.json:1:41"},
+		{"{\"version\": 1,\n \"tokens\": [{\"name\": \"a\", \"all\": true, \"all\": false}]}", `the key "all" is given twice`, "f.json:2:40"},
+		{`{"version": 1, "version": 2}`, `the key "version" is given twice`, "f.json:1:16"},
+		{`{"version": 1, "tokens": [{"name": "a", "tracks": [{"nope": 1}]}]}`, `unknown key "nope"`, "f.json:1:53"},
+	} {
+		err := ExactKeys([]byte(tc.data), keys...)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want %s", tc.data, err, tc.want)
+			continue
+		}
+		if got := JSONPlace("f.json", []byte(tc.data), err); got != tc.place {
+			t.Errorf("%s: placed at %s, want %s", tc.data, got, tc.place)
 		}
 	}
 }

@@ -79,14 +79,22 @@ func Read(ctx context.Context, path string) (*File, error) {
 		return nil, fmt.Errorf("tokens: %w", err)
 	}
 	var f File
-	if err := safefile.DecodeJSON(data, &f); err != nil {
+	err = safefile.DecodeJSON(data, &f)
+	if err == nil {
+		err = safefile.ExactKeys(data, "version", "calendar", "tokens", "name", "hash", "all", "tracks", "created")
+	}
+	if err != nil {
 		return nil, fmt.Errorf("tokens: %s: the file is damaged (%v); mend it there, restore it from a backup, or delete it and add the tokens again (their addresses change)", safefile.JSONPlace(path, data, err), err)
 	}
 	if f.Version != Version {
 		return nil, fmt.Errorf("tokens: %s has format %d; this calfeed reads format %d", path, f.Version, Version)
 	}
-	seen := map[string]bool{}
+	seen, hashes := map[string]bool{}, map[string]string{}
 	for i, t := range f.Tokens {
+		if other, ok := hashes[t.Hash]; ok {
+			return nil, fmt.Errorf("tokens: %s: tokens %q and %q have the same hash, so revoking one would leave its address open; remove one, or revoke both and add them again", path, other, t.Name)
+		}
+		hashes[t.Hash] = t.Name
 		if err := checkName(t.Name); err != nil {
 			return nil, fmt.Errorf("tokens: %s: token %d: %w", path, i+1, err)
 		}

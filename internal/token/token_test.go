@@ -106,7 +106,10 @@ func TestReadDamaged(t *testing.T) {
 		"no name":     `{"version":1,"tokens":[{"name":"","hash":"` + hash + `","all":true}]}`,
 		// An old copy and the file after a revocation, put together: the
 		// decoder would read the first and let the revoked token live.
-		"two files": `{"version":1,"tokens":[{"name":"a","hash":"` + hash + `","all":true}]}` + "\n" + `{"version":1,"tokens":[]}`,
+		"a key in capitals": `{"version":1,"tokens":[{"name":"a","hash":"` + hash + `","ALL":true,"tracks":["x"]}]}`,
+		"a key twice":       `{"version":1,"tokens":[{"name":"a","hash":"` + hash + `","all":true,"all":false}]}`,
+		"one hash twice":    `{"version":1,"tokens":[{"name":"a","hash":"` + hash + `","all":true},{"name":"b","hash":"` + hash + `","tracks":["x"]}]}`,
+		"two files":         `{"version":1,"tokens":[{"name":"a","hash":"` + hash + `","all":true}]}` + "\n" + `{"version":1,"tokens":[]}`,
 	} {
 		path := filepath.Join(dir, strings.ReplaceAll(name, " ", "-"))
 		if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
