@@ -136,6 +136,7 @@ type budget struct {
 	max       int64
 	used      atomic.Int64
 	private   atomic.Int64 // bytes the servers of secret addresses hold (see privates): at most half of max comes off the cache's
+	lingering atomic.Int64 // bytes of such servers dropped while requests they serve go on (see privates.drop)
 	sending   atomic.Int64 // bytes held by responses rendered on demand being sent (see resource.send)
 	responses atomic.Int64 // how many they are
 	cut       atomic.Int64 // how many requests admit has cut off

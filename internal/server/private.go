@@ -54,6 +54,11 @@ type privateEntry struct {
 	used  time.Time // its last request
 	langs int       // the languages it had rendered when held was counted
 	held  int64     // counted in the budget's private bytes too
+	// inflight are the requests it is serving; a server dropped while it
+	// has some lingers, counted in the budget's lingering bytes, until
+	// they end (a client reading slowly holds the whole server).
+	inflight  int
+	lingering int64
 }
 
 // SetTokens serves the secret addresses of f (nil for none) from now on:
@@ -108,6 +113,10 @@ func (ps *privates) drop(e *privateEntry, b *budget) {
 	ps.lru.Remove(e.el)
 	ps.held -= e.held
 	b.private.Add(-e.held)
+	if e.inflight > 0 {
+		e.lingering = e.held
+		b.lingering.Add(e.lingering)
+	}
 	e.held = 0
 	if e.srv != nil {
 		e.srv.state.Load().cache.release()
@@ -169,6 +178,12 @@ func (s *Server) privateServer(tok string) (*privates, *privateEntry, bool, erro
 				return nil, nil, true, e.err
 			}
 			return ps, e, true, nil
+		}
+		if b := s.budget; b.lingering.Load() > 0 && b.private.Load()+b.lingering.Load() > b.max {
+			// Servers dropped while they serve slow clients hold the
+			// budget: another would be memory beyond it.
+			ps.mu.Unlock()
+			return nil, nil, true, errBusy
 		}
 		e := &privateEntry{hash: t.Hash, ready: make(chan struct{}), used: now}
 		e.el = ps.lru.PushFront(e)
@@ -264,6 +279,17 @@ func (s *Server) handlePrivate(w http.ResponseWriter, r *http.Request) {
 		r2 := r.Clone(r.Context())
 		r2.URL.Path = "/" + rest
 		r2.URL.RawPath = ""
+		ps.mu.Lock()
+		e.inflight++
+		ps.mu.Unlock()
+		defer func() {
+			ps.mu.Lock()
+			defer ps.mu.Unlock()
+			if e.inflight--; e.inflight == 0 && e.lingering > 0 {
+				s.budget.lingering.Add(-e.lingering)
+				e.lingering = 0
+			}
+		}()
 		e.srv.ServeHTTP(w, r2)
 		s.counted(ps, e)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"slices"
@@ -786,5 +787,75 @@ func TestLastModifiedPrivateTracks(t *testing.T) {
 				t.Errorf("%s: If-Modified-Since before the edit: status %d, want 200", maskToken(c.target), rec.Code)
 			}
 		}
+	}
+}
+
+// stallWriter is a ResponseWriter whose first Write waits for release: a
+// client that does not read.
+type stallWriter struct {
+	*httptest.ResponseRecorder
+	started chan struct{}
+	release chan struct{}
+	once    sync.Once
+}
+
+func (w *stallWriter) Write(b []byte) (int, error) {
+	w.once.Do(func() { close(w.started); <-w.release })
+	return w.ResponseRecorder.Write(b)
+}
+
+// TestPrivateLingering: a secret address's server dropped while a client
+// reads from it slowly still holds its memory, and counts in the budget
+// until the response ends: past the budget, no other server is made (a
+// 503) rather than memory without bound.
+func TestPrivateLingering(t *testing.T) {
+	cal := loadCalendar(t, privateYAML)
+	f, tokens := manyTokens(t, cal, 8)
+	clock := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
+	// One server's size, in a roomy budget.
+	roomy := serverOf(t, privateYAML, Options{BaseURL: "https://cal.example.org"})
+	roomy.SetTokens(f)
+	get(t, roomy, "/p/"+tokens[0]+"/calendar.ics", nil)
+	one := roomy.budget.private.Load()
+
+	s := serverOf(t, privateYAML, Options{BaseURL: "https://cal.example.org", CacheSize: 3 * one})
+	s.now = func() time.Time { return clock }
+	s.SetTokens(f)
+	// Three clients that do not read, of three addresses.
+	var slows []*stallWriter
+	var wg sync.WaitGroup
+	for _, tok := range tokens[:3] {
+		clock = clock.Add(time.Minute)
+		slow := &stallWriter{ResponseRecorder: httptest.NewRecorder(), started: make(chan struct{}), release: make(chan struct{})}
+		slows = append(slows, slow)
+		wg.Go(func() { s.ServeHTTP(slow, httptest.NewRequest(http.MethodGet, "/p/"+tok+"/calendar.ics", nil)) })
+		<-slow.started
+	}
+	// Other addresses, each past minResidency, drop their servers, which
+	// linger; past the budget, no other server is made.
+	codes := map[int]int{}
+	for _, tok := range tokens[3:] {
+		clock = clock.Add(time.Minute)
+		codes[do(t, s, http.MethodGet, "/p/"+tok+"/calendar.ics", nil).Code]++
+		if held := s.budget.private.Load() + s.budget.lingering.Load(); held > 3*one+one {
+			t.Errorf("secret addresses hold %d bytes, budget %d", held, 3*one)
+		}
+	}
+	if got := s.budget.lingering.Load(); got <= 0 {
+		t.Errorf("the servers of responses in flight were dropped without lingering: %d bytes", got)
+	}
+	if codes[http.StatusServiceUnavailable] == 0 {
+		t.Errorf("past the budget with servers lingering, every address was made: %v", codes)
+	}
+	for _, slow := range slows {
+		close(slow.release)
+	}
+	wg.Wait()
+	if got := s.budget.lingering.Load(); got != 0 {
+		t.Errorf("after the slow responses ended: %d bytes lingering", got)
+	}
+	clock = clock.Add(time.Minute)
+	if rec := get(t, s, "/p/"+tokens[7]+"/calendar.ics", nil); rec.Code != http.StatusOK {
+		t.Errorf("after the slow response ended: status %d", rec.Code)
 	}
 }
