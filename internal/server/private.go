@@ -179,12 +179,6 @@ func (s *Server) privateServer(tok string) (*privates, *privateEntry, bool, erro
 			}
 			return ps, e, true, nil
 		}
-		if b := s.budget; b.lingering.Load() > 0 && b.private.Load()+b.lingering.Load() > b.max {
-			// Servers dropped while they serve slow clients hold the
-			// budget: another would be memory beyond it.
-			ps.mu.Unlock()
-			return nil, nil, true, errBusy
-		}
 		e := &privateEntry{hash: t.Hash, ready: make(chan struct{}), used: now}
 		e.el = ps.lru.PushFront(e)
 		ps.servers[t.Hash] = e
@@ -220,6 +214,13 @@ func (s *Server) makePrivate(cal *calendar.Calendar, t token.Token, tok string) 
 	if s.renders != nil {
 		s.renders <- struct{}{}
 		defer func() { <-s.renders }()
+	}
+	// Checked once its turn has come, as a rendering's budget is: the
+	// servers made before it in the queue may have filled it meanwhile.
+	// Servers dropped while they serve slow clients hold it: another
+	// would be memory beyond it.
+	if b := s.budget; b.lingering.Load() > 0 && b.private.Load()+b.lingering.Load() > b.max {
+		return nil, errBusy
 	}
 	defer func() {
 		if r := recover(); r != nil {
