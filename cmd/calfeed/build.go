@@ -170,8 +170,9 @@ func writeFiles(ctx context.Context, out string, each func(context.Context, func
 }
 
 // noLinkBelow reports an error when a folder on the way from out to
-// out/dir is a symbolic link: the files written there would land where it
-// points, outside out (out itself may be one: it is the user's choice).
+// out/dir is a symbolic link (the files written there would land where it
+// points, outside out; out itself may be one: it is the user's choice), or
+// a file, which the build would stop at half way.
 func noLinkBelow(out, dir string) error {
 	if dir == "." {
 		return nil
@@ -185,6 +186,9 @@ func noLinkBelow(out, dir string) error {
 		}
 		if fi.Mode()&iofs.ModeSymlink != 0 {
 			return fmt.Errorf("%s is a symbolic link: build writes only into folders under -out, not where a link points; remove it, or build into another folder", p)
+		}
+		if !fi.IsDir() {
+			return fmt.Errorf("%s is a file where the site has a folder; move it away, or build into another folder", p)
 		}
 	}
 	return nil

@@ -262,6 +262,17 @@ func TestBuildNoLinks(t *testing.T) {
 	if b, _ := os.ReadFile(filepath.Join(victim, "b.ics")); string(b) != "precious" {
 		t.Errorf("the file a link pointed to holds %q", b)
 	}
+	// A file where a folder goes: refused before anything is moved.
+	os.RemoveAll(filepath.Join(out, "tracks"))
+	os.WriteFile(filepath.Join(out, "tracks"), []byte("mine"), 0o644)
+	os.WriteFile(filepath.Join(out, "calendar.ics"), []byte("old"), 0o644)
+	if _, err := writeFiles(t.Context(), out, site); err == nil || !strings.Contains(err.Error(), "tracks is a file where the site has a folder") {
+		t.Errorf("a file where a folder goes: %v", err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(out, "calendar.ics")); string(b) != "old" {
+		t.Errorf("calendar.ics was replaced before the build stopped: %q", b)
+	}
+	os.Remove(filepath.Join(out, "tracks"))
 	// -out itself a link: the user's choice.
 	linked := filepath.Join(dir, "linked")
 	os.Symlink(out, linked)
