@@ -40,6 +40,13 @@ func (v *vevent) sequence() int {
 // own), or the first change in the file.
 func group(read []*vevent, ns *notes) []*recurring {
 	byUID := map[string]*recurring{}
+	// The overrides of each group by their RECURRENCE-ID's instant, so
+	// that a file of many is not matched in the square of their number.
+	type instant struct {
+		sec  int64
+		nsec int
+	}
+	at := map[*recurring]map[instant]int{}
 	var out []*recurring
 	for _, v := range read {
 		key := v.uid
@@ -54,8 +61,13 @@ func group(read []*vevent, ns *notes) []*recurring {
 		}
 		switch {
 		case v.rid != nil:
-			i := slices.IndexFunc(g.overrides, func(o *vevent) bool { return o.rid.t.Equal(v.rid.t) })
-			if i < 0 {
+			if at[g] == nil {
+				at[g] = map[instant]int{}
+			}
+			key := instant{v.rid.t.Unix(), v.rid.t.Nanosecond()}
+			i, seen := at[g][key]
+			if !seen {
+				at[g][key] = len(g.overrides)
 				g.overrides = append(g.overrides, v)
 				break
 			}

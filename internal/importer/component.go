@@ -13,10 +13,41 @@ type component struct {
 	line     int
 	props    []*prop
 	children []*component
+	// byName are the indexes in props of each name's properties, made on
+	// the first lookup of a component with many (an event of 100,000
+	// RDATEs is looked up once for each occurrence written out), and made
+	// anew if props has grown since (indexed is its length then).
+	byName  map[string][]int
+	indexed int
+}
+
+// manyProps is the number of properties from which a component's lookups
+// go through an index rather than a walk through them all.
+const manyProps = 32
+
+// index returns c's properties' indexes by name, or nil when it has few.
+func (c *component) index() map[string][]int {
+	if len(c.props) < manyProps {
+		return nil
+	}
+	if c.byName == nil || c.indexed != len(c.props) {
+		c.byName = map[string][]int{}
+		for i, p := range c.props {
+			c.byName[p.name] = append(c.byName[p.name], i)
+		}
+		c.indexed = len(c.props)
+	}
+	return c.byName
 }
 
 // get returns the first property called name, or nil.
 func (c *component) get(name string) *prop {
+	if ix := c.index(); ix != nil {
+		if is := ix[name]; len(is) > 0 {
+			return c.props[is[0]]
+		}
+		return nil
+	}
 	for _, p := range c.props {
 		if p.name == name {
 			return p
@@ -28,6 +59,12 @@ func (c *component) get(name string) *prop {
 // all returns every property called name.
 func (c *component) all(name string) []*prop {
 	var out []*prop
+	if ix := c.index(); ix != nil {
+		for _, i := range ix[name] {
+			out = append(out, c.props[i])
+		}
+		return out
+	}
 	for _, p := range c.props {
 		if p.name == name {
 			out = append(out, p)
