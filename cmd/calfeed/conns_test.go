@@ -175,7 +175,7 @@ func TestConnectionsFor(t *testing.T) {
 		want  int
 	}{
 		{17500, math.MaxInt64, 17500}, // no memory limit
-		{917504, 204 << 20, 1632},     // a 256 MiB pod: 80% of it for Go
+		{917504, 204 << 20, 1632},     // a 256 MiB pod: about 80% of it for Go
 		{1000, 8 << 30, 1000},         // files the tighter
 		{0, 204 << 20, 1632},          // files unknown
 		{917504, 16 << 20, 256},       // at least 256
