@@ -114,6 +114,28 @@ func periodSet(opt *rrule.ROption) int {
 	return n
 }
 
+// never says why opt can give no date at all, as far as its months and
+// days of the month tell (BYMONTH=2;BYMONTHDAY=30), or "". rrule-go checks
+// a rule's end only on the times it gives, so such a rule would be walked
+// day by day to the year 9999, a fifth of a second each.
+func never(opt *rrule.ROption) string {
+	if len(opt.Bymonthday) == 0 || len(opt.Bymonth) == 0 {
+		return ""
+	}
+	longest := 0 // the most days of the rule's months, in a leap year
+	for _, m := range opt.Bymonth {
+		if m >= 1 && m <= 12 {
+			longest = max(longest, time.Date(2024, time.Month(m)+1, 0, 0, 0, 0, 0, time.UTC).Day())
+		}
+	}
+	for _, d := range opt.Bymonthday {
+		if d < 0 && -d <= longest || d > 0 && d <= longest {
+			return ""
+		}
+	}
+	return "BYMONTH=" + joinInts(opt.Bymonth) + " has no day BYMONTHDAY=" + joinInts(opt.Bymonthday)
+}
+
 // ruleTimes returns the wall times (naive) a rule gives from its start up
 // to limit (a wall time), at most max of them, with the instant each
 // names; more says whether the rule gives more before limit.
@@ -128,6 +150,9 @@ func ruleTimes(opt *rrule.ROption, u untilBound, z *zone, allDay bool, limit tim
 	if n := periodSet(opt); n > maxPeriodSet {
 		period := map[rrule.Frequency]string{rrule.YEARLY: "year", rrule.MONTHLY: "month", rrule.WEEKLY: "week"}[opt.Freq]
 		return nil, nil, false, fmt.Errorf("the rule can give up to %d times in a %s (its days times its BYHOUR, BYMINUTE and BYSECOND), more than the %d calfeed expands", n, period, maxPeriodSet)
+	}
+	if why := never(opt); why != "" {
+		return nil, nil, false, fmt.Errorf("the rule gives no date (%s)", why)
 	}
 	r, err := rrule.NewRRule(*opt)
 	if err != nil {

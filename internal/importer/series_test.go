@@ -526,3 +526,23 @@ func TestRuleBounds(t *testing.T) {
 		t.Errorf("%d events, want %d", res.Events, 1+maxExpandedTotal)
 	}
 }
+
+// TestRuleNever: a rule whose months have none of its days of the month
+// gives no date, and is said to, not walked to the year 9999; the 29th of
+// February, which leap years have, is kept.
+func TestRuleNever(t *testing.T) {
+	rule := func(r string) string {
+		return "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\nUID:a@x\r\nDTSTAMP:20240101T000000Z\r\nSUMMARY:A\r\n" +
+			"DTSTART:20240101T100000Z\r\nDTEND:20240101T110000Z\r\nRRULE:" + r + "\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+	}
+	for _, r := range []string{"FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30;BYHOUR=0,1,2,3", "FREQ=YEARLY;BYMONTH=4,6;BYMONTHDAY=31", "FREQ=MONTHLY;BYMONTH=2;BYMONTHDAY=-30"} {
+		report := notesText(importICS(t, "never.ics", rule(r)).Notes)
+		if !strings.Contains(report, "RRULE: the rule gives no date (BYMONTH=") {
+			t.Errorf("%s: notes\n%s", r, report)
+		}
+	}
+	res := importICS(t, "leap.ics", rule("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29;COUNT=2"))
+	if report := notesText(res.Notes); strings.Contains(report, "gives no date") || !strings.Contains(string(res.YAML), "2028-02-29") {
+		t.Errorf("the 29th of February: notes\n%s\n%s", report, res.YAML)
+	}
+}
