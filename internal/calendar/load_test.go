@@ -559,10 +559,7 @@ events:
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got []string
-	for _, w := range cal.Warnings {
-		got = append(got, w.String())
-	}
+	got := warningStrings(cal)
 	want := []string{
 		`x.yaml:3:59: warning: events[0] "nightly": the occurrence on 2024-03-10 spans a change of the clocks (they go forward from 02:00 to 03:00): ` +
 			`like every occurrence it lasts 4h, so it ends at 05:00, as calfeed and Evolution show it, but Thunderbird ends it 4h after its start by the clock, at 04:00; ` +
@@ -649,6 +646,11 @@ func warningsOf(t *testing.T, src string) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return warningStrings(cal)
+}
+
+// warningStrings are cal's warnings as check prints them.
+func warningStrings(cal *Calendar) []string {
 	var got []string
 	for _, w := range cal.Warnings {
 		got = append(got, w.String())
@@ -754,10 +756,7 @@ events:
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got []string
-	for _, w := range cal.Warnings {
-		got = append(got, w.String())
-	}
+	got := warningStrings(cal)
 	want := []string{
 		`c.yaml:1:38: warning: calendar.timezone: "EST" is UTC-05:00 all year, with no daylight saving: New York, Toronto and the US East Coast are "America/New_York"`,
 		`c.yaml:3:81: warning: events[0] "a": timezone: "Etc/GMT+8" is UTC-08:00 (the Etc zones' sign is the reverse of the offset's): for UTC+08:00 write "Etc/GMT-8"`,
