@@ -30,30 +30,19 @@ func manyICS(n int, rdates bool) []byte {
 	return []byte(b.String())
 }
 
-// BenchmarkImportOverrides: one series with 1,000 and 4,000 changed
-// occurrences; linear, not square, in their number (they are grouped by
-// their instant, not each matched against all before it).
-func BenchmarkImportOverrides(b *testing.B) {
-	for _, n := range []int{1000, 4000} {
-		data := manyICS(n, false)
-		b.Run(fmt.Sprint(n), func(b *testing.B) {
-			for b.Loop() {
-				if _, err := ICS("x.ics", data, Options{Now: time.Now}); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-	}
-}
-
-// BenchmarkImportRDates: one event with 5,000 and 20,000 RDATEs, each
-// written out as an event of its own; linear in their number (a
-// component's properties are looked up through an index, not walked for
-// each event written).
-func BenchmarkImportRDates(b *testing.B) {
-	for _, n := range []int{5000, 20000} {
-		data := manyICS(n, true)
-		b.Run(fmt.Sprint(n), func(b *testing.B) {
+// BenchmarkImportScale: one series with 1,000 and 4,000 changed
+// occurrences (grouped by their instant, not each matched against all
+// before it), and one event with 5,000 and 20,000 RDATEs (a component's
+// properties looked up through an index, not walked for each event
+// written): each linear, not square, in their number.
+func BenchmarkImportScale(b *testing.B) {
+	for _, bc := range []struct {
+		what   string
+		rdates bool
+		n      int
+	}{{"overrides", false, 1000}, {"overrides", false, 4000}, {"rdates", true, 5000}, {"rdates", true, 20000}} {
+		data := manyICS(bc.n, bc.rdates)
+		b.Run(fmt.Sprint(bc.what, "-", bc.n), func(b *testing.B) {
 			for b.Loop() {
 				if _, err := ICS("x.ics", data, Options{Now: time.Now}); err != nil {
 					b.Fatal(err)
