@@ -167,6 +167,9 @@ func loadData(ctx context.Context, name string, data []byte, opts Options) (*Cal
 	if !ok {
 		var err error
 		if doc, err = decodeYAML(ctx, name, data, ps); err != nil {
+			if e := recoverSyntax(ctx, name, data, opts); e != nil {
+				return nil, e
+			}
 			return nil, err
 		}
 	}
@@ -240,6 +243,47 @@ func loadSplit(ctx context.Context, name string, sp *split, opts Options) (*Cale
 	}
 	cal, err = l.finish(cal, name, opts)
 	return cal, true, err
+}
+
+// recoverSyntax reads a file that does not parse again, each of its
+// events on its own, so that a slip in one event hides neither the slips
+// of others nor their other problems: check reports them all at once, as
+// it does for a file that parses. It returns the problems found, or nil
+// when the file cannot be read so and its first slip is all there is to
+// tell: its events: list is not a plain block list that can be cut
+// between events (see splitEvents), the rest of the file does not parse
+// (the slip is outside the events), no event fails to parse on its own,
+// or one that fails was cut where no event starts (see split.joins).
+//
+// A file that does not parse is never served, so only the problems
+// matter: the events are read as a load in pieces reads them, each piece
+// one event.
+func recoverSyntax(ctx context.Context, name string, data []byte, opts Options) *Error {
+	if ctx.Err() != nil {
+		return nil
+	}
+	sp, ok := splitEventsBy(data, 1)
+	if !ok || sp.items > opts.maxEvents() {
+		return nil
+	}
+	l := newLoader(ctx, &problems{file: name}, opts)
+	l.recovering = true
+	doc, err := l.loadHead(sp)
+	if err != nil {
+		return nil
+	}
+	cal := l.document(doc)
+	if l.piecesErr != nil || ctx.Err() != nil || l.slips == 0 {
+		return nil
+	}
+	if n := sp.slipped.Load(); n > maxSlips {
+		l.wholef("%d more events do not parse, besides the %d told here; fix those first", n-maxSlips, maxSlips)
+	}
+	var e *Error
+	if _, err := l.finish(cal, name, opts); errors.As(err, &e) {
+		return e
+	}
+	return nil
 }
 
 // finish is the end of a load: the problems in file order, or the
@@ -477,6 +521,11 @@ type loader struct {
 	// events: empty.
 	pieces    *split
 	piecesErr error // why the pieces could not be read as cut
+	// recovering is set when the file does not parse, and its events are
+	// read one by one to find the problems of every one (recoverSyntax);
+	// slips counts those that do not parse either.
+	recovering bool
+	slips      int
 }
 
 // ZoneCache keeps one *time.Location per zone name: events in the same zone

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"runtime"
 	"sync"
+	"sync/atomic"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -47,6 +48,7 @@ type split struct {
 	indent     int         // the column of each item's "-", 0-based
 	items      int
 	chunks     []eventChunk
+	slipped    atomic.Int64 // the pieces that did not parse, when recovering (see chunk)
 }
 
 // eventChunk is a run of whole items: the bytes [off, end) of the file
@@ -89,6 +91,11 @@ func mayIndicate(data []byte, c byte) bool {
 // splitEvents cuts data for loading in pieces, or reports that it cannot
 // be (see above).
 func splitEvents(data []byte) (*split, bool) {
+	return splitEventsBy(data, pieceItems)
+}
+
+// splitEventsBy is splitEvents with per items a piece.
+func splitEventsBy(data []byte, per int) (*split, bool) {
 	if mayAnchor(data) {
 		return nil, false
 	}
@@ -110,7 +117,7 @@ func splitEvents(data []byte) (*split, bool) {
 	if !sc.end(len(data)) {
 		return nil, false
 	}
-	sc.cut()
+	sc.cut(per)
 	sc.sp.data = data
 	sc.sp.head = append(append(make([]byte, 0, sc.blockStart+len(data)-sc.blockEnd), data[:sc.blockStart]...), data[sc.blockEnd:]...)
 	return sc.sp, true
@@ -210,13 +217,13 @@ func allSpaces(b []byte) bool {
 	return true
 }
 
-// cut makes the chunks, of pieceItems whole items, from the list's items'
+// cut makes the chunks, of per whole items, from the list's items'
 // starts.
-func (sc *splitter) cut() {
+func (sc *splitter) cut(per int) {
 	sp, starts := sc.sp, sc.starts
 	sp.items = len(starts)
-	for first := 0; first < len(starts); first += pieceItems {
-		n := min(pieceItems, len(starts)-first)
+	for first := 0; first < len(starts); first += per {
+		n := min(per, len(starts)-first)
 		end := sc.blockEnd
 		if first+n < len(starts) {
 			end = starts[first+n]
@@ -284,6 +291,9 @@ func (l *loader) eventsInPieces(cal *Calendar) {
 	m := newMerger(l, cal, sp.items)
 	results := make([][]converted, len(sp.chunks))
 	workers := min(runtime.GOMAXPROCS(0), len(sp.chunks))
+	if l.recovering {
+		workers = 1 // the first slips in file order are told (see maxSlips)
+	}
 	ctx, cancel := context.WithCancel(l.ctx)
 	defer cancel()
 	next := make(chan int)
@@ -292,7 +302,7 @@ func (l *loader) eventsInPieces(cal *Calendar) {
 	var wg sync.WaitGroup
 	for w := range workers {
 		wl := &loader{ctx: ctx, problems: &problems{file: l.file}, languages: l.languages,
-			defaultTZ: l.defaultTZ, maxEvents: l.maxEvents, zones: l.zones}
+			defaultTZ: l.defaultTZ, maxEvents: l.maxEvents, zones: l.zones, recovering: l.recovering}
 		loaders[w] = wl
 		wg.Add(1)
 		go func() {
@@ -326,6 +336,7 @@ feed:
 	for _, wl := range loaders {
 		l.errs = append(l.errs, wl.errs...)
 		l.warnings = append(l.warnings, wl.warnings...)
+		l.slips += wl.slips
 	}
 	for _, out := range results {
 		for _, c := range out {
@@ -357,6 +368,23 @@ func (l *loader) chunk(sp *split, c eventChunk, trackIDs *trackSet, arena *nodeA
 			if l.ctx.Err() != nil {
 				return nil, l.ctx.Err()
 			}
+			if l.recovering {
+				// The piece is one event (see recoverSyntax): its slip,
+				// at its place in the file, and no event from it.
+				if sp.slipped.Add(1) > maxSlips {
+					return nil, nil // past the problems worth reading: see recoverSyntax
+				}
+				if sp.joins(l.ctx, c.first) {
+					return nil, errNotPieces
+				}
+				line, col, msg := syntaxProblem(text, err)
+				if line > 0 {
+					line += c.line - 1
+				}
+				l.errorf(line, col, "%s", msg)
+				l.slips++
+				return nil, nil
+			}
 			return nil, errNotPieces
 		}
 		walk(doc, func(n *yaml.Node) { n.Line += c.line - 1 })
@@ -376,6 +404,34 @@ func (l *loader) chunk(sp *split, c eventChunk, trackIDs *trackSet, arena *nodeA
 		out = append(out, l.convert(c.first+j, it, trackIDs))
 	}
 	return out, nil
+}
+
+// maxSlips is the most events that do not parse whose slips are told
+// (each costs up to maxJoined parses more): a file of many more has a
+// cause that fixing the first ones shows.
+const maxSlips = 100
+
+// maxJoined is the most events after one that does not parse that
+// split.joins tries it with.
+const maxJoined = 16
+
+// joins reports whether the piece of the item i (a split of one item a
+// piece, in memory), which does not parse, parses with those after it,
+// up to maxJoined of them: it was then cut where no item starts. A text
+// in quotes may run over lines, one of which reads as the start of an
+// item ("  - two\""); a valid file cut there loads in one (see chunk),
+// but a file that does not parse is cut to find its slips.
+func (sp *split) joins(ctx context.Context, i int) bool {
+	for j := i + 1; j < len(sp.chunks) && j <= i+maxJoined; j++ {
+		if ctx.Err() != nil {
+			return false
+		}
+		var doc yaml.Node
+		if yaml.Unmarshal(sp.data[sp.chunks[i].off:sp.chunks[j].end], &doc) == nil {
+			return true
+		}
+	}
+	return false
 }
 
 // walk calls f on every node of the tree under n, without recursion and

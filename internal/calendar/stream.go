@@ -105,7 +105,7 @@ func splitFile(ctx context.Context, r io.ReaderAt, limit int64) (*split, bool) {
 	if int64(off) > limit || !sc.end(off) {
 		return nil, false
 	}
-	sc.cut()
+	sc.cut(pieceItems)
 	sp := sc.sp
 	sp.src = r
 	if sums.endPiece(); len(sums.pieces) != len(sp.chunks) {

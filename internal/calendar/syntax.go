@@ -175,9 +175,13 @@ func anchorName(rs []rune) string {
 
 var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
+// syntaxPrefix begins every message of a slip in the YAML.
+const syntaxPrefix = "YAML syntax: "
+
 // syntaxProblem places a YAML syntax error of the decoder at the character
 // at fault, with a message saying what to do where the error is a common
 // one.
+
 func syntaxProblem(data []byte, err error) (line, col int, msg string) {
 	raw := strings.TrimPrefix(err.Error(), "yaml: ")
 	if m := yamlLineRE.FindStringSubmatch(err.Error()); m != nil {
@@ -187,9 +191,9 @@ func syntaxProblem(data []byte, err error) (line, col int, msg string) {
 	s := scanSyntax(data)
 	at := func(p pos, m string) (int, int, string) {
 		if p == (pos{}) {
-			return line, s.firstChar(line), "YAML syntax: " + raw
+			return line, s.firstChar(line), syntaxPrefix + raw
 		}
-		return p.line, p.col, "YAML syntax: " + m
+		return p.line, p.col, syntaxPrefix + m
 	}
 	switch {
 	case strings.Contains(raw, "tab character"):
@@ -233,19 +237,19 @@ func syntaxProblem(data []byte, err error) (line, col int, msg string) {
 		return at(s.closer, "this "+s.closerChar()+" closes nothing; remove it")
 	case strings.Contains(raw, "mapping values are not allowed"):
 		if c := s.lastColon(line); c > 0 {
-			return line, c, "YAML syntax: a colon followed by a space starts a value here; put the text in quotes, or fix the indentation"
+			return line, c, syntaxPrefix + "a colon followed by a space starts a value here; put the text in quotes, or fix the indentation"
 		}
 	case strings.Contains(raw, "could not find expected ':'"):
-		return line, s.firstChar(line), "YAML syntax: a key without a colon; write key: value"
+		return line, s.firstChar(line), syntaxPrefix + "a key without a colon; write key: value"
 	case strings.Contains(raw, "did not find expected key"), strings.Contains(raw, "did not find expected '-' indicator"):
 		// The decoder names the line (from 0) where the enclosing
 		// mapping or list began: the fault is the first later line
 		// indented as it is but not part of it.
 		if p := s.misindented(line); p != (pos{}) {
-			return p.line, p.col, "YAML syntax: " + raw + "; check the indentation of this line"
+			return p.line, p.col, syntaxPrefix + raw + "; check the indentation of this line"
 		}
 	}
-	return line, s.firstChar(line), "YAML syntax: " + raw
+	return line, s.firstChar(line), syntaxPrefix + raw
 }
 
 // firstChar is the column of the first character on a line that is not a

@@ -2,6 +2,7 @@ package calendar
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -46,10 +47,90 @@ func TestSyntaxErrorPlace(t *testing.T) {
 			if !errors.As(err, &le) || len(le.Problems) == 0 {
 				t.Fatalf("Load = %v, want a syntax problem", err)
 			}
+			// A slip within an event leaves the rest of the file to be
+			// checked (see TestSyntaxRecovery): the slip's problem is
+			// the first of its kind, not always the first.
 			p := le.Problems[0]
+			for _, q := range le.Problems {
+				if strings.HasPrefix(q.Msg, syntaxPrefix) {
+					p = q
+					break
+				}
+			}
 			if p.Line != tc.line || p.Col != tc.col || !strings.Contains(p.Msg, tc.msg) {
 				t.Errorf("got %s\nwant events.yaml:%d:%d: …%s…", p, tc.line, tc.col, tc.msg)
 			}
 		})
+	}
+}
+
+// TestSyntaxRecovery: a file that does not parse is read again event by
+// event (testdata/invalid_syntax_events.yaml shows every problem found
+// so), but only where that cannot mislead: otherwise its first slip is
+// all check reports, as the whole file's parse found it.
+func TestSyntaxRecovery(t *testing.T) {
+	const head = "calendar:\n  id: x\n  name: X\n  timezone: Europe/Zurich\nevents:\n"
+	const good = "  - id: g\n    title: G\n    start: 2016-05-02 09:00\n    end: 2016-05-02 10:00\n"
+	const slip = "  - id: s\n    title: [S\n    start: 2016-05-02 09:00\n    end: 2016-05-02 10:00\n"
+	const bad = "  - id: b\n    title: B\n    start: 2016-05-02 09:00\n    end: 2016-05-02 08:00\n"
+	tests := []struct {
+		name, src string
+		want      []string // the problems, each as line:col: and the start of its message
+	}{
+		{"slips in two events and a problem in a third", head + slip + good + bad + slip,
+			[]string{"7:12: YAML syntax: this [", "17:10: events[2] \"b\": end", "19:12: YAML syntax: this ["}},
+		{"a slip outside the events", strings.Replace(head, "name: X", "name: [X", 1) + bad + slip,
+			[]string{"11:12: YAML syntax: this ["}}, // as before: the last [ never closed
+
+		{"anchors, which may point from one event into another", head + strings.Replace(good, "title: G", "title: &t G", 1) + bad + slip,
+			[]string{"15:12: YAML syntax: this ["}},
+		// A quoted text may hold a line that reads as the start of an
+		// event: cut there, the event before the slip would not parse.
+		{"a quoted line that reads as an event", head + "  - id: q\n    title: \"one\n  - two\"\n    start: 2016-05-02 09:00\n    end: 2016-05-02 10:00\n" + bad + slip,
+			[]string{"16:12: YAML syntax: this ["}},
+		{"no slip within an event: tabs", head + good + "\t- id: t\n", []string{"10:1: YAML syntax: a tab"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Load("events.yaml", strings.NewReader(tc.src), Options{})
+			var le *Error
+			if !errors.As(err, &le) {
+				t.Fatalf("Load = %v, want problems", err)
+			}
+			var got []string
+			for _, p := range le.Problems {
+				got = append(got, strings.TrimPrefix(p.String(), "events.yaml:"))
+			}
+			ok := len(got) == len(tc.want)
+			for i := 0; ok && i < len(got); i++ {
+				ok = strings.HasPrefix(got[i], tc.want[i])
+			}
+			if !ok {
+				t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
+			}
+		})
+	}
+}
+
+// TestSyntaxRecoveryBounded: the slips of at most maxSlips events are
+// told, the first in the file, and how many more there are.
+func TestSyntaxRecoveryBounded(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("calendar:\n  id: x\n  name: X\n  timezone: Europe/Zurich\nevents:\n")
+	for i := range maxSlips + 5 {
+		fmt.Fprintf(&b, "  - id: e%d\n    title: [E\n    start: 2016-05-02 09:00\n    end: 2016-05-02 10:00\n", i)
+	}
+	_, err := Load("events.yaml", strings.NewReader(b.String()), Options{})
+	var le *Error
+	if !errors.As(err, &le) || len(le.Problems) != maxSlips+1 {
+		t.Fatalf("Load = %v, want %d problems", err, maxSlips+1)
+	}
+	if p := le.Problems[0]; !p.Whole || !strings.HasPrefix(p.Msg, "5 more events do not parse, besides the 100 told here") {
+		t.Errorf("first problem %s, want how many more events do not parse", p)
+	}
+	for i, p := range le.Problems[1:] {
+		if want := 7 + 4*i; p.Line != want || !strings.HasPrefix(p.Msg, syntaxPrefix) {
+			t.Fatalf("problem %d: %s, want the slip at line %d", i+1, p, want)
+		}
 	}
 }
