@@ -115,9 +115,9 @@ func periodSet(opt *rrule.ROption) int {
 }
 
 // never says why opt can give no date at all, as far as its months and
-// days of the month tell (BYMONTH=2;BYMONTHDAY=30), or "". rrule-go checks
-// a rule's end only on the times it gives, so such a rule would be walked
-// day by day to the year 9999, a fifth of a second each.
+// days of the month tell (BYMONTH=2;BYMONTHDAY=30), or "": a note that
+// says why is better than none (and rrule-go checks a rule's end only on
+// the times it gives: see ruleTimes).
 func never(opt *rrule.ROption) string {
 	if len(opt.Bymonthday) == 0 || len(opt.Bymonth) == 0 {
 		return ""
@@ -154,13 +154,27 @@ func ruleTimes(opt *rrule.ROption, u untilBound, z *zone, allDay bool, limit tim
 	if why := never(opt); why != "" {
 		return nil, nil, false, fmt.Errorf("the rule gives no date (%s)", why)
 	}
-	r, err := rrule.NewRRule(*opt)
+	// rrule-go walks a rule until it gives a time, up to the year 9999, so
+	// one that never gives one (BYWEEKNO=1;BYMONTH=6) took a fifth of a
+	// second. The Gregorian calendar repeats every 400 years (its leap
+	// years, weekdays and week numbers), so the rule is walked shifted by
+	// whole 400 years, to end within 400 years of limit, and each time
+	// shifted back.
+	shifted := *opt
+	shift := (rrule.MAXYEAR - limit.Year()) / 400 * 400
+	if shift > 0 {
+		shifted.Dtstart = opt.Dtstart.AddDate(shift, 0, 0)
+	}
+	r, err := rrule.NewRRule(shifted)
 	if err != nil {
 		return nil, nil, false, err
 	}
 	next := r.Iterator()
 	for steps := 0; steps < maxRuleSteps; steps++ {
 		w, ok := next()
+		if shift > 0 {
+			w = w.AddDate(-shift, 0, 0)
+		}
 		if !ok || w.After(limit) {
 			return walls, instants, false, nil
 		}

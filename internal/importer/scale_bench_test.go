@@ -51,3 +51,24 @@ func BenchmarkImportScale(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkRuleNoDate: ten series whose rules give no date, in ways the
+// importer does not foresee (by week number and month, by day of the
+// year and month): each walk ends within 400 years of the series' limit,
+// where it went on to the year 9999 (see ruleTimes).
+func BenchmarkRuleNoDate(b *testing.B) {
+	var src strings.Builder
+	src.WriteString("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n")
+	for i := range 10 {
+		rule := []string{"FREQ=YEARLY;BYWEEKNO=1;BYMONTH=6", "FREQ=YEARLY;BYYEARDAY=1;BYMONTH=7"}[i%2]
+		fmt.Fprintf(&src, "BEGIN:VEVENT\r\nUID:n%d@x\r\nDTSTAMP:20240101T000000Z\r\nSUMMARY:N\r\nDTSTART:20260105T100000Z\r\nDTEND:20260105T110000Z\r\nRRULE:%s\r\nEND:VEVENT\r\n", i, rule)
+	}
+	src.WriteString("END:VCALENDAR\r\n")
+	data := []byte(src.String())
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ICS("never.ics", data, Options{Now: now}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -2,12 +2,14 @@ package importer
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/teambition/rrule-go"
 )
 
 // importICS imports src, an iCalendar file written with LF line ends
@@ -544,5 +546,83 @@ func TestRuleNever(t *testing.T) {
 	res := importICS(t, "leap.ics", rule("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29;COUNT=2"))
 	if report := notesText(res.Notes); strings.Contains(report, "gives no date") || !strings.Contains(string(res.YAML), "2028-02-29") {
 		t.Errorf("the 29th of February: notes\n%s\n%s", report, res.YAML)
+	}
+}
+
+// TestRuleTimesShifted: ruleTimes walks a rule shifted by whole 400-year
+// cycles (so that one giving no time ends its walk soon after the limit)
+// and gives the times rrule-go gives the rule as it is, for rules of every
+// kind it expands: random ones, from seeds, starting on any day of four
+// centuries (29 February among them), up to a century long.
+func TestRuleTimesShifted(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	pick := func(n int, f func() string) string {
+		parts := make([]string, 1+rng.IntN(n))
+		for i := range parts {
+			parts[i] = f()
+		}
+		return strings.Join(parts, ",")
+	}
+	days := []string{"MO", "TU", "WE", "TH", "FR", "SA", "SU"}
+	for i := range 200 {
+		freq := []string{"YEARLY", "MONTHLY", "WEEKLY", "DAILY"}[rng.IntN(4)]
+		rule := fmt.Sprintf("FREQ=%s;INTERVAL=%d", freq, 1+rng.IntN(4))
+		add := func(p float64, part string, f func() string) {
+			if rng.Float64() < p {
+				rule += ";" + part + "=" + f()
+			}
+		}
+		add(0.5, "BYDAY", func() string {
+			return pick(3, func() string {
+				if freq == "YEARLY" || freq == "MONTHLY" {
+					if n := rng.IntN(11) - 5; n != 0 {
+						return fmt.Sprint(n) + days[rng.IntN(7)]
+					}
+				}
+				return days[rng.IntN(7)]
+			})
+		})
+		add(0.4, "BYMONTH", func() string { return pick(3, func() string { return fmt.Sprint(1 + rng.IntN(12)) }) })
+		add(0.3, "BYMONTHDAY", func() string {
+			return pick(2, func() string { return fmt.Sprint([]int{1, 13, 28, 29, 30, 31, -1, -2}[rng.IntN(8)]) })
+		})
+		if freq == "YEARLY" {
+			add(0.2, "BYWEEKNO", func() string {
+				return pick(2, func() string { return fmt.Sprint([]int{1, 2, 26, 52, 53, -1}[rng.IntN(6)]) })
+			})
+			add(0.2, "BYYEARDAY", func() string {
+				return pick(2, func() string { return fmt.Sprint([]int{1, 59, 60, 200, 365, 366, -1}[rng.IntN(7)]) })
+			})
+		}
+		add(0.2, "BYSETPOS", func() string { return fmt.Sprint([]int{1, 2, -1}[rng.IntN(3)]) })
+		add(0.3, "COUNT", func() string { return fmt.Sprint(1 + rng.IntN(40)) })
+		start := time.Date(1800, 1, 1, 9, 30, 0, 0, time.UTC).AddDate(0, 0, rng.IntN(146097))
+		if i%20 == 0 {
+			start = time.Date(1904+4*rng.IntN(50), 2, 29, 9, 30, 0, 0, time.UTC)
+		}
+		limit := start.AddDate(1+rng.IntN(100), 0, 0)
+		opt, u, err := ruleOption(rule, start)
+		if err != nil {
+			t.Fatalf("%s: %v", rule, err)
+		}
+		got, _, _, err := ruleTimes(opt, u, nil, true, limit, 300)
+		if err != nil {
+			continue // no date (never), or too many a period: no walk
+		}
+		plain, err := rrule.NewRRule(*opt)
+		if err != nil {
+			t.Fatalf("%s: %v", rule, err)
+		}
+		var want []time.Time
+		for next := plain.Iterator(); len(want) < 300; {
+			w, ok := next()
+			if !ok || w.After(limit) {
+				break
+			}
+			want = append(want, w)
+		}
+		if !slices.EqualFunc(got, want, time.Time.Equal) {
+			t.Errorf("%s from %s to %s: %d times, want %d\ngot  %v\nwant %v", rule, start, limit, len(got), len(want), got, want)
+		}
 	}
 }
