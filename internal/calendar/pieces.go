@@ -369,21 +369,7 @@ func (l *loader) chunk(sp *split, c eventChunk, trackIDs *trackSet, arena *nodeA
 				return nil, l.ctx.Err()
 			}
 			if l.recovering {
-				// The piece is one event (see recoverSyntax): its slip,
-				// at its place in the file, and no event from it.
-				if sp.slipped.Add(1) > maxSlips {
-					return nil, nil // past the problems worth reading: see recoverSyntax
-				}
-				if sp.joins(l.ctx, c.first) {
-					return nil, errNotPieces
-				}
-				line, col, msg := syntaxProblem(text, err)
-				if line > 0 {
-					line += c.line - 1
-				}
-				l.errorf(line, col, "%s", msg)
-				l.slips++
-				return nil, nil
+				return nil, l.slip(sp, c, text)
 			}
 			return nil, errNotPieces
 		}
@@ -406,24 +392,86 @@ func (l *loader) chunk(sp *split, c eventChunk, trackIDs *trackSet, arena *nodeA
 	return out, nil
 }
 
+// slip records the slip of the piece c, one event (see recoverSyntax),
+// whose text does not parse, at its place in the file; it returns
+// errNotPieces when the file may have been cut where no event starts,
+// and its slips cannot be told apart.
+//
+// A piece cut too soon ends inside a text in quotes or a flow collection
+// ([ or {) that goes on past the cut: a text in quotes may run over
+// lines, one of which reads as the start of an event ("  - two""). So
+// a piece that ends inside one is taken to have a slip of its own only
+// when the event after it, on its own, parses as an event (a mapping),
+// and not together with it (see split.joins).
+func (l *loader) slip(sp *split, c eventChunk, text []byte) error {
+	if sp.slipped.Add(1) > maxSlips {
+		return nil // past the problems worth reading: see recoverSyntax
+	}
+	// Parsed after a line of its own, the piece's slip is placed as in
+	// the whole file, where no event starts on the first line: yaml.v3
+	// gives no line for a fault on its first, and counts some from 0.
+	lined := append([]byte{'\n'}, text...)
+	err := yaml.Unmarshal(lined, new(yaml.Node))
+	if err == nil {
+		return errNotPieces // it parsed after all
+	}
+	scan := scanSyntax(lined)
+	if scan.quote != (pos{}) || len(scan.flow) > 0 {
+		if !sp.itemAfter(l.ctx, c.first) || sp.joins(l.ctx, c.first) {
+			return errNotPieces
+		}
+	}
+	line, col, msg := syntaxProblem(lined, err)
+	if line > 0 {
+		line += c.line - 2
+	}
+	l.errorf(line, col, "%s", msg)
+	l.slips++
+	return nil
+}
+
+// itemAfter reports whether the piece after the item i's (a split of one
+// item a piece, in memory) is an event: one that parses as a mapping, or
+// one that does not parse but begins as one ("- id: "), or there is none.
+func (sp *split) itemAfter(ctx context.Context, i int) bool {
+	if i+1 >= len(sp.chunks) {
+		return true
+	}
+	if ctx.Err() != nil {
+		return false
+	}
+	next := sp.data[sp.chunks[i+1].off:sp.chunks[i+1].end]
+	var doc yaml.Node
+	if yaml.Unmarshal(next, &doc) != nil {
+		return keyedItem.Match(next)
+	}
+	return doc.Kind == yaml.DocumentNode && len(doc.Content) == 1 && doc.Content[0].Kind == yaml.SequenceNode &&
+		len(doc.Content[0].Content) == 1 && doc.Content[0].Content[0].Kind == yaml.MappingNode
+}
+
+// keyedItem is an item that begins as a mapping: "- key:".
+var keyedItem = regexp.MustCompile(`^ *- +[A-Za-z_][A-Za-z0-9_]*:(?:[ \t]|\r?\n)`)
+
 // maxSlips is the most events that do not parse whose slips are told
 // (each costs up to maxJoined parses more): a file of many more has a
 // cause that fixing the first ones shows.
 const maxSlips = 100
 
-// maxJoined is the most events after one that does not parse that
-// split.joins tries it with.
-const maxJoined = 16
+// maxJoined and maxJoinedBytes bound the pieces after one that does not
+// parse that split.joins tries it with: the most of them, and of their
+// text (an unclosed quote has the parser read the whole text).
+const (
+	maxJoined      = 16
+	maxJoinedBytes = 1 << 20
+)
 
 // joins reports whether the piece of the item i (a split of one item a
 // piece, in memory), which does not parse, parses with those after it,
-// up to maxJoined of them: it was then cut where no item starts. A text
-// in quotes may run over lines, one of which reads as the start of an
-// item ("  - two\""); a valid file cut there loads in one (see chunk),
-// but a file that does not parse is cut to find its slips.
+// up to maxJoined of them and maxJoinedBytes of their text: it was then
+// cut where no item starts (see loader.slip).
 func (sp *split) joins(ctx context.Context, i int) bool {
 	for j := i + 1; j < len(sp.chunks) && j <= i+maxJoined; j++ {
-		if ctx.Err() != nil {
+		if ctx.Err() != nil || sp.chunks[j].end-sp.chunks[i+1].off > maxJoinedBytes {
 			return false
 		}
 		var doc yaml.Node

@@ -233,7 +233,9 @@ func syntaxProblem(data []byte, err error) (line, col int, msg string) {
 	case strings.HasPrefix(raw, "unknown anchor"):
 		name := strings.TrimSuffix(strings.TrimPrefix(raw, "unknown anchor '"), "' referenced")
 		return at(s.aliases[name], "*"+name+" refers to no &"+name+" before it")
-	case strings.Contains(raw, "did not find expected key") && line == 0:
+	case strings.Contains(raw, "did not find expected key") && (line == 0 || s.closer != (pos{}) && line <= s.closer.line):
+		// A ] or } that closes nothing, past the line (from 0) where the
+		// mapping it ends began.
 		return at(s.closer, "this "+s.closerChar()+" closes nothing; remove it")
 	case strings.Contains(raw, "mapping values are not allowed"):
 		if c := s.lastColon(line); c > 0 {

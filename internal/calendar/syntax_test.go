@@ -89,6 +89,19 @@ func TestSyntaxRecovery(t *testing.T) {
 		{"a quoted line that reads as an event", head + "  - id: q\n    title: \"one\n  - two\"\n    start: 2016-05-02 09:00\n    end: 2016-05-02 10:00\n" + bad + slip,
 			[]string{"16:12: YAML syntax: this ["}},
 		{"no slip within an event: tabs", head + good + "\t- id: t\n", []string{"10:1: YAML syntax: a tab"}},
+		// Cut in a quoted text, with a slip after the cut: the piece
+		// after it is no event, and does not parse with the one before.
+		{"a quoted line that reads as an event, then a slip", head + "  - id: q\n    title: \"one\n  - two\"\n    location: [x\n" + good + bad,
+			[]string{"9:15: YAML syntax: this ["}},
+		{"seventeen quoted lines that read as events", head + strings.Replace(good, "    end:", "    description: \"Agenda:\n"+strings.Repeat("  - point\n", 17)+"    end of agenda\"\n    end:", 1) + slip,
+			[]string{"30:12: YAML syntax: this ["}},
+		{"a flow list cut", head + strings.Replace(good, "    end:", "    tracks: [a,\n  - b]\n    end:", 1),
+			[]string{"9:5: YAML syntax: did not find expected node content"}},
+		// yaml.v3 places no slip on the first line of what it parses.
+		{"a slip on an event's first line", head + good + "  - id: %bad\n    title: B\n" + slip,
+			[]string{"10:3: YAML syntax: found character that cannot start any token", "13:12: YAML syntax: this ["}},
+		{"a ] that closes nothing", head + good + strings.Replace(good, "title: G", "tracks: [x] ]", 1),
+			[]string{"11:17: YAML syntax: this ] closes nothing"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
