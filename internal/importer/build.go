@@ -145,10 +145,13 @@ func (im *icsImport) build(g *recurring, id string) []*event {
 	return compact(append(markPrivate(im.series(g, id), private), out...))
 }
 
-// markPrivate makes es private when private is true, and returns them.
+// markPrivate makes es private when private is true, and returns them;
+// nil ones (events left out, with a note) stay nil.
 func markPrivate(es []*event, private bool) []*event {
 	for _, e := range es {
-		e.private = e.private || private
+		if e != nil {
+			e.private = e.private || private
+		}
 	}
 	return es
 }

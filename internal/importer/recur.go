@@ -80,6 +80,12 @@ func ruleOption(raw string, start time.Time) (*rrule.ROption, untilBound, error)
 	if opt.Count > 0 && u.set {
 		return nil, u, fmt.Errorf("%s: gives both COUNT and UNTIL", raw)
 	}
+	// A value given twice (BYHOUR=8,8) is one: rrule-go would give its
+	// times twice, and count them twice against COUNT.
+	for _, by := range []*[]int{&opt.Bysetpos, &opt.Bymonth, &opt.Bymonthday, &opt.Byyearday, &opt.Byweekno, &opt.Byhour, &opt.Byminute, &opt.Bysecond} {
+		*by = once(*by)
+	}
+	opt.Byweekday = once(opt.Byweekday)
 	opt.Dtstart = start
 	return opt, u, nil
 }
@@ -136,6 +142,68 @@ func never(opt *rrule.ROption) string {
 	return "BYMONTH=" + joinInts(opt.Bymonth) + " has no day BYMONTHDAY=" + joinInts(opt.Bymonthday)
 }
 
+// neverClock says why an HOURLY, MINUTELY or SECONDLY rule can give no
+// time at all, or "": stepped by its INTERVAL from its start, the clock
+// never reads an hour (minute, second) of its BYHOUR (BYMINUTE, BYSECOND),
+// as FREQ=HOURLY;INTERVAL=2;BYHOUR=1 from 10:00, which rrule-go steps
+// through for ever.
+func neverClock(opt *rrule.ROption) string {
+	unit := map[rrule.Frequency]int{rrule.HOURLY: 3600, rrule.MINUTELY: 60, rrule.SECONDLY: 1}[opt.Freq]
+	if unit == 0 || len(opt.Byhour) == 0 && len(opt.Byminute) == 0 && len(opt.Bysecond) == 0 {
+		return ""
+	}
+	// The steps reach, within a day, the times whose distance from the
+	// start's is a multiple of g (in units), and no other.
+	day := 86400 / unit
+	g := gcd(max(opt.Interval, 1), day)
+	h0, m0, s0 := opt.Dtstart.Clock()
+	start := (h0*3600 + m0*60 + s0) / unit
+	// The values the stepping checks, each part's own or, when it has
+	// none, every one; a finer part than the rule's steps (BYMINUTE of
+	// an HOURLY rule) is not stepped through but filled in each step.
+	values := func(by []int, n int, stepped bool) []int {
+		switch {
+		case !stepped:
+			return []int{0}
+		case len(by) > 0:
+			return by
+		}
+		all := make([]int, n)
+		for i := range all {
+			all[i] = i
+		}
+		return all
+	}
+	for _, h := range values(opt.Byhour, 24, true) {
+		for _, m := range values(opt.Byminute, 60, unit <= 60) {
+			for _, sec := range values(opt.Bysecond, 60, unit == 1) {
+				if ((h*3600+m*60+sec)/unit-start)%g == 0 {
+					return ""
+				}
+			}
+		}
+	}
+	return fmt.Sprintf("FREQ=%s;INTERVAL=%d from %02d:%02d:%02d never reaches its BYHOUR, BYMINUTE or BYSECOND", opt.Freq, max(opt.Interval, 1), h0, m0, s0)
+}
+
+// once returns vs with each value's later repeats left out.
+func once[T comparable](vs []T) []T {
+	out := vs[:0:0]
+	for i, v := range vs {
+		if !slices.Contains(vs[:i], v) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func gcd(a, b int) int {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
+}
+
 // ruleTimes returns the wall times (naive) a rule gives from its start up
 // to limit (a wall time), at most max of them, with the instant each
 // names; more says whether the rule gives more before limit.
@@ -153,6 +221,9 @@ func ruleTimes(opt *rrule.ROption, u untilBound, z *zone, allDay bool, limit tim
 	}
 	if why := never(opt); why != "" {
 		return nil, nil, false, fmt.Errorf("the rule gives no date (%s)", why)
+	}
+	if why := neverClock(opt); why != "" {
+		return nil, nil, false, fmt.Errorf("the rule gives no time (%s)", why)
 	}
 	// rrule-go walks a rule until it gives a time, up to the year 9999, so
 	// one that never gives one (BYWEEKNO=1;BYMONTH=6) took a fifth of a

@@ -23,6 +23,9 @@ const (
 	compareYears = 10
 	// maxCompare bounds the occurrences compared.
 	maxCompare = 5000
+	// maxRules bounds the RRULEs of one event read (RFC 5545 asks for
+	// one; RFC 2445 allowed more): each is walked through its dates.
+	maxRules = 16
 )
 
 // series is a repeating VEVENT as read: its rule and dates, and the
@@ -100,7 +103,11 @@ func (im *icsImport) newSeries(g *recurring) *series {
 			if u.set && !u.utc && !u.date && m.start.kind == whenZoned {
 				im.ns.add(rules[0].line, 0, "RRULE's UNTIL has no Z though DTSTART has a zone (RFC 5545 asks for UTC there): read in the event's zone; calendars differ on such an end, so check the last occurrence")
 			}
-			for _, p := range rules[1:] {
+			for i, p := range rules[1:] {
+				if i+1 == maxRules {
+					im.ns.add(p.line, 0, "%d RRULEs in one event: the dates of the first %d are imported, not of this one and the %d after it", len(rules), maxRules, len(rules)-maxRules-1)
+					break
+				}
 				opt, u, err := ruleOption(p.raw, m.start.wall)
 				if err != nil {
 					im.ns.add(p.line, 0, "RRULE %v: the dates of this rule are not imported", err)

@@ -626,3 +626,82 @@ func TestRuleTimesShifted(t *testing.T) {
 		}
 	}
 }
+
+// TestRuleNeverClock: an HOURLY, MINUTELY or SECONDLY rule whose steps
+// never reach its BYHOUR (BYMINUTE, BYSECOND) is refused with a note:
+// rrule-go stepped through it for ever. One whose steps do reach them is
+// expanded.
+func TestRuleNeverClock(t *testing.T) {
+	rule := func(r string) string {
+		return "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\nUID:a@x\r\nDTSTAMP:20240101T000000Z\r\nSUMMARY:A\r\n" +
+			"DTSTART:20260105T100000Z\r\nDTEND:20260105T101000Z\r\nRRULE:" + r + "\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for _, r := range []string{"FREQ=HOURLY;INTERVAL=2;BYHOUR=1", "FREQ=MINUTELY;INTERVAL=60;BYMINUTE=30", "FREQ=SECONDLY;INTERVAL=2;BYSECOND=1", "FREQ=MINUTELY;INTERVAL=120;BYHOUR=11"} {
+			report := notesText(importICS(t, "never.ics", rule(r)).Notes)
+			if !strings.Contains(report, "RRULE: the rule gives no time (FREQ=") {
+				t.Errorf("%s: notes\n%s", r, report)
+			}
+		}
+		for r, want := range map[string]string{"FREQ=HOURLY;INTERVAL=5;BYHOUR=1;COUNT=2": "2026-01-06 01:00", "FREQ=MINUTELY;INTERVAL=90;BYHOUR=13;COUNT=1": "2026-01-05 13:00"} {
+			res := importICS(t, "reach.ics", rule(r))
+			if report := notesText(res.Notes); strings.Contains(report, "gives no time") || !strings.Contains(string(res.YAML), want) {
+				t.Errorf("%s: want %s; notes\n%s\n%s", r, want, report, res.YAML)
+			}
+		}
+	}()
+	select {
+	case <-done:
+	case <-time.After(time.Minute):
+		t.Fatal("import did not return")
+	}
+}
+
+// TestRuleRepeatedValues: a value given twice in a BY part is one, as
+// python-dateutil reads it: BYHOUR=8,8;COUNT=4 gave two dates.
+func TestRuleRepeatedValues(t *testing.T) {
+	src := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\nUID:a@x\r\nDTSTAMP:20240101T000000Z\r\nSUMMARY:A\r\n" +
+		"DTSTART:20260105T083000Z\r\nDTEND:20260105T090000Z\r\nRRULE:FREQ=DAILY;BYHOUR=8,8;BYDAY=MO,TU,WE,TH,FR,MO;COUNT=4\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+	res := importICS(t, "dup.ics", src)
+	for _, day := range []string{"2026-01-05", "2026-01-06", "2026-01-07", "2026-01-08"} {
+		if !strings.Contains(string(res.YAML), day) {
+			t.Errorf("no %s:\n%s", day, res.YAML)
+		}
+	}
+}
+
+// TestRuleManyRules: at most maxRules RRULEs of one event are read, with
+// a note for the rest: each is walked through its dates.
+func TestRuleManyRules(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\nUID:a@x\r\nDTSTAMP:20240101T000000Z\r\nSUMMARY:A\r\nDTSTART:20260105T100000Z\r\nDTEND:20260105T110000Z\r\n")
+	for i := range maxRules + 2 {
+		fmt.Fprintf(&b, "RRULE:FREQ=YEARLY;BYMONTH=6;BYMONTHDAY=%d;COUNT=1\r\n", i+1)
+	}
+	b.WriteString("END:VEVENT\r\nEND:VCALENDAR\r\n")
+	res := importICS(t, "many.ics", b.String())
+	if report := notesText(res.Notes); !strings.Contains(report, fmt.Sprintf("%d RRULEs in one event: the dates of the first %d are imported, not of this one and the 1 after it", maxRules+2, maxRules)) {
+		t.Errorf("notes:\n%s", report)
+	}
+	// Rule i gives the (i+1)th of June: the 16th rule's date is there,
+	// the 17th's is not.
+	if y := string(res.YAML); !strings.Contains(y, "2026-06-01") || !strings.Contains(y, "2026-06-16") || strings.Contains(y, "2026-06-17") {
+		t.Errorf("want the 1st to the 16th of June:\n%s", y)
+	}
+}
+
+// TestYearOutOfRange: an event or a series starting before the years
+// calendars can write is left out with a note, its rule not walked; a
+// private one crashed import.
+func TestYearOutOfRange(t *testing.T) {
+	for _, extra := range []string{"", "CLASS:PRIVATE\r\n", "RRULE:FREQ=DAILY;BYWEEKNO=1;BYMONTH=6\r\n"} {
+		src := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\nUID:a@x\r\nDTSTAMP:20240101T000000Z\r\nSUMMARY:A\r\n" + extra +
+			"DTSTART;VALUE=DATE:00010105\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:b@x\r\nDTSTAMP:20240101T000000Z\r\nSUMMARY:B\r\nDTSTART;VALUE=DATE:20260105\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+		res := importICS(t, "y1.ics", src)
+		if report := notesText(res.Notes); !strings.Contains(report, `dropped "A": start: year 1 is outside 1583-9000`) || strings.Contains(report, "RRULE") {
+			t.Errorf("%q: notes:\n%s", extra, report)
+		}
+	}
+}
