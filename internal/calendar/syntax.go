@@ -221,6 +221,18 @@ func syntaxProblem(data []byte, err error) (line, col int, msg string) {
 			}
 			return at(s.flow[n-1], "this "+string(open)+" is never closed; end the list with "+want+" (or a mapping with })")
 		}
+	case strings.Contains(raw, "control characters are not allowed"):
+		if p, r := s.controlChar(); p != (pos{}) {
+			escape := fmt.Sprintf(`\x%02X`, r)
+			if r > 0xff {
+				escape = fmt.Sprintf(`\u%04X`, r)
+			}
+			what := "a control character"
+			if r > 0x9f {
+				what = "a noncharacter"
+			}
+			return p.line, p.col, fmt.Sprintf("%s%s (U+%04X) is not allowed in YAML; remove it (in double quotes, %s writes it)", syntaxPrefix, what, r, escape)
+		}
 	case strings.Contains(raw, "unexpected end of stream") && s.quote != (pos{}):
 		return at(s.quote, "this quote is never closed; end the text with the same quote mark")
 	case strings.Contains(raw, "exceeded max depth") && s.deep != (pos{}):
@@ -262,6 +274,24 @@ func (s *syntaxScan) firstChar(line int) int {
 	}
 	l := s.lines[line-1]
 	return utf8.RuneCountInString(l[:len(l)-len(strings.TrimLeft(l, " \t"))]) + 1
+}
+
+// controlChar is the first character YAML does not allow in a file
+// (YAML 1.2 §5.1: C0 controls but TAB, LF and CR, DEL, C1 controls but
+// NEL, surrogates and U+FFFE, U+FFFF), and its place.
+func (s *syntaxScan) controlChar() (pos, rune) {
+	for i, line := range s.lines {
+		col := 0
+		for _, r := range line {
+			col++
+			allowed := r == '\t' || r == '\r' || r >= 0x20 && r <= 0x7e || r == 0x85 || r >= 0xa0 && r <= 0xd7ff ||
+				r >= 0xe000 && r <= 0xfffd || r >= 0x10000 && r <= 0x10ffff
+			if !allowed {
+				return pos{i + 1, col}, r
+			}
+		}
+	}
+	return pos{}, 0
 }
 
 func (s *syntaxScan) closerChar() string {

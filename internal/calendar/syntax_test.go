@@ -39,6 +39,8 @@ func TestSyntaxErrorPlace(t *testing.T) {
 		{"comment with a quote", "# it's a comment\ncalendar:\n  id: x\n\tname: y\n", 4, 1, "a tab"},
 		{"block scalar with brackets", "a: |\n  [ not closed\n  \"nor this\nb: [1\n", 4, 4, "this [ is never closed"},
 		{"Chinese before the fault", "name: 日历\nb: [1\n", 2, 4, "this [ is never closed"},
+		{"a control character", "calendar:\n  id: x\n  name: \"日历\x01\"\n", 3, 12, "a control character (U+0001) is not allowed in YAML"},
+		{"DEL", "a: b\x7f\n", 1, 5, "a control character (U+007F)"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
