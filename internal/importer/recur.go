@@ -142,6 +142,15 @@ func never(opt *rrule.ROption) string {
 	return "BYMONTH=" + joinInts(opt.Bymonth) + " has no day BYMONTHDAY=" + joinInts(opt.Bymonthday)
 }
 
+// cycleShift is the whole 400-year cycles of the Gregorian calendar (its
+// leap years, weekdays and week numbers repeat so) by which a rule walked
+// to limit is shifted, so that rrule-go's walk, which goes on to the year
+// 9999 for a rule that gives no date, ends within 400 years of limit; 0
+// for a limit past 9599.
+func cycleShift(limit time.Time) int {
+	return max(0, (rrule.MAXYEAR-limit.Year())/400*400)
+}
+
 // neverClock says why an HOURLY, MINUTELY or SECONDLY rule can give no
 // time at all, or "": stepped by its INTERVAL from its start, the clock
 // never reads an hour (minute, second) of its BYHOUR (BYMINUTE, BYSECOND),
@@ -225,6 +234,11 @@ func ruleTimes(opt *rrule.ROption, u untilBound, z *zone, allDay bool, limit tim
 	if why := neverClock(opt); why != "" {
 		return nil, nil, false, fmt.Errorf("the rule gives no time (%s)", why)
 	}
+	if opt.Freq == rrule.SECONDLY {
+		// No calendar's events come every second; and rrule-go steps
+		// through every second of a day its other parts leave out.
+		return nil, nil, false, fmt.Errorf("FREQ=SECONDLY: calfeed does not expand a rule of every second")
+	}
 	// rrule-go walks a rule until it gives a time, up to the year 9999, so
 	// one that never gives one (BYWEEKNO=1;BYMONTH=6) took a fifth of a
 	// second. The Gregorian calendar repeats every 400 years (its leap
@@ -232,10 +246,8 @@ func ruleTimes(opt *rrule.ROption, u untilBound, z *zone, allDay bool, limit tim
 	// whole 400 years, to end within 400 years of limit, and each time
 	// shifted back.
 	shifted := *opt
-	shift := (rrule.MAXYEAR - limit.Year()) / 400 * 400
-	if shift > 0 {
-		shifted.Dtstart = opt.Dtstart.AddDate(shift, 0, 0)
-	}
+	shift := cycleShift(limit)
+	shifted.Dtstart = opt.Dtstart.AddDate(shift, 0, 0)
 	r, err := rrule.NewRRule(shifted)
 	if err != nil {
 		return nil, nil, false, err

@@ -705,3 +705,32 @@ func TestYearOutOfRange(t *testing.T) {
 		}
 	}
 }
+
+// TestRulesThatWalkForEver: rules rrule-go would step through for ever,
+// or for hours, are refused with a note: a zone's observance that is not
+// yearly (of every two hours, never at its BYHOUR), and an event's rule
+// of every second whose days never come.
+func TestRulesThatWalkForEver(t *testing.T) {
+	zone := "BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//test//EN\nBEGIN:VTIMEZONE\nTZID:Custom/Zone\nBEGIN:STANDARD\nDTSTART:19701025T100000\n" +
+		"RRULE:FREQ=HOURLY;INTERVAL=2;BYHOUR=1\nTZOFFSETFROM:+0200\nTZOFFSETTO:+0100\nEND:STANDARD\nEND:VTIMEZONE\n" +
+		"BEGIN:VEVENT\nUID:a@x\nDTSTAMP:20240101T000000Z\nSUMMARY:A\nDTSTART;TZID=Custom/Zone:20260105T100000\nDTEND;TZID=Custom/Zone:20260105T110000\nEND:VEVENT\nEND:VCALENDAR\n"
+	seconds := "BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//test//EN\nBEGIN:VEVENT\nUID:a@x\nDTSTAMP:20240101T000000Z\nSUMMARY:A\nDTSTART:20260105T235959Z\nDTEND:20260105T235959Z\n" +
+		"RRULE:FREQ=SECONDLY;BYHOUR=23;BYMINUTE=59;BYSECOND=59;BYYEARDAY=1;BYMONTH=7\nEND:VEVENT\nEND:VCALENDAR\n"
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for src, want := range map[string]string{
+			zone:    `VTIMEZONE "Custom/Zone": RRULE FREQ=HOURLY;INTERVAL=2;BYHOUR=1 is not yearly`,
+			seconds: "FREQ=SECONDLY: calfeed does not expand a rule of every second",
+		} {
+			if report := notesText(importICS(t, "walk.ics", src).Notes); !strings.Contains(report, want) {
+				t.Errorf("want %q; notes:\n%s", want, report)
+			}
+		}
+	}()
+	select {
+	case <-done:
+	case <-time.After(time.Minute):
+		t.Fatal("import did not return")
+	}
+}

@@ -133,16 +133,33 @@ func (v *vtimezone) onsets(from, to int, ns *notes) []onset {
 			ns.add(rp.line, 0, "VTIMEZONE %q: RRULE %v; left out", v.tzid, err)
 			continue
 		}
+		// A zone's changes come once a year: a rule of another
+		// frequency is no zone's, and one of every second from 1970
+		// would be walked for ever.
+		if opt.Freq != rrule.YEARLY {
+			ns.add(rp.line, 0, "VTIMEZONE %q: RRULE %s is not yearly, as a zone's changes are; left out", v.tzid, rp.raw)
+			continue
+		}
+		if why := never(opt); why != "" {
+			ns.add(rp.line, 0, "VTIMEZONE %q: RRULE gives no date (%s); left out", v.tzid, why)
+			continue
+		}
 		fastForward(opt, lo.Year()-1)
+		// Walked shifted by whole 400-year cycles, as ruleTimes walks an
+		// event's rule: one that gives no date ends its walk soon after hi.
+		shift := cycleShift(hi.Add(24 * time.Hour))
+		opt.Dtstart = opt.Dtstart.AddDate(shift, 0, 0)
 		r, err := rrule.NewRRule(*opt)
 		if err != nil {
 			ns.add(rp.line, 0, "VTIMEZONE %q: RRULE %v; left out", v.tzid, err)
 			continue
 		}
-		if w := r.Before(lo.Add(24*time.Hour), true); !w.IsZero() && until.allows(w, w.Add(-time.Duration(fromOff)*time.Second)) {
-			add(w)
+		back := func(w time.Time) time.Time { return w.AddDate(-shift, 0, 0) }
+		if w := r.Before(lo.Add(24*time.Hour).AddDate(shift, 0, 0), true); !w.IsZero() && until.allows(back(w), back(w).Add(-time.Duration(fromOff)*time.Second)) {
+			add(back(w))
 		}
-		for _, w := range r.Between(lo.Add(-24*time.Hour), hi.Add(24*time.Hour), true) {
+		for _, w := range r.Between(lo.Add(-24*time.Hour).AddDate(shift, 0, 0), hi.Add(24*time.Hour).AddDate(shift, 0, 0), true) {
+			w = back(w)
 			if !until.allows(w, w.Add(-time.Duration(fromOff)*time.Second)) {
 				break
 			}
