@@ -48,7 +48,8 @@ type split struct {
 	indent     int         // the column of each item's "-", 0-based
 	items      int
 	chunks     []eventChunk
-	slipped    atomic.Int64 // the pieces that did not parse, when recovering (see chunk)
+	slipped    atomic.Int64 // the pieces that did not parse, when recovering (see loader.slip)
+	scanned    atomic.Int64 // the bytes split.neverCloses read
 }
 
 // eventChunk is a run of whole items: the bytes [off, end) of the file
@@ -399,10 +400,9 @@ func (l *loader) chunk(sp *split, c eventChunk, trackIDs *trackSet, arena *nodeA
 //
 // A piece cut too soon ends inside a text in quotes or a flow collection
 // ([ or {) that goes on past the cut: a text in quotes may run over
-// lines, one of which reads as the start of an event ("  - two""). So
-// a piece that ends inside one is taken to have a slip of its own only
-// when the event after it, on its own, parses as an event (a mapping),
-// and not together with it (see split.joins).
+// lines, one of which reads as the start of an event ("  - two""). So a
+// piece that ends inside one is taken to have a slip of its own only
+// when what it leaves open is never closed (see split.neverCloses).
 func (l *loader) slip(sp *split, c eventChunk, text []byte) error {
 	if sp.slipped.Add(1) > maxSlips {
 		return nil // past the problems worth reading: see recoverSyntax
@@ -416,10 +416,8 @@ func (l *loader) slip(sp *split, c eventChunk, text []byte) error {
 		return errNotPieces // it parsed after all
 	}
 	scan := scanSyntax(lined)
-	if scan.quote != (pos{}) || len(scan.flow) > 0 {
-		if !sp.itemAfter(l.ctx, c.first) || sp.joins(l.ctx, c.first) {
-			return errNotPieces
-		}
+	if (scan.quote != (pos{}) || len(scan.flow) > 0) && !sp.neverCloses(l.ctx, c) {
+		return errNotPieces
 	}
 	line, col, msg := syntaxProblem(lined, err)
 	if line > 0 {
@@ -430,57 +428,34 @@ func (l *loader) slip(sp *split, c eventChunk, text []byte) error {
 	return nil
 }
 
-// itemAfter reports whether the piece after the item i's (a split of one
-// item a piece, in memory) is an event: one that parses as a mapping, or
-// one that does not parse but begins as one ("- id: "), or there is none.
-func (sp *split) itemAfter(ctx context.Context, i int) bool {
-	if i+1 >= len(sp.chunks) {
-		return true
-	}
-	if ctx.Err() != nil {
+// neverCloses reports whether what the piece c (of a split in memory)
+// leaves open, a text in quotes or flow collections, is never closed:
+// read from c on to the end of the file, every line after c, and the end
+// of the file, begins inside quotes if c ends inside them, and inside at
+// least as many brackets as c leaves open. Each reading costs
+// the rest of the file: past as many bytes read as the file has, and
+// 8 MiB, it reports false.
+func (sp *split) neverCloses(ctx context.Context, c eventChunk) bool {
+	rest := sp.data[c.off:]
+	if ctx.Err() != nil || sp.scanned.Add(int64(len(rest))) > int64(len(sp.data))+8<<20 {
 		return false
 	}
-	next := sp.data[sp.chunks[i+1].off:sp.chunks[i+1].end]
-	var doc yaml.Node
-	if yaml.Unmarshal(next, &doc) != nil {
-		return keyedItem.Match(next)
-	}
-	return doc.Kind == yaml.DocumentNode && len(doc.Content) == 1 && doc.Content[0].Kind == yaml.SequenceNode &&
-		len(doc.Content[0].Content) == 1 && doc.Content[0].Content[0].Kind == yaml.MappingNode
-}
-
-// keyedItem is an item that begins as a mapping: "- key:".
-var keyedItem = regexp.MustCompile(`^ *- +[A-Za-z_][A-Za-z0-9_]*:(?:[ \t]|\r?\n)`)
-
-// maxSlips is the most events that do not parse whose slips are told
-// (each costs up to maxJoined parses more): a file of many more has a
-// cause that fixing the first ones shows.
-const maxSlips = 100
-
-// maxJoined and maxJoinedBytes bound the pieces after one that does not
-// parse that split.joins tries it with: the most of them, and of their
-// text (an unclosed quote has the parser read the whole text).
-const (
-	maxJoined      = 16
-	maxJoinedBytes = 1 << 20
-)
-
-// joins reports whether the piece of the item i (a split of one item a
-// piece, in memory), which does not parse, parses with those after it,
-// up to maxJoined of them and maxJoinedBytes of their text: it was then
-// cut where no item starts (see loader.slip).
-func (sp *split) joins(ctx context.Context, i int) bool {
-	for j := i + 1; j < len(sp.chunks) && j <= i+maxJoined; j++ {
-		if ctx.Err() != nil || sp.chunks[j].end-sp.chunks[i+1].off > maxJoinedBytes {
+	scan := scanSyntax(rest)
+	after := bytes.Count(sp.data[c.off:c.end], []byte{'\n'}) // the line of rest where c's next begins, from 0
+	cut := scan.open[after]
+	for _, o := range scan.open[after:] {
+		if cut.quote && !o.quote || o.flows < cut.flows {
 			return false
 		}
-		var doc yaml.Node
-		if yaml.Unmarshal(sp.data[sp.chunks[i].off:sp.chunks[j].end], &doc) == nil {
-			return true
-		}
 	}
-	return false
+	return true
 }
+
+// maxSlips is the most events that do not parse whose slips are told
+// (each may cost a reading of the rest of the file: see
+// split.neverCloses): a file of many more has a cause that fixing the
+// first ones shows.
+const maxSlips = 100
 
 // walk calls f on every node of the tree under n, without recursion and
 // without following aliases.

@@ -47,6 +47,16 @@ type syntaxScan struct {
 	// block marks the lines that begin in block context: not inside a
 	// quoted scalar, a flow collection or a block scalar.
 	block []bool
+	// open is, for each line and then the end of the file, whether it
+	// begins inside a quoted scalar and how many flow collections are
+	// open there.
+	open []openState
+}
+
+// openState is what is open where a line begins (see syntaxScan.open).
+type openState struct {
+	quote bool
+	flows int
 }
 
 var yamlEscapes = "0abt\tnvfre \"/\\N_LPxuU"
@@ -60,10 +70,13 @@ type scanState struct {
 func scanSyntax(data []byte) *syntaxScan {
 	s := &syntaxScan{lines: strings.Split(string(data), "\n"), aliases: map[string]pos{}, anchors: map[string]bool{}}
 	s.block = make([]bool, len(s.lines))
+	s.open = make([]openState, len(s.lines)+1)
 	st := scanState{blockIndent: -1}
 	for i, line := range s.lines {
+		s.open[i] = openState{st.quote != 0, len(s.flow)}
 		s.scanLine(i, strings.TrimSuffix(line, "\r"), &st)
 	}
+	s.open[len(s.lines)] = openState{st.quote != 0, len(s.flow)}
 	return s
 }
 

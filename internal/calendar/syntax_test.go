@@ -97,6 +97,12 @@ func TestSyntaxRecovery(t *testing.T) {
 			[]string{"9:15: YAML syntax: this ["}},
 		{"seventeen quoted lines that read as events", head + strings.Replace(good, "    end:", "    description: \"Agenda:\n"+strings.Repeat("  - point\n", 17)+"    end of agenda\"\n    end:", 1) + slip,
 			[]string{"30:12: YAML syntax: this ["}},
+		// Two left open: the quote closes after the cut, the [ never.
+		{"a quoted line that reads as an event, in brackets left open", head + "  - id: q\n    start: 2016-05-02 09:00\n    end: 2016-05-02 10:00\n    location: [x\n    description: \"Agenda\n  - item: one\n    two\"\n" + bad,
+			[]string{"9:15: YAML syntax: this ["}},
+		// The quote closes past the end of the list.
+		{"a quoted line that reads as a top-level key", head + slip + "  - id: a\n    start: 2016-05-02 09:00\n    end: 2016-05-02 10:00\n    title: \"foo\nx: y\"\n",
+			[]string{"7:12: YAML syntax: this ["}},
 		{"a flow list cut", head + strings.Replace(good, "    end:", "    tracks: [a,\n  - b]\n    end:", 1),
 			[]string{"9:5: YAML syntax: did not find expected node content"}},
 		// yaml.v3 places no slip on the first line of what it parses.
