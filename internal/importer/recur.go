@@ -151,6 +151,33 @@ func cycleShift(limit time.Time) int {
 	return max(0, (rrule.MAXYEAR-limit.Year())/400*400)
 }
 
+// noDay says why an HOURLY or MINUTELY rule with parts that choose days
+// (BYMONTH, BYWEEKNO, BYYEARDAY, BYMONTHDAY, BYDAY) gives no date up to
+// limit, or "": rrule-go steps through every hour or minute of each day
+// those parts leave out, looking for the next of its BYHOUR and BYMINUTE
+// (2 s a rule of minutes for 400 years). The days are found first, by a
+// daily rule of the same parts, walked as ruleTimes walks.
+func noDay(opt *rrule.ROption, limit time.Time) string {
+	if opt.Freq != rrule.HOURLY && opt.Freq != rrule.MINUTELY ||
+		len(opt.Bymonth)+len(opt.Byweekno)+len(opt.Byyearday)+len(opt.Bymonthday)+len(opt.Byweekday) == 0 {
+		return ""
+	}
+	start := opt.Dtstart
+	days := rrule.ROption{Freq: rrule.DAILY, Count: 1, Bymonth: opt.Bymonth, Byweekno: opt.Byweekno, Byyearday: opt.Byyearday,
+		Bymonthday: opt.Bymonthday, Byweekday: opt.Byweekday, Wkst: opt.Wkst,
+		Dtstart: time.Date(start.Year(), start.Month(), start.Day(), 0, 0, 0, 0, time.UTC)}
+	shift := cycleShift(limit)
+	days.Dtstart = days.Dtstart.AddDate(shift, 0, 0)
+	r, err := rrule.NewRRule(days)
+	if err != nil {
+		return ""
+	}
+	if w, ok := r.Iterator()(); ok && !w.AddDate(-shift, 0, 0).After(limit) {
+		return ""
+	}
+	return "no day up to " + limit.Format("2006-01-02") + " has its BYMONTH, BYWEEKNO, BYYEARDAY, BYMONTHDAY and BYDAY"
+}
+
 // neverClock says why an HOURLY, MINUTELY or SECONDLY rule can give no
 // time at all, or "": stepped by its INTERVAL from its start, the clock
 // never reads an hour (minute, second) of its BYHOUR (BYMINUTE, BYSECOND),
@@ -233,6 +260,9 @@ func ruleTimes(opt *rrule.ROption, u untilBound, z *zone, allDay bool, limit tim
 	}
 	if why := neverClock(opt); why != "" {
 		return nil, nil, false, fmt.Errorf("the rule gives no time (%s)", why)
+	}
+	if why := noDay(opt, limit); why != "" {
+		return nil, nil, false, fmt.Errorf("the rule gives no date (%s)", why)
 	}
 	if opt.Freq == rrule.SECONDLY {
 		// No calendar's events come every second; and rrule-go steps

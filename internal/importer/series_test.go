@@ -719,13 +719,20 @@ func TestRulesThatWalkForEver(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
+		minutes := strings.Replace(seconds, "FREQ=SECONDLY;BYHOUR=23;BYMINUTE=59;BYSECOND=59;BYYEARDAY=1;BYMONTH=7", "FREQ=MINUTELY;BYHOUR=23;BYMINUTE=59;BYWEEKNO=1;BYMONTH=6", 1)
 		for src, want := range map[string]string{
 			zone:    `VTIMEZONE "Custom/Zone": RRULE FREQ=HOURLY;INTERVAL=2;BYHOUR=1 is not yearly`,
 			seconds: "FREQ=SECONDLY: calfeed does not expand a rule of every second",
+			minutes: "RRULE: the rule gives no date (no day up to ",
 		} {
 			if report := notesText(importICS(t, "walk.ics", src).Notes); !strings.Contains(report, want) {
 				t.Errorf("want %q; notes:\n%s", want, report)
 			}
+		}
+		// Days that come: the rule of minutes is expanded.
+		mondays := strings.Replace(seconds, "FREQ=SECONDLY;BYHOUR=23;BYMINUTE=59;BYSECOND=59;BYYEARDAY=1;BYMONTH=7", "FREQ=MINUTELY;BYDAY=MO;BYHOUR=9;BYMINUTE=0,30;COUNT=3", 1)
+		if y := string(importICS(t, "mondays.ics", mondays).YAML); !strings.Contains(y, "2026-01-12 09:00") || !strings.Contains(y, "2026-01-12 09:30") || !strings.Contains(y, "2026-01-19 09:00") {
+			t.Errorf("a rule of minutes on Mondays:\n%s", y)
 		}
 	}()
 	select {
