@@ -49,7 +49,6 @@ type split struct {
 	items      int
 	chunks     []eventChunk
 	slipped    atomic.Int64 // the pieces that did not parse, when recovering (see loader.slip)
-	scanned    atomic.Int64 // the bytes split.neverCloses read
 }
 
 // eventChunk is a run of whole items: the bytes [off, end) of the file
@@ -400,9 +399,13 @@ func (l *loader) chunk(sp *split, c eventChunk, trackIDs *trackSet, arena *nodeA
 //
 // A piece cut too soon ends inside a text in quotes or a flow collection
 // ([ or {) that goes on past the cut: a text in quotes may run over
-// lines, one of which reads as the start of an event ("  - two""). So a
-// piece that ends inside one is taken to have a slip of its own only
-// when what it leaves open is never closed (see split.neverCloses).
+// lines, one of which reads as the start of an event ("  - two""). And
+// a quote or bracket left open by a slip may be closed by one in a later
+// event, which a reading of the text cannot tell from a text that runs
+// on. So a piece that ends inside one (as syntaxScan reads it, which sees
+// every quote YAML does, and some more) is a slip of its own only when
+// nothing follows it in the file; otherwise the whole file's first slip
+// is all check reports.
 func (l *loader) slip(sp *split, c eventChunk, text []byte) error {
 	if sp.slipped.Add(1) > maxSlips {
 		return nil // past the problems worth reading: see recoverSyntax
@@ -416,7 +419,7 @@ func (l *loader) slip(sp *split, c eventChunk, text []byte) error {
 		return errNotPieces // it parsed after all
 	}
 	scan := scanSyntax(lined)
-	if (scan.quote != (pos{}) || len(scan.flow) > 0) && !sp.neverCloses(l.ctx, c) {
+	if (scan.quote != (pos{}) || len(scan.flow) > 0) && len(bytes.TrimSpace(sp.data[c.end:])) > 0 {
 		return errNotPieces
 	}
 	line, col, msg := syntaxProblem(lined, err)
@@ -428,33 +431,8 @@ func (l *loader) slip(sp *split, c eventChunk, text []byte) error {
 	return nil
 }
 
-// neverCloses reports whether what the piece c (of a split in memory)
-// leaves open, a text in quotes or flow collections, is never closed:
-// read from c on to the end of the file, every line after c, and the end
-// of the file, begins inside quotes if c ends inside them, and inside at
-// least as many brackets as c leaves open. Each reading costs
-// the rest of the file: past as many bytes read as the file has, and
-// 8 MiB, it reports false.
-func (sp *split) neverCloses(ctx context.Context, c eventChunk) bool {
-	rest := sp.data[c.off:]
-	if ctx.Err() != nil || sp.scanned.Add(int64(len(rest))) > int64(len(sp.data))+8<<20 {
-		return false
-	}
-	scan := scanSyntax(rest)
-	after := bytes.Count(sp.data[c.off:c.end], []byte{'\n'}) // the line of rest where c's next begins, from 0
-	cut := scan.open[after]
-	for _, o := range scan.open[after:] {
-		if cut.quote && !o.quote || o.flows < cut.flows {
-			return false
-		}
-	}
-	return true
-}
-
-// maxSlips is the most events that do not parse whose slips are told
-// (each may cost a reading of the rest of the file: see
-// split.neverCloses): a file of many more has a cause that fixing the
-// first ones shows.
+// maxSlips is the most events that do not parse whose slips are told: a
+// file of many more has a cause that fixing the first ones shows.
 const maxSlips = 100
 
 // walk calls f on every node of the tree under n, without recursion and

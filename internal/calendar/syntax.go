@@ -47,16 +47,6 @@ type syntaxScan struct {
 	// block marks the lines that begin in block context: not inside a
 	// quoted scalar, a flow collection or a block scalar.
 	block []bool
-	// open is, for each line and then the end of the file, whether it
-	// begins inside a quoted scalar and how many flow collections are
-	// open there.
-	open []openState
-}
-
-// openState is what is open where a line begins (see syntaxScan.open).
-type openState struct {
-	quote bool
-	flows int
 }
 
 var yamlEscapes = "0abt\tnvfre \"/\\N_LPxuU"
@@ -70,13 +60,10 @@ type scanState struct {
 func scanSyntax(data []byte) *syntaxScan {
 	s := &syntaxScan{lines: strings.Split(string(data), "\n"), aliases: map[string]pos{}, anchors: map[string]bool{}}
 	s.block = make([]bool, len(s.lines))
-	s.open = make([]openState, len(s.lines)+1)
 	st := scanState{blockIndent: -1}
 	for i, line := range s.lines {
-		s.open[i] = openState{st.quote != 0, len(s.flow)}
 		s.scanLine(i, strings.TrimSuffix(line, "\r"), &st)
 	}
-	s.open[len(s.lines)] = openState{st.quote != 0, len(s.flow)}
 	return s
 }
 
@@ -111,8 +98,7 @@ func (s *syntaxScan) scanLine(i int, line string, st *scanState) {
 				s.tab = here
 			}
 		case c == ' ' || c == '\t':
-			tokenStart = true
-			continue
+			continue // a value may begin after it, or still not
 		case c == '#' && (j == 0 || runes[j-1] == ' ' || runes[j-1] == '\t'):
 			if len(s.flow) > 0 && s.comment == (pos{}) {
 				s.comment = here
@@ -138,7 +124,7 @@ func (s *syntaxScan) scanLine(i int, line string, st *scanState) {
 		case c == ',' && len(s.flow) > 0:
 			tokenStart = true
 			continue
-		case tokenStart && (c == '|' || c == '>') && strings.TrimRight(strings.TrimLeft(string(runes[j+1:]), "+-0123456789"), " \t") == "":
+		case tokenStart && (c == '|' || c == '>') && blockHeader(runes[j+1:]):
 			st.blockIndent = indent
 			j = len(runes)
 			continue
@@ -146,16 +132,37 @@ func (s *syntaxScan) scanLine(i int, line string, st *scanState) {
 			name := anchorName(runes[j+1:])
 			if c == '&' {
 				s.anchors[name] = true
+				// The value may follow the anchor: &a "text".
+				j, col = j+len([]rune(name)), col+len([]rune(name))
+				continue
 			} else if _, seen := s.aliases[name]; !seen {
 				s.aliases[name] = here
 			}
+		case tokenStart && c == '!':
+			// A tag, and the value may follow it: !!str "text".
+			n := len(anchorName(runes[j+1:]))
+			j, col = j+n, col+n
+			continue
 		case tokenStart && (c == '@' || c == '`'):
 			if s.badChar == (pos{}) {
 				s.badChar = here
 			}
 		}
-		tokenStart = c == '-' || c == ':' || c == '?'
+		// A value may begin after "- ", ": " or "? " (a quote right after
+		// the indicator is plain text: a:'b), and in a flow collection
+		// right after ':' too ({"a":"b"}).
+		next := j+1 == len(runes) || runes[j+1] == ' ' || runes[j+1] == '\t'
+		tokenStart = (c == '-' || c == ':' || c == '?') && next || c == ':' && len(s.flow) > 0
 	}
+}
+
+// blockHeader reports whether rest, what follows a | or > that may begin
+// a block scalar, is its header: indentation and chomping indicators,
+// then nothing but spaces or a comment.
+func blockHeader(rest []rune) bool {
+	r := strings.TrimLeft(string(rest), "+-0123456789")
+	t := strings.TrimLeft(r, " \t")
+	return t == "" || t[0] == '#' && len(t) < len(r)
 }
 
 // quoted reads runes[j], at here inside a quoted scalar, and returns how
@@ -274,6 +281,11 @@ func syntaxProblem(data []byte, err error) (line, col int, msg string) {
 		// indented as it is but not part of it.
 		if p := s.misindented(line); p != (pos{}) {
 			return p.line, p.col, syntaxPrefix + raw + "; check the indentation of this line"
+		}
+		// Else at the first character of where it began (the line after
+		// the one named, counted from 0 as it is), not the line before.
+		if line < len(s.lines) {
+			line++
 		}
 	}
 	return line, s.firstChar(line), syntaxPrefix + raw

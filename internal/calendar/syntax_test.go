@@ -73,41 +73,60 @@ func TestSyntaxErrorPlace(t *testing.T) {
 func TestSyntaxRecovery(t *testing.T) {
 	const head = "calendar:\n  id: x\n  name: X\n  timezone: Europe/Zurich\nevents:\n"
 	const good = "  - id: g\n    title: G\n    start: 2016-05-02 09:00\n    end: 2016-05-02 10:00\n"
-	const slip = "  - id: s\n    title: [S\n    start: 2016-05-02 09:00\n    end: 2016-05-02 10:00\n"
+	const slip = "  - id: s\n    title: S: T\n    start: 2016-05-02 09:00\n    end: 2016-05-02 10:00\n"
+	const open = "  - id: o\n    title: [S\n    start: 2016-05-02 09:00\n    end: 2016-05-02 10:00\n"
 	const bad = "  - id: b\n    title: B\n    start: 2016-05-02 09:00\n    end: 2016-05-02 08:00\n"
 	tests := []struct {
 		name, src string
 		want      []string // the problems, each as line:col: and the start of its message
 	}{
 		{"slips in two events and a problem in a third", head + slip + good + bad + slip,
-			[]string{"7:12: YAML syntax: this [", "17:10: events[2] \"b\": end", "19:12: YAML syntax: this ["}},
+			[]string{"7:13: YAML syntax: a colon", "17:10: events[2] \"b\": end", "19:13: YAML syntax: a colon"}},
 		{"a slip outside the events", strings.Replace(head, "name: X", "name: [X", 1) + bad + slip,
-			[]string{"11:12: YAML syntax: this ["}}, // as before: the last [ never closed
+			[]string{"3:9: YAML syntax: this ["}},
 
 		{"anchors, which may point from one event into another", head + strings.Replace(good, "title: G", "title: &t G", 1) + bad + slip,
-			[]string{"15:12: YAML syntax: this ["}},
+			[]string{"15:13: YAML syntax: a colon"}},
 		// A quoted text may hold a line that reads as the start of an
 		// event: cut there, the event before the slip would not parse.
 		{"a quoted line that reads as an event", head + "  - id: q\n    title: \"one\n  - two\"\n    start: 2016-05-02 09:00\n    end: 2016-05-02 10:00\n" + bad + slip,
-			[]string{"16:12: YAML syntax: this ["}},
+			[]string{"16:13: YAML syntax: a colon"}},
+		// A quote or bracket left open: alone, unless nothing follows.
+		{"a bracket left open, then events", head + slip + open + bad, []string{"7:13: YAML syntax: a colon"}},
+		{"a bracket left open in the last event", head + slip + bad + open, []string{"7:13: YAML syntax: a colon", "13:10: events[1] \"b\": end", "15:12: YAML syntax: this ["}},
+		// '90s reads as a quote opened to a light reading of the text,
+		// which a cut in the quoted text after it would have taken for
+		// a slip of its own.
+		{"a quote in plain text, and a quoted line that reads as an event", head + "  - id: a\n    title: Back to the '90s\n    description: \"Agenda:\n  - music\n    end\"\n" + bad + slip,
+			[]string{"16:13: YAML syntax: a colon"}},
+		// A reading of the text must see the quotes YAML sees: none in
+		// plain text ('90s), none in a block scalar whose header has a
+		// comment; each would close the quote after it, and leave the
+		// cut within it unseen.
+		{"a quote in plain text, and a quoted text cut", head + "  - id: a\n    title: Back to the '90s\n    start: 2016-05-02 09:00\n    end: 2016-05-02 10:00\n    location: 'Hall\n  - room 2'\n" + bad + slip,
+			[]string{"17:13: YAML syntax: a colon"}},
+		{"a block scalar with a comment, and a quoted text cut", head + "  - id: a\n    title: A\n    start: 2016-05-02 09:00\n    end: 2016-05-02 10:00\n    description: | # the agenda\n      \"Sixties\n    location: \"Hall\n  - room 2\"\n" + bad + slip,
+			[]string{"19:13: YAML syntax: a colon"}},
+		{"a tag before a quoted text cut", head + "  - id: a\n    title: !!str \"A\n  - B\"\n    start: 2016-05-02 09:00\n    end: 2016-05-02 10:00\n" + bad + slip,
+			[]string{"16:13: YAML syntax: a colon"}},
 		{"no slip within an event: tabs", head + good + "\t- id: t\n", []string{"10:1: YAML syntax: a tab"}},
 		// Cut in a quoted text, with a slip after the cut: the piece
 		// after it is no event, and does not parse with the one before.
 		{"a quoted line that reads as an event, then a slip", head + "  - id: q\n    title: \"one\n  - two\"\n    location: [x\n" + good + bad,
 			[]string{"9:15: YAML syntax: this ["}},
 		{"seventeen quoted lines that read as events", head + strings.Replace(good, "    end:", "    description: \"Agenda:\n"+strings.Repeat("  - point\n", 17)+"    end of agenda\"\n    end:", 1) + slip,
-			[]string{"30:12: YAML syntax: this ["}},
+			[]string{"30:13: YAML syntax: a colon"}},
 		// Two left open: the quote closes after the cut, the [ never.
 		{"a quoted line that reads as an event, in brackets left open", head + "  - id: q\n    start: 2016-05-02 09:00\n    end: 2016-05-02 10:00\n    location: [x\n    description: \"Agenda\n  - item: one\n    two\"\n" + bad,
 			[]string{"9:15: YAML syntax: this ["}},
 		// The quote closes past the end of the list.
 		{"a quoted line that reads as a top-level key", head + slip + "  - id: a\n    start: 2016-05-02 09:00\n    end: 2016-05-02 10:00\n    title: \"foo\nx: y\"\n",
-			[]string{"7:12: YAML syntax: this ["}},
+			[]string{"7:13: YAML syntax: a colon"}},
 		{"a flow list cut", head + strings.Replace(good, "    end:", "    tracks: [a,\n  - b]\n    end:", 1),
 			[]string{"9:5: YAML syntax: did not find expected node content"}},
 		// yaml.v3 places no slip on the first line of what it parses.
 		{"a slip on an event's first line", head + good + "  - id: %bad\n    title: B\n" + slip,
-			[]string{"10:3: YAML syntax: found character that cannot start any token", "13:12: YAML syntax: this ["}},
+			[]string{"10:3: YAML syntax: found character that cannot start any token", "13:13: YAML syntax: a colon"}},
 		{"a ] that closes nothing", head + good + strings.Replace(good, "title: G", "tracks: [x] ]", 1),
 			[]string{"11:17: YAML syntax: this ] closes nothing"}},
 	}
@@ -139,7 +158,7 @@ func TestSyntaxRecoveryBounded(t *testing.T) {
 	var b strings.Builder
 	b.WriteString("calendar:\n  id: x\n  name: X\n  timezone: Europe/Zurich\nevents:\n")
 	for i := range maxSlips + 5 {
-		fmt.Fprintf(&b, "  - id: e%d\n    title: [E\n    start: 2016-05-02 09:00\n    end: 2016-05-02 10:00\n", i)
+		fmt.Fprintf(&b, "  - id: e%d\n    title: E: F\n    start: 2016-05-02 09:00\n    end: 2016-05-02 10:00\n", i)
 	}
 	_, err := Load("events.yaml", strings.NewReader(b.String()), Options{})
 	var le *Error
