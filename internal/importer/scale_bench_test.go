@@ -72,3 +72,28 @@ func BenchmarkRuleNoDate(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkRuleNoDay: ten series of days (of minutes) whose days never
+// come (week 1 in June): found at once by a yearly rule of the same
+// parts (see noDay), where rrule-go walked every day (every minute of it)
+// for 400 years past the limit.
+func BenchmarkRuleNoDay(b *testing.B) {
+	for _, freq := range []string{"DAILY", "MINUTELY;BYHOUR=23;BYMINUTE=59"} {
+		var src strings.Builder
+		src.WriteString("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n")
+		for i := range 10 {
+			fmt.Fprintf(&src, "BEGIN:VEVENT\r\nUID:n%d@x\r\nDTSTAMP:20240101T000000Z\r\nSUMMARY:N\r\nDTSTART:20260105T235900Z\r\nDTEND:20260106T000000Z\r\nRRULE:FREQ=%s;BYWEEKNO=1;BYMONTH=6\r\nEND:VEVENT\r\n", i, freq)
+		}
+		src.WriteString("END:VCALENDAR\r\n")
+		data := []byte(src.String())
+		name, _, _ := strings.Cut(freq, ";")
+		b.Run(strings.ToLower(name), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := ICS("noday.ics", data, Options{Now: now}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
