@@ -38,12 +38,6 @@ const (
 	maxYear = 9000
 )
 
-// MinYear and MaxYear are the first and last years a date may have.
-const (
-	MinYear = minYear
-	MaxYear = maxYear
-)
-
 // maxDepth bounds YAML nesting, counted in nodes from the document: the
 // deepest value events.yaml has, an override's title in one language, is
 // at depth 7 (five levels of indentation); a file nested hundreds deep is

@@ -167,7 +167,12 @@ func noDay(opt *rrule.ROption, limit time.Time) bool {
 	for _, d := range opt.Byweekday {
 		weekdays = append(weekdays, plainWeekday(d))
 	}
+	// The days repeat every 400 years: the last 400 before limit have
+	// every kind of day a longer span has.
 	start := opt.Dtstart
+	if limit.Year()-start.Year() > 401 {
+		start = limit.AddDate(-401, 0, 0)
+	}
 	days := rrule.ROption{Freq: rrule.YEARLY, Count: 1, Bymonth: opt.Bymonth, Byweekno: opt.Byweekno, Byyearday: opt.Byyearday,
 		Bymonthday: opt.Bymonthday, Byweekday: once(weekdays), Wkst: opt.Wkst,
 		Dtstart: time.Date(start.Year(), start.Month(), start.Day(), 0, 0, 0, 0, time.UTC)}

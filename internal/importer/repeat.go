@@ -13,12 +13,6 @@ import (
 // series imports a repeating event: as events.yaml's repeat: when that
 // gives the same occurrences, else as one event per occurrence.
 func (im *icsImport) series(g *recurring, id string) []*event {
-	if y := g.master.start.wall.Year(); y < calendar.MinYear || y > calendar.MaxYear {
-		// Left out with the note of its start's year (see plain), its
-		// rule not walked: from the year 1, a rule that gives no date
-		// took a tenth of a second to find so.
-		return []*event{im.plain(g.master, id, g.uid, g.master.start.t, g.master.end.t)}
-	}
 	s := im.newSeries(g)
 	var apart []*event
 	s.overrides = slices.DeleteFunc(s.overrides, func(ov *vevent) bool {

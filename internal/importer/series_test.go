@@ -693,8 +693,8 @@ func TestRuleManyRules(t *testing.T) {
 }
 
 // TestYearOutOfRange: an event or a series starting before the years
-// calendars can write is left out with a note, its rule not walked; a
-// private one crashed import.
+// calendars can write is left out with a note (a series' dates from 1583
+// on are kept: see TestHistoricSeries); a private one crashed import.
 func TestYearOutOfRange(t *testing.T) {
 	for _, extra := range []string{"", "CLASS:PRIVATE\r\n", "RRULE:FREQ=DAILY;BYWEEKNO=1;BYMONTH=6\r\n"} {
 		src := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\nUID:a@x\r\nDTSTAMP:20240101T000000Z\r\nSUMMARY:A\r\n" + extra +
@@ -739,5 +739,16 @@ func TestRulesThatWalkForEver(t *testing.T) {
 	case <-done:
 	case <-time.After(time.Minute):
 		t.Fatal("import did not return")
+	}
+}
+
+// TestHistoricSeries: a yearly series from 1500 keeps its dates from
+// 1583 on, as events of their own, and its start is left out with a note.
+func TestHistoricSeries(t *testing.T) {
+	src := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\nUID:a@x\r\nDTSTAMP:20240101T000000Z\r\nSUMMARY:A\r\n" +
+		"DTSTART;VALUE=DATE:15000105\r\nRRULE:FREQ=YEARLY\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+	res := importICS(t, "historic.ics", src)
+	if y := string(res.YAML); !strings.Contains(y, "1583-01-05") || !strings.Contains(y, "1700-01-05") || strings.Contains(y, "1500-01-05") {
+		t.Errorf("want the dates from 1583 on:\n%.2000s", y)
 	}
 }
