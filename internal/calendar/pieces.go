@@ -402,10 +402,13 @@ func (l *loader) chunk(sp *split, c eventChunk, trackIDs *trackSet, arena *nodeA
 // lines, one of which reads as the start of an event ("  - two""). And
 // a quote or bracket left open by a slip may be closed by one in a later
 // event, which a reading of the text cannot tell from a text that runs
-// on. So a piece that ends inside one (as syntaxScan reads it, which sees
-// every quote YAML does, and some more) is a slip of its own only when
-// nothing follows it in the file; otherwise the whole file's first slip
-// is all check reports.
+// on. So a piece that ends inside quotes (as syntaxScan reads them, which
+// sees every quote YAML does, and some more) is a slip of its own only
+// when nothing follows it in the file; otherwise the whole file's first
+// slip is all check reports. A flow collection is different: none goes
+// on past a line that begins "- " (in it, that is no value), so one left
+// open at a cut is the piece's own slip, when the piece after it is an
+// event, not what is left of the collection ("  - b]").
 func (l *loader) slip(sp *split, c eventChunk, text []byte) error {
 	if sp.slipped.Add(1) > maxSlips {
 		return nil // past the problems worth reading: see recoverSyntax
@@ -419,7 +422,8 @@ func (l *loader) slip(sp *split, c eventChunk, text []byte) error {
 		return errNotPieces // it parsed after all
 	}
 	scan := scanSyntax(lined)
-	if (scan.quote != (pos{}) || len(scan.flow) > 0) && len(bytes.TrimSpace(sp.data[c.end:])) > 0 {
+	if (scan.quote != (pos{}) || len(scan.flow) > 0) && len(bytes.TrimSpace(sp.data[c.end:])) > 0 &&
+		(scan.quote != (pos{}) || !sp.eventAfter(c)) {
 		return errNotPieces
 	}
 	line, col, msg := syntaxProblem(lined, err)
@@ -429,6 +433,21 @@ func (l *loader) slip(sp *split, c eventChunk, text []byte) error {
 	l.errorf(line, col, "%s", msg)
 	l.slips++
 	return nil
+}
+
+// eventAfter reports whether the piece after c (a split of one item a
+// piece, in memory) parses, as an event: a mapping.
+func (sp *split) eventAfter(c eventChunk) bool {
+	if c.first+1 >= len(sp.chunks) {
+		return false
+	}
+	next := sp.chunks[c.first+1]
+	var doc yaml.Node
+	if yaml.Unmarshal(sp.data[next.off:next.end], &doc) != nil {
+		return false
+	}
+	return doc.Kind == yaml.DocumentNode && len(doc.Content) == 1 && doc.Content[0].Kind == yaml.SequenceNode &&
+		len(doc.Content[0].Content) == 1 && doc.Content[0].Content[0].Kind == yaml.MappingNode
 }
 
 // maxSlips is the most events that do not parse whose slips are told: a

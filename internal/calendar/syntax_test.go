@@ -92,7 +92,10 @@ func TestSyntaxRecovery(t *testing.T) {
 		{"a quoted line that reads as an event", head + "  - id: q\n    title: \"one\n  - two\"\n    start: 2016-05-02 09:00\n    end: 2016-05-02 10:00\n" + bad + slip,
 			[]string{"16:13: YAML syntax: a colon"}},
 		// A quote or bracket left open: alone, unless nothing follows.
-		{"a bracket left open, then events", head + slip + open + bad, []string{"7:13: YAML syntax: a colon"}},
+		// No value in [ ] begins "- ": a bracket left open ends at the
+		// next event, when that is one.
+		{"a bracket left open, then events", head + slip + open + bad, []string{"7:13: YAML syntax: a colon", "11:12: YAML syntax: this [", "17:10: events[2] \"b\": end"}},
+		{"brackets left open in two events in a row", head + open + open + bad, []string{"11:12: YAML syntax: this ["}}, // alone, as before
 		{"a bracket left open in the last event", head + slip + bad + open, []string{"7:13: YAML syntax: a colon", "13:10: events[1] \"b\": end", "15:12: YAML syntax: this ["}},
 		// '90s reads as a quote opened to a light reading of the text,
 		// which a cut in the quoted text after it would have taken for
