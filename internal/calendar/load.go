@@ -253,7 +253,8 @@ func loadSplit(ctx context.Context, name string, sp *split, opts Options) (*Cale
 // tell: its events: list is not a plain block list that can be cut
 // between events (see splitEvents), the rest of the file does not parse
 // (the slip is outside the events), no event fails to parse on its own,
-// or one that fails was cut where no event starts (see split.joins).
+// or one that fails may have been cut where no event starts (see
+// loader.slip).
 //
 // A file that does not parse is never served, so only the problems
 // matter: the events are read as a load in pieces reads them, each piece
@@ -273,7 +274,7 @@ func recoverSyntax(ctx context.Context, name string, data []byte, opts Options) 
 		return nil
 	}
 	cal := l.document(doc)
-	if l.piecesErr != nil || ctx.Err() != nil || l.slips == 0 {
+	if l.piecesErr != nil || ctx.Err() != nil || sp.slipped.Load() == 0 {
 		return nil
 	}
 	if n := sp.slipped.Load(); n > maxSlips {
@@ -522,10 +523,8 @@ type loader struct {
 	pieces    *split
 	piecesErr error // why the pieces could not be read as cut
 	// recovering is set when the file does not parse, and its events are
-	// read one by one to find the problems of every one (recoverSyntax);
-	// slips counts those that do not parse either.
+	// read one by one to find the problems of every one (recoverSyntax).
 	recovering bool
-	slips      int
 }
 
 // ZoneCache keeps one *time.Location per zone name: events in the same zone

@@ -336,7 +336,6 @@ feed:
 	for _, wl := range loaders {
 		l.errs = append(l.errs, wl.errs...)
 		l.warnings = append(l.warnings, wl.warnings...)
-		l.slips += wl.slips
 	}
 	for _, out := range results {
 		for _, c := range out {
@@ -422,16 +421,19 @@ func (l *loader) slip(sp *split, c eventChunk, text []byte) error {
 		return errNotPieces // it parsed after all
 	}
 	scan := scanSyntax(lined)
-	if (scan.quote != (pos{}) || len(scan.flow) > 0) && len(bytes.TrimSpace(sp.data[c.end:])) > 0 &&
-		(scan.quote != (pos{}) || !sp.eventAfter(c)) {
-		return errNotPieces
+	if len(bytes.TrimSpace(sp.data[c.end:])) > 0 {
+		switch {
+		case scan.quote != (pos{}):
+			return errNotPieces
+		case len(scan.flow) > 0 && !sp.eventAfter(c):
+			return errNotPieces
+		}
 	}
-	line, col, msg := syntaxProblem(lined, err)
+	line, col, msg := scan.problem(err)
 	if line > 0 {
 		line += c.line - 2
 	}
 	l.errorf(line, col, "%s", msg)
-	l.slips++
 	return nil
 }
 

@@ -201,14 +201,17 @@ const syntaxPrefix = "YAML syntax: "
 // syntaxProblem places a YAML syntax error of the decoder at the character
 // at fault, with a message saying what to do where the error is a common
 // one.
-
 func syntaxProblem(data []byte, err error) (line, col int, msg string) {
+	return scanSyntax(data).problem(err)
+}
+
+// problem is syntaxProblem for the text s read.
+func (s *syntaxScan) problem(err error) (line, col int, msg string) {
 	raw := strings.TrimPrefix(err.Error(), "yaml: ")
 	if m := yamlLineRE.FindStringSubmatch(err.Error()); m != nil {
 		line, _ = strconv.Atoi(m[1])
 		raw = m[2]
 	}
-	s := scanSyntax(data)
 	at := func(p pos, m string) (int, int, string) {
 		if p == (pos{}) {
 			return line, s.firstChar(line), syntaxPrefix + raw

@@ -298,10 +298,10 @@ func ruleTimes(opt *rrule.ROption, u untilBound, z *zone, allDay bool, limit tim
 	next := r.Iterator()
 	for steps := 0; steps < maxRuleSteps; steps++ {
 		w, ok := next()
-		if shift > 0 {
-			w = w.AddDate(-shift, 0, 0)
+		if !ok {
+			return walls, instants, false, nil
 		}
-		if !ok || w.After(limit) {
+		if w = w.AddDate(-shift, 0, 0); w.After(limit) {
 			return walls, instants, false, nil
 		}
 		at := w
