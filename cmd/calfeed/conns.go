@@ -3,8 +3,10 @@ package main
 import (
 	"log/slog"
 	"math"
+	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/netip"
 	"sync"
 	"time"
 )
@@ -13,14 +15,18 @@ import (
 // connection has the server close its idle ones (keep-alive connections
 // waiting for a request that may never come, and connections that have
 // not sent a request's headers in 5 s) and is let in on the room they
-// make; when the last such purge was less than a second ago and fewer
-// than an eighth of max connections came in since (the connections open
-// are busy, not idle), the new connection is closed instead. Without it, clients that
-// each open a connection, send one request and keep it idle take every
-// file descriptor the process may have (20,000 of them here), and accept
-// fails for everyone else until they go: the server is off the air while
-// each costs its client one small request every two minutes
-// (IdleTimeout).
+// make. When the last such purge was less than a second ago and fewer than
+// an eighth of max connections came in since (the connections open are
+// busy, not idle), the new connection takes the place of one held by a
+// client address that holds more connections than its own (see evictFor);
+// failing that, it is closed. Without the limit, clients that each open a
+// connection, send one request and keep it idle take every file descriptor
+// the process may have (20,000 of them here), and accept fails for
+// everyone else until they go: the server is off the air while each costs
+// its client one small request every two minutes (IdleTimeout). Without
+// the places taken, one client that keeps max connections busy (each
+// sending requests it never reads the answers to, and opening more) keeps
+// every other client out for as long as it goes on.
 //
 // Only a connection's opening and closing are counted, not the changes of
 // state of each request (active, then idle): the hook costs a request a
@@ -33,11 +39,38 @@ type connLimit struct {
 	// closeIdle closes the server's idle connections (see forServer).
 	closeIdle func()
 
-	mu     sync.Mutex
-	open   int
-	since  int       // connections let in since the last purge
-	purged time.Time // when the last purge ran
-	warned time.Time // when the limit was last logged
+	mu      sync.Mutex
+	open    []*openConn // the connections counted, in no order
+	byConn  map[net.Conn]*openConn
+	perAddr map[netip.Addr]int // connections open of each client address (see clientAddr)
+	since   int                // connections let in since the last purge
+	purged  time.Time          // when the last purge ran
+	warned  [3]time.Time       // when the limit was last logged, for each way it acted (see state)
+	rnd     *rand.Rand         // picks the connections evictFor looks at
+}
+
+// openConn is a connection the limit counts.
+type openConn struct {
+	c    net.Conn
+	addr netip.Addr // its client's (see clientAddr)
+	i    int        // its index in connLimit.open
+}
+
+// clientAddr is the address a connection's share is counted under: its
+// client's IPv4 address, or the /64 network of its IPv6 address (a
+// client is commonly given a whole /64). The zero Addr for a connection
+// that is not TCP.
+func clientAddr(c net.Conn) netip.Addr {
+	ta, ok := c.RemoteAddr().(*net.TCPAddr)
+	if !ok {
+		return netip.Addr{}
+	}
+	a := ta.AddrPort().Addr().Unmap()
+	if a.Is6() {
+		p, _ := a.Prefix(64)
+		return p.Addr()
+	}
+	return a
 }
 
 // connBytes is about what an idle keep-alive connection holds: its
@@ -64,7 +97,11 @@ func connectionsFor(byFiles int, memLimit int64) int {
 
 // newConnLimit returns a limit of max connections (none for max <= 0).
 func newConnLimit(max int, logger *slog.Logger) *connLimit {
-	l := &connLimit{max: max, logger: logger, now: time.Now, closeIdle: func() {}}
+	l := &connLimit{
+		max: max, logger: logger, now: time.Now, closeIdle: func() {},
+		byConn: map[net.Conn]*openConn{}, perAddr: map[netip.Addr]int{},
+		rnd: rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())),
+	}
 	l.since = l.purgeEvery()
 	return l
 }
@@ -96,15 +133,19 @@ func (l *connLimit) state(c net.Conn, s http.ConnState) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if s != http.StateNew {
-		l.open--
+		l.forget(c)
 		return
 	}
-	l.open++
-	if l.open <= l.max {
+	oc := l.add(c)
+	if len(l.open) <= l.max {
 		l.since++
 		return
 	}
-	what := "closing the idle connections"
+	var (
+		way   int // the index of what in warned
+		what  string
+		attrs []any
+	)
 	now := l.now()
 	// A purge that found the connections busy leaves them counted, and
 	// none come in to count towards the next: a second on, it is tried
@@ -116,15 +157,75 @@ func (l *connLimit) state(c net.Conn, s http.ConnState) {
 		l.since = 0
 		l.purged = now
 		l.closeIdle()
+		way, what = 0, "closing the idle connections"
+	} else if heavy, ok := l.evictFor(oc); ok {
+		// It came in on a place taken, not on room: since is not raised.
+		way, what = 1, "closing connections of the client addresses that hold the most"
+		attrs = []any{slog.String("address", heavy.String()), slog.Int("its_connections", l.perAddr[heavy]+1)}
 	} else {
 		// Its serve goroutine sees the close and reports StateClosed.
+		l.forget(c)
 		c.Close()
-		what = "closing new connections, the open ones being busy"
+		way, what = 2, "closing new connections, the open ones being busy"
 	}
-	if now.Sub(l.warned) >= time.Minute {
-		l.warned = now
+	if now.Sub(l.warned[way]) >= time.Minute {
+		l.warned[way] = now
 		l.logger.Warn("connections at the limit: "+what+"; if these are subscribers, raise the open-files limit (ulimit -n, LimitNOFILE=) or -max-connections",
-			slog.Int("max_connections", l.max))
+			append([]any{slog.Int("max_connections", l.max)}, attrs...)...)
+	}
+}
+
+// evictSamples is how many open connections evictFor looks at. A client
+// address holding a share p of them is missed by all with chance
+// (1-p)^evictSamples: 0.4% at a half, 10^-8 at nine tenths.
+const evictSamples = 8
+
+// evictFor makes room for the newcomer nc, when the connections are busy:
+// it closes a connection, taken at random, of a client address that holds
+// more connections than nc's does (counting nc), and returns that address.
+// An address's chance of losing one is its share of the connections, so
+// the clients that hold most give way first, and no address is left with
+// fewer than nc's. A client behind the same address as every other (a
+// proxy's) takes no one's place; nor does one of the addresses holding
+// the most.
+func (l *connLimit) evictFor(nc *openConn) (netip.Addr, bool) {
+	own := l.perAddr[nc.addr]
+	for range evictSamples {
+		v := l.open[l.rnd.IntN(len(l.open))]
+		if l.perAddr[v.addr] > own { // never nc's own address, which holds own
+			l.forget(v.c)
+			v.c.Close() // its serve goroutine's read or write fails, and it ends
+			return v.addr, true
+		}
+	}
+	return netip.Addr{}, false
+}
+
+// add counts c open; the caller holds l.mu.
+func (l *connLimit) add(c net.Conn) *openConn {
+	oc := &openConn{c: c, addr: clientAddr(c), i: len(l.open)}
+	l.open = append(l.open, oc)
+	l.byConn[c] = oc
+	l.perAddr[oc.addr]++
+	return oc
+}
+
+// forget stops counting c, if it is counted (a connection closed by the
+// limit is forgotten then, before net/http reports it closed); the caller
+// holds l.mu.
+func (l *connLimit) forget(c net.Conn) {
+	oc, ok := l.byConn[c]
+	if !ok {
+		return
+	}
+	delete(l.byConn, c)
+	last := l.open[len(l.open)-1]
+	l.open[oc.i] = last
+	last.i = oc.i
+	l.open[len(l.open)-1] = nil
+	l.open = l.open[:len(l.open)-1]
+	if l.perAddr[oc.addr]--; l.perAddr[oc.addr] == 0 {
+		delete(l.perAddr, oc.addr)
 	}
 }
 
@@ -132,5 +233,5 @@ func (l *connLimit) state(c net.Conn, s http.ConnState) {
 func (l *connLimit) count() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.open
+	return len(l.open)
 }
