@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"io"
 	"log/slog"
 	"math"
 	"math/rand/v2"
@@ -8,6 +10,7 @@ import (
 	"net/http"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -17,27 +20,33 @@ import (
 // not sent a request's headers in 5 s) and is let in on the room they
 // make. When the last such purge was less than a second ago and fewer than
 // an eighth of max connections came in since (the connections open are
-// busy, not idle), the new connection takes the place of one held by a
-// client address that holds more connections than its own (see evictFor);
-// failing that, it is closed. Without the limit, clients that each open a
-// connection, send one request and keep it idle take every file descriptor
-// the process may have (20,000 of them here), and accept fails for
-// everyone else until they go: the server is off the air while each costs
-// its client one small request every two minutes (IdleTimeout). Without
-// the places taken, one client that keeps max connections busy (each
-// sending requests it never reads the answers to, and opening more) keeps
+// busy, not idle), the new connection takes the place of a connection of
+// a client address that holds more connections than its own, one that is
+// doing no work (see evictFor); failing that, it is closed.
+//
+// Without the limit, clients that each open a connection, send one request
+// and keep it idle take every file descriptor the process may have (20,000
+// of them here), and accept fails for everyone else until they go: the
+// server is off the air while each costs its client one small request
+// every two minutes (IdleTimeout). Without the places taken, one client
+// that keeps max connections busy (each sending requests it never reads
+// the answers to, or half a request's headers, and opening more) keeps
 // every other client out for as long as it goes on.
 //
-// Only a connection's opening and closing are counted, not the changes of
-// state of each request (active, then idle): the hook costs a request a
-// switch, as the 304 of a subscriber's revalidation is the path most
-// taken (BenchmarkConnLimit).
+// Only a connection's opening and closing are counted under the mutex, not
+// the changes of state of each request (active, then idle): the hook costs
+// a request a switch and an atomic store, and the handler two more, as the
+// 304 of a subscriber's revalidation is the path most taken
+// (BenchmarkConnLimit).
 type connLimit struct {
 	max    int
 	logger *slog.Logger
 	now    func() time.Time
 	// closeIdle closes the server's idle connections (see forServer).
 	closeIdle func()
+	// stall is how long a write may go without progress before its
+	// connection counts as doing no work (see trackedConn.working).
+	stall time.Duration
 
 	mu      sync.Mutex
 	open    []*openConn // the connections counted, in no order
@@ -98,7 +107,7 @@ func connectionsFor(byFiles int, memLimit int64) int {
 // newConnLimit returns a limit of max connections (none for max <= 0).
 func newConnLimit(max int, logger *slog.Logger) *connLimit {
 	l := &connLimit{
-		max: max, logger: logger, now: time.Now, closeIdle: func() {},
+		max: max, logger: logger, now: time.Now, closeIdle: func() {}, stall: connStall,
 		byConn: map[net.Conn]*openConn{}, perAddr: map[netip.Addr]int{},
 		rnd: rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())),
 	}
@@ -112,8 +121,9 @@ func newConnLimit(max int, logger *slog.Logger) *connLimit {
 // connection.
 func (l *connLimit) purgeEvery() int { return max(l.max/8, 1) }
 
-// forServer makes l close hs's idle connections when it must, and
-// returns l.
+// forServer makes l the limit of hs's connections: its ConnState hook,
+// and what lets l see each connection's work (see trackedConn), and
+// returns l. hs serves l.listener's connections.
 func (l *connLimit) forServer(hs *http.Server) *connLimit {
 	l.closeIdle = func() {
 		// net/http closes idle connections when keep-alives are turned
@@ -122,7 +132,117 @@ func (l *connLimit) forServer(hs *http.Server) *connLimit {
 		hs.SetKeepAlivesEnabled(false)
 		hs.SetKeepAlivesEnabled(true)
 	}
+	if l.max <= 0 {
+		return l
+	}
+	hs.ConnState = l.state
+	hs.ConnContext = func(ctx context.Context, c net.Conn) context.Context {
+		if tc, ok := c.(*trackedConn); ok {
+			return context.WithValue(ctx, trackedKey{}, tc)
+		}
+		return ctx
+	}
+	next := hs.Handler
+	hs.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tc, _ := r.Context().Value(trackedKey{}).(*trackedConn)
+		if tc == nil {
+			next.ServeHTTP(w, r)
+			return
+		}
+		tc.handling.Store(true)
+		defer tc.handling.Store(false)
+		next.ServeHTTP(w, r)
+	})
 	return l
+}
+
+// listener returns ln, its TCP connections tracked (see trackedConn) when
+// l limits them.
+func (l *connLimit) listener(ln net.Listener) net.Listener {
+	if l.max <= 0 {
+		return ln
+	}
+	return trackingListener{ln}
+}
+
+type trackingListener struct{ net.Listener }
+
+func (tl trackingListener) Accept() (net.Conn, error) {
+	c, err := tl.Listener.Accept()
+	if tc, ok := c.(*net.TCPConn); ok {
+		return &trackedConn{TCPConn: tc}, err
+	}
+	return c, err
+}
+
+// trackedKey is the context key of a request's *trackedConn.
+type trackedKey struct{}
+
+// trackedConn is a connection whose work the limit can see: whether a
+// handler is answering a request on it, and how long the write under way
+// has gone without progress. Its writes go out in pieces of at most
+// writePiece, each timed, so that a client taking a large response at
+// any reasonable pace is seen to. It keeps *net.TCPConn's ReadFrom
+// (sendfile) for each piece.
+type trackedConn struct {
+	*net.TCPConn
+	handling   atomic.Bool  // a handler is answering a request on it
+	writeSince atomic.Int64 // when the piece being written began, in Unix nanoseconds; 0 between writes
+}
+
+// connStall is how long a write may go without progress before its
+// connection counts as doing no work: the stall after which a response
+// rendered on demand may be cut off to free memory (see server.WriteTimeout).
+const connStall = 5 * time.Second
+
+// writePiece is the most a trackedConn writes at once: a client reading at
+// 53 KB/s takes one within connStall (the socket's buffer aside). Pieces
+// as large as the response budget's (server's sendChunk) cost a 1 MiB
+// feed three sendfile calls more.
+const writePiece = 256 << 10
+
+func (c *trackedConn) Write(b []byte) (int, error) {
+	n := 0
+	for len(b) > 0 {
+		piece := b[:min(len(b), writePiece)]
+		c.writeSince.Store(time.Now().UnixNano())
+		k, err := c.TCPConn.Write(piece)
+		c.writeSince.Store(0)
+		n += k
+		if err != nil {
+			return n, err
+		}
+		b = b[len(piece):]
+	}
+	return n, nil
+}
+
+// ReadFrom sends r's bytes in pieces through the socket's own ReadFrom,
+// which hands a file's to sendfile(2) (one *io.LimitedReader around it is
+// looked through).
+func (c *trackedConn) ReadFrom(r io.Reader) (int64, error) {
+	var n int64
+	for {
+		c.writeSince.Store(time.Now().UnixNano())
+		k, err := c.TCPConn.ReadFrom(&io.LimitedReader{R: r, N: writePiece})
+		c.writeSince.Store(0)
+		n += k
+		if err != nil || k < writePiece {
+			return n, err
+		}
+	}
+}
+
+// working reports whether c is doing work at now: a handler is answering
+// a request on it, and is not stuck writing to a client that takes
+// nothing (no progress for stall). A connection that is idle, has not sent
+// a whole request's headers yet, or is stuck so, is doing none.
+func (c *trackedConn) working(now time.Time, stall time.Duration) bool {
+	if !c.handling.Load() {
+		return false
+	}
+	since := c.writeSince.Load()
+	return since == 0 || now.Sub(time.Unix(0, since)) < stall
 }
 
 // state is the http.Server's ConnState hook.
@@ -181,24 +301,37 @@ func (l *connLimit) state(c net.Conn, s http.ConnState) {
 const evictSamples = 8
 
 // evictFor makes room for the newcomer nc, when the connections are busy:
-// it closes a connection, taken at random, of a client address that holds
-// more connections than nc's does (counting nc), and returns that address.
-// An address's chance of losing one is its share of the connections, so
-// the clients that hold most give way first, and no address is left with
-// fewer than nc's. A client behind the same address as every other (a
-// proxy's) takes no one's place; nor does one of the addresses holding
-// the most.
+// of evictSamples connections taken at random, it closes the one, doing no
+// work (see trackedConn.working), whose client address holds the most
+// connections, if that is more than nc's does (counting nc), and returns
+// that address. The addresses that hold most give way first, no address is
+// left with fewer than nc's, and no response under way is cut short. A
+// client behind the same address as every other (a proxy's) takes no
+// one's place; nor does one of the addresses holding the most.
 func (l *connLimit) evictFor(nc *openConn) (netip.Addr, bool) {
 	own := l.perAddr[nc.addr]
+	now := time.Now()
+	var victim *openConn
 	for range evictSamples {
 		v := l.open[l.rnd.IntN(len(l.open))]
-		if l.perAddr[v.addr] > own { // never nc's own address, which holds own
-			l.forget(v.c)
-			v.c.Close() // its serve goroutine's read or write fails, and it ends
-			return v.addr, true
+		// Never nc's own address, which holds own.
+		if n := l.perAddr[v.addr]; n > own && (victim == nil || n > l.perAddr[victim.addr]) && !working(v.c, now, l.stall) {
+			victim = v
 		}
 	}
-	return netip.Addr{}, false
+	if victim == nil {
+		return netip.Addr{}, false
+	}
+	l.forget(victim.c)
+	victim.c.Close() // its serve goroutine's read or write fails, and it ends
+	return victim.addr, true
+}
+
+// working reports whether c is doing work (see trackedConn.working); a
+// connection the limit cannot see into is taken to be doing none.
+func working(c net.Conn, now time.Time, stall time.Duration) bool {
+	tc, ok := c.(*trackedConn)
+	return ok && tc.working(now, stall)
 }
 
 // add counts c open; the caller holds l.mu.

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"io"
 	"log/slog"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"net"
@@ -13,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -191,55 +193,73 @@ func TestConnectionsFor(t *testing.T) {
 }
 
 // TestConnLimitTakesPlaces: a client that keeps every connection busy
-// (requests it never gets the answers to) no longer keeps the others out:
+// (requests it never reads the answers to) no longer keeps the others out:
 // a newcomer from another address takes the place of one of its
 // connections, until the two hold as many; a newcomer from its own
-// address is closed. (Its connections come from 127.0.0.1, the others
-// from 127.0.0.2: both are the loopback interface's on Linux.)
+// address is closed. A connection whose request is being answered, not
+// stuck, keeps its place. (The connections come from 127.0.0.1, .2 and
+// .3: all the loopback interface's on Linux.)
 func TestConnLimitTakesPlaces(t *testing.T) {
-	var logs strings.Builder
-	l := newConnLimit(4, slog.New(slog.NewTextHandler(&logs, nil)))
-	l.rnd = rand.New(rand.NewPCG(1, 2)) // the places looked at, the same every run
-	clock := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
-	l.now = func() time.Time { return clock } // no second passes: no purge but the first
-	release := make(chan struct{})
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/wait" {
-			<-release
-		}
-		io.WriteString(w, "ok")
-	}))
-	// The hook is run for each newcomer before the next is dialled: the
-	// places looked at depend on the order the connections came in.
-	hook := l.forServer(srv.Config).state
-	var news atomic.Int32
-	srv.Config.ConnState = func(c net.Conn, s http.ConnState) {
-		hook(c, s)
-		if s == http.StateNew {
-			news.Add(1)
-		}
-	}
-	srv.Start()
-	defer srv.Close()    // which waits for the handlers,
-	defer close(release) // so they are let go first
-	addr := srv.Listener.Addr().String()
-
-	dialFrom := func(ip string) net.Conn {
-		t.Helper()
-		before := news.Load()
-		d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}}
-		c, err := d.Dial("tcp", addr)
-		if err != nil {
-			if ip != "127.0.0.1" {
-				t.Skipf("this system cannot connect from %s: %v", ip, err)
+	big := make([]byte, 16<<20) // more than the socket's buffers hold
+	// limited serves through a limit of 4 connections, as serve does;
+	// release lets its /wait requests go.
+	limited := func(t *testing.T) (l *connLimit, logs *strings.Builder, dialFrom func(ip string) net.Conn, release func()) {
+		logs = &strings.Builder{}
+		l = newConnLimit(4, slog.New(slog.NewTextHandler(logs, nil)))
+		l.rnd = rand.New(rand.NewPCG(1, 2)) // the places looked at, the same every run
+		l.stall = 300 * time.Millisecond
+		clock := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
+		l.now = func() time.Time { return clock } // no second passes: no purge but the first
+		wait := make(chan struct{})
+		srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			switch r.URL.Path {
+			case "/wait":
+				<-wait
+			case "/big":
+				w.Write(big)
+				return
 			}
-			t.Fatal(err)
+			io.WriteString(w, "ok")
+		}))
+		l.forServer(srv.Config)
+		// The hook is run for each newcomer before the next is dialled:
+		// the places looked at depend on the order the connections came in.
+		hook := srv.Config.ConnState
+		var news atomic.Int32
+		srv.Config.ConnState = func(c net.Conn, s http.ConnState) {
+			hook(c, s)
+			if s == http.StateNew {
+				news.Add(1)
+			}
 		}
-		t.Cleanup(func() { c.Close() })
-		if !eventually(10*time.Second, func() bool { return news.Load() > before }) {
-			t.Fatalf("the connection from %s never reached the hook", ip)
+		srv.Listener = l.listener(srv.Listener)
+		srv.Start()
+		var once sync.Once
+		release = func() { once.Do(func() { close(wait) }) }
+		t.Cleanup(srv.Close) // which waits for the handlers,
+		t.Cleanup(release)   // so they are let go first
+		addr := srv.Listener.Addr().String()
+		dialFrom = func(ip string) net.Conn {
+			t.Helper()
+			before := news.Load()
+			d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}, Control: func(_, _ string, c syscall.RawConn) error {
+				c.Control(func(fd uintptr) { syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096) })
+				return nil
+			}}
+			c, err := d.Dial("tcp", addr)
+			if err != nil {
+				if ip != "127.0.0.1" {
+					t.Skipf("this system cannot connect from %s: %v", ip, err)
+				}
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { c.Close() })
+			if !eventually(10*time.Second, func() bool { return news.Load() > before }) {
+				t.Fatalf("the connection from %s never reached the hook", ip)
+			}
+			return c
 		}
-		return c
+		return l, logs, dialFrom, release
 	}
 	// served reports whether a request on c is answered.
 	served := func(c net.Conn) bool {
@@ -254,56 +274,192 @@ func TestConnLimitTakesPlaces(t *testing.T) {
 		io.Copy(io.Discard, resp.Body)
 		return resp.StatusCode == http.StatusOK
 	}
-	perAddr := func(ip string) int {
+	perAddr := func(l *connLimit, ip string) int {
 		l.mu.Lock()
 		defer l.mu.Unlock()
 		return l.perAddr[netip.MustParseAddr(ip)]
 	}
+	// closed reports whether the server closed c; c's client read
+	// nothing of what it asked for, so what is left is read through.
+	closed := func(c net.Conn) bool {
+		buf := make([]byte, 64<<10)
+		for {
+			c.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+			if _, err := c.Read(buf); err != nil {
+				ne, ok := err.(net.Error)
+				return !ok || !ne.Timeout()
+			}
+		}
+	}
 
-	// The heavy client: its four connections each wait on a request, and a
-	// fifth comes in on the first purge, which closes nothing.
-	var heavy []net.Conn
-	for range 5 {
-		c := dialFrom("127.0.0.1")
-		io.WriteString(c, "GET /wait HTTP/1.1\r\nHost: x\r\n\r\n")
-		heavy = append(heavy, c)
-	}
-	if n := perAddr("127.0.0.1"); n != 5 {
-		t.Fatalf("the heavy client holds %d connections, want 5 (4 and the first purge's)", n)
-	}
-	if c := dialFrom("127.0.0.1"); served(c) {
-		t.Error("a sixth connection of the client holding every place was served")
-	}
-	// Others come in, each in the place of one of the heavy client's, until
-	// the heavy one holds no more than they do.
-	for i := 1; i <= 2; i++ {
-		if c := dialFrom("127.0.0.2"); !served(c) {
-			t.Fatalf("newcomer %d from another address was not served", i)
+	t.Run("stuck", func(t *testing.T) {
+		l, logs, dialFrom, _ := limited(t)
+		// The heavy client: five connections, each asking for a response
+		// it never reads (the fifth comes in on the first purge, which
+		// closes nothing). Its writes are stuck past the stall.
+		var heavy []net.Conn
+		for range 5 {
+			c := dialFrom("127.0.0.1")
+			io.WriteString(c, "GET /big HTTP/1.1\r\nHost: x\r\n\r\n")
+			heavy = append(heavy, c)
 		}
-		if n := perAddr("127.0.0.1"); n != 5-i {
-			t.Fatalf("after newcomer %d, the heavy client holds %d connections, want %d", i, n, 5-i)
+		if n := perAddr(l, "127.0.0.1"); n != 5 {
+			t.Fatalf("the heavy client holds %d connections, want 5 (4 and the first purge's)", n)
+		}
+		time.Sleep(2 * l.stall)
+		if c := dialFrom("127.0.0.1"); served(c) {
+			t.Error("a sixth connection of the client holding every place was served")
+		}
+		// Others come in, each in the place of one of the heavy client's,
+		// until the heavy one holds no more than they do.
+		for i := 1; i <= 2; i++ {
+			if c := dialFrom("127.0.0.2"); !served(c) {
+				t.Fatalf("newcomer %d from another address was not served", i)
+			}
+			if n := perAddr(l, "127.0.0.1"); n != 5-i {
+				t.Fatalf("after newcomer %d, the heavy client holds %d connections, want %d", i, n, 5-i)
+			}
+		}
+		if c := dialFrom("127.0.0.2"); served(c) {
+			t.Error("a third newcomer was served though its address holds as many connections as the heavy one")
+		}
+		if n := perAddr(l, "127.0.0.2"); n != 2 {
+			t.Errorf("the other address holds %d connections, want 2", n)
+		}
+		// The places taken were the heavy client's connections: two of
+		// them end short; the others stay open, stuck.
+		ended := 0
+		for _, c := range heavy {
+			if closed(c) {
+				ended++
+			}
+		}
+		if ended != 2 {
+			t.Errorf("%d of the heavy client's connections were closed, want 2", ended)
+		}
+		if !strings.Contains(logs.String(), "closing connections of the client addresses that hold the most") || !strings.Contains(logs.String(), "address=127.0.0.1") {
+			t.Errorf("the places taken were not logged with the address:\n%s", logs.String())
+		}
+	})
+
+	t.Run("working", func(t *testing.T) {
+		l, _, dialFrom, release := limited(t)
+		// Connections whose requests are being answered keep their
+		// places, however many their address holds; and one that is
+		// idle, of the same address, gives its own.
+		var working []net.Conn
+		for range 5 {
+			c := dialFrom("127.0.0.1")
+			io.WriteString(c, "GET /wait HTTP/1.1\r\nHost: x\r\n\r\n")
+			working = append(working, c)
+		}
+		time.Sleep(2 * l.stall)
+		if c := dialFrom("127.0.0.2"); served(c) {
+			t.Error("a newcomer took the place of a connection whose request was being answered")
+		}
+		if n := perAddr(l, "127.0.0.1"); n != 5 {
+			t.Errorf("the working client holds %d connections, want 5", n)
+		}
+		release()
+		for i, c := range working {
+			c.SetReadDeadline(time.Now().Add(5 * time.Second))
+			resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+			if err != nil {
+				t.Fatalf("request %d, being answered, was cut: %v", i, err)
+			}
+			io.Copy(io.Discard, resp.Body)
+		}
+		// Idle now: the next newcomer takes one's place.
+		if c := dialFrom("127.0.0.3"); !served(c) {
+			t.Error("a newcomer did not take the place of an idle connection of an address holding more")
+		}
+		if n := perAddr(l, "127.0.0.1"); n != 4 {
+			t.Errorf("the client whose connections went idle holds %d, want 4", n)
+		}
+	})
+}
+
+// TestClientAddr: a connection's share is counted under its IPv4 address,
+// an IPv4 address mapped into IPv6 as itself, and an IPv6 address under
+// its /64.
+func TestClientAddr(t *testing.T) {
+	for remote, want := range map[string]string{
+		"192.0.2.7:443":              "192.0.2.7",
+		"[::ffff:192.0.2.7]:443":     "192.0.2.7",
+		"[2001:db8:1:2:aaaa::1]:443": "2001:db8:1:2::",
+		"[2001:db8:1:2:ffff::9]:80":  "2001:db8:1:2::",
+		"[2001:db8:1:3::1]:80":       "2001:db8:1:3::",
+		"[fe80::1%eth0]:80":          "fe80::",
+	} {
+		ap := netip.MustParseAddrPort(remote)
+		c := addrConn{remote: net.TCPAddrFromAddrPort(ap)}
+		if got := clientAddr(c); got.String() != want {
+			t.Errorf("clientAddr(%s) = %s, want %s", remote, got, want)
 		}
 	}
-	if c := dialFrom("127.0.0.2"); served(c) {
-		t.Error("a third newcomer was served though its address holds as many connections as the heavy one")
+	if got := clientAddr(addrConn{remote: &net.UnixAddr{Name: "/x", Net: "unix"}}); got.IsValid() {
+		t.Errorf("clientAddr of a connection that is not TCP = %s, want none", got)
 	}
-	if n := perAddr("127.0.0.2"); n != 2 {
-		t.Errorf("the other address holds %d connections, want 2", n)
+}
+
+// addrConn is a connection with a remote address and nothing else.
+type addrConn struct {
+	net.Conn
+	remote net.Addr
+}
+
+func (c addrConn) RemoteAddr() net.Addr { return c.remote }
+func (c addrConn) Close() error         { return nil }
+
+// TestEvictFor: of the connections looked at, the one doing no work of
+// the address holding the most gives way, and only an address holding
+// more than the newcomer's, counting it.
+func TestEvictFor(t *testing.T) {
+	conn := func(ip string) *openConn {
+		return &openConn{c: &addrConn{remote: net.TCPAddrFromAddrPort(netip.AddrPortFrom(netip.MustParseAddr(ip), 1))}}
 	}
-	// The places taken were the heavy client's connections: two of them
-	// end without an answer; the others stay open, waiting.
-	ended := 0
-	for _, c := range heavy {
-		c.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
-		_, err := c.Read(make([]byte, 1))
-		if ne, ok := err.(net.Error); !ok || !ne.Timeout() {
-			ended++
-		}
-	}
-	if ended != 2 {
-		t.Errorf("%d of the heavy client's connections were closed, want 2", ended)
-	}
-	if !strings.Contains(logs.String(), "closing connections of the client addresses that hold the most") || !strings.Contains(logs.String(), "address=127.0.0.1") {
-		t.Errorf("the places taken were not logged with the address:\n%s", logs.String())
+	for _, tc := range []struct {
+		name   string
+		held   map[string]int // connections open by address, the newcomer's among them
+		newbie string
+		want   string // the address that gives way, "" for none
+	}{
+		{"one more than the newcomer's", map[string]int{"10.0.0.1": 2, "10.0.0.2": 1}, "10.0.0.2", "10.0.0.1"},
+		{"as many as the newcomer's", map[string]int{"10.0.0.1": 2, "10.0.0.2": 2}, "10.0.0.2", ""},
+		{"the heaviest first", map[string]int{"10.0.0.1": 3, "10.0.0.3": 4, "10.0.0.2": 1}, "10.0.0.2", "10.0.0.3"},
+		{"its own address", map[string]int{"10.0.0.1": 5}, "10.0.0.1", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			l := newConnLimit(1, slog.New(slog.DiscardHandler))
+			var nc *openConn
+			for ip, n := range tc.held {
+				for range n {
+					oc := conn(ip)
+					l.add(oc.c)
+					if ip == tc.newbie && nc == nil {
+						nc = l.byConn[oc.c]
+					}
+				}
+			}
+			// Every connection is looked at in some draw; many draws make
+			// a miss of the heaviest address as good as impossible.
+			for range 20 {
+				before := maps.Clone(l.perAddr)
+				got, ok := l.evictFor(nc)
+				if tc.want == "" {
+					if ok {
+						t.Fatalf("%s gave way; none should", got)
+					}
+					continue
+				}
+				if !ok || got.String() != tc.want {
+					t.Fatalf("evictFor = %v, %v; want %s", got, ok, tc.want)
+				}
+				if l.perAddr[got] != before[got]-1 {
+					t.Fatalf("%s holds %d after giving way, had %d", got, l.perAddr[got], before[got])
+				}
+				l.add(conn(tc.want).c) // back as it was
+			}
+		})
 	}
 }

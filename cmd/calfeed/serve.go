@@ -256,9 +256,9 @@ func serveUntilDone(ctx context.Context, ln net.Listener, h http.Handler, logger
 		MaxHeaderBytes:    16 << 10,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
-	hs.ConnState = conns.forServer(hs).state
+	conns.forServer(hs)
 	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	go func() { errc <- hs.Serve(conns.listener(ln)) }()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)
