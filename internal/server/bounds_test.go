@@ -332,7 +332,7 @@ func TestCacheCountsGzip(t *testing.T) {
 // its response only while the response is kept; it never keeps an evicted
 // response alive.
 func TestCacheAliasHoldsNoBody(t *testing.T) {
-	c := newCache(newBudget(4*entryOverhead+4096), nil)
+	c := newCache(newBudget(16<<10), nil) // room for an alias in its share (aliasShare)
 	k := cacheKey{kind: kindCombination, name: "a"}
 	body := bytes.Repeat([]byte("x"), 1024)
 	c.getOrRender(context.Background(), k, "combined", func() (*resource, error) { return bodyResource(body, time.Time{}, nil, false), nil })
@@ -340,7 +340,7 @@ func TestCacheAliasHoldsNoBody(t *testing.T) {
 	if res, fetch, ok := c.get(queryKey("tracks=a&x=1")); !ok || res == nil || fetch != "combined" {
 		t.Fatal("the alias does not find its response")
 	}
-	for i := range 8 { // push the response out
+	for i := range 16 { // push the response out
 		c.getOrRender(context.Background(), cacheKey{kind: kindCombination, name: fmt.Sprint(i)}, "", func() (*resource, error) {
 			return bodyResource(body, time.Time{}, nil, false), nil
 		})
@@ -350,6 +350,55 @@ func TestCacheAliasHoldsNoBody(t *testing.T) {
 	}
 	if _, _, ok := c.get(queryKey("tracks=a&x=1")); ok {
 		t.Error("the alias still finds an evicted response")
+	}
+}
+
+// TestCacheAliasesKeepToTheirShare: query strings spelled anew for one
+// response (a made-up parameter each time, each a cheap cache hit) push out
+// only each other, past their share of the budget, never the responses
+// rendered on demand.
+func TestCacheAliasesKeepToTheirShare(t *testing.T) {
+	const max = 1 << 20
+	c := newCache(newBudget(max), nil)
+	body := bytes.Repeat([]byte("x"), 64<<10)
+	var kept []cacheKey
+	for i := range 8 { // half the budget
+		k := cacheKey{kind: kindCombination, name: fmt.Sprint(i)}
+		c.getOrRender(context.Background(), k, "combined", func() (*resource, error) { return bodyResource(body, time.Time{}, nil, false), nil })
+		kept = append(kept, k)
+	}
+	junk := strings.Repeat("j", 12<<10)
+	var last cacheKey
+	for i := range 500 { // 6 MB of query strings
+		last = queryKey(fmt.Sprintf("events=a&x=%d%s", i, junk))
+		c.alias(last, kept[0])
+		if c.aliased > max/aliasShare {
+			t.Fatalf("after %d aliases they hold %d bytes, more than their share %d", i+1, c.aliased, max/aliasShare)
+		}
+	}
+	for _, k := range kept {
+		if _, _, ok := c.get(k); !ok {
+			t.Fatalf("response %s was pushed out by aliases", k.name)
+		}
+	}
+	if _, _, ok := c.get(last); !ok {
+		t.Error("the newest alias is not kept")
+	}
+	if _, _, ok := c.get(queryKey(fmt.Sprintf("events=a&x=0%s", junk))); ok {
+		t.Error("the oldest alias is still kept past the aliases' share")
+	}
+	// The budget still bounds all: responses push aliases out when they
+	// are all that is left to evict.
+	for i := range 40 {
+		k := cacheKey{kind: kindCombination, name: fmt.Sprint("more", i)}
+		c.getOrRender(context.Background(), k, "combined", func() (*resource, error) { return bodyResource(body, time.Time{}, nil, false), nil })
+	}
+	if _, used := c.stats(); used > max {
+		t.Errorf("the cache holds %d bytes, more than its budget %d", used, max)
+	}
+	c.release()
+	if n, used := c.stats(); n != 0 || used != 0 || c.aliased != 0 {
+		t.Errorf("released: %d entries, %d bytes, %d of aliases; want none", n, used, c.aliased)
 	}
 }
 

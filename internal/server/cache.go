@@ -91,7 +91,9 @@ type cache struct {
 	mu      sync.Mutex
 	closed  bool       // released: its calendar is no longer served
 	used    int64      // what this cache holds of the budget
-	order   *list.List // of *cacheEntry, front: most recently used
+	order   *list.List // of the *cacheEntry of responses, front: most recently used
+	aliases *list.List // of the *cacheEntry of aliases (kindQuery), the same
+	aliased int64      // what the aliases hold of used: at most budget.max/aliasShare
 	items   map[cacheKey]*list.Element
 	flights map[cacheKey]*flight
 	large   map[cacheKey]weak.Pointer[resource] // served, not kept: while in use
@@ -173,7 +175,7 @@ func newBudget(max int64) *budget {
 }
 
 func newCache(b *budget, renders chan struct{}) *cache {
-	return &cache{budget: b, renders: renders, order: list.New(), items: map[cacheKey]*list.Element{},
+	return &cache{budget: b, renders: renders, order: list.New(), aliases: list.New(), items: map[cacheKey]*list.Element{},
 		flights: map[cacheKey]*flight{}, large: map[cacheKey]weak.Pointer[resource]{}}
 }
 
@@ -185,6 +187,9 @@ func (c *cache) release() {
 	c.closed = true
 	for c.order.Len() > 0 {
 		c.remove(c.order.Back())
+	}
+	for c.aliases.Len() > 0 {
+		c.remove(c.aliases.Back())
 	}
 }
 
@@ -201,8 +206,8 @@ func (c *cache) lookup(k cacheKey) (*resource, string, bool) {
 	if !ok {
 		return nil, "", false
 	}
-	c.order.MoveToFront(el)
 	e := el.Value.(*cacheEntry)
+	c.listOf(e).MoveToFront(el)
 	if e.res != nil {
 		return e.res, e.fetch, true
 	}
@@ -444,10 +449,18 @@ func (c *cache) render(ctx context.Context, render func() (*resource, error)) (*
 	return res, err
 }
 
+// aliasShare is the part of the budget aliases may hold at most: 1/16,
+// 4 MiB of the default, some 7,000 aliases of short queries.
+const aliasShare = 16
+
 // alias makes k stand for the entry kept under target, so that a query
 // string seen before finds its response without being parsed. An alias
 // holds a key, not the response: evicting the response evicts what the
-// alias finds, and the budget counts each byte once.
+// alias finds, and the budget counts each byte once. Aliases are kept
+// apart from responses, within a share of the budget (aliasShare), and
+// push out only each other past it: a client sending one response's query
+// spelled anew each time (a made-up parameter), each a cheap cache hit,
+// once pushed out every response rendered on demand.
 func (c *cache) alias(k, target cacheKey) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -470,14 +483,27 @@ func (c *cache) add(k cacheKey, e *cacheEntry) {
 	if el, ok := c.items[k]; ok {
 		c.remove(el)
 	}
-	el := c.order.PushFront(e)
+	el := c.listOf(e).PushFront(e)
 	c.items[k] = el
 	c.used += e.cost
 	c.budget.used.Add(e.cost)
 	if e.res != nil {
 		e.res.keep(c, el)
+	} else {
+		c.aliased += e.cost
+		for c.aliased > c.budget.max/aliasShare && c.aliases.Len() > 0 {
+			c.remove(c.aliases.Back())
+		}
 	}
 	c.evict()
+}
+
+// listOf is the list e is in: the aliases', or the responses'.
+func (c *cache) listOf(e *cacheEntry) *list.List {
+	if e.res == nil {
+		return c.aliases
+	}
+	return c.order
 }
 
 // grow counts n more bytes for the entry holding res (its gzipped form,
@@ -495,20 +521,30 @@ func (c *cache) grow(res *resource, n int) {
 	c.evict()
 }
 
-// evict drops c's least recently used entries while the budget is
-// exceeded. A cache can only evict its own: when the others hold the
-// budget, it keeps nothing more until they give some back.
+// evict drops c's least recently used responses while the budget is
+// exceeded, then its aliases. A cache can only evict its own: when the
+// others hold the budget, it keeps nothing more until they give some back.
 func (c *cache) evict() {
-	for c.budget.used.Load()+min(c.budget.private.Load(), c.budget.max/2) > c.budget.max && c.order.Len() > 0 {
-		c.remove(c.order.Back())
+	for c.budget.used.Load()+min(c.budget.private.Load(), c.budget.max/2) > c.budget.max {
+		switch {
+		case c.order.Len() > 0:
+			c.remove(c.order.Back())
+		case c.aliases.Len() > 0:
+			c.remove(c.aliases.Back())
+		default:
+			return
+		}
 	}
 }
 
 func (c *cache) remove(el *list.Element) {
 	e := el.Value.(*cacheEntry)
-	c.order.Remove(el)
+	c.listOf(e).Remove(el)
 	delete(c.items, e.key)
 	c.used -= e.cost
+	if e.res == nil {
+		c.aliased -= e.cost
+	}
 	c.budget.used.Add(-e.cost)
 	if e.res != nil {
 		e.res.keep(nil, nil)
@@ -519,5 +555,5 @@ func (c *cache) remove(el *list.Element) {
 func (c *cache) stats() (entries int, bytes int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.order.Len(), c.used
+	return c.order.Len() + c.aliases.Len(), c.used
 }
