@@ -679,6 +679,10 @@ func TestCommentedValue(t *testing.T) {
 			`c.yaml:3:29: YAML syntax: this # starts a comment`},
 		{"flow, at the end", "calendar: {id: c, name: C, timezone: Europe/Zurich}\nevents: []\ntracks:\n  - {id: a, name: A, color: #C2185B}\n",
 			`c.yaml:4:29: YAML syntax: this # starts a comment`},
+		// A comment on a line of its own hides nothing: the [ left open is
+		// the slip (calfeed init's file has a comment before each event).
+		{"a comment line after a [ left open", "calendar: {id: c, name: C, timezone: Europe/Zurich}\nevents:\n  - id: a\n    start: 2027-03-22 18:00\n    tracks: [workshops\n\n  # the next one\n  - id: b\n    start: 2027-03-29 10:00\n",
+			`c.yaml:5:13: YAML syntax: this [ is never closed`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Load("c.yaml", strings.NewReader(tc.yaml), Options{})

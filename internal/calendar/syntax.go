@@ -100,7 +100,9 @@ func (s *syntaxScan) scanLine(i int, line string, st *scanState) {
 		case c == ' ' || c == '\t':
 			continue // a value may begin after it, or still not
 		case c == '#' && (j == 0 || runes[j-1] == ' ' || runes[j-1] == '\t'):
-			if len(s.flow) > 0 && s.comment == (pos{}) {
+			// A line of its own that is a comment hides nothing: only
+			// one after a value (color: {a: #C2185B}) can hide a closer.
+			if len(s.flow) > 0 && s.comment == (pos{}) && strings.TrimLeft(string(runes[:j]), " \t") != "" {
 				s.comment = here
 			}
 			j = len(runes) // a comment, to the end of the line
