@@ -716,6 +716,17 @@ func TestZoneHint(t *testing.T) {
 		"America/Washington": ` (Washington is in "America/New_York")`,
 		"US/Washington":      "", // the state, on Pacific time
 		"Geneva":             ` (Geneva is in "Europe/Zurich")`,
+		"Tokyo":              ` (Tokyo is in "Asia/Tokyo")`,
+		"New York":           ` (New York is in "America/New_York")`,
+		"new_york":           ` (New York is in "America/New_York")`,
+		"Buenos Aires":       ` (Buenos Aires is in "America/Argentina/Buenos_Aires")`,
+		"Eastern":            ` (did you mean "US/Eastern"?)`, // by spelling, not Canada/Eastern by city
+		"PST":                ` (did you mean "America/Los_Angeles"?)`,
+		"IST":                "", // India, Ireland or Israel
+		"UTC+9":              ` (UTC+9 is "Etc/GMT-9", its sign reversed as the time zone database writes it; a city's zone, such as "Asia/Tokyo", also follows daylight saving)`,
+		"GMT-05:00":          ` (GMT-05:00 is "Etc/GMT+5", its sign reversed as the time zone database writes it; a city's zone, such as "Asia/Tokyo", also follows daylight saving)`,
+		"UTC+0":              ` (did you mean "Etc/UTC"?)`,
+		"UTC+15":             "",
 	} {
 		if got := ZoneHint(in); got != want {
 			t.Errorf("ZoneHint(%q) = %q, want %q", in, got, want)

@@ -79,6 +79,44 @@ var cityZones = map[string]string{
 	"nairobi": "Africa/Nairobi", "addis_ababa": "Africa/Addis_Ababa",
 }
 
+// continents are the areas of the time zone database's names of cities
+// (not US/, Canada/ or Etc/, whose Eastern or Pacific a bare word means less).
+var continents = map[string]bool{"Africa": true, "America": true, "Antarctica": true, "Arctic": true,
+	"Asia": true, "Atlantic": true, "Australia": true, "Europe": true, "Indian": true, "Pacific": true}
+
+// abbreviationZones are zones for the abbreviations people write as zones
+// and that name one zone (not IST or CST, each used on two continents).
+// The database knows EST, MST, HST, CET, EET and WET as zones of their own.
+var abbreviationZones = map[string]string{
+	"pst": "America/Los_Angeles", "pdt": "America/Los_Angeles", "pt": "America/Los_Angeles",
+	"mdt": "America/Denver", "cdt": "America/Chicago", "edt": "America/New_York", "et": "America/New_York",
+	"bst": "Europe/London", "cest": "Europe/Paris", "eest": "Europe/Athens", "jst": "Asia/Tokyo",
+	"kst": "Asia/Seoul", "hkt": "Asia/Hong_Kong", "sgt": "Asia/Singapore", "aest": "Australia/Sydney",
+	"aedt": "Australia/Sydney", "nzst": "Pacific/Auckland", "nzdt": "Pacific/Auckland",
+}
+
+// offsetRE is an offset written as a zone: UTC+9, GMT-5, UTC +09:00.
+var offsetRE = regexp.MustCompile(`^(?i:UTC|GMT) ?([+-]) ?0?(\d{1,2})(?::?00)?$`)
+
+// offsetZone is the Etc/ zone of an offset written as a zone (UTC+9 is
+// Etc/GMT-9: the database gives these POSIX's sign), or "".
+func offsetZone(s string) string {
+	m := offsetRE.FindStringSubmatch(strings.TrimSpace(s))
+	if m == nil {
+		return ""
+	}
+	h, _ := strconv.Atoi(m[2])
+	switch {
+	case h == 0:
+		return "Etc/UTC"
+	case m[1] == "+" && h <= 14:
+		return "Etc/GMT-" + strconv.Itoa(h)
+	case m[1] == "-" && h <= 12:
+		return "Etc/GMT+" + strconv.Itoa(h)
+	}
+	return ""
+}
+
 // ZoneHint is the suggestion for a zone name the time zone database lacks,
 // for a message: ` (Geneva is in "Europe/Zurich")`, ` (did you mean
 // "Europe/Zurich"?)`, or "" when none is near.
@@ -87,6 +125,8 @@ func ZoneHint(s string) string {
 	switch {
 	case z == "":
 		return ""
+	case z != "Etc/UTC" && offsetZone(s) != "":
+		return fmt.Sprintf(" (%s is %q, its sign reversed as the time zone database writes it; a city's zone, such as \"Asia/Tokyo\", also follows daylight saving)", strings.TrimSpace(s), z)
 	case city != "":
 		return fmt.Sprintf(" (%s is in %q)", city, z)
 	default:
@@ -103,8 +143,22 @@ func SuggestZone(s string) (zone, city string) {
 	area, c, ok := strings.Cut(s, "/")
 	if !ok {
 		// Geneva alone: the city's zone, if it is one people write.
-		if z, ok := cityZones[strings.ToLower(strings.ReplaceAll(s, " ", "_"))]; ok {
+		key := strings.ToLower(strings.ReplaceAll(strings.TrimSpace(s), " ", "_"))
+		if z, ok := cityZones[key]; ok {
 			return z, strings.ReplaceAll(s, "_", " ")
+		}
+		// Tokyo alone: the zone named after it.
+		for _, z := range zoneNames {
+			area, _, _ := strings.Cut(z, "/")
+			if c := z[strings.LastIndex(z, "/")+1:]; continents[area] && strings.ToLower(c) == key {
+				return z, strings.ReplaceAll(c, "_", " ")
+			}
+		}
+		if z, ok := abbreviationZones[key]; ok {
+			return z, ""
+		}
+		if z := offsetZone(s); z != "" {
+			return z, ""
 		}
 		return suggest(s, zoneNames[:]), ""
 	}
