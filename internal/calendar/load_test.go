@@ -808,6 +808,12 @@ func TestDateHint(t *testing.T) {
 		"next tuesday":           "",
 		"26-03-05 10:00":         ": write the year with four digits",
 		"2026-03-051":            "",
+		"2027-03-20 24:00":       ": 24:00 is 00:00 of the next day; write 2027-03-21 00:00",
+		"2027-12-31 24:00:00":    ": 24:00 is 00:00 of the next day; write 2028-01-01 00:00",
+		"10:30":                  ": a wall time needs its date, as in 2026-03-05 10:30 (for an end, duration: may be simpler",
+		"03/22/2027 18:00":       ": write the date year first, as in 2027-03-22 18:00",
+		"22.03.2027":             ": write the date year first, as in 2027-03-22",
+		"03/04/2027":             ": write the date year first, YYYY-MM-DD: 2027-03-04 if 3 is the month, 2027-04-03 if it is the day",
 	} {
 		if got := dateHint(in); !strings.HasPrefix(got, want) || (want == "" && got != "") {
 			t.Errorf("dateHint(%q) = %q, want it to begin %q", in, got, want)

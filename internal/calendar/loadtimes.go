@@ -538,11 +538,41 @@ func dateHint(s string) string {
 		if zoned.MatchString(clock) {
 			return ": a wall time takes no Z or UTC offset; write the time as the programme prints it, and its zone with timezone: (timezone: UTC for a time in UTC)"
 		}
+		if clock == "24:00" || clock == "24:00:00" {
+			next := time.Date(y, time.Month(mo), d+1, 0, 0, 0, 0, time.UTC)
+			return fmt.Sprintf(": 24:00 is 00:00 of the next day; write %s", next.Format("2006-01-02 15:04"))
+		}
 		if clock != "" {
 			return ": the time must be HH:MM or HH:MM:SS, 24-hour"
 		}
 	}
+	if clockOnly.MatchString(s) {
+		return fmt.Sprintf(": a wall time needs its date, as in 2026-03-05 %s (for an end, duration: may be simpler, as in duration: 1h30m)", s)
+	}
+	if m := slashDate.FindStringSubmatch(s); m != nil {
+		a, b, rest := atoi(m[1]), atoi(m[2]), m[4]
+		switch {
+		case a > 12 && b <= 12:
+			return fmt.Sprintf(": write the date year first, as in %s-%02d-%02d%s", m[3], b, a, rest)
+		case b > 12 && a <= 12:
+			return fmt.Sprintf(": write the date year first, as in %s-%02d-%02d%s", m[3], a, b, rest)
+		}
+		return fmt.Sprintf(": write the date year first, YYYY-MM-DD: %s-%02d-%02d%s if %d is the month, %s-%02d-%02d%s if it is the day", m[3], a, b, rest, a, m[3], b, a, rest)
+	}
 	return ""
+}
+
+// clockOnly is a time of day without its date.
+var clockOnly = regexp.MustCompile(`^\d{1,2}:\d{2}(:\d{2})?$`)
+
+// slashDate is a date written with slashes, day or month first (22/03/2027
+// or 03/22/2027), and the time after it.
+var slashDate = regexp.MustCompile(`^(\d{1,2})[/.](\d{1,2})[/.](\d{4})((?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?)$`)
+
+// atoi is the number s, all digits.
+func atoi(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
 }
 
 // zoned is a time of day followed by a Z or an offset from UTC.

@@ -269,7 +269,7 @@ func (s *syntaxScan) problem(err error) (line, col int, msg string) {
 		return at(s.escape, `an unknown escape in double quotes; write \\ for a backslash, or use single quotes`)
 	case strings.HasPrefix(raw, "unknown anchor"):
 		name := strings.TrimSuffix(strings.TrimPrefix(raw, "unknown anchor '"), "' referenced")
-		return at(s.aliases[name], "*"+name+" refers to no &"+name+" before it")
+		return at(s.aliases[name], "*"+name+" refers to no &"+name+" before it; a value that begins with * is a reference in YAML: if it is text, put it in quotes")
 	case strings.Contains(raw, "did not find expected key") && (line == 0 || s.closer != (pos{}) && line <= s.closer.line):
 		// A ] or } that closes nothing, past the line (from 0) where the
 		// mapping it ends began.

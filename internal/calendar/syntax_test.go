@@ -33,7 +33,7 @@ func TestSyntaxErrorPlace(t *testing.T) {
 		{"@ starts a value", "calendar:\n  id: x\n  name: @y\n", 3, 9, "cannot start with @"},
 		{"backquote", "calendar:\n  id: x\n  name: `y\n", 3, 9, "cannot start with @ or `"},
 		{"unknown escape", "a: \"x\\q\"\n", 1, 6, "unknown escape"},
-		{"unknown anchor", "a: &a 1\nb: *c\n", 2, 4, "*c refers to no &c"},
+		{"unknown anchor", "a: &a 1\nb: *c\n", 2, 4, "*c refers to no &c before it; a value that begins with * is a reference in YAML: if it is text, put it in quotes"},
 		{"extra ]", "a: [1, 2]]\n", 1, 10, "this ] closes nothing"},
 		{"extra }", "a: {b: 1}}\n", 1, 10, "this } closes nothing"},
 		{"comment with a quote", "# it's a comment\ncalendar:\n  id: x\n\tname: y\n", 4, 1, "a tab"},
