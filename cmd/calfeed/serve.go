@@ -14,6 +14,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strings"
+	"syscall"
 	"time"
 
 	"calfeed/internal/calendar"
@@ -188,6 +189,9 @@ type watching struct {
 // watches until ctx is done. attrs go into the "serving" log line.
 func (c serveConfig) listenAndWatch(ctx context.Context, logger *slog.Logger, h http.Handler, w watching, attrs ...any) error {
 	ln, err := net.Listen("tcp", c.addr)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return fmt.Errorf("serve: %w: another program (or calfeed) listens on %s; stop it, or give another address with -addr :8081 (or PORT=8081)", err, c.addr)
+	}
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}

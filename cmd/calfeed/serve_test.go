@@ -4,6 +4,7 @@ import (
 	"compress/gzip"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"slices"
 	"strings"
@@ -145,6 +146,21 @@ func TestServeAddress(t *testing.T) {
 				t.Errorf("serve: run = %v, want nil", err)
 			}
 		})
+	}
+}
+
+// TestServeAddressInUse: an address another program listens on is
+// refused with what to do.
+func TestServeAddressInUse(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	config := fixture(t, "valid.yaml", t.TempDir(), "events.yaml")
+	r := runCmd(t, nil, "serve", "-config", config, "-addr", ln.Addr().String())
+	if r.code != 1 || !strings.Contains(r.stderr, "address already in use: another program (or calfeed) listens on "+ln.Addr().String()+"; stop it, or give another address with -addr") {
+		t.Errorf("serve on a busy address: exit %d, stderr %q; want exit 1 and what to do", r.code, r.stderr)
 	}
 }
 

@@ -285,7 +285,8 @@ func (s *syntaxScan) problem(err error) (line, col int, msg string) {
 		// mapping or list began: the fault is the first later line
 		// indented as it is but not part of it.
 		if p := s.misindented(line); p != (pos{}) {
-			return p.line, p.col, syntaxPrefix + raw + "; check the indentation of this line"
+			return p.line, p.col, syntaxPrefix + "this line is indented as nothing around it is; check the indentation of this line: " +
+				"line it up with the keys of its mapping, or with the - of its list's items (" + raw + ")"
 		}
 		// Else at the first character of where it began (the line after
 		// the one named, counted from 0 as it is), not the line before.
