@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -121,8 +122,8 @@ func runTokenAdd(ctx context.Context, args []string, stdout, stderr io.Writer, g
 	}
 	guessed := base == ""
 	if guessed {
-		base = "http://localhost:8080"
-		fmt.Fprintf(stderr, "calfeed token add: no public address known (-base-url, CALFEED_BASE_URL or calendar.base_url): the address below is a local server's on its default port; where serve -config serves a folder of calendars, this one's is under /%s/ (%s/%s/p/TOKEN/)\n", cal.ID, base, cal.ID)
+		base = localBase(getenv)
+		fmt.Fprintf(stderr, "calfeed token add: no public address known (-base-url, CALFEED_BASE_URL or calendar.base_url): the address below is a local server's, on the address serve listens on by default here (CALFEED_ADDR, PORT or :8080); where serve -config serves a folder of calendars, this one's is under /%s/ (%s/%s/p/TOKEN/)\n", cal.ID, base, cal.ID)
 	}
 	addr := strings.TrimRight(base, "/") + "/p/" + tok + "/"
 	if dir := filepath.Dir(path); !guessed && len(configFiles(dir)) > 1 && !strings.HasSuffix(strings.TrimRight(base, "/"), "/"+cal.ID) {
@@ -205,4 +206,17 @@ func grantText(g calendar.Grant) string {
 		return "all private tracks and events"
 	}
 	return "tracks " + strings.Join(g.Tracks, ",")
+}
+
+// localBase is the address of a server on this machine listening where
+// serve would by default, with this environment (see listenAddr).
+func localBase(getenv func(string) string) string {
+	host, port, err := net.SplitHostPort(listenAddr("", getenv))
+	if err != nil {
+		return "http://localhost:8080"
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }

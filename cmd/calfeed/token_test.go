@@ -68,6 +68,11 @@ func TestTokenCommands(t *testing.T) {
 		!strings.Contains(res.stderr, "under /priv/ (http://localhost:8080/priv/p/TOKEN/)") {
 		t.Errorf("token add without a public address:\n%s%s", res.stdout, res.stderr)
 	}
+	// Served on another port: the local address is that port's.
+	res = runCmd(t, map[string]string{"PORT": "18080"}, "token", "add", "-config", noBase, "-name", "Port", "-all")
+	if !strings.Contains(res.stdout, "http://localhost:18080/p/") {
+		t.Errorf("token add with PORT=18080 and no public address:\n%s%s", res.stdout, res.stderr)
+	}
 	if all == tok {
 		t.Fatal("two tokens alike")
 	}
