@@ -195,10 +195,10 @@ type trackedConn struct {
 // rendered on demand may be cut off to free memory (see server.WriteTimeout).
 const connStall = 5 * time.Second
 
-// writePiece is the most a trackedConn writes at once: a client reading at
-// 53 KB/s takes one within connStall (the socket's buffer aside). Pieces
-// as large as the response budget's (server's sendChunk) cost a 1 MiB
-// feed three sendfile calls more.
+// writePiece is the most a trackedConn writes at once, so that each
+// write's start is seen (see working). Pieces as large as the response
+// budget's (server's sendChunk) cost a 1 MiB feed three sendfile calls
+// more.
 const writePiece = 256 << 10
 
 func (c *trackedConn) Write(b []byte) (int, error) {
@@ -218,31 +218,58 @@ func (c *trackedConn) Write(b []byte) (int, error) {
 }
 
 // ReadFrom sends r's bytes in pieces through the socket's own ReadFrom,
-// which hands a file's to sendfile(2) (one *io.LimitedReader around it is
-// looked through).
+// which hands a file's to sendfile(2). It looks through an
+// *io.LimitedReader around the file, as the socket's does (through one),
+// keeping its count.
 func (c *trackedConn) ReadFrom(r io.Reader) (int64, error) {
+	limit := int64(-1) // none
+	lr, limited := r.(*io.LimitedReader)
+	if limited {
+		r, limit = lr.R, lr.N
+	}
 	var n int64
-	for {
+	for limit != 0 {
+		piece := int64(writePiece)
+		if limit > 0 {
+			piece = min(piece, limit)
+		}
 		c.writeSince.Store(time.Now().UnixNano())
-		k, err := c.TCPConn.ReadFrom(&io.LimitedReader{R: r, N: writePiece})
+		k, err := c.TCPConn.ReadFrom(&io.LimitedReader{R: r, N: piece})
 		c.writeSince.Store(0)
 		n += k
-		if err != nil || k < writePiece {
+		if limit > 0 {
+			limit -= k
+		}
+		if limited {
+			lr.N = limit
+		}
+		if err != nil || k < piece {
 			return n, err
 		}
 	}
+	return n, nil
 }
 
 // working reports whether c is doing work at now: a handler is answering
 // a request on it, and is not stuck writing to a client that takes
-// nothing (no progress for stall). A connection that is idle, has not sent
-// a whole request's headers yet, or is stuck so, is doing none.
+// nothing. A connection that is idle, has not sent a whole request's
+// headers yet, or is stuck so, is doing none.
+//
+// A write that has waited stall is not stuck by that alone: the kernel
+// wakes a writer only once a third of the socket's buffer (up to 4 MiB)
+// is free, so a client reading a large response steadily at 250 KB/s can
+// leave a write waiting 6 s. Where the kernel says when it last sent data
+// on the socket (Linux), stuck is nothing sent for stall.
 func (c *trackedConn) working(now time.Time, stall time.Duration) bool {
 	if !c.handling.Load() {
 		return false
 	}
 	since := c.writeSince.Load()
-	return since == 0 || now.Sub(time.Unix(0, since)) < stall
+	if since == 0 || now.Sub(time.Unix(0, since)) < stall {
+		return true
+	}
+	idle, ok := lastDataSent(c.TCPConn)
+	return ok && idle < stall
 }
 
 // state is the http.Server's ConnState hook.
