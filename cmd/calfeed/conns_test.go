@@ -296,17 +296,23 @@ func TestConnLimitTakesPlaces(t *testing.T) {
 		}
 	}
 
+	// heavy opens five connections from 127.0.0.1, each asking for path
+	// (the fifth comes in on the first purge, which closes nothing).
+	heavy := func(dialFrom func(string) net.Conn, path string) []net.Conn {
+		var cs []net.Conn
+		for range 5 {
+			c := dialFrom("127.0.0.1")
+			io.WriteString(c, "GET "+path+" HTTP/1.1\r\nHost: x\r\n\r\n")
+			cs = append(cs, c)
+		}
+		return cs
+	}
+
 	t.Run("stuck", func(t *testing.T) {
 		l, logs, dialFrom, _ := limited(t)
 		// The heavy client: five connections, each asking for a response
-		// it never reads (the fifth comes in on the first purge, which
-		// closes nothing). Its writes are stuck past the stall.
-		var heavy []net.Conn
-		for range 5 {
-			c := dialFrom("127.0.0.1")
-			io.WriteString(c, "GET /big HTTP/1.1\r\nHost: x\r\n\r\n")
-			heavy = append(heavy, c)
-		}
+		// it never reads. Its writes are stuck past the stall.
+		stuck := heavy(dialFrom, "/big")
 		if n := perAddr(l, "127.0.0.1"); n != 5 {
 			t.Fatalf("the heavy client holds %d connections, want 5 (4 and the first purge's)", n)
 		}
@@ -333,7 +339,7 @@ func TestConnLimitTakesPlaces(t *testing.T) {
 		// The places taken were the heavy client's connections: two of
 		// them end short; the others stay open, stuck.
 		ended := 0
-		for _, c := range heavy {
+		for _, c := range stuck {
 			if closed(c) {
 				ended++
 			}
@@ -355,9 +361,7 @@ func TestConnLimitTakesPlaces(t *testing.T) {
 		var cut atomic.Int32
 		stop := make(chan struct{})
 		var readers sync.WaitGroup
-		for range 5 {
-			c := dialFrom("127.0.0.1")
-			io.WriteString(c, "GET /big HTTP/1.1\r\nHost: x\r\n\r\n")
+		for _, c := range heavy(dialFrom, "/big") {
 			readers.Go(func() {
 				buf := make([]byte, 4<<10)
 				for {
@@ -394,12 +398,7 @@ func TestConnLimitTakesPlaces(t *testing.T) {
 		// Connections whose requests are being answered keep their
 		// places, however many their address holds; and one that is
 		// idle, of the same address, gives its own.
-		var working []net.Conn
-		for range 5 {
-			c := dialFrom("127.0.0.1")
-			io.WriteString(c, "GET /wait HTTP/1.1\r\nHost: x\r\n\r\n")
-			working = append(working, c)
-		}
+		working := heavy(dialFrom, "/wait")
 		time.Sleep(2 * l.stall)
 		if c := dialFrom("127.0.0.2"); served(c) {
 			t.Error("a newcomer took the place of a connection whose request was being answered")
