@@ -225,6 +225,9 @@ func (c *trackedConn) ReadFrom(r io.Reader) (int64, error) {
 	limit := int64(-1) // none
 	lr, limited := r.(*io.LimitedReader)
 	if limited {
+		if lr.N <= 0 {
+			return 0, nil // as io.LimitedReader reads: nothing
+		}
 		r, limit = lr.R, lr.N
 	}
 	var n int64

@@ -528,7 +528,7 @@ func TestTrackedReadFrom(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	for _, limit := range []int64{-1, writePiece + 7, 0} {
+	for _, limit := range []int64{-1, writePiece + 7, 0, -3} { // -1: no LimitedReader; -3: one holding less than nothing
 		client, err := net.Dial("tcp", ln.Addr().String())
 		if err != nil {
 			t.Fatal(err)
@@ -545,8 +545,11 @@ func TestTrackedReadFrom(t *testing.T) {
 		var src io.Reader = f
 		lr := &io.LimitedReader{R: f, N: limit}
 		want := data
-		if limit >= 0 {
+		switch {
+		case limit >= 0:
 			src, want = lr, data[:limit]
+		case limit < -1:
+			src, want = lr, nil
 		}
 		got := make(chan []byte)
 		go func() { b, _ := io.ReadAll(client); got <- b }()
@@ -556,7 +559,7 @@ func TestTrackedReadFrom(t *testing.T) {
 		if b := <-got; err != nil || n != int64(len(want)) || !bytes.Equal(b, want) {
 			t.Errorf("limit %d: sent %d bytes (%v), received %d, want %d alike", limit, n, err, len(b), len(want))
 		}
-		if limit >= 0 && lr.N != 0 {
+		if limit >= 0 && lr.N != 0 || limit < -1 && lr.N != limit {
 			t.Errorf("limit %d: the LimitedReader has %d left, want 0", limit, lr.N)
 		}
 		if tc.writeSince.Load() != 0 {
