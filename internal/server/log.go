@@ -131,12 +131,12 @@ func logRequests(logger *slog.Logger, opts Options, next http.Handler) http.Hand
 func requestAttrs(r *http.Request, sw *statusWriter, micros int64) []slog.Attr {
 	attrs := []slog.Attr{
 		slog.String(keyMethod, r.Method),
-		slog.String(keyPath, maskToken(r.URL.Path)),
-		slog.String(keyQuery, maskToken(r.URL.RawQuery)),
+		slog.String(keyPath, logField(maskToken(r.URL.Path))),
+		slog.String(keyQuery, logField(maskToken(r.URL.RawQuery))),
 		slog.Int(keyStatus, sw.status),
 		slog.Int(keyBytes, sw.bytes),
 		slog.Float64(keyDuration, float64(micros)/1000),
-		slog.String(keyAgent, r.UserAgent()),
+		slog.String(keyAgent, logField(r.UserAgent())),
 	}
 	if sw.err != nil {
 		attrs = append(attrs, slog.Any(keyError, sw.err))
@@ -165,15 +165,15 @@ func appendRequestLine(b []byte, asJSON bool, t time.Time, level slog.Level, msg
 	}
 	b = appendStringAttr(b, asJSON, "msg", msg)
 	b = appendStringAttr(b, asJSON, keyMethod, r.Method)
-	b = appendStringAttr(b, asJSON, keyPath, maskToken(r.URL.Path))
-	b = appendStringAttr(b, asJSON, keyQuery, maskToken(r.URL.RawQuery))
+	b = appendStringAttr(b, asJSON, keyPath, logField(maskToken(r.URL.Path)))
+	b = appendStringAttr(b, asJSON, keyQuery, logField(maskToken(r.URL.RawQuery)))
 	b = appendKey(b, asJSON, keyStatus)
 	b = strconv.AppendInt(b, int64(sw.status), 10)
 	b = appendKey(b, asJSON, keyBytes)
 	b = strconv.AppendInt(b, int64(sw.bytes), 10)
 	b = appendKey(b, asJSON, keyDuration)
 	b = appendMillis(b, asJSON, micros)
-	b = appendStringAttr(b, asJSON, keyAgent, userAgent(r))
+	b = appendStringAttr(b, asJSON, keyAgent, logField(userAgent(r)))
 	if sw.err != nil {
 		// As slog writes an error: its text, or as JSON its Error() (slog
 		// would marshal one that is a json.Marshaler; a write's is not).
@@ -301,6 +301,24 @@ func appendJSONString(b []byte, s string) []byte {
 		i += size
 	}
 	return append(b, s[start:]...)
+}
+
+// maxLogField is the most of a path, query or User-Agent a request's log
+// line holds: a client may send 16 KB of each (the header limit), and a
+// line per request would write them all.
+const maxLogField = 1024
+
+// logField is s for the request log: whole up to maxLogField bytes, else
+// cut there (at a character's start) and said so.
+func logField(s string) string {
+	if len(s) <= maxLogField {
+		return s
+	}
+	cut := maxLogField
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…(" + strconv.Itoa(len(s)) + " bytes)"
 }
 
 // userAgent is r.UserAgent() without canonicalising the key, which is

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -167,6 +168,7 @@ func TestRequestLine(t *testing.T) {
 		{"GET", "/%E6%97%A5%E5%8E%86", "日历\u00a0客户端\u007f\u0001", 200, 3, errors.New("write: broken pipe"), 1},
 		{"POST", "/events/a-b.ics?q=\u2028", "agent\tx\u2029<b>&\r\n\xff\xe6\x97", 405, 2, errors.New("i/o \"timeout\""), 1e9 + 1},
 		{"GET", "/slow", "a\x00\x1fz", 200, 9, nil, 3_600_000_000},
+		{"GET", "/robots.txt?" + strings.Repeat("x", 3000), strings.Repeat("日", 2000), 200, 9, nil, 5},
 	} {
 		r := httptest.NewRequest(tc.method, tc.target, nil)
 		r.Header.Set("User-Agent", tc.agent)
@@ -393,5 +395,30 @@ func BenchmarkRequestLine(b *testing.B) {
 				logger.LogAttrs(r.Context(), slog.LevelInfo, "request", requestAttrs(r, sw, 1234)...)
 			}
 		})
+	}
+}
+
+// TestRequestLineCut: a long path, query or User-Agent is cut in the
+// request log at maxLogField bytes, never inside a character, saying how
+// long it was; a short one is logged whole.
+func TestRequestLineCut(t *testing.T) {
+	query := strings.Repeat("x", 14000)
+	agent := "a" + strings.Repeat("日", 2000) // cut falls inside a character
+	r := httptest.NewRequest("GET", "/robots.txt?"+query, nil)
+	r.Header.Set("User-Agent", agent)
+	line := string(appendRequestLine(nil, false, time.Now(), slog.LevelInfo, "request", r, &statusWriter{status: 200}, 5))
+	if len(line) > 3*maxLogField+300 {
+		t.Errorf("a line of %d bytes for a query of %d and an agent of %d", len(line), len(query), len(agent))
+	}
+	for _, want := range []string{`query="` + strings.Repeat("x", maxLogField) + `…(14000 bytes)"`, "…(6001 bytes)"} {
+		if !strings.Contains(line, want) {
+			t.Errorf("the line lacks %.40q...:\n%.300s", want, line)
+		}
+	}
+	if !utf8.ValidString(line) {
+		t.Error("a character was cut in two")
+	}
+	if got := logField("/calendar.ics"); got != "/calendar.ics" {
+		t.Errorf("logField of a short path = %q", got)
 	}
 }
