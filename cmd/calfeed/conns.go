@@ -149,6 +149,8 @@ func (l *connLimit) forServer(hs *http.Server) *connLimit {
 			next.ServeHTTP(w, r)
 			return
 		}
+		tc.requests.Add(1)
+		tc.progress.Store(time.Now().UnixNano())
 		tc.handling.Store(true)
 		defer tc.handling.Store(false)
 		next.ServeHTTP(w, r)
@@ -179,15 +181,23 @@ func (tl trackingListener) Accept() (net.Conn, error) {
 type trackedKey struct{}
 
 // trackedConn is a connection whose work the limit can see: whether a
-// handler is answering a request on it, and how long the write under way
-// has gone without progress. Its writes go out in pieces of at most
-// writePiece, each timed, so that a client taking a large response at
-// any reasonable pace is seen to. It keeps *net.TCPConn's ReadFrom
-// (sendfile) for each piece.
+// handler is answering a request on it, and when it last made progress.
+// Its writes go out in pieces of at most writePiece, each timed. It keeps
+// *net.TCPConn's ReadFrom (sendfile) for each piece.
 type trackedConn struct {
 	*net.TCPConn
-	handling   atomic.Bool  // a handler is answering a request on it
-	writeSince atomic.Int64 // when the piece being written began, in Unix nanoseconds; 0 between writes
+	handling atomic.Bool  // a handler is answering a request on it
+	requests atomic.Int64 // the requests its handlers began
+	progress atomic.Int64 // when the handler began, or its last write piece did, in Unix nanoseconds
+	writing  atomic.Bool  // a write piece is under way
+
+	// The pace of the response being sent, as the kernel counts what the
+	// client acknowledged (see connLimit.stuck); guarded by the limit's
+	// mutex.
+	paceOf    int64     // the request it is of (requests)
+	paceAt    time.Time // when acked was read
+	paceAcked uint64
+	slow      bool // the last pace measured was below minSendRate
 }
 
 // connStall is how long a write may go without progress before its
@@ -205,9 +215,10 @@ func (c *trackedConn) Write(b []byte) (int, error) {
 	n := 0
 	for len(b) > 0 {
 		piece := b[:min(len(b), writePiece)]
-		c.writeSince.Store(time.Now().UnixNano())
+		c.progress.Store(time.Now().UnixNano())
+		c.writing.Store(true)
 		k, err := c.TCPConn.Write(piece)
-		c.writeSince.Store(0)
+		c.writing.Store(false)
 		n += k
 		if err != nil {
 			return n, err
@@ -236,9 +247,10 @@ func (c *trackedConn) ReadFrom(r io.Reader) (int64, error) {
 		if limit > 0 {
 			piece = min(piece, limit)
 		}
-		c.writeSince.Store(time.Now().UnixNano())
+		c.progress.Store(time.Now().UnixNano())
+		c.writing.Store(true)
 		k, err := c.TCPConn.ReadFrom(&io.LimitedReader{R: r, N: piece})
-		c.writeSince.Store(0)
+		c.writing.Store(false)
 		n += k
 		if limit > 0 {
 			limit -= k
@@ -253,26 +265,58 @@ func (c *trackedConn) ReadFrom(r io.Reader) (int64, error) {
 	return n, nil
 }
 
-// working reports whether c is doing work at now: a handler is answering
-// a request on it, and is not stuck writing to a client that takes
-// nothing. A connection that is idle, has not sent a whole request's
-// headers yet, or is stuck so, is doing none.
+// sending is what the kernel says of what it sends on a connection: how
+// long ago it last sent data (tcpi_last_data_sent), and the bytes the
+// client acknowledged (tcpi_bytes_acked).
+type sending struct {
+	idle  time.Duration
+	acked uint64
+}
+
+// minSendRate is the pace below which a response being sent counts as
+// stuck: a client reading a trickle (256 B/s keeps the kernel sending a
+// small segment every 2 s) would hold its connection for the whole write
+// timeout. 8 KiB/s sends a 56 KiB track feed in 7 s.
+const minSendRate = 8 << 10
+
+// working reports whether c is doing work at now, the caller holding the
+// limit's mutex: a handler is answering a request on it, and has begun it
+// or a write within stall, or is sending at minSendRate or more. A
+// connection that is idle, has not sent a whole request's headers yet,
+// waits (for a rendering's turn) or computes for stall without writing, or
+// is stuck writing, is doing none.
 //
 // A write that has waited stall is not stuck by that alone: the kernel
-// wakes a writer only once a third of the socket's buffer (up to 4 MiB)
-// is free, so a client reading a large response steadily at 250 KB/s can
-// leave a write waiting 6 s. Where the kernel says when it last sent data
-// on the socket (Linux), stuck is nothing sent for stall.
+// wakes a writer only once a third of the socket's buffer (up to 4 MiB) is
+// free, so a client reading a large response steadily at 250 KB/s can
+// leave a write waiting 6 s. Where the kernel says what it sends (Linux),
+// stuck is nothing sent for stall, or less than minSendRate acknowledged
+// over stall (measured from the first time the limit looks); elsewhere,
+// the write's wait decides.
 func (c *trackedConn) working(now time.Time, stall time.Duration) bool {
 	if !c.handling.Load() {
 		return false
 	}
-	since := c.writeSince.Load()
-	if since == 0 || now.Sub(time.Unix(0, since)) < stall {
+	if now.Sub(time.Unix(0, c.progress.Load())) < stall {
 		return true
 	}
-	idle, ok := lastDataSent(c.TCPConn)
-	return ok && idle < stall
+	if !c.writing.Load() {
+		return false
+	}
+	sent, ok := sendState(c.TCPConn)
+	if !ok || sent.idle >= stall {
+		return false
+	}
+	if req := c.requests.Load(); c.paceOf != req || c.paceAt.IsZero() || now.Sub(c.paceAt) >= 4*stall {
+		// A new response, or a measure too old: measured from now.
+		c.paceOf, c.paceAt, c.paceAcked, c.slow = req, now, sent.acked, false
+		return true
+	}
+	if d := now.Sub(c.paceAt); d >= stall {
+		c.slow = float64(sent.acked-c.paceAcked)/d.Seconds() < minSendRate
+		c.paceAt, c.paceAcked = now, sent.acked
+	}
+	return !c.slow
 }
 
 // state is the http.Server's ConnState hook.
@@ -335,7 +379,7 @@ const evictSamples = 8
 // work (see trackedConn.working), whose client address holds the most
 // connections, if that is more than nc's does (counting nc), and returns
 // that address. The addresses that hold most give way first, no address is
-// left with fewer than nc's, and no response under way is cut short. A
+// left with fewer than nc's, and no response sent at a reasonable pace is cut short. A
 // client behind the same address as every other (a proxy's) takes no
 // one's place; nor does one of the addresses holding the most.
 func (l *connLimit) evictFor(nc *openConn) (netip.Addr, bool) {

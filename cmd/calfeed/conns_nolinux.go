@@ -2,11 +2,8 @@
 
 package main
 
-import (
-	"net"
-	"time"
-)
+import "net"
 
-// lastDataSent cannot say, where the kernel does not tell (see the Linux
+// sendState cannot say, where the kernel does not tell (see the Linux
 // one): a write that has waited the stall counts as stuck.
-func lastDataSent(*net.TCPConn) (time.Duration, bool) { return 0, false }
+func sendState(*net.TCPConn) (sending, bool) { return sending{}, false }

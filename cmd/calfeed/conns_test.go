@@ -14,6 +14,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -393,34 +394,110 @@ func TestConnLimitTakesPlaces(t *testing.T) {
 		}
 	})
 
+	// handlingAll waits until n connections of l have a request being
+	// answered.
+	handlingAll := func(t *testing.T, l *connLimit, n int) {
+		t.Helper()
+		if !eventually(10*time.Second, func() bool {
+			l.mu.Lock()
+			defer l.mu.Unlock()
+			k := 0
+			for _, oc := range l.open {
+				if tc, ok := oc.c.(*trackedConn); ok && tc.handling.Load() {
+					k++
+				}
+			}
+			return k == n
+		}) {
+			t.Fatalf("never %d requests being answered", n)
+		}
+	}
+
 	t.Run("working", func(t *testing.T) {
 		l, _, dialFrom, release := limited(t)
+		l.stall = time.Second
 		// Connections whose requests are being answered keep their
-		// places, however many their address holds; and one that is
-		// idle, of the same address, gives its own.
+		// places, however many their address holds; one whose handler
+		// waits (for a rendering's turn) a stall without writing gives
+		// it; and so does one that is idle.
 		working := heavy(dialFrom, "/wait")
-		time.Sleep(2 * l.stall)
+		handlingAll(t, l, 5)
 		if c := dialFrom("127.0.0.2"); served(c) {
 			t.Error("a newcomer took the place of a connection whose request was being answered")
 		}
 		if n := perAddr(l, "127.0.0.1"); n != 5 {
 			t.Errorf("the working client holds %d connections, want 5", n)
 		}
+		time.Sleep(l.stall + l.stall/5)
+		if c := dialFrom("127.0.0.3"); !served(c) {
+			t.Error("a newcomer did not take the place of a connection waiting a stall without writing")
+		}
 		release()
-		for i, c := range working {
+		answered := 0
+		for _, c := range working {
 			c.SetReadDeadline(time.Now().Add(5 * time.Second))
-			resp, err := http.ReadResponse(bufio.NewReader(c), nil)
-			if err != nil {
-				t.Fatalf("request %d, being answered, was cut: %v", i, err)
+			if resp, err := http.ReadResponse(bufio.NewReader(c), nil); err == nil {
+				io.Copy(io.Discard, resp.Body)
+				answered++
 			}
-			io.Copy(io.Discard, resp.Body)
+		}
+		if answered != 4 {
+			t.Errorf("%d of the 5 requests answered, want 4 (one gave its place)", answered)
 		}
 		// Idle now: the next newcomer takes one's place.
-		if c := dialFrom("127.0.0.3"); !served(c) {
+		if c := dialFrom("127.0.0.4"); !served(c) {
 			t.Error("a newcomer did not take the place of an idle connection of an address holding more")
 		}
+		if n := perAddr(l, "127.0.0.1"); n != 3 {
+			t.Errorf("the client whose connections went idle holds %d, want 3", n)
+		}
+	})
+
+	t.Run("trickle", func(t *testing.T) {
+		if runtime.GOOS != "linux" {
+			t.Skip("the pace is measured where the kernel says what it sends (Linux)")
+		}
+		l, _, dialFrom, _ := limited(t)
+		l.stall = 2 * time.Second
+		// Five downloads read a trickle, 1 KB every 250 ms: the kernel
+		// sends now and then, but at 4 KB/s, below minSendRate. They give
+		// their places once their pace has been measured over a stall.
+		stop := make(chan struct{})
+		var readers sync.WaitGroup
+		defer func() { close(stop); readers.Wait() }()
+		for _, c := range heavy(dialFrom, "/big") {
+			readers.Go(func() {
+				buf := make([]byte, 1<<10)
+				for {
+					select {
+					case <-stop:
+						return
+					case <-time.After(250 * time.Millisecond):
+					}
+					c.SetReadDeadline(time.Now().Add(5 * time.Second))
+					if _, err := io.ReadFull(c, buf); err != nil {
+						return
+					}
+				}
+			})
+		}
+		time.Sleep(l.stall + l.stall/5)
+		if c := dialFrom("127.0.0.2"); served(c) {
+			t.Error("a newcomer took a place before any pace was measured")
+		}
+		took := false
+		for range 4 {
+			time.Sleep(l.stall + l.stall/5)
+			if c := dialFrom("127.0.0.2"); served(c) {
+				took = true
+				break
+			}
+		}
+		if !took {
+			t.Error("no newcomer took the place of a download read at a trickle")
+		}
 		if n := perAddr(l, "127.0.0.1"); n != 4 {
-			t.Errorf("the client whose connections went idle holds %d, want 4", n)
+			t.Errorf("the trickling client holds %d connections, want 4", n)
 		}
 	})
 }
@@ -562,7 +639,7 @@ func TestTrackedReadFrom(t *testing.T) {
 		if limit >= 0 && lr.N != 0 || limit < -1 && lr.N != limit {
 			t.Errorf("limit %d: the LimitedReader has %d left, want 0", limit, lr.N)
 		}
-		if tc.writeSince.Load() != 0 {
+		if tc.writing.Load() {
 			t.Errorf("limit %d: a write still counted as under way", limit)
 		}
 		client.Close()

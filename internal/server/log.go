@@ -315,7 +315,9 @@ func logField(s string) string {
 		return s
 	}
 	cut := maxLogField
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
+	// Back to a character's start: at most 3 bytes (bytes that start
+	// none, invalid UTF-8, are cut where they are).
+	for i := 0; i < utf8.UTFMax-1 && !utf8.RuneStart(s[cut]); i++ {
 		cut--
 	}
 	return s[:cut] + "…(" + strconv.Itoa(len(s)) + " bytes)"

@@ -418,6 +418,9 @@ func TestRequestLineCut(t *testing.T) {
 	if !utf8.ValidString(line) {
 		t.Error("a character was cut in two")
 	}
+	if got := logField("q=" + strings.Repeat("\x80", 2000)); len(got) < maxLogField-3 {
+		t.Errorf("a query of bytes that start no character was cut to %d bytes: %q", len(got), got)
+	}
 	if got := logField("/calendar.ics"); got != "/calendar.ics" {
 		t.Errorf("logField of a short path = %q", got)
 	}
