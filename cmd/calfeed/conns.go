@@ -281,10 +281,11 @@ const minSendRate = 8 << 10
 
 // working reports whether c is doing work at now, the caller holding the
 // limit's mutex: a handler is answering a request on it, and has begun it
-// or a write within stall, or is sending at minSendRate or more. A
-// connection that is idle, has not sent a whole request's headers yet,
-// waits (for a rendering's turn) or computes for stall without writing, or
-// is stuck writing, is doing none.
+// or a write within a fifth of stall, or has begun a write within stall or
+// is sending at minSendRate or more. A connection that is idle, has not
+// sent a whole request's headers yet, waits (for a rendering's turn) or
+// computes for a fifth of stall without writing, or is stuck writing, is
+// doing none.
 //
 // A write that has waited stall is not stuck by that alone: the kernel
 // wakes a writer only once a third of the socket's buffer (up to 4 MiB) is
@@ -297,11 +298,14 @@ func (c *trackedConn) working(now time.Time, stall time.Duration) bool {
 	if !c.handling.Load() {
 		return false
 	}
-	if now.Sub(time.Unix(0, c.progress.Load())) < stall {
-		return true
-	}
+	since := now.Sub(time.Unix(0, c.progress.Load()))
 	if !c.writing.Load() {
-		return false
+		// Computing, or waiting for a rendering's turn: a flood of
+		// distinct pages keeps each waiting for seconds.
+		return since < stall/5
+	}
+	if since < stall {
+		return true
 	}
 	sent, ok := sendState(c.TCPConn)
 	if !ok || sent.idle >= stall {
@@ -345,7 +349,7 @@ func (l *connLimit) state(c net.Conn, s http.ConnState) {
 	// none come in to count towards the next: a second on, it is tried
 	// again, or the limit would close every newcomer for as long as the
 	// connections it found busy stay open, idle by then.
-	if l.since >= l.purgeEvery() || now.Sub(l.purged) >= time.Second {
+	if (l.since >= l.purgeEvery() || now.Sub(l.purged) >= time.Second) && l.someIdle(oc) {
 		// Their StateClosed comes from their own goroutines, soon: this
 		// connection is let in on the room they make.
 		l.since = 0
@@ -367,6 +371,21 @@ func (l *connLimit) state(c net.Conn, s http.ConnState) {
 		l.logger.Warn("connections at the limit: "+what+"; if these are subscribers, raise the open-files limit (ulimit -n, LimitNOFILE=) or -max-connections",
 			append([]any{slog.Int("max_connections", l.max)}, attrs...)...)
 	}
+}
+
+// someIdle reports whether a purge may make room: a connection open but
+// the newcomer nc has no request being answered (keep-alive, or not sent
+// whole yet). When
+// every one has, a newcomer let in on a purge would only go past max: a
+// client that keeps every connection busy and opens more would take each
+// such place, one a second, without bound. The caller holds l.mu.
+func (l *connLimit) someIdle(nc *openConn) bool {
+	for _, oc := range l.open {
+		if tc, ok := oc.c.(*trackedConn); oc != nc && (!ok || !tc.handling.Load()) {
+			return true
+		}
+	}
+	return false
 }
 
 // evictSamples is how many open connections evictFor looks at. A client
