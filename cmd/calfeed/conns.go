@@ -56,6 +56,8 @@ type connLimit struct {
 	purged  time.Time          // when the last purge ran
 	warned  [3]time.Time       // when the limit was last logged, for each way it acted (see state)
 	rnd     *rand.Rand         // picks the connections evictFor looks at
+
+	clock coarseClock // what its connections time their progress by
 }
 
 // openConn is a connection the limit counts.
@@ -135,6 +137,10 @@ func (l *connLimit) forServer(hs *http.Server) *connLimit {
 	if l.max <= 0 {
 		return l
 	}
+	l.clock.Store(time.Now().UnixNano())
+	stop := make(chan struct{})
+	go l.clock.run(stop)
+	hs.RegisterOnShutdown(func() { close(stop) })
 	hs.ConnState = l.state
 	hs.ConnContext = func(ctx context.Context, c net.Conn) context.Context {
 		if tc, ok := c.(*trackedConn); ok {
@@ -150,7 +156,7 @@ func (l *connLimit) forServer(hs *http.Server) *connLimit {
 			return
 		}
 		tc.requests.Add(1)
-		tc.progress.Store(time.Now().UnixNano())
+		tc.progress.Store(tc.clock.Load())
 		tc.handling.Store(true)
 		defer tc.handling.Store(false)
 		next.ServeHTTP(w, r)
@@ -164,17 +170,41 @@ func (l *connLimit) listener(ln net.Listener) net.Listener {
 	if l.max <= 0 {
 		return ln
 	}
-	return trackingListener{ln}
+	return trackingListener{ln, &l.clock}
 }
 
-type trackingListener struct{ net.Listener }
+type trackingListener struct {
+	net.Listener
+	clock *coarseClock
+}
 
 func (tl trackingListener) Accept() (net.Conn, error) {
 	c, err := tl.Listener.Accept()
 	if tc, ok := c.(*net.TCPConn); ok {
-		return &trackedConn{TCPConn: tc}, err
+		return &trackedConn{TCPConn: tc, clock: tl.clock}, err
 	}
 	return c, err
+}
+
+// coarseClock is the time, in Unix nanoseconds, to within clockTick: read
+// on every request and write, where time.Now would cost 20-40 ns.
+type coarseClock struct{ atomic.Int64 }
+
+// clockTick is how often a coarseClock is set.
+const clockTick = 50 * time.Millisecond
+
+// run sets c every clockTick until stop is closed.
+func (c *coarseClock) run(stop <-chan struct{}) {
+	t := time.NewTicker(clockTick)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case now := <-t.C:
+			c.Store(now.UnixNano())
+		}
+	}
 }
 
 // trackedKey is the context key of a request's *trackedConn.
@@ -186,6 +216,7 @@ type trackedKey struct{}
 // *net.TCPConn's ReadFrom (sendfile) for each piece.
 type trackedConn struct {
 	*net.TCPConn
+	clock    *coarseClock // its limit's
 	handling atomic.Bool  // a handler is answering a request on it
 	requests atomic.Int64 // the requests its handlers began
 	progress atomic.Int64 // when the handler began, or its last write piece did, in Unix nanoseconds
@@ -215,7 +246,7 @@ func (c *trackedConn) Write(b []byte) (int, error) {
 	n := 0
 	for len(b) > 0 {
 		piece := b[:min(len(b), writePiece)]
-		c.progress.Store(time.Now().UnixNano())
+		c.progress.Store(c.clock.Load())
 		c.writing.Store(true)
 		k, err := c.TCPConn.Write(piece)
 		c.writing.Store(false)
@@ -247,7 +278,7 @@ func (c *trackedConn) ReadFrom(r io.Reader) (int64, error) {
 		if limit > 0 {
 			piece = min(piece, limit)
 		}
-		c.progress.Store(time.Now().UnixNano())
+		c.progress.Store(c.clock.Load())
 		c.writing.Store(true)
 		k, err := c.TCPConn.ReadFrom(&io.LimitedReader{R: r, N: piece})
 		c.writing.Store(false)

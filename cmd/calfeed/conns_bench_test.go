@@ -19,7 +19,7 @@ func BenchmarkConnLimit(b *testing.B) {
 	l.forServer(hs)
 	c, other := net.Pipe()
 	b.Cleanup(func() { c.Close(); other.Close() })
-	tc := &trackedConn{}
+	tc := &trackedConn{clock: &l.clock}
 	l.state(c, http.StateNew)
 	r := httptest.NewRequest(http.MethodGet, "/tracks/gender.ics", nil)
 	r = r.WithContext(hs.ConnContext(context.Background(), tc))

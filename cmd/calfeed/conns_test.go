@@ -623,7 +623,7 @@ func TestTrackedReadFrom(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		tc := &trackedConn{TCPConn: server.(*net.TCPConn)}
+		tc := &trackedConn{TCPConn: server.(*net.TCPConn), clock: &coarseClock{}}
 		f, err := os.Open(path)
 		if err != nil {
 			t.Fatal(err)
