@@ -18,11 +18,11 @@ import (
 // connection has the server close its idle ones (keep-alive connections
 // waiting for a request that may never come, and connections that have
 // not sent a request's headers in 5 s) and is let in on the room they
-// make. When the last such purge was less than a second ago and fewer than
-// an eighth of max connections came in since (the connections open are
-// busy, not idle), the new connection takes the place of a connection of
-// a client address that holds more connections than its own, one that is
-// doing no work (see evictFor); failing that, it is closed.
+// make, when some are idle (see someIdle). When none is, or the last such
+// purge was less than a second ago and fewer than an eighth of max
+// connections came in since, the new connection takes the place of a
+// connection doing no work of a client address that holds more
+// connections than its own (see evictFor); failing that, it is closed.
 //
 // Without the limit, clients that each open a connection, send one request
 // and keep it idle take every file descriptor the process may have (20,000
@@ -35,17 +35,18 @@ import (
 //
 // Only a connection's opening and closing are counted under the mutex, not
 // the changes of state of each request (active, then idle): the hook costs
-// a request a switch and an atomic store, and the handler two more, as the
-// 304 of a subscriber's revalidation is the path most taken
-// (BenchmarkConnLimit).
+// a request a switch, and the handler's marks of its work (see
+// trackedConn) a context lookup and four atomic operations, as the 304 of
+// a subscriber's revalidation is the path most taken (BenchmarkConnLimit).
 type connLimit struct {
 	max    int
 	logger *slog.Logger
 	now    func() time.Time
 	// closeIdle closes the server's idle connections (see forServer).
 	closeIdle func()
-	// stall is how long a write may go without progress before its
-	// connection counts as doing no work (see trackedConn.working).
+	// stall is how long a write may go without progress, and five times
+	// how long a handler may wait without writing, before its connection
+	// counts as doing no work (see trackedConn.working).
 	stall time.Duration
 
 	mu      sync.Mutex
