@@ -341,9 +341,39 @@ func TestConnLimitTakesPlaces(t *testing.T) {
 		return cs
 	}
 
+	// readAtPace reads n bytes from each of cs every interval, until the
+	// function it returns is called, which returns how many were cut off.
+	readAtPace := func(cs []net.Conn, n int, every time.Duration) func() int {
+		var cut atomic.Int32
+		stop := make(chan struct{})
+		var readers sync.WaitGroup
+		for _, c := range cs {
+			readers.Go(func() {
+				buf := make([]byte, n)
+				for {
+					select {
+					case <-stop:
+						return
+					case <-time.After(every):
+					}
+					c.SetReadDeadline(time.Now().Add(5 * time.Second))
+					if _, err := io.ReadFull(c, buf); err != nil {
+						cut.Add(1)
+						return
+					}
+				}
+			})
+		}
+		return func() int {
+			close(stop)
+			readers.Wait()
+			return int(cut.Load())
+		}
+	}
+
 	t.Run("stuck", func(t *testing.T) {
 		l, logs, dialFrom, _ := limited(t)
-		// The heavy client: five connections, each asking for a response
+		// The heavy client: four connections, each asking for a response
 		// it never reads. Its writes are stuck past the stall.
 		stuck := heavy(t, l, dialFrom, "/big")
 		time.Sleep(2 * l.stall)
@@ -384,38 +414,17 @@ func TestConnLimitTakesPlaces(t *testing.T) {
 
 	t.Run("steady", func(t *testing.T) {
 		l, _, dialFrom, _ := limited(t)
-		// Five downloads read steadily, a little at a time: the writes
+		// Four downloads read steadily, 4 KB every 20 ms: the writes
 		// wait longer than the stall (the kernel wakes a writer only once
 		// a third of the socket's buffer is free), but data goes out all
 		// the while. They keep their places.
-		var cut atomic.Int32
-		stop := make(chan struct{})
-		var readers sync.WaitGroup
-		for _, c := range heavy(t, l, dialFrom, "/big") {
-			readers.Go(func() {
-				buf := make([]byte, 4<<10)
-				for {
-					select {
-					case <-stop:
-						return
-					case <-time.After(20 * time.Millisecond):
-					}
-					c.SetReadDeadline(time.Now().Add(5 * time.Second))
-					if _, err := c.Read(buf); err != nil {
-						cut.Add(1)
-						return
-					}
-				}
-			})
-		}
+		stop := readAtPace(heavy(t, l, dialFrom, "/big"), 4<<10, 20*time.Millisecond)
 		time.Sleep(3 * l.stall)
 		if c := dialFrom("127.0.0.2"); served(c) {
 			t.Error("a newcomer took the place of a download read steadily")
 		}
 		time.Sleep(l.stall)
-		close(stop)
-		readers.Wait()
-		if n := cut.Load(); n > 0 {
+		if n := stop(); n > 0 {
 			t.Errorf("%d downloads read steadily were cut", n)
 		}
 		if n := perAddr(l, "127.0.0.1"); n != 4 {
@@ -468,28 +477,11 @@ func TestConnLimitTakesPlaces(t *testing.T) {
 		}
 		l, _, dialFrom, _ := limited(t)
 		l.stall = 2 * time.Second
-		// Five downloads read a trickle, 1 KB every 250 ms: the kernel
+		// Four downloads read a trickle, 1 KB every 250 ms: the kernel
 		// sends now and then, but at 4 KB/s, below minSendRate. They give
 		// their places once their pace has been measured over a stall.
-		stop := make(chan struct{})
-		var readers sync.WaitGroup
-		defer func() { close(stop); readers.Wait() }()
-		for _, c := range heavy(t, l, dialFrom, "/big") {
-			readers.Go(func() {
-				buf := make([]byte, 1<<10)
-				for {
-					select {
-					case <-stop:
-						return
-					case <-time.After(250 * time.Millisecond):
-					}
-					c.SetReadDeadline(time.Now().Add(5 * time.Second))
-					if _, err := io.ReadFull(c, buf); err != nil {
-						return
-					}
-				}
-			})
-		}
+		stop := readAtPace(heavy(t, l, dialFrom, "/big"), 1<<10, 250*time.Millisecond)
+		defer stop()
 		time.Sleep(l.stall + l.stall/5)
 		if c := dialFrom("127.0.0.2"); served(c) {
 			t.Error("a newcomer took a place before any pace was measured")
