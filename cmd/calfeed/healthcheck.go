@@ -34,16 +34,13 @@ func runHealthcheck(ctx context.Context, args []string, stdout, stderr io.Writer
 			return err
 		}
 	}
-	host, port, err := net.SplitHostPort(listenAddr(*addr, getenv))
+	hostPort, err := onThisMachine(listenAddr(*addr, getenv), "127.0.0.1")
 	if err != nil {
 		return fmt.Errorf("healthcheck: %w", err)
 	}
-	if host == "" || host == "0.0.0.0" || host == "::" {
-		host = "127.0.0.1"
-	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
-	url := "http://" + net.JoinHostPort(host, port) + "/healthz"
+	url := "http://" + hostPort + "/healthz"
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return fmt.Errorf("healthcheck: %w", err)
@@ -59,6 +56,20 @@ func runHealthcheck(ctx context.Context, args []string, stdout, stderr io.Writer
 	}
 	stdout.Write(body)
 	return nil
+}
+
+// onThisMachine is the host and port by which a server listening on addr
+// is reached from this machine: an address on every interface (":8080",
+// "0.0.0.0:8080") is reached at host.
+func onThisMachine(addr, host string) (string, error) {
+	h, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", err
+	}
+	if h != "" && h != "0.0.0.0" && h != "::" {
+		host = h
+	}
+	return net.JoinHostPort(host, port), nil
 }
 
 // listenAddr is the address serve listens on: the flag, else CALFEED_ADDR,

@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -211,12 +210,9 @@ func grantText(g calendar.Grant) string {
 // localBase is the address of a server on this machine listening where
 // serve would by default, with this environment (see listenAddr).
 func localBase(getenv func(string) string) string {
-	host, port, err := net.SplitHostPort(listenAddr("", getenv))
+	hostPort, err := onThisMachine(listenAddr("", getenv), "localhost")
 	if err != nil {
 		return "http://localhost:8080"
 	}
-	if host == "" || host == "0.0.0.0" || host == "::" {
-		host = "localhost"
-	}
-	return "http://" + net.JoinHostPort(host, port)
+	return "http://" + hostPort
 }
