@@ -224,7 +224,7 @@ type trackedConn struct {
 	writing  atomic.Bool  // a write piece is under way
 
 	// The pace of the response being sent, as the kernel counts what the
-	// client acknowledged (see connLimit.stuck); guarded by the limit's
+	// client acknowledged (see working); guarded by the limit's
 	// mutex.
 	paceOf    int64     // the request it is of (requests)
 	paceAt    time.Time // when acked was read
