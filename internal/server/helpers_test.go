@@ -120,3 +120,16 @@ func uidsOf(ids ...string) []string {
 	}
 	return out
 }
+
+// withoutDate returns h without its Date, failing t if h has none that
+// parses: two responses a moment apart may be sent in different seconds,
+// and differ only there.
+func withoutDate(t testing.TB, h http.Header) http.Header {
+	t.Helper()
+	if _, err := http.ParseTime(h.Get("Date")); err != nil {
+		t.Errorf("a response without a Date: %v", h)
+	}
+	h = h.Clone()
+	h.Del("Date")
+	return h
+}
