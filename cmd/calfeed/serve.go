@@ -251,16 +251,7 @@ func (c serveConfig) reloader(logger *slog.Logger, srv *server.Server) func(cont
 // serveUntilDone serves h on ln until ctx is done, then stops gracefully:
 // requests in flight get 10 seconds to finish.
 func serveUntilDone(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Logger, conns *connLimit) error {
-	hs := &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       10 * time.Second,
-		WriteTimeout:      server.WriteTimeout,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    16 << 10,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}
-	conns.forServer(hs)
+	hs := httpServer(h, logger, conns)
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(conns.listener(ln)) }()
 	select {
@@ -278,6 +269,23 @@ func serveUntilDone(ctx context.Context, ln net.Listener, h http.Handler, logger
 		return fmt.Errorf("serve: %w", err)
 	}
 	return nil
+}
+
+// httpServer returns the server of h: its timeouts and limits, conns's
+// hooks, and a yield before each keep-alive read (see yieldWhenIdle).
+func httpServer(h http.Handler, logger *slog.Logger, conns *connLimit) *http.Server {
+	hs := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      server.WriteTimeout,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    16 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	conns.forServer(hs)
+	hs.ConnState = yieldWhenIdle(hs.ConnState, runtime.Gosched)
+	return hs
 }
 
 // published follows a load of the events file: with -stamp, a calendar
