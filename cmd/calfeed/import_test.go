@@ -74,7 +74,7 @@ func TestImportFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	r = runCmd(t, nil, "import", "-o", out, src)
-	if r.code != 1 || !strings.HasPrefix(r.stderr, "calfeed: import: "+out+" exists, and import does not overwrite it") {
+	if r.code != 1 || !strings.HasPrefix(r.stderr, "calfeed import: "+out+" exists, and import does not overwrite it") {
 		t.Errorf("-o over a file: exit %d, want 1 and the refusal first, before any note: %s", r.code, r.stderr)
 	}
 	if b, _ := os.ReadFile(out); string(b) != "mine" {

@@ -95,9 +95,26 @@ func exitCode(err error, stderr io.Writer) int {
 	case errors.Is(err, errInvalid):
 		return 1
 	default:
-		fmt.Fprintf(stderr, "calfeed: %v\n", err)
+		fmt.Fprintln(stderr, errorLine(err))
 		return 1
 	}
+}
+
+// commands are the subcommands, by name.
+var commands = map[string]bool{
+	"serve": true, "check": true, "init": true, "stamp": true, "build": true,
+	"token": true, "import": true, "healthcheck": true, "version": true,
+}
+
+// errorLine is how err is printed: a command's own errors, which begin
+// with its name ("import: ..."), as its other lines are ("calfeed import:
+// ..."); any other after "calfeed: ".
+func errorLine(err error) string {
+	msg := err.Error()
+	if i := strings.IndexAny(msg, ": "); i > 0 && commands[msg[:i]] {
+		return "calfeed " + msg
+	}
+	return "calfeed: " + msg
 }
 
 const usage = `calfeed publishes the events of an events.yaml as calendar feeds.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -272,5 +273,21 @@ func TestConfigEitherWay(t *testing.T) {
 	s := startServe(t, nil, "-addr", "127.0.0.1:0", path)
 	if body, _ := get(t, s.base, "/calendar.ics"); !bytes.Contains(body, []byte("SUMMARY:version 1")) {
 		t.Errorf("serve FILE did not serve it:\n%s", body)
+	}
+}
+
+// TestErrorLine holds a command's errors to the form of its other lines.
+func TestErrorLine(t *testing.T) {
+	for msg, want := range map[string]string{
+		"import: out.yaml exists":         "calfeed import: out.yaml exists",
+		"import of feed.ics stopped: x":   "calfeed import of feed.ics stopped: x",
+		"serve: listen tcp :8080: in use": "calfeed serve: listen tcp :8080: in use",
+		"importing: x":                    "calfeed: importing: x",
+		"open events.yaml: no such file":  "calfeed: open events.yaml: no such file",
+		"build":                           "calfeed: build",
+	} {
+		if got := errorLine(errors.New(msg)); got != want {
+			t.Errorf("errorLine(%q) = %q, want %q", msg, got, want)
+		}
 	}
 }
