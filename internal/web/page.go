@@ -415,6 +415,14 @@ func agendaBox(cal *calendar.Calendar, ids []string, r Request, t *translator, a
 	v.Feed.Clients = clients(v.Feed.Feed, t)
 	if len(ids) == 0 {
 		v.CountText = t.Get("agenda_none")
+		// The box is hidden until events are ticked, when the script fills
+		// its links in (from Tmpl). Until then they lead to the agenda's
+		// section: a feed of no event is a 400, which link checkers
+		// following them reported, and a link without an address fails
+		// Lighthouse's crawlable links.
+		for i := range v.Feed.Clients {
+			v.Feed.Clients[i].Href = "#agenda"
+		}
 	}
 	forms := t.Forms("agenda_chosen")
 	forms["none"] = t.Get("agenda_none")

@@ -224,9 +224,9 @@ func TestPageLinks(t *testing.T) {
 			}
 		}
 		for _, client := range []string{"google", "outlook", "office365", "apple", "ics"} {
-			// The agenda box repeats each client once more, with no event yet.
-			want := append(slices.Clone(feeds), base+"/calendar.ics?events="+strings.ReplaceAll(suffix, "?", "&"))
-			if diff := cmp.Diff(want, got[client]); diff != "" {
+			// The agenda box's buttons, no event chosen yet, lead to its
+			// section (TestPageAgenda).
+			if diff := cmp.Diff(feeds, got[client]); diff != "" {
 				t.Errorf("%s page: %s links (-want +got):\n%s", lang, client, diff)
 			}
 		}
@@ -410,6 +410,31 @@ func TestPageAgenda(t *testing.T) {
 	empty := render(t, func(b *bytes.Buffer) error { return s.Page(b, Request{Cal: cal, Base: base, Lang: "en"}) })
 	if !strings.Contains(empty, `<div class="agenda-feed" hidden>`) || !strings.Contains(empty, "No event chosen yet.") {
 		t.Error("agenda without events is not hidden")
+	}
+	// The hidden box's buttons lead to the agenda's section until events
+	// are ticked: a link checker following one would find a 400 for
+	// ?events= of none. Ticked, every button links to the agenda's feed.
+	noEvents := regexp.MustCompile(`events=($|&|")`)
+	if n := strings.Count(empty, `<a class="btn" href="#agenda"`); n != 5 {
+		t.Errorf("%d buttons of the empty agenda lead to its section, want 5", n)
+	}
+	for page, links := range map[string]int{empty: 0, page: 5} {
+		n := 0
+		for _, h := range hrefs(page) {
+			u, err := url.QueryUnescape(h)
+			if err != nil {
+				u = h
+			}
+			if noEvents.MatchString(u) {
+				t.Errorf("a link names no event: %s", h)
+			}
+			if strings.Contains(u, "calendar.ics?events=keynote,dropped") {
+				n++
+			}
+		}
+		if n != links {
+			t.Errorf("%d links to the agenda's feed, want %d", n, links)
+		}
 	}
 }
 
