@@ -221,6 +221,12 @@
     box.setAttribute('data-url', agenda.getAttribute('data-feed-base') + query);
     box.setAttribute('data-path', agenda.getAttribute('data-path-base') + query);
     refreshLinks(box);
+    // With none ticked the box is hidden, and its buttons lead to the
+    // agenda's section, as the server writes them: a feed of no event is
+    // a 400, which link checkers report.
+    if (ids.length === 0) {
+      box.querySelectorAll('a[data-tmpl]').forEach(function (a) { a.setAttribute('href', '#agenda'); });
+    }
     agenda.querySelector('.agenda-count').textContent = countText(ids.length);
     agenda.querySelector('.agenda-feed').hidden = ids.length === 0;
   }
