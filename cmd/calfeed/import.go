@@ -131,7 +131,7 @@ func convert(ctx context.Context, kind, name string, data []byte, opts importer.
 		return importer.ICS(name, data, opts)
 	})
 	if ctx.Err() != nil && res == nil {
-		return nil, fmt.Errorf("import of %s stopped: %w", name, err)
+		return nil, fmt.Errorf("stopped while importing %s: %w", name, err)
 	}
 	return res, err
 }

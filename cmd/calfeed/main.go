@@ -100,21 +100,29 @@ func exitCode(err error, stderr io.Writer) int {
 	}
 }
 
-// commands are the subcommands, by name.
-var commands = map[string]bool{
-	"serve": true, "check": true, "init": true, "stamp": true, "build": true,
-	"token": true, "import": true, "healthcheck": true, "version": true,
+// commandError is an error of the command named cmd: printed as its other
+// lines are, "calfeed import: ...", whether or not the error names it.
+type commandError struct {
+	cmd string
+	err error
 }
 
-// errorLine is how err is printed: a command's own errors, which begin
-// with its name ("import: ..."), as its other lines are ("calfeed import:
-// ..."); any other after "calfeed: ".
-func errorLine(err error) string {
-	msg := err.Error()
-	if i := strings.IndexAny(msg, ": "); i > 0 && commands[msg[:i]] {
-		return "calfeed " + msg
+func (e *commandError) Error() string {
+	msg := e.err.Error()
+	if strings.HasPrefix(msg, e.cmd+": ") || strings.HasPrefix(msg, e.cmd+" ") { // "token add: ..."
+		return msg
 	}
-	return "calfeed: " + msg
+	return e.cmd + ": " + msg
+}
+
+func (e *commandError) Unwrap() error { return e.err }
+
+// errorLine is how err is printed.
+func errorLine(err error) string {
+	if _, ok := errors.AsType[*commandError](err); ok {
+		return "calfeed " + err.Error()
+	}
+	return "calfeed: " + err.Error()
 }
 
 const usage = `calfeed publishes the events of an events.yaml as calendar feeds.
@@ -156,6 +164,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		fmt.Fprint(stderr, usage)
 		return errUsage
 	}
+	err := runCommand(ctx, args, stdout, stderr, getenv)
+	if err == nil || errors.Is(err, errUsage) || errors.Is(err, errHelp) || errors.Is(err, errInvalid) {
+		return err
+	}
+	return &commandError{cmd: args[0], err: err}
+}
+
+// runCommand runs the command args[0].
+func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
 	switch args[0] {
 	case "serve":
 		return runServe(ctx, args[1:], stdout, stderr, getenv)

@@ -276,18 +276,28 @@ func TestConfigEitherWay(t *testing.T) {
 	}
 }
 
-// TestErrorLine holds a command's errors to the form of its other lines.
+// TestErrorLine holds a command's errors to the form of its other lines,
+// whether or not the error names the command.
 func TestErrorLine(t *testing.T) {
-	for msg, want := range map[string]string{
-		"import: out.yaml exists":         "calfeed import: out.yaml exists",
-		"import of feed.ics stopped: x":   "calfeed import of feed.ics stopped: x",
-		"serve: listen tcp :8080: in use": "calfeed serve: listen tcp :8080: in use",
-		"importing: x":                    "calfeed: importing: x",
-		"open events.yaml: no such file":  "calfeed: open events.yaml: no such file",
-		"build":                           "calfeed: build",
+	for _, tc := range []struct{ cmd, msg, want string }{
+		{"import", "import: out.yaml exists", "calfeed import: out.yaml exists"},
+		{"import", "close out.yaml: disk full", "calfeed import: close out.yaml: disk full"},
+		{"token", "token add: x", "calfeed token add: x"},
+		{"check", "calendar: open x.yaml: no such file", "calfeed check: calendar: open x.yaml: no such file"},
+		{"build", "building: x", "calfeed build: building: x"},
+		{"", "something failed", "calfeed: something failed"},
 	} {
-		if got := errorLine(errors.New(msg)); got != want {
-			t.Errorf("errorLine(%q) = %q, want %q", msg, got, want)
+		var err error = errors.New(tc.msg)
+		if tc.cmd != "" {
+			err = &commandError{cmd: tc.cmd, err: err}
 		}
+		if got := errorLine(err); got != tc.want {
+			t.Errorf("errorLine(%s, %q) = %q, want %q", tc.cmd, tc.msg, got, tc.want)
+		}
+	}
+	// Through run: a command's error without its name gets it.
+	r := runCmd(t, nil, "check", filepath.Join(t.TempDir(), "none.yaml"))
+	if r.code != 1 || !strings.HasPrefix(r.stderr, "calfeed check: ") {
+		t.Errorf("check of a missing file: exit %d, %q; want 1 and a line beginning %q", r.code, r.stderr, "calfeed check: ")
 	}
 }
