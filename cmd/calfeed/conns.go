@@ -35,9 +35,10 @@ import (
 //
 // Only a connection's opening and closing are counted under the mutex, not
 // the changes of state of each request (active, then idle): the hook costs
-// a request a switch, and the handler's marks of its work (see
-// trackedConn) a context lookup and four atomic operations, as the 304 of
-// a subscriber's revalidation is the path most taken (BenchmarkConnLimit).
+// a request a switch (serve's hook also yields at idle: see
+// yieldWhenIdle), and the handler's marks of its work (see trackedConn) a
+// context lookup and four atomic operations, as the 304 of a subscriber's
+// revalidation is the path most taken (BenchmarkConnLimit).
 type connLimit struct {
 	max    int
 	logger *slog.Logger

@@ -212,7 +212,7 @@ func (c serveConfig) listenAndWatch(ctx context.Context, logger *slog.Logger, h 
 		}
 	}()
 	defer func() { stopWatch(); <-done }()
-	return serveUntilDone(ctx, ln, h, logger, newConnLimit(conns, logger))
+	return serveUntilDone(ctx, ln, h, logger, newConnLimit(conns, logger), runtime.Gosched)
 }
 
 // reloader is the reload of the events file: validate, render, then swap.
@@ -248,10 +248,11 @@ func (c serveConfig) reloader(logger *slog.Logger, srv *server.Server) func(cont
 	}
 }
 
-// serveUntilDone serves h on ln until ctx is done, then stops gracefully:
+// serveUntilDone serves h on ln, calling yield as each connection turns idle
+// (see yieldWhenIdle), until ctx is done, then stops gracefully:
 // requests in flight get 10 seconds to finish.
-func serveUntilDone(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Logger, conns *connLimit) error {
-	hs := httpServer(h, logger, conns)
+func serveUntilDone(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Logger, conns *connLimit, yield func()) error {
+	hs := httpServer(h, logger, conns, yield)
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(conns.listener(ln)) }()
 	select {
@@ -272,8 +273,8 @@ func serveUntilDone(ctx context.Context, ln net.Listener, h http.Handler, logger
 }
 
 // httpServer returns the server of h: its timeouts and limits, conns's
-// hooks, and a yield before each keep-alive read (see yieldWhenIdle).
-func httpServer(h http.Handler, logger *slog.Logger, conns *connLimit) *http.Server {
+// hooks, and yield before each keep-alive read (see yieldWhenIdle).
+func httpServer(h http.Handler, logger *slog.Logger, conns *connLimit, yield func()) *http.Server {
 	hs := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 5 * time.Second,
@@ -284,7 +285,7 @@ func httpServer(h http.Handler, logger *slog.Logger, conns *connLimit) *http.Ser
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	conns.forServer(hs)
-	hs.ConnState = yieldWhenIdle(hs.ConnState, runtime.Gosched)
+	hs.ConnState = yieldWhenIdle(hs.ConnState, yield)
 	return hs
 }
 

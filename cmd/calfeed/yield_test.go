@@ -13,6 +13,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // eventConn records its writes in a shared log.
@@ -98,15 +99,16 @@ func TestYieldWhenIdle(t *testing.T) {
 	}
 }
 
-// TestServeYieldsWhenIdle checks that serve's server yields as a connection
-// turns idle, with the connection limit and without, and only then: on one
-// processor, a goroutine made ready before the hook runs within it only if
-// the hook yields (a StateActive hook is the control).
+// TestServeYieldsWhenIdle checks that serve's server, given
+// runtime.Gosched as serve gives it, yields as a connection turns idle,
+// with the connection limit and without, and only then: on one processor,
+// a goroutine made ready before the hook runs within it only if the hook
+// yields (a StateActive hook is the control).
 func TestServeYieldsWhenIdle(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	logger := slog.New(slog.DiscardHandler)
 	for _, limit := range []int{0, 64} {
-		hs := httpServer(http.NotFoundHandler(), logger, newConnLimit(limit, logger))
+		hs := httpServer(http.NotFoundHandler(), logger, newConnLimit(limit, logger), runtime.Gosched)
 		c, peer := net.Pipe()
 		for _, s := range []http.ConnState{http.StateActive, http.StateIdle} {
 			var ran atomic.Bool
@@ -130,5 +132,50 @@ func TestServeYieldsWhenIdle(t *testing.T) {
 		if err := hs.Shutdown(context.Background()); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// TestServeUntilDoneYields serves keep-alive requests as serve does, its
+// connections limited, and counts the yields: one a response.
+func TestServeUntilDoneYields(t *testing.T) {
+	logger := slog.New(slog.DiscardHandler)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var yields atomic.Int64
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) })
+	go func() { done <- serveUntilDone(ctx, ln, h, logger, newConnLimit(64, logger), func() { yields.Add(1) }) }()
+
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(c)
+	const requests = 3
+	for i := range requests {
+		if _, err := fmt.Fprintf(c, "GET /%d HTTP/1.1\r\nHost: x\r\n\r\n", i); err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	c.Close()
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	// The stop closes a connection idle at once, its hook maybe still
+	// running: the count is waited for.
+	for deadline := time.Now().Add(10 * time.Second); yields.Load() < requests && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
+	if n := yields.Load(); n != requests {
+		t.Errorf("%d yields for %d keep-alive requests, want one each", n, requests)
 	}
 }
