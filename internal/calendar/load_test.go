@@ -819,6 +819,21 @@ func TestDateHint(t *testing.T) {
 			t.Errorf("dateHint(%q) = %q, want it to begin %q", in, got, want)
 		}
 	}
+	// A start that cannot be read leaves the end and the duration to be
+	// read on their own: every problem at once.
+	both := "calendar: {id: c, name: C, timezone: Europe/Zurich}\nevents:\n  - {id: a, title: A, start: 2027-05-01 1:15pm, end: 2027-05-01 24:00}\n  - {id: b, title: B, end: 2027-05-01 10:00, duration: 2 hours}\n"
+	_, err := Load("c.yaml", strings.NewReader(both), Options{})
+	for _, want := range []string{
+		`c.yaml:3:30: events[0] "a": start: "2027-05-01 1:15pm" is not a date`,
+		`c.yaml:3:54: events[0] "a": end: "2027-05-01 24:00" is not a date (2015-12-14) or a wall time (2015-12-14 18:00): 24:00 is 00:00 of the next day; write 2027-05-02 00:00`,
+		`c.yaml:4:5: events[1] "b": start missing`,
+		`c.yaml:4:46: events[1] "b": give end or duration, not both`,
+		`c.yaml:4:56: events[1] "b": duration: "2 hours" is not a duration`,
+	} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("a start that cannot be read: no %q in\n%v", want, err)
+		}
+	}
 	src := "calendar: {id: c, name: C, timezone: Europe/Zurich}\nevents:\n  - {id: a, title: A, start: 2027-5-1 10:00, duration: 1h}\n"
 	if _, err := Load("c.yaml", strings.NewReader(src), Options{}); err == nil || !strings.Contains(err.Error(), `c.yaml:3:30: events[0] "a": start: "2027-5-1 10:00" is not a date (2015-12-14) or a wall time (2015-12-14 18:00): write the month and the day with two digits each`) {
 		t.Errorf("got %v", err)

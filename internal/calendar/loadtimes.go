@@ -107,16 +107,18 @@ type timing struct {
 // instants; twice says what a time in a repeated hour does. overrideTimes
 // reads an override's the same way.
 func (l *loader) when(e *Event, what string, node *yaml.Node, m *fieldSet, twice repeatedHour) {
+	ef, df := lookup(m, "end"), lookup(m, "duration")
 	sf, ok := m.get("start")
 	if !ok {
 		l.errorf(node.Line, node.Column, "%s: start missing; write it as 2015-12-14 18:00, or 2015-12-14 for an all-day event", what)
+		l.endsAlone(what, ef, df)
 		return
 	}
 	start, ok := l.wallTime(sf.value, what+": start")
 	if !ok {
+		l.endsAlone(what, ef, df)
 		return
 	}
-	ef, df := lookup(m, "end"), lookup(m, "duration")
 	if ef != nil && df != nil {
 		l.errorf(df.key.Line, df.key.Column, "%s: give end or duration, not both", what)
 		return
@@ -157,6 +159,17 @@ func (l *loader) when(e *Event, what string, node *yaml.Node, m *fieldSet, twice
 	if t, utc, ok := l.endOf(what, s, end, dur, tm); ok {
 		e.End, e.UTC = t, e.UTC || utc
 	}
+}
+
+// endsAlone reports what is wrong with an event's end and duration, ef and
+// df (either nil), on their own, when its start cannot be had: every
+// problem at once, not the start's first and the end's after its fix.
+func (l *loader) endsAlone(what string, ef, df *field) {
+	if ef != nil && df != nil {
+		l.errorf(df.key.Line, df.key.Column, "%s: give end or duration, not both", what)
+	}
+	l.wallField(ef, what+": end")
+	l.durationField(df, what+": duration")
 }
 
 // startOf returns the start that w gives: the date of an all-day event or
