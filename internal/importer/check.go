@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strings"
 
 	"calfeed/internal/calendar"
 )
@@ -64,6 +65,7 @@ func finish(d *doc, ns *notes, source string) (*Result, error) {
 	if len(d.events) == 0 {
 		return &Result{Notes: ns.sorted()}, fmt.Errorf("%s: %w", source, ErrNoEvents)
 	}
+	madeUpNote(d, ns)
 	w := d.write()
 	out := w.buf.Bytes()
 	var limits calendar.Options
@@ -91,4 +93,47 @@ func finish(d *doc, ns *notes, source string) (*Result, error) {
 		ns.add(p.at.line, p.at.col, "%s", p.msg)
 	}
 	return &Result{YAML: out, Events: len(cal.Events), Notes: ns.sorted()}, nil
+}
+
+// madeUpRE is an id the import makes up when a title or name gives none.
+var madeUpRE = regexp.MustCompile(`^(event|track)(-[0-9]+)?$`)
+
+// madeUpNote notes the events and tracks of d given ids made up (event-2,
+// track): their titles and names hold nothing to make one from (Chinese,
+// say), and an id is for ever once published.
+func madeUpNote(d *doc, ns *notes) {
+	slugless := func(t text) bool {
+		return !slices.ContainsFunc(t, func(l langText) bool { return slug(l.s) != "" })
+	}
+	var events, tracks []string
+	seen := map[string]bool{} // a series' events share its id
+	for _, e := range d.events {
+		if !seen[e.id] && madeUpRE.MatchString(e.id) && slugless(e.title) {
+			seen[e.id] = true
+			events = append(events, e.id)
+		}
+	}
+	for _, t := range d.tracks {
+		if madeUpRE.MatchString(t.id) && slugless(t.name) {
+			tracks = append(tracks, t.id)
+		}
+	}
+	var parts []string
+	if n := len(events); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d %s (%s)", n, plural(n, "event", "events"), examples(events)))
+	}
+	if n := len(tracks); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d %s (%s)", n, plural(n, "track", "tracks"), examples(tracks)))
+	}
+	if len(parts) > 0 {
+		ns.add(0, 0, "%s got ids made up, their titles or names having no Latin letters or digits to make one from: give each an id of your own before publishing (an event's id makes its UID, a track's its feed's address, /tracks/ID.ics; neither may change once published)", strings.Join(parts, " and "))
+	}
+}
+
+// examples lists the first three of ids, and "..." after them if more.
+func examples(ids []string) string {
+	if len(ids) > 3 {
+		return strings.Join(ids[:3], ", ") + "..."
+	}
+	return strings.Join(ids, ", ")
 }

@@ -59,16 +59,13 @@ func CSV(source string, data []byte, opts Options) (*Result, error) {
 		header, rows = h, converted
 	}
 	if guess {
-		// The texts of the title, description and location columns, as
-		// far as a thousand rows; not when the header names languages
-		// (title.zh), which then come from it.
+		// The texts of the title, description and location columns that
+		// name no language, as far as a thousand rows: those a header
+		// names (title.zh) are in theirs, and a bare title beside a
+		// title.en is often the other language.
 		var cols []int
 		for i, h := range header {
-			switch name := strings.ToLower(strings.TrimSpace(h)); {
-			case strings.Contains(name, "."):
-				cols = nil
-				guess = false
-			case guess && (name == "title" || name == "description" || name == "location"):
+			if name := strings.ToLower(strings.TrimSpace(h)); name == "title" || name == "description" || name == "location" {
 				cols = append(cols, i)
 			}
 		}
@@ -80,7 +77,7 @@ func CSV(source string, data []byte, opts Options) (*Result, error) {
 				}
 			}
 		}
-		if lang, name := guessLanguage(texts); guess && lang != "" {
+		if lang, name := guessLanguage(texts); lang != "" {
 			opts.Lang = lang
 			languageNote(ns, lang, name)
 		}
@@ -203,6 +200,14 @@ func columns(header []string, lang string, ns *notes, line int) (cols []column, 
 	hasStart := slices.ContainsFunc(cols, func(c column) bool { return c.key == "start" })
 	if !hasTitle || !hasStart {
 		return nil, nil, fmt.Errorf("%d: the header row needs a title column (or title.en...) and a start column; it has %q", line, strings.Join(header, ", "))
+	}
+	// A column with no language is in lang: beside a column named in lang
+	// for the same key, one of the two would be lost.
+	for _, key := range textKeys {
+		bare, named := seen[key], seen[key+"."+lang]
+		if bare > 0 && named > 0 {
+			return nil, nil, fmt.Errorf("%d:%d: columns %q and %q are both read as %s, and one would be lost: name the language of column %d (as %s.zh), or give -lang with it", line, bare, header[bare-1], header[named-1], lang, bare, key)
+		}
 	}
 	if plainText || len(langs) == 0 {
 		langs = append([]string{lang}, slices.DeleteFunc(langs, func(s string) bool { return s == lang })...)
@@ -349,7 +354,7 @@ func (ci *csvImport) complete(e *event, row csvRow) bool {
 		ci.ns.add(row.line, e.where("start").col, "row has no start; not imported")
 		return false
 	case e.id == "":
-		e.id = ci.ids.claim(firstOf(slug(firstText(e.title, ci.doc.languages)), "event"))
+		e.id = ci.ids.claim(firstOf(titleSlug(e.title, ci.doc.languages), "event"))
 	case ci.ids.has(e.id):
 		ci.ns.add(row.line, e.where("id").col, "id %q is taken by an earlier row; ids must be unique: row not imported", e.id)
 		return false
@@ -408,6 +413,18 @@ func addText(t text, lang, s string) text {
 }
 
 // firstText returns the text in the first language that has one.
+// titleSlug is the id made from the first of t's texts, in langs' order,
+// that gives one: a Chinese title beside an English one gives the
+// English one's.
+func titleSlug(t text, langs []string) string {
+	for _, l := range langs {
+		if s, _ := t.in(l); slug(s) != "" {
+			return slug(s)
+		}
+	}
+	return ""
+}
+
 func firstText(t text, langs []string) string {
 	for _, l := range langs {
 		if s, _ := t.in(l); s != "" {

@@ -63,6 +63,24 @@ func TestCSV(t *testing.T) {
 				`events.csv:4:1: id "b" is taken by an earlier row`,
 			},
 		},
+		{
+			// A bare title in Chinese beside title.en was read as English
+			// and lost to it, without a word.
+			name: "a bare column in Chinese beside title.en",
+			csv: "title,title.en,start,end,timezone,location,tracks\n" +
+				"开幕式,Opening ceremony,2027-03-28 09:00,2027-03-28 10:00,Europe/Berlin,柏林会议中心,全体会议;性别\n" +
+				"圆桌,,2027-03-29 09:00,2027-03-29 10:00,Europe/Berlin,,全体会议\n",
+			want: map[string][]string{
+				"开幕式": {"2027-03-28T07:00Z/2027-03-28T08:00Z"},
+				"圆桌":  {"2027-03-29T07:00Z/2027-03-29T08:00Z"},
+			},
+			languages: []string{"zh", "en"},
+			tracks:    []string{"track", "track-2"},
+			notes: []string{
+				"the texts look Chinese, so the calendar's language is zh",
+				"events.csv: 1 event (event) and 2 tracks (track, track-2) got ids made up",
+			},
+		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -111,6 +129,17 @@ func TestCSVMultilingual(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s\n%s", diff, res.YAML)
 	}
+	// A bare column in Chinese beside an English one: both kept, and the
+	// id made from the English title.
+	res, err = CSV("events.csv", []byte("title,title.en,start\n开幕式和高级别会议,Opening ceremony,2016-05-02\n"), Options{Now: now, Timezone: "Europe/Zurich"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e = load(t, res).Events[0]
+	got = []string{e.ID, e.Title.In("zh"), e.Title.In("en")}
+	if diff := cmp.Diff([]string{"opening-ceremony", "开幕式和高级别会议", "Opening ceremony"}, got); diff != "" {
+		t.Errorf("(-want +got):\n%s\n%s", diff, res.YAML)
+	}
 }
 
 // TestCSVErrors: what makes a spreadsheet unusable as a whole.
@@ -121,6 +150,7 @@ func TestCSVErrors(t *testing.T) {
 		{"not UTF-8", "title,start\nR\xe9union,2016-05-02\n", "is not UTF-8"},
 		{"no rows", "title,start\n", "no events could be imported"},
 		{"bad language", "title.english,start\nA,2016-05-02\n", `"english" is not a language code`},
+		{"a bare column read as a named one", "title,title.en,start\nOuverture,Opening,2016-05-02\n", `1:1: columns "title" and "title.en" are both read as en, and one would be lost`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
