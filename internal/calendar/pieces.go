@@ -155,8 +155,13 @@ func (sc *splitter) line(raw []byte, off, next int, newline bool) bool {
 		return sc.topLevel(text, next)
 	}
 	trimmed := bytes.TrimLeft(text, " ")
-	if len(text) > 0 && text[0] == '\t' {
-		return false
+	if len(trimmed) > 0 && trimmed[0] == '\t' {
+		// A tab in the indentation, which YAML refuses and whose depth
+		// cannot be told: kept with the item before it, whose piece then
+		// fails to parse on its own and is reported while the others are
+		// read (see recoverSyntax). Before any item, the file cannot be
+		// cut.
+		return len(sc.starts) > 0
 	}
 	if len(trimmed) == 0 || trimmed[0] == '#' {
 		return true // blank or a comment: with the item before it

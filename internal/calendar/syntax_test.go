@@ -113,6 +113,13 @@ func TestSyntaxRecovery(t *testing.T) {
 		{"a tag before a quoted text cut", head + "  - id: a\n    title: !!str \"A\n  - B\"\n    start: 2016-05-02 09:00\n    end: 2016-05-02 10:00\n" + bad + slip,
 			[]string{"16:13: YAML syntax: a colon"}},
 		{"no slip within an event: tabs", head + good + "\t- id: t\n", []string{"10:1: YAML syntax: a tab"}},
+		// A tab in an event's indentation is that event's slip: the
+		// others are read (a newcomer saw it alone, every other problem
+		// hidden).
+		{"a tab in an event's indentation", head + bad + "  - id: t\n\ttitle: T\n    start: 2016-05-02 09:00\n    end: 2016-05-02 10:00\n" + slip,
+			[]string{"9:10: events[0] \"b\": end", "11:1: YAML syntax: a tab", "15:13: YAML syntax: a colon"}},
+		{"a tab after spaces in an event's indentation", head + bad + "  - id: t\n  \ttitle: T\n    start: 2016-05-02 09:00\n    end: 2016-05-02 10:00\n" + slip,
+			[]string{"9:10: events[0] \"b\": end", "11:3: YAML syntax: a tab", "15:13: YAML syntax: a colon"}},
 		// Cut in a quoted text, with a slip after the cut: the piece
 		// after it is no event, and does not parse with the one before.
 		{"a quoted line that reads as an event, then a slip", head + "  - id: q\n    title: \"one\n  - two\"\n    location: [x\n" + good + bad,
