@@ -16,7 +16,7 @@ import (
 )
 
 const tokenUsage = `Usage:
-  calfeed token add -config FILE -name NAME (-tracks a,b | -all) [-base-url URL]
+  calfeed token add -config FILE -name NAME (-tracks a,b | -all) [-base-url URL] [-folder]
   calfeed token list [-config FILE]
   calfeed token revoke -config FILE -name NAME
 
@@ -70,6 +70,7 @@ func runTokenAdd(ctx context.Context, args []string, stdout, stderr io.Writer, g
 	tracks := fs.String("tracks", "", "comma-separated ids of the tracks whose private events it shows")
 	all := fs.Bool("all", false, "show every private track and event")
 	baseURL := fs.String("base-url", "", "public URL of the calendar, for the address printed (env CALFEED_BASE_URL; else calendar.base_url)")
+	inFolder := fs.Bool("folder", false, "print the address for the calendar served with the others of its folder (serve -config DIR), under /ID/; by default, when its folder holds other calendars")
 	limits := limitFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -113,22 +114,21 @@ func runTokenAdd(ctx context.Context, args []string, stdout, stderr io.Writer, g
 	if err := f.Write(tokensPath); err != nil {
 		return err
 	}
-	base := *baseURL
-	for _, b := range []string{getenv("CALFEED_BASE_URL"), cal.BaseURL} {
-		if base == "" {
-			base = b
-		}
+	folderSet := false
+	fs.Visit(func(f *flag.Flag) { folderSet = folderSet || f.Name == "folder" })
+	dir := filepath.Dir(path)
+	folder := *inFolder
+	if !folderSet {
+		folder = len(configFiles(dir)) > 1
 	}
-	guessed := base == ""
-	if guessed {
-		base = localBase(getenv)
-		fmt.Fprintf(stderr, "calfeed token add: no public address known (-base-url, CALFEED_BASE_URL or calendar.base_url): the address below is a local server's, on the address serve listens on by default here (CALFEED_ADDR, PORT or :8080); where serve -config serves a folder of calendars, this one's is under /%s/ (%s/%s/p/TOKEN/)\n", cal.ID, base, cal.ID)
+	base := secretBase(*baseURL, getenv, cal.BaseURL)
+	addr, notes := secretAddress(base, cal.ID, tok, folder, getenv)
+	for _, n := range notes {
+		fmt.Fprintf(stderr, "calfeed token add: %s\n", n)
 	}
-	addr := strings.TrimRight(base, "/") + "/p/" + tok + "/"
-	if dir := filepath.Dir(path); !guessed && len(configFiles(dir)) > 1 && !strings.HasSuffix(strings.TrimRight(base, "/"), "/"+cal.ID) {
-		// Beside other calendars: likely served as a folder, where this
-		// one is under /{id}/.
-		fmt.Fprintf(stderr, "calfeed token add: %s holds other calendars too: where serve -config %s serves them as a folder, this calendar's secret address is %s/%s/p/TOKEN/, not the one below\n", dir, dir, strings.TrimRight(base, "/"), cal.ID)
+	if folder && !folderSet {
+		alone, _ := secretAddress(base, cal.ID, "TOKEN", false, getenv)
+		fmt.Fprintf(stderr, "calfeed token add: %s holds other calendars, so the address below is this calendar's where serve -config %s serves them as a folder; served alone (serve -config %s), it is %s (-folder=false prints that one)\n", dir, dir, path, alone)
 	}
 	fmt.Fprintf(stdout, "Secret address for %q (%s):\n", *name, grantText(g))
 	fmt.Fprintf(stdout, "  page:  %s\n  feed:  %scalendar.ics\n", addr, addr)
@@ -215,4 +215,33 @@ func localBase(getenv func(string) string) string {
 		return "http://localhost:8080"
 	}
 	return "http://" + hostPort
+}
+
+// secretBase is the calendar's public address as token add knows it:
+// -base-url, else $CALFEED_BASE_URL, else the file's calendar.base_url;
+// "" when none is given.
+func secretBase(flagValue string, getenv func(string) string, fromFile string) string {
+	for _, b := range []string{flagValue, getenv("CALFEED_BASE_URL"), fromFile} {
+		if b != "" {
+			return b
+		}
+	}
+	return ""
+}
+
+// secretAddress is the address of token tok's page: under base, or a
+// local server's when base is "" (localBase), and under /id/ when the
+// calendar is served in a folder and base does not end there already.
+// The notes say what was assumed.
+func secretAddress(base, id, tok string, folder bool, getenv func(string) string) (string, []string) {
+	var notes []string
+	if base == "" {
+		base = localBase(getenv)
+		notes = append(notes, "no public address known (-base-url, CALFEED_BASE_URL or calendar.base_url): the address below is a local server's, on the address serve listens on by default here (CALFEED_ADDR, PORT or :8080)")
+	}
+	base = strings.TrimRight(base, "/")
+	if folder && !strings.HasSuffix(base, "/"+id) {
+		base += "/" + id
+	}
+	return base + "/p/" + tok + "/", notes
 }

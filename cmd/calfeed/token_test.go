@@ -60,13 +60,18 @@ func TestTokenCommands(t *testing.T) {
 	}
 	all, _ := addToken(t, config, "-name", "Staff", "-all", "-base-url", "https://other.example.org/forum/")
 
-	// No public address known: a local one, and where a folder serves it.
+	// No public address known: a local one, at the root for a file alone
+	// in its folder, under /priv/ with -folder.
 	noBase := filepath.Join(t.TempDir(), "priv.yaml")
 	os.WriteFile(noBase, []byte(strings.Replace(privateCalendarYAML, `, base_url: "https://cal.example.org"`, "", 1)), 0o644)
 	local, res := addToken(t, noBase, "-name", "Local", "-all")
 	if !strings.Contains(res.stdout, "http://localhost:8080/p/"+local+"/") || !strings.Contains(res.stderr, "no public address known") ||
-		!strings.Contains(res.stderr, "under /priv/ (http://localhost:8080/priv/p/TOKEN/)") {
+		strings.Contains(res.stderr, "holds other calendars") {
 		t.Errorf("token add without a public address:\n%s%s", res.stdout, res.stderr)
+	}
+	local, res = addToken(t, noBase, "-name", "Local folder", "-all", "-folder")
+	if !strings.Contains(res.stdout, "http://localhost:8080/priv/p/"+local+"/") {
+		t.Errorf("token add -folder without a public address:\n%s%s", res.stdout, res.stderr)
 	}
 	// Served on another port: the local address is that port's.
 	res = runCmd(t, map[string]string{"PORT": "18080"}, "token", "add", "-config", noBase, "-name", "Port", "-all")
@@ -191,10 +196,24 @@ func TestServeFolderTokens(t *testing.T) {
 		"other.yaml": calendarYAML("other", "Other talk"),
 	})
 	tok, res := addToken(t, filepath.Join(dir, "priv.yaml"), "-name", "Bureau", "-all")
-	// The calendar's base_url knows nothing of the folder: token add says
-	// where its address is when the folder is served.
-	if want := "this calendar's secret address is https://cal.example.org/priv/p/TOKEN/"; !strings.Contains(res.stderr, want) {
+	// The calendar's base_url knows nothing of the folder: beside another
+	// calendar, token add prints the address under /priv/, where the
+	// folder serves it, and says where it is when the file is served
+	// alone.
+	if want := "https://cal.example.org/priv/p/" + tok + "/"; !strings.Contains(res.stdout, want) {
+		t.Errorf("token add beside another calendar: stdout lacks %q:\n%s", want, res.stdout)
+	}
+	if want := "served alone (serve -config " + filepath.Join(dir, "priv.yaml") + "), it is https://cal.example.org/p/TOKEN/"; !strings.Contains(res.stderr, want) {
 		t.Errorf("token add beside another calendar: stderr lacks %q:\n%s", want, res.stderr)
+	}
+	alone, res := addToken(t, filepath.Join(dir, "priv.yaml"), "-name", "Alone", "-all", "-folder=false")
+	if want := "https://cal.example.org/p/" + alone + "/"; !strings.Contains(res.stdout, want) || strings.Contains(res.stderr, "holds other calendars") {
+		t.Errorf("token add -folder=false beside another calendar: stdout lacks %q, or stderr speaks of the folder:\n%s%s", want, res.stdout, res.stderr)
+	}
+	noBase := filepath.Join(dir, "nobase.yaml")
+	os.WriteFile(noBase, []byte(strings.NewReplacer(`, base_url: "https://cal.example.org"`, "", "id: priv", "id: nobase").Replace(privateCalendarYAML)), 0o644)
+	if local, res := addToken(t, noBase, "-name", "Local", "-all"); !strings.Contains(res.stdout, "http://localhost:8080/nobase/p/"+local+"/") {
+		t.Errorf("token add beside other calendars, no public address: stdout lacks the folder's local address:\n%s%s", res.stdout, res.stderr)
 	}
 	s := startServe(t, nil, "-config", dir, "-reload-delay", "50ms")
 	if got := titleAt(s.base, "/priv/p/"+tok+"/tracks/closedoor.ics"); got != "Boardretreat" {
