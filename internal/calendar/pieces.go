@@ -185,8 +185,15 @@ func (sc *splitter) line(raw []byte, off, next int, newline bool) bool {
 	case ind == sp.indent && item:
 		sc.starts = append(sc.starts, off)
 		sc.startLines = append(sc.startLines, sc.lines)
-	case ind <= sp.indent:
+	case ind <= sp.indent && len(sc.starts) == 0:
 		return false // not an item of the list
+	case ind <= sp.indent:
+		// Indented as no line of an item is, though not at the top
+		// level: YAML refuses it (a key under the - of the items, or
+		// between two levels), or reads it as the rest of a text in
+		// quotes. Either way it belongs to the item before it, whose
+		// piece then fails alone if it must (see recoverSyntax).
+		return true
 	}
 	return true
 }
@@ -434,9 +441,10 @@ func (l *loader) slip(sp *split, c eventChunk, text []byte) error {
 			return errNotPieces
 		}
 	}
+	scan.shift = c.line - 2
 	line, col, msg := scan.problem(err)
 	if line > 0 {
-		line += c.line - 2
+		line += scan.shift
 	}
 	l.errorf(line, col, "%s", msg)
 	return nil

@@ -47,6 +47,9 @@ type syntaxScan struct {
 	// block marks the lines that begin in block context: not inside a
 	// quoted scalar, a flow collection or a block scalar.
 	block []bool
+	// shift is added to the lines a message names: the line of the file
+	// before the first of lines, when they are a piece of it.
+	shift int
 }
 
 var yamlEscapes = "0abt\tnvfre \"/\\N_LPxuU"
@@ -280,13 +283,13 @@ func (s *syntaxScan) problem(err error) (line, col int, msg string) {
 		}
 	case strings.Contains(raw, "could not find expected ':'"):
 		return line, s.firstChar(line), syntaxPrefix + "a key without a colon; write key: value"
-	case strings.Contains(raw, "did not find expected key"), strings.Contains(raw, "did not find expected '-' indicator"):
+	case strings.Contains(raw, "did not find expected key"), strings.Contains(raw, "did not find expected '-' indicator"),
+		strings.Contains(raw, "did not find expected <document start>"):
 		// The decoder names the line (from 0) where the enclosing
 		// mapping or list began: the fault is the first later line
 		// indented as it is but not part of it.
-		if p := s.misindented(line); p != (pos{}) {
-			return p.line, p.col, syntaxPrefix + "this line is indented as nothing around it is; check the indentation of this line: " +
-				"line it up with the keys of its mapping, or with the - of its list's items (" + raw + ")"
+		if p, hint := s.misindented(line); p != (pos{}) {
+			return p.line, p.col, syntaxPrefix + "check the indentation: " + hint
 		}
 		// Else at the first character of where it began (the line after
 		// the one named, counted from 0 as it is), not the line before.
@@ -361,11 +364,12 @@ func (s *syntaxScan) lastColon(line int) int {
 // misindented finds the first line, from line from (1-based) on, whose
 // indentation fits none of the block mappings and lists open above it: a
 // dedent to between two levels, a list item among a mapping's keys or a
-// key among a list's items.
-func (s *syntaxScan) misindented(from int) pos {
+// key among a list's items. It says, in words, where the line could go.
+func (s *syntaxScan) misindented(from int) (pos, string) {
 	type level struct {
 		indent int
 		list   bool
+		line   int // where it begins in the file (1-based)
 	}
 	var open []level
 	opens := false // the line before ends in "key:": what follows may nest
@@ -378,33 +382,47 @@ func (s *syntaxScan) misindented(from int) pos {
 		in := len(l) - len(strings.TrimLeft(l, " "))
 		item := strings.HasPrefix(t, "- ") || t == "-"
 		fault := pos{i + 1, in + 1}
-		popped := false
+		var closed *level // the innermost level this line's dedent closed
 		for len(open) > 0 && in < open[len(open)-1].indent {
-			open, popped = open[:len(open)-1], true
+			c := open[len(open)-1]
+			closed, open = &c, open[:len(open)-1]
+		}
+		if n := len(open); n > 0 && in == open[n-1].indent && item == open[n-1].list {
+			open[n-1].line = i + 1 + s.shift // the level's latest line, for the messages
 		}
 		switch {
 		case len(open) == 0:
-			if popped && in > 0 && i+1 >= from {
-				return fault
+			if closed != nil && in > 0 && i+1 >= from {
+				return fault, fmt.Sprintf("this line begins in column %d, left of the %s above it (column %d, line %d); line it up with them",
+					in+1, levelWords(closed.list), closed.indent+1, closed.line)
 			}
-			open = append(open, level{in, item})
+			open = append(open, level{in, item, i + 1 + s.shift})
 		case in > open[len(open)-1].indent:
-			if popped && i+1 >= from {
-				return fault // between two levels
+			if top := open[len(open)-1]; closed != nil && i+1 >= from {
+				return fault, fmt.Sprintf("this line begins in column %d, between the %s above it (column %d, line %d) and the %s around them (column %d, line %d); line it up with one or the other",
+					in+1, levelWords(closed.list), closed.indent+1, closed.line, levelWords(top.list), top.indent+1, top.line)
 			}
 			if opens {
-				open = append(open, level{in, item})
+				open = append(open, level{in, item, i + 1 + s.shift})
 			}
 		case item != open[len(open)-1].list:
-			if item && opens {
-				open = append(open, level{in, true}) // key:\n- item, at the key's indentation
-			} else if i+1 >= from {
-				return fault
+			top := open[len(open)-1]
+			switch {
+			case item && opens:
+				open = append(open, level{in, true, i + 1 + s.shift}) // key:\n- item, at the key's indentation
+			case i+1 < from:
+			case item:
+				return fault, fmt.Sprintf("this list item begins in column %d, where the keys of the mapping around it do (line %d); a list is the value of a key: indent it under one, after its colon", in+1, top.line)
+			case closed != nil && !closed.list:
+				return fault, fmt.Sprintf("this key begins in column %d, under the - of the item above (line %d), not with that item's keys, which begin in column %d; indent it to column %d, or begin a new item with -",
+					in+1, top.line, closed.indent+1, closed.indent+1)
+			default:
+				return fault, fmt.Sprintf("this key begins in column %d, under the - of the list item above (line %d); begin a new item with -, or move the key out of the list", in+1, top.line)
 			}
 		}
 		// An item holding "key: value" opens a mapping at its content.
 		if rest, ok := strings.CutPrefix(t, "- "); ok && strings.Contains(rest, ":") && !strings.HasPrefix(rest, "{") && !strings.HasPrefix(rest, "[") {
-			open = append(open, level{in + 2 + len(rest) - len(strings.TrimLeft(rest, " ")), false})
+			open = append(open, level{in + 2 + len(rest) - len(strings.TrimLeft(rest, " ")), false, i + 1 + s.shift})
 		}
 		body := t
 		if j := strings.Index(body, " #"); j >= 0 {
@@ -412,5 +430,13 @@ func (s *syntaxScan) misindented(from int) pos {
 		}
 		opens = strings.HasSuffix(body, ":")
 	}
-	return pos{}
+	return pos{}, ""
+}
+
+// levelWords names what begins at a level's indentation.
+func levelWords(list bool) string {
+	if list {
+		return "list's items"
+	}
+	return "keys"
 }
