@@ -268,7 +268,7 @@ func waitHealth(t *testing.T, s *running, base string, what string, ok func(heal
 
 func invalidWith(msg string) func(healthz) bool {
 	return func(h healthz) bool {
-		return h.Status == "ok" && h.File == "invalid" && strings.Contains(strings.Join(h.Problems, "\n"), msg)
+		return h.Status == "degraded" && h.File == "invalid" && strings.Contains(strings.Join(h.Problems, "\n"), msg)
 	}
 }
 

@@ -99,7 +99,7 @@ type folderHealthDoc struct {
 	Calendars int
 	Files     []struct {
 		File, Calendar string
-		Served         *struct{ File string }
+		Served         *struct{ Status, File string }
 		Error          []string
 	}
 }
@@ -127,7 +127,7 @@ func TestFolderChanges(t *testing.T) {
 		t.Error("a broken edit changed what is served")
 	}
 	h := folderHealthOf(t, f)
-	if h.Status != "degraded" || h.Files[0].Served == nil || h.Files[0].Served.File != "invalid" || h.Files[1].Served.File != "valid" {
+	if h.Status != "degraded" || h.Files[0].Served == nil || h.Files[0].Served.File != "invalid" || h.Files[0].Served.Status != "degraded" || h.Files[1].Served.File != "valid" {
 		t.Errorf("/healthz after a broken edit of a.yaml: %+v", h)
 	}
 

@@ -128,7 +128,10 @@ func (s *Server) loaded(st *state) {
 
 // healthReport is the JSON body of /healthz.
 type healthReport struct {
-	Status   string    `json:"status"` // "ok" while a valid calendar is served
+	// Status is "ok" while the file on disk is the calendar served,
+	// "degraded" while a later edit of it failed to load (and the last
+	// good version is served), as a folder's /healthz has it.
+	Status   string    `json:"status"`
 	Calendar string    `json:"calendar"`
 	Events   int       `json:"events"`
 	LoadedAt time.Time `json:"loaded_at"`
@@ -166,7 +169,7 @@ func (s *Server) healthBody(st *state, h *health) []byte {
 	rep.UnstampedTotal = len(pub)
 	if !h.invalidSince.IsZero() {
 		since := h.invalidSince.UTC()
-		rep.File, rep.InvalidSince, rep.Problems, rep.ProblemsTotal = "invalid", &since, h.problems, h.total
+		rep.Status, rep.File, rep.InvalidSince, rep.Problems, rep.ProblemsTotal = "degraded", "invalid", &since, h.problems, h.total
 	}
 	body, _ := json.MarshalIndent(rep, "", "  ") // marshalling this struct cannot fail
 	return append(body, '\n')

@@ -127,7 +127,7 @@ func TestHealthAndMetrics(t *testing.T) {
 	s := serverOf(t, testYAML, Options{})
 	var h healthReport
 	rec := get(t, s, "/healthz", nil)
-	if err := json.Unmarshal(rec.Body.Bytes(), &h); err != nil || rec.Code != http.StatusOK || h.File != "valid" || h.Events != len(allEvents) {
+	if err := json.Unmarshal(rec.Body.Bytes(), &h); err != nil || rec.Code != http.StatusOK || h.Status != "ok" || h.File != "valid" || h.Events != len(allEvents) {
 		t.Fatalf("healthz = %d %+v %v", rec.Code, h, err)
 	}
 	s.LoadFailed(&calendar.Error{Problems: []calendar.Problem{{File: "events.yaml", Line: 3, Col: 5, Msg: "bad"}}})
@@ -140,7 +140,7 @@ func TestHealthAndMetrics(t *testing.T) {
 	rec = get(t, s, "/healthz", nil)
 	h = healthReport{}
 	json.Unmarshal(rec.Body.Bytes(), &h)
-	if rec.Code != http.StatusOK || h.File != "invalid" || h.InvalidSince == nil || len(h.Problems) != 1 || h.Problems[0] != "second failure" {
+	if rec.Code != http.StatusOK || h.Status != "degraded" || h.File != "invalid" || h.InvalidSince == nil || len(h.Problems) != 1 || h.Problems[0] != "second failure" {
 		t.Errorf("after failed loads: %d %+v", rec.Code, h)
 	}
 	// The calendar being served is unchanged.
