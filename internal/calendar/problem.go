@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -239,8 +240,47 @@ func keyFor(s string, known []string) string {
 	return suggest(s, known)
 }
 
+// fullWidth are the characters a Chinese, Japanese or Korean input method
+// types for YAML's punctuation, which YAML does not read as such, and what
+// to write instead.
+var fullWidth = []struct {
+	r          rune
+	name, with string
+}{
+	{'，', "a full-width comma", ","},
+	{'、', "an ideographic comma", ","},
+	{'：', "a full-width colon", ":"},
+	{'；', "a full-width semicolon", ";"},
+	{'\u3000', "an ideographic space", "a space"},
+	{'［', "a full-width bracket", "["},
+	{'］', "a full-width bracket", "]"},
+	{'｛', "a full-width brace", "{"},
+	{'｝', "a full-width brace", "}"},
+	{'＃', "a full-width number sign", "#"},
+	{'－', "a full-width hyphen", "-"},
+}
+
+// fullWidthHint says, for a name that is not one, that it holds a
+// full-width character where YAML's punctuation was meant; "" if it holds
+// none.
+func fullWidthHint(s string) string {
+	for _, f := range fullWidth {
+		if strings.ContainsRune(s, f.r) {
+			with := f.with
+			if len(with) == 1 {
+				with = strconv.Quote(with)
+			}
+			return fmt.Sprintf(" (it holds %s, %q, which YAML reads as a letter: write %s instead)", f.name, string(f.r), with)
+		}
+	}
+	return ""
+}
+
 // didYouMean formats a suggestion for an error message.
 func didYouMean(s string, candidates []string) string {
+	if h := fullWidthHint(s); h != "" {
+		return h
+	}
 	if m := suggest(s, candidates); m != "" {
 		return fmt.Sprintf(" (did you mean %q?)", m)
 	}

@@ -34,6 +34,7 @@ func (p pos) before(q pos) bool { return p.line < q.line || p.line == q.line && 
 type syntaxScan struct {
 	lines     []string
 	tab       pos   // the first tab in a line's indentation
+	wide      pos   // the first ideographic space (U+3000) in one
 	badChar   pos   // the first @ or ` where a value starts
 	quote     pos   // a quoted scalar never closed
 	flow      []pos // '[' and '{' never closed, outermost first
@@ -80,6 +81,9 @@ func (s *syntaxScan) scanLine(i int, line string, st *scanState) {
 		st.blockIndent = -1
 	}
 	s.block[i] = st.quote == 0 && len(s.flow) == 0
+	if s.block[i] && s.wide == (pos{}) && strings.HasPrefix(line[indent:], "\u3000") {
+		s.wide = pos{i + 1, utf8.RuneCountInString(line[:indent]) + 1}
+	}
 	col := 0
 	tokenStart := true // at a place where a value or key may begin
 	runes := []rune(line)
@@ -212,6 +216,17 @@ func syntaxProblem(data []byte, err error) (line, col int, msg string) {
 
 // problem is syntaxProblem for the text s read.
 func (s *syntaxScan) problem(err error) (line, col int, msg string) {
+	line, col, msg = s.placed(err)
+	if s.wide != (pos{}) && line == s.wide.line {
+		// An input method's wide space, which looks like two of
+		// YAML's in an editor: the line is where no indentation fits.
+		return line, s.wide.col, syntaxPrefix + "an ideographic space (U+3000) in the indentation, which YAML reads as a letter; indent with spaces only"
+	}
+	return line, col, msg
+}
+
+// placed is problem but for a wide space in the indentation.
+func (s *syntaxScan) placed(err error) (line, col int, msg string) {
 	raw := strings.TrimPrefix(err.Error(), "yaml: ")
 	if m := yamlLineRE.FindStringSubmatch(err.Error()); m != nil {
 		line, _ = strconv.Atoi(m[1])
@@ -278,10 +293,19 @@ func (s *syntaxScan) problem(err error) (line, col int, msg string) {
 		// mapping it ends began.
 		return at(s.closer, "this "+s.closerChar()+" closes nothing; remove it")
 	case strings.Contains(raw, "mapping values are not allowed"):
+		if p, hint := s.overIndented(line - 1); p != (pos{}) {
+			return p.line, p.col, syntaxPrefix + "check the indentation: " + hint
+		}
 		if c := s.lastColon(line); c > 0 {
 			return line, c, syntaxPrefix + "a colon followed by a space starts a value here; put the text in quotes, or fix the indentation"
 		}
 	case strings.Contains(raw, "could not find expected ':'"):
+		if line >= 1 && line <= len(s.lines) {
+			if i := strings.IndexRune(s.lines[line-1], '：'); i >= 0 {
+				return line, utf8.RuneCountInString(s.lines[line-1][:i]) + 1, syntaxPrefix +
+					`a full-width colon, "：", which YAML reads as a letter, not as the colon after a key; write key: value, with ":" and a space`
+			}
+		}
 		return line, s.firstChar(line), syntaxPrefix + "a key without a colon; write key: value"
 	case strings.Contains(raw, "did not find expected key"), strings.Contains(raw, "did not find expected '-' indicator"),
 		strings.Contains(raw, "did not find expected <document start>"):
@@ -404,6 +428,8 @@ func (s *syntaxScan) misindented(from int) (pos, string) {
 			}
 			if opens {
 				open = append(open, level{in, item, i + 1 + s.shift})
+			} else if p, hint := s.overIndented(i); p != (pos{}) && i+1 >= from {
+				return p, hint
 			}
 		case item != open[len(open)-1].list:
 			top := open[len(open)-1]
@@ -431,6 +457,51 @@ func (s *syntaxScan) misindented(from int) (pos, string) {
 		opens = strings.HasSuffix(body, ":")
 	}
 	return pos{}, ""
+}
+
+// keyLike matches a line that begins with a plain key and its colon.
+var keyLike = regexp.MustCompile(`^[^\s:#'"\[\]{},&*!|>%@` + "`" + `-][^:#]*:( |$)`)
+
+// overIndented reports line i (from 0) when it is a key indented further
+// than the keys of the line before it, whose value is on that line: YAML
+// reads it as the rest of that value, and fails on its colon.
+func (s *syntaxScan) overIndented(i int) (pos, string) {
+	if i < 1 || i >= len(s.lines) || !s.block[i] {
+		return pos{}, ""
+	}
+	l := strings.TrimRight(s.lines[i], "\r")
+	t := strings.TrimLeft(l, " ")
+	in := len(l) - len(t)
+	if !keyLike.MatchString(t) {
+		return pos{}, ""
+	}
+	j := i - 1
+	for ; j >= 0; j-- {
+		pt := strings.TrimSpace(s.lines[j])
+		if s.block[j] && pt != "" && !strings.HasPrefix(pt, "#") {
+			break
+		}
+	}
+	if j < 0 {
+		return pos{}, ""
+	}
+	pl := strings.TrimRight(s.lines[j], "\r")
+	pt := strings.TrimLeft(pl, " ")
+	keys := len(pl) - len(pt) // where the keys of the line before begin
+	if rest, ok := strings.CutPrefix(pt, "- "); ok {
+		keys += 2 + len(rest) - len(strings.TrimLeft(rest, " "))
+		pt = strings.TrimLeft(rest, " ")
+	}
+	body := pt
+	if k := strings.Index(body, " #"); k >= 0 {
+		body = strings.TrimSpace(body[:k])
+	}
+	if in <= keys || !keyLike.MatchString(pt) || strings.HasSuffix(body, ":") {
+		return pos{}, ""
+	}
+	key := strings.TrimSpace(pt[:strings.Index(pt, ":")])
+	return pos{i + 1, in + 1}, fmt.Sprintf("this key begins in column %d, right of the keys above it (column %d, line %d): after the value of %s, YAML cannot read a key there; line it up with them, at column %d",
+		in+1, keys+1, j+1+s.shift, key, keys+1)
 }
 
 // levelWords names what begins at a level's indentation.

@@ -70,8 +70,8 @@ func (l *loader) mapping(n *yaml.Node, what string, known []string) *fieldSet {
 		}
 		if !slices.Contains(known, k.Value) {
 			s := keyFor(k.Value, known)
-			hint := ""
-			if s != "" {
+			hint := fullWidthHint(k.Value)
+			if s != "" && hint == "" {
 				hint = fmt.Sprintf(" (did you mean %q?)", s)
 			}
 			l.errorf(k.Line, k.Column, "%s: unknown key %q%s; known keys: %s", what, k.Value, hint, strings.Join(known, ", "))
