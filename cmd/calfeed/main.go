@@ -73,6 +73,20 @@ func checkArgs(fs *flag.FlagSet, stderr io.Writer, n int, what, hint string) err
 	extra := fs.Arg(n)
 	switch {
 	case n > 0 && strings.HasPrefix(extra, "-") && extra != "-" && extra != "--":
+		name, _, _ := strings.Cut(strings.TrimLeft(extra, "-"), "=")
+		if name == "h" || name == "help" {
+			fs.Usage() // as fs.Parse answers -h before the argument
+			return errHelp
+		}
+		if fs.Lookup(name) == nil {
+			var names []string
+			fs.VisitAll(func(f *flag.Flag) { names = append(names, "-"+f.Name) })
+			takes := "no flags"
+			if len(names) > 0 {
+				takes = strings.Join(names, ", ")
+			}
+			return usageError(fs, stderr, "%s is no flag of calfeed %s, which takes %s", extra, fs.Name(), takes)
+		}
 		rest := fs.Args()[n:]
 		return usageError(fs, stderr, "%s comes after the %s: give flags before it, as in calfeed %s %s %s",
 			extra, what, fs.Name(), strings.Join(rest, " "), strings.Join(fs.Args()[:n], " "))

@@ -222,6 +222,8 @@ func TestUsageErrorsSay(t *testing.T) {
 		{[]string{"serve", "events.yaml", "-addr", ":8081"}, "calfeed serve: -addr comes after the events file or folder: give flags before it, as in calfeed serve -addr :8081 events.yaml"},
 		{[]string{"check", "-config", "a.yaml", "b.yaml"}, `calfeed check: give the events file or folder once, with -config or as the argument, not "a.yaml" and "b.yaml"`},
 		{[]string{"check", "events.yaml", "-max-size", "10"}, "calfeed check: -max-size comes after the events file or folder: give flags before it, as in calfeed check -max-size 10 events.yaml"},
+		{[]string{"check", "events.yaml", "-v"}, "calfeed check: -v is no flag of calfeed check, which takes -config, -max-events, -max-size"},
+		{[]string{"serve", "events.yaml", "--verbose=true"}, "calfeed serve: --verbose=true is no flag of calfeed serve, which takes -addr, "},
 		{[]string{"stamp", "a.yaml", "b.yaml"}, `calfeed stamp: give one events file or folder, not "a.yaml" and "b.yaml"`},
 		{[]string{"init", "mine.yaml"}, `calfeed init: unexpected argument "mine.yaml": give the file to write with -o mine.yaml`},
 		{[]string{"token", "list", "a.yaml", "b.yaml"}, `calfeed token list: give one events file or folder, not "a.yaml" and "b.yaml"`},
@@ -244,6 +246,16 @@ func TestUsageErrorsSay(t *testing.T) {
 				t.Errorf("no usage after the message:\n%s", r.stderr)
 			}
 		})
+	}
+}
+
+// TestHelpAfterTheFile: -h after the events file is help, as before it.
+func TestHelpAfterTheFile(t *testing.T) {
+	for _, flag := range []string{"-h", "--help", "-help"} {
+		r := runCmd(t, nil, "check", "events.yaml", flag)
+		if r.code != 0 || !strings.Contains(r.stderr, "Usage: calfeed check") || strings.Contains(r.stderr, "comes after") {
+			t.Errorf("check events.yaml %s: exit %d\n%s", flag, r.code, r.stderr)
+		}
 	}
 }
 
