@@ -9,11 +9,13 @@ import (
 	"io"
 	iofs "io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 	"text/template"
 	"time"
 
 	"calfeed/internal/calendar"
+	"calfeed/internal/server"
 )
 
 // initTemplate is the events file init writes: one language, two tracks,
@@ -119,6 +121,7 @@ comment. It never overwrites a file. Then: calfeed check, calfeed serve.
 		loc = time.Local
 	}
 	data := initData(now().In(loc), loc, *lang)
+	data.ID = initID(*out)
 	var buf bytes.Buffer
 	if err := initTemplate.Execute(&buf, data); err != nil {
 		return fmt.Errorf("init: %w", err)
@@ -204,10 +207,36 @@ func initData(now time.Time, loc *time.Location, lang string) initValues {
 		texts = initTranslations["en"]
 	}
 	return initValues{
-		ID: "my-calendar", Lang: lang, Other: other, Zone: loc.String(), T: texts, English: !ok,
+		ID: defaultInitID, Lang: lang, Other: other, Zone: loc.String(), T: texts, English: !ok,
 		Talk:     monday.Format(time.DateOnly),
 		Day:      monday.AddDate(0, 0, 5).Format(time.DateOnly),
 		Workshop: monday.AddDate(0, 0, 2).Format(time.DateOnly),
 		Until:    monday.AddDate(0, 0, 2+7*7).Format(time.DateOnly),
 	}
+}
+
+// defaultInitID is the calendar id init gives events.yaml.
+const defaultInitID = "my-calendar"
+
+// initID is the calendar id for a new file: its name, made an id
+// (forum.yaml: forum), so that the calendars init writes into one folder
+// differ; events.yaml, or a name that makes no id a folder can serve,
+// gives defaultInitID.
+func initID(file string) string {
+	base := strings.ToLower(strings.TrimSuffix(filepath.Base(file), filepath.Ext(file)))
+	var b strings.Builder
+	for _, r := range base {
+		switch {
+		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case b.Len() > 0 && !strings.HasSuffix(b.String(), "-"):
+			b.WriteByte('-')
+		}
+	}
+	id := strings.TrimRight(b.String(), "-")
+	cal := calendar.Calendar{ID: id}
+	if id == "" || id == "events" || len(id) > 48 || server.ReservedIDProblem(file, &cal) != "" {
+		return defaultInitID
+	}
+	return id
 }

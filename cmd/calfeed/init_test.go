@@ -141,3 +141,36 @@ func TestMissingEventsFile(t *testing.T) {
 		}
 	}
 }
+
+// TestInitIDFromName: each file init writes into a folder is a calendar
+// of its own id, taken from its name, so that the folder checks and
+// serves as it is.
+func TestInitIDFromName(t *testing.T) {
+	dir := t.TempDir()
+	for name, want := range map[string]string{
+		"forum.yaml":          "forum",
+		"HLM 2026 Day_1.yaml": "hlm-2026-day-1",
+		"events.yaml":         defaultInitID,
+		"zh.yaml":             defaultInitID, // a folder's index page in Chinese
+		"日程.yaml":             defaultInitID,
+	} {
+		path := filepath.Join(dir, name)
+		if r := runCmd(t, nil, "init", "-o", path); r.code != 0 {
+			t.Fatalf("init -o %s: exit %d\n%s", name, r.code, r.stderr)
+		}
+		cal, err := calendar.ReadFile(t.Context(), path, calendar.Options{})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if cal.ID != want {
+			t.Errorf("init -o %q: calendar id %q, want %q", name, cal.ID, want)
+		}
+		os.Remove(path) // the default id once in the folder
+	}
+	for _, name := range []string{"forum.yaml", "hlm.yaml"} {
+		runCmd(t, nil, "init", "-o", filepath.Join(dir, name))
+	}
+	if r := runCmd(t, nil, "check", dir); r.code != 0 {
+		t.Errorf("check of a folder of two files init wrote: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
