@@ -375,7 +375,7 @@ func (l *loader) chunk(sp *split, c eventChunk, trackIDs *trackSet, arena *nodeA
 	doc, ok := quickParseIn(text, quickOptions{arena: arena, firstLine: c.line, validUTF8: true})
 	if !ok {
 		doc = new(yaml.Node)
-		if err := yaml.NewDecoder(&yielding{ctx: l.ctx, r: bytes.NewReader(text)}).Decode(doc); err != nil {
+		if err := decodeOne(&yielding{ctx: l.ctx, r: bytes.NewReader(text)}, doc); err != nil {
 			if l.ctx.Err() != nil {
 				return nil, l.ctx.Err()
 			}
@@ -428,7 +428,7 @@ func (l *loader) slip(sp *split, c eventChunk, text []byte) error {
 	// the whole file, where no event starts on the first line: yaml.v3
 	// gives no line for a fault on its first, and counts some from 0.
 	lined := append([]byte{'\n'}, text...)
-	err := yaml.Unmarshal(lined, new(yaml.Node))
+	err := decodeOne(bytes.NewReader(lined), new(yaml.Node))
 	if err == nil {
 		return errNotPieces // it parsed after all
 	}
@@ -448,6 +448,25 @@ func (l *loader) slip(sp *split, c eventChunk, text []byte) error {
 	}
 	l.errorf(line, col, "%s", msg)
 	return nil
+}
+
+// decodeOne decodes the one YAML document r holds into doc. A piece's
+// text must be read to its end: a line left of its list's items (" key:
+// x" in a list at column 2) ends the list, and yaml.v3 would give the
+// list alone, the rest unread, where the whole file does not parse.
+func decodeOne(r io.Reader, doc *yaml.Node) error {
+	dec := yaml.NewDecoder(r)
+	if err := dec.Decode(doc); err != nil {
+		return err
+	}
+	switch err := dec.Decode(new(yaml.Node)); {
+	case errors.Is(err, io.EOF):
+		return nil
+	case err == nil:
+		return errors.New("yaml: a second document in an events file")
+	default:
+		return err
+	}
 }
 
 // eventAfter reports whether the piece after c (a split of one item a

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -427,4 +428,60 @@ func (e *editedAtEOF) ReadAt(p []byte, off int64) (int, error) {
 	n, err := strings.NewReader(e.before).ReadAt(p, off)
 	e.edited = errors.Is(err, io.EOF)
 	return n, err
+}
+
+// TestPiecesLineLeftOfTheItems: a line left of the list's items, in the
+// last event of a piece (or of the list), ends the piece's list, and
+// what follows it must not go unread: the whole file does not parse, and
+// neither may its pieces, in memory or read from the file, with or
+// without other problems to recover from.
+func TestPiecesLineLeftOfTheItems(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("calendar: {id: p, name: P, timezone: Europe/Zurich}\nevents:\n")
+	lineOf := map[int]int{} // event: the line after its last
+	line := 3
+	for i := range 2*pieceItems + 10 {
+		fmt.Fprintf(&b, "  - id: e%d\n    title: Event %d\n    start: 2026-03-%02d 09:00\n    duration: 1h\n", i, i, 1+i%28)
+		line += 4
+		lineOf[i] = line
+	}
+	good := b.String()
+	last := 2*pieceItems + 9
+	for name, tc := range map[string]struct {
+		after int    // the event the line is put after
+		add   string // the line
+		col   int
+	}{
+		"the last event of a piece": {pieceItems - 1, " location: Oops\n", 2},
+		"the last event":            {last, " location: Oops\n", 2},
+		"a - at column 0":           {last, "-x: 1\n", 1},
+		"a document marker":         {last, "---\n", 1},
+	} {
+		t.Run(name, func(t *testing.T) {
+			src := strings.Replace(good, fmt.Sprintf("    duration: 1h\n  - id: e%d\n", tc.after+1), "    duration: 1h\n"+tc.add+fmt.Sprintf("  - id: e%d\n", tc.after+1), 1)
+			if tc.after == last {
+				src = good + tc.add
+			}
+			at := lineOf[tc.after]
+			path := filepath.Join(t.TempDir(), "p.yaml")
+			if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			for how, load := range map[string]func() error{
+				"in memory": func() error {
+					_, err := load(context.Background(), "p.yaml", []byte(src), Options{pieceItems: 1})
+					return err
+				},
+				"from the file": func() error { _, err := ReadFile(context.Background(), path, Options{pieceItems: 1}); return err },
+			} {
+				var le *Error
+				if err := load(); !errors.As(err, &le) {
+					t.Fatalf("%s: %v; want the line at %d reported", how, err, at)
+				}
+				if !slices.ContainsFunc(le.Problems, func(p Problem) bool { return p.Line == at }) {
+					t.Errorf("%s: %v; want a problem at line %d", how, le, at)
+				}
+			}
+		})
+	}
 }
