@@ -185,8 +185,6 @@ func (sc *splitter) line(raw []byte, off, next int, newline bool) bool {
 	case ind == sp.indent && item:
 		sc.starts = append(sc.starts, off)
 		sc.startLines = append(sc.startLines, sc.lines)
-	case ind <= sp.indent && len(sc.starts) == 0:
-		return false // not an item of the list
 	case ind <= sp.indent:
 		// Indented as no line of an item is, though not at the top
 		// level: YAML refuses it (a key under the - of the items, or

@@ -144,6 +144,7 @@ func TestPiecesRefused(t *testing.T) {
 		"events key":  strings.Replace(good, "tracks:\n", "events:\n", 1),
 		"not a list":  "calendar: {id: p, name: P, timezone: UTC}\nevents:\n  id: a\n",
 		"tab":         strings.Replace(good, "  duration: 1h\n", "\tduration: 1h\n", 1),
+		"tab first":   strings.Replace(good, "events:\n", "events:\n\tx: 1\n", 1),
 		"syntax":      strings.Replace(good, "- id: e200\n", "- id: e200\n  title: [unclosed\n", 1),
 		"bad indent":  strings.Replace(good, "- id: e9\n", "- id: e9\n title: x\n", 1),
 		"directive":   "%YAML 1.2\n---\n" + good,

@@ -390,11 +390,6 @@ func (s *syntaxScan) lastColon(line int) int {
 // dedent to between two levels, a list item among a mapping's keys or a
 // key among a list's items. It says, in words, where the line could go.
 func (s *syntaxScan) misindented(from int) (pos, string) {
-	type level struct {
-		indent int
-		list   bool
-		line   int // where it begins in the file (1-based)
-	}
 	var open []level
 	opens := false // the line before ends in "key:": what follows may nest
 	for i, raw := range s.lines {
@@ -406,25 +401,33 @@ func (s *syntaxScan) misindented(from int) (pos, string) {
 		in := len(l) - len(strings.TrimLeft(l, " "))
 		item := strings.HasPrefix(t, "- ") || t == "-"
 		fault := pos{i + 1, in + 1}
-		var closed *level // the innermost level this line's dedent closed
+		// The levels this line's dedent closed, and of them the nearest
+		// to it of its kind (keys for a key, items for an item): where
+		// it may belong.
+		popped := false
+		var fit *level
 		for len(open) > 0 && in < open[len(open)-1].indent {
 			c := open[len(open)-1]
-			closed, open = &c, open[:len(open)-1]
+			open, popped = open[:len(open)-1], true
+			if c.list == item {
+				fit = &c
+			}
 		}
 		if n := len(open); n > 0 && in == open[n-1].indent && item == open[n-1].list {
 			open[n-1].line = i + 1 + s.shift // the level's latest line, for the messages
 		}
 		switch {
 		case len(open) == 0:
-			if closed != nil && in > 0 && i+1 >= from {
-				return fault, fmt.Sprintf("this line begins in column %d, left of the %s above it (column %d, line %d); line it up with them",
-					in+1, levelWords(closed.list), closed.indent+1, closed.line)
+			if popped && in > 0 && i+1 >= from {
+				return fault, placeHint(in, fit, nil)
 			}
 			open = append(open, level{in, item, i + 1 + s.shift})
 		case in > open[len(open)-1].indent:
-			if top := open[len(open)-1]; closed != nil && i+1 >= from {
-				return fault, fmt.Sprintf("this line begins in column %d, between the %s above it (column %d, line %d) and the %s around them (column %d, line %d); line it up with one or the other",
-					in+1, levelWords(closed.list), closed.indent+1, closed.line, levelWords(top.list), top.indent+1, top.line)
+			if top := open[len(open)-1]; popped && i+1 >= from {
+				if top.list != item {
+					return fault, placeHint(in, fit, nil)
+				}
+				return fault, placeHint(in, fit, &top)
 			}
 			if opens {
 				open = append(open, level{in, item, i + 1 + s.shift})
@@ -439,9 +442,9 @@ func (s *syntaxScan) misindented(from int) (pos, string) {
 			case i+1 < from:
 			case item:
 				return fault, fmt.Sprintf("this list item begins in column %d, where the keys of the mapping around it do (line %d); a list is the value of a key: indent it under one, after its colon", in+1, top.line)
-			case closed != nil && !closed.list:
+			case fit != nil:
 				return fault, fmt.Sprintf("this key begins in column %d, under the - of the item above (line %d), not with that item's keys, which begin in column %d; indent it to column %d, or begin a new item with -",
-					in+1, top.line, closed.indent+1, closed.indent+1)
+					in+1, top.line, fit.indent+1, fit.indent+1)
 			default:
 				return fault, fmt.Sprintf("this key begins in column %d, under the - of the list item above (line %d); begin a new item with -, or move the key out of the list", in+1, top.line)
 			}
@@ -457,6 +460,32 @@ func (s *syntaxScan) misindented(from int) (pos, string) {
 		opens = strings.HasSuffix(body, ":")
 	}
 	return pos{}, ""
+}
+
+// level is a block mapping's keys or a block list's items, as misindented
+// reads them.
+type level struct {
+	indent int
+	list   bool
+	line   int // its latest line in the file (1-based)
+}
+
+// placeHint says where a line indented in column in+1, where no level
+// above it is, may go: with the level closed above it, the one around
+// it, or both (either may be nil).
+func placeHint(in int, above, around *level) string {
+	switch {
+	case above != nil && around != nil:
+		return fmt.Sprintf("this line begins in column %d, between the %s above it (column %d, line %d) and the %s around them (column %d, line %d); line it up with one or the other",
+			in+1, levelWords(above.list), above.indent+1, above.line, levelWords(around.list), around.indent+1, around.line)
+	case above != nil:
+		return fmt.Sprintf("this line begins in column %d, left of the %s above it (column %d, line %d); line it up with them",
+			in+1, levelWords(above.list), above.indent+1, above.line)
+	case around != nil:
+		return fmt.Sprintf("this line begins in column %d, right of the %s around it (column %d, line %d); line it up with them",
+			in+1, levelWords(around.list), around.indent+1, around.line)
+	}
+	return fmt.Sprintf("this line begins in column %d, where nothing above it does; line it up with the keys of its mapping, or with the - of its list's items", in+1)
 }
 
 // keyLike matches a line that begins with a plain key and its colon.

@@ -36,7 +36,12 @@ func TestSyntaxErrorPlace(t *testing.T) {
 		{"dedent between levels", "calendar:\n  id: x\n name: y\n", 3, 2, "check the indentation: this line begins in column 2, between the keys above it (column 3, line 2) and the keys around them (column 1, line 1)"},
 		{"item among keys", "a: 1\n- b\n", 2, 1, "check the indentation: this list item begins in column 1, where the keys of the mapping around it do (line 1)"},
 		{"key among items", "a:\n  - b\n  c: 1\n", 3, 3, "check the indentation: this key begins in column 3, under the - of the list item above (line 2); begin a new item with -"},
-		{"event field dedented", "events:\n  - id: a\n    title: T\n   start: 2016-01-01\n", 4, 4, "check the indentation: this line begins in column 4, between the keys above it (column 5, line 3) and the list's items around them (column 3, line 2)"},
+		{"event field dedented", "events:\n  - id: a\n    title: T\n   start: 2016-01-01\n", 4, 4, "check the indentation: this line begins in column 4, left of the keys above it (column 5, line 3); line it up with them"},
+		// Neither the items' - nor the top level takes a key: only the
+		// event's keys are offered.
+		{"event field left of the items", "events:\n  - id: a\n    title: T\n start: 2016-01-01\n", 4, 2, "check the indentation: this line begins in column 2, left of the keys above it (column 5, line 3); line it up with them"},
+		{"an item among an item's keys", "a:\n  - b:\n      - c\n    - d\n", 4, 5, "this list item begins in column 5, where the keys of the mapping around it do (line 2)"},
+		{"an item between two lists' items", "a:\n  - b\n  - c:\n      - d\n     - e\n", 5, 6, "this line begins in column 6, left of the list's items above it (column 7, line 4); line it up with them"},
 		{"event field under the -", "events:\n  - id: a\n    title: T\n  - id: b\n  title: U\n", 5, 3, "check the indentation: this key begins in column 3, under the - of the item above (line 4), not with that item's keys, which begin in column 5; indent it to column 5"},
 		{"a key left of every level", "  a: 1\n b: 2\n", 2, 2, "check the indentation: this line begins in column 2, left of the keys above it (column 3, line 1)"},
 		{"@ starts a value", "calendar:\n  id: x\n  name: @y\n", 3, 9, "cannot start with @"},
@@ -131,7 +136,11 @@ func TestSyntaxRecovery(t *testing.T) {
 		{"a key under an event's -", head + bad + "  - id: t\n  title: T\n    start: 2016-05-02 09:00\n    end: 2016-05-02 10:00\n" + slip,
 			[]string{"9:10: events[0] \"b\": end", "11:3: YAML syntax: check the indentation: this key begins in column 3, under the - of the item above (line 10), not with that item's keys, which begin in column 5", "15:13: YAML syntax: a colon"}},
 		{"a key between an event's keys and its -", head + bad + good + "  - id: t\n    title: T\n   start: 2016-05-02 09:00\n    end: 2016-05-02 10:00\n" + slip,
-			[]string{"9:10: events[0] \"b\": end", "16:4: YAML syntax: check the indentation: this line begins in column 4, between the keys above it (column 5, line 15) and the list's items around them (column 3, line 14)", "19:13: YAML syntax: a colon"}},
+			[]string{"9:10: events[0] \"b\": end", "16:4: YAML syntax: check the indentation: this line begins in column 4, left of the keys above it (column 5, line 15); line it up with them", "19:13: YAML syntax: a colon"}},
+		{"a key left of an event's -", head + bad + "  - id: t\n    title: T\n start: 2016-05-02 09:00\n    end: 2016-05-02 10:00\n" + slip,
+			[]string{"9:10: events[0] \"b\": end", "12:2: YAML syntax: check the indentation: this line begins in column 2, left of the keys above it (column 5, line 11); line it up with them", "15:13: YAML syntax: a colon"}},
+		{"a key left of an event's - after its first", head + bad + "  - id: t\n start: 2016-05-02 09:00\n    end: 2016-05-02 10:00\n" + slip,
+			[]string{"9:10: events[0] \"b\": end", "11:2: YAML syntax: check the indentation: this line begins in column 2, left of the keys above it (column 5, line 10); line it up with them", "14:13: YAML syntax: a colon"}},
 		{"a tab after spaces in an event's indentation", head + bad + "  - id: t\n  \ttitle: T\n    start: 2016-05-02 09:00\n    end: 2016-05-02 10:00\n" + slip,
 			[]string{"9:10: events[0] \"b\": end", "11:3: YAML syntax: a tab", "15:13: YAML syntax: a colon"}},
 		// Cut in a quoted text, with a slip after the cut: the piece
