@@ -63,15 +63,24 @@ func CSV(source string, data []byte, opts Options) (*Result, error) {
 		// name no language, as far as a thousand rows: those a header
 		// names (title.zh) are in theirs, and a bare title beside a
 		// title.en is often the other language.
-		var cols []int
+		// The titles say it when there is a title column without a
+		// language: a location is often a venue's name in Latin letters
+		// ("Geneva CICG") whatever the programme's language.
+		var titles, others []int
 		for i, h := range header {
-			if name := strings.ToLower(strings.TrimSpace(h)); name == "title" || name == "description" || name == "location" {
-				cols = append(cols, i)
+			switch strings.ToLower(strings.TrimSpace(h)) {
+			case "title":
+				titles = append(titles, i)
+			case "description", "location":
+				others = append(others, i)
 			}
+		}
+		if len(titles) == 0 {
+			titles = others
 		}
 		var texts []string
 		for _, row := range rows[:min(len(rows), 1000)] {
-			for _, i := range cols {
+			for _, i := range titles {
 				if i < len(row.cells) {
 					texts = append(texts, row.cells[i])
 				}
@@ -206,7 +215,7 @@ func columns(header []string, lang string, ns *notes, line int) (cols []column, 
 	for _, key := range textKeys {
 		bare, named := seen[key], seen[key+"."+lang]
 		if bare > 0 && named > 0 {
-			return nil, nil, fmt.Errorf("%d:%d: columns %q and %q are both read as %s, and one would be lost: name the language of column %d (as %s.zh), or give -lang with it", line, bare, header[bare-1], header[named-1], lang, bare, key)
+			return nil, nil, fmt.Errorf("%d:%d: columns %q and %q are both read as %s, and one would be lost: name the language of column %d (%s.LANG, LANG being its language's code, such as en or fr), or give -lang with it", line, bare, header[bare-1], header[named-1], lang, bare, key)
 		}
 	}
 	if plainText || len(langs) == 0 {
@@ -412,7 +421,6 @@ func addText(t text, lang, s string) text {
 	return t.with(lang, clean(s))
 }
 
-// firstText returns the text in the first language that has one.
 // titleSlug is the id made from the first of t's texts, in langs' order,
 // that gives one: a Chinese title beside an English one gives the
 // English one's.
@@ -425,6 +433,7 @@ func titleSlug(t text, langs []string) string {
 	return ""
 }
 
+// firstText returns the text in the first language that has one.
 func firstText(t text, langs []string) string {
 	for _, l := range langs {
 		if s, _ := t.in(l); s != "" {

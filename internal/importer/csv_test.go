@@ -82,6 +82,28 @@ func TestCSV(t *testing.T) {
 			},
 		},
 	}
+	tests = append(tests, struct {
+		name, csv string
+		opts      Options
+		want      map[string][]string
+		languages []string
+		tracks    []string
+		notes     []string
+	}{
+		// Venues in Latin letters, in a column without a language,
+		// outweighed the Chinese titles: zh was not guessed, and the
+		// bare title column was refused as English beside title.en.
+		name: "Chinese titles beside title.en, venues in Latin letters",
+		csv: "title,title.en,location,start,end,timezone\n" +
+			"开幕式,Opening ceremony,Geneva International Conference Centre CICG,2027-03-28 09:00,2027-03-28 10:00,Europe/Zurich\n" +
+			"圆桌,Round table,Geneva International Conference Centre CICG,2027-03-29 09:00,2027-03-29 10:00,Europe/Zurich\n",
+		want: map[string][]string{
+			"开幕式": {"2027-03-28T07:00Z/2027-03-28T08:00Z"},
+			"圆桌":  {"2027-03-29T07:00Z/2027-03-29T08:00Z"},
+		},
+		languages: []string{"zh", "en"},
+		notes:     []string{"the texts look Chinese, so the calendar's language is zh"},
+	})
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.opts.Now = now
@@ -151,6 +173,8 @@ func TestCSVErrors(t *testing.T) {
 		{"no rows", "title,start\n", "no events could be imported"},
 		{"bad language", "title.english,start\nA,2016-05-02\n", `"english" is not a language code`},
 		{"a bare column read as a named one", "title,title.en,start\nOuverture,Opening,2016-05-02\n", `1:1: columns "title" and "title.en" are both read as en, and one would be lost`},
+		// The advice names no code: here, zh would be the conflict itself.
+		{"a bare Chinese column beside title.zh", "title,title.zh,start\n开幕式和高级别会议,开幕式和高级别会议,2016-05-02\n", `columns "title" and "title.zh" are both read as zh, and one would be lost: name the language of column 1 (title.LANG, LANG being its language's code`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

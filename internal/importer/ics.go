@@ -23,7 +23,7 @@ func ICS(source string, data []byte, opts Options) (*Result, error) {
 		var texts []string
 		for _, c := range root.children {
 			if c.name == "VEVENT" {
-				texts = append(texts, c.text("SUMMARY"), c.text("LOCATION"))
+				texts = append(texts, withoutCancelled(c.text("SUMMARY")), c.text("LOCATION"))
 			}
 		}
 		texts = append(texts, root.text("X-WR-CALNAME"))

@@ -25,23 +25,33 @@ var scriptLanguages = []struct {
 
 // guessLanguage returns the language texts are written in when their
 // script says it (see scriptLanguages), with its name; "" when it does
-// not: Latin letters, another script, or too few letters to tell.
+// not: Latin letters, another script, or too few letters to tell. Most
+// of the letters must be in that script, a Chinese character counting for
+// hanWeight letters.
 func guessLanguage(texts []string) (lang, name string) {
 	counts := make([]int, len(scriptLanguages))
-	letters, kana := 0, 0
+	letters, weight, kana := 0, 0, 0
 	others := make([]bool, len(scriptLanguages))
 	for _, s := range texts {
 		for _, r := range s {
 			if !unicode.IsLetter(r) {
 				continue
 			}
+			// A Chinese character says about what a word does, where an
+			// English word takes five letters or so: counted one for one,
+			// "Call with Berlin" outweighed three Chinese titles.
+			w := 1
+			if unicode.Is(unicode.Han, r) {
+				w = hanWeight
+			}
 			letters++
+			weight += w
 			if unicode.In(r, unicode.Hiragana, unicode.Katakana) {
 				kana++
 			}
 			for i, sl := range scriptLanguages {
 				if unicode.Is(sl.script, r) {
-					counts[i]++
+					counts[i] += w
 					if strings.ContainsRune(sl.others, unicode.ToLower(r)) {
 						others[i] = true
 					}
@@ -57,12 +67,16 @@ func guessLanguage(texts []string) (lang, name string) {
 		// More than half of the letters: the rest are often the place
 		// names, acronyms and brands in Latin letters that a programme in
 		// any language has.
-		if counts[i]*2 > letters && !others[i] && (sl.lang != "zh" || kana == 0) {
+		if counts[i]*2 > weight && !others[i] && (sl.lang != "zh" || kana == 0) {
 			return sl.lang, sl.name
 		}
 	}
 	return "", ""
 }
+
+// hanWeight is what a Chinese character counts for in guessLanguage, in
+// letters of an alphabet.
+const hanWeight = 3
 
 // languageNote is the note of a language guessed for source texts.
 func languageNote(ns *notes, lang, name string) {

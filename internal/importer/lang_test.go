@@ -25,6 +25,9 @@ func TestGuessLanguage(t *testing.T) {
 		{[]string{"جلسه افتتاحیه"}, ""},                 // Persian
 		{[]string{"개막식", "서울"}, ""},                     // Korean
 		{[]string{"全球数字合作大会 WSIS", "日内瓦 CICG"}, "zh"},   // Chinese with Latin names
+		// A Chinese character counts for about a word: three short
+		// Chinese titles and a name outweigh one English title.
+		{[]string{"周会", "圣诞假期", "取消的会", "Call with Berlin", "项目组日程"}, "zh"},
 		{nil, ""},
 	} {
 		if got, _ := guessLanguage(tc.texts); got != tc.want {
@@ -61,6 +64,24 @@ func TestImportLanguageGuessed(t *testing.T) {
 		if !strings.Contains(string(res.YAML), "languages: [en]") || strings.Contains(notesText(res.Notes), "-lang not given") {
 			t.Errorf("%s with -lang en:\n%s", tc.name, res.YAML)
 		}
+	}
+}
+
+// TestImportLanguageCancelled: the word Outlook puts before a cancelled
+// event's title, which the import takes off, is no English text.
+func TestImportLanguageCancelled(t *testing.T) {
+	ev := func(uid, summary, extra string) string {
+		return "BEGIN:VEVENT\r\nUID:" + uid + "\r\nDTSTAMP:20240101T000000Z\r\nSUMMARY:" + summary + "\r\n" + extra +
+			"DTSTART:20260105T100000Z\r\nDTEND:20260105T110000Z\r\nEND:VEVENT\r\n"
+	}
+	ics := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nX-WR-CALNAME:读书会\r\n" +
+		ev("a@x", "Canceled: 取消的会议", "STATUS:CANCELLED\r\n") + ev("b@x", "Call with Berlin team", "") + "END:VCALENDAR\r\n"
+	res, err := ICS("c.ics", []byte(ics), Options{Timezone: "Asia/Shanghai"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(res.YAML), "languages: [zh]") || !strings.Contains(string(res.YAML), "title: 取消的会议") {
+		t.Errorf("an .ics of Chinese titles, one cancelled by Outlook:\n%s\nnotes:\n%s", res.YAML, notesText(res.Notes))
 	}
 }
 

@@ -136,16 +136,10 @@ func (im *icsImport) noteUnpublished(v *vevent) {
 // a calendar moved from one calfeed to another does not get it twice, and
 // the "Canceled: " Outlook puts before a cancelled meeting's title.
 func (im *icsImport) tidy(v *vevent) {
-	cancelled, links := feed.Added()
-	cancelled = append(cancelled, "Canceled: ", "Cancelled: ")
 	if v.status == "cancelled" {
-		for _, p := range cancelled {
-			if strings.HasPrefix(v.title, p) && len(v.title) > len(p) {
-				v.title = strings.TrimSpace(strings.TrimPrefix(v.title, p))
-				break
-			}
-		}
+		v.title = withoutCancelled(v.title)
 	}
+	_, links := feed.Added()
 	if !im.calfeed {
 		return
 	}
@@ -160,6 +154,18 @@ func (im *icsImport) tidy(v *vevent) {
 			}
 		}
 	}
+}
+
+// withoutCancelled is a title without the word a calendar puts before a
+// cancelled event's ("Canceled: ", or calfeed's own in every language).
+func withoutCancelled(title string) string {
+	cancelled, _ := feed.Added()
+	for _, p := range append(cancelled, "Canceled: ", "Cancelled: ") {
+		if strings.HasPrefix(title, p) && len(title) > len(p) {
+			return strings.TrimSpace(strings.TrimPrefix(title, p))
+		}
+	}
+	return title
 }
 
 // link reads a URI property as an http(s) link, as calendar.Load checks
