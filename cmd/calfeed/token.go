@@ -5,7 +5,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -119,15 +121,14 @@ func runTokenAdd(ctx context.Context, args []string, stdout, stderr io.Writer, g
 	dir := filepath.Dir(path)
 	folder := *inFolder
 	if !folderSet {
-		folder = len(configFiles(dir)) > 1
+		folder = calendarsIn(dir) > 1
 	}
 	base := secretBase(*baseURL, getenv, cal.BaseURL)
 	addr, notes := secretAddress(base, cal.ID, tok, folder, getenv)
 	for _, n := range notes {
 		fmt.Fprintf(stderr, "calfeed token add: %s\n", n)
 	}
-	if folder && !folderSet {
-		alone, _ := secretAddress(base, cal.ID, "TOKEN", false, getenv)
+	if alone, _ := secretAddress(base, cal.ID, "TOKEN", false, getenv); folder && !folderSet && alone != strings.Replace(addr, tok, "TOKEN", 1) {
 		fmt.Fprintf(stderr, "calfeed token add: %s holds other calendars, so the address below is this calendar's where serve -config %s serves them as a folder; served alone (serve -config %s), it is %s (-folder=false prints that one)\n", dir, dir, path, alone)
 	}
 	fmt.Fprintf(stdout, "Secret address for %q (%s):\n", *name, grantText(g))
@@ -215,6 +216,22 @@ func localBase(getenv func(string) string) string {
 		return "http://localhost:8080"
 	}
 	return "http://" + hostPort
+}
+
+// topCalendarKey is the line that begins an events file's calendar.
+var topCalendarKey = regexp.MustCompile(`(?m)^calendar:`)
+
+// calendarsIn counts the events files in dir, as serve -config dir would
+// serve them: its *.yaml files with a calendar: (a docker-compose.yaml
+// beside events.yaml makes no folder of calendars).
+func calendarsIn(dir string) int {
+	n := 0
+	for _, f := range configFiles(dir) {
+		if data, err := os.ReadFile(f); err == nil && topCalendarKey.Match(data) {
+			n++
+		}
+	}
+	return n
 }
 
 // secretBase is the calendar's public address as token add knows it:

@@ -58,7 +58,17 @@ func TestTokenCommands(t *testing.T) {
 	if strings.Contains(string(data), tok) || !strings.Contains(string(data), `"Bureau"`) {
 		t.Errorf("the tokens file should hold the name and a hash, not the token:\n%s", data)
 	}
-	all, _ := addToken(t, config, "-name", "Staff", "-all", "-base-url", "https://other.example.org/forum/")
+	all, res := addToken(t, config, "-name", "Staff", "-all", "-base-url", "https://other.example.org/forum/")
+	if want := "https://other.example.org/forum/p/" + all + "/\n"; !strings.Contains(res.stdout, want) {
+		t.Errorf("token add -base-url with a path and a slash: stdout lacks %q:\n%s", want, res.stdout)
+	}
+	// Another YAML file that is no calendar beside it makes no folder.
+	composed := filepath.Join(t.TempDir(), "events.yaml")
+	os.WriteFile(composed, []byte(privateCalendarYAML), 0o644)
+	os.WriteFile(filepath.Join(filepath.Dir(composed), "docker-compose.yaml"), []byte("services:\n  calfeed:\n    image: calfeed\n"), 0o644)
+	if compose, res := addToken(t, composed, "-name", "Compose", "-all"); !strings.Contains(res.stdout, "https://cal.example.org/p/"+compose+"/") || strings.Contains(res.stderr, "other calendars") {
+		t.Errorf("token add beside a docker-compose.yaml:\n%s%s", res.stdout, res.stderr)
+	}
 
 	// No public address known: a local one, at the root for a file alone
 	// in its folder, under /priv/ with -folder.
@@ -209,6 +219,12 @@ func TestServeFolderTokens(t *testing.T) {
 	alone, res := addToken(t, filepath.Join(dir, "priv.yaml"), "-name", "Alone", "-all", "-folder=false")
 	if want := "https://cal.example.org/p/" + alone + "/"; !strings.Contains(res.stdout, want) || strings.Contains(res.stderr, "holds other calendars") {
 		t.Errorf("token add -folder=false beside another calendar: stdout lacks %q, or stderr speaks of the folder:\n%s%s", want, res.stdout, res.stderr)
+	}
+	// A base_url that ends in the calendar's id is its address in the
+	// folder already: the same address either way, and no note.
+	own, res := addToken(t, filepath.Join(dir, "priv.yaml"), "-name", "Own", "-all", "-base-url", "https://cal.example.org/priv")
+	if want := "https://cal.example.org/priv/p/" + own + "/"; !strings.Contains(res.stdout, want) || strings.Contains(res.stderr, "served alone") {
+		t.Errorf("token add with a base URL ending in /priv: stdout lacks %q, or stderr has a note:\n%s%s", want, res.stdout, res.stderr)
 	}
 	noBase := filepath.Join(dir, "nobase.yaml")
 	os.WriteFile(noBase, []byte(strings.NewReplacer(`, base_url: "https://cal.example.org"`, "", "id: priv", "id: nobase").Replace(privateCalendarYAML)), 0o644)
