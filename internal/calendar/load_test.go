@@ -802,7 +802,10 @@ func TestDateHint(t *testing.T) {
 		"2027-05-01 10:00+02:00": ": a wall time takes no Z or UTC offset",
 		"2027-05-01 10:00 -0500": ": a wall time takes no Z or UTC offset",
 		"2027-05-01 10h00":       ": the time must be HH:MM or HH:MM:SS, 24-hour",
-		"2027-05-01 25:00":       ": the time must be HH:MM or HH:MM:SS, 24-hour",
+		"2027-05-01 25:00":       ": there is no hour 25; hours run from 00 to 23",
+		"2027-05-01 9:60":        ": there is no minute 60; minutes run from 00 to 59",
+		"2027-05-01 09:30:61":    ": there is no second 61; seconds run from 00 to 59",
+		"2027-05-01 09:5":        ": the time must be HH:MM or HH:MM:SS, 24-hour",
 		"2027-02-30":             ": February 2027 has 28 days",
 		"2027-13-01 10:00":       ": there is no month 13",
 		"next tuesday":           "",
@@ -879,5 +882,25 @@ func TestShapeHints(t *testing.T) {
 	_, err = Load("c.yaml", strings.NewReader("calendar: {id: c, name: C, timezone: Europe/Zurich}\nevents:\n  - {id: a, title: {en: A, fr: B}, start: 2026-05-04 09:00, duration: 1h}\n"), Options{})
 	if err == nil || strings.Contains(err.Error(), "a comma ends") {
 		t.Errorf("a language not in the list: %v", err)
+	}
+}
+
+// TestEventNamedFromTheStart: an event's problems found before its id is
+// read (an unknown key, a repeated one) name it by its id too; an id that
+// is not one is not quoted as if it were.
+func TestEventNamedFromTheStart(t *testing.T) {
+	src := "calendar: {id: x, name: X, timezone: UTC}\nevents:\n" +
+		"  - {titel: A, id: opening, start: 2026-01-01 09:00, duration: 1h}\n" +
+		"  - {id: Not An Id, title: B, title: C, start: 2026-01-01 09:00, duration: 1h}\n"
+	_, err := Load("events.yaml", strings.NewReader(src), Options{})
+	var le *Error
+	if !errors.As(err, &le) {
+		t.Fatalf("Load = %v", err)
+	}
+	got := le.Error()
+	for _, want := range []string{`events[0] "opening": unknown key "titel"`, `events[1]: key "title" repeated`} {
+		if !strings.Contains(got, want) {
+			t.Errorf("problems lack %q:\n%s", want, got)
+		}
 	}
 }

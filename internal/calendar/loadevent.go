@@ -184,6 +184,18 @@ func (l *loader) uids(cal *Calendar, given []uidAt) {
 func (l *loader) event(i int, it *yaml.Node, trackIDs *trackSet) (*Event, *uidAt) {
 	index := "events[" + strconv.Itoa(i) + "]" // not Sprintf: this is per event
 	what := index
+	// Named by its id from the first message on, unknown keys' too: the
+	// id is read from the mapping ahead of the rest.
+	if n := deref(it); n.Kind == yaml.MappingNode {
+		for j := 0; j+1 < len(n.Content); j += 2 {
+			if deref(n.Content[j]).Value == "id" {
+				if v := deref(n.Content[j+1]); v.Kind == yaml.ScalarNode && len(v.Value) <= maxIDLen && idRE.MatchString(v.Value) {
+					what = index + " " + strconv.Quote(v.Value)
+				}
+				break
+			}
+		}
+	}
 	m := l.mapping(it, what, eventKeys)
 	if m == nil {
 		return nil, nil

@@ -438,6 +438,17 @@ func dateHint(s string) string {
 			next := time.Date(y, time.Month(mo), d+1, 0, 0, 0, 0, time.UTC)
 			return fmt.Sprintf(": 24:00 is 00:00 of the next day; write %s", next.Format("2006-01-02 15:04"))
 		}
+		var h, m, sec int
+		if n, _ := fmt.Sscanf(clock, "%d:%d:%d", &h, &m, &sec); n >= 2 && clockOnly.MatchString(clock) {
+			switch {
+			case h > 23:
+				return fmt.Sprintf(": there is no hour %d; hours run from 00 to 23", h)
+			case m > 59:
+				return fmt.Sprintf(": there is no minute %d; minutes run from 00 to 59", m)
+			case sec > 59:
+				return fmt.Sprintf(": there is no second %d; seconds run from 00 to 59", sec)
+			}
+		}
 		if clock != "" {
 			return ": the time must be HH:MM or HH:MM:SS, 24-hour"
 		}
