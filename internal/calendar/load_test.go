@@ -904,3 +904,28 @@ func TestEventNamedFromTheStart(t *testing.T) {
 		}
 	}
 }
+
+// TestEndReadBesideABadStart: an event's end and duration are read, and
+// their problems reported, when its start is in a gap of the clocks or
+// both are given.
+func TestEndReadBesideABadStart(t *testing.T) {
+	src := "calendar: {id: x, name: X, timezone: America/New_York}\nevents:\n" +
+		"  - {id: gap, title: A, start: 2016-03-13 02:30, end: 2016-03-13 25:00}\n" +
+		"  - {id: both, title: B, start: 2016-03-14 09:00, end: 2016-03-14 10:00, duration: 1.5h}\n"
+	_, err := Load("events.yaml", strings.NewReader(src), Options{})
+	var le *Error
+	if !errors.As(err, &le) {
+		t.Fatalf("Load = %v", err)
+	}
+	got := le.Error()
+	for _, want := range []string{
+		`events[0] "gap": start: 2016-03-13 02:30 does not exist`,
+		`events[0] "gap": end: "2016-03-13 25:00" is not a date`,
+		`events[1] "both": give end or duration, not both`,
+		`events[1] "both": duration`,
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("problems lack %q:\n%s", want, got)
+		}
+	}
+}

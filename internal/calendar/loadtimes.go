@@ -120,12 +120,13 @@ func (l *loader) when(e *Event, what string, node *yaml.Node, m *fieldSet, twice
 		return
 	}
 	if ef != nil && df != nil {
-		l.errorf(df.key.Line, df.key.Column, "%s: give end or duration, not both", what)
+		l.endsAlone(what, ef, df) // "not both", and what else is wrong with each
 		return
 	}
 	tm := timing{allDay: !start.hasTime, loc: e.Location, twice: twice}
 	s, utc, ok := l.startOf(start, what+": start", tm)
 	if !ok {
+		l.endsAlone(what, ef, df)
 		return
 	}
 	e.AllDay, e.Start, e.UTC = tm.allDay, s, utc
