@@ -126,7 +126,12 @@ func clientWarnings(cal *calendar.Calendar, lk *lock.File, path string) ([]strin
 	case lk == nil:
 		ws = append(ws, fmt.Sprintf("no lock file yet; run calfeed stamp %s and commit %s, so that later edits reach subscribers", path, lock.Path(path)))
 	case len(pending) > 0:
-		ws = append(ws, fmt.Sprintf("%d %s changed since the last stamp (%s); run calfeed stamp %s, or Google Calendar will ignore the edits", len(pending), plural(len(pending), "event", "events"), strings.Join(pending, ", "), path))
+		text, onlyNew := unstamped(pending, lk)
+		why := "or Google Calendar will ignore the edits"
+		if onlyNew {
+			why = "so that their later edits reach subscribers"
+		}
+		ws = append(ws, fmt.Sprintf("%s (%s); run calfeed stamp %s, %s", text, strings.Join(pending, ", "), path, why))
 	}
 	if lock.OwnPending(cal, lk) {
 		ws = append(ws, ownUnstamped(path))

@@ -202,7 +202,13 @@ func (c serveConfig) listenAndWatch(ctx context.Context, logger *slog.Logger, h 
 	if conns == 0 {
 		conns = connectionsFor(defaultMaxConnections(), debug.SetMemoryLimit(-1))
 	}
-	logger.Info("serving", append([]any{slog.String("addr", ln.Addr().String()), slog.String("config", c.config), slog.Int("max_connections", conns)}, attrs...)...)
+	// The address to open on this machine, beside the one listened on
+	// ([::]:8080 names no page to open).
+	open, err := onThisMachine(ln.Addr().String(), "localhost")
+	if err != nil {
+		open = ln.Addr().String()
+	}
+	logger.Info("serving", append([]any{slog.String("addr", ln.Addr().String()), slog.String("url", "http://"+open+"/"), slog.String("config", c.config), slog.Int("max_connections", conns)}, attrs...)...)
 	watchCtx, stopWatch := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
@@ -311,8 +317,12 @@ func (c serveConfig) published(ctx context.Context, logger *slog.Logger, path st
 			return
 		}
 		if len(pending) > 0 {
-			logger.Warn(fmt.Sprintf("%d %s changed since the last stamp and go out with their old SEQUENCE, which Google Calendar ignores: run calfeed stamp %s (or serve -stamp)", len(pending), plural(len(pending), "event", "events"), path),
-				slog.Int("unstamped", len(pending)), slog.String("events", shown))
+			text, onlyNew := unstamped(pending, lk)
+			msg := fmt.Sprintf("%s; the changed go out with their old SEQUENCE, which Google Calendar ignores: run calfeed stamp %s (or serve -stamp)", text, path)
+			if onlyNew {
+				msg = fmt.Sprintf("%s: run calfeed stamp %s (or serve -stamp), so that their later edits reach subscribers", text, path)
+			}
+			logger.Warn(msg, slog.Int("unstamped", len(pending)), slog.String("events", shown))
 		}
 		if own {
 			logger.Warn(ownUnstamped(path) + " (or serve -stamp)")

@@ -112,6 +112,10 @@ func TestServeRequestLog(t *testing.T) {
 			if !strings.Contains(logs, "serving") {
 				t.Errorf("log has no serving line; log:\n%s", logs)
 			}
+			// The page to open (here the server listens on 127.0.0.1).
+			if open := s.base + "/"; !strings.Contains(logs, "url="+open) && !strings.Contains(logs, `"url":"`+open+`"`) {
+				t.Errorf("the serving line lacks url %s; log:\n%s", open, logs)
+			}
 			if slices.Contains(tc.args, "json") {
 				for line := range strings.Lines(logs) {
 					if !json.Valid([]byte(line)) {

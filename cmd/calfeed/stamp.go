@@ -123,3 +123,24 @@ func printInvalid(err error, path string, stderr io.Writer) error {
 	fmt.Fprintf(stderr, "%s: %d %s\n", path, invalid.Count(), plural(invalid.Count(), "problem", "problems"))
 	return errInvalid
 }
+
+// unstamped says what pending, the events lock.Pending found against the
+// lock lk (not nil), are: "2 events changed since the last stamp", "1 new
+// event not stamped yet", or both; onlyNew when none was stamped before,
+// whose edits calendars take until a stamp (see the SEQUENCE).
+func unstamped(pending []string, lk *lock.File) (text string, onlyNew bool) {
+	added := 0
+	for _, id := range pending {
+		if _, ok := lk.Events[id]; !ok {
+			added++
+		}
+	}
+	changed := len(pending) - added
+	switch {
+	case changed == 0:
+		return fmt.Sprintf("%d new %s not stamped yet", added, plural(added, "event", "events")), true
+	case added == 0:
+		return fmt.Sprintf("%d %s changed since the last stamp", changed, plural(changed, "event", "events")), false
+	}
+	return fmt.Sprintf("%d %s changed since the last stamp, and %d new %s", changed, plural(changed, "event", "events"), added, plural(added, "one", "ones")), false
+}

@@ -272,3 +272,23 @@ func TestCalendarRenamed(t *testing.T) {
 		t.Errorf("check with a lock that has no id: %s", r.stderr)
 	}
 }
+
+// TestUnstampedWords: events new since the last stamp are told apart from
+// events changed, whose edits Google Calendar ignores until a stamp.
+func TestUnstampedWords(t *testing.T) {
+	lk := &lock.File{Events: map[string]lock.Entry{"a": {}, "b": {}}}
+	for _, tc := range []struct {
+		pending []string
+		want    string
+		onlyNew bool
+	}{
+		{[]string{"a"}, "1 event changed since the last stamp", false},
+		{[]string{"a", "b"}, "2 events changed since the last stamp", false},
+		{[]string{"c"}, "1 new event not stamped yet", true},
+		{[]string{"a", "c", "d"}, "1 event changed since the last stamp, and 2 new ones", false},
+	} {
+		if got, onlyNew := unstamped(tc.pending, lk); got != tc.want || onlyNew != tc.onlyNew {
+			t.Errorf("unstamped(%v) = %q, %v; want %q, %v", tc.pending, got, onlyNew, tc.want, tc.onlyNew)
+		}
+	}
+}

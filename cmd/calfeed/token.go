@@ -10,8 +10,10 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"text/tabwriter"
 	"time"
+	"unicode"
+
+	"golang.org/x/text/width"
 
 	"calfeed/internal/calendar"
 	"calfeed/internal/token"
@@ -155,12 +157,56 @@ func runTokenList(ctx context.Context, args []string, stdout, stderr io.Writer, 
 		fmt.Fprintf(stdout, "%s has no tokens (calfeed token add makes one)\n", path)
 		return nil
 	}
-	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tGRANTS\tCREATED")
+	rows := [][]string{{"NAME", "GRANTS", "CREATED"}}
 	for _, t := range f.Tokens {
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", t.Name, grantText(t.Grant()), t.Created.UTC().Format(time.RFC3339))
+		rows = append(rows, []string{t.Name, grantText(t.Grant()), t.Created.UTC().Format(time.RFC3339)})
 	}
-	return tw.Flush()
+	return writeTable(stdout, rows)
+}
+
+// writeTable writes rows as columns two spaces apart, lined up as a
+// terminal shows them: a Chinese, Japanese or Korean character takes two
+// columns (text/tabwriter counts it as one, and a name in Chinese pushed
+// the columns after it out of line).
+func writeTable(w io.Writer, rows [][]string) error {
+	var widths []int
+	for _, row := range rows {
+		for i, cell := range row {
+			if i == len(widths) {
+				widths = append(widths, 0)
+			}
+			widths[i] = max(widths[i], displayWidth(cell))
+		}
+	}
+	var b strings.Builder
+	for _, row := range rows {
+		for i, cell := range row {
+			b.WriteString(cell)
+			if i < len(row)-1 {
+				b.WriteString(strings.Repeat(" ", widths[i]-displayWidth(cell)+2))
+			}
+		}
+		b.WriteByte('\n')
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// displayWidth is how many columns a terminal gives s: two for a wide or
+// full-width character (Unicode's East Asian Width), none for a
+// combining mark, one for the others.
+func displayWidth(s string) int {
+	n := 0
+	for _, r := range s {
+		switch {
+		case unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Me, r):
+		case width.LookupRune(r).Kind() == width.EastAsianWide || width.LookupRune(r).Kind() == width.EastAsianFullwidth:
+			n += 2
+		default:
+			n++
+		}
+	}
+	return n
 }
 
 func runTokenRevoke(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
@@ -254,7 +300,7 @@ func secretAddress(base, id, tok string, folder bool, getenv func(string) string
 	var notes []string
 	if base == "" {
 		base = localBase(getenv)
-		notes = append(notes, "no public address known (-base-url, CALFEED_BASE_URL or calendar.base_url): the address below is a local server's, on the address serve listens on by default here (CALFEED_ADDR, PORT or :8080)")
+		notes = append(notes, "no public address known (-base-url, CALFEED_BASE_URL or calendar.base_url): the address below is a local server's, on the address serve listens on by default here (CALFEED_ADDR, PORT or :8080); for serve -addr :8081, give -base-url http://localhost:8081")
 	}
 	base = strings.TrimRight(base, "/")
 	if folder && !strings.HasSuffix(base, "/"+id) {

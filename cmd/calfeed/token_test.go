@@ -281,3 +281,23 @@ func TestBuildNothingPrivate(t *testing.T) {
 		t.Fatalf("walked %d files: %v", n, err)
 	}
 }
+
+// TestWriteTable: columns line up as a terminal shows them, a Chinese
+// character taking two columns.
+func TestWriteTable(t *testing.T) {
+	var b strings.Builder
+	if err := writeTable(&b, [][]string{{"NAME", "GRANTS", "CREATED"}, {"主席团成员", "tracks bureau", "2026-12-02"}, {"Staff", "all private", "2026-12-01"}}); err != nil {
+		t.Fatal(err)
+	}
+	want := "NAME        GRANTS         CREATED\n" +
+		"主席团成员  tracks bureau  2026-12-02\n" +
+		"Staff       all private    2026-12-01\n"
+	if b.String() != want {
+		t.Errorf("got:\n%s\nwant:\n%s", b.String(), want)
+	}
+	for s, w := range map[string]int{"Staff": 5, "主席团": 6, "ＡＢ": 4, "é": 1, "e\u0301": 1} {
+		if got := displayWidth(s); got != w {
+			t.Errorf("displayWidth(%q) = %d, want %d", s, got, w)
+		}
+	}
+}

@@ -101,8 +101,15 @@ func CSV(source string, data []byte, opts Options) (*Result, error) {
 		return &Result{Notes: ns.sorted()}, fmt.Errorf("%s: %w", source, err)
 	}
 	name := firstOf(opts.Name, strings.TrimSuffix(path.Base(source), path.Ext(source)), "Imported calendar")
+	if opts.Name == "" {
+		nameNote(ns, name)
+	}
+	id := firstOf(opts.CalendarID, slug(name), "calendar")
+	if opts.CalendarID == "" && slug(name) == "" {
+		idNote(ns, id, name)
+	}
 	ci.doc = &doc{
-		id: firstOf(opts.CalendarID, slug(name), "calendar"), name: name, zone: zone, languages: langs,
+		id: id, name: name, zone: zone, languages: langs,
 		header: []string{
 			fmt.Sprintf("Imported by `calfeed import` from %s.", source),
 			"Check it with `calfeed check`; see docs/import.md.",

@@ -125,7 +125,12 @@ func (im *icsImport) nativeIDs(groups []*recurring) map[*recurring]string {
 // calendarProps sets the calendar's id, name and description.
 func (im *icsImport) calendarProps(read []*vevent) {
 	d := im.doc
-	d.name = firstOf(im.opts.Name, im.root.text("X-WR-CALNAME"), im.root.text("NAME"), strings.TrimSuffix(path.Base(im.source), path.Ext(im.source)), "Imported calendar")
+	fileName := strings.TrimSuffix(path.Base(im.source), path.Ext(im.source))
+	named := firstOf(im.opts.Name, im.root.text("X-WR-CALNAME"), im.root.text("NAME"))
+	d.name = firstOf(named, fileName, "Imported calendar")
+	if named == "" {
+		nameNote(im.ns, d.name)
+	}
 	d.description = firstOf(im.root.text("X-WR-CALDESC"), im.root.text("DESCRIPTION"))
 	d.id = im.opts.CalendarID
 	if d.id == "" {
@@ -142,13 +147,28 @@ func (im *icsImport) calendarProps(read []*vevent) {
 		}
 	}
 	if d.id == "" {
-		d.id = firstOf(slug(d.name), slug(strings.TrimSuffix(path.Base(im.source), path.Ext(im.source))), "calendar")
+		d.id = firstOf(slug(d.name), slug(fileName), "calendar")
+		if slug(d.name) == "" {
+			idNote(im.ns, d.id, d.name)
+		}
 	}
 	d.header = []string{
 		fmt.Sprintf("Imported by `calfeed import` from %s.", im.source),
 		"Check it with `calfeed check`; docs/import.md says what the import keeps,",
 		"what it changes, and what to look at before publishing.",
 	}
+}
+
+// nameNote tells that the calendar's name, which subscribers see, was
+// made up from the file's.
+func nameNote(ns *notes, name string) {
+	ns.add(0, 0, "the calendar's name, which subscribers see in their calendar apps, is %q, from the file's name: give -name for another (or edit calendar.name)", name)
+}
+
+// idNote tells that the calendar's id was made up where its name makes
+// none (a name in Chinese).
+func idNote(ns *notes, id, name string) {
+	ns.add(0, 0, "the calendar's id is %q (%q makes none): it is part of every event's UID and must never change once published, so give -calendar-id now if it should be another", id, name)
 }
 
 func firstOf(s ...string) string {

@@ -97,3 +97,44 @@ func TestImportLanguageColumns(t *testing.T) {
 		t.Errorf("a CSV with title.en and title.zh:\n%s\nnotes:\n%s", res.YAML, notesText(res.Notes))
 	}
 }
+
+// TestImportNamesNoted: a name taken from the file's name, which
+// subscribers see, and an id made where a Chinese name makes none, are
+// told.
+func TestImportNamesNoted(t *testing.T) {
+	ev := "BEGIN:VEVENT\r\nUID:a\r\nDTSTAMP:20240101T000000Z\r\nSUMMARY:Talk\r\nDTSTART:20260105T100000Z\r\nDTEND:20260105T110000Z\r\nEND:VEVENT\r\n"
+	for _, tc := range []struct {
+		name, ics string
+		opts      Options
+		want      []string
+		not       []string
+	}{
+		{"no name", "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\n" + ev + "END:VCALENDAR\r\n", Options{},
+			[]string{`the calendar's name, which subscribers see in their calendar apps, is "prog", from the file's name: give -name`}, []string{"the calendar's id is"}},
+		{"a Chinese name", "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nX-WR-CALNAME:项目组日程\r\n" + ev + "END:VCALENDAR\r\n", Options{},
+			[]string{`the calendar's id is "prog" ("项目组日程" makes none)`}, []string{"from the file's name: give -name"}},
+		{"both given", "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\n" + ev + "END:VCALENDAR\r\n", Options{Name: "项目组日程", CalendarID: "team"},
+			nil, []string{"from the file's name", "the calendar's id is"}},
+	} {
+		tc.opts.Timezone = "Asia/Shanghai"
+		res, err := ICS("prog.ics", []byte(tc.ics), tc.opts)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		report := notesText(res.Notes)
+		for _, w := range tc.want {
+			if !strings.Contains(report, w) {
+				t.Errorf("%s: no note %q in:\n%s", tc.name, w, report)
+			}
+		}
+		for _, n := range tc.not {
+			if strings.Contains(report, n) {
+				t.Errorf("%s: a note %q in:\n%s", tc.name, n, report)
+			}
+		}
+	}
+	res, err := CSV("prog.csv", []byte("title,start\n周会,2026-01-05\n"), Options{})
+	if err != nil || !strings.Contains(notesText(res.Notes), `is "prog", from the file's name`) {
+		t.Errorf("CSV: %v\n%s", err, notesText(res.Notes))
+	}
+}
