@@ -722,7 +722,8 @@ func TestZoneHint(t *testing.T) {
 		"Buenos Aires":       ` (Buenos Aires is in "America/Argentina/Buenos_Aires")`,
 		"Eastern":            ` (did you mean "US/Eastern"?)`, // by spelling, not Canada/Eastern by city
 		"PST":                ` (did you mean "America/Los_Angeles"?)`,
-		"IST":                "", // India, Ireland or Israel
+		"IST":                ` (IST names India Standard Time, "Asia/Kolkata", Israel Standard Time, "Asia/Jerusalem", and Irish Standard Time, "Europe/Dublin": write the one meant)`,
+		"cst":                ` (CST names China Standard Time, "Asia/Shanghai" or, in Taiwan, "Asia/Taipei", and Central Standard Time, "America/Chicago": write the one meant)`,
 		"UTC+9":              ` (UTC+9 is "Etc/GMT-9", its sign reversed as the time zone database writes it; a city's zone, such as "Asia/Tokyo", also follows daylight saving)`,
 		"GMT-05:00":          ` (GMT-05:00 is "Etc/GMT+5", its sign reversed as the time zone database writes it; a city's zone, such as "Asia/Tokyo", also follows daylight saving)`,
 		"UTC+0":              ` (did you mean "Etc/UTC"?)`,

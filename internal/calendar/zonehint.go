@@ -41,6 +41,14 @@ var abbreviationZones = map[string]string{
 	"aedt": "Australia/Sydney", "nzst": "Pacific/Auckland", "nzdt": "Pacific/Auckland",
 }
 
+// ambiguousAbbreviations are the abbreviations people write as zones that
+// name zones on two continents or more, with them.
+var ambiguousAbbreviations = map[string]string{
+	"cst": `China Standard Time, "Asia/Shanghai" or, in Taiwan, "Asia/Taipei", and Central Standard Time, "America/Chicago"`,
+	"ist": `India Standard Time, "Asia/Kolkata", Israel Standard Time, "Asia/Jerusalem", and Irish Standard Time, "Europe/Dublin"`,
+	"ast": `Arabia Standard Time, "Asia/Riyadh", and Atlantic Standard Time, "America/Halifax"`,
+}
+
 // offsetRE is an offset written as a zone: UTC+9, GMT-5, UTC +09:00.
 var offsetRE = regexp.MustCompile(`^(?i:UTC|GMT) ?([+-]) ?0?(\d{1,2})(?::?00)?$`)
 
@@ -67,6 +75,9 @@ func offsetZone(s string) string {
 // for a message: ` (Geneva is in "Europe/Zurich")`, ` (did you mean
 // "Europe/Zurich"?)`, or "" when none is near.
 func ZoneHint(s string) string {
+	if zones, ok := ambiguousAbbreviations[strings.ToLower(strings.TrimSpace(s))]; ok {
+		return fmt.Sprintf(" (%s names %s: write the one meant)", strings.ToUpper(strings.TrimSpace(s)), zones)
+	}
 	z, city := SuggestZone(s)
 	switch {
 	case z == "":
@@ -102,6 +113,9 @@ func SuggestZone(s string) (zone, city string) {
 		}
 		if z, ok := abbreviationZones[key]; ok {
 			return z, ""
+		}
+		if _, ok := ambiguousAbbreviations[key]; ok {
+			return "", "" // no guess, nor a zone it is spelt like
 		}
 		if z := offsetZone(s); z != "" {
 			return z, ""
