@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"regexp"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -380,6 +381,9 @@ func (ci *csvImport) complete(e *event, row csvRow) bool {
 	return true
 }
 
+// isoQuoted is a message quoting a value written as yyyy-mm-dd.
+var isoQuoted = regexp.MustCompile(`"\d{4}-\d{2}-\d{2}[ T"]`)
+
 // loads reports whether the event loads as `calfeed check` reads it;
 // if not, it notes each problem at its cell and frees the event's id.
 func (ci *csvImport) loads(e *event) bool {
@@ -393,7 +397,9 @@ func (ci *csvImport) loads(e *event) bool {
 			at = e.at
 		}
 		msg := p.msg
-		if strings.Contains(msg, "is not a date") {
+		if strings.Contains(msg, "is not a date") && !isoQuoted.MatchString(msg) {
+			// A spreadsheet's own date format (5/2/16 9:00), not a
+			// date written right that does not exist (2026-02-30).
 			msg += " (format the column as text, or as yyyy-mm-dd hh:mm)"
 		}
 		ci.ns.add(at.line, at.col, "%s; row not imported", msg)

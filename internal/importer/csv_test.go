@@ -41,13 +41,17 @@ func TestCSV(t *testing.T) {
 			name: "semicolons and a sep= line, as European Excel saves",
 			csv: "sep=;\r\ntitle;start;duration;description\r\n" +
 				"Réunion; 2016-05-02 09:00;1h30m;\"Ordre du jour : budget; questions\"\r\n" +
-				"Sans date;2016-13-01 09:00;1h;\r\n",
+				"Sans date;2016-13-01 09:00;1h;\r\n" +
+				"Date d'Excel;2.5.16 09:00;1h;\r\n",
 			opts: Options{Timezone: "Europe/Paris", Lang: "fr"},
 			want: map[string][]string{
 				"Réunion": {"2016-05-02T07:00Z/2016-05-02T08:30Z"},
 			},
 			languages: []string{"fr"},
-			notes:     []string{`events.csv:4:2: start: "2016-13-01 09:00" is not a date (2015-12-14) or a wall time (2015-12-14 18:00): there is no month 13 (format the column as text`},
+			// A spreadsheet's own date format is told to format the column
+			// as text; a date written right that does not exist, not.
+			notes: []string{`events.csv:4:2: start: "2016-13-01 09:00" is not a date (2015-12-14) or a wall time (2015-12-14 18:00): there is no month 13; row not imported`,
+				`events.csv:5:2: start: "2.5.16 09:00" is not a date (2015-12-14) or a wall time (2015-12-14 18:00) (format the column as text, or as yyyy-mm-dd hh:mm); row not imported`},
 		},
 		{
 			name: "unknown column, a time in a gap, a repeated id",
