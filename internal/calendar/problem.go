@@ -256,6 +256,8 @@ var fullWidth = []struct {
 	{'］', "a full-width bracket", "]"},
 	{'｛', "a full-width brace", "{"},
 	{'｝', "a full-width brace", "}"},
+	{'【', "a black lenticular bracket", "["},
+	{'】', "a black lenticular bracket", "]"},
 	{'＃', "a full-width number sign", "#"},
 	{'－', "a full-width hyphen", "-"},
 }

@@ -34,7 +34,6 @@ func (p pos) before(q pos) bool { return p.line < q.line || p.line == q.line && 
 type syntaxScan struct {
 	lines     []string
 	tab       pos   // the first tab in a line's indentation
-	wide      pos   // the first ideographic space (U+3000) in one
 	badChar   pos   // the first @ or ` where a value starts
 	quote     pos   // a quoted scalar never closed
 	flow      []pos // '[' and '{' never closed, outermost first
@@ -81,9 +80,6 @@ func (s *syntaxScan) scanLine(i int, line string, st *scanState) {
 		st.blockIndent = -1
 	}
 	s.block[i] = st.quote == 0 && len(s.flow) == 0
-	if s.block[i] && s.wide == (pos{}) && strings.HasPrefix(line[indent:], "\u3000") {
-		s.wide = pos{i + 1, utf8.RuneCountInString(line[:indent]) + 1}
-	}
 	col := 0
 	tokenStart := true // at a place where a value or key may begin
 	runes := []rune(line)
@@ -217,15 +213,50 @@ func syntaxProblem(data []byte, err error) (line, col int, msg string) {
 // problem is syntaxProblem for the text s read.
 func (s *syntaxScan) problem(err error) (line, col int, msg string) {
 	line, col, msg = s.placed(err)
-	if s.wide != (pos{}) && line == s.wide.line {
-		// An input method's wide space, which looks like two of
-		// YAML's in an editor: the line is where no indentation fits.
-		return line, s.wide.col, syntaxPrefix + "an ideographic space (U+3000) in the indentation, which YAML reads as a letter; indent with spaces only"
+	// What a Chinese, Japanese or Korean input method types for YAML's
+	// colon and space, on the line at fault or the one before (where
+	// the parser stumbles on the next): named, whatever the parser made
+	// of it.
+	for _, l := range []int{line, line - 1} {
+		if p, m := s.inputMethodSlip(l); p != (pos{}) {
+			return p.line, p.col, syntaxPrefix + m
+		}
 	}
 	return line, col, msg
 }
 
-// placed is problem but for a wide space in the indentation.
+// keyWord is a key as events.yaml writes them.
+var keyWord = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]*$`)
+
+// inputMethodSlip finds, on line (1-based) of the block context, an
+// ideographic space (U+3000) in the indentation or after a key's colon,
+// or a full-width colon (：) after a key: YAML reads each as a letter.
+func (s *syntaxScan) inputMethodSlip(line int) (pos, string) {
+	if line < 1 || line > len(s.lines) || !s.block[line-1] {
+		return pos{}, ""
+	}
+	l := strings.TrimRight(s.lines[line-1], "\r")
+	rest := strings.TrimLeft(l, " ")
+	if strings.HasPrefix(rest, "\u3000") {
+		return pos{line, len(l) - len(rest) + 1}, "an ideographic space (U+3000) in the indentation, which YAML reads as a letter; indent with spaces only"
+	}
+	if r, ok := strings.CutPrefix(rest, "- "); ok {
+		rest = strings.TrimLeft(r, " ")
+	}
+	before := len(l) - len(rest) // bytes before the key
+	if i := strings.IndexAny(rest, ":：#'\"[{"); i > 0 && keyWord.MatchString(rest[:i]) {
+		col := utf8.RuneCountInString(l[:before+i]) + 1
+		switch {
+		case strings.HasPrefix(rest[i:], "："):
+			return pos{line, col}, `a full-width colon, "：", which YAML reads as a letter, not as the colon after a key; write key: value, with ":" and a space`
+		case strings.HasPrefix(rest[i:], ":\u3000"):
+			return pos{line, col + 1}, "an ideographic space (U+3000) after the colon, which YAML reads as a letter, so that the colon ends no key; write a space after it"
+		}
+	}
+	return pos{}, ""
+}
+
+// placed is problem but for an input method's slip.
 func (s *syntaxScan) placed(err error) (line, col int, msg string) {
 	raw := strings.TrimPrefix(err.Error(), "yaml: ")
 	if m := yamlLineRE.FindStringSubmatch(err.Error()); m != nil {
@@ -300,12 +331,6 @@ func (s *syntaxScan) placed(err error) (line, col int, msg string) {
 			return line, c, syntaxPrefix + "a colon followed by a space starts a value here; put the text in quotes, or fix the indentation"
 		}
 	case strings.Contains(raw, "could not find expected ':'"):
-		if line >= 1 && line <= len(s.lines) {
-			if i := strings.IndexRune(s.lines[line-1], '：'); i >= 0 {
-				return line, utf8.RuneCountInString(s.lines[line-1][:i]) + 1, syntaxPrefix +
-					`a full-width colon, "：", which YAML reads as a letter, not as the colon after a key; write key: value, with ":" and a space`
-			}
-		}
 		return line, s.firstChar(line), syntaxPrefix + "a key without a colon; write key: value"
 	case strings.Contains(raw, "did not find expected key"), strings.Contains(raw, "did not find expected '-' indicator"),
 		strings.Contains(raw, "did not find expected <document start>"):

@@ -151,6 +151,11 @@ func (l *loader) list(n *yaml.Node, what string) ([]*yaml.Node, bool) {
 				items[i] = strings.TrimSpace(items[i])
 			}
 			hint = "; write a list in brackets: [" + strings.Join(items, ", ") + "]"
+			if strings.ContainsAny(v, "［］【】〔〕，、") {
+				// ［talks］ or 【talks】 from an input method: its
+				// brackets are letters to YAML.
+				hint = `; its brackets or commas are full-width ones, which YAML reads as letters: write [a, b] with "[", "," and "]"`
+			}
 		}
 		l.errorf(n.Line, n.Column, "%s: want a list, got %s%s", what, describe(n), hint)
 		return nil, false
