@@ -102,7 +102,7 @@ func group(read []*vevent, ns *notes) []*recurring {
 // title, else its UID, else "event".
 func (im *icsImport) baseID(v *vevent, uid string) string {
 	local, _ := uidLocal(uid)
-	return firstOf(slug(v.title), slug(local), "event")
+	return firstOf(slug(withoutCancelled(v.title)), slug(local), "event")
 }
 
 // build turns a group of VEVENTs into events.

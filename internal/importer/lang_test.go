@@ -3,6 +3,8 @@ package importer
 import (
 	"strings"
 	"testing"
+
+	"calfeed/internal/calendar"
 )
 
 // TestGuessLanguage: texts in Chinese, Russian or Arabic script, more than
@@ -136,5 +138,24 @@ func TestImportNamesNoted(t *testing.T) {
 	res, err := CSV("prog.csv", []byte("title,start\n周会,2026-01-05\n"), Options{})
 	if err != nil || !strings.Contains(notesText(res.Notes), `is "prog", from the file's name`) {
 		t.Errorf("CSV: %v\n%s", err, notesText(res.Notes))
+	}
+}
+
+// TestImportCancelledWordAlone: a title that begins "Canceled: " on an
+// event that is not cancelled is kept, with a note, and gives no id.
+func TestImportCancelledWordAlone(t *testing.T) {
+	ics := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\nUID:040000008200E00074C5B7101A82E008\r\nDTSTAMP:20240101T000000Z\r\n" +
+		"SUMMARY:Canceled: 春节前聚餐\r\nDTSTART:20270105T100000Z\r\nDTEND:20270105T110000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+	res, err := ICS("o.ics", []byte(ics), Options{Timezone: "Asia/Shanghai"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cal := load(t, res)
+	e := cal.Events[0]
+	if e.Title.In(cal.Languages[0]) != "Canceled: 春节前聚餐" || e.Status != calendar.Confirmed || e.ID == "canceled" {
+		t.Errorf("title %q, status %v, id %q\n%s", e.Title.In(cal.Languages[0]), e.Status, e.ID, res.YAML)
+	}
+	if !strings.Contains(notesText(res.Notes), "begins with the word calendars put before a cancelled event's title, but the event is not cancelled") {
+		t.Errorf("no note:\n%s", notesText(res.Notes))
 	}
 }

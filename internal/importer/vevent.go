@@ -138,6 +138,8 @@ func (im *icsImport) noteUnpublished(v *vevent) {
 func (im *icsImport) tidy(v *vevent) {
 	if v.status == "cancelled" {
 		v.title = withoutCancelled(v.title)
+	} else if t := withoutCancelled(v.title); t != v.title {
+		im.ns.add(v.c.line, 0, "%.60q begins with the word calendars put before a cancelled event's title, but the event is not cancelled (no STATUS:CANCELLED): imported as it is, confirmed; if it is cancelled, write status: cancelled and take the word off its title", v.title)
 	}
 	_, links := feed.Added()
 	if !im.calfeed {
