@@ -515,7 +515,7 @@ func eventBox(cal *calendar.Calendar, it listed, r Request, t *translator, attrs
 	if end.Format(time.DateOnly) != start.Format(time.DateOnly) {
 		v.When += ", " + t.ShortDate(end)
 	}
-	v.ZoneText = t.Get("local_time", city(e.Location)) + " (" + utcOffset(start) + ")"
+	v.ZoneText = t.Get("local_time", city(e.Location, t.Base())) + " (" + utcOffset(start) + ")"
 	v.Start = o.Start.UTC().Format(time.RFC3339)
 	v.End = o.End.UTC().Format(time.RFC3339)
 	if r.Zone != nil {
@@ -554,10 +554,16 @@ func readerTime(start, end time.Time, day string, zone *time.Location, t *transl
 
 func clock(t time.Time) string { return t.Format("15:04") }
 
-// city is the last part of an IANA zone name, as people say it:
-// "New York" for America/New_York.
-func city(loc *time.Location) string {
+//go:generate go run ./mkcities
+
+// city is the city of a zone, in lang when the Unicode CLDR names it
+// (苏黎世 for Europe/Zurich in Chinese), else the last part of its IANA
+// name, as people say it: "New York" for America/New_York.
+func city(loc *time.Location, lang string) string {
 	name := loc.String()
+	if c, ok := exemplarCities[lang][name]; ok {
+		return c
+	}
 	if i := strings.LastIndexByte(name, '/'); i >= 0 {
 		name = name[i+1:]
 	}

@@ -707,3 +707,35 @@ func TestBaseNotice(t *testing.T) {
 		}
 	}
 }
+
+// TestZoneCity: an event's zone is named by its city in the page's
+// language, as the Unicode CLDR names it, under any of the zone's names;
+// else by the last part of its name.
+func TestZoneCity(t *testing.T) {
+	for _, tc := range []struct{ zone, lang, want string }{
+		{"Europe/Zurich", "zh", "苏黎世"},
+		{"America/New_York", "ru", "Нью-Йорк"},
+		{"America/New_York", "ar", "نيويورك"},
+		{"Europe/Zurich", "es", "Zúrich"},
+		{"America/New_York", "en", "New York"},
+		{"Asia/Saigon", "en", "Ho Chi Minh City"},
+		{"Asia/Ho_Chi_Minh", "en", "Ho Chi Minh City"},
+		{"America/Argentina/Buenos_Aires", "zh", "布宜诺斯艾利斯"}, // CLDR's America/Buenos_Aires
+		{"Europe/Zurich", "de", "Zurich"},                   // no page words in German
+		{"Etc/GMT-9", "zh", "GMT-9"},
+	} {
+		loc, err := time.LoadLocation(tc.zone)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := city(loc, tc.lang); got != tc.want {
+			t.Errorf("city(%s, %s) = %q, want %q", tc.zone, tc.lang, got, tc.want)
+		}
+	}
+	page := render(t, func(b *bytes.Buffer) error {
+		return newSite(t).Page(b, Request{Cal: seed(t), Base: base, Lang: "zh"})
+	})
+	if !strings.Contains(page, "纽约时间 (UTC−5)") {
+		t.Error("the Chinese page does not name New York's time in Chinese")
+	}
+}
