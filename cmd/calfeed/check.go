@@ -129,7 +129,7 @@ func clientWarnings(cal *calendar.Calendar, lk *lock.File, path string) ([]strin
 		text, onlyNew := unstamped(pending, lk)
 		why := "or Google Calendar will ignore the edits"
 		if onlyNew {
-			why = "so that their later edits reach subscribers"
+			why = "so that " + plural(len(pending), "its", "their") + " later edits reach subscribers"
 		}
 		ws = append(ws, fmt.Sprintf("%s (%s); run calfeed stamp %s, %s", text, strings.Join(pending, ", "), path, why))
 	}

@@ -320,7 +320,7 @@ func (c serveConfig) published(ctx context.Context, logger *slog.Logger, path st
 			text, onlyNew := unstamped(pending, lk)
 			msg := fmt.Sprintf("%s; the changed go out with their old SEQUENCE, which Google Calendar ignores: run calfeed stamp %s (or serve -stamp)", text, path)
 			if onlyNew {
-				msg = fmt.Sprintf("%s: run calfeed stamp %s (or serve -stamp), so that their later edits reach subscribers", text, path)
+				msg = fmt.Sprintf("%s: run calfeed stamp %s (or serve -stamp), so that %s later edits reach subscribers", text, path, plural(len(pending), "its", "their"))
 			}
 			logger.Warn(msg, slog.Int("unstamped", len(pending)), slog.String("events", shown))
 		}

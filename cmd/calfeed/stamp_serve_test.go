@@ -292,3 +292,24 @@ func TestUnstampedWords(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckNewUnstamped: check tells an event new since the last stamp
+// from one changed, whose edit Google Calendar ignores until a stamp.
+func TestCheckNewUnstamped(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "events.yaml")
+	src := calendarYAML("forum", "Talk")
+	os.WriteFile(path, []byte(src), 0o644)
+	if r := runCmd(t, nil, "stamp", path); r.code != 0 {
+		t.Fatalf("stamp: %s", r.stderr)
+	}
+	os.WriteFile(path, []byte(src+"  - {id: new-talk, title: New, start: 2026-05-05 09:00, duration: 1h}\n"), 0o644)
+	r := runCmd(t, nil, "check", path)
+	if want := "1 new event not stamped yet (new-talk); run calfeed stamp " + path + ", so that its later edits reach subscribers"; !strings.Contains(r.stderr+r.stdout, want) {
+		t.Errorf("check after an event was added: lacks %q\n%s%s", want, r.stdout, r.stderr)
+	}
+	os.WriteFile(path, []byte(strings.Replace(src, `title: "Talk"`, `title: "Talk, moved"`, 1)), 0o644)
+	r = runCmd(t, nil, "check", path)
+	if want := "1 event changed since the last stamp (talk); run calfeed stamp " + path + ", or Google Calendar will ignore the edits"; !strings.Contains(r.stderr+r.stdout, want) {
+		t.Errorf("check after an event was edited: lacks %q\n%s%s", want, r.stdout, r.stderr)
+	}
+}

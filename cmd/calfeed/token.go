@@ -264,12 +264,13 @@ func localBase(getenv func(string) string) string {
 	return "http://" + hostPort
 }
 
-// topCalendarKey is the line that begins an events file's calendar.
-var topCalendarKey = regexp.MustCompile(`(?m)^calendar:`)
+// topCalendarKey is the line that begins an events file's calendar (the
+// file's first may begin with a byte order mark).
+var topCalendarKey = regexp.MustCompile(`(?m)^(?:\x{FEFF})?calendar:`)
 
-// calendarsIn counts the events files in dir, as serve -config dir would
-// serve them: its *.yaml files with a calendar: (a docker-compose.yaml
-// beside events.yaml makes no folder of calendars).
+// calendarsIn counts the events files in dir: its *.yaml files with a
+// calendar:, which serve -config dir serves (it tries every *.yaml, and
+// a docker-compose.yaml beside events.yaml makes no folder of calendars).
 func calendarsIn(dir string) int {
 	n := 0
 	for _, f := range configFiles(dir) {

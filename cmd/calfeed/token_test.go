@@ -220,6 +220,16 @@ func TestServeFolderTokens(t *testing.T) {
 	if want := "https://cal.example.org/p/" + alone + "/"; !strings.Contains(res.stdout, want) || strings.Contains(res.stderr, "holds other calendars") {
 		t.Errorf("token add -folder=false beside another calendar: stdout lacks %q, or stderr speaks of the folder:\n%s%s", want, res.stdout, res.stderr)
 	}
+	// A calendar whose file begins with a byte order mark is one too;
+	// a YAML file whose "calendar:" is not at the top level is not.
+	bom := folderOfCalendars(t, map[string]string{
+		"priv.yaml":  privateCalendarYAML,
+		"other.yaml": "\uFEFF" + calendarYAML("other", "Other talk"),
+		"notes.yaml": "notes:\n  calendar: soon\n",
+	})
+	if n := calendarsIn(bom); n != 2 {
+		t.Errorf("calendarsIn: %d, want 2 (one with a byte order mark, one note)", n)
+	}
 	// A base_url that ends in the calendar's id is its address in the
 	// folder already: the same address either way, and no note.
 	own, res := addToken(t, filepath.Join(dir, "priv.yaml"), "-name", "Own", "-all", "-base-url", "https://cal.example.org/priv")

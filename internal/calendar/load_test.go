@@ -806,6 +806,7 @@ func TestDateHint(t *testing.T) {
 		"2027-05-01 25:00":       ": there is no hour 25; hours run from 00 to 23",
 		"2027-05-01 9:60":        ": there is no minute 60; minutes run from 00 to 59",
 		"2027-05-01 09:30:61":    ": there is no second 61; seconds run from 00 to 59",
+		"2027-05-01 09:30:60":    ": there is no second 60; seconds run from 00 to 59",
 		"2027-05-01 09:5":        ": the time must be HH:MM or HH:MM:SS, 24-hour",
 		"2027-02-30":             ": February 2027 has 28 days",
 		"2027-13-01 10:00":       ": there is no month 13",
@@ -892,14 +893,17 @@ func TestShapeHints(t *testing.T) {
 func TestEventNamedFromTheStart(t *testing.T) {
 	src := "calendar: {id: x, name: X, timezone: UTC}\nevents:\n" +
 		"  - {titel: A, id: opening, start: 2026-01-01 09:00, duration: 1h}\n" +
-		"  - {id: Not An Id, title: B, title: C, start: 2026-01-01 09:00, duration: 1h}\n"
+		"  - {id: Not An Id, title: B, title: C, start: 2026-01-01 09:00, duration: 1h}\n" +
+		"  - {id: first, colr: x, id: second, title: D, start: 2026-01-01 09:00, duration: 1h}\n" +
+		"  - {id: [a], colour: x, title: E, start: 2026-01-01 09:00, duration: 1h}\n"
 	_, err := Load("events.yaml", strings.NewReader(src), Options{})
 	var le *Error
 	if !errors.As(err, &le) {
 		t.Fatalf("Load = %v", err)
 	}
 	got := le.Error()
-	for _, want := range []string{`events[0] "opening": unknown key "titel"`, `events[1]: key "title" repeated`} {
+	for _, want := range []string{`events[0] "opening": unknown key "titel"`, `events[1]: key "title" repeated`,
+		`events[2] "first": unknown key "colr"`, `events[3]: unknown key "colour"`} {
 		if !strings.Contains(got, want) {
 			t.Errorf("problems lack %q:\n%s", want, got)
 		}

@@ -249,7 +249,7 @@ var fullWidth = []struct {
 }{
 	{'，', "a full-width comma", ","},
 	{'、', "an ideographic comma", ","},
-	{'：', "a full-width colon", ":"},
+	{'：', "a full-width colon", `": " (a colon and a space)`},
 	{'；', "a full-width semicolon", ";"},
 	{'\u3000', "an ideographic space", "a space"},
 	{'［', "a full-width bracket", "["},
@@ -272,6 +272,7 @@ func fullWidthHint(s string) string {
 			if len(with) == 1 {
 				with = strconv.Quote(with)
 			}
+			// (The colon's is quoted already: ": " with its space.)
 			return fmt.Sprintf(" (it holds %s, %q, which YAML reads as a letter: write %s instead)", f.name, string(f.r), with)
 		}
 	}

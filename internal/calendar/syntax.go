@@ -237,7 +237,7 @@ func (s *syntaxScan) inputMethodSlip(line int) (pos, string) {
 	}
 	l := strings.TrimRight(s.lines[line-1], "\r")
 	rest := strings.TrimLeft(l, " ")
-	if strings.HasPrefix(rest, "\u3000") {
+	if strings.HasPrefix(rest, "\u3000") && !s.continues(line-1) {
 		return pos{line, len(l) - len(rest) + 1}, "an ideographic space (U+3000) in the indentation, which YAML reads as a letter; indent with spaces only"
 	}
 	if r, ok := strings.CutPrefix(rest, "- "); ok {
@@ -424,16 +424,22 @@ func (s *syntaxScan) misindented(from int) (pos, string) {
 			continue
 		}
 		in := len(l) - len(strings.TrimLeft(l, " "))
+		if i+1 >= from {
+			if p, m := s.inputMethodSlip(i + 1); p != (pos{}) {
+				return p, m // "  　- id: b": its dash is where the items' are, to TrimSpace
+			}
+		}
 		item := strings.HasPrefix(t, "- ") || t == "-"
 		fault := pos{i + 1, in + 1}
 		// The levels this line's dedent closed, and of them the nearest
 		// to it of its kind (keys for a key, items for an item): where
 		// it may belong.
-		popped := false
+		popped, poppedList := false, false
 		var fit *level
 		for len(open) > 0 && in < open[len(open)-1].indent {
 			c := open[len(open)-1]
 			open, popped = open[:len(open)-1], true
+			poppedList = poppedList || c.list
 			if c.list == item {
 				fit = &c
 			}
@@ -449,7 +455,9 @@ func (s *syntaxScan) misindented(from int) (pos, string) {
 			open = append(open, level{in, item, i + 1 + s.shift})
 		case in > open[len(open)-1].indent:
 			if top := open[len(open)-1]; popped && i+1 >= from {
-				if top.list != item {
+				if top.list != item || poppedList {
+					// Not past a list's items: a key there leaves
+					// the list (an event's key would be the file's).
 					return fault, placeHint(in, fit, nil)
 				}
 				return fault, placeHint(in, fit, &top)
@@ -513,8 +521,55 @@ func placeHint(in int, above, around *level) string {
 	return fmt.Sprintf("this line begins in column %d, where nothing above it does; line it up with the keys of its mapping, or with the - of its list's items", in+1)
 }
 
-// keyLike matches a line that begins with a plain key and its colon.
-var keyLike = regexp.MustCompile(`^[^\s:#'"\[\]{},&*!|>%@` + "`" + `-][^:#]*:( |$)`)
+// keyLike matches a line that begins with a key, one word as events.yaml
+// writes them, and its colon.
+var keyLike = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]*:( |$)`)
+
+// continues reports whether line i (from 0) is indented further than the
+// keys of the line before it, whose value is on that line: a line of that
+// value, where a plain text may go on (and begin with a wide space).
+func (s *syntaxScan) continues(i int) bool {
+	j := s.blockBefore(i)
+	if j < 0 {
+		return false
+	}
+	keys, key, opens := s.keysOf(j)
+	l := strings.TrimRight(s.lines[i], "\r")
+	return key != "" && !opens && len(l)-len(strings.TrimLeft(l, " ")) > keys
+}
+
+// blockBefore is the line before line i (from 0) in the block context
+// that is neither blank nor a comment, or -1.
+func (s *syntaxScan) blockBefore(i int) int {
+	for j := i - 1; j >= 0; j-- {
+		t := strings.TrimSpace(s.lines[j])
+		if s.block[j] && t != "" && !strings.HasPrefix(t, "#") {
+			return j
+		}
+	}
+	return -1
+}
+
+// keysOf reads line j (from 0): the column (from 0) its keys begin in,
+// its key ("" when it does not begin with one) and whether it ends with
+// the key's colon, its value on the lines after it.
+func (s *syntaxScan) keysOf(j int) (keys int, key string, opens bool) {
+	pl := strings.TrimRight(s.lines[j], "\r")
+	pt := strings.TrimLeft(pl, " ")
+	keys = len(pl) - len(pt)
+	if rest, ok := strings.CutPrefix(pt, "- "); ok {
+		keys += 2 + len(rest) - len(strings.TrimLeft(rest, " "))
+		pt = strings.TrimLeft(rest, " ")
+	}
+	if !keyLike.MatchString(pt) {
+		return keys, "", false
+	}
+	body := pt
+	if k := strings.Index(body, " #"); k >= 0 {
+		body = strings.TrimSpace(body[:k])
+	}
+	return keys, pt[:strings.Index(pt, ":")], strings.HasSuffix(body, ":")
+}
 
 // overIndented reports line i (from 0) when it is a key indented further
 // than the keys of the line before it, whose value is on that line: YAML
@@ -526,34 +581,14 @@ func (s *syntaxScan) overIndented(i int) (pos, string) {
 	l := strings.TrimRight(s.lines[i], "\r")
 	t := strings.TrimLeft(l, " ")
 	in := len(l) - len(t)
-	if !keyLike.MatchString(t) {
+	j := s.blockBefore(i)
+	if !keyLike.MatchString(t) || j < 0 {
 		return pos{}, ""
 	}
-	j := i - 1
-	for ; j >= 0; j-- {
-		pt := strings.TrimSpace(s.lines[j])
-		if s.block[j] && pt != "" && !strings.HasPrefix(pt, "#") {
-			break
-		}
-	}
-	if j < 0 {
+	keys, key, opens := s.keysOf(j)
+	if in <= keys || key == "" || opens {
 		return pos{}, ""
 	}
-	pl := strings.TrimRight(s.lines[j], "\r")
-	pt := strings.TrimLeft(pl, " ")
-	keys := len(pl) - len(pt) // where the keys of the line before begin
-	if rest, ok := strings.CutPrefix(pt, "- "); ok {
-		keys += 2 + len(rest) - len(strings.TrimLeft(rest, " "))
-		pt = strings.TrimLeft(rest, " ")
-	}
-	body := pt
-	if k := strings.Index(body, " #"); k >= 0 {
-		body = strings.TrimSpace(body[:k])
-	}
-	if in <= keys || !keyLike.MatchString(pt) || strings.HasSuffix(body, ":") {
-		return pos{}, ""
-	}
-	key := strings.TrimSpace(pt[:strings.Index(pt, ":")])
 	return pos{i + 1, in + 1}, fmt.Sprintf("this key begins in column %d, right of the keys above it (column %d, line %d): after the value of %s, YAML cannot read a key there; line it up with them, at column %d",
 		in+1, keys+1, j+1+s.shift, key, keys+1)
 }

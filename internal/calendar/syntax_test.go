@@ -36,6 +36,11 @@ func TestSyntaxErrorPlace(t *testing.T) {
 		{"a full-width colon after an item's -", "events:\n  - id：a\n    title: T\n", 2, 7, `a full-width colon, "："`},
 		{"an ideographic space after a colon", "events:\n  - id: a\n    title:\u3000工作坊：数据\n", 3, 11, "an ideographic space (U+3000) after the colon"},
 		{"a full-width colon in a title's text is no slip", "events:\n  - id: a\n    title: 工作坊：数据\n     end: x\n", 4, 6, "right of the keys above it"},
+		{"an ideographic space before an item's -", "events:\n  - id: a\n    title: T\n  \u3000- id: b\n    title: U\n", 4, 3, "an ideographic space (U+3000) in the indentation"},
+		{"a text going on after a wide space, then a colon", "events:\n  - id: a\n    description: 第一行\n      \u3000第二行: x\n", 4, 11, "a colon followed by a space starts a value here; put the text in quotes"},
+		{"a title going on, then a colon", "events:\n  - id: a\n    title: Opening\n      of the: conference\n", 4, 13, "a colon followed by a space starts a value here"},
+		{"a key after a comment line, over-indented", "events:\n  - id: a\n    start: 2016-01-01 09:00 # nine\n    # the end\n     end: 2016-01-01 10:00\n", 5, 6, "right of the keys above it (column 5, line 3): after the value of start"},
+		{"a key over-indented under a key that opens", "events:\n  - id: a\n    repeat:\n        freq: weekly\n      count: 3\n", 5, 7, "check the indentation"},
 		{"key without colon", "calendar:\n  id: x\n  name\nevents: []\n", 3, 3, "a key without a colon"},
 		{"dedent between levels", "calendar:\n  id: x\n name: y\n", 3, 2, "check the indentation: this line begins in column 2, between the keys above it (column 3, line 2) and the keys around them (column 1, line 1)"},
 		{"item among keys", "a: 1\n- b\n", 2, 1, "check the indentation: this list item begins in column 1, where the keys of the mapping around it do (line 1)"},
@@ -145,6 +150,12 @@ func TestSyntaxRecovery(t *testing.T) {
 			[]string{"9:10: events[0] \"b\": end", "12:2: YAML syntax: check the indentation: this line begins in column 2, left of the keys above it (column 5, line 11); line it up with them", "15:13: YAML syntax: a colon"}},
 		{"a key left of an event's - after its first", head + bad + "  - id: t\n start: 2016-05-02 09:00\n    end: 2016-05-02 10:00\n" + slip,
 			[]string{"9:10: events[0] \"b\": end", "11:2: YAML syntax: check the indentation: this line begins in column 2, left of the keys above it (column 5, line 10); line it up with them", "14:13: YAML syntax: a colon"}},
+		{"a key over-indented in a later event", head + bad + good + "  - id: t\n    start: 2016-05-02 09:00\n     end: 2016-05-02 10:00\n" + slip,
+			[]string{"9:10: events[0] \"b\": end", "16:6: YAML syntax: check the indentation: this key begins in column 6, right of the keys above it (column 5, line 15)", "18:13: YAML syntax: a colon"}},
+		// With an anchor, the file is read whole: the same line gets
+		// the same advice, and never the top level's column.
+		{"a key left of an event's -, the file read whole", head + strings.Replace(good, "title: G", "title: &t G", 1) + "  - id: t\n    title: T\n start: 2016-05-02 09:00\n    end: 2016-05-02 10:00\n",
+			[]string{"12:2: YAML syntax: check the indentation: this line begins in column 2, left of the keys above it (column 5, line 11); line it up with them"}},
 		{"a tab after spaces in an event's indentation", head + bad + "  - id: t\n  \ttitle: T\n    start: 2016-05-02 09:00\n    end: 2016-05-02 10:00\n" + slip,
 			[]string{"9:10: events[0] \"b\": end", "11:3: YAML syntax: a tab", "15:13: YAML syntax: a colon"}},
 		// Cut in a quoted text, with a slip after the cut: the piece

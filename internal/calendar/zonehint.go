@@ -46,7 +46,7 @@ var abbreviationZones = map[string]string{
 var ambiguousAbbreviations = map[string]string{
 	"cst": `China Standard Time, "Asia/Shanghai" or, in Taiwan, "Asia/Taipei", and Central Standard Time, "America/Chicago"`,
 	"ist": `India Standard Time, "Asia/Kolkata", Israel Standard Time, "Asia/Jerusalem", and Irish Standard Time, "Europe/Dublin"`,
-	"ast": `Arabia Standard Time, "Asia/Riyadh", and Atlantic Standard Time, "America/Halifax"`,
+	"ast": `Arabia Standard Time, "Asia/Riyadh", and Atlantic Standard Time, "America/Halifax" or, without daylight saving, "America/Puerto_Rico"`,
 }
 
 // offsetRE is an offset written as a zone: UTC+9, GMT-5, UTC +09:00.

@@ -60,10 +60,11 @@ func CSV(source string, data []byte, opts Options) (*Result, error) {
 		header, rows = h, converted
 	}
 	if guess {
-		// The texts of the title, description and location columns that
-		// name no language, as far as a thousand rows: those a header
-		// names (title.zh) are in theirs, and a bare title beside a
-		// title.en is often the other language.
+		// The texts of the title column that names no language (else of
+		// the description and location columns that name none), as far
+		// as a thousand rows: those a header names (title.zh) are in
+		// theirs, and a bare title beside a title.en is often the other
+		// language.
 		// The titles say it when there is a title column without a
 		// language: a location is often a venue's name in Latin letters
 		// ("Geneva CICG") whatever the programme's language.
@@ -105,7 +106,7 @@ func CSV(source string, data []byte, opts Options) (*Result, error) {
 	if opts.Name == "" {
 		nameNote(ns, name)
 	}
-	id := firstOf(opts.CalendarID, slug(name), "calendar")
+	id := firstOf(opts.CalendarID, slug(name), slug(strings.TrimSuffix(path.Base(source), path.Ext(source))), "calendar")
 	if opts.CalendarID == "" && slug(name) == "" {
 		idNote(ns, id, name)
 	}

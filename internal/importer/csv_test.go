@@ -298,3 +298,20 @@ func TestCSVDuplicateUIDs(t *testing.T) {
 		t.Errorf("events %v, want A, B, E, F and C again", got)
 	}
 }
+
+// TestCSVGuessWithoutTitle: without a title column of no language, the
+// description and location columns of none tell the language; a name
+// that makes no id gives the file's, with a note.
+func TestCSVGuessWithoutTitle(t *testing.T) {
+	src := "title.en,location,start\nOpening,日内瓦国际会议中心,2016-05-02\nPlenary,日内瓦国际会议中心,2016-05-03\n"
+	res, err := CSV("prog.csv", []byte(src), Options{Now: func() time.Time { return time.Time{} }, Name: "会议日程"})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, notesText(res.Notes))
+	}
+	if !strings.Contains(string(res.YAML), "languages: [zh, en]") {
+		t.Errorf("a Chinese location column beside title.en:\n%s", res.YAML)
+	}
+	if !strings.Contains(string(res.YAML), "id: prog\n") || !strings.Contains(notesText(res.Notes), `the calendar's id is "prog" ("会议日程" makes none)`) {
+		t.Errorf("the id from the file's name, noted:\n%s\n%s", res.YAML, notesText(res.Notes))
+	}
+}

@@ -60,8 +60,8 @@ func guessLanguage(texts []string) (lang, name string) {
 			}
 		}
 	}
-	if letters < 4 {
-		return "", ""
+	if weight < 4 {
+		return "", "" // too few letters to tell, or one Chinese character
 	}
 	for i, sl := range scriptLanguages {
 		// More than half of the letters: the rest are often the place

@@ -30,6 +30,9 @@ func TestGuessLanguage(t *testing.T) {
 		// A Chinese character counts for about a word: three short
 		// Chinese titles and a name outweigh one English title.
 		{[]string{"周会", "圣诞假期", "取消的会", "Call with Berlin", "项目组日程"}, "zh"},
+		{[]string{"Opening of the forum", "Room A", "开幕"}, ""}, // mostly English
+		{[]string{"开幕式"}, "zh"}, // one word, three characters
+		{[]string{"会议"}, "zh"},
 		{nil, ""},
 	} {
 		if got, _ := guessLanguage(tc.texts); got != tc.want {
