@@ -66,17 +66,31 @@ func main() {
 		if err != nil {
 			log.Fatalf("mkcities: %v", err)
 		}
+		// A zone's own entry first; its other names take the entry of
+		// the first of their zone's names that has one (a file may have
+		// an entry for two names of one zone, Pacific/Enderbury and
+		// Pacific/Kanton: in the order of their names, not of a map).
+		zones := make([]string, 0, len(byZone))
+		for z := range byZone {
+			zones = append(zones, z)
+		}
+		slices.Sort(zones)
 		m := map[string]string{}
-		for zone, city := range byZone {
-			names := aliases[zone]
-			if len(names) == 0 {
-				names = []string{zone}
-			}
-			for _, name := range names {
-				if lang == "en" && city == idCity(name) {
-					continue // what the page says without the table
+		for _, zone := range zones {
+			m[zone] = byZone[zone]
+		}
+		for _, zone := range zones {
+			for _, name := range aliases[zone] {
+				if _, ok := m[name]; !ok {
+					m[name] = byZone[zone]
 				}
-				m[name] = city
+			}
+		}
+		if lang == "en" {
+			for name, city := range m {
+				if city == idCity(name) {
+					delete(m, name) // what the page says without the table
+				}
 			}
 		}
 		cities[lang] = m
