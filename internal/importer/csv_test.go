@@ -85,29 +85,22 @@ func TestCSV(t *testing.T) {
 				"events.csv: 1 event (event) and 2 tracks (track, track-2) got ids made up",
 			},
 		},
-	}
-	tests = append(tests, struct {
-		name, csv string
-		opts      Options
-		want      map[string][]string
-		languages []string
-		tracks    []string
-		notes     []string
-	}{
-		// Venues in Latin letters, in a column without a language,
-		// outweighed the Chinese titles: zh was not guessed, and the
-		// bare title column was refused as English beside title.en.
-		name: "Chinese titles beside title.en, venues in Latin letters",
-		csv: "title,title.en,location,start,end,timezone\n" +
-			"开幕式,Opening ceremony,Geneva International Conference Centre CICG,2027-03-28 09:00,2027-03-28 10:00,Europe/Zurich\n" +
-			"圆桌,Round table,Geneva International Conference Centre CICG,2027-03-29 09:00,2027-03-29 10:00,Europe/Zurich\n",
-		want: map[string][]string{
-			"开幕式": {"2027-03-28T07:00Z/2027-03-28T08:00Z"},
-			"圆桌":  {"2027-03-29T07:00Z/2027-03-29T08:00Z"},
+		{
+			// Venues in Latin letters, in a column without a language,
+			// outweighed the Chinese titles: zh was not guessed, and the
+			// bare title column was refused as English beside title.en.
+			name: "Chinese titles beside title.en, venues in Latin letters",
+			csv: "title,title.en,location,start,end,timezone\n" +
+				"开幕式,Opening ceremony,Geneva International Conference Centre CICG,2027-03-28 09:00,2027-03-28 10:00,Europe/Zurich\n" +
+				"圆桌,Round table,Geneva International Conference Centre CICG,2027-03-29 09:00,2027-03-29 10:00,Europe/Zurich\n",
+			want: map[string][]string{
+				"开幕式": {"2027-03-28T07:00Z/2027-03-28T08:00Z"},
+				"圆桌":  {"2027-03-29T07:00Z/2027-03-29T08:00Z"},
+			},
+			languages: []string{"zh", "en"},
+			notes:     []string{"the texts look Chinese, so the calendar's language is zh"},
 		},
-		languages: []string{"zh", "en"},
-		notes:     []string{"the texts look Chinese, so the calendar's language is zh"},
-	})
+	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.opts.Now = now
