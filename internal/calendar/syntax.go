@@ -240,6 +240,9 @@ func (s *syntaxScan) inputMethodSlip(line int) (pos, string) {
 	if strings.HasPrefix(rest, "\u3000") && !s.continues(line-1) {
 		return pos{line, len(l) - len(rest) + 1}, "an ideographic space (U+3000) in the indentation, which YAML reads as a letter; indent with spaces only"
 	}
+	if s.continues(line - 1) {
+		return pos{}, "" // a line of a text going on: "WSIS：会议" is its text
+	}
 	if r, ok := strings.CutPrefix(rest, "- "); ok {
 		rest = strings.TrimLeft(r, " ")
 	}
@@ -424,10 +427,10 @@ func (s *syntaxScan) misindented(from int) (pos, string) {
 			continue
 		}
 		in := len(l) - len(strings.TrimLeft(l, " "))
-		if i+1 >= from {
-			if p, m := s.inputMethodSlip(i + 1); p != (pos{}) {
-				return p, m // "  　- id: b": its dash is where the items' are, to TrimSpace
-			}
+		if i+1 >= from && strings.HasPrefix(strings.TrimLeft(l, " "), "\u3000") && !s.continues(i) {
+			// "  　- id: b": its dash is where the items' are, to
+			// TrimSpace; YAML reads the wide space as a letter.
+			return pos{i + 1, in + 1}, "an ideographic space (U+3000) in the indentation, which YAML reads as a letter; indent with spaces only"
 		}
 		item := strings.HasPrefix(t, "- ") || t == "-"
 		fault := pos{i + 1, in + 1}
@@ -455,9 +458,9 @@ func (s *syntaxScan) misindented(from int) (pos, string) {
 			open = append(open, level{in, item, i + 1 + s.shift})
 		case in > open[len(open)-1].indent:
 			if top := open[len(open)-1]; popped && i+1 >= from {
-				if top.list != item || poppedList {
-					// Not past a list's items: a key there leaves
-					// the list (an event's key would be the file's).
+				if top.list != item || poppedList && top.indent == 0 && fit != nil {
+					// Not the top level from inside a list: an
+					// event's key there would be the file's.
 					return fault, placeHint(in, fit, nil)
 				}
 				return fault, placeHint(in, fit, &top)
@@ -525,17 +528,25 @@ func placeHint(in int, above, around *level) string {
 // writes them, and its colon.
 var keyLike = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]*:( |$)`)
 
-// continues reports whether line i (from 0) is indented further than the
-// keys of the line before it, whose value is on that line: a line of that
-// value, where a plain text may go on (and begin with a wide space).
+// continues reports whether line i (from 0) is a line of a text that
+// goes on from a key's value on a line above it: indented further than
+// that key's mapping's keys, as is every line between them.
 func (s *syntaxScan) continues(i int) bool {
-	j := s.blockBefore(i)
-	if j < 0 {
-		return false
-	}
-	keys, key, opens := s.keysOf(j)
 	l := strings.TrimRight(s.lines[i], "\r")
-	return key != "" && !opens && len(l)-len(strings.TrimLeft(l, " ")) > keys
+	in := len(l) - len(strings.TrimLeft(l, " "))
+	for j, n := s.blockBefore(i), 0; j >= 0 && n < 1000; j, n = s.blockBefore(j), n+1 {
+		keys, key, opens := s.keysOf(j)
+		if key != "" {
+			return !opens && in > keys
+		}
+		pl := strings.TrimRight(s.lines[j], "\r")
+		pt := strings.TrimLeft(pl, " ")
+		if strings.HasPrefix(pt, "- ") || pt == "-" {
+			return false // an item, not a text's line
+		}
+		in = min(in, len(pl)-len(pt)) // every line of the text is further in than the keys
+	}
+	return false
 }
 
 // blockBefore is the line before line i (from 0) in the block context

@@ -41,6 +41,14 @@ func TestSyntaxErrorPlace(t *testing.T) {
 		{"a title going on, then a colon", "events:\n  - id: a\n    title: Opening\n      of the: conference\n", 4, 13, "a colon followed by a space starts a value here"},
 		{"a key after a comment line, over-indented", "events:\n  - id: a\n    start: 2016-01-01 09:00 # nine\n    # the end\n     end: 2016-01-01 10:00\n", 5, 6, "right of the keys above it (column 5, line 3): after the value of start"},
 		{"a key over-indented under a key that opens", "events:\n  - id: a\n    repeat:\n        freq: weekly\n      count: 3\n", 5, 7, "check the indentation"},
+		// Lines of a text going on that look like an input method's
+		// slips are its text: the real fault below them is told.
+		{"a text's line with a word and a full-width colon, then a tab", "events:\n  - id: a\n    description: 第一行\n      WSIS：会议\n\tstart: 2026-01-01 09:00\n", 5, 1, "a tab in the indentation"},
+		{"a text's third line begins with a wide space, then a dedent", "events:\n  - id: a\n    description: 第一行\n      第二行\n      \u3000第三段\n   start: 2026-01-01 09:00\n", 6, 4, "left of the keys above it (column 5, line 3)"},
+		{"a text's line with a full-width colon, keys, then a dedent", "events:\n  - id: a\n    description: 第一行\n      WSIS：会议\n    location: Hall\n    url: https://example.org\n   duration: 1h\n", 7, 4, "left of the keys above it (column 5, line 6)"},
+		// A list closed deeper than the line: the keys around it are
+		// offered.
+		{"a key right of the keys around it, after a list", "calendar:\n  id: x\n  languages:\n      - zh\n      - en\n    timezone: UTC\nevents: []\n", 6, 5, "right of the keys around it (column 3, line 3)"},
 		{"key without colon", "calendar:\n  id: x\n  name\nevents: []\n", 3, 3, "a key without a colon"},
 		{"dedent between levels", "calendar:\n  id: x\n name: y\n", 3, 2, "check the indentation: this line begins in column 2, between the keys above it (column 3, line 2) and the keys around them (column 1, line 1)"},
 		{"item among keys", "a: 1\n- b\n", 2, 1, "check the indentation: this list item begins in column 1, where the keys of the mapping around it do (line 1)"},

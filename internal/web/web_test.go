@@ -739,3 +739,19 @@ func TestZoneCity(t *testing.T) {
 		t.Error("the Chinese page does not name New York's time in Chinese")
 	}
 }
+
+// TestCitiesLanguages: cities.go (go generate) has the cities of every
+// language the page's words are written in, and of no other.
+func TestCitiesLanguages(t *testing.T) {
+	langs := UILanguages()
+	for _, l := range langs {
+		if l != "en" && len(exemplarCities[l]) < 400 {
+			t.Errorf("%s: %d cities; run go generate ./internal/web (mkcities's languages are locale.Languages())", l, len(exemplarCities[l]))
+		}
+	}
+	for l := range exemplarCities {
+		if !slices.Contains(langs, l) {
+			t.Errorf("cities for %s, whose page words are English", l)
+		}
+	}
+}
