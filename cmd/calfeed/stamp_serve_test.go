@@ -313,3 +313,20 @@ func TestCheckNewUnstamped(t *testing.T) {
 		t.Errorf("check after an event was edited: lacks %q\n%s%s", want, r.stdout, r.stderr)
 	}
 }
+
+// TestUnstampedNewWarned: serve tells an event new since the last stamp,
+// whose later edits need a stamp, from an edit Google Calendar ignores.
+func TestUnstampedNewWarned(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "events.yaml")
+	src := calendarYAML("forum", "Talk")
+	os.WriteFile(path, []byte(src), 0o644)
+	if r := runCmd(t, nil, "stamp", path); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	s := startServe(t, nil, "-config", path, "-reload-delay", "100ms")
+	replace(t, path, src+"  - {id: new-talk, title: New, start: 2026-05-05 09:00, duration: 1h}\n")
+	waitLog(t, s, "1 new event not stamped yet: run calfeed stamp "+path+" (or serve -stamp), so that its later edits reach subscribers")
+	replace(t, path, strings.Replace(src, `title: "Talk"`, `title: "Talk, moved"`, 1)+
+		"  - {id: new-talk, title: New, start: 2026-05-05 09:00, duration: 1h}\n  - {id: newer-talk, title: Newer, start: 2026-05-06 09:00, duration: 1h}\n")
+	waitLog(t, s, "1 event changed since the last stamp, and 2 new ones; the changed go out with their old SEQUENCE")
+}

@@ -162,3 +162,18 @@ func TestImportCancelledWordAlone(t *testing.T) {
 		t.Errorf("no note:\n%s", notesText(res.Notes))
 	}
 }
+
+func TestWithoutCancelled(t *testing.T) {
+	for in, want := range map[string]string{
+		"Canceled: 春节前聚餐":  "春节前聚餐",
+		"CANCELED: Board":  "Board",
+		"Cancelled: Board": "Board",
+		"Canceled: ":       "Canceled: ", // nothing after it: kept
+		"Cancel culture":   "Cancel culture",
+		"会议":               "会议",
+	} {
+		if got := withoutCancelled(in); got != want {
+			t.Errorf("withoutCancelled(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

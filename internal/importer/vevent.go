@@ -163,8 +163,9 @@ func (im *icsImport) tidy(v *vevent) {
 func withoutCancelled(title string) string {
 	cancelled, _ := feed.Added()
 	for _, p := range append(cancelled, "Canceled: ", "Cancelled: ") {
-		if strings.HasPrefix(title, p) && len(title) > len(p) {
-			return strings.TrimSpace(strings.TrimPrefix(title, p))
+		// In any case: CANCELED: from some calendars.
+		if len(title) > len(p) && strings.EqualFold(title[:len(p)], p) {
+			return strings.TrimSpace(title[len(p):])
 		}
 	}
 	return title
