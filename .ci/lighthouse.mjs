@@ -9,8 +9,8 @@
 // on the machine's speed, are the median of the runs. Performance is the
 // best of them: on a 2-core machine the phone's Total Blocking Time, under
 // 4x CPU throttling, moves it from run to run by more than any change of
-// the page (the Arabic page 0.83-1.00 in six runs by hand, the same with
-// the page of a week before), so a run that reaches the bar shows what the
+// the page (the Arabic page 0.83-1.00 in six runs by hand, alike with the
+// page before its last changes), so a run that reaches the bar shows what the
 // page costs, and a page made heavier misses it in every run. Each run's
 // performance is printed. Exit 1 if a score is under MIN.
 import * as chromeLauncher from 'chrome-launcher';
