@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
@@ -125,7 +126,9 @@ func runTokenAdd(ctx context.Context, args []string, stdout, stderr io.Writer, g
 	if !folderSet {
 		folder = calendarsIn(dir) > 1
 	}
-	base := secretBase(*baseURL, getenv, cal.BaseURL)
+	// The calendar's public address: -base-url, else $CALFEED_BASE_URL,
+	// else the file's calendar.base_url; "" when none is given.
+	base := cmp.Or(*baseURL, getenv("CALFEED_BASE_URL"), cal.BaseURL)
 	addr, notes := secretAddress(base, cal.ID, tok, folder, getenv)
 	for _, n := range notes {
 		fmt.Fprintf(stderr, "calfeed token add: %s\n", n)
@@ -200,7 +203,7 @@ func displayWidth(s string) int {
 	for _, r := range s {
 		switch {
 		case unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Me, r):
-		case width.LookupRune(r).Kind() == width.EastAsianWide || width.LookupRune(r).Kind() == width.EastAsianFullwidth:
+		case slices.Contains([]width.Kind{width.EastAsianWide, width.EastAsianFullwidth}, width.LookupRune(r).Kind()):
 			n += 2
 		default:
 			n++
@@ -279,18 +282,6 @@ func calendarsIn(dir string) int {
 		}
 	}
 	return n
-}
-
-// secretBase is the calendar's public address as token add knows it:
-// -base-url, else $CALFEED_BASE_URL, else the file's calendar.base_url;
-// "" when none is given.
-func secretBase(flagValue string, getenv func(string) string, fromFile string) string {
-	for _, b := range []string{flagValue, getenv("CALFEED_BASE_URL"), fromFile} {
-		if b != "" {
-			return b
-		}
-	}
-	return ""
 }
 
 // secretAddress is the address of token tok's page: under base, or a

@@ -63,23 +63,8 @@ func TestYieldWhenIdle(t *testing.T) {
 	srv.Start()
 	defer srv.Close()
 
-	c, err := net.Dial("tcp", srv.Listener.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	br := bufio.NewReader(c)
 	const requests = 3
-	for i := range requests {
-		if _, err := fmt.Fprintf(c, "GET /%d HTTP/1.1\r\nHost: x\r\n\r\n", i); err != nil {
-			t.Fatal(err)
-		}
-		resp, err := http.ReadResponse(br, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-	}
-	c.Close()
+	keepAlive(t, srv.Listener.Addr().String(), requests)
 	srv.Close() // waits for the connection's hooks
 
 	mu.Lock()
@@ -149,23 +134,8 @@ func TestServeUntilDoneYields(t *testing.T) {
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) })
 	go func() { done <- serveUntilDone(ctx, ln, h, logger, newConnLimit(64, logger), func() { yields.Add(1) }) }()
 
-	c, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	br := bufio.NewReader(c)
 	const requests = 3
-	for i := range requests {
-		if _, err := fmt.Fprintf(c, "GET /%d HTTP/1.1\r\nHost: x\r\n\r\n", i); err != nil {
-			t.Fatal(err)
-		}
-		resp, err := http.ReadResponse(br, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-	}
-	c.Close()
+	keepAlive(t, ln.Addr().String(), requests)
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)
@@ -177,5 +147,27 @@ func TestServeUntilDoneYields(t *testing.T) {
 	}
 	if n := yields.Load(); n != requests {
 		t.Errorf("%d yields for %d keep-alive requests, want one each", n, requests)
+	}
+}
+
+// keepAlive sends n requests one after the other on one connection to
+// addr, reading each response before the next, then closes it.
+func keepAlive(t *testing.T, addr string, n int) {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	br := bufio.NewReader(c)
+	for i := range n {
+		if _, err := fmt.Fprintf(c, "GET /%d HTTP/1.1\r\nHost: x\r\n\r\n", i); err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
 	}
 }
