@@ -12,12 +12,15 @@
 #   gohttp              bench/gohttp, serving the built feeds from memory
 #   calfeed             calfeed serve as it ships (its request log to a file)
 #   calfeed-quiet       the same with -request-log=false
+#   calfeed-before      with BEFORE=REV set: calfeed serve built from that
+#                       commit, request log on, for an A/B of a change
 # on the 1000-event synthetic calendar (bench/gen, seed 1), the track feed
 # nearest 56 KiB. Servers on CPU 1, wrk (1 thread, 64 connections) on CPU 0,
 # at nice -10 as root, as in bench/run.sh.
 #
 # Knobs (environment): SLICE (s, 4), WARMUP (s, 1), ROUNDS (10), CONNS (64),
-# SERVER_CPU (1), CLIENT_CPU (0), PORT_BASE (18280), NICE (-10 as root).
+# SERVER_CPU (1), CLIENT_CPU (0), PORT_BASE (18280), NICE (-10 as root),
+# BEFORE (a commit to compare with; none).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=bench/lib.sh
@@ -44,6 +47,11 @@ done
 [[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "ROUNDS is a number of rounds, 1 or more, not \"$ROUNDS\""
 
 NAMES=(gohttp calfeed calfeed-quiet)
+BEFORE=${BEFORE:-}
+if [[ -n $BEFORE ]]; then
+	git rev-parse --verify -q "$BEFORE^{commit}" >/dev/null || die "BEFORE=$BEFORE is not a commit"
+	NAMES+=(calfeed-before)
+fi
 declare -A PORT PID ETAG
 for i in "${!NAMES[@]}"; do
 	PORT[${NAMES[$i]}]=$((PORT_BASE + i))
@@ -65,6 +73,11 @@ log "building calfeed, bench/gen and bench/gohttp; generating 1,000 events and b
 export CGO_ENABLED=0
 go build -trimpath -o "$TMP/calfeed" ./cmd/calfeed
 go build -o "$TMP/gen" ./bench/gen
+if [[ -n $BEFORE ]]; then
+	mkdir "$TMP/before"
+	git archive "$BEFORE" | tar -x -C "$TMP/before"
+	(cd "$TMP/before" && go build -trimpath -o "$TMP/calfeed-before" ./cmd/calfeed)
+fi
 go build -trimpath -o "$TMP/gohttp" ./bench/gohttp
 mkdir -p "$TMP/cal"
 "$TMP/gen" -events 1000 -seed 1 >"$TMP/cal/events.yaml"
@@ -87,6 +100,9 @@ serve() { # name flags...
 start gohttp "$TMP/gohttp" "$TMP/site" "127.0.0.1:${PORT[gohttp]}"
 serve calfeed
 serve calfeed-quiet -request-log=false
+if [[ -n $BEFORE ]]; then
+	start calfeed-before "$TMP/calfeed-before" serve -config "$TMP/cal/events.yaml" -addr "127.0.0.1:${PORT[calfeed-before]}"
+fi
 
 for name in "${NAMES[@]}"; do
 	url="http://127.0.0.1:${PORT[$name]}$URL_PATH"
@@ -123,6 +139,8 @@ REV=$(git rev-parse --short HEAD)
 git diff --quiet HEAD -- . 2>/dev/null || REV="$REV with uncommitted changes"
 echo "304s of /tracks/$TRACK.ics ($(stat -c %s "$TMP/site$URL_PATH") B) at $REV: each server on CPU $SERVER_CPU, wrk (1 thread, $CONNS connections) on CPU $CLIENT_CPU; $ROUNDS rounds of $SLICE s per server after $WARMUP s of warm-up, the order turning each round. A ratio is taken within each round, then the median of the rounds (of an even number, the lower middle one) and their range."
 echo
+[[ -z $BEFORE ]] || echo "calfeed-before: calfeed serve built from $(git rev-parse --short "$BEFORE"), its request log on."
+echo
 echo "| server | req/s, median | / gohttp, median of the rounds | range | rounds at 0.9x or more |"
 echo "|---|---|---|---|---|"
 for name in "${NAMES[@]}"; do
@@ -141,3 +159,15 @@ for name in "${NAMES[@]}"; do
 			printf "| %s | %.0f | **%.2fx** | %.2f-%.2fx | %d of %d |\n", n, med(a, k), med(q, k), lo, hi, met, k
 		}' "$TMP/rows"
 done
+if [[ -n $BEFORE ]]; then
+	echo
+	awk '
+		$2 == "calfeed" { a[$1] = $3 }
+		$2 == "calfeed-before" { b[$1] = $3 }
+		END {
+			for (r in a) q[++k] = a[r] / b[r]
+			for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (q[j] < q[i]) { t = q[i]; q[i] = q[j]; q[j] = t }
+			s = ""; for (i = 1; i <= k; i++) s = s sprintf("%s%.2f", i > 1 ? ", " : "", q[i])
+			printf "calfeed / calfeed-before, round by round (sorted): %s; median %.2fx.\n", s, q[int((k + 1) / 2)]
+		}' "$TMP/rows"
+fi

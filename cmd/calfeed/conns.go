@@ -140,9 +140,9 @@ func (l *connLimit) forServer(hs *http.Server) *connLimit {
 		return l
 	}
 	l.clock.Store(time.Now().UnixNano())
-	stop := make(chan struct{})
-	go l.clock.run(stop)
-	hs.RegisterOnShutdown(func() { close(stop) })
+	shutdown := make(chan struct{})
+	go l.tick(shutdown)
+	hs.RegisterOnShutdown(func() { close(shutdown) })
 	hs.ConnState = l.state
 	hs.ConnContext = func(ctx context.Context, c net.Conn) context.Context {
 		if tc, ok := c.(*trackedConn); ok {
@@ -195,18 +195,44 @@ type coarseClock struct{ atomic.Int64 }
 // clockTick is how often a coarseClock is set.
 const clockTick = 50 * time.Millisecond
 
-// run sets c every clockTick until stop is closed.
-func (c *coarseClock) run(stop <-chan struct{}) {
+// tick sets l's clock every clockTick and gives its connections' sockets
+// the deadlines that have passed (see lazyDeadline), until shutdown is
+// closed and no connection is left: the deadlines still cut off a client
+// that holds up a graceful shutdown.
+func (l *connLimit) tick(shutdown <-chan struct{}) {
 	t := time.NewTicker(clockTick)
 	defer t.Stop()
-	for {
-		select {
-		case <-stop:
+	for now := range t.C {
+		l.clock.Store(now.UnixNano())
+		if l.expire(now.UnixNano()) == 0 && closed(shutdown) {
 			return
-		case now := <-t.C:
-			c.Store(now.UnixNano())
 		}
 	}
+}
+
+// closed reports whether c is closed.
+func closed(c <-chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
+	}
+}
+
+// expire gives the sockets of l's connections the deadlines that have
+// passed by now (see lazyDeadline), and returns how many connections l
+// counts. It holds l's mutex for a load of two atomics a connection: about
+// 0.1 ms at 20,000 connections.
+func (l *connLimit) expire(now int64) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, oc := range l.open {
+		if tc, ok := oc.c.(*trackedConn); ok {
+			tc.expireDeadlines(now)
+		}
+	}
+	return len(l.open)
 }
 
 // trackedKey is the context key of a request's *trackedConn.
@@ -231,6 +257,9 @@ type trackedConn struct {
 	paceAt    time.Time // when acked was read
 	paceAcked uint64
 	slow      bool // the last pace measured was below minSendRate
+
+	// Its deadlines, given to the socket once passed (see lazyDeadline).
+	readBy, writeBy lazyDeadline
 }
 
 // connStall is how long a write may go without progress before its
