@@ -36,6 +36,8 @@ import (
 type privates struct {
 	tokens *token.File
 	cal    *calendar.Calendar // the whole calendar, private parts and all
+	// undated: cal has changes its lock does not record (see state.undated).
+	undated bool
 
 	mu      sync.Mutex
 	closed  bool                     // replaced: make no more servers here
@@ -65,7 +67,7 @@ type privateEntry struct {
 // an address no longer in f is a 404 at once.
 func (s *Server) SetTokens(f *token.File) {
 	s.tokens.Store(f)
-	s.resetPrivate(s.state.Load().full)
+	s.resetPrivate(s.state.Load().full, s.privatesUndated())
 	// Only now: a secret address asked for in between gets the 503, not
 	// a 404 from the tokens it had before.
 	s.tokensUnreadable.Store(false)
@@ -78,7 +80,14 @@ func (s *Server) SetTokens(f *token.File) {
 func (s *Server) TokensUnreadable() {
 	s.tokens.Store(nil)
 	s.tokensUnreadable.Store(true)
-	s.resetPrivate(s.state.Load().full)
+	s.resetPrivate(s.state.Load().full, s.privatesUndated())
+}
+
+// privatesUndated is whether the calendar the secret addresses show has
+// changes its lock does not record (see state.undated).
+func (s *Server) privatesUndated() bool {
+	ps := s.privates.Load()
+	return ps != nil && ps.undated
 }
 
 // errTokensUnreadable answers a secret address while the tokens file is
@@ -92,8 +101,8 @@ const minResidency = 30 * time.Second
 
 // resetPrivate drops the servers of the secret addresses: the calendar or
 // the tokens changed. Each is made again on its next request.
-func (s *Server) resetPrivate(cal *calendar.Calendar) {
-	old := s.privates.Swap(&privates{tokens: s.tokens.Load(), cal: cal, servers: map[string]*privateEntry{}})
+func (s *Server) resetPrivate(cal *calendar.Calendar, undated bool) {
+	old := s.privates.Swap(&privates{tokens: s.tokens.Load(), cal: cal, undated: undated, servers: map[string]*privateEntry{}})
 	if old == nil {
 		return
 	}
@@ -184,7 +193,7 @@ func (s *Server) privateServer(tok string) (*privates, *privateEntry, bool, erro
 		ps.servers[t.Hash] = e
 		ps.mu.Unlock()
 
-		p, err := s.makePrivate(ps.cal, t, tok)
+		p, err := s.makePrivate(ps.cal, ps.undated, t, tok)
 		ps.mu.Lock()
 		e.srv, e.err = p, err
 		close(e.ready)
@@ -210,7 +219,7 @@ func (s *Server) privateServer(tok string) (*privates, *privateEntry, bool, erro
 // makePrivate is newPrivate within a rendering turn, a panic in it made an
 // error: those waiting for the same address must not wait for ever, nor
 // the turn be lost.
-func (s *Server) makePrivate(cal *calendar.Calendar, t token.Token, tok string) (p *Server, err error) {
+func (s *Server) makePrivate(cal *calendar.Calendar, undated bool, t token.Token, tok string) (p *Server, err error) {
 	if s.renders != nil {
 		s.renders <- struct{}{}
 		defer func() { <-s.renders }()
@@ -227,7 +236,7 @@ func (s *Server) makePrivate(cal *calendar.Calendar, t token.Token, tok string) 
 			p, err = nil, fmt.Errorf("server: making a secret address's server failed: %v\n%s", r, debug.Stack())
 		}
 	}()
-	return s.newPrivate(cal, t, tok)
+	return s.newPrivate(cal, undated, t, tok)
 }
 
 // counted counts e's memory again after a request it served, which may
@@ -240,10 +249,10 @@ func (s *Server) counted(ps *privates, e *privateEntry) {
 
 // newPrivate makes the server of one secret address: the calendar as t
 // shows it, under /p/{tok}/, sharing s's metrics, templates and memory.
-func (s *Server) newPrivate(cal *calendar.Calendar, t token.Token, tok string) (*Server, error) {
+func (s *Server) newPrivate(cal *calendar.Calendar, undated bool, t token.Token, tok string) (*Server, error) {
 	g := t.Grant()
 	p := &Server{opts: s.opts, logger: s.logger, now: s.now, metrics: s.metrics, renders: s.renders,
-		budget: s.budget, prefix: s.prefix + "/p/" + tok, shared: s.shared, grant: &g, secret: "/p/" + tok}
+		budget: s.budget, prefix: s.prefix + "/p/" + tok, shared: s.shared, grant: &g, secret: "/p/" + tok, undated: undated}
 	if err := p.start(cal); err != nil {
 		return nil, err
 	}

@@ -859,3 +859,79 @@ func TestPrivateLingering(t *testing.T) {
 		t.Errorf("after the slow response ended: status %d", rec.Code)
 	}
 }
+
+// TestUndatedUntilStamped: while a stamped calendar has changes its lock
+// does not record, its feeds carry no Last-Modified and If-Modified-Since
+// gets no 304 (the lock's dates are older than the edit: a client
+// revalidating by date alone would keep the feed it has); the ETag still
+// revalidates. A change to a private event undates the secret addresses
+// only; a stamp dates everything again.
+func TestUndatedUntilStamped(t *testing.T) {
+	at := time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)
+	lk := stampYAML(t, privateYAML, nil, at)
+	later := at.Add(24 * time.Hour).Format(http.TimeFormat)
+	publicEdit := strings.Replace(privateYAML, "location: Room A", "location: Room B", 1)
+	privateEdit := strings.Replace(privateYAML, "location: Cellarroom", "location: Atticroom", 1)
+	removed := privateYAML[:strings.Index(privateYAML, "  - id: closing")]
+	for _, tc := range []struct {
+		name                  string
+		src                   string
+		publicDated, secretly bool // whether the public feeds and the secret addresses' carry Last-Modified
+	}{
+		{"as stamped", privateYAML, true, true},
+		{"a public event edited", publicEdit, false, false},
+		{"a public event removed", removed, false, false},
+		{"a private event edited", privateEdit, true, false},
+	} {
+		s, tokens := servePrivate(t, tc.src, lk, Options{})
+		paths := []struct {
+			path  string
+			dated bool
+		}{
+			{"/calendar.ics", tc.publicDated},
+			{"/tracks/gender.ics", tc.publicDated},
+			{"/calendar.ics?tracks=gender&alarm=15m", tc.publicDated}, // rendered on demand
+			{"/p/" + tokens["staff"] + "/calendar.ics", tc.secretly},
+			{"/p/" + tokens["staff"] + "/tracks/hush.ics", tc.secretly},
+		}
+		for _, p := range paths {
+			rec := get(t, s, p.path, nil)
+			if rec.Code != http.StatusOK {
+				t.Fatalf("%s: GET %s: status %d", tc.name, p.path, rec.Code)
+			}
+			lm := rec.Header().Get("Last-Modified")
+			if (lm != "") != p.dated {
+				t.Errorf("%s: GET %s: Last-Modified %q, want one: %v", tc.name, p.path, lm, p.dated)
+			}
+			wantIMS := http.StatusNotModified
+			if !p.dated {
+				wantIMS = http.StatusOK
+			}
+			if got := do(t, s, http.MethodGet, p.path, http.Header{"If-Modified-Since": {later}}).Code; got != wantIMS {
+				t.Errorf("%s: GET %s with If-Modified-Since a day after the stamp: status %d, want %d", tc.name, p.path, got, wantIMS)
+			}
+			etag := rec.Header().Get("ETag")
+			if got := do(t, s, http.MethodGet, p.path, http.Header{"If-None-Match": {etag}}).Code; got != http.StatusNotModified {
+				t.Errorf("%s: GET %s with If-None-Match its ETag: status %d, want 304", tc.name, p.path, got)
+			}
+		}
+		if tc.src == privateYAML {
+			continue
+		}
+		// Stamped, the edit is dated: Last-Modified again, the stamp's.
+		restamped := stampYAML(t, tc.src, lk, at.Add(time.Hour))
+		s, tokens = servePrivate(t, tc.src, restamped, Options{})
+		for _, p := range []struct {
+			path string
+			want time.Time
+		}{
+			// A private change is not the public feed's: it keeps its date.
+			{"/calendar.ics", map[bool]time.Time{true: at, false: at.Add(time.Hour)}[tc.publicDated]},
+			{"/p/" + tokens["staff"] + "/calendar.ics", at.Add(time.Hour)},
+		} {
+			if lm := get(t, s, p.path, nil).Header().Get("Last-Modified"); lm != p.want.Format(http.TimeFormat) {
+				t.Errorf("%s, stamped: GET %s: Last-Modified %q, want the stamp's time, %s", tc.name, p.path, lm, p.want.Format(http.TimeFormat))
+			}
+		}
+	}
+}

@@ -92,6 +92,9 @@ type Server struct {
 	grant *calendar.Grant
 	// secret is "/p/{token}" in a secret address's server, "" otherwise.
 	secret string
+	// undated, in a secret address's server, is whether the calendar has
+	// changes its lock does not record (see state.undated).
+	undated bool
 	// tokens are the secret addresses of the calendar, and privates the
 	// servers made for them; unused in a secret address's server.
 	tokens atomic.Pointer[token.File]
@@ -216,6 +219,9 @@ func (s *Server) Load(cal *calendar.Calendar) error {
 	var hashing sync.WaitGroup
 	if s.grant == nil {
 		hashing.Go(func() { hashErr = st.findUnstamped() })
+	} else {
+		// The public server found it for the whole calendar.
+		st.undated = s.undated
 	}
 	err = st.prerenderLanguages(s.state.Load())
 	hashing.Wait()
@@ -226,6 +232,9 @@ func (s *Server) Load(cal *calendar.Calendar) error {
 		return hashErr
 	}
 	if s.grant == nil {
+		st.undate()
+	}
+	if s.grant == nil {
 		// Before the swap: whoever is served the new calendar is shown its
 		// health too (/healthz's unstamped events, once -stamp has stamped).
 		s.loaded(st)
@@ -234,7 +243,9 @@ func (s *Server) Load(cal *calendar.Calendar) error {
 		old.cache.release()
 	}
 	if s.grant == nil {
-		s.resetPrivate(cal)
+		// A secret address shows private events too: any change not
+		// stamped undates it.
+		s.resetPrivate(cal, cal.Stamped != nil && (len(st.unstamped) > 0 || st.ownUnstamped))
 	}
 	return nil
 }

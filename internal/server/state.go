@@ -76,6 +76,14 @@ type state struct {
 	ownUnstamped bool
 	// hashes are the content hashes of the events of full, in its order.
 	hashes []string
+	// undated is true when the calendar has a lock and changes it does
+	// not record (see calendar.Calendar.Stamped): an edit, a new or a
+	// removed event, or its own fields, that `calfeed stamp` has not dated
+	// yet. Its feeds then carry no Last-Modified, and If-Modified-Since
+	// gets no 304 from them: the dates the lock gives are older than the
+	// edit, and a client that revalidates by date alone would keep the
+	// feed it has. The ETag, a hash of the bytes, still revalidates.
+	undated bool
 }
 
 // variant is one rendering of a feed: its language and reminder.
@@ -190,6 +198,24 @@ func (st *state) findUnstamped() error {
 		}
 	}
 	return nil
+}
+
+// undate takes Last-Modified off st's feeds if the public calendar has
+// changes its lock does not record (see state.undated), once
+// findUnstamped is done: the feeds rendered ahead were rendered while it
+// ran. st is not served yet.
+func (st *state) undate() {
+	st.undated = st.full.Stamped != nil && (len(st.publicUnstamped) > 0 || st.ownUnstamped)
+	if !st.undated {
+		return
+	}
+	for _, lf := range st.feeds {
+		if lf.done.Load() {
+			for _, res := range lf.feeds {
+				res.modified = time.Time{}
+			}
+		}
+	}
 }
 
 // stampedHash is the hash r records; "" for none.
@@ -378,6 +404,9 @@ func (st *state) render(f feed.Feed, lang string, headers http.Header) (*resourc
 	// too, so that If-Modified-Since never gets a 304 for an older feed.
 	if st.changed.After(modified) {
 		modified = st.changed
+	}
+	if st.undated {
+		modified = time.Time{}
 	}
 	size := 0
 	for _, p := range parts {
