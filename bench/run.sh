@@ -53,6 +53,7 @@ PORT_RELOAD=$((PORT_BASE + 4))
 PORT_GOHTTP=$((PORT_BASE + 5))
 PORT_QUIET=$((PORT_BASE + 6))
 PORT_JSON=$((PORT_BASE + 7))
+PORT_SENDFILE=$((PORT_BASE + 8))
 RETRIES=${RETRIES:-2}
 DISTURBED=${DISTURBED:-10}
 SERVERS=(nginx gohttp calfeed node)
@@ -131,7 +132,7 @@ stop() { # pid: stop one process this script started
 	wait "$1" 2>/dev/null || true
 }
 
-for port in "$PORT_NGINX" "$PORT_CALFEED" "$PORT_NODE" "$PORT_RELOAD" "$PORT_GOHTTP" "$PORT_QUIET" "$PORT_JSON"; do
+for port in "$PORT_NGINX" "$PORT_CALFEED" "$PORT_NODE" "$PORT_RELOAD" "$PORT_GOHTTP" "$PORT_QUIET" "$PORT_JSON" "$PORT_SENDFILE"; do
 	if curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/"; then
 		die "port $port is in use; set PORT_BASE"
 	fi
@@ -240,6 +241,11 @@ PIDS+=("$PID_QUIET")
 $RUN_SERVER "$TMP/calfeed" serve -config "$TMP/cal/events.yaml" -addr "127.0.0.1:$PORT_JSON" -log-format json >"$TMP/calfeed-json.log" 2>&1 &
 PID_JSON=$!
 PIDS+=("$PID_JSON")
+# The same sending its large feeds with sendfile(2) (-sendfile), on the
+# full feed's row only.
+$RUN_SERVER "$TMP/calfeed" serve -config "$TMP/cal/events.yaml" -addr "127.0.0.1:$PORT_SENDFILE" -sendfile >"$TMP/calfeed-sendfile.log" 2>&1 &
+PID_SENDFILE=$!
+PIDS+=("$PID_SENDFILE")
 # The platform's own baseline: a minimal net/http server writing the same
 # bytes from memory (bench/gohttp).
 $RUN_SERVER "$TMP/gohttp" "$TMP/site" "127.0.0.1:$PORT_GOHTTP" >"$TMP/gohttp.log" 2>&1 &
@@ -252,10 +258,11 @@ wait_up nginx "$PID_NGINX" "http://127.0.0.1:$PORT_NGINX/calendar.ics" 10
 wait_up calfeed "$PID_CALFEED" "http://127.0.0.1:$PORT_CALFEED/healthz" 60
 wait_up calfeed-quiet "$PID_QUIET" "http://127.0.0.1:$PORT_QUIET/healthz" 60
 wait_up calfeed-json "$PID_JSON" "http://127.0.0.1:$PORT_JSON/healthz" 60
+wait_up calfeed-sendfile "$PID_SENDFILE" "http://127.0.0.1:$PORT_SENDFILE/healthz" 60
 wait_up node "$PID_NODE" "http://127.0.0.1:$PORT_NODE/calendar.ics" 10
 wait_up gohttp "$PID_GOHTTP" "http://127.0.0.1:$PORT_GOHTTP/calendar.ics" 10
 
-declare -A PORT=([nginx]=$PORT_NGINX [gohttp]=$PORT_GOHTTP [calfeed]=$PORT_CALFEED [node]=$PORT_NODE)
+declare -A PORT=([nginx]=$PORT_NGINX [gohttp]=$PORT_GOHTTP [calfeed]=$PORT_CALFEED [node]=$PORT_NODE [sendfile]=$PORT_SENDFILE)
 declare -A PID=([nginx]=$PID_NGINX [gohttp]=$PID_GOHTTP [calfeed]=$PID_CALFEED [node]=$PID_NODE)
 declare -A ETAG CLEN
 
@@ -284,6 +291,7 @@ for variant in "$PORT_QUIET -request-log=false" "$PORT_JSON -log-format json"; d
 	code=$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: ${ETAG[track,calfeed]}" "http://127.0.0.1:${variant%% *}/tracks/$TRACK.ics")
 	[[ $code == 304 ]] || die "calfeed ${variant#* }: If-None-Match ${ETAG[track,calfeed]}: status $code, want 304"
 done
+check_same full sendfile /calendar.ics "$FULL_FILE"
 check_same combined calfeed "$COMBINED" ""
 check_same agenda calfeed "$AGENDA" ""
 # The same bytes as static files for nginx: what serving that many bytes
@@ -378,6 +386,9 @@ for ((round = 1; round <= ROUNDS; round++)); do
 			304) bench "$row,$s,$round" "${PID[$s]}" "http://127.0.0.1:${PORT[$s]}/tracks/$TRACK.ics" "If-None-Match: ${ETAG[track,$s]}" ;;
 			esac
 		done
+		if [[ $row == full ]]; then
+			bench "full,sendfile,$round" "$PID_SENDFILE" "http://127.0.0.1:$PORT_SENDFILE/calendar.ics"
+		fi
 		if [[ $row == 304 ]]; then
 			bench "304,quiet,$round" "$PID_QUIET" "http://127.0.0.1:$PORT_QUIET/tracks/$TRACK.ics" "If-None-Match: ${ETAG[track,calfeed]}"
 			bench "304,json,$round" "$PID_JSON" "http://127.0.0.1:$PORT_JSON/tracks/$TRACK.ics" "If-None-Match: ${ETAG[track,calfeed]}"
@@ -393,6 +404,7 @@ stop "$PID_NGINX"
 stop "$PID_GOHTTP"
 stop "$PID_CALFEED"
 stop "$PID_QUIET"
+stop "$PID_SENDFILE"
 stop "$PID_JSON"
 stop "$PID_NODE"
 
@@ -566,6 +578,15 @@ report() {
 		echo
 		echo "$line."
 	done
+	q=$(median RPS "full,sendfile")
+	line="\`calfeed serve -sendfile\` (its large feeds sent with sendfile(2) from in-memory files), on the full feed's row: $(fmtint "$q") req/s, $(ratio "$q" "$(median RPS "full,gohttp")")x gohttp, $(ratio "$q" "$(median RPS "full,nginx")")x nginx, $(ratio "$q" "$(median RPS "full,calfeed")")x calfeed writing them from memory; per server CPU-second $(fmtint "$(median PERCPU "full,sendfile")"), $(ratio "$(median PERCPU "full,sendfile")" "$(median PERCPU "full,calfeed")")x calfeed's"
+	if ((ROUNDS > 1)); then
+		vc=""
+		for ((r = 1; r <= ROUNDS; r++)); do vc+="${vc:+, }$(ratio "${RPS[full,sendfile,$r]}" "${RPS[full,calfeed,$r]}")"; done
+		line+=" (req/s round by round against calfeed's $vc)"
+	fi
+	echo
+	echo "$line."
 	echo
 	echo "The same runs counted per second of the server's own CPU time (requests / server CPU seconds: what it would serve on a core of its own when CPU is what limits it), the server's share of its core, and the share of the server's and of wrk's core that other processes took (load average $LOAD_START at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end; runs where others took over $DISTURBED% were retried up to $RETRIES times and the least disturbed kept). A server below ~90% of its core while others took little is waiting on wrk or the network, not on CPU."
 	echo

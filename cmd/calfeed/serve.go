@@ -35,6 +35,7 @@ type serveConfig struct {
 	addr        string
 	baseURL     string
 	gzip        bool
+	sendfile    bool
 	trustProxy  bool
 	logFormat   string
 	requestLog  bool
@@ -56,6 +57,7 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (se
 	fs.StringVar(&c.baseURL, "base-url", "", "public URL of this server, for links (env CALFEED_BASE_URL; else calendar.base_url)")
 	fs.BoolVar(&c.trustProxy, "trust-proxy", false, "take the public scheme and host from X-Forwarded-Proto and X-Forwarded-Host (only behind a proxy that sets them)")
 	fs.BoolVar(&c.gzip, "gzip", false, "gzip feeds for clients that accept it (off: Outlook subscriptions can fail on gzip)")
+	fs.BoolVar(&c.sendfile, "sendfile", false, "send the feeds of 128 KiB or more with sendfile(2) from in-memory files instead of one write each: faster on some hosts, slower on others (bench/run.sh measures both), and the files take memory a container counts")
 	fs.StringVar(&c.logFormat, "log-format", "text", "log format: text or json")
 	fs.BoolVar(&c.requestLog, "request-log", true, "log a line for every request (false: only responses cut short, and errors; for a server behind a proxy or CDN that logs requests)")
 	fs.BoolVar(&c.stamp, "stamp", false, "stamp the lock file on every load that finds changed events (as calfeed stamp does), for a single server where nobody runs stamp by hand")
@@ -114,7 +116,7 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (se
 // writes to logOut.
 func (c serveConfig) serverOptions(logger *slog.Logger, logOut io.Writer) server.Options {
 	return server.Options{
-		Logger: logger, Gzip: c.gzip, BaseURL: c.baseURL, TrustProxy: c.trustProxy, CacheSize: c.cacheSize,
+		Logger: logger, Gzip: c.gzip, Sendfile: c.sendfile, BaseURL: c.baseURL, TrustProxy: c.trustProxy, CacheSize: c.cacheSize,
 		MaxRenderings: c.renderings,
 		// Request lines written directly, in the form of newLogger's
 		// handler for the same format.

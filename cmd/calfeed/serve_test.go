@@ -214,3 +214,24 @@ func TestServeWarnsPrivateBase(t *testing.T) {
 		s.stop(t)
 	}
 }
+
+// TestServeSendfileFlag: -sendfile reaches the server's options; without
+// it, large feeds are written from memory (see server.Options.Sendfile).
+func TestServeSendfileFlag(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want bool
+	}{
+		{[]string{"events.yaml"}, false},
+		{[]string{"-sendfile", "events.yaml"}, true},
+		{[]string{"-sendfile=false", "events.yaml"}, false},
+	} {
+		c, err := parseServe(tc.args, io.Discard, func(string) string { return "" })
+		if err != nil {
+			t.Fatalf("serve %v: %v", tc.args, err)
+		}
+		if got := c.serverOptions(nil, io.Discard).Sendfile; got != tc.want {
+			t.Errorf("serve %v: Sendfile %v, want %v", tc.args, got, tc.want)
+		}
+	}
+}

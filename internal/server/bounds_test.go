@@ -762,7 +762,7 @@ func TestHealthBounded(t *testing.T) {
 // to many clients at once (each with its own file offset), with HEAD,
 // Range and 304 answered as for any feed.
 func TestSpilledFeed(t *testing.T) {
-	s := serverOf(t, synthYAML(t, 1000), Options{})
+	s := serverOf(t, synthYAML(t, 1000), Options{Sendfile: true})
 	want := get(t, s, "/calendar.ics", nil)
 	if want.Body.Len() < minSpilled {
 		t.Fatalf("the full feed is %d bytes, under %d: nothing to spill", want.Body.Len(), minSpilled)
@@ -773,6 +773,11 @@ func TestSpilledFeed(t *testing.T) {
 	}
 	if runtime.GOOS == "linux" && res.file == nil {
 		t.Fatal("the full feed was not spilled to a file")
+	}
+	// Without Options.Sendfile, it is written from memory.
+	plain := serverOf(t, synthYAML(t, 1000), Options{})
+	if res, _, err := plain.state.Load().feed(context.Background(), keyAll, variant{Lang: plain.Calendar().Languages[0]}, nil); err != nil || res.file != nil {
+		t.Fatalf("without Sendfile: the full feed spilled to a file (%v)", err)
 	}
 	ts := httptest.NewServer(s)
 	defer ts.Close()

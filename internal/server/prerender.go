@@ -84,7 +84,9 @@ func (st *state) prerender(lang string) (map[string]*resource, error) {
 					failed.CompareAndSwap(nil, &err)
 					return
 				}
-				res.spillIfLarge()
+				if st.sendfile {
+					res.spillIfLarge()
+				}
 				rendered[i] = res
 				runtime.Gosched() // let requests in while a reload renders
 			}

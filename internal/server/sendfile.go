@@ -20,8 +20,8 @@ type spilled struct {
 }
 
 // spillIfLarge keeps a large body in a file too, for sendfile. Only the
-// feeds rendered ahead (see prerender) are spilled: they are the ones
-// polled all day.
+// feeds rendered ahead (see prerender) are spilled, with Options.Sendfile:
+// they are the ones polled all day.
 func (res *resource) spillIfLarge() {
 	if res.body != nil && res.size >= minSpilled {
 		res.file = spill(res.body)

@@ -37,6 +37,12 @@ type Options struct {
 	// Gzip compresses feeds for clients that accept it. Off by default: an
 	// Outlook subscription is known to fail on a gzip-encoded feed.
 	Gzip bool
+	// Sendfile sends the feeds of minSpilled (128 KiB) or more rendered
+	// at load with sendfile(2), from a copy of each in an in-memory file,
+	// rather than with one Write from memory. Off by default: whether it
+	// is faster depends on the host (bench/run.sh measures both), and the
+	// copies take memory a container counts.
+	Sendfile bool
 	// BaseURL is the public URL of the server (from -base-url, else
 	// calendar.base_url) for absolute links; "" takes it from each request.
 	BaseURL string
@@ -211,6 +217,7 @@ func (s *Server) Load(cal *calendar.Calendar) error {
 	if err != nil {
 		return err
 	}
+	st.sendfile = s.opts.Sendfile
 	st.full = cal
 	// The content hashes are found while the feeds are rendered ahead:
 	// neither needs the other, and each fills the other's stretches on

@@ -31,6 +31,9 @@ type state struct {
 	full     *calendar.Calendar
 	renderer *feed.Renderer
 	gzip     bool
+	// sendfile: the large feeds rendered ahead are spilled to files, and
+	// sent from them (see Options.Sendfile).
+	sendfile bool
 	// feeds holds the fixed feeds (see feedKey) rendered ahead of their
 	// first request, by language: Load renders the first language's (see
 	// prerenderLanguages), and another language's are rendered together on
