@@ -17,9 +17,10 @@ import (
 // passes. The connection limit looks every clockTick (see
 // connLimit.expire) and hands the socket the deadlines that have passed,
 // which wakes a read or write waiting on them; a deadline set already
-// past (a response cut off, net/http ending a background read) goes to
-// the socket at once. So a timeout fires up to two ticks (100 ms) late,
-// never early.
+// past by the limit's clock, which runs up to a tick behind (a response cut
+// off and net/http ending a background read both set one long past), goes
+// to the socket at once, one set within a tick of now at the next tick. So
+// a timeout fires up to two ticks (100 ms) late, never early.
 type lazyDeadline struct {
 	at     atomic.Int64 // when it passes, in Unix nanoseconds; 0: none
 	socket atomic.Bool  // the socket holds a deadline: at, passed, or one set since
@@ -67,9 +68,15 @@ func (d *lazyDeadline) set(t time.Time, now int64, apply func(net.Conn, time.Tim
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	// As expire does: take the socket before reading at, so that a set
+	// on the fast path either is read here or sees the socket taken.
+	d.socket.Store(true)
 	at = d.at.Load() // the last one set
-	d.socket.Store(at != 0)
-	return apply(c, timeOf(at))
+	err := apply(c, timeOf(at))
+	if at == 0 {
+		d.socket.Store(false)
+	}
+	return err
 }
 
 // expire gives the socket the deadline if it has passed by now.

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -231,4 +232,52 @@ func BenchmarkDeadlines(b *testing.B) {
 	b.Run("lazy", func(b *testing.B) {
 		perRequest(b, &trackedConn{TCPConn: server.(*net.TCPConn), clock: &clock})
 	})
+}
+
+// TestLazyDeadlineTwoSetters: two goroutines set the same deadline at once
+// (a handler's http.ResponseController from another goroutine, or
+// sender.cut racing the serve goroutine): one a past deadline (lock path),
+// the other a future one or none (fast path). Afterwards the socket must
+// hold what the in-memory state says. A stress test: the interleaving it
+// looks for is rare (set's locked path reading at before taking the
+// socket, as it once did, failed about one run in seven).
+func TestLazyDeadlineTwoSetters(t *testing.T) {
+	var applied int64 // what the "socket" holds, guarded by d.mu
+	apply := func(_ net.Conn, t time.Time) error {
+		applied = unixNano(t)
+		return nil
+	}
+	now := time.Now().UnixNano()
+	future := time.Now().Add(time.Hour)
+	bad := 0
+	for i := range 200000 {
+		var d lazyDeadline
+		applied = 0
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		wg.Add(2)
+		go func() { defer wg.Done(); <-start; d.set(time.Unix(1, 0), now, apply, nil) }()
+		go func() {
+			defer wg.Done()
+			<-start
+			runtime.Gosched()
+			if i%2 == 0 {
+				d.set(future, now, apply, nil)
+			} else {
+				d.set(time.Time{}, now, apply, nil)
+			}
+		}()
+		close(start)
+		wg.Wait()
+		at, sock := d.at.Load(), d.socket.Load()
+		if at != 1e9 && applied == 1e9 { // the socket holds the past deadline, the memory a later one
+			bad++
+			if bad == 1 {
+				t.Errorf("iteration %d: at=%d socket=%v, socket holds %d (a passed deadline that was replaced)", i, at, sock, applied)
+			}
+		}
+	}
+	if bad > 0 {
+		t.Errorf("%d of 200000 runs left a stale past deadline on the socket", bad)
+	}
 }

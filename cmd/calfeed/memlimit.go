@@ -14,7 +14,7 @@ import (
 
 // memoryShare is the part of a container's memory that serve gives the Go
 // heap when GOMEMLIMIT is not set: the rest is for what the garbage
-// collector does not count (feeds kept in in-memory files for sendfile,
+// collector does not count (with -sendfile, feeds kept in in-memory files,
 // goroutine stacks, the runtime's own).
 const memoryShare = 0.8
 

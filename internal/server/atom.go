@@ -37,6 +37,11 @@ func (s *Server) handleChanges(w http.ResponseWriter, r *http.Request) {
 	k := cacheKey{kind: kindAtom, name: strings.Join(tracks, ","), lang: lang, page: pageKey{base: base}}
 	res, err := st.cache.getOrRender(r.Context(), k, "", func() (*resource, error) {
 		body, updated := st.atom(base, lang, tracks, false)
+		if st.undated {
+			// It names the calendar, its tracks and its events as the
+			// file has them now, which the lock's dates do not date.
+			updated = time.Time{}
+		}
 		return bodyResource(body, updated, st.atomHeaders(), true), nil
 	})
 	if err != nil {

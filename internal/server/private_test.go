@@ -873,6 +873,8 @@ func TestUndatedUntilStamped(t *testing.T) {
 	publicEdit := strings.Replace(privateYAML, "location: Room A", "location: Room B", 1)
 	privateEdit := strings.Replace(privateYAML, "location: Cellarroom", "location: Atticroom", 1)
 	removed := privateYAML[:strings.Index(privateYAML, "  - id: closing")]
+	renamed := strings.Replace(privateYAML, "name: {en: Test forum,", "name: {en: Renamed forum,", 1)
+	privateTrack := strings.Replace(privateYAML, "Closed door hushboard", "Open door hushboard", 1)
 	for _, tc := range []struct {
 		name                  string
 		src                   string
@@ -881,24 +883,33 @@ func TestUndatedUntilStamped(t *testing.T) {
 		{"as stamped", privateYAML, true, true},
 		{"a public event edited", publicEdit, false, false},
 		{"a public event removed", removed, false, false},
+		{"the calendar renamed", renamed, false, false},
 		{"a private event edited", privateEdit, true, false},
+		{"a private track's description edited", privateTrack, true, false},
 	} {
 		s, tokens := servePrivate(t, tc.src, lk, Options{})
 		paths := []struct {
 			path  string
 			dated bool
+			// undatedOnly: the path's date is checked only while the
+			// calendar is undated (the changes feed of a first stamp,
+			// which records no change, has a date of its own).
+			undatedOnly bool
 		}{
-			{"/calendar.ics", tc.publicDated},
-			{"/tracks/gender.ics", tc.publicDated},
-			{"/calendar.ics?tracks=gender&alarm=15m", tc.publicDated}, // rendered on demand
-			{"/p/" + tokens["staff"] + "/calendar.ics", tc.secretly},
-			{"/p/" + tokens["staff"] + "/tracks/hush.ics", tc.secretly},
+			{"/calendar.ics", tc.publicDated, false},
+			{"/tracks/gender.ics", tc.publicDated, false},
+			{"/calendar.ics?lang=zh", tc.publicDated, false},                 // the second language, rendered on demand
+			{"/calendar.ics?tracks=gender&alarm=15m", tc.publicDated, false}, // rendered on demand
+			{"/events/opening.ics", tc.publicDated, false},
+			{"/changes.atom", tc.publicDated, true},
+			{"/p/" + tokens["staff"] + "/calendar.ics", tc.secretly, false},
+			{"/p/" + tokens["staff"] + "/tracks/hush.ics", tc.secretly, false},
 		}
 		for _, p := range paths {
-			rec := get(t, s, p.path, nil)
-			if rec.Code != http.StatusOK {
-				t.Fatalf("%s: GET %s: status %d", tc.name, p.path, rec.Code)
+			if p.undatedOnly && p.dated {
+				continue
 			}
+			rec := get(t, s, p.path, nil)
 			lm := rec.Header().Get("Last-Modified")
 			if (lm != "") != p.dated {
 				t.Errorf("%s: GET %s: Last-Modified %q, want one: %v", tc.name, p.path, lm, p.dated)

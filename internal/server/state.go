@@ -208,7 +208,10 @@ func (st *state) findUnstamped() error {
 // findUnstamped is done: the feeds rendered ahead were rendered while it
 // ran. st is not served yet.
 func (st *state) undate() {
-	st.undated = st.full.Stamped != nil && (len(st.publicUnstamped) > 0 || st.ownUnstamped)
+	// The public calendar's own fields, not the private tracks' (which
+	// ownUnstamped also covers): those undate the secret addresses only.
+	ownPublic := st.full.OwnStamped == nil || st.full.OwnStamped.Hash != st.full.OwnHash()
+	st.undated = st.full.Stamped != nil && (len(st.publicUnstamped) > 0 || ownPublic)
 	if !st.undated {
 		return
 	}
