@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path"
 	"regexp"
 	"slices"
 	"strings"
@@ -102,11 +101,11 @@ func CSV(source string, data []byte, opts Options) (*Result, error) {
 	if err != nil {
 		return &Result{Notes: ns.sorted()}, fmt.Errorf("%s: %w", source, err)
 	}
-	name := firstOf(opts.Name, strings.TrimSuffix(path.Base(source), path.Ext(source)), "Imported calendar")
+	name := firstOf(opts.Name, fileStem(source), "Imported calendar")
 	if opts.Name == "" {
 		nameNote(ns, name)
 	}
-	id := firstOf(opts.CalendarID, slug(name), slug(strings.TrimSuffix(path.Base(source), path.Ext(source))), "calendar")
+	id := firstOf(opts.CalendarID, slug(name), slug(fileStem(source)), "calendar")
 	if opts.CalendarID == "" && slug(name) == "" {
 		idNote(ns, id, name)
 	}

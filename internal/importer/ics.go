@@ -125,7 +125,7 @@ func (im *icsImport) nativeIDs(groups []*recurring) map[*recurring]string {
 // calendarProps sets the calendar's id, name and description.
 func (im *icsImport) calendarProps(read []*vevent) {
 	d := im.doc
-	fileName := strings.TrimSuffix(path.Base(im.source), path.Ext(im.source))
+	fileName := fileStem(im.source)
 	named := firstOf(im.opts.Name, im.root.text("X-WR-CALNAME"), im.root.text("NAME"))
 	d.name = firstOf(named, fileName, "Imported calendar")
 	if named == "" {
@@ -169,6 +169,14 @@ func nameNote(ns *notes, name string) {
 // none (a name in Chinese).
 func idNote(ns *notes, id, name string) {
 	ns.add(0, 0, "the calendar's id is %q (%q makes none): it is part of every event's UID and must never change once published, so give -calendar-id now if it should be another", id, name)
+}
+
+// fileStem is the name of the file source names, without its extension:
+// the last part of a path or URL, cut at a slash or, as Windows writes
+// paths, a backslash.
+func fileStem(source string) string {
+	base := source[strings.LastIndexAny(source, `/\`)+1:]
+	return strings.TrimSuffix(base, path.Ext(base))
 }
 
 func firstOf(s ...string) string {

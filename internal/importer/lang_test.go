@@ -138,9 +138,16 @@ func TestImportNamesNoted(t *testing.T) {
 			}
 		}
 	}
-	res, err := CSV("prog.csv", []byte("title,start\n周会,2026-01-05\n"), Options{})
+	// A path as Windows writes it, or a URL, names the file by its last part.
+	for _, source := range []string{"prog.csv", `C:\Users\me\Downloads\prog.csv`, "https://example.org/exports/prog.csv", "../exports/prog.csv"} {
+		res, err := CSV(source, []byte("title,start\n周会,2026-01-05\n"), Options{})
+		if err != nil || !strings.Contains(notesText(res.Notes), `is "prog", from the file's name`) {
+			t.Errorf("CSV from %s: %v\n%s", source, err, notesText(res.Notes))
+		}
+	}
+	res, err := ICS(`C:\Users\me\prog.ics`, []byte("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\n"+ev+"END:VCALENDAR\r\n"), Options{Timezone: "Asia/Shanghai"})
 	if err != nil || !strings.Contains(notesText(res.Notes), `is "prog", from the file's name`) {
-		t.Errorf("CSV: %v\n%s", err, notesText(res.Notes))
+		t.Errorf("ICS from a Windows path: %v\n%s", err, notesText(res.Notes))
 	}
 }
 
