@@ -72,7 +72,9 @@ type Links struct {
 // all), and returns the document with the time of its newest change, or
 // of the stamped change of the calendar's own fields (or of a private
 // track's, for a private track's changes) if later (the
-// calendar's newest `updated` without either; the Unix epoch without any).
+// calendar's newest `updated` without either; the zero time without any,
+// the document's <updated> then being the Unix epoch, which RFC 4287
+// requires something in).
 func Render(cal *calendar.Calendar, lang string, tracks []string, l Links) ([]byte, time.Time) {
 	w := locale.For(lang)
 	name := cal.Name.In(lang)
@@ -122,10 +124,10 @@ func Render(cal *calendar.Calendar, lang string, tracks []string, l Links) ([]by
 		}
 		f.Entries = append(f.Entries, e)
 	}
-	if updated.IsZero() {
-		updated = time.Unix(0, 0)
+	f.Updated = time.Unix(0, 0).UTC().Format(time.RFC3339)
+	if !updated.IsZero() {
+		f.Updated = updated.UTC().Format(time.RFC3339)
 	}
-	f.Updated = updated.UTC().Format(time.RFC3339)
 	var buf bytes.Buffer
 	buf.WriteString(xml.Header)
 	enc := xml.NewEncoder(&buf)

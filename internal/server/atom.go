@@ -42,6 +42,9 @@ func (s *Server) handleChanges(w http.ResponseWriter, r *http.Request) {
 			// file has them now, which the lock's dates do not date.
 			updated = time.Time{}
 		}
+		// Without a date (no change stamped, no `updated`), no
+		// Last-Modified: a date of 1970 would answer If-Modified-Since
+		// with 304 whatever the calendar's name or events became.
 		return bodyResource(body, updated, st.atomHeaders(), true), nil
 	})
 	if err != nil {
@@ -62,9 +65,6 @@ func (st *state) atomHeaders() http.Header {
 	}
 }
 
-// atom renders the changes feed and returns it with its newest time. Its
-// links are a server's, or with static those of a static site's files
-// (calfeed build).
 // atom renders the changes feed and returns it with its newest time. Its
 // links are a server's, or with static those of a static site's files
 // (calfeed build).

@@ -463,3 +463,26 @@ func checkMetrics(t *testing.T, h http.Handler, series ...string) {
 	}
 	t.Logf("what /metrics has of them:\n%s", strings.Join(have, "\n"))
 }
+
+// TestChangesAtomUndated: a calendar with no stamped change and no
+// `updated` has a changes feed without a date: no Last-Modified (1970
+// would answer If-Modified-Since with 304 whatever the calendar became),
+// the epoch in its <updated>, which RFC 4287 requires.
+func TestChangesAtomUndated(t *testing.T) {
+	s := serverOf(t, privateYAML, Options{})
+	rec := get(t, s, "/changes.atom", nil)
+	if lm := rec.Header().Get("Last-Modified"); lm != "" {
+		t.Errorf("/changes.atom of a calendar without dates: Last-Modified %q, want none", lm)
+	}
+	if !strings.Contains(rec.Body.String(), "<updated>1970-01-01T00:00:00Z</updated>") {
+		t.Errorf("/changes.atom without dates: no epoch <updated>:\n%s", rec.Body)
+	}
+	ims := http.Header{"If-Modified-Since": {time.Now().Format(http.TimeFormat)}}
+	if code := do(t, s, http.MethodGet, "/changes.atom", ims).Code; code != http.StatusOK {
+		t.Errorf("/changes.atom without dates, If-Modified-Since now: status %d, want 200", code)
+	}
+	etag := rec.Header().Get("ETag")
+	if code := do(t, s, http.MethodGet, "/changes.atom", http.Header{"If-None-Match": {etag}}).Code; code != http.StatusNotModified {
+		t.Errorf("/changes.atom, If-None-Match its ETag: status %d, want 304", code)
+	}
+}
