@@ -778,7 +778,10 @@ func TestLastModifiedPrivateTracks(t *testing.T) {
 	} {
 		rec := get(t, s, c.target, nil)
 		got := rec.Header().Get("Last-Modified")
-		if rec.Code != http.StatusOK || got == "" || (got == moved) != c.dated {
+		// A changes feed that no change dates (a first stamp records none)
+		// has no Last-Modified at all (see TestChangesAtomUndated).
+		undatedAtom := got == "" && !c.dated && strings.Contains(c.target, "changes.atom")
+		if rec.Code != http.StatusOK || got == "" && !undatedAtom || (got == moved) != c.dated {
 			t.Errorf("%s: status %d, Last-Modified %q; dated by the private track's edit (%s): %v", maskToken(c.target), rec.Code, got, moved, c.dated)
 		}
 		if c.dated {
