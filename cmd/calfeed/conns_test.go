@@ -601,21 +601,9 @@ func TestTrackedReadFrom(t *testing.T) {
 	if err := os.WriteFile(path, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
 	for _, limit := range []int64{-1, writePiece + 7, 0, -3} { // -1: no LimitedReader; -3: one holding less than nothing
-		client, err := net.Dial("tcp", ln.Addr().String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		server, err := ln.Accept()
-		if err != nil {
-			t.Fatal(err)
-		}
-		tc := &trackedConn{TCPConn: server.(*net.TCPConn), clock: &coarseClock{}}
+		server, client := loopback(t)
+		tc := &trackedConn{TCPConn: server, clock: &coarseClock{}}
 		f, err := os.Open(path)
 		if err != nil {
 			t.Fatal(err)

@@ -16,22 +16,10 @@ import (
 // it) until the test ends.
 func tcpPair(t *testing.T, tick bool) (*trackedConn, net.Conn, *connLimit) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	client, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	server, err := ln.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
+	server, client := loopback(t)
 	l := newConnLimit(100, slog.New(slog.DiscardHandler))
 	l.clock.Store(time.Now().UnixNano())
-	tc := &trackedConn{TCPConn: server.(*net.TCPConn), clock: &l.clock}
+	tc := &trackedConn{TCPConn: server, clock: &l.clock}
 	l.mu.Lock()
 	l.add(tc)
 	l.mu.Unlock()
@@ -200,21 +188,7 @@ func TestUnixNano(t *testing.T) {
 // timeout, the whole request's; write: the write timeout), given to the
 // socket each time, or kept by a trackedConn until they pass.
 func BenchmarkDeadlines(b *testing.B) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer ln.Close()
-	client, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer client.Close()
-	server, err := ln.Accept()
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer server.Close()
+	server, _ := loopback(b)
 	var clock coarseClock
 	clock.Store(time.Now().UnixNano())
 	perRequest := func(b *testing.B, c net.Conn) {
@@ -230,7 +204,7 @@ func BenchmarkDeadlines(b *testing.B) {
 	}
 	b.Run("socket", func(b *testing.B) { perRequest(b, server) })
 	b.Run("lazy", func(b *testing.B) {
-		perRequest(b, &trackedConn{TCPConn: server.(*net.TCPConn), clock: &clock})
+		perRequest(b, &trackedConn{TCPConn: server, clock: &clock})
 	})
 }
 

@@ -20,6 +20,28 @@ import (
 	"time"
 )
 
+// loopback returns both ends of a new loopback TCP connection, closed
+// when the test ends.
+func loopback(tb testing.TB) (server *net.TCPConn, client net.Conn) {
+	tb.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer ln.Close()
+	client, err = net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	s, err := ln.Accept()
+	if err != nil {
+		client.Close()
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { client.Close(); s.Close() })
+	return s.(*net.TCPConn), client
+}
+
 // fakeEnv is a getenv that sees only vars.
 func fakeEnv(vars map[string]string) func(string) string {
 	return func(k string) string { return vars[k] }

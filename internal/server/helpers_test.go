@@ -14,8 +14,24 @@ import (
 	"github.com/emersion/go-ical"
 
 	"calfeed/internal/calendar"
+	"calfeed/internal/feed"
 	"calfeed/internal/synth"
 )
+
+// stampHashes are the content hashes of cal's events by id: what
+// `calfeed stamp` records of them.
+func stampHashes(t testing.TB, cal *calendar.Calendar) map[string]string {
+	t.Helper()
+	r, err := feed.New(cal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := r.ContentHashes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
 
 // serverOf serves the calendar of yaml.
 func serverOf(t testing.TB, yaml string, opts Options) *Server {

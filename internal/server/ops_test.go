@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"calfeed/internal/calendar"
-	"calfeed/internal/feed"
 	"calfeed/internal/lock"
 )
 
@@ -21,25 +20,13 @@ import (
 func stamped(t *testing.T, opts Options) *Server {
 	t.Helper()
 	t0 := time.Date(2025, 2, 10, 9, 0, 0, 0, time.UTC)
-	hashes := func(cal *calendar.Calendar) map[string]string {
-		t.Helper()
-		r, err := feed.New(cal)
-		if err != nil {
-			t.Fatal(err)
-		}
-		h, err := r.ContentHashes()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return h
-	}
 	first := loadCalendar(t, testYAML)
-	base, _ := lock.Stamp(first, hashes(first), nil, t0)
+	base, _ := lock.Stamp(first, stampHashes(t, first), nil, t0)
 	edited := strings.Replace(testYAML, "start: 2025-03-10 09:00", "start: 2025-03-10 08:30", 1)
 	edited = strings.Replace(edited, "    tracks: [beta]\n", "    tracks: [beta]\n    status: cancelled\n", 1)
 	edited = edited[:strings.Index(edited, "  - id: social")]
 	cal := loadCalendar(t, edited)
-	f, changes := lock.Stamp(cal, hashes(cal), base, t0.Add(time.Hour))
+	f, changes := lock.Stamp(cal, stampHashes(t, cal), base, t0.Add(time.Hour))
 	if len(changes) != 3 {
 		t.Fatalf("stamp: %d changes", len(changes))
 	}

@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"calfeed/internal/calendar"
-	"calfeed/internal/feed"
 	"calfeed/internal/lock"
 	"calfeed/internal/token"
 	"calfeed/internal/web"
@@ -109,15 +108,7 @@ func privateServer(t *testing.T) (*Server, map[string]string, *bytes.Buffer) {
 func stampYAML(t *testing.T, src string, old *lock.File, at time.Time) *lock.File {
 	t.Helper()
 	cal := loadCalendar(t, src)
-	r, err := feed.New(cal)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hashes, err := r.ContentHashes()
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, _ := lock.Stamp(cal, hashes, old, at)
+	f, _ := lock.Stamp(cal, stampHashes(t, cal), old, at)
 	return f
 }
 

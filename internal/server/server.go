@@ -252,7 +252,7 @@ func (s *Server) Load(cal *calendar.Calendar) error {
 	if s.grant == nil {
 		// A secret address shows private events too: any change not
 		// stamped undates it.
-		s.resetPrivate(cal, cal.Stamped != nil && (len(st.unstamped) > 0 || st.ownUnstamped))
+		s.resetPrivate(cal, st.changedUnstamped(false))
 	}
 	return nil
 }

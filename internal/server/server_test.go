@@ -14,7 +14,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"calfeed/internal/calendar"
-	"calfeed/internal/feed"
 )
 
 // testYAML is the calendar most tests serve. French is the default language
@@ -497,16 +496,8 @@ func TestLastModifiedOwnFields(t *testing.T) {
 	ownChange := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC) // after every event's data time
 	// The events as the lock recorded them (an event it does not record
 	// would undate every feed: see TestUndatedUntilStamped).
-	r, err := feed.New(cal)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hashes, err := r.ContentHashes()
-	if err != nil {
-		t.Fatal(err)
-	}
 	revisions := map[string]calendar.Revision{}
-	for id, h := range hashes {
+	for id, h := range stampHashes(t, cal) {
 		revisions[id] = calendar.Revision{Hash: h, Modified: ownChange.Add(-24 * time.Hour)}
 	}
 	withOwn := func(hash string) *Server {

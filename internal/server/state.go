@@ -203,15 +203,27 @@ func (st *state) findUnstamped() error {
 	return nil
 }
 
+// changedUnstamped reports whether the calendar has a lock and changes it
+// does not record (see state.undated), once findUnstamped is done: with
+// public, those the public may see (public events, the calendar's own
+// fields, not the private tracks'); else any, as the secret addresses see
+// them.
+func (st *state) changedUnstamped(public bool) bool {
+	if st.full.Stamped == nil {
+		return false
+	}
+	if !public {
+		return len(st.unstamped) > 0 || st.ownUnstamped
+	}
+	return len(st.publicUnstamped) > 0 || st.full.OwnStamped == nil || st.full.OwnStamped.Hash != st.full.OwnHash()
+}
+
 // undate takes Last-Modified off st's feeds if the public calendar has
 // changes its lock does not record (see state.undated), once
 // findUnstamped is done: the feeds rendered ahead were rendered while it
 // ran. st is not served yet.
 func (st *state) undate() {
-	// The public calendar's own fields, not the private tracks' (which
-	// ownUnstamped also covers): those undate the secret addresses only.
-	ownPublic := st.full.OwnStamped == nil || st.full.OwnStamped.Hash != st.full.OwnHash()
-	st.undated = st.full.Stamped != nil && (len(st.publicUnstamped) > 0 || ownPublic)
+	st.undated = st.changedUnstamped(true)
 	if !st.undated {
 		return
 	}
