@@ -281,7 +281,8 @@ func serveUntilDone(ctx context.Context, ln net.Listener, h http.Handler, logger
 }
 
 // httpServer returns the server of h: its timeouts and limits, conns's
-// hooks, and yield before each keep-alive read (see yieldWhenIdle).
+// hooks, each request's connection in its context (for server.WithConn),
+// and yield before each keep-alive read (see yieldWhenIdle).
 func httpServer(h http.Handler, logger *slog.Logger, conns *connLimit, yield func()) *http.Server {
 	hs := &http.Server{
 		Handler:           h,
@@ -293,6 +294,13 @@ func httpServer(h http.Handler, logger *slog.Logger, conns *connLimit, yield fun
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	conns.forServer(hs)
+	tracking := hs.ConnContext
+	hs.ConnContext = func(ctx context.Context, c net.Conn) context.Context {
+		if tracking != nil {
+			ctx = tracking(ctx, c)
+		}
+		return server.WithConn(ctx, c)
+	}
 	hs.ConnState = yieldWhenIdle(hs.ConnState, yield)
 	return hs
 }

@@ -340,6 +340,11 @@ func serveResource(w http.ResponseWriter, r *http.Request, res *resource, now fu
 	if r.Method == http.MethodHead {
 		return
 	}
+	if len(body) >= corkAbove || parts != nil {
+		if uncork := corkFor(w, r); uncork != nil {
+			defer uncork()
+		}
+	}
 	if parts == nil {
 		if len(body) == res.size && sendSpilled(w, res) {
 			return
