@@ -351,7 +351,9 @@ func serveHeaders(t *testing.T, config string, files map[string]string) map[stri
 	t.Helper()
 	s := startServe(t, nil, "-config", config, "-base-url", "https://calendar.example.org")
 	base := s.base
-	client := &http.Client{Timeout: 5 * time.Second}
+	// A first request in a language waits for it to be rendered: under
+	// -race, beside other packages' tests, that took over 5 s once.
+	client := &http.Client{Timeout: 30 * time.Second}
 	headers := map[string]http.Header{}
 	for rel, urlPath := range files {
 		resp, _ := fetch(t, client, base+urlPath, nil)

@@ -19,7 +19,9 @@ const corkAbove = 64 << 10
 type connKey struct{}
 
 // WithConn returns ctx with c, the connection a request came on: an
-// http.Server's ConnContext, so that large bodies are sent corked.
+// http.Server's ConnContext, so that large bodies are sent corked. The
+// cork is the connection's: a handler that keeps a request's context
+// must write its response to that request's ResponseWriter.
 func WithConn(ctx context.Context, c net.Conn) context.Context {
 	return context.WithValue(ctx, connKey{}, c)
 }
@@ -31,10 +33,10 @@ func WithConn(ctx context.Context, c net.Conn) context.Context {
 // a small segment of their own that the client must wake for, and a
 // sendfile(2) is not pushed out piece by piece. It returns nil when the
 // connection cannot be corked (none in the context, not a socket, not
-// Linux).
+// Linux) or is not r's alone (HTTP/2 streams share one).
 func corkFor(w http.ResponseWriter, r *http.Request) func() {
 	sc, ok := r.Context().Value(connKey{}).(syscall.Conn)
-	if !ok {
+	if !ok || r.ProtoMajor != 1 {
 		return nil
 	}
 	raw, err := sc.SyscallConn()

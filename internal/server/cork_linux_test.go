@@ -86,9 +86,10 @@ func spiedServer(t *testing.T, h http.Handler) (string, chan *corkSpy) {
 }
 
 // TestLargeBodiesCorked: a feed of corkAbove or more goes out corked, its
-// headers with it, whether written or sent with sendfile; a smaller one
-// after it on the same connection goes out uncorked (the cork was taken
-// off), as does a HEAD; and the bodies are whole.
+// headers with it, whether written or sent with sendfile, on the common
+// path or a conditional request's; a smaller one after it on the same
+// connection goes out uncorked (the cork was taken off), as does a HEAD;
+// and the bodies are whole.
 func TestLargeBodiesCorked(t *testing.T) {
 	yaml := synthYAML(t, 300)
 	for _, sendfile := range []bool{false, true} {
@@ -102,15 +103,21 @@ func TestLargeBodiesCorked(t *testing.T) {
 			var spy *corkSpy
 			for _, tc := range []struct {
 				method, path string
+				ifMatch      string // the rarer conditional path (http.ServeContent)
 				large        bool
 			}{
-				{http.MethodGet, "/calendar.ics", true},
-				{http.MethodGet, small, false},
-				{http.MethodGet, "/calendar.ics", true},
-				{http.MethodHead, "/calendar.ics", false},
-				{http.MethodGet, small, false},
+				{http.MethodGet, "/calendar.ics", "", true},
+				{http.MethodGet, small, "", false},
+				{http.MethodGet, "/calendar.ics", "", true},
+				{http.MethodHead, "/calendar.ics", "", false},
+				{http.MethodGet, small, "", false},
+				{http.MethodGet, "/calendar.ics", "*", true},
+				{http.MethodGet, small, "*", false},
 			} {
 				req, _ := http.NewRequest(tc.method, url+tc.path, nil)
+				if tc.ifMatch != "" {
+					req.Header.Set("If-Match", tc.ifMatch)
+				}
 				resp, err := client.Do(req)
 				if err != nil {
 					t.Fatal(err)
@@ -152,19 +159,27 @@ func TestLargeBodiesCorked(t *testing.T) {
 }
 
 // TestCorkForFlushesBeforeUncork: what net/http still holds in its buffer
-// when the cork comes off goes out under it, not after.
+// when the cork comes off goes out under it, not after, through the
+// writers the server wraps a response in (the request log's, the private
+// headers', the budget's progress); corkFor gives no cork without a
+// connection in the context, nor on an HTTP/2 stream, which shares its
+// connection with others.
 func TestCorkForFlushesBeforeUncork(t *testing.T) {
 	url, spies := spiedServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w = &privateWriter{ResponseWriter: &statusWriter{ResponseWriter: w}}
 		w.Header().Set("Content-Length", "100")
 		uncork := corkFor(w, r)
 		if uncork == nil {
 			t.Error("corkFor: nil on a TCP connection")
 			return
 		}
-		w.Write(bytes.Repeat([]byte("x"), 100)) // held in net/http's buffer
+		out := progressWriter{w, &sender{}}
+		out.Write(bytes.Repeat([]byte("x"), 100)) // held in net/http's buffer
 		uncork()
 	}))
-	resp, err := http.Get(url)
+	tr := &http.Transport{}
+	defer tr.CloseIdleConnections()
+	resp, err := (&http.Client{Transport: tr}).Get(url)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,7 +192,42 @@ func TestCorkForFlushesBeforeUncork(t *testing.T) {
 	if len(writes) != 1 || !writes[0] {
 		t.Errorf("writes corked: %v, want [true] (the headers and body in one write, under the cork)", writes)
 	}
+
 	if uncork := corkFor(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/", nil)); uncork != nil {
 		t.Error("corkFor: not nil for a request with no connection in its context")
 	}
+	c, peer := loopbackPair(t)
+	for _, major := range []int{1, 2} {
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		r = r.WithContext(WithConn(r.Context(), c))
+		r.ProtoMajor = major
+		uncork := corkFor(httptest.NewRecorder(), r)
+		if got, want := uncork != nil, major == 1; got != want {
+			t.Errorf("corkFor on HTTP/%d: a cork %v, want %v", major, got, want)
+		}
+		if uncork != nil {
+			uncork()
+		}
+	}
+	peer.Close()
+}
+
+// loopbackPair returns the two ends of a TCP connection over loopback.
+func loopbackPair(t *testing.T) (*net.TCPConn, net.Conn) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	peer, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c.(*net.TCPConn), peer
 }

@@ -319,6 +319,11 @@ func serveResource(w http.ResponseWriter, r *http.Request, res *resource, now fu
 		var done func()
 		out, done = res.send(w, size)
 		defer done()
+		if size >= corkAbove {
+			if uncork := corkFor(w, r); uncork != nil {
+				defer uncork()
+			}
+		}
 	}
 	if rare {
 		if ranges := rh["Range"]; len(ranges) > 0 && (len(ranges) > 1 || strings.Count(ranges[0], ",") >= maxRanges) {
@@ -339,11 +344,6 @@ func serveResource(w http.ResponseWriter, r *http.Request, res *resource, now fu
 	w.WriteHeader(http.StatusOK)
 	if r.Method == http.MethodHead {
 		return
-	}
-	if len(body) >= corkAbove || parts != nil {
-		if uncork := corkFor(w, r); uncork != nil {
-			defer uncork()
-		}
 	}
 	if parts == nil {
 		if len(body) == res.size && sendSpilled(w, res) {
