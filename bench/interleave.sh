@@ -56,6 +56,7 @@ log() { printf '== %s\n' "$*" >&2; }
 for cmd in go wrk curl taskset; do
 	command -v "$cmd" >/dev/null || die "$cmd is not on PATH (apt-get install wrk curl util-linux)"
 done
+[[ -x /usr/bin/time ]] || die "/usr/bin/time is not installed (apt-get install time)"
 [[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "ROUNDS is a number of rounds, 1 or more, not \"$ROUNDS\""
 case $ROW in
 304 | track | full) ;;
