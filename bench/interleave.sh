@@ -22,10 +22,12 @@
 #   track   that track feed, 200
 #   full    the whole calendar, /calendar.ics (about 1 MiB), 200
 # Servers on CPU 1, wrk (1 thread, 64 connections) on CPU 0, at nice -10 as
-# root, as in bench/run.sh. Each slice also records the share of its core
-# the server and wrk used: a server well under its whole core while wrk has
-# all of its own is waiting on wrk, and the req/s compare wrk's cost of
-# reading each server's responses more than the servers.
+# root (the script's session too), as in bench/run.sh. Each slice also
+# records the share of its core the server and wrk used, and what other
+# processes took of both cores (reported, not retried as bench/run.sh
+# does): a server well under its whole core while wrk has all of its own
+# is waiting on wrk, and the req/s compare wrk's cost of reading each
+# server's responses more than the servers.
 #
 # Knobs (environment): ROW (304), SLICE (s, 4), WARMUP (s, 1), ROUNDS (10),
 # CONNS (64), SERVER_CPU (1), CLIENT_CPU (0), PORT_BASE (18280), NICE (-10
@@ -88,8 +90,10 @@ done
 
 TMP=$(mktemp -d /tmp/calfeed-interleave.XXXXXX)
 chmod 755 "$TMP" # nginx's worker runs as nobody and reads the site from here
+autogroup_raise "$NICE"
 cleanup() {
 	local p
+	autogroup_restore
 	for p in "${PID[@]}"; do kill "$p" 2>/dev/null || true; done
 	for p in "${PID[@]}"; do wait "$p" 2>/dev/null || true; done
 	rm -rf "$TMP"
@@ -132,38 +136,7 @@ serve() { # name flags...
 start gohttp "$TMP/gohttp" "$TMP/site" "127.0.0.1:${PORT[gohttp]}"
 if [[ $NGINX == on ]]; then
 	# As bench/run.sh configures it (sendfile on), on this script's port.
-	cat >"$TMP/nginx.conf" <<CONF
-daemon off;
-master_process on;
-worker_processes 1;
-pid $TMP/nginx.pid;
-error_log $TMP/nginx-error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log $TMP/nginx-access.log combined buffer=64k flush=1s;
-    client_body_temp_path $TMP/nginx-body;
-    proxy_temp_path $TMP/nginx-proxy;
-    fastcgi_temp_path $TMP/nginx-fastcgi;
-    uwsgi_temp_path $TMP/nginx-uwsgi;
-    scgi_temp_path $TMP/nginx-scgi;
-    sendfile on;
-    tcp_nopush on;
-    keepalive_requests 1000000;
-    types { text/calendar ics; }
-    default_type application/octet-stream;
-    charset utf-8;
-    charset_types text/calendar;
-    gzip off;
-    server {
-        listen 127.0.0.1:${PORT[nginx]};
-        root $TMP/site;
-        location ~ \.ics\$ {
-            add_header Cache-Control "public, max-age=21600";
-            add_header Access-Control-Allow-Origin *;
-        }
-    }
-}
-CONF
+	nginx_conf "$TMP" "${PORT[nginx]}" "$TMP/site" "sendfile on; tcp_nopush on;" >"$TMP/nginx.conf"
 	start nginx "$NGINX_BIN" -p "$TMP" -c "$TMP/nginx.conf" -e "$TMP/nginx-error.log"
 fi
 serve calfeed
@@ -185,14 +158,6 @@ for name in "${NAMES[@]}"; do
 	[[ $code == 304 ]] || die "$name: If-None-Match ${ETAG[$name]}: status $code, want 304"
 done
 
-HZ=$(getconf CLK_TCK)
-proc_ticks() { # pid -> user + system ticks of it and its children (nginx's worker)
-	local t=0 p
-	for p in "$1" $(pgrep -P "$1" || true); do
-		[[ -r /proc/$p/stat ]] && t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat")))
-	done
-	echo "$t"
-}
 WANT=200
 [[ $ROW == 304 ]] && WANT=304
 log "row $ROW ($URL_PATH, $WANT): $ROUNDS rounds of ${SLICE} s per server (after ${WARMUP} s of warm-up), the order turning each round"
@@ -205,19 +170,29 @@ for ((round = 1; round <= ROUNDS; round++)); do
 		[[ $ROW == 304 ]] && args+=(-H "If-None-Match: ${ETAG[$name]}")
 		$RUN_CLIENT wrk "${args[@]}" "-d${WARMUP}s" "$url" >/dev/null
 		t0=$(date +%s%N)
+		read -r -a c0 <<<"$(cpu_ticks "$SERVER_CPU") $(cpu_ticks "$CLIENT_CPU")"
 		p0=$(proc_ticks "${PID[$name]}")
 		out=$($RUN_CLIENT /usr/bin/time -f 'wrk-cpu %U %S' wrk "${args[@]}" "-d${SLICE}s" "$url" 2>&1)
 		p1=$(proc_ticks "${PID[$name]}")
+		read -r -a c1 <<<"$(cpu_ticks "$SERVER_CPU") $(cpu_ticks "$CLIENT_CPU")"
 		t1=$(date +%s%N)
-		# req/s, then the server's and wrk's share of a core in percent.
-		read -r rps scpu wcpu < <(awk -v ticks="$((p1 - p0))" -v hz="$HZ" -v ns="$((t1 - t0))" '
+		# req/s; the server's and wrk's share of a core in percent; and
+		# the share of the server's core and of wrk's that other
+		# processes took (their busy time less ours, plus steal).
+		read -r rps scpu wcpu others < <(awk -v ticks="$((p1 - p0))" -v hz="$HZ" -v ns="$((t1 - t0))" \
+			-v sb="$((c1[0] - c0[0]))" -v ss="$((c1[1] - c0[1]))" -v st="$((c1[2] - c0[2]))" \
+			-v cb="$((c1[3] - c0[3]))" -v cs="$((c1[4] - c0[4]))" -v ct="$((c1[5] - c0[5]))" '
+			function pct(busy, steal, total, ours) { o = busy - ours; if (o < 0) o = 0; return total > 0 ? 100 * (o + steal) / total : 0 }
 			/^Requests\/sec:/ {r = $2}
 			/Non-2xx|Socket errors/ {bad = 1}
 			/^wrk-cpu/ {w = $2 + $3}
-			END {if (bad) r = "errors"; printf "%s %.0f %.0f\n", r, 100 * ticks / hz / (ns / 1e9), 100 * w / (ns / 1e9)}' <<<"$out")
+			END {
+				if (bad) r = "errors"
+				printf "%s %.0f %.0f %.0f/%.0f\n", r, 100 * ticks / hz / (ns / 1e9), 100 * w / (ns / 1e9), pct(sb, ss, st, ticks), pct(cb, cs, ct, w * hz)
+			}' <<<"$out")
 		[[ $rps != errors && -n $rps ]] || die "$name: wrk saw errors or statuses other than $WANT: $out"
-		echo "$round $name $rps $scpu $wcpu" >>"$TMP/rows"
-		line+=" $name $rps ($scpu%/$wcpu%)"
+		echo "$round $name $rps $scpu $wcpu $others" >>"$TMP/rows"
+		line+=" $name $rps ($scpu%/$wcpu%, others $others%)"
 	done
 	log "$line"
 	order=("${order[@]:1}" "${order[0]}")
@@ -226,36 +201,50 @@ done
 echo
 REV=$(git rev-parse --short HEAD)
 git diff --quiet HEAD -- . 2>/dev/null || REV="$REV with uncommitted changes"
-echo "Row $ROW: $([[ $ROW == 304 ]] && echo "304s of")$URL_PATH ($(stat -c %s "$TMP/site$URL_PATH") B) at $REV: each server on CPU $SERVER_CPU, wrk (1 thread, $CONNS connections) on CPU $CLIENT_CPU; $ROUNDS rounds of $SLICE s per server after $WARMUP s of warm-up, the order turning each round. A ratio is taken within each round, then the median of the rounds (of an even number, the lower middle one) and their range. CPU: the share of its core each used while measured (median of the rounds)."
-echo
-[[ -z $BEFORE ]] || echo "calfeed-before: calfeed serve built from $(git rev-parse --short "$BEFORE"), its request log on."
-echo
+echo "Row $ROW: $([[ $ROW == 304 ]] && echo "304s of ")$URL_PATH ($(stat -c %s "$TMP/site$URL_PATH") B) at $REV: each server on CPU $SERVER_CPU, wrk (1 thread, $CONNS connections) on CPU $CLIENT_CPU; $ROUNDS rounds of $SLICE s per server after $WARMUP s of warm-up, the order turning each round. A ratio is taken within each round, then the median of the rounds (of an even number, the lower middle one) and their range; the medians of req/s and of the ratios may come from different rounds. \"Rounds at 0.9x or more\": issue 16's target against gohttp on every row and against nginx on the 1 MiB feed (against nginx on 304s it is 0.7x). CPU: the share of its core the server and wrk each used while measured (median of the rounds); others: the most that other processes took of the server's core and of wrk's in any round (over 10% disturbs a round)."
+[[ -z $BEFORE ]] || { echo; echo "calfeed-before: calfeed serve built from $(git rev-parse --short "$BEFORE"), its request log on."; }
 ratio_table() { # base: every server's req/s against base's, round by round
 	local base=$1
 	for name in "${NAMES[@]}"; do
 		awk -v n="$name" -v base="$base" '
 			$2 == base { g[$1] = $3 }
-			$2 == n { v[$1] = $3; sc[$1] = $4; wc[$1] = $5; r[++k] = $1 }
+			$2 == n { v[$1] = $3; sc[$1] = $4; wc[$1] = $5; split($6, o, "/"); os[$1] = o[1]; oc[$1] = o[2]; r[++k] = $1 }
 			function med(x, n,   i, j, t, y) { for (i = 1; i <= n; i++) y[i] = x[i]; for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (y[j] < y[i]) { t = y[i]; y[i] = y[j]; y[j] = t }; return y[int((n + 1) / 2)] }
 			END {
-				lo = ""; hi = ""; met = 0
+				lo = ""; hi = ""; met = 0; ms = 0; mc = 0
 				for (i = 1; i <= k; i++) {
 					q[i] = v[r[i]] / g[r[i]]; a[i] = v[r[i]]; s[i] = sc[r[i]]; w[i] = wc[r[i]]
 					if (lo == "" || q[i] < lo) lo = q[i]
 					if (hi == "" || q[i] > hi) hi = q[i]
 					if (q[i] >= 0.9) met++
+					if (os[r[i]] > ms) ms = os[r[i]]
+					if (oc[r[i]] > mc) mc = oc[r[i]]
 				}
-				printf "| %s | %.0f | **%.2fx** | %.2f-%.2fx | %d of %d | %.0f%% | %.0f%% |\n", n, med(a, k), med(q, k), lo, hi, met, k, med(s, k), med(w, k)
+				printf "| %s | %.0f | **%.2fx** | %.2f-%.2fx | %d of %d | %.0f%% | %.0f%% | %d%%/%d%% |\n", n, med(a, k), med(q, k), lo, hi, met, k, med(s, k), med(w, k), ms, mc
 			}' "$TMP/rows"
 	done
 }
 for base in gohttp nginx; do
 	[[ " ${NAMES[*]} " == *" $base "* ]] || continue
-	echo "| server | req/s, median | / $base, median of the rounds | range | rounds at 0.9x or more | server CPU | wrk CPU |"
-	echo "|---|---|---|---|---|---|---|"
-	ratio_table "$base"
 	echo
+	echo "| server | req/s, median | / $base, median of the rounds | range | rounds at 0.9x or more | server CPU | wrk CPU | others, server core / wrk core |"
+	echo "|---|---|---|---|---|---|---|---|"
+	ratio_table "$base"
 done
+# When wrk's core is what limits, the req/s compare what wrk pays to read
+# each server's responses more than the servers: say so under the table.
+awk '
+	{ w[$2] += $5; s[$2] += $4; n[$2]++ }
+	END {
+		busy = 0; idle = ""
+		for (x in n) {
+			if (w[x] / n[x] >= 90) busy++
+			if (s[x] / n[x] < 85) idle = idle (idle == "" ? "" : ", ") sprintf("%s %.0f%%", x, s[x] / n[x])
+		}
+		if (busy > 0 && idle != "")
+			printf "\nwrk used 90%% of its core or more against %d of the servers, while some used well under theirs (%s): on this row the req/s say as much about what wrk pays to read each server'"'"'s responses as about the servers.\n", busy, idle
+	}' "$TMP/rows"
+echo
 if [[ -n $BEFORE ]]; then
 	awk '
 		$2 == "calfeed" { a[$1] = $3 }

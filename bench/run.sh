@@ -108,14 +108,10 @@ mkdir -p "$RAW"
 TMP=$(mktemp -d /tmp/calfeed-bench.XXXXXX)
 chmod 755 "$TMP" # nginx's worker runs as nobody and reads the site from here
 PIDS=()
-AUTOGROUP_NICE=""
-if [[ $NICE != 0 && -w /proc/self/autogroup ]]; then
-	AUTOGROUP_NICE=$(sed -n 's/.* nice //p' /proc/self/autogroup)
-	echo "$NICE" 2>/dev/null >/proc/self/autogroup || AUTOGROUP_NICE=""
-fi
+autogroup_raise "$NICE"
 cleanup() {
 	local pid
-	[[ -z $AUTOGROUP_NICE ]] || echo "$AUTOGROUP_NICE" 2>/dev/null >/proc/self/autogroup || true
+	autogroup_restore
 	for pid in "${PIDS[@]}"; do
 		kill "$pid" 2>/dev/null || true
 	done
@@ -175,37 +171,7 @@ off) NGINX_SENDFILE_CONF="sendfile off; output_buffers 1 2m;" ;;
 esac
 
 # --- the servers ------------------------------------------------------------
-cat >"$TMP/nginx.conf" <<EOF
-daemon off;
-master_process on;
-worker_processes 1;
-pid $TMP/nginx.pid;
-error_log $TMP/nginx-error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log $TMP/nginx-access.log combined buffer=64k flush=1s;
-    client_body_temp_path $TMP/nginx-body;
-    proxy_temp_path $TMP/nginx-proxy;
-    fastcgi_temp_path $TMP/nginx-fastcgi;
-    uwsgi_temp_path $TMP/nginx-uwsgi;
-    scgi_temp_path $TMP/nginx-scgi;
-    $NGINX_SENDFILE_CONF
-    keepalive_requests 1000000;
-    types { text/calendar ics; text/html html; application/json json; application/atom+xml atom; }
-    default_type application/octet-stream;
-    charset utf-8;
-    charset_types text/calendar application/json application/atom+xml;
-    gzip off;
-    server {
-        listen 127.0.0.1:$PORT_NGINX;
-        root $TMP/site;
-        location ~ \.ics\$ {
-            add_header Cache-Control "public, max-age=21600";
-            add_header Access-Control-Allow-Origin *;
-        }
-    }
-}
-EOF
+nginx_conf "$TMP" "$PORT_NGINX" "$TMP/site" "$NGINX_SENDFILE_CONF" >"$TMP/nginx.conf"
 
 log "installing the Node peer's packages (npm ci, into the scratch directory)"
 mkdir -p "$TMP/node"
@@ -314,17 +280,6 @@ log "same bytes from every server: $TRACK.ics ${CLEN[track,calfeed]} B, calendar
 # (user and system time not the server's or wrk's, plus steal), retries a run
 # where that is over DISTURBED percent (RETRIES times at most), keeps the
 # least disturbed one and reports it.
-HZ=$(getconf CLK_TCK)
-cpu_ticks() { # cpu -> "busy steal total" in ticks
-	awk -v c="cpu$1" '$1 == c {print $2 + $3 + $4, $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9}' /proc/stat
-}
-proc_ticks() { # pid -> user + system ticks of it and its children (nginx's worker)
-	local t=0 p
-	for p in "$1" $(pgrep -P "$1" || true); do
-		[[ -r /proc/$p/stat ]] && t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat")))
-	done
-	echo "$t"
-}
 declare -A RPS P99 ERRS DIST SCPU STICKS PERCPU
 # bench key pid url [header]: warm up, measure, keep req/s, p99, errors and
 # the share of the two CPUs that other processes took.
