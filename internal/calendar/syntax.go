@@ -44,6 +44,10 @@ type syntaxScan struct {
 	escape    pos             // the first unknown escape in a double-quoted scalar
 	aliases   map[string]pos  // *name, first use
 	anchors   map[string]bool // &name
+	// runOns are the quoted texts that ran over a line break and took in
+	// a line that reads as a key (see keyLine): most often a quote left
+	// open, closed by the next one in the file.
+	runOns []runOn
 	// block marks the lines that begin in block context: not inside a
 	// quoted scalar, a flow collection or a block scalar.
 	block []bool
@@ -54,9 +58,19 @@ type syntaxScan struct {
 
 var yamlEscapes = "0abt\tnvfre \"/\\N_LPxuU"
 
+// runOn is a quoted text that ran over lines: where it opened and closed.
+type runOn struct{ open, close pos }
+
+// keyLine matches a line that reads as a key and its value, or a list
+// item's first key: inside quotes, a sign that the quote before it was
+// left open.
+var keyLine = regexp.MustCompile(`^\s*(- +)?[A-Za-z_][A-Za-z0-9_-]*:( |$)`)
+
 // scanState is what scanSyntax carries from one line to the next.
 type scanState struct {
 	quote       rune // the quote mark of a quoted scalar still open; 0 outside one
+	quoteAt     pos  // where it opened
+	keyInQuote  bool // a line in it reads as a key (see runOn)
 	blockIndent int  // the indentation of the line that began a block scalar; -1 outside one
 }
 
@@ -80,6 +94,9 @@ func (s *syntaxScan) scanLine(i int, line string, st *scanState) {
 		st.blockIndent = -1
 	}
 	s.block[i] = st.quote == 0 && len(s.flow) == 0
+	if st.quote != 0 && keyLine.MatchString(line) {
+		st.keyInQuote = true
+	}
 	col := 0
 	tokenStart := true // at a place where a value or key may begin
 	runes := []rune(line)
@@ -112,6 +129,7 @@ func (s *syntaxScan) scanLine(i int, line string, st *scanState) {
 			continue
 		case tokenStart && (c == '"' || c == '\''):
 			st.quote, s.quote = c, here
+			st.quoteAt, st.keyInQuote = here, false
 		case (tokenStart || len(s.flow) > 0) && (c == '[' || c == '{'):
 			s.flow = append(s.flow, here)
 			s.flowChars = append(s.flowChars, byte(c))
@@ -184,6 +202,9 @@ func (s *syntaxScan) quoted(runes []rune, j int, here pos, st *scanState) int {
 	case st.quote == '\'' && c == '\'' && j+1 < len(runes) && runes[j+1] == '\'':
 		return 1
 	case c == st.quote:
+		if st.keyInQuote && here.line > st.quoteAt.line {
+			s.runOns = append(s.runOns, runOn{st.quoteAt, here})
+		}
 		st.quote, s.quote = 0, pos{}
 	}
 	return 0
@@ -213,6 +234,10 @@ func syntaxProblem(data []byte, err error) (line, col int, msg string) {
 // problem is syntaxProblem for the text s read.
 func (s *syntaxScan) problem(err error) (line, col int, msg string) {
 	line, col, msg = s.placed(err)
+	if r, ok := s.runOnBefore(pos{line, col}); ok {
+		return r.open.line, r.open.col, fmt.Sprintf("%sthis quote runs on to line %d over lines that read as keys, so it looks left open (YAML stumbles at line %d, column %d); end the text with the same quote mark where it should end",
+			syntaxPrefix, r.close.line+s.shift, line+s.shift, col)
+	}
 	// What a Chinese, Japanese or Korean input method types for YAML's
 	// colon and space, on the line at fault or the one before (where
 	// the parser stumbles on the next): named, whatever the parser made
@@ -377,4 +402,22 @@ func (s *syntaxScan) lastColon(line int) int {
 		}
 	}
 	return last
+}
+
+// runOnAfter is how many lines after a run-on quote closes a slip may be
+// that the quote is the likelier fault.
+const runOnAfter = 10
+
+// runOnBefore returns the last quoted text that ran on over lines reading
+// as keys (see runOn), closed on the line of the slip at p or at most
+// runOnAfter lines before it: a quote left open there pairs with the next
+// one in the file, and what YAML stumbles on comes after it.
+func (s *syntaxScan) runOnBefore(p pos) (runOn, bool) {
+	for i := len(s.runOns) - 1; i >= 0; i-- {
+		r := s.runOns[i]
+		if r.close.line <= p.line {
+			return r, p.line-r.close.line <= runOnAfter
+		}
+	}
+	return runOn{}, false
 }

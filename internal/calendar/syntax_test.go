@@ -72,6 +72,15 @@ func TestSyntaxErrorPlace(t *testing.T) {
 		{"Chinese before the fault", "name: 日历\nb: [1\n", 2, 4, "this [ is never closed"},
 		{"a control character", "calendar:\n  id: x\n  name: \"日历\x01\"\n", 3, 12, "a control character (U+0001) is not allowed in YAML"},
 		{"DEL", "a: b\x7f\n", 1, 5, "a control character (U+007F)"},
+		// A quote left open pairs with the next one: YAML stumbles after
+		// that, and the quote that took in lines reading as keys is the
+		// fault.
+		{"a quote left open", "calendar:\n  id: x\n  color: \"#C2185B\n  name: X\n  title: \"T: U\"\n", 3, 10, "this quote runs on to line 5 over lines that read as keys, so it looks left open (YAML stumbles at line 5"},
+		{"a quote left open, in a list", "events:\n  - id: a\n    title: \"A\n  - id: b\n    title: \"B\", x: y}\n", 3, 12, "this quote runs on to line 5 over lines that read as keys"},
+		// Text over lines, none of them a key, is no sign of it.
+		{"quoted text over lines", "calendar:\n  name: \"X\n    and more\"\n  title: T: U\n", 4, 11, "a colon followed by a space"},
+		// Nor one closed more than runOnAfter lines before the slip.
+		{"a run-on quote far before", "a: \"x\nb: y\"\n" + strings.Repeat("c: d\n", runOnAfter+1) + "e: f: g\n", runOnAfter + 4, 5, "a colon followed by a space"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -178,6 +187,11 @@ func TestSyntaxRecovery(t *testing.T) {
 		// The quote closes past the end of the list.
 		{"a quoted line that reads as a top-level key", head + slip + "  - id: a\n    start: 2016-05-02 09:00\n    end: 2016-05-02 10:00\n    title: \"foo\nx: y\"\n",
 			[]string{"7:13: YAML syntax: a colon"}},
+		// A quote left open in an event, closed by the next quote in it:
+		// told at the quote, lines counted in the whole file, and the
+		// events after it still checked.
+		{"a quote left open in an event", head + good + "  - id: q\n    title: \"Q\n    start: 2016-05-02 09:00\n    end: 2016-05-02 10:00\n    location: \"L\", x: y}\n" + bad,
+			[]string{"11:12: YAML syntax: this quote runs on to line 14 over lines that read as keys", "18:10: events[2] \"b\": end"}},
 		{"a flow list cut", head + strings.Replace(good, "    end:", "    tracks: [a,\n  - b]\n    end:", 1),
 			[]string{"9:5: YAML syntax: did not find expected node content"}},
 		// yaml.v3 places no slip on the first line of what it parses.
