@@ -234,7 +234,7 @@ func syntaxProblem(data []byte, err error) (line, col int, msg string) {
 // problem is syntaxProblem for the text s read.
 func (s *syntaxScan) problem(err error) (line, col int, msg string) {
 	line, col, msg = s.placed(err)
-	if r, ok := s.runOnBefore(pos{line, col}); ok {
+	if r, ok := s.runOnBefore(pos{line, col}); ok && !s.placedExactly(pos{line, col}, err) {
 		return r.open.line, r.open.col, fmt.Sprintf("%sthis quote runs on to line %d over lines that read as keys, so it looks left open (YAML stumbles at line %d, column %d); end the text with the same quote mark where it should end",
 			syntaxPrefix, r.close.line+s.shift, line+s.shift, col)
 	}
@@ -402,6 +402,15 @@ func (s *syntaxScan) lastColon(line int) int {
 		}
 	}
 	return last
+}
+
+// placedExactly reports whether the slip placed at p, for err, is one
+// whose place the scan knows whatever came before it: a tab in the
+// indentation, a quote still open at the end, a control character. A
+// quote that ran on before such a slip did not make it.
+func (s *syntaxScan) placedExactly(p pos, err error) bool {
+	return p == s.tab || s.quote != (pos{}) && p == s.quote ||
+		strings.Contains(err.Error(), "control characters are not allowed")
 }
 
 // runOnAfter is how many lines after a run-on quote closes a slip may be

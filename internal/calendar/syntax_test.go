@@ -79,6 +79,10 @@ func TestSyntaxErrorPlace(t *testing.T) {
 		{"a quote left open, in a list", "events:\n  - id: a\n    title: \"A\n  - id: b\n    title: \"B\", x: y}\n", 3, 12, "this quote runs on to line 5 over lines that read as keys"},
 		// Text over lines, none of them a key, is no sign of it.
 		{"quoted text over lines", "calendar:\n  name: \"X\n    and more\"\n  title: T: U\n", 4, 11, "a colon followed by a space"},
+		// Nor a slip the decoder places exactly, after one.
+		{"a tab after a run-on quote", "calendar:\n  name: \"X\n  id: y\"\n\tcolor: z\n", 4, 1, "a tab in the indentation"},
+		{"a control character after a run-on quote", "calendar:\n  name: \"X\n  id: y\"\n  color: z\x01\n", 4, 11, "a control character (U+0001)"},
+		{"a quote never closed after a run-on one", "calendar:\n  name: \"X\n  id: y\"\n  color: \"z\n", 4, 10, "this quote is never closed"},
 		// Nor one closed more than runOnAfter lines before the slip.
 		{"a run-on quote far before", "a: \"x\nb: y\"\n" + strings.Repeat("c: d\n", runOnAfter+1) + "e: f: g\n", runOnAfter + 4, 5, "a colon followed by a space"},
 	}
