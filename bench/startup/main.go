@@ -7,7 +7,9 @@
 //
 // It prints one line: events, tracks, and seconds for load, render and both.
 // -cpuprofile and -memprofile write profiles of that (the heap profile is
-// taken after render, so its in-use figures are what the server keeps).
+// taken after render, so its in-use figures are what the server keeps);
+// -trace writes an execution trace of it (go tool trace), which shows the
+// phases that keep one core busy while the other waits.
 //
 // With -render-full N it then renders the full feed in the default language
 // N times, as bench/node/render.js times ical-generator: feed.New and Write
@@ -25,6 +27,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"runtime/trace"
 	"slices"
 	"syscall"
 	"time"
@@ -39,18 +42,19 @@ func main() {
 	renderFull := flag.Int("render-full", 0, "then render the full feed `N` times and print the median times")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of load and render to `file`")
 	memProfile := flag.String("memprofile", "", "write a heap profile, taken after render, to `file`")
+	traceFile := flag.String("trace", "", "write an execution trace of load and render to `file`")
 	flag.Parse()
 	if flag.NArg() != 1 {
-		fmt.Fprintln(os.Stderr, "usage: startup [-render-full N] [-cpuprofile FILE] [-memprofile FILE] FILE")
+		fmt.Fprintln(os.Stderr, "usage: startup [-render-full N] [-cpuprofile FILE] [-memprofile FILE] [-trace FILE] FILE")
 		os.Exit(2)
 	}
-	if err := run(flag.Arg(0), *renderFull, *cpuProfile, *memProfile); err != nil {
+	if err := run(flag.Arg(0), *renderFull, *cpuProfile, *memProfile, *traceFile); err != nil {
 		fmt.Fprintln(os.Stderr, "startup:", err)
 		os.Exit(1)
 	}
 }
 
-func run(path string, renderFull int, cpuProfile, memProfile string) error {
+func run(path string, renderFull int, cpuProfile, memProfile, traceFile string) error {
 	if cpuProfile != "" {
 		f, err := os.Create(cpuProfile)
 		if err != nil {
@@ -61,6 +65,17 @@ func run(path string, renderFull int, cpuProfile, memProfile string) error {
 			return err
 		}
 		defer pprof.StopCPUProfile()
+	}
+	if traceFile != "" {
+		f, err := os.Create(traceFile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := trace.Start(f); err != nil {
+			return err
+		}
+		defer trace.Stop()
 	}
 	t0 := time.Now()
 	cal, _, err := lock.Load(context.Background(), path, calendar.Options{})
