@@ -517,6 +517,7 @@ type loader struct {
 	defaultTZ *time.Location // the zone of events that name none
 	maxEvents int
 	zones     *ZoneCache // loaded zones by name, shared by the loaders of one file
+	calID     string     // the calendar's id, for the events' default UIDs; set before any event is read
 	// pieces, when set, are the events: list cut into pieces that are
 	// parsed and read in parallel (pieces.go); the document then has
 	// events: empty.
@@ -574,6 +575,7 @@ func (l *loader) document(doc *yaml.Node) *Calendar {
 		l.defaultTZ = time.UTC
 	} else {
 		l.calendar(cal, c)
+		l.calID = cal.ID
 	}
 	if t, ok := top.get("tracks"); ok {
 		l.tracks(cal, t)
@@ -583,7 +585,6 @@ func (l *loader) document(doc *yaml.Node) *Calendar {
 		l.errorf(root.Line, root.Column, "events: missing; add a list of events")
 		return cal
 	}
-	l.events(cal, e)
-	cal.index()
+	l.events(cal, e) // which lists each track's events (see Calendar.index)
 	return cal
 }

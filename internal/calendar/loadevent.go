@@ -93,6 +93,9 @@ func newMerger(l *loader, cal *Calendar, n int) *merger {
 		cal.Events = make([]*Event, 0, n)
 		cal.events = make(map[string]*Event, n)
 	}
+	if cal.byTrack == nil {
+		cal.index() // of the events already there: add lists the rest
+	}
 	return &merger{l: l, cal: cal, lines: make(map[string]int, n), trackIDs: ids}
 }
 
@@ -110,6 +113,9 @@ func (m *merger) add(c converted) {
 	}
 	m.cal.Events = append(m.cal.Events, c.e)
 	m.cal.events[c.e.ID] = c.e
+	for _, id := range c.e.Tracks { // Calendar.index, as the events come
+		m.cal.byTrack[id] = append(m.cal.byTrack[id], c.e)
+	}
 	if c.e.Updated.After(m.cal.Updated) {
 		m.cal.Updated = c.e.Updated
 	}
@@ -150,26 +156,37 @@ func (l *loader) uid(n *yaml.Node, what string) (string, bool) {
 	return "", false
 }
 
-// uids gives every event its UID: its uid:, else <id>@<calendar id>. Two
-// events must not share one, and a uid: must not be another event's default
-// UID: calendars would take the two for one event.
+// uids gives every event its UID: its uid:, else <id>@<calendar id> (which
+// event gives it as it is read). Two events must not share one, and a uid:
+// must not be another event's default UID: calendars would take the two
+// for one event.
 func (l *loader) uids(cal *Calendar, given []uidAt) {
-	owner := make(map[string]*Event, len(cal.Events))
 	for i, e := range cal.Events {
 		if e.UID == "" {
 			e.UID = e.ID + "@" + cal.ID
-			owner[e.UID] = e
 		}
 		if i%1024 == 1023 {
 			runtime.Gosched() // see yielding
 		}
 	}
+	if len(given) == 0 {
+		return
+	}
+	// The event whose default UID a uid: is, if any, is found by its id:
+	// a map of 100,000 default UIDs is not made for the few uid: given.
+	own := make(map[*Event]bool, len(given))
+	for _, u := range given {
+		own[u.event] = true
+	}
+	suffix := "@" + cal.ID
 	lines := map[string]int{}
 	for _, u := range given {
 		uid := u.event.UID
-		if other, ok := owner[uid]; ok && other != u.event {
-			l.errorf(u.line, u.col, "%s: uid %q is the UID of event %q (<id>@<calendar id>); give each event its own", u.what, uid, other.ID)
-			continue
+		if id, ok := strings.CutSuffix(uid, suffix); ok {
+			if other := cal.Event(id); other != nil && other != u.event && !own[other] {
+				l.errorf(u.line, u.col, "%s: uid %q is the UID of event %q (<id>@<calendar id>); give each event its own", u.what, uid, other.ID)
+				continue
+			}
 		}
 		if line, dup := lines[uid]; dup {
 			l.errorf(u.line, u.col, "%s: uid %q repeated (first at line %d); give each event its own", u.what, uid, line)
@@ -217,6 +234,9 @@ func (l *loader) event(i int, it *yaml.Node, trackIDs *trackSet) (*Event, *uidAt
 			n := deref(v.value)
 			uid = &uidAt{e, n.Line, n.Column, what}
 		}
+	}
+	if e.UID == "" && e.ID != "" {
+		e.UID = e.ID + "@" + l.calID // here, on every processor, not in uids
 	}
 	if v, ok := m.get("title"); ok {
 		e.Title = l.text(v.value, what+": title", true)

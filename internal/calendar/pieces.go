@@ -7,6 +7,7 @@ import (
 	"io"
 	"regexp"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -289,9 +290,11 @@ func (l *loader) loadHead(sp *split) (*yaml.Node, error) {
 }
 
 // eventsInPieces reads the events of l.pieces: each piece parsed and read
-// by one of a few workers, each with problems of its own, then added to
-// cal in file order. A piece that does not parse as cut stops it all with
-// errNotPieces in l.piecesErr.
+// by one of a few workers, each with problems of its own, and added to cal
+// in file order as soon as it and the pieces before it are read, while the
+// workers read the next (the adding takes one processor: done after the
+// reading, it kept the others idle). A piece that does not parse as cut
+// stops it all with errNotPieces in l.piecesErr.
 func (l *loader) eventsInPieces(cal *Calendar) {
 	sp := l.pieces
 	if sp.items > l.maxEvents {
@@ -299,7 +302,12 @@ func (l *loader) eventsInPieces(cal *Calendar) {
 		return
 	}
 	m := newMerger(l, cal, sp.items)
-	results := make([][]converted, len(sp.chunks))
+	// Each piece's events, once read: buffered, so that no worker waits
+	// for the adding.
+	results := make([]chan []converted, len(sp.chunks))
+	for c := range results {
+		results[c] = make(chan []converted, 1)
+	}
 	workers := min(runtime.GOMAXPROCS(0), len(sp.chunks))
 	if l.recovering {
 		workers = 1 // the first slips in file order are told (see maxSlips)
@@ -312,11 +320,9 @@ func (l *loader) eventsInPieces(cal *Calendar) {
 	var wg sync.WaitGroup
 	for w := range workers {
 		wl := &loader{ctx: ctx, problems: &problems{file: l.file}, languages: l.languages,
-			defaultTZ: l.defaultTZ, maxEvents: l.maxEvents, zones: l.zones, recovering: l.recovering}
+			defaultTZ: l.defaultTZ, maxEvents: l.maxEvents, zones: l.zones, recovering: l.recovering, calID: l.calID}
 		loaders[w] = wl
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			var arena nodeArena // reused from piece to piece: see chunk
 			var text []byte     // likewise, for pieces read from the file
 			for c := range next {
@@ -326,33 +332,46 @@ func (l *loader) eventsInPieces(cal *Calendar) {
 					cancel()
 					continue
 				}
-				results[c] = out
+				results[c] <- out
 			}
-		}()
+		})
 	}
-feed:
+	wg.Go(func() {
+		defer close(next)
+		for c := range sp.chunks {
+			select {
+			case next <- c:
+			case <-ctx.Done():
+				return
+			}
+		}
+	})
+	// The adding's problems (repeated ids) follow the workers', as when
+	// every piece was read before any was added: sortProblems keeps the
+	// order of problems at one place.
+	before := len(l.errs)
+add:
 	for c := range sp.chunks {
 		select {
-		case next <- c:
+		case out := <-results[c]:
+			for _, e := range out {
+				m.add(e)
+			}
 		case <-ctx.Done():
-			break feed
+			break add
 		}
 	}
-	close(next)
 	wg.Wait()
 	if l.piecesErr != nil || l.ctx.Err() != nil {
 		return
 	}
+	added := slices.Clone(l.errs[before:])
+	l.errs = l.errs[:before]
 	for _, wl := range loaders {
 		l.errs = append(l.errs, wl.errs...)
 		l.warnings = append(l.warnings, wl.warnings...)
 	}
-	for _, out := range results {
-		for _, c := range out {
-			m.add(c)
-		}
-		runtime.Gosched() // see yielding
-	}
+	l.errs = append(l.errs, added...)
 	l.uids(cal, m.uids)
 }
 

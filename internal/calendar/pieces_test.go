@@ -74,6 +74,29 @@ func sameLoad(t *testing.T, src string) {
 	if diff := cmp.Diff(a, c, opts); diff != "" {
 		t.Fatalf("calendars differ (-whole +pieces read from the file):\n%s", diff)
 	}
+	for _, cal := range []*Calendar{a, b, c} {
+		checkTrackIndex(t, cal)
+	}
+}
+
+// checkTrackIndex checks that EventsIn lists each track's events, in file
+// order (the index is made as the events are added).
+func checkTrackIndex(t *testing.T, cal *Calendar) {
+	t.Helper()
+	if cal == nil {
+		return
+	}
+	for _, tr := range cal.Tracks {
+		var want []*Event
+		for _, e := range cal.Events {
+			if slices.Contains(e.Tracks, tr.ID) {
+				want = append(want, e)
+			}
+		}
+		if got := cal.EventsIn(tr.ID); !slices.Equal(got, want) {
+			t.Fatalf("EventsIn(%q): %d events, want %d in file order", tr.ID, len(got), len(want))
+		}
+	}
 }
 
 func TestPiecesSynthetic(t *testing.T) {
@@ -88,6 +111,24 @@ func TestPiecesSynthetic(t *testing.T) {
 	// No line feed at the end, in the list and after it.
 	sameLoad(t, strings.TrimSuffix(buf.String(), "\n"))
 	sameLoad(t, strings.TrimSuffix(piecesSrc(300, false), "\n"))
+}
+
+// TestPiecesProblemsInOrder: the problems found when a piece's events are
+// added (a repeated id) come after those its worker found at the same
+// place (no title), as in a load in one piece, though the adding now goes
+// on while later pieces are read.
+func TestPiecesProblemsInOrder(t *testing.T) {
+	var again strings.Builder
+	for _, i := range []int{3, 17, 38} {
+		fmt.Fprintf(&again, "- id: e%d\n  start: 2026-04-01 09:00\n  duration: 1h\n", i)
+	}
+	src := strings.Replace(piecesSrc(40, false), "\ntracks:\n", "\n"+again.String()+"tracks:\n", 1)
+	_, err := whole(src)
+	var e *Error
+	if !errors.As(err, &e) || len(e.Problems) != 6 {
+		t.Fatalf("load in one piece: %v, want six problems", err)
+	}
+	sameLoad(t, src)
 }
 
 // piecesSrc is a calendar whose tracks come after its events, with items
