@@ -187,19 +187,24 @@ func (st *state) findUnstamped() error {
 			return fmt.Errorf("server: %w", err)
 		}
 	}
-	ids, hashes, err := unstamped(r, st.full)
+	u, err := unstamped(r, st.full)
 	if err != nil {
 		return fmt.Errorf("server: %w", err)
 	}
-	st.hashes, st.unstamped = hashes, ids
+	st.hashes, st.unstamped = u.hashes, mergeSorted(u.changed, u.removed)
 	// With a lock (Stamped), fields it has no record of are unstamped too.
 	st.ownUnstamped = st.full.Stamped != nil && (st.full.OwnStamped == nil || st.full.OwnStamped.Hash != st.full.OwnHash() ||
 		stampedHash(st.full.PrivateTracksStamped) != st.full.PrivateTracksHash())
-	for _, id := range ids {
-		if st.cal.Event(id) != nil || (st.full.Event(id) == nil && st.cal.Stamped[id] != "") {
-			st.publicUnstamped = append(st.publicUnstamped, id)
-		}
+	public := func(id string) bool {
+		return st.cal.Event(id) != nil || (st.full.Event(id) == nil && st.cal.Stamped[id] != "")
 	}
+	if st.cal != st.full {
+		st.publicUnstamped = slices.DeleteFunc(slices.Clone(st.unstamped), func(id string) bool { return !public(id) })
+		return nil
+	}
+	// The public calendar is the whole: every changed event is public
+	// (and 100,000 of them are not looked up one by one).
+	st.publicUnstamped = mergeSorted(u.changed, slices.DeleteFunc(u.removed, func(id string) bool { return !public(id) }))
 	return nil
 }
 
@@ -244,50 +249,81 @@ func stampedHash(r *calendar.Revision) string {
 	return r.Hash
 }
 
-// unstamped lists the events of cal whose content differs from what the
-// lock recorded (see calendar.Calendar.Stamped), sorted, with the content
-// hashes of cal's events it compared, in their order.
-func unstamped(r *feed.Renderer, cal *calendar.Calendar) ([]string, []string, error) {
-	hs, err := contentHashes(r, cal.Events)
-	if err != nil {
-		return nil, nil, err
-	}
-	var ids []string
-	for i, e := range cal.Events {
-		if cal.Stamped == nil || cal.Stamped[e.ID] != hs[i] {
-			ids = append(ids, e.ID)
-		}
-	}
-	for id := range cal.Stamped {
-		if cal.Event(id) == nil {
-			ids = append(ids, id)
-		}
-	}
-	slices.Sort(ids)
-	return ids, hs, nil
+// changes are what unstamped finds.
+type changes struct {
+	hashes  []string // the content hash of each event of the calendar, in its order
+	changed []string // the ids of its events whose content the lock does not record, sorted
+	removed []string // the ids the lock records of events no longer there, sorted
 }
 
-// contentHashes returns the content hash of each event, on every
-// processor: a calendar of 100,000 events takes half a second on one.
-func contentHashes(r *feed.Renderer, events []*calendar.Event) ([]string, error) {
+// unstamped finds the content hashes of cal's events and compares them
+// with what the lock recorded (see calendar.Calendar.Stamped), on every
+// processor: a calendar of 100,000 events takes half a second on one,
+// and without a lock every event is changed, 100,000 ids to sort.
+func unstamped(r *feed.Renderer, cal *calendar.Calendar) (changes, error) {
+	events := cal.Events
 	hs := make([]string, len(events))
 	workers := min(runtime.GOMAXPROCS(0), max(1, len(events)/256))
 	errs := make([]error, workers)
+	changed := make([][]string, workers)
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Go(func() {
+			var ids []string
 			for i := w; i < len(events); i += workers {
-				if hs[i], errs[w] = r.ContentHash(events[i]); errs[w] != nil {
+				e := events[i]
+				if hs[i], errs[w] = r.ContentHash(e); errs[w] != nil {
 					return
+				}
+				if cal.Stamped == nil || cal.Stamped[e.ID] != hs[i] {
+					ids = append(ids, e.ID)
 				}
 				if i%(64*workers) == w {
 					runtime.Gosched() // see feed.Renderer.renderAll
 				}
 			}
+			slices.Sort(ids)
+			changed[w] = ids
 		})
 	}
+	var removed []string
+	for id := range cal.Stamped {
+		if cal.Event(id) == nil {
+			removed = append(removed, id)
+		}
+	}
+	slices.Sort(removed)
 	wg.Wait()
-	return hs, errors.Join(errs...)
+	if err := errors.Join(errs...); err != nil {
+		return changes{}, err
+	}
+	return changes{hashes: hs, changed: mergeSorted(changed...), removed: removed}, nil
+}
+
+// mergeSorted merges sorted lists of distinct strings into one sorted
+// list, in time linear in their length.
+func mergeSorted(lists ...[]string) []string {
+	n := 0
+	for _, l := range lists {
+		n += len(l)
+	}
+	if n == 0 {
+		return nil
+	}
+	out := make([]string, 0, n)
+	for {
+		best := -1
+		for i, l := range lists {
+			if len(l) > 0 && (best < 0 || l[0] < lists[best][0]) {
+				best = i
+			}
+		}
+		if best < 0 {
+			return out
+		}
+		out = append(out, lists[best][0])
+		lists[best] = lists[best][1:]
+	}
 }
 
 // renderSource renders one variant of a fixed feed.
