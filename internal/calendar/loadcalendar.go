@@ -33,17 +33,17 @@ func (l *loader) calendar(cal *Calendar, f field) {
 		l.errorf(f.key.Line, f.key.Column, "calendar.id: missing; give a stable id such as \"wsis10\": it is part of every event's UID")
 	}
 	if v, ok := m.get("name"); ok {
-		cal.Name = l.text(v.value, where("name"), true)
+		cal.Name = l.text(v.value, where("name"), "", true)
 	} else if m != nil {
 		l.errorf(f.key.Line, f.key.Column, "calendar.name: missing; subscribers see it as the calendar's name")
 	}
 	if v, ok := m.get("description"); ok {
-		cal.Description = l.text(v.value, where("description"), false)
+		cal.Description = l.text(v.value, where("description"), "", false)
 	}
 	l.defaultTZ = l.calendarZone(f, m)
 	cal.Location = l.defaultTZ
 	if v, ok := m.get("base_url"); ok {
-		if s, ok := l.httpURL(v.value, where("base_url")); ok {
+		if s, ok := l.httpURL(v.value, where("base_url"), ""); ok {
 			if strings.ContainsAny(s, "?#") {
 				l.errorf(v.value.Line, v.value.Column, "calendar.base_url: %q has a query or fragment; "+
 					"give the site's address alone, like https://calendar.example.org", s)
@@ -102,7 +102,7 @@ func (l *loader) calendarZone(f field, m *fieldSet) *time.Location {
 		}
 		return time.UTC
 	}
-	if loc, ok := l.zone(v.value, "calendar.timezone"); ok {
+	if loc, ok := l.zone(v.value, "calendar.timezone", ""); ok {
 		return loc
 	}
 	if v.value.Kind != yaml.ScalarNode || len(l.errs) == 0 {
@@ -173,12 +173,12 @@ func (l *loader) tracks(cal *Calendar, f field) {
 			l.errorf(deref(it).Line, deref(it).Column, "%s: id missing", what)
 		}
 		if v, ok := m.get("name"); ok {
-			t.Name = l.text(v.value, what+": name", true)
+			t.Name = l.text(v.value, what, ": name", true)
 		} else {
 			l.errorf(deref(it).Line, deref(it).Column, "%s: name missing", what)
 		}
 		if v, ok := m.get("description"); ok {
-			t.Description = l.text(v.value, what+": description", false)
+			t.Description = l.text(v.value, what, ": description", false)
 		}
 		if v, ok := m.get("color"); ok {
 			if s, ok := l.scalar(v.value, what+": color"); ok {

@@ -239,26 +239,26 @@ func (l *loader) event(i int, it *yaml.Node, trackIDs *trackSet) (*Event, *uidAt
 		e.UID = e.ID + "@" + l.calID // here, on every processor, not in uids
 	}
 	if v, ok := m.get("title"); ok {
-		e.Title = l.text(v.value, what+": title", true)
+		e.Title = l.text(v.value, what, ": title", true)
 	} else {
 		l.errorf(node.Line, node.Column, "%s: title missing", what)
 	}
 	if v, ok := m.get("description"); ok {
-		e.Description = l.text(v.value, what+": description", false)
+		e.Description = l.text(v.value, what, ": description", false)
 	}
 	if v, ok := m.get("location"); ok {
-		e.Place = l.text(v.value, what+": location", false)
+		e.Place = l.text(v.value, what, ": location", false)
 	}
 	if v, ok := m.get("timezone"); ok {
-		if loc, ok := l.zone(v.value, what+": timezone"); ok {
+		if loc, ok := l.zone(v.value, what, ": timezone"); ok {
 			e.Location = loc
 		}
 	}
 	if v, ok := m.get("url"); ok {
-		e.URL, _ = l.httpURL(v.value, what+": url")
+		e.URL, _ = l.httpURL(v.value, what, ": url")
 	}
 	if v, ok := m.get("online"); ok {
-		e.Online, _ = l.httpURL(v.value, what+": online")
+		e.Online, _ = l.httpURL(v.value, what, ": online")
 	}
 	if v, ok := m.get("tracks"); ok {
 		e.Tracks = l.eventTracks(v, what, trackIDs)
@@ -285,9 +285,15 @@ func (l *loader) event(i int, it *yaml.Node, trackIDs *trackSet) (*Event, *uidAt
 func (l *loader) eventTracks(f field, what string, known *trackSet) []string {
 	trackIDs := known.list
 	var ids []string
-	items, _ := l.list(f.value, what+": tracks")
+	items := deref(f.value).Content
+	if deref(f.value).Kind != yaml.SequenceNode {
+		items, _ = l.list(f.value, what+": tracks")
+	}
 	for _, t := range items {
-		id, ok := l.scalar(t, what+": tracks")
+		id, ok := scalarValue(t) // the name made only for a message
+		if !ok {
+			l.scalar(t, what+": tracks")
+		}
 		switch {
 		case !ok:
 		case !known.set[id]:
@@ -307,8 +313,9 @@ func (l *loader) eventTracks(f field, what string, known *trackSet) []string {
 
 // updated reads when an event was last changed, a time in UTC.
 func (l *loader) updated(n *yaml.Node, what string) (time.Time, bool) {
-	s, ok := l.scalar(n, what+": updated")
+	s, ok := scalarValue(n) // the name made only for a message
 	if !ok {
+		l.scalar(n, what+": updated")
 		return time.Time{}, false
 	}
 	t, err := time.Parse(time.RFC3339, s)

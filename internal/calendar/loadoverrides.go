@@ -68,19 +68,19 @@ func (l *loader) override(e *Event, what string, v *yaml.Node, d time.Time, read
 	}
 	ov := &Override{Date: d}
 	if f, ok := m.get("title"); ok {
-		ov.Title = l.text(f.value, what+": title", true)
+		ov.Title = l.text(f.value, what, ": title", true)
 	}
 	if f, ok := m.get("description"); ok {
-		ov.Description = l.text(f.value, what+": description", false)
+		ov.Description = l.text(f.value, what, ": description", false)
 	}
 	if f, ok := m.get("location"); ok {
-		ov.Place = l.text(f.value, what+": location", false)
+		ov.Place = l.text(f.value, what, ": location", false)
 	}
 	if f, ok := m.get("url"); ok {
-		ov.URL, _ = l.httpURL(f.value, what+": url")
+		ov.URL, _ = l.httpURL(f.value, what, ": url")
 	}
 	if f, ok := m.get("online"); ok {
-		ov.Online, _ = l.httpURL(f.value, what+": online")
+		ov.Online, _ = l.httpURL(f.value, what, ": online")
 	}
 	if f, ok := m.get("status"); ok {
 		ov.Status, _ = l.status(f.value, what)
@@ -101,9 +101,9 @@ func (l *loader) overrideTimes(e *Event, what string, node *yaml.Node, ov *Overr
 		l.errorf(df.key.Line, df.key.Column, "%s: give end or duration, not both", what)
 		return false
 	}
-	start, startOK := l.wallField(sf, what+": start")
-	end, endOK := l.wallField(ef, what+": end")
-	dur, durOK := l.durationField(df, what+": duration")
+	start, startOK := l.wallField(sf, what, ": start")
+	end, endOK := l.wallField(ef, what, ": end")
+	dur, durOK := l.durationField(df, what, ": duration")
 	if !startOK || !endOK || !durOK || !ready {
 		return false
 	}

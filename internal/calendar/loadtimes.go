@@ -12,10 +12,12 @@ import (
 	"calfeed/internal/timezone"
 )
 
-// zone loads an IANA zone name, suggesting the nearest name on a typo.
-func (l *loader) zone(n *yaml.Node, what string) (*time.Location, bool) {
-	s, ok := l.scalar(n, what)
+// zone loads an IANA zone name, suggesting the nearest name on a typo;
+// messages name it what+name.
+func (l *loader) zone(n *yaml.Node, what, name string) (*time.Location, bool) {
+	s, ok := scalarValue(n) // what+name made only for a message
 	if !ok {
+		l.scalar(n, what+name)
 		return nil, false
 	}
 	// LoadLocation accepts "" (UTC) and "Local" (the host's zone): neither is
@@ -24,12 +26,12 @@ func (l *loader) zone(n *yaml.Node, what string) (*time.Location, bool) {
 		// One *time.Location per zone name (see ZoneCache).
 		if loc, first, ok := l.zones.load(s); ok {
 			if w := zoneWarning(s); w != "" && first { // once a file, not once an event
-				l.warnf(n.Line, n.Column, "%s: %s", what, w)
+				l.warnf(n.Line, n.Column, "%s%s: %s", what, name, w)
 			}
 			return loc, true
 		}
 	}
-	l.errorf(n.Line, n.Column, "%s: unknown time zone %q%s; use an IANA name such as \"Europe/Zurich\"", what, s, ZoneHint(s))
+	l.errorf(n.Line, n.Column, "%s%s: unknown time zone %q%s; use an IANA name such as \"Europe/Zurich\"", what, name, s, ZoneHint(s))
 	return nil, false
 }
 
@@ -114,7 +116,8 @@ func (l *loader) when(e *Event, what string, node *yaml.Node, m *fieldSet, twice
 		l.endsAlone(what, ef, df)
 		return
 	}
-	start, ok := l.wallTime(sf.value, what+": start")
+	startName := what + ": start"
+	start, ok := l.wallTime(sf.value, startName)
 	if !ok {
 		l.endsAlone(what, ef, df)
 		return
@@ -124,7 +127,7 @@ func (l *loader) when(e *Event, what string, node *yaml.Node, m *fieldSet, twice
 		return
 	}
 	tm := timing{allDay: !start.hasTime, loc: e.Location, twice: twice}
-	s, utc, ok := l.startOf(start, what+": start", tm)
+	s, utc, ok := l.startOf(start, startName, tm)
 	if !ok {
 		l.endsAlone(what, ef, df)
 		return
@@ -140,11 +143,11 @@ func (l *loader) when(e *Event, what string, node *yaml.Node, m *fieldSet, twice
 		}
 		return
 	}
-	end, ok := l.wallField(ef, what+": end")
+	end, ok := l.wallField(ef, what, ": end")
 	if !ok {
 		return
 	}
-	dur, ok := l.durationField(df, what+": duration")
+	dur, ok := l.durationField(df, what, ": duration")
 	if !ok {
 		return
 	}
@@ -169,8 +172,8 @@ func (l *loader) endsAlone(what string, ef, df *field) {
 	if ef != nil && df != nil {
 		l.errorf(df.key.Line, df.key.Column, "%s: give end or duration, not both", what)
 	}
-	l.wallField(ef, what+": end")
-	l.durationField(df, what+": duration")
+	l.wallField(ef, what, ": end")
+	l.durationField(df, what, ": duration")
 }
 
 // startOf returns the start that w gives: the date of an all-day event or
@@ -404,12 +407,12 @@ func likelyLayout(s string) string {
 }
 
 // wallField reads the date or wall time of a field the mapping may not
-// have: nil (and true) for f nil.
-func (l *loader) wallField(f *field, what string) (*wallValue, bool) {
+// have, named what+name: nil (and true) for f nil, and no name made.
+func (l *loader) wallField(f *field, what, name string) (*wallValue, bool) {
 	if f == nil {
 		return nil, true
 	}
-	w, ok := l.wallTime(f.value, what)
+	w, ok := l.wallTime(f.value, what+name)
 	return &w, ok
 }
 
@@ -505,13 +508,13 @@ func (l *loader) duration(n *yaml.Node, what string) (durationValue, bool) {
 	return durationValue{d: d, node: n}, true
 }
 
-// durationField reads the duration of a field the mapping may not have:
-// nil (and true) for f nil.
-func (l *loader) durationField(f *field, what string) (*durationValue, bool) {
+// durationField reads the duration of a field the mapping may not have,
+// named what+name: nil (and true) for f nil, and no name made.
+func (l *loader) durationField(f *field, what, name string) (*durationValue, bool) {
 	if f == nil {
 		return nil, true
 	}
-	d, ok := l.duration(f.value, what)
+	d, ok := l.duration(f.value, what+name)
 	return &d, ok
 }
 

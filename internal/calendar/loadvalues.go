@@ -28,15 +28,16 @@ func (l *loader) id(n *yaml.Node, what string) (string, bool) {
 }
 
 // httpURL reads an absolute http or https address, in the form HTTPURL
-// gives it.
-func (l *loader) httpURL(n *yaml.Node, what string) (string, bool) {
-	s, ok := l.scalar(n, what)
+// gives it; messages name it what+name.
+func (l *loader) httpURL(n *yaml.Node, what, name string) (string, bool) {
+	s, ok := scalarValue(n) // what+name made only for a message
 	if !ok {
+		l.scalar(n, what+name)
 		return "", false
 	}
 	u, err := HTTPURL(s)
 	if err != nil {
-		l.errorf(n.Line, n.Column, "%s: %q %v", what, s, err)
+		l.errorf(n.Line, n.Column, "%s%s: %q %v", what, name, s, err)
 		return "", false
 	}
 	return u, true
@@ -44,8 +45,9 @@ func (l *loader) httpURL(n *yaml.Node, what string) (string, bool) {
 
 // text reads a translatable text: a string, or a mapping language -> string.
 // It fills in every language of the calendar (see Text); an empty text is
-// the zero Text, and a problem when required.
-func (l *loader) text(n *yaml.Node, what string, required bool) Text {
+// the zero Text, and a problem when required. Messages name it what+field,
+// joined only for a message: three texts an event, 100,000 events.
+func (l *loader) text(n *yaml.Node, what, field string, required bool) Text {
 	n = deref(n)
 	texts := make([]string, len(l.languages))
 	var given []bool // by language, for a mapping; nil for one text for all
@@ -59,9 +61,9 @@ func (l *loader) text(n *yaml.Node, what string, required bool) Text {
 			texts[i] = s
 		}
 	case yaml.MappingNode:
-		given = l.textMapping(n, what, texts)
+		given = l.textMapping(n, what, field, texts)
 	default:
-		l.errorf(n.Line, n.Column, "%s: want text, or a mapping of language: text, got %s", what, describe(n))
+		l.errorf(n.Line, n.Column, "%s%s: want text, or a mapping of language: text, got %s", what, field, describe(n))
 		return Text{}
 	}
 	// Fill every language: the default language's text, else the first given.
@@ -74,7 +76,7 @@ func (l *loader) text(n *yaml.Node, what string, required bool) Text {
 	}
 	if fallback == "" {
 		if required {
-			l.errorf(n.Line, n.Column, "%s: must not be empty", what)
+			l.errorf(n.Line, n.Column, "%s%s: must not be empty", what, field)
 		}
 		return Text{}
 	}
@@ -92,8 +94,9 @@ func (l *loader) text(n *yaml.Node, what string, required bool) Text {
 }
 
 // textMapping reads the language: text pairs of n into texts (by the
-// calendar's languages), and reports which were given.
-func (l *loader) textMapping(n *yaml.Node, what string, texts []string) []bool {
+// calendar's languages), and reports which were given; messages name n
+// what+field (see text).
+func (l *loader) textMapping(n *yaml.Node, what, field string, texts []string) []bool {
 	given := make([]bool, len(texts))
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k := deref(n.Content[i])
@@ -106,16 +109,17 @@ func (l *loader) textMapping(n *yaml.Node, what string, texts []string) []bool {
 				// and what followed it became a key without a value.
 				hint = fmt.Sprintf(" (within { }, a comma ends a text: put a text that holds one in quotes, as in %s: \"…, …\")", deref(n.Content[i-2]).Value)
 			}
-			l.errorf(k.Line, k.Column, "%s: language %q is not in calendar.languages (%s)%s",
-				what, lang, strings.Join(l.languages, ", "), hint)
+			l.errorf(k.Line, k.Column, "%s%s: language %q is not in calendar.languages (%s)%s",
+				what, field, lang, strings.Join(l.languages, ", "), hint)
 			continue
 		}
 		if given[li] {
-			l.errorf(k.Line, k.Column, "%s: language %q repeated", what, lang)
+			l.errorf(k.Line, k.Column, "%s%s: language %q repeated", what, field, lang)
 			continue
 		}
-		s, ok := l.scalar(n.Content[i+1], what+"."+lang)
+		s, ok := scalarValue(n.Content[i+1])
 		if !ok {
+			l.scalar(n.Content[i+1], what+field+"."+lang) // tells why
 			continue
 		}
 		given[li] = true

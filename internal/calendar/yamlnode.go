@@ -131,9 +131,20 @@ func describe(n *yaml.Node) string {
 
 // scalar returns n's text if it is a scalar (string, number, date...).
 func (l *loader) scalar(n *yaml.Node, what string) (string, bool) {
+	if s, ok := scalarValue(n); ok {
+		return s, true
+	}
+	n = deref(n)
+	l.errorf(n.Line, n.Column, "%s: want a single value, got %s", what, describe(n))
+	return "", false
+}
+
+// scalarValue is scalar without a message: the value of n, and whether it
+// is a single value. Where a name for n would be made for each of 100,000
+// events, it is made only when scalar is called to tell the problem.
+func scalarValue(n *yaml.Node) (string, bool) {
 	n = deref(n)
 	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
-		l.errorf(n.Line, n.Column, "%s: want a single value, got %s", what, describe(n))
 		return "", false
 	}
 	return n.Value, true
