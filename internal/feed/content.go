@@ -39,8 +39,15 @@ func (r *Renderer) ContentHash(e *calendar.Event) (string, error) {
 	}
 	sc.content = b
 	sum := sha256.Sum256(b)
-	return "sha256:" + hex.EncodeToString(sum[:]), nil
+	// One string, not the hex digits and then the string with its prefix.
+	var out [len(hashPrefix) + 2*sha256.Size]byte
+	copy(out[:], hashPrefix)
+	hex.Encode(out[len(hashPrefix):], sum[:])
+	return string(out[:]), nil
 }
+
+// hashPrefix names the digest of a ContentHash.
+const hashPrefix = "sha256:"
 
 // appendContent appends each content line of the VEVENTs in folded (or
 // not yet folded), unfolded and ended with a newline, but those that record revisions:
