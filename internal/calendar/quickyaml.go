@@ -2,6 +2,7 @@ package calendar
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -38,6 +39,7 @@ func quickParseIn(src []byte, o quickOptions) (*yaml.Node, bool) {
 		return nil, false
 	}
 	p := &quick{src: src, arena: o.arena, lineBase: o.firstLine - 1}
+	defer func() { o.arena.lines, o.arena.stack = p.lines[:0], p.stack[:0] }() // for the next piece
 	p.split()
 	i := p.nextContent(0)
 	if i >= len(p.lines) {
@@ -108,6 +110,10 @@ type quick struct {
 	arena    *nodeArena
 	lineBase int // added to the line numbers of src
 	flows    int // the flow collections open
+	// stack holds the content of the collections being read, nested
+	// ones after their parents', until each is done and given its Content
+	// (see nodeArena.content): not grown from nothing for each.
+	stack []*yaml.Node
 }
 
 // yaml.v3 refuses a key whose ':' is more than 1024 characters from its
@@ -125,11 +131,18 @@ const (
 type nodeArena struct {
 	blocks [][]yaml.Node
 	b, i   int // the block being handed out, and its next node
+	// The nodes' Content comes from lists likewise (see content), and
+	// the lines and stack of one parse are kept for the next.
+	lists  [][]*yaml.Node
+	lb, li int
+	lines  []qline
+	stack  []*yaml.Node
 }
 
 const (
 	arenaFirst = 16  // nodes in the first block
 	arenaBlock = 256 // in the largest
+	listBlock  = 1024
 )
 
 func (a *nodeArena) node() *yaml.Node {
@@ -148,6 +161,28 @@ func (a *nodeArena) node() *yaml.Node {
 	return n
 }
 
+// content returns nodes copied for a node's Content, from a block of the
+// arena: as long as nodes, and no longer (an append to it copies it out).
+func (a *nodeArena) content(nodes []*yaml.Node) []*yaml.Node {
+	n := len(nodes)
+	switch {
+	case n == 0:
+		return nil
+	case n > listBlock:
+		return slices.Clip(slices.Clone(nodes))
+	}
+	if a.lb < len(a.lists) && a.li+n > len(a.lists[a.lb]) {
+		a.lb, a.li = a.lb+1, 0
+	}
+	if a.lb == len(a.lists) {
+		a.lists = append(a.lists, make([]*yaml.Node, listBlock))
+	}
+	c := a.lists[a.lb][a.li : a.li+n : a.li+n]
+	copy(c, nodes)
+	a.li += n
+	return c
+}
+
 // reset takes back every node handed out, which must no longer be used.
 func (a *nodeArena) reset() {
 	if a.b < len(a.blocks) { // else nothing was handed out
@@ -157,6 +192,13 @@ func (a *nodeArena) reset() {
 		clear(a.blocks[a.b][:a.i])
 	}
 	a.b, a.i = 0, 0
+	if a.lb < len(a.lists) {
+		for _, l := range a.lists[:a.lb] {
+			clear(l)
+		}
+		clear(a.lists[a.lb][:a.li])
+	}
+	a.lb, a.li = 0, 0
 }
 
 // qline is one line of the source, without its LF.
@@ -168,7 +210,10 @@ type qline struct {
 
 func (p *quick) split() {
 	n := bytes.Count(p.src, []byte("\n")) + 1
-	p.lines = make([]qline, 0, n)
+	if p.lines = p.arena.lines; cap(p.lines) < n {
+		p.lines = make([]qline, 0, n)
+	}
+	p.stack = p.arena.stack
 	for off := 0; off <= len(p.src); {
 		end := bytes.IndexByte(p.src[off:], '\n')
 		if end < 0 {
@@ -240,21 +285,22 @@ func (p *quick) blockSeq(i, ind int) (*yaml.Node, bool) {
 		return nil, false
 	}
 	seq := p.node(yaml.SequenceNode, i, ind)
+	base := len(p.stack)
 	for {
 		item, ok := p.seqItem(i, ind)
 		if !ok {
 			return nil, false
 		}
-		seq.Content = append(seq.Content, item)
+		p.stack = append(p.stack, item)
 		i = p.nextContent(p.at)
 		if i >= len(p.lines) || p.lines[i].indent < ind {
-			return seq, true
+			return p.done(seq, base), true
 		}
 		if p.lines[i].indent > ind {
 			return nil, false
 		}
 		if !p.isItem(p.lines[i], ind) {
-			return seq, true // a key of the mapping the list is the value of
+			return p.done(seq, base), true // a key of the mapping the list is the value of
 		}
 	}
 }
@@ -305,15 +351,16 @@ func (p *quick) blockMap(i, pos int) (*yaml.Node, bool) {
 	}
 	m := p.node(yaml.MappingNode, i, pos)
 	ind := pos // the first key may follow "- ": the others have spaces before them
+	base := len(p.stack)
 	for {
 		k, v, ok := p.entry(i, pos, ind)
 		if !ok {
 			return nil, false
 		}
-		m.Content = append(m.Content, k, v)
+		p.stack = append(p.stack, k, v)
 		i = p.nextContent(p.at)
 		if i >= len(p.lines) || p.lines[i].indent < ind {
-			return m, true
+			return p.done(m, base), true
 		}
 		if p.lines[i].indent > ind || p.isItem(p.lines[i], ind) {
 			return nil, false
@@ -538,6 +585,7 @@ func (p *quick) flowCollection(i, pos int) (*yaml.Node, int, bool) {
 		p.flows--
 		return c, pos + 1, true
 	}
+	base := len(p.stack)
 	for {
 		t := p.text(i, pos)
 		if len(t) == 0 {
@@ -547,7 +595,7 @@ func (p *quick) flowCollection(i, pos int) (*yaml.Node, int, bool) {
 		if !ok {
 			return nil, 0, false
 		}
-		c.Content = append(c.Content, n)
+		p.stack = append(p.stack, n)
 		start := pos
 		pos = end
 		if mapping {
@@ -563,7 +611,7 @@ func (p *quick) flowCollection(i, pos int) (*yaml.Node, int, bool) {
 			if !ok {
 				return nil, 0, false
 			}
-			c.Content = append(c.Content, v)
+			p.stack = append(p.stack, v)
 			pos = end
 		}
 		pos = skipSpaces(p.text(i, 0), pos)
@@ -571,7 +619,7 @@ func (p *quick) flowCollection(i, pos int) (*yaml.Node, int, bool) {
 		switch {
 		case len(t) > 0 && t[0] == closing:
 			p.flows--
-			return c, pos + 1, true
+			return p.done(c, base), pos + 1, true
 		case len(t) > 1 && t[0] == ',':
 			pos = skipSpaces(p.text(i, 0), pos+1)
 			if t := p.text(i, pos); len(t) == 0 || t[0] == closing || t[0] == ',' {
@@ -581,6 +629,14 @@ func (p *quick) flowCollection(i, pos int) (*yaml.Node, int, bool) {
 			return nil, 0, false
 		}
 	}
+}
+
+// done gives the collection n the content read since the stack was base
+// long, and takes it off the stack.
+func (p *quick) done(n *yaml.Node, base int) *yaml.Node {
+	n.Content = p.arena.content(p.stack[base:])
+	p.stack = p.stack[:base]
+	return n
 }
 
 func skipSpaces(t []byte, pos int) int {

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"go.yaml.in/yaml/v3"
@@ -43,7 +44,15 @@ func treeDiff(path string, want, got *yaml.Node) string {
 // must too, to the same tree. It returns whether quickParse read it.
 func checkQuick(t *testing.T, src []byte) bool {
 	t.Helper()
-	got, ok := quickParse(src)
+	return checkQuickIn(t, src, new(nodeArena))
+}
+
+// checkQuickIn is checkQuick with the nodes from arena, reset after: as a
+// worker reads one piece after another.
+func checkQuickIn(t *testing.T, src []byte, arena *nodeArena) bool {
+	t.Helper()
+	defer arena.reset()
+	got, ok := quickParseIn(src, quickOptions{arena: arena, firstLine: 1})
 	if !ok {
 		return false
 	}
@@ -58,6 +67,7 @@ func checkQuick(t *testing.T, src []byte) bool {
 }
 
 func TestQuickParseReads(t *testing.T) {
+	shared := new(nodeArena) // each text read with the nodes of the ones before
 	for _, src := range []string{
 		"- a\n- b\n",
 		"- id: x\n  title: {zh: \"标题\", en: \"Title, with: colon\"}\n  tracks: [a, b-c]\n",
@@ -77,6 +87,9 @@ func TestQuickParseReads(t *testing.T) {
 	} {
 		if !checkQuick(t, []byte(src)) {
 			t.Errorf("quickParse leaves to yaml.v3:\n%s", src)
+		}
+		if !checkQuickIn(t, []byte(src), shared) {
+			t.Errorf("quickParse with an arena used before leaves to yaml.v3:\n%s", src)
 		}
 	}
 }
@@ -215,8 +228,12 @@ func FuzzQuickParse(f *testing.F) {
 			}
 		}
 	}
+	var mu sync.Mutex
+	arena := new(nodeArena) // nodes, lists and lines reused, as by a worker
 	f.Fuzz(func(t *testing.T, src []byte) {
-		checkQuick(t, src)
+		mu.Lock()
+		defer mu.Unlock()
+		checkQuickIn(t, src, arena)
 	})
 }
 
@@ -282,5 +299,56 @@ func TestNodeArena(t *testing.T) {
 	}
 	if len(a.blocks) != len(sizes) {
 		t.Errorf("after a reset, %d blocks, want the %d there were", len(a.blocks), len(sizes))
+	}
+}
+
+// TestNodeArenaContent: the lists content hands out are copies, exactly
+// as long as asked (an append copies them out), none shared, and taken
+// back and cleared by a reset.
+func TestNodeArenaContent(t *testing.T) {
+	var a nodeArena
+	x, y := new(yaml.Node), new(yaml.Node)
+	if c := a.content(nil); c != nil {
+		t.Errorf("content of nothing: %v, want nil", c)
+	}
+	var lists [][]*yaml.Node
+	for i := range 3000 {
+		src := make([]*yaml.Node, 1+i%7)
+		for j := range src {
+			src[j] = x
+		}
+		c := a.content(src)
+		src[0] = y // a copy: the list handed out keeps x
+		if len(c) != len(src) || cap(c) != len(c) || c[0] != x {
+			t.Fatalf("list %d: len %d cap %d, first %p; want len = cap = %d, first %p", i, len(c), cap(c), c[0], len(src), x)
+		}
+		lists = append(lists, c)
+	}
+	for _, c := range lists {
+		for j := range c {
+			c[j] = y // a list shares no element with another
+		}
+	}
+	for i, c := range lists {
+		if len(slices.DeleteFunc(slices.Clone(c), func(n *yaml.Node) bool { return n == y })) != 0 {
+			t.Fatalf("list %d changed by another", i)
+		}
+	}
+	big := make([]*yaml.Node, listBlock+1)
+	if c := a.content(big); len(c) != len(big) || cap(c) != len(c) {
+		t.Errorf("a list longer than a block: len %d cap %d", len(c), cap(c))
+	}
+	blocks := len(a.lists)
+	a.reset()
+	for i, l := range a.lists {
+		if slices.ContainsFunc(l, func(n *yaml.Node) bool { return n != nil }) {
+			t.Fatalf("after a reset, block %d of lists not cleared", i)
+		}
+	}
+	for i := range 3000 {
+		a.content(make([]*yaml.Node, 1+i%7))
+	}
+	if len(a.lists) != blocks {
+		t.Errorf("after a reset, %d blocks of lists, want the %d there were", len(a.lists), blocks)
 	}
 }
