@@ -28,7 +28,7 @@ func BenchmarkRenderEvent(b *testing.B) {
 			for b.Loop() {
 				e := cal.Events[i%len(cal.Events)]
 				v := variants[i/len(cal.Events)%len(variants)]
-				sink = r.renderEvent(e, v)
+				sink = r.renderEvent(e, v, nil)
 				i++
 			}
 		})

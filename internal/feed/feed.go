@@ -149,8 +149,9 @@ func (r *Renderer) renderAll(lang string) []piece {
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Go(func() {
+			var slab []byte // see renderEvent
 			for i := w; i < len(events); i += workers {
-				out[i] = newPiece(r.renderEvent(events[i], Variant{lang, reminder.None}))
+				out[i] = newPiece(r.renderEvent(events[i], Variant{lang, reminder.None}, &slab))
 				if i%(16*workers) == w {
 					runtime.Gosched()
 				}
@@ -161,17 +162,33 @@ func (r *Renderer) renderAll(lang string) []piece {
 	return out
 }
 
-// renderEvent renders the VEVENTs of e in v, folded.
-func (r *Renderer) renderEvent(e *calendar.Event, v Variant) []byte {
+// renderEvent renders the VEVENTs of e in v, folded. With a slab, the
+// bytes are cut from it (a new one made when it is full): the events of a
+// language, kept and dropped together, are packed into a few large
+// allocations instead of one each, none rounded up to its size class.
+func (r *Renderer) renderEvent(e *calendar.Event, v Variant, slab *[]byte) []byte {
 	sc := scratches.Get().(*scratch)
 	defer scratches.Put(sc)
 	sc.raw = r.appendEvents(sc.raw[:0], e, v.Lang, v.Alarm)
-	if !needsFold(sc.raw) {
-		return bytes.Clone(sc.raw) // exactly its size: no spare capacity kept
+	b := sc.raw
+	if needsFold(b) {
+		sc.folded = foldAppend(sc.folded[:0], sc.raw)
+		b = sc.folded
 	}
-	sc.folded = foldAppend(sc.folded[:0], sc.raw)
-	return bytes.Clone(sc.folded)
+	if slab == nil {
+		return bytes.Clone(b) // exactly its size: no spare capacity kept
+	}
+	if cap(*slab)-len(*slab) < len(b) {
+		*slab = make([]byte, 0, max(slabSize, len(b)))
+	}
+	n := len(*slab)
+	*slab = append(*slab, b...)
+	return (*slab)[n:len(*slab):len(*slab)]
 }
+
+// slabSize is the size of the slabs renderAll packs events into: a
+// thousand events of a calendar with long descriptions take 16.
+const slabSize = 64 << 10
 
 // scratch is the working memory of one rendering, reused: rendering
 // 100,000 events would otherwise grow two buffers from nothing for each.
@@ -196,7 +213,7 @@ func (r *Renderer) eventPiece(e *calendar.Event, v Variant) (piece, error) {
 		}
 		return piece{}, nil
 	}
-	return newPiece(r.renderEvent(e, v)), nil
+	return newPiece(r.renderEvent(e, v, nil)), nil
 }
 
 // Size returns about the bytes of a feed of events in lang without a

@@ -9,6 +9,7 @@ import (
 
 	"calfeed/internal/calendar"
 	"calfeed/internal/reminder"
+	"calfeed/internal/synth"
 )
 
 // alarms are every reminder a feed may carry, and none.
@@ -18,7 +19,11 @@ var alarms = append([]reminder.Reminder{reminder.None}, reminder.All()...)
 // (referenceEvent) and fails unless the bytes are the same.
 func checkSame(t *testing.T, r *Renderer, e *calendar.Event, v Variant) {
 	t.Helper()
-	got := r.renderEvent(e, v)
+	got := r.renderEvent(e, v, nil)
+	slab := make([]byte, 3, 64) // a slab with bytes in it, and too small
+	if cut := r.renderEvent(e, v, &slab); !bytes.Equal(cut, got) || cap(cut) != len(cut) {
+		t.Errorf("event %q in %v: cut from a slab, %d bytes (capacity %d) that differ from the %d rendered alone", e.ID, v, len(cut), cap(cut), len(got))
+	}
 	want, err := r.referenceEvent(e, v)
 	if err != nil {
 		t.Fatalf("event %q: golang-ical: %v", e.ID, err)
@@ -214,4 +219,51 @@ func FuzzEventWriter(f *testing.F) {
 		r := &Renderer{cal: cal}
 		checkSame(t, r, e, Variant{cal.Languages[int(pick)%len(cal.Languages)], alarms[int(pick)%len(alarms)]})
 	})
+}
+
+// TestRenderEventSlab: events rendered into one slab are each the bytes
+// rendered alone, and take a few large allocations, not one each.
+func TestRenderEventSlab(t *testing.T) {
+	var buf bytes.Buffer
+	if err := synth.Write(&buf, synth.Options{Events: 300, Seed: 1}); err != nil {
+		t.Fatal(err)
+	}
+	cal, err := calendar.Load("events.yaml", &buf, calendar.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := New(cal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := Variant{Lang: cal.Languages[0]}
+	var slab []byte
+	total := 0
+	for _, e := range cal.Events {
+		cut := r.renderEvent(e, v, &slab)
+		alone := r.renderEvent(e, v, nil)
+		if !bytes.Equal(cut, alone) || cap(cut) != len(cut) {
+			t.Fatalf("event %q: %d bytes cut (capacity %d), want the %d rendered alone", e.ID, len(cut), cap(cut), len(alone))
+		}
+		total += len(cut)
+	}
+	render := func(slab *[]byte) func() {
+		return func() {
+			for _, e := range cal.Events {
+				r.renderEvent(e, v, slab)
+			}
+		}
+	}
+	// Rendering alone makes one allocation an event more than rendering
+	// into slabs makes, less the slabs (and a few: the scratch buffers,
+	// if the pool was emptied).
+	intoSlabs, alone := testing.AllocsPerRun(1, render(new([]byte))), testing.AllocsPerRun(1, render(nil))
+	if saved, least := alone-intoSlabs, float64(len(cal.Events)-total/slabSize-8); saved < least {
+		t.Errorf("%d events of %d bytes in all: %.0f allocations into slabs, %.0f rendered alone; want %.0f fewer at least", len(cal.Events), total, intoSlabs, alone, least)
+	}
+	// renderAll, which renders a language's events for good, uses slabs
+	// (one or a few a worker).
+	if all := testing.AllocsPerRun(1, func() { r.renderAll(v.Lang) }); all > intoSlabs+16 {
+		t.Errorf("renderAll: %.0f allocations for %d events, want about the %.0f of rendering into slabs", all, len(cal.Events), intoSlabs)
+	}
 }
