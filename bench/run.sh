@@ -128,7 +128,7 @@ THP_RESTORE= # the huge-page mode to put back, while THP_ROW's runs have changed
 cleanup() {
 	local pid
 	autogroup_restore
-	[[ -z $THP_RESTORE ]] || echo "$THP_RESTORE" >"$THP_FILE"
+	[[ -z $THP_RESTORE ]] || echo "$THP_RESTORE" >"$THP_FILE" || true # and go on stopping the servers
 	for pid in "${PIDS[@]}"; do
 		kill "$pid" 2>/dev/null || true
 	done

@@ -302,12 +302,8 @@ func (l *loader) eventsInPieces(cal *Calendar) {
 		return
 	}
 	m := newMerger(l, cal, sp.items)
-	// Each piece's events, once read: buffered, so that no worker waits
-	// for the adding.
-	results := make([]chan []converted, len(sp.chunks))
-	for c := range results {
-		results[c] = make(chan []converted, 1)
-	}
+	// Each piece's events, once read; done tells which piece is.
+	results := make([][]converted, len(sp.chunks))
 	workers := min(runtime.GOMAXPROCS(0), len(sp.chunks))
 	if l.recovering {
 		workers = 1 // the first slips in file order are told (see maxSlips)
@@ -315,6 +311,7 @@ func (l *loader) eventsInPieces(cal *Calendar) {
 	ctx, cancel := context.WithCancel(l.ctx)
 	defer cancel()
 	next := make(chan int)
+	done := make(chan int, workers)
 	loaders := make([]*loader, workers)
 	var failed sync.Once
 	var wg sync.WaitGroup
@@ -332,7 +329,11 @@ func (l *loader) eventsInPieces(cal *Calendar) {
 					cancel()
 					continue
 				}
-				results[c] <- out
+				results[c] = out
+				select {
+				case done <- c:
+				case <-ctx.Done(): // the adding has stopped
+				}
 			}
 		})
 	}
@@ -350,12 +351,17 @@ func (l *loader) eventsInPieces(cal *Calendar) {
 	// every piece was read before any was added: sortProblems keeps the
 	// order of problems at one place.
 	before := len(l.errs)
+	read := make([]bool, len(sp.chunks))
 add:
-	for c := range sp.chunks {
+	for added := 0; added < len(sp.chunks); {
 		select {
-		case out := <-results[c]:
-			for _, e := range out {
-				m.add(e)
+		case c := <-done:
+			read[c] = true
+			for ; added < len(sp.chunks) && read[added]; added++ {
+				for _, e := range results[added] {
+					m.add(e)
+				}
+				results[added] = nil // its events are the calendar's now
 			}
 		case <-ctx.Done():
 			break add

@@ -163,9 +163,10 @@ func (r *Renderer) renderAll(lang string) []piece {
 }
 
 // renderEvent renders the VEVENTs of e in v, folded. With a slab, the
-// bytes are cut from it (a new one made when it is full): the events of a
-// language, kept and dropped together, are packed into a few large
-// allocations instead of one each, none rounded up to its size class.
+// bytes of an event of up to 4 KiB are cut from it (a new one made when it
+// is full): the events of a language, kept and dropped together, are
+// packed into a few large allocations instead of one each, none rounded up
+// to its size class.
 func (r *Renderer) renderEvent(e *calendar.Event, v Variant, slab *[]byte) []byte {
 	sc := scratches.Get().(*scratch)
 	defer scratches.Put(sc)
@@ -175,11 +176,13 @@ func (r *Renderer) renderEvent(e *calendar.Event, v Variant, slab *[]byte) []byt
 		sc.folded = foldAppend(sc.folded[:0], sc.raw)
 		b = sc.folded
 	}
-	if slab == nil {
-		return bytes.Clone(b) // exactly its size: no spare capacity kept
+	if slab == nil || len(b) > slabSize/16 {
+		// Exactly its size: no spare capacity kept. A large event has its
+		// own, so that no slab is left with more than a sixteenth unused.
+		return bytes.Clone(b)
 	}
 	if cap(*slab)-len(*slab) < len(b) {
-		*slab = make([]byte, 0, max(slabSize, len(b)))
+		*slab = make([]byte, 0, slabSize)
 	}
 	n := len(*slab)
 	*slab = append(*slab, b...)

@@ -25,8 +25,12 @@ func checkSame(t *testing.T, r *Renderer, e *calendar.Event, v Variant) {
 	t.Helper()
 	got := r.renderEvent(e, v, nil)
 	slab := make([]byte, 3, 64) // a slab with bytes in it, and too small
-	if cut := r.renderEvent(e, v, &slab); !bytes.Equal(cut, got) || cap(cut) != len(cut) {
-		t.Errorf("event %q in %v: cut from a slab, %d bytes (capacity %d) that differ from the %d rendered alone", e.ID, v, len(cut), cap(cut), len(got))
+	cut := r.renderEvent(e, v, &slab)
+	if !bytes.Equal(cut, got) {
+		t.Errorf("event %q in %v: %d bytes rendered for a slab that differ from the %d rendered alone", e.ID, v, len(cut), len(got))
+	}
+	if len(cut) <= slabSize/16 && cap(cut) != len(cut) {
+		t.Errorf("event %q in %v: cut from a slab with capacity %d past its %d bytes, into the next event's", e.ID, v, cap(cut), len(cut))
 	}
 	want, err := r.referenceEvent(e, v)
 	if err != nil {
@@ -271,5 +275,41 @@ func TestRenderEventSlab(t *testing.T) {
 	// Each worker may leave the end of each of its slabs unused.
 	if most := total/slabSize + 1 + runtime.GOMAXPROCS(0); slabs > most {
 		t.Errorf("renderAll: %d events of %d bytes in all in %d separate runs of memory, want at most %d slabs", len(pieces), total, slabs, most)
+	}
+}
+
+// TestRenderEventSlabLarge: an event of more than a sixteenth of a slab is
+// not cut from it, and the slab is kept for the small events after it:
+// large events would otherwise leave slabs half unused.
+func TestRenderEventSlabLarge(t *testing.T) {
+	src := "calendar: {id: s, name: S, timezone: Europe/Zurich}\nevents:\n" +
+		"  - {id: a, title: A, start: 2030-01-01 09:00, duration: 1h}\n" +
+		"  - {id: b, title: B, start: 2030-01-01 10:00, duration: 1h, description: \"" + strings.Repeat("Long text. ", 2000) + "\"}\n" +
+		"  - {id: c, title: C, start: 2030-01-01 11:00, duration: 1h}\n"
+	cal, err := calendar.Load("s.yaml", strings.NewReader(src), calendar.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := New(cal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := Variant{Lang: cal.Languages[0]}
+	var slab []byte
+	small := r.renderEvent(cal.Events[0], v, &slab)
+	first := unsafe.SliceData(slab)
+	large := r.renderEvent(cal.Events[1], v, &slab)
+	if len(large) <= slabSize/16 {
+		t.Fatalf("event b: %d bytes, want more than %d", len(large), slabSize/16)
+	}
+	if len(slab) != len(small) {
+		t.Errorf("the slab holds %d bytes after a large event, want only the small one's %d", len(slab), len(small))
+	}
+	next := r.renderEvent(cal.Events[2], v, &slab)
+	if unsafe.SliceData(slab) != first || len(slab) != len(small)+len(next) {
+		t.Errorf("the small event after a large one went into a new slab")
+	}
+	if !bytes.Equal(large, r.renderEvent(cal.Events[1], v, nil)) {
+		t.Errorf("event b rendered for a slab differs from event b rendered alone")
 	}
 }

@@ -199,7 +199,11 @@ func (st *state) findUnstamped() error {
 		return st.cal.Event(id) != nil || (st.full.Event(id) == nil && st.cal.Stamped[id] != "")
 	}
 	if st.cal != st.full {
-		st.publicUnstamped = slices.DeleteFunc(slices.Clone(st.unstamped), func(id string) bool { return !public(id) })
+		for _, id := range st.unstamped {
+			if public(id) {
+				st.publicUnstamped = append(st.publicUnstamped, id)
+			}
+		}
 		return nil
 	}
 	// The public calendar is the whole: every changed event is public
@@ -301,29 +305,40 @@ func unstamped(r *feed.Renderer, cal *calendar.Calendar) (changes, error) {
 }
 
 // mergeSorted merges sorted lists of distinct strings into one sorted
-// list, in time linear in their length.
+// list: two at a time, in rounds, in time n log k for n strings in k lists.
 func mergeSorted(lists ...[]string) []string {
-	n := 0
-	for _, l := range lists {
-		n += len(l)
-	}
-	if n == 0 {
+	lists = slices.DeleteFunc(slices.Clone(lists), func(l []string) bool { return len(l) == 0 })
+	switch len(lists) {
+	case 0:
 		return nil
+	case 1:
+		return slices.Clone(lists[0]) // not the caller's own list
 	}
-	out := make([]string, 0, n)
-	for {
-		best := -1
-		for i, l := range lists {
-			if len(l) > 0 && (best < 0 || l[0] < lists[best][0]) {
-				best = i
+	for len(lists) > 1 {
+		merged := lists[:0]
+		for i := 0; i < len(lists); i += 2 {
+			if i+1 == len(lists) {
+				merged = append(merged, lists[i])
+				break
 			}
+			merged = append(merged, mergeTwo(lists[i], lists[i+1]))
 		}
-		if best < 0 {
-			return out
-		}
-		out = append(out, lists[best][0])
-		lists[best] = lists[best][1:]
+		lists = merged
 	}
+	return lists[0]
+}
+
+// mergeTwo merges two sorted lists of distinct strings.
+func mergeTwo(a, b []string) []string {
+	out := make([]string, 0, len(a)+len(b))
+	for len(a) > 0 && len(b) > 0 {
+		if a[0] < b[0] {
+			out, a = append(out, a[0]), a[1:]
+		} else {
+			out, b = append(out, b[0]), b[1:]
+		}
+	}
+	return append(append(out, a...), b...)
 }
 
 // renderSource renders one variant of a fixed feed.

@@ -100,4 +100,30 @@ func TestMergeSorted(t *testing.T) {
 			t.Errorf("mergeSorted(%q) = %q, want %q", tc.lists, got, tc.want)
 		}
 	}
+	// One list given: a copy, not the caller's (which it may change).
+	own := []string{"a", "b"}
+	got := mergeSorted(own, nil)
+	own[0] = "z"
+	if got[0] != "a" {
+		t.Errorf("mergeSorted of one list returned that list")
+	}
+	// Lists of ids dealt out at random to 1 to 9 lists, each sorted.
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 50 {
+		var all []string
+		lists := make([][]string, 1+rng.IntN(9))
+		for i := range 1 + rng.IntN(500) {
+			id := fmt.Sprintf("id-%d", i)
+			all = append(all, id)
+			k := rng.IntN(len(lists))
+			lists[k] = append(lists[k], id)
+		}
+		for _, l := range lists {
+			slices.Sort(l)
+		}
+		slices.Sort(all)
+		if got := mergeSorted(lists...); !slices.Equal(got, all) {
+			t.Fatalf("mergeSorted of %d lists: %d ids, want %d sorted", len(lists), len(got), len(all))
+		}
+	}
 }
