@@ -237,14 +237,7 @@ func TestRenderEventSlab(t *testing.T) {
 	if err := synth.Write(&buf, synth.Options{Events: 300, Seed: 1}); err != nil {
 		t.Fatal(err)
 	}
-	cal, err := calendar.Load("events.yaml", &buf, calendar.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := New(cal)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cal, r := rendererOf(t, buf.String())
 	v := Variant{Lang: cal.Languages[0]}
 	var slab []byte
 	for _, e := range cal.Events {
@@ -286,14 +279,7 @@ func TestRenderEventSlabLarge(t *testing.T) {
 		"  - {id: a, title: A, start: 2030-01-01 09:00, duration: 1h}\n" +
 		"  - {id: b, title: B, start: 2030-01-01 10:00, duration: 1h, description: \"" + strings.Repeat("Long text. ", 2000) + "\"}\n" +
 		"  - {id: c, title: C, start: 2030-01-01 11:00, duration: 1h}\n"
-	cal, err := calendar.Load("s.yaml", strings.NewReader(src), calendar.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := New(cal)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cal, r := rendererOf(t, src)
 	v := Variant{Lang: cal.Languages[0]}
 	var slab []byte
 	small := r.renderEvent(cal.Events[0], v, &slab)
@@ -312,4 +298,18 @@ func TestRenderEventSlabLarge(t *testing.T) {
 	if !bytes.Equal(large, r.renderEvent(cal.Events[1], v, nil)) {
 		t.Errorf("event b rendered for a slab differs from event b rendered alone")
 	}
+}
+
+// rendererOf loads the calendar of src and makes its Renderer.
+func rendererOf(t *testing.T, src string) (*calendar.Calendar, *Renderer) {
+	t.Helper()
+	cal, err := calendar.Load("events.yaml", strings.NewReader(src), calendar.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := New(cal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cal, r
 }
