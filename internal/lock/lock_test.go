@@ -2,6 +2,7 @@ package lock
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -419,5 +420,30 @@ func TestRenamed(t *testing.T) {
 	}
 	if f2, _ := stamp(t, base, &old, t1); f2.Calendar.ID != cal.ID || f2.OwnChanged(&old) {
 		t.Errorf("a lock without the id, nothing changed: %+v, OwnChanged %v", f2.Calendar, f2.OwnChanged(&old))
+	}
+}
+
+// TestLoadLockProblemsFirst: the lock is read while the events file is, and
+// its problems still come first, as when it was read before: a damaged
+// lock beside a broken events file is what Load reports; a sound lock
+// beside it, the events file's problems.
+func TestLoadLockProblemsFirst(t *testing.T) {
+	dir := t.TempDir()
+	events := filepath.Join(dir, "events.yaml")
+	broken := strings.Replace(base, "start: 2016-05-02 09:00", "start: 2016-05-32 09:00", 1)
+	if err := os.WriteFile(events, []byte(broken), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(Path(events), []byte(`{"calfeed_lock": 2, "events": {"a": {"hash": 3}}}`), 0o644)
+	if _, _, err := Load(t.Context(), events, calendar.Options{}); err == nil || !strings.Contains(err.Error(), "the file is damaged") {
+		t.Errorf("Load(damaged lock, broken events) = %v, want the lock's problem", err)
+	}
+	f, _ := stamp(t, base, nil, t0)
+	if err := f.Write(Path(events)); err != nil {
+		t.Fatal(err)
+	}
+	var invalid *calendar.Error
+	if _, _, err := Load(t.Context(), events, calendar.Options{}); !errors.As(err, &invalid) {
+		t.Errorf("Load(sound lock, broken events) = %v, want the events file's problems", err)
 	}
 }
