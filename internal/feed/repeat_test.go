@@ -27,11 +27,17 @@ func loadRepeat(t *testing.T) (*calendar.Calendar, *Renderer) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return cal, newRenderer(t, cal)
+}
+
+// newRenderer makes cal's Renderer.
+func newRenderer(t testing.TB, cal *calendar.Calendar) *Renderer {
+	t.Helper()
 	r, err := New(cal)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return cal, r
+	return r
 }
 
 // TestRepeatGolden pins the bytes of repeating events' feeds, without and

@@ -13,7 +13,6 @@ import (
 
 	"calfeed/internal/calendar"
 	"calfeed/internal/reminder"
-	"calfeed/internal/synth"
 )
 
 // alarms are every reminder a feed may carry, and none.
@@ -233,11 +232,8 @@ func FuzzEventWriter(f *testing.F) {
 // rendered alone, and renderAll packs a language's events into a few slabs:
 // most of its pieces begin where another ends.
 func TestRenderEventSlab(t *testing.T) {
-	var buf bytes.Buffer
-	if err := synth.Write(&buf, synth.Options{Events: 300, Seed: 1}); err != nil {
-		t.Fatal(err)
-	}
-	cal, r := rendererOf(t, buf.String())
+	cal := loadSynth(t, 300, 1)
+	r := newRenderer(t, cal)
 	v := Variant{Lang: cal.Languages[0]}
 	var slab []byte
 	for _, e := range cal.Events {
@@ -279,7 +275,11 @@ func TestRenderEventSlabLarge(t *testing.T) {
 		"  - {id: a, title: A, start: 2030-01-01 09:00, duration: 1h}\n" +
 		"  - {id: b, title: B, start: 2030-01-01 10:00, duration: 1h, description: \"" + strings.Repeat("Long text. ", 2000) + "\"}\n" +
 		"  - {id: c, title: C, start: 2030-01-01 11:00, duration: 1h}\n"
-	cal, r := rendererOf(t, src)
+	cal, err := calendar.Load("s.yaml", strings.NewReader(src), calendar.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := newRenderer(t, cal)
 	v := Variant{Lang: cal.Languages[0]}
 	var slab []byte
 	small := r.renderEvent(cal.Events[0], v, &slab)
@@ -298,18 +298,4 @@ func TestRenderEventSlabLarge(t *testing.T) {
 	if !bytes.Equal(large, r.renderEvent(cal.Events[1], v, nil)) {
 		t.Errorf("event b rendered for a slab differs from event b rendered alone")
 	}
-}
-
-// rendererOf loads the calendar of src and makes its Renderer.
-func rendererOf(t *testing.T, src string) (*calendar.Calendar, *Renderer) {
-	t.Helper()
-	cal, err := calendar.Load("events.yaml", strings.NewReader(src), calendar.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := New(cal)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cal, r
 }
