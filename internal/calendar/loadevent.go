@@ -156,19 +156,11 @@ func (l *loader) uid(n *yaml.Node, what string) (string, bool) {
 	return "", false
 }
 
-// uids gives every event its UID: its uid:, else <id>@<calendar id> (which
-// event gives it as it is read). Two events must not share one, and a uid:
-// must not be another event's default UID: calendars would take the two
-// for one event.
+// uids checks the UIDs event gave the events as it read them (a uid:, else
+// <id>@<calendar id>): two events must not share one, and a uid: must not
+// be another event's default UID: calendars would take the two for one
+// event.
 func (l *loader) uids(cal *Calendar, given []uidAt) {
-	for i, e := range cal.Events {
-		if e.UID == "" {
-			e.UID = e.ID + "@" + cal.ID
-		}
-		if i%1024 == 1023 {
-			runtime.Gosched() // see yielding
-		}
-	}
 	if len(given) == 0 {
 		return
 	}
@@ -236,7 +228,7 @@ func (l *loader) event(i int, it *yaml.Node, trackIDs *trackSet) (*Event, *uidAt
 		}
 	}
 	if e.UID == "" && e.ID != "" {
-		e.UID = e.ID + "@" + l.calID // here, on every processor, not in uids
+		e.UID = e.ID + "@" + l.calID // here, on every processor (see uids)
 	}
 	if v, ok := m.get("title"); ok {
 		e.Title = l.text(v.value, what, ": title", true)
