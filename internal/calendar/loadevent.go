@@ -282,10 +282,7 @@ func (l *loader) eventTracks(f field, what string, known *trackSet) []string {
 		items, _ = l.list(f.value, what+": tracks")
 	}
 	for _, t := range items {
-		id, ok := scalarValue(t) // the name made only for a message
-		if !ok {
-			l.scalar(t, what+": tracks")
-		}
+		id, ok := l.scalarNamed(t, what, ": tracks")
 		switch {
 		case !ok:
 		case !known.set[id]:
@@ -305,9 +302,8 @@ func (l *loader) eventTracks(f field, what string, known *trackSet) []string {
 
 // updated reads when an event was last changed, a time in UTC.
 func (l *loader) updated(n *yaml.Node, what string) (time.Time, bool) {
-	s, ok := scalarValue(n) // the name made only for a message
+	s, ok := l.scalarNamed(n, what, ": updated")
 	if !ok {
-		l.scalar(n, what+": updated")
 		return time.Time{}, false
 	}
 	t, err := time.Parse(time.RFC3339, s)

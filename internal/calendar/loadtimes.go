@@ -15,9 +15,8 @@ import (
 // zone loads an IANA zone name, suggesting the nearest name on a typo;
 // messages name it what+name.
 func (l *loader) zone(n *yaml.Node, what, name string) (*time.Location, bool) {
-	s, ok := scalarValue(n) // what+name made only for a message
+	s, ok := l.scalarNamed(n, what, name)
 	if !ok {
-		l.scalar(n, what+name)
 		return nil, false
 	}
 	// LoadLocation accepts "" (UTC) and "Local" (the host's zone): neither is

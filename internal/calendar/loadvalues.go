@@ -30,9 +30,8 @@ func (l *loader) id(n *yaml.Node, what string) (string, bool) {
 // httpURL reads an absolute http or https address, in the form HTTPURL
 // gives it; messages name it what+name.
 func (l *loader) httpURL(n *yaml.Node, what, name string) (string, bool) {
-	s, ok := scalarValue(n) // what+name made only for a message
+	s, ok := l.scalarNamed(n, what, name)
 	if !ok {
-		l.scalar(n, what+name)
 		return "", false
 	}
 	u, err := HTTPURL(s)
@@ -117,9 +116,8 @@ func (l *loader) textMapping(n *yaml.Node, what, field string, texts []string) [
 			l.errorf(k.Line, k.Column, "%s%s: language %q repeated", what, field, lang)
 			continue
 		}
-		s, ok := scalarValue(n.Content[i+1])
+		s, ok := l.scalarNamed(n.Content[i+1], what, field, ".", lang)
 		if !ok {
-			l.scalar(n.Content[i+1], what+field+"."+lang) // tells why
 			continue
 		}
 		given[li] = true

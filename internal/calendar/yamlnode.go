@@ -131,17 +131,22 @@ func describe(n *yaml.Node) string {
 
 // scalar returns n's text if it is a scalar (string, number, date...).
 func (l *loader) scalar(n *yaml.Node, what string) (string, bool) {
+	return l.scalarNamed(n, what)
+}
+
+// scalarNamed is scalar with n's name in parts (events[3] "x", ": title",
+// ".", "zh"), joined only for a message: a name made for each value of
+// 100,000 events would almost never be read.
+func (l *loader) scalarNamed(n *yaml.Node, name ...string) (string, bool) {
 	if s, ok := scalarValue(n); ok {
 		return s, true
 	}
 	n = deref(n)
-	l.errorf(n.Line, n.Column, "%s: want a single value, got %s", what, describe(n))
+	l.errorf(n.Line, n.Column, "%s: want a single value, got %s", strings.Join(name, ""), describe(n))
 	return "", false
 }
 
-// scalarValue is scalar without a message: the value of n, and whether it
-// is a single value. Where a name for n would be made for each of 100,000
-// events, it is made only when scalar is called to tell the problem.
+// scalarValue is the value of n, and whether it is a single value.
 func scalarValue(n *yaml.Node) (string, bool) {
 	n = deref(n)
 	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
