@@ -138,24 +138,22 @@ func Path(config string) string { return config + ".lock" }
 // Read reads a lock file of at most limit bytes (a regular file: see
 // package safefile). A missing file is no error: it returns nil.
 func Read(ctx context.Context, path string, limit int64) (*File, error) {
-	data, err := safefile.Read(ctx, path, limit)
+	var f File
+	err := safefile.ReadJSON(ctx, path, limit, &f)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
+	if bad := (*safefile.JSONError)(nil); errors.As(err, &bad) {
+		// A newer format may hold what this one does not know, and is not
+		// damaged for it. Its format is known if it was read before the
+		// decoding stopped: calfeed writes it first.
+		if f.Version > Version {
+			return nil, fmt.Errorf("lock: %s has format %d, from a newer calfeed; this one reads formats 1 to %d: upgrade calfeed", path, f.Version, Version)
+		}
+		return nil, fmt.Errorf("lock: %s: the file is damaged (%v); mend it there (a merge left conflict markers?), restore it from version control, or delete it and run calfeed stamp (sequences restart)", bad.Place, bad.Err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("lock: %w", err)
-	}
-	var f File
-	if err := safefile.DecodeJSON(data, &f); err != nil {
-		// A newer format may hold what this one does not know, and is not
-		// damaged for it.
-		var format struct {
-			Version int `json:"calfeed_lock"`
-		}
-		if json.Unmarshal(data, &format) == nil && format.Version > Version {
-			return nil, fmt.Errorf("lock: %s has format %d, from a newer calfeed; this one reads formats 1 to %d: upgrade calfeed", path, format.Version, Version)
-		}
-		return nil, fmt.Errorf("lock: %s: the file is damaged (%v); mend it there (a merge left conflict markers?), restore it from version control, or delete it and run calfeed stamp (sequences restart)", safefile.JSONPlace(path, data, err), err)
 	}
 	if f.Version < 1 || f.Version > Version {
 		return nil, fmt.Errorf("lock: %s has format %d; this calfeed reads formats 1 to %d", path, f.Version, Version)

@@ -195,8 +195,9 @@ func TestReadMissingAndDamaged(t *testing.T) {
 		t.Errorf("Read(missing) = %v, %v; want nil, nil", f, err)
 	}
 	bad := filepath.Join(dir, "bad.lock")
+	// A value of the wrong type: its place, and where in the lock it is.
 	os.WriteFile(bad, []byte(`{"calfeed_lock": 1, "events": {"a": {"hash": 3}}}`), 0o644)
-	if _, err := Read(t.Context(), bad, 1<<20); err == nil || !strings.Contains(err.Error(), "bad.lock:1:47: the file is damaged") {
+	if _, err := Read(t.Context(), bad, 1<<20); err == nil || !strings.Contains(err.Error(), "bad.lock:1:46: the file is damaged") || !strings.Contains(err.Error(), `"/events/a/hash"`) {
 		t.Errorf("Read(damaged) = %v", err)
 	}
 	// A merge that left its conflict markers: the place of the first.
@@ -209,6 +210,17 @@ func TestReadMissingAndDamaged(t *testing.T) {
 	os.WriteFile(bad, []byte("{\"calfeed_lock\": 2, \"events\": {}}\n>>>>>>> theirs\n"), 0o644)
 	if _, err := Read(t.Context(), bad, 1<<20); err == nil || !strings.Contains(err.Error(), "bad.lock:2:1: the file is damaged") {
 		t.Errorf("Read(a lock, then more) = %v", err)
+	}
+	// A merge that kept both sides of an event: the second, refused (a
+	// decoder that keeps the last would publish whichever came second).
+	os.WriteFile(bad, []byte("{\"calfeed_lock\": 2, \"events\": {\n  \"a\": {\"hash\": \"x\", \"sequence\": 1},\n  \"a\": {\"hash\": \"y\", \"sequence\": 0}}}\n"), 0o644)
+	if _, err := Read(t.Context(), bad, 1<<20); err == nil || !strings.Contains(err.Error(), "bad.lock:3:3: the file is damaged") || !strings.Contains(err.Error(), `duplicate object member name "a"`) {
+		t.Errorf("Read(an event twice) = %v", err)
+	}
+	// A name in another case is unknown, not read as the lower-case one.
+	os.WriteFile(bad, []byte(`{"calfeed_lock": 2, "events": {"a": {"Sequence": 3}}}`), 0o644)
+	if _, err := Read(t.Context(), bad, 1<<20); err == nil || !strings.Contains(err.Error(), "bad.lock:1:38: the file is damaged") || !strings.Contains(err.Error(), `unknown object member name "Sequence"`) {
+		t.Errorf("Read(a name in capitals) = %v", err)
 	}
 }
 

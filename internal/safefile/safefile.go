@@ -117,26 +117,56 @@ func Copy(ctx context.Context, w io.Writer, path string, limit int64) (int64, er
 // copyOpen is Copy's work once f, the file at path, is open and checked.
 func copyOpen(ctx context.Context, w io.Writer, f *os.File, fi fs.FileInfo, path string, limit int64) (int64, error) {
 	buf := make([]byte, min(chunk, max(512, fi.Size()+1))) // a small file, a small buffer
-	var n int64
+	r := &reader{ctx: ctx, f: f, path: path, limit: limit}
 	for {
-		if err := ctx.Err(); err != nil {
-			return n, err
-		}
-		m, err := f.Read(buf)
-		if n += int64(m); n > limit {
-			return n, &TooLargeError{Path: path, Size: n, Limit: limit}
-		}
+		m, err := r.Read(buf)
 		if _, werr := w.Write(buf[:m]); werr != nil {
-			return n, werr
+			return r.n, werr
 		}
 		if errors.Is(err, io.EOF) {
-			return n, nil
+			return r.n, nil
 		}
 		if err != nil {
-			return n, err
+			return r.n, err
 		}
-		runtime.Gosched() // a large file read by a reload lets requests in
 	}
+}
+
+// reader reads the open file f, at path, as the package reads: it stops
+// with ctx's error when ctx is done and with a *TooLargeError past limit
+// bytes (the file grew since it was checked), and lets other goroutines
+// run after each chunk (a large file read by a reload lets requests in).
+type reader struct {
+	ctx   context.Context
+	f     *os.File
+	path  string
+	limit int64
+	n     int64 // read so far
+	since int   // read since the last yield
+	err   error // the first error other than io.EOF
+}
+
+func (r *reader) Read(p []byte) (int, error) {
+	if r.err != nil {
+		return 0, r.err
+	}
+	if err := r.ctx.Err(); err != nil {
+		r.err = err
+		return 0, err
+	}
+	m, err := r.f.Read(p)
+	if r.n += int64(m); r.n > r.limit {
+		r.err = &TooLargeError{Path: r.path, Size: r.n, Limit: r.limit}
+		return 0, r.err
+	}
+	if r.since += m; r.since >= chunk {
+		r.since = 0
+		runtime.Gosched()
+	}
+	if err != nil && !errors.Is(err, io.EOF) {
+		r.err = err
+	}
+	return m, err
 }
 
 // Read reads the regular file at path, of at most limit bytes. It opens

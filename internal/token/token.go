@@ -71,20 +71,16 @@ func Path(config string) string { return config + ".tokens" }
 // Read reads a tokens file (a regular file: see package safefile). A
 // missing file is no error: it returns nil, a calendar with no tokens.
 func Read(ctx context.Context, path string) (*File, error) {
-	data, err := safefile.Read(ctx, path, MaxSize)
+	var f File
+	err := safefile.ReadJSON(ctx, path, MaxSize, &f)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
+	if bad := (*safefile.JSONError)(nil); errors.As(err, &bad) {
+		return nil, fmt.Errorf("tokens: %s: the file is damaged (%v); mend it there, restore it from a backup, or delete it and add the tokens again (their addresses change)", bad.Place, bad.Err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("tokens: %w", err)
-	}
-	var f File
-	err = safefile.DecodeJSON(data, &f)
-	if err == nil {
-		err = safefile.ExactKeys(data, "version", "calendar", "tokens", "name", "hash", "all", "tracks", "created")
-	}
-	if err != nil {
-		return nil, fmt.Errorf("tokens: %s: the file is damaged (%v); mend it there, restore it from a backup, or delete it and add the tokens again (their addresses change)", safefile.JSONPlace(path, data, err), err)
 	}
 	if f.Version != Version {
 		return nil, fmt.Errorf("tokens: %s has format %d; this calfeed reads format %d", path, f.Version, Version)

@@ -1,0 +1,88 @@
+package safefile
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+)
+
+// JSONError is a file ReadJSON could not decode: a hand edit or a merge
+// conflict is the likely cause, and Place is where to mend it.
+type JSONError struct {
+	// Place is path:LINE:COL, the offending byte, name or value, when the
+	// decoder says where (a syntax error, a value of the wrong type, a
+	// name unknown or given twice), else the path alone.
+	Place string
+	Err   error // the decoder's
+}
+
+func (e *JSONError) Error() string { return e.Place + ": " + e.Err.Error() }
+func (e *JSONError) Unwrap() error { return e.Err }
+
+// ReadJSON reads the regular file at path, of at most limit bytes (opened
+// and checked as Read does), as one JSON value into v, and strictly: an
+// object's member names match v's fields exactly (encoding/json matches
+// them in any letter case), a name given twice in one object is refused
+// (encoding/json keeps the last, so that "ALL": true, or a second "all",
+// would change what a hand-edited file means without a word), as are names
+// v lacks, invalid UTF-8, and anything but white space after the value (two
+// files put together, a merge's conflict markers). A file that does not
+// decode is a *JSONError; the file's own problems (missing, too large, not
+// a regular file, ctx done) are returned as they are.
+//
+// The file is decoded as it is read, never held whole: the lock of a
+// 100,000-event calendar is 52 MB, and a buffer of it was as much memory
+// again, cleared page by page before a byte was read. The decoder is
+// github.com/go-json-experiment/json, the Go team's prototype of
+// encoding/json/v2: strict by default, and one pass where encoding/json
+// scans each value before decoding it (a quarter of the time).
+func ReadJSON(ctx context.Context, path string, limit int64, v any) error {
+	f, _, err := Open(ctx, path, limit)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	r := &reader{ctx: ctx, f: f, path: path, limit: limit}
+	err = json.UnmarshalRead(bufio.NewReaderSize(r, 64<<10), v, json.RejectUnknownMembers(true))
+	switch {
+	case err == nil:
+		return nil
+	case r.err != nil:
+		return r.err // the file's, not the JSON's
+	}
+	return &JSONError{Place: jsonPlace(path, f, err), Err: err}
+}
+
+// jsonPlace returns path:LINE:COL of the byte the decoder's err names in
+// the file f, read again up to it, or path alone.
+func jsonPlace(path string, f *os.File, err error) string {
+	var off int64
+	var syntax *jsontext.SyntacticError
+	var semantic *json.SemanticError
+	switch {
+	case errors.As(err, &syntax):
+		off = syntax.ByteOffset
+	case errors.As(err, &semantic):
+		off = semantic.ByteOffset
+	default:
+		return path
+	}
+	line, col := 1, 1
+	br := bufio.NewReader(io.NewSectionReader(f, 0, max(off, 0)))
+	for {
+		b, err := br.ReadByte()
+		if err != nil {
+			break
+		}
+		if col++; b == '\n' {
+			line, col = line+1, 1
+		}
+	}
+	return fmt.Sprintf("%s:%d:%d", path, line, col)
+}
