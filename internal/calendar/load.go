@@ -48,9 +48,12 @@ const maxDepth = 32
 type Options struct {
 	MaxSize   int64 // bytes; 0 means DefaultMaxSize
 	MaxEvents int   // 0 means DefaultMaxEvents
-	// History is what the lock file records (package lock); nil for a
-	// calendar without one: every event at SEQUENCE 0.
-	History *History
+	// History gives what the lock file records (package lock), or nil
+	// for a calendar without one: every event at SEQUENCE 0. It is called
+	// once, when the events have loaded without a problem, and may wait:
+	// package lock decodes the lock file while the events file loads.
+	// Unset is no lock.
+	History func() *History
 	// Zones, if set, keeps the zones the load reads by name, for the next
 	// load given the same: the importer checks each event it writes as a
 	// document of its own. Unset, each load reads the zones anew (a reload
@@ -299,7 +302,9 @@ func (l *loader) finish(cal *Calendar, name string, opts Options) (*Calendar, er
 		return nil, &Error{Problems: capProblems(l.errs, name), Warnings: capProblems(l.warnings, name), total: len(l.errs)}
 	}
 	cal.Warnings = l.warnings
-	opts.History.apply(cal)
+	if opts.History != nil {
+		opts.History().apply(cal)
+	}
 	return cal, nil
 }
 

@@ -27,7 +27,7 @@ events:
 
 func loadPrivate(t *testing.T, h *History) *Calendar {
 	t.Helper()
-	cal, err := Load("p.yaml", strings.NewReader(privateSrc), Options{History: h})
+	cal, err := Load("p.yaml", strings.NewReader(privateSrc), Options{History: func() *History { return h }})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package lock
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -266,7 +267,7 @@ func TestPrivateRecorded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cal, err := calendar.Load("events.yaml", strings.NewReader(edited), calendar.Options{History: h})
+	cal, err := calendar.Load("events.yaml", strings.NewReader(edited), calendar.Options{History: func() *calendar.History { return h }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -457,5 +458,21 @@ func TestLoadLockProblemsFirst(t *testing.T) {
 	var invalid *calendar.Error
 	if _, _, err := Load(t.Context(), events, calendar.Options{}); !errors.As(err, &invalid) {
 		t.Errorf("Load(sound lock, broken events) = %v, want the events file's problems", err)
+	}
+	// The events file gone: its error, once the lock is read (which the
+	// load, stopping before its end, never asked for).
+	if err := os.Remove(events); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := Load(t.Context(), events, calendar.Options{}); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("Load(sound lock, no events file) = %v, want the events file's", err)
+	}
+	// Both sound: the lock's history is the calendar's.
+	if err := os.WriteFile(events, []byte(base), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cal, lk, err := Load(t.Context(), events, calendar.Options{})
+	if err != nil || lk == nil || len(cal.Stamped) != len(f.Events) || cal.OwnStamped == nil {
+		t.Errorf("Load(sound lock, sound events) = %v; stamped %d of the lock's %d", err, len(cal.Stamped), len(f.Events))
 	}
 }

@@ -34,7 +34,7 @@ func stamped(t *testing.T, opts Options) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cal, err = calendar.Load("test.yaml", strings.NewReader(edited), calendar.Options{History: h})
+	cal, err = calendar.Load("test.yaml", strings.NewReader(edited), calendar.Options{History: func() *calendar.History { return h }})
 	if err != nil {
 		t.Fatal(err)
 	}

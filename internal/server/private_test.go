@@ -120,7 +120,7 @@ func servePrivate(t *testing.T, src string, lk *lock.File, opts Options) (*Serve
 	if err != nil {
 		t.Fatal(err)
 	}
-	cal, err := calendar.Load("test.yaml", strings.NewReader(src), calendar.Options{History: h})
+	cal, err := calendar.Load("test.yaml", strings.NewReader(src), calendar.Options{History: func() *calendar.History { return h }})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -501,7 +501,9 @@ func TestLastModifiedOwnFields(t *testing.T) {
 		revisions[id] = calendar.Revision{Hash: h, Modified: ownChange.Add(-24 * time.Hour)}
 	}
 	withOwn := func(hash string) *Server {
-		c, err := calendar.Load("test.yaml", strings.NewReader(testYAML), calendar.Options{History: &calendar.History{Revisions: revisions, Own: &calendar.Revision{Hash: hash, Modified: ownChange}}})
+		c, err := calendar.Load("test.yaml", strings.NewReader(testYAML), calendar.Options{History: func() *calendar.History {
+			return &calendar.History{Revisions: revisions, Own: &calendar.Revision{Hash: hash, Modified: ownChange}}
+		}})
 		if err != nil {
 			t.Fatal(err)
 		}

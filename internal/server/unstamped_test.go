@@ -47,7 +47,7 @@ func TestUnstampedInOrder(t *testing.T) {
 		want = append(want, id)
 	}
 	slices.Sort(want)
-	locked, err := calendar.Load("order.yaml", strings.NewReader(b.String()), calendar.Options{History: &calendar.History{Revisions: revisions}})
+	locked, err := calendar.Load("order.yaml", strings.NewReader(b.String()), calendar.Options{History: func() *calendar.History { return &calendar.History{Revisions: revisions} }})
 	if err != nil {
 		t.Fatal(err)
 	}
