@@ -112,13 +112,13 @@ type Entry struct {
 
 // Snapshot is an event as it was published, enough to describe a change.
 type Snapshot struct {
-	Title  map[string]string `json:"title"`
-	Start  string            `json:"start"` // RFC 3339, or a date for all-day events
-	End    string            `json:"end"`
-	Zone   string            `json:"zone"`
-	AllDay bool              `json:"all_day,omitempty"`
-	Status string            `json:"status"`
-	Tracks []string          `json:"tracks,omitempty"`
+	Title  Titles   `json:"title"`
+	Start  string   `json:"start"` // RFC 3339, or a date for all-day events
+	End    string   `json:"end"`
+	Zone   string   `json:"zone"`
+	AllDay bool     `json:"all_day,omitempty"`
+	Status string   `json:"status"`
+	Tracks []string `json:"tracks,omitempty"`
 	// Private records that the event was private (calendar.IsPrivate):
 	// its changes are then shown only to those its tracks are granted to.
 	Private bool `json:"private,omitempty"`
@@ -271,7 +271,7 @@ func (c Change) change() (calendar.Change, error) {
 		Kind:     c.Kind,
 		At:       c.At,
 		Sequence: c.Sequence,
-		Title:    calendar.NewText(c.Title),
+		Title:    c.Title.Text(),
 		AllDay:   c.AllDay,
 		Tracks:   c.Tracks,
 		Private:  c.Private,
@@ -435,7 +435,7 @@ func kindOf(before, after Snapshot) calendar.ChangeKind {
 func snapshot(cal *calendar.Calendar, e *calendar.Event) Snapshot {
 	return Snapshot{
 		Private: cal.IsPrivate(e),
-		Title:   e.Title.Map(),
+		Title:   titles(e.Title),
 		Start:   formatTime(e.Start, e.AllDay),
 		End:     formatTime(e.End, e.AllDay),
 		Zone:    e.Location.String(),
