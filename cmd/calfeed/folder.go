@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"log/slog"
 	"os"
@@ -43,7 +44,7 @@ func configFiles(dir string) []string {
 
 // folderOf is what a watch of a folder looks after.
 func folderOf(dir string, limit int64) watched {
-	return watched{name: dir, dir: dir, files: func() []string { return configFiles(dir) }, limit: limit}
+	return watched{name: dir, dir: dir, files: func() []string { return configFiles(dir) }, limit: limit, seed: maphash.MakeSeed()}
 }
 
 // runServeFolder serves a folder of calendars until ctx is done. A file

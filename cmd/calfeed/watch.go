@@ -3,8 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"fmt"
+	"hash/maphash"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -35,6 +35,7 @@ type watched struct {
 	dir   string          // the folder the files are in
 	files func() []string // the events files as they are now, sorted
 	limit int64           // the largest file read
+	seed  maphash.Seed    // of its fingerprints
 }
 
 // fingerprints are the digests of events files and their lock and tokens files, by file.
@@ -192,19 +193,26 @@ func signatures(wd watched) map[string]string {
 // fingerprint digests each events file, its lock and tokens files as they are now.
 // A file that cannot be read (missing, not a regular file, larger than the
 // limit) is digested as its error, read no further.
+//
+// The digest tells a change from the files' last state within one
+// process, so it is hash/maphash with the watch's seed, not a
+// cryptographic hash: serve digests the files before its first load, and
+// a 100,000-event calendar's 190 MB took 0.15 s with SHA-256, 0.05 s so.
 func fingerprint(ctx context.Context, wd watched) fingerprints {
 	fps := fingerprints{}
 	for _, f := range wd.files() {
-		h := sha256.New()
+		var h maphash.Hash
+		h.SetSeed(wd.seed)
 		for _, p := range []string{f, lock.Path(f), token.Path(f)} {
 			// A piece at a time: a large events file is not held whole.
-			fh := sha256.New()
-			n, err := safefile.Copy(ctx, fh, p, wd.limit)
+			var fh maphash.Hash
+			fh.SetSeed(wd.seed)
+			n, err := safefile.Copy(ctx, &fh, p, wd.limit)
 			if err != nil {
-				fmt.Fprintf(h, "error %s\n", err)
+				fmt.Fprintf(&h, "error %s\n", err)
 				continue
 			}
-			fmt.Fprintf(h, "%d %x\n", n, fh.Sum(nil))
+			fmt.Fprintf(&h, "%d %x\n", n, fh.Sum(nil))
 		}
 		fps[f] = h.Sum(nil)
 	}
@@ -223,5 +231,5 @@ func notifyHUP() (hup <-chan os.Signal, stop func()) {
 
 // oneFile is what a watch of a single events file looks after.
 func oneFile(path string, limit int64) watched {
-	return watched{name: path, dir: filepath.Dir(path), files: func() []string { return []string{path} }, limit: limit}
+	return watched{name: path, dir: filepath.Dir(path), files: func() []string { return []string{path} }, limit: limit, seed: maphash.MakeSeed()}
 }
