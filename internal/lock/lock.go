@@ -26,6 +26,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/go-json-experiment/json/jsontext"
+
 	"calfeed/internal/calendar"
 	"calfeed/internal/safefile"
 )
@@ -146,10 +148,14 @@ func Read(ctx context.Context, path string, limit int64) (*File, error) {
 	}
 	if bad := (*safefile.JSONError)(nil); errors.As(err, &bad) {
 		// A newer format may hold what this one does not know, and is not
-		// damaged for it. Its format is known if it was read before the
-		// decoding stopped: calfeed writes it first.
-		if f.Version > Version {
-			return nil, fmt.Errorf("lock: %s has format %d, from a newer calfeed; this one reads formats 1 to %d: upgrade calfeed", path, f.Version, Version)
+		// damaged for it: sound JSON whose format, wherever it stands (a
+		// tool that sorts keys puts it after "calendar"), is newer.
+		var format struct {
+			Version int `json:"calfeed_lock"`
+		}
+		var syntax *jsontext.SyntacticError
+		if !errors.As(err, &syntax) && safefile.ReadJSONLoose(ctx, path, limit, &format) == nil && format.Version > Version {
+			return nil, fmt.Errorf("lock: %s has format %d, from a newer calfeed; this one reads formats 1 to %d: upgrade calfeed", path, format.Version, Version)
 		}
 		return nil, fmt.Errorf("lock: %s: the file is damaged (%v); mend it there (a merge left conflict markers?), restore it from version control, or delete it and run calfeed stamp (sequences restart)", bad.Place, bad.Err)
 	}

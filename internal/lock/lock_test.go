@@ -405,6 +405,17 @@ func TestFormats(t *testing.T) {
 	if _, err := Read(context.Background(), path, 1<<20); err == nil || !strings.Contains(err.Error(), "has format 3, from a newer calfeed") {
 		t.Errorf("format 3: %v", err)
 	}
+	// Its format after what this one does not know (keys sorted by a
+	// tool): still newer, not damaged.
+	os.WriteFile(path, []byte(`{"calendar": {"hash": "h", "id": "x", "later": 1}, "calfeed_lock": 3, "events": {}}`), 0o644)
+	if _, err := Read(context.Background(), path, 1<<20); err == nil || !strings.Contains(err.Error(), "has format 3, from a newer calfeed") {
+		t.Errorf("format 3, keys sorted: %v", err)
+	}
+	// A newer format that is not sound JSON is damaged, whatever it says.
+	os.WriteFile(path, []byte("{\"calfeed_lock\": 3, \"events\": {},\n<<<<<<< HEAD\n"), 0o644)
+	if _, err := Read(context.Background(), path, 1<<20); err == nil || !strings.Contains(err.Error(), ":2:1: the file is damaged") {
+		t.Errorf("format 3 with conflict markers: %v", err)
+	}
 }
 
 // TestRenamed: the lock records the calendar's id; a stamp after it
@@ -472,7 +483,10 @@ func TestLoadLockProblemsFirst(t *testing.T) {
 		t.Fatal(err)
 	}
 	cal, lk, err := Load(t.Context(), events, calendar.Options{})
-	if err != nil || lk == nil || len(cal.Stamped) != len(f.Events) || cal.OwnStamped == nil {
-		t.Errorf("Load(sound lock, sound events) = %v; stamped %d of the lock's %d", err, len(cal.Stamped), len(f.Events))
+	switch {
+	case err != nil:
+		t.Errorf("Load(sound lock, sound events) = %v", err)
+	case lk == nil || len(cal.Stamped) != len(f.Events) || cal.OwnStamped == nil:
+		t.Errorf("Load(sound lock, sound events): lock %v, stamped %d of the lock's %d", lk != nil, len(cal.Stamped), len(f.Events))
 	}
 }

@@ -106,10 +106,14 @@ func (ts *Titles) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 		if err != nil {
 			return err
 		}
-		if text.Kind() != '"' {
+		switch text.Kind() {
+		case 'n': // null, which encoding/json read as ""
+			out = append(out, LangTitle{lang, ""})
+		case '"':
+			out = append(out, LangTitle{lang, text.String()})
+		default:
 			return fmt.Errorf("the title in %q is not a string", lang)
 		}
-		out = append(out, LangTitle{lang, text.String()})
 	}
 	if _, err := dec.ReadToken(); err != nil { // '}'
 		return err

@@ -45,6 +45,11 @@ func TestTitlesJSON(t *testing.T) {
 			t.Errorf("%s: read back %#v, want %v", got, back.T, m)
 		}
 	}
+	// A title of null is read as encoding/json read it, as "".
+	var nulls Titles
+	if err := jsonv2.Unmarshal([]byte(`{"en": null, "zh": "二"}`), &nulls); err != nil || nulls.Text().In("en") != "" || nulls.Text().In("zh") != "二" || len(nulls) != 2 {
+		t.Errorf("a null title read as %#v, %v", nulls, err)
+	}
 	// An object without titles is read as one.
 	var empty Titles
 	if err := jsonv2.Unmarshal([]byte(`{}`), &empty); err != nil || empty == nil || len(empty) != 0 {

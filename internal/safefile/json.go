@@ -2,6 +2,7 @@ package safefile
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -31,10 +32,11 @@ func (e *JSONError) Unwrap() error { return e.Err }
 // them in any letter case), a name given twice in one object is refused
 // (encoding/json keeps the last, so that "ALL": true, or a second "all",
 // would change what a hand-edited file means without a word), as are names
-// v lacks, invalid UTF-8, and anything but white space after the value (two
-// files put together, a merge's conflict markers). A file that does not
-// decode is a *JSONError; the file's own problems (missing, too large, not
-// a regular file, ctx done) are returned as they are.
+// v lacks and anything but white space after the value (two files put
+// together, a merge's conflict markers). Invalid UTF-8 in a string is read
+// as U+FFFD, as encoding/json reads it. A file that does not decode is a
+// *JSONError; the file's own problems (missing, too large, not a regular
+// file, ctx done) are returned as they are.
 //
 // The file is decoded as it is read, never held whole: the lock of a
 // 100,000-event calendar is 52 MB, and a buffer of it was as much memory
@@ -43,25 +45,35 @@ func (e *JSONError) Unwrap() error { return e.Err }
 // encoding/json/v2: strict by default, and one pass where encoding/json
 // scans each value before decoding it (a quarter of the time).
 func ReadJSON(ctx context.Context, path string, limit int64, v any) error {
+	return readJSON(ctx, path, limit, v, true)
+}
+
+// ReadJSONLoose is ReadJSON without refusing the names v lacks: to read
+// one member of a file ReadJSON refused (the format a newer version wrote).
+func ReadJSONLoose(ctx context.Context, path string, limit int64, v any) error {
+	return readJSON(ctx, path, limit, v, false)
+}
+
+func readJSON(ctx context.Context, path string, limit int64, v any, strict bool) error {
 	f, _, err := Open(ctx, path, limit)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
 	r := &reader{ctx: ctx, f: f, path: path, limit: limit}
-	err = json.UnmarshalRead(bufio.NewReaderSize(r, 64<<10), v, json.RejectUnknownMembers(true))
+	err = json.UnmarshalRead(bufio.NewReaderSize(r, 64<<10), v, json.RejectUnknownMembers(strict), jsontext.AllowInvalidUTF8(true))
 	switch {
 	case err == nil:
 		return nil
 	case r.err != nil:
 		return r.err // the file's, not the JSON's
 	}
-	return &JSONError{Place: jsonPlace(path, f, err), Err: err}
+	return &JSONError{Place: jsonPlace(ctx, path, f, err), Err: err}
 }
 
 // jsonPlace returns path:LINE:COL of the byte the decoder's err names in
 // the file f, read again up to it, or path alone.
-func jsonPlace(path string, f *os.File, err error) string {
+func jsonPlace(ctx context.Context, path string, f *os.File, err error) string {
 	var off int64
 	var syntax *jsontext.SyntacticError
 	var semantic *json.SemanticError
@@ -73,15 +85,26 @@ func jsonPlace(path string, f *os.File, err error) string {
 	default:
 		return path
 	}
+	// Read again a chunk at a time, with the file's checks: the place
+	// may be 256 MiB in.
+	r := &reader{ctx: ctx, f: f, path: path, limit: off}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return path
+	}
 	line, col := 1, 1
-	br := bufio.NewReader(io.NewSectionReader(f, 0, max(off, 0)))
-	for {
-		b, err := br.ReadByte()
+	buf := make([]byte, 64<<10)
+	for left := max(off, 0); left > 0; {
+		n, err := r.Read(buf[:min(int64(len(buf)), left)])
+		chunk := buf[:n]
+		left -= int64(n)
+		if i := bytes.LastIndexByte(chunk, '\n'); i >= 0 {
+			line += bytes.Count(chunk, []byte("\n"))
+			col = 1 + n - (i + 1)
+		} else {
+			col += n
+		}
 		if err != nil {
 			break
-		}
-		if col++; b == '\n' {
-			line, col = line+1, 1
 		}
 	}
 	return fmt.Sprintf("%s:%d:%d", path, line, col)

@@ -43,6 +43,16 @@ func TestReadJSON(t *testing.T) {
 		strings.Join(v.Tokens[1].Tracks, ",") != "x,y" || !v.Created.Equal(time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)) {
 		t.Errorf("a good file: %v, %+v", err, v)
 	}
+	// Invalid UTF-8 is read as encoding/json reads it, as U+FFFD.
+	v = jsonFile{}
+	if err := ReadJSON(context.Background(), write("latin1.json", "{\"tokens\": [{\"name\": \"caf\xe9\"}]}"), 1<<20, &v); err != nil || len(v.Tokens) != 1 || v.Tokens[0].Name != "caf\uFFFD" {
+		t.Errorf("invalid UTF-8: %v, %+v", err, v)
+	}
+	// Far into a file, past a chunk of the reading again: still its place.
+	long := "{\"tokens\": [\n" + strings.Repeat("  {\"name\": \"主席团 \\n 一二三\"},\n", 20000) + "  {\"name\": 7}]}"
+	if err := ReadJSON(context.Background(), write("long.json", long), 1<<30, &jsonFile{}); err == nil || !strings.HasSuffix(err.(*JSONError).Place, ":20002:12") {
+		t.Errorf("a fault on line 20002: %v", err)
+	}
 	for i, tc := range []struct{ name, data, want, place string }{
 		{"syntax", "{\n  \"version\": 1,,\n}", "invalid character ','", "2:16"},
 		{"a value of the wrong type", "{\n\"version\": \"one\"}", "cannot unmarshal JSON string into Go int", "2:12"},
@@ -57,7 +67,6 @@ func TestReadJSON(t *testing.T) {
 		{"a name in capitals", `{"version": 1, "tokens": [{"name": "a", "ALL": true}]}`, `unknown object member name "ALL"`, "1:41"},
 		{"a name twice", "{\"version\": 1,\n \"tokens\": [{\"name\": \"a\", \"all\": true, \"all\": false}]}", `duplicate object member name "all"`, "2:40"},
 		{"the first name twice", `{"version": 1, "version": 2}`, `duplicate object member name "version"`, "1:16"},
-		{"invalid UTF-8", "{\"tokens\": [{\"name\": \"\xff\"}]}", "invalid UTF-8", "1:23"},
 		{"past a line of Chinese", "{\"tokens\": [{\"name\": \"主席团\"}],\n  \"version\": \"1\"}", "cannot unmarshal JSON string into Go int", "2:14"},
 	} {
 		path := write(strings.ReplaceAll(tc.name, " ", "-")+".json", tc.data)
@@ -70,6 +79,28 @@ func TestReadJSON(t *testing.T) {
 		if want := path + ":" + tc.place; bad.Place != want {
 			t.Errorf("case %d, %s: %v placed at %q, want %q", i, tc.name, bad.Err, bad.Place, want)
 		}
+	}
+}
+
+// TestReadJSONLoose: names the value lacks are skipped, all else as strict.
+func TestReadJSONLoose(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "newer.json")
+	if err := os.WriteFile(path, []byte(`{"tokens": [{"name": "a", "later": {"x": [1]}}], "version": 3, "more": true}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var bad *JSONError
+	if err := ReadJSON(context.Background(), path, 1<<20, &jsonFile{}); !errors.As(err, &bad) {
+		t.Errorf("strict: %v, want a JSONError", err)
+	}
+	var v jsonFile
+	if err := ReadJSONLoose(context.Background(), path, 1<<20, &v); err != nil || v.Version != 3 || len(v.Tokens) != 1 || v.Tokens[0].Name != "a" {
+		t.Errorf("loose: %v, %+v", err, v)
+	}
+	if err := os.WriteFile(path, []byte(`{"version": 3, "more": true}`+"\n<<<<<<<"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := ReadJSONLoose(context.Background(), path, 1<<20, &jsonFile{}); !errors.As(err, &bad) || !strings.HasSuffix(bad.Place, ":2:1") {
+		t.Errorf("loose, with conflict markers: %v", err)
 	}
 }
 

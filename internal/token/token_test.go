@@ -96,27 +96,28 @@ func TestWriteRead(t *testing.T) {
 func TestReadDamaged(t *testing.T) {
 	dir := t.TempDir()
 	hash := "sha256:" + strings.Repeat("ab", 32)
-	for name, body := range map[string]string{
-		"not json":    "tokens: yes",
-		"unknown key": `{"version":1,"tokens":[],"extra":1}`,
-		"version":     `{"version":2,"tokens":[]}`,
-		"bad hash":    `{"version":1,"tokens":[{"name":"a","hash":"md5:00","all":true}]}`,
-		"no grant":    `{"version":1,"tokens":[{"name":"a","hash":"` + hash + `"}]}`,
-		"twice":       `{"version":1,"tokens":[{"name":"a","hash":"` + hash + `","all":true},{"name":"a","hash":"` + hash + `","all":true}]}`,
-		"no name":     `{"version":1,"tokens":[{"name":"","hash":"` + hash + `","all":true}]}`,
+	for name, tc := range map[string]struct{ body, want string }{
+		"not json":    {"tokens: yes", ":1:2: the file is damaged"},
+		"unknown key": {`{"version":1,"tokens":[],"extra":1}`, "unknown object member name \"extra\""},
+		"version":     {`{"version":2,"tokens":[]}`, "has format 2"},
+		"bad hash":    {`{"version":1,"tokens":[{"name":"a","hash":"md5:00","all":true}]}`, "hash must be sha256"},
+		"no grant":    {`{"version":1,"tokens":[{"name":"a","hash":"` + hash + `"}]}`, "grants nothing"},
+		"twice":       {`{"version":1,"tokens":[{"name":"a","hash":"` + hash + `","all":true},{"name":"a","hash":"` + hash + `","all":true}]}`, "have the same hash"},
+		"no name":     {`{"version":1,"tokens":[{"name":"","hash":"` + hash + `","all":true}]}`, "a token needs a name"},
 		// An old copy and the file after a revocation, put together: the
 		// decoder would read the first and let the revoked token live.
-		"a key in capitals": `{"version":1,"tokens":[{"name":"a","hash":"` + hash + `","ALL":true,"tracks":["x"]}]}`,
-		"a key twice":       `{"version":1,"tokens":[{"name":"a","hash":"` + hash + `","all":true,"all":false}]}`,
-		"one hash twice":    `{"version":1,"tokens":[{"name":"a","hash":"` + hash + `","all":true},{"name":"b","hash":"` + hash + `","tracks":["x"]}]}`,
-		"two files":         `{"version":1,"tokens":[{"name":"a","hash":"` + hash + `","all":true}]}` + "\n" + `{"version":1,"tokens":[]}`,
+		"a key in capitals": {`{"version":1,"tokens":[{"name":"a","hash":"` + hash + `","ALL":true,"tracks":["x"]}]}`, "unknown object member name \"ALL\""},
+		// The second would make the token sound, if it were taken.
+		"a key twice":    {`{"version":1,"tokens":[{"name":"a","hash":"` + hash + `","all":false,"all":true}]}`, "duplicate object member name \"all\""},
+		"one hash twice": {`{"version":1,"tokens":[{"name":"a","hash":"` + hash + `","all":true},{"name":"b","hash":"` + hash + `","tracks":["x"]}]}`, "tokens \"a\" and \"b\" have the same hash"},
+		"two files":      {`{"version":1,"tokens":[{"name":"a","hash":"` + hash + `","all":true}]}` + "\n" + `{"version":1,"tokens":[]}`, ":2:1: the file is damaged"},
 	} {
 		path := filepath.Join(dir, strings.ReplaceAll(name, " ", "-"))
-		if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		if err := os.WriteFile(path, []byte(tc.body), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		if f, err := Read(context.Background(), path); err == nil || !strings.Contains(err.Error(), path) {
-			t.Errorf("%s: Read = %v, %v; want an error naming the file", name, f, err)
+		if f, err := Read(context.Background(), path); err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: Read = %v, %v; want an error naming the file and saying %s", name, f, err, tc.want)
 		}
 	}
 }
