@@ -162,7 +162,10 @@ func Read(ctx context.Context, path string, limit int64) (*File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("lock: %w", err)
 	}
-	if f.Version < 1 || f.Version > Version {
+	if f.Version > Version {
+		return nil, fmt.Errorf("lock: %s has format %d, from a newer calfeed; this one reads formats 1 to %d: upgrade calfeed", path, f.Version, Version)
+	}
+	if f.Version < 1 {
 		return nil, fmt.Errorf("lock: %s has format %d; this calfeed reads formats 1 to %d", path, f.Version, Version)
 	}
 	return &f, nil

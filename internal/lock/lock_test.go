@@ -405,6 +405,11 @@ func TestFormats(t *testing.T) {
 	if _, err := Read(context.Background(), path, 1<<20); err == nil || !strings.Contains(err.Error(), "has format 3, from a newer calfeed") {
 		t.Errorf("format 3: %v", err)
 	}
+	// A newer format with nothing this one does not know: newer still.
+	os.WriteFile(path, []byte(`{"calfeed_lock": 3, "events": {}}`), 0o644)
+	if _, err := Read(context.Background(), path, 1<<20); err == nil || !strings.Contains(err.Error(), "has format 3, from a newer calfeed") {
+		t.Errorf("format 3, nothing unknown: %v", err)
+	}
 	// Its format after what this one does not know (keys sorted by a
 	// tool): still newer, not damaged.
 	os.WriteFile(path, []byte(`{"calendar": {"hash": "h", "id": "x", "later": 1}, "calfeed_lock": 3, "events": {}}`), 0o644)

@@ -72,7 +72,7 @@ func readJSON(ctx context.Context, path string, limit int64, v any, strict bool)
 }
 
 // jsonPlace returns path:LINE:COL of the byte the decoder's err names in
-// the file f, read again up to it, or path alone.
+// the file f, read again up to it (COL in characters), or path alone.
 func jsonPlace(ctx context.Context, path string, f *os.File, err error) string {
 	var off int64
 	var syntax *jsontext.SyntacticError
@@ -99,13 +99,25 @@ func jsonPlace(ctx context.Context, path string, f *os.File, err error) string {
 		left -= int64(n)
 		if i := bytes.LastIndexByte(chunk, '\n'); i >= 0 {
 			line += bytes.Count(chunk, []byte("\n"))
-			col = 1 + n - (i + 1)
-		} else {
-			col += n
+			col, chunk = 1, chunk[i+1:]
 		}
+		col += chars(chunk)
 		if err != nil {
 			break
 		}
 	}
 	return fmt.Sprintf("%s:%d:%d", path, line, col)
+}
+
+// chars counts the characters UTF-8 bytes begin (its bytes but
+// continuation bytes), so that a column counts characters, as
+// events.yaml's do, also when a chunk ends inside one.
+func chars(b []byte) int {
+	n := 0
+	for _, c := range b {
+		if c&0xC0 != 0x80 {
+			n++
+		}
+	}
+	return n
 }

@@ -53,6 +53,12 @@ func TestReadJSON(t *testing.T) {
 	if err := ReadJSON(context.Background(), write("long.json", long), 1<<30, &jsonFile{}); err == nil || !strings.HasSuffix(err.(*JSONError).Place, ":20002:12") {
 		t.Errorf("a fault on line 20002: %v", err)
 	}
+	// Columns count characters, as events.yaml's do, also on a line read
+	// again in several chunks.
+	wide := "{\"tokens\": [{\"name\": \"" + strings.Repeat("主", 30000) + "\", \"all\": \"x\"}]}"
+	if err := ReadJSON(context.Background(), write("wide.json", wide), 1<<20, &jsonFile{}); err == nil || !strings.HasSuffix(err.(*JSONError).Place, ":1:30033") {
+		t.Errorf("a fault after 30,000 characters of Chinese: %v", err)
+	}
 	for i, tc := range []struct{ name, data, want, place string }{
 		{"syntax", "{\n  \"version\": 1,,\n}", "invalid character ','", "2:16"},
 		{"a value of the wrong type", "{\n\"version\": \"one\"}", "cannot unmarshal JSON string into Go int", "2:12"},
@@ -67,6 +73,7 @@ func TestReadJSON(t *testing.T) {
 		{"a name in capitals", `{"version": 1, "tokens": [{"name": "a", "ALL": true}]}`, `unknown object member name "ALL"`, "1:41"},
 		{"a name twice", "{\"version\": 1,\n \"tokens\": [{\"name\": \"a\", \"all\": true, \"all\": false}]}", `duplicate object member name "all"`, "2:40"},
 		{"the first name twice", `{"version": 1, "version": 2}`, `duplicate object member name "version"`, "1:16"},
+		{"after Chinese on its line", `{"tokens": [{"name": "主席团", "all": "yes"}]}`, "cannot unmarshal JSON string into Go bool", "1:36"},
 		{"past a line of Chinese", "{\"tokens\": [{\"name\": \"主席团\"}],\n  \"version\": \"1\"}", "cannot unmarshal JSON string into Go int", "2:14"},
 	} {
 		path := write(strings.ReplaceAll(tc.name, " ", "-")+".json", tc.data)
