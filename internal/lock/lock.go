@@ -155,20 +155,26 @@ func Read(ctx context.Context, path string, limit int64) (*File, error) {
 		}
 		var syntax *jsontext.SyntacticError
 		if !errors.As(err, &syntax) && safefile.ReadJSONLoose(ctx, path, limit, &format) == nil && format.Version > Version {
-			return nil, fmt.Errorf("lock: %s has format %d, from a newer calfeed; this one reads formats 1 to %d: upgrade calfeed", path, format.Version, Version)
+			return nil, newerFormat(path, format.Version)
 		}
-		return nil, fmt.Errorf("lock: %s: the file is damaged (%v); mend it there (a merge left conflict markers?), restore it from version control, or delete it and run calfeed stamp (sequences restart)", bad.Place, bad.Err)
+		return nil, fmt.Errorf("lock: %s: the file is damaged (%v); mend it there (a merge left conflict markers? keep the lock of the side that was published and run calfeed stamp: docs/operations.md), restore it from version control, or, as a last resort, delete it and run calfeed stamp (every SEQUENCE restarts at 0, which calendars holding a higher one ignore)", bad.Place, bad.Err)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("lock: %w", err)
 	}
 	if f.Version > Version {
-		return nil, fmt.Errorf("lock: %s has format %d, from a newer calfeed; this one reads formats 1 to %d: upgrade calfeed", path, f.Version, Version)
+		return nil, newerFormat(path, f.Version)
 	}
 	if f.Version < 1 {
 		return nil, fmt.Errorf("lock: %s has format %d; this calfeed reads formats 1 to %d", path, f.Version, Version)
 	}
 	return &f, nil
+}
+
+// newerFormat is the error of a lock at path of a format newer than this
+// calfeed reads: not damage, and upgrading reads it.
+func newerFormat(path string, format int) error {
+	return fmt.Errorf("lock: %s has format %d, from a newer calfeed; this one reads formats 1 to %d: upgrade calfeed", path, format, Version)
 }
 
 // Write writes f to path atomically: a reader sees the old file or the new,
